@@ -1,0 +1,40 @@
+"""The command line: `diffplay NOUN VERB [options]`. User mistakes exit 2 without a traceback."""
+
+import argparse
+import sys
+
+from .errors import UsageError
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="diffplay",
+        description="Differentiable creative coding: say what you want as an energy, let autodiff find it.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from .demo import add_demo_command
+
+    add_demo_command(commands)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["demo", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return args.run(args) or 0
+    except UsageError as error:
+        if args.debug:
+            raise
+        print(f"diffplay: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("diffplay: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

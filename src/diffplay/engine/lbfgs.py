@@ -1,0 +1,186 @@
+"""L-BFGS with a strong-Wolfe line search: on a flat NumPy vector, and as an Optimizer.
+
+`minimize(fun, x0)` is the array form (fun returns loss and gradient); `LBFGS` wraps it for
+Values or Tensors with PyTorch's `step(closure)` interface.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class LBFGSResult:
+    x: np.ndarray
+    loss: float
+    grad: np.ndarray
+    iterations: int
+    evaluations: int
+    converged: bool
+    message: str
+
+
+def _two_loop(g, history):
+    """H·g for the inverse-Hessian estimate that the (s, y) history defines."""
+    q = g.copy()
+    alphas = []
+    for s, y, rho in reversed(history):
+        a = rho * (s @ q)
+        q -= a * y
+        alphas.append(a)
+    if history:
+        s, y, _ = history[-1]
+        q *= (s @ y) / (y @ y)
+    for (s, y, rho), a in zip(history, reversed(alphas)):
+        q += (a - rho * (y @ q)) * s
+    return q
+
+
+def _cubic_min(t1, f1, d1, t2, f2, d2):
+    """Minimizer of the cubic through (t1, f1, d1) and (t2, f2, d2), kept inside [t1, t2]."""
+    lo, hi = min(t1, t2), max(t1, t2)
+    e1 = d1 + d2 - 3 * (f1 - f2) / (t1 - t2)
+    disc = e1 * e1 - d1 * d2
+    if disc >= 0:
+        e2 = np.sqrt(disc) * np.sign(t2 - t1)
+        t = t2 - (t2 - t1) * (d2 + e2 - e1) / (d2 - d1 + 2 * e2)
+        if np.isfinite(t):
+            return min(max(t, lo), hi)
+    return (lo + hi) / 2
+
+
+def _strong_wolfe(fun, x, t, d, f0, g0, c1=1e-4, c2=0.9, max_evals=25):
+    """A step t along d with sufficient decrease and small slope (Nocedal & Wright, 3.5-3.6)."""
+    dg0 = g0 @ d
+    t_prev, f_prev, dg_prev = 0.0, f0, dg0
+    evals = 0
+    bracket = None
+    while evals < max_evals:
+        f, g = fun(x + t * d)
+        evals += 1
+        dg = g @ d
+        if not np.isfinite(f) or f > f0 + c1 * t * dg0 or (evals > 1 and f >= f_prev):
+            bracket = (t_prev, f_prev, dg_prev, t, f, dg)
+            break
+        if abs(dg) <= -c2 * dg0:
+            return t, f, g, evals
+        if dg >= 0:
+            bracket = (t, f, dg, t_prev, f_prev, dg_prev)
+            break
+        t_prev, f_prev, dg_prev = t, f, dg
+        t = t * 2.0
+    if bracket is None:
+        return t_prev, f_prev, fun(x + t_prev * d)[1], evals + 1
+    (t_lo, f_lo, dg_lo, t_hi, f_hi, dg_hi), best = bracket, None
+    while evals < max_evals:
+        if not np.isfinite(f_hi):
+            t = (t_lo + t_hi) / 2
+        else:
+            t = _cubic_min(t_lo, f_lo, dg_lo, t_hi, f_hi, dg_hi)
+            span = abs(t_hi - t_lo)
+            if min(abs(t - t_lo), abs(t - t_hi)) < 0.1 * span:   # keep away from the ends
+                t = (t_lo + t_hi) / 2
+        f, g = fun(x + t * d)
+        evals += 1
+        dg = g @ d
+        if not np.isfinite(f) or f > f0 + c1 * t * dg0 or f >= f_lo:
+            t_hi, f_hi, dg_hi = t, f, dg
+        else:
+            best = (t, f, g)
+            if abs(dg) <= -c2 * dg0:
+                return t, f, g, evals
+            if dg * (t_hi - t_lo) >= 0:
+                t_hi, f_hi, dg_hi = t_lo, f_lo, dg_lo
+            t_lo, f_lo, dg_lo = t, f, dg
+        if abs(t_hi - t_lo) * np.abs(d).max() < 1e-12:
+            break
+    if best is not None:
+        return best[0], best[1], best[2], evals
+    if t_lo > 0:
+        return t_lo, f_lo, fun(x + t_lo * d)[1], evals + 1
+    return 0.0, f0, g0, evals
+
+
+def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
+             tolerance_change=1e-9, lr=1.0):
+    """Minimize fun(x) -> (loss, grad) from x0 with L-BFGS; never raises on a hard problem."""
+    x = np.array(x0, dtype=float)
+    f, g = fun(x)
+    evaluations, history = 1, []
+    if not np.isfinite(f) or not np.isfinite(g).all():
+        return LBFGSResult(x, f, g, 0, evaluations, False, "the loss or gradient at the start is not finite")
+    for iteration in range(1, max_iter + 1):
+        if np.abs(g).max() <= tolerance_grad:
+            return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance")
+        d = -_two_loop(g, history)
+        if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
+            history.clear()
+            d = -g
+        t = lr * (min(1.0, 1.0 / np.abs(g).sum()) if not history else 1.0)
+        t, f_new, g_new, evals = _strong_wolfe(fun, x, t, d, f, g)
+        evaluations += evals
+        if t == 0.0:
+            return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease")
+        s, y = t * d, g_new - g
+        sy = s @ y
+        if sy > 1e-10:
+            history.append((s, y, 1.0 / sy))
+            del history[:-history_size]
+        x, f_old, f, g = x + s, f, f_new, g_new
+        if np.abs(g).max() <= tolerance_grad:
+            return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance")
+        if np.abs(s).max() <= tolerance_change or abs(f - f_old) <= tolerance_change * max(1.0, abs(f)):
+            return LBFGSResult(x, f, g, iteration, evaluations, True, "progress below tolerance")
+    return LBFGSResult(x, f, g, max_iter, evaluations, False, "reached max_iter")
+
+
+class LBFGS:
+    """PyTorch-style L-BFGS: `step(closure)` runs up to max_iter iterations.
+
+    The closure zeroes the gradients, computes the loss, calls backward() and returns it.
+    """
+
+    def __init__(self, params, lr=1.0, max_iter=20, history_size=10, tolerance_grad=1e-7,
+                 tolerance_change=1e-9):
+        from .optim import _check_hyper, _slots
+
+        _check_hyper("LBFGS", lr=lr)
+        self.slots = _slots(params, "LBFGS")
+        self.lr, self.max_iter, self.history_size = lr, max_iter, history_size
+        self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
+        self.result = None
+
+    def zero_grad(self):
+        for slot in self.slots:
+            slot.zero_grad()
+
+    def _get(self):
+        return np.concatenate([np.ravel(s.data()) for s in self.slots])
+
+    def _set(self, x):
+        start = 0
+        for s in self.slots:
+            old = s.data()
+            s.set_data(x[start:start + old.size].reshape(np.shape(old)).astype(old.dtype))
+            start += old.size
+
+    def _grad(self):
+        return np.concatenate([
+            np.zeros(np.size(s.data())) if s.grad() is None else np.ravel(s.grad()) for s in self.slots
+        ])
+
+    def step(self, closure):
+        """Optimize; returns the loss at the start (as PyTorch does), keeps details in .result."""
+
+        def fun(x):
+            self._set(x)
+            loss = closure()
+            return float(loss.data if hasattr(loss, "data") else loss), self._grad()
+
+        x0 = self._get()
+        first = fun(x0)[0]
+        self.result = minimize(fun, x0, max_iter=self.max_iter, history_size=self.history_size,
+                               tolerance_grad=self.tolerance_grad,
+                               tolerance_change=self.tolerance_change, lr=self.lr)
+        self._set(self.result.x)
+        return first

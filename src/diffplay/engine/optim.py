@@ -1,0 +1,196 @@
+"""Optimizers with PyTorch's names and semantics, over Values or Tensors alike.
+
+Parameters are viewed as NumPy arrays ("slots"): all scalar Values of an optimizer share one
+slot (gathered and scattered each step, so the update itself is vectorized), and each Tensor
+is its own slot, updated in place. The update rules only ever see arrays.
+"""
+
+import math
+
+import numpy as np
+
+from .value import Value
+
+
+class _ValueSlot:
+    """Many scalar Values seen as one float64 array."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def data(self):
+        return np.fromiter((v.data for v in self.values), float, len(self.values))
+
+    def grad(self):
+        return np.fromiter((v.grad for v in self.values), float, len(self.values))
+
+    def set_data(self, array):
+        for v, x in zip(self.values, array.tolist()):
+            v.data = x
+
+    def zero_grad(self):
+        for v in self.values:
+            v.grad = 0.0
+
+
+class _TensorSlot:
+    """One Tensor, whose .data array is updated in place."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def data(self):
+        return self.tensor.data
+
+    def grad(self):
+        return self.tensor.grad
+
+    def set_data(self, array):
+        if array is not self.tensor.data:
+            self.tensor.data[...] = array
+
+    def zero_grad(self):
+        self.tensor.grad = None
+
+
+def _slots(params, who):
+    params = list(params)
+    if not params:
+        raise ValueError(f"{who}: got an empty parameter list")
+    values = [p for p in params if type(p) is Value]
+    others = [p for p in params if type(p) is not Value]
+    for p in others:
+        if not isinstance(getattr(p, "data", None), np.ndarray):
+            raise TypeError(f"{who}: parameters must be Values or Tensors, got {type(p).__name__}")
+    return ([_ValueSlot(values)] if values else []) + [_TensorSlot(t) for t in others]
+
+
+def _check_hyper(who, **hypers):
+    for name, x in hypers.items():
+        if not (isinstance(x, (int, float)) and math.isfinite(x) and x >= 0):
+            raise ValueError(f"{who}: {name} must be a finite number >= 0, got {x!r}")
+
+
+class Optimizer:
+    """The loop every optimizer shares: gather grads, refuse non-finite ones, update."""
+
+    def __init__(self, params, lr):
+        who = type(self).__name__
+        _check_hyper(who, lr=lr)
+        self.slots = _slots(params, who)
+        self.state = [{} for _ in self.slots]
+        self.lr = lr
+        self.steps = 0
+
+    def zero_grad(self):
+        for slot in self.slots:
+            slot.zero_grad()
+
+    def step(self):
+        grads = [slot.grad() for slot in self.slots]
+        for i, g in enumerate(grads):
+            if g is not None and not np.isfinite(g).all():
+                raise FloatingPointError(
+                    f"{type(self).__name__}.step: parameter group {i} has a non-finite gradient; "
+                    "parameters left at their last good values"
+                )
+        self.steps += 1
+        for slot, g, state in zip(self.slots, grads, self.state):
+            if g is not None:   # like PyTorch, a parameter without a gradient is skipped
+                slot.set_data(self._update(slot.data(), g, state))
+
+    def _update(self, p, g, state):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        _check_hyper("SGD", momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
+        super().__init__(params, lr)
+        self.momentum, self.dampening = momentum, dampening
+        self.weight_decay, self.nesterov = weight_decay, nesterov
+
+    def _update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        if self.momentum:
+            buf = state.get("momentum")
+            buf = g.copy() if buf is None else self.momentum * buf + (1 - self.dampening) * g
+            state["momentum"] = buf
+            g = g + self.momentum * buf if self.nesterov else buf
+        p -= self.lr * g
+        return p
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with bias correction; weight_decay adds L2 to the gradient."""
+
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        who = type(self).__name__
+        _check_hyper(who, eps=eps, weight_decay=weight_decay)
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{who}: betas must be two numbers in [0, 1), got {betas!r}")
+        super().__init__(params, lr)
+        self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
+
+    def _update(self, p, g, state):
+        b1, b2 = self.betas
+        if self.weight_decay and self.decoupled:
+            p *= 1 - self.lr * self.weight_decay
+        elif self.weight_decay:
+            g = g + self.weight_decay * p
+        if not state:
+            state["m"], state["v"] = np.zeros_like(p), np.zeros_like(p)
+        m, v = state["m"], state["v"]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g**2
+        m_hat = m / (1 - b1**self.steps)
+        v_hat = v / (1 - b2**self.steps)
+        p -= self.lr * m_hat / (v_hat**0.5 + self.eps)
+        return p
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p shrinks by lr·wd each step."""
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class LinearDecay:
+    """lr_k = lr · (1 − k/total_steps) after k calls to step() (microgpt's schedule)."""
+
+    def __init__(self, optimizer, total_steps, end_factor=0.0):
+        if not (isinstance(total_steps, int) and total_steps > 0):
+            raise ValueError(f"LinearDecay: total_steps must be a positive integer, got {total_steps!r}")
+        self.optimizer, self.total, self.end = optimizer, total_steps, end_factor
+        self.base_lr, self.k = optimizer.lr, 0
+
+    def factor(self, k):
+        return 1.0 - (1.0 - self.end) * min(k, self.total) / self.total
+
+    def step(self):
+        self.k += 1
+        self.optimizer.lr = self.base_lr * self.factor(self.k)
+
+
+class CosineDecay(LinearDecay):
+    """lr_k = end + (lr − end)·½(1 + cos(πk/total)): slow, fast, then slow again."""
+
+    def factor(self, k):
+        return self.end + (1.0 - self.end) * 0.5 * (1.0 + math.cos(math.pi * min(k, self.total) / self.total))
+
+
+from .lbfgs import LBFGS  # noqa: E402  (it builds on the slots above)
+
+__all__ = ["SGD", "Adam", "AdamW", "LBFGS", "LinearDecay", "CosineDecay", "Optimizer"]

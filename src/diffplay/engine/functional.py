@@ -131,7 +131,7 @@ def hinge(x, margin=0.0):
 def norm(xs):
     """Euclidean length √(Σ xᵢ²) as one node; its gradient at the zero vector is taken as 0."""
     xs = _values(xs, "norm")
-    n = math.sqrt(builtins.sum([x.data * x.data for x in xs]))
+    n = math.hypot(*[x.data for x in xs])   # hypot: no underflow or overflow in the squares
     grads = tuple(x.data / n for x in xs) if n > 0.0 else (0.0,) * len(xs)
     return Value(n, tuple(xs), grads, "norm")
 
@@ -143,7 +143,7 @@ def distance(a, b):
         raise ValueError(f"distance: points have different lengths ({len(a)} and {len(b)})")
     a, b = _values(a, "distance"), _values(b, "distance")
     diffs = [p.data - q.data for p, q in zip(a, b)]
-    d = math.sqrt(builtins.sum([u * u for u in diffs]))
+    d = math.hypot(*diffs)
     unit = [u / d for u in diffs] if d > 0.0 else [0.0] * len(diffs)
     return Value(d, tuple(a) + tuple(b), tuple(unit) + tuple(-u for u in unit), "distance")
 

@@ -1,0 +1,119 @@
+import math
+
+import numpy as np
+import pytest
+
+from diffplay import Value, optim
+
+torch = pytest.importorskip("torch")
+
+START = [0.5, -1.5, 2.0, 0.25]
+
+
+def loss_value(ps):
+    a, b, c, d = ps
+    return (a - 1.0) ** 2 + (b * 0.5).tanh() * c + (a + d).sin() + 0.1 * c * c + 0.3 * (b - d) ** 2
+
+
+def loss_torch(t):
+    a, b, c, d = t
+    return (a - 1.0) ** 2 + torch.tanh(b * 0.5) * c + torch.sin(a + d) + 0.1 * c * c + 0.3 * (b - d) ** 2
+
+
+CONFIGS = [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.5, dampening=0.3)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.02, betas=(0.85, 0.99), eps=1e-8, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.02, weight_decay=0.05)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", CONFIGS)
+def test_optimizer_matches_torch_step_for_step(name, kwargs):
+    ps = [Value(x) for x in START]
+    ours = getattr(optim, name)(ps, **kwargs)
+    t = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    theirs = getattr(torch.optim, name)([t], **kwargs)
+    for _ in range(50):
+        ours.zero_grad()
+        loss_value(ps).backward()
+        ours.step()
+        theirs.zero_grad()
+        loss_torch(t).backward()
+        theirs.step()
+        assert np.allclose([p.data for p in ps], t.detach().numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_linear_decay_is_microgpts_schedule():
+    opt = optim.Adam([Value(1.0)], lr=0.01)
+    sched = optim.LinearDecay(opt, total_steps=1000)
+    lrs = []
+    for _ in range(1000):
+        lrs.append(opt.lr)
+        sched.step()
+    assert lrs[0] == 0.01 and all(math.isclose(lr, 0.01 * (1 - k / 1000)) for k, lr in enumerate(lrs))
+
+
+def test_cosine_decay_matches_torch():
+    opt = optim.SGD([Value(1.0)], lr=0.1)
+    sched = optim.CosineDecay(opt, total_steps=20, end_factor=0.1)
+    t = torch.zeros(1, requires_grad=True)
+    topt = torch.optim.SGD([t], lr=0.1)
+    tsched = torch.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=20, eta_min=0.01)
+    for _ in range(20):
+        assert opt.lr == pytest.approx(topt.param_groups[0]["lr"], abs=1e-12)
+        topt.step()
+        sched.step()
+        tsched.step()
+
+
+def test_lbfgs_minimizes_rosenbrock():
+    x, y = Value(-1.2), Value(1.0)
+    opt = optim.LBFGS([x, y], max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    assert opt.result.converged
+    assert x.data == pytest.approx(1.0, abs=1e-5) and y.data == pytest.approx(1.0, abs=1e-5)
+
+
+def test_lbfgs_array_form_reports_progress_honestly():
+    from diffplay.engine.lbfgs import minimize
+
+    result = minimize(lambda v: (float(v @ v), 2 * v), np.array([3.0, -4.0]))
+    assert result.converged and np.allclose(result.x, 0.0, atol=1e-6)
+    stuck = minimize(lambda v: (float("nan"), v), np.array([1.0]))
+    assert not stuck.converged and "not finite" in stuck.message
+
+
+def test_non_finite_gradient_stops_and_keeps_last_good_parameters():
+    p = Value(1.0)
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = 1.0
+    opt.step()
+    good = p.data
+    p.grad = float("nan")
+    with pytest.raises(FloatingPointError, match="non-finite gradient"):
+        opt.step()
+    assert p.data == good
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
+    (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "lr must be a finite number >= 0"),
+    (lambda: optim.SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, "nesterov needs momentum"),
+    (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.5)), ValueError, "betas must be two numbers"),
+    (lambda: optim.Adam([1.0]), TypeError, "parameters must be Values or Tensors"),
+    (lambda: optim.LinearDecay(optim.SGD([Value(1.0)]), 0), ValueError, "total_steps"),
+])
+def test_bad_optimizer_arguments_are_refused(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

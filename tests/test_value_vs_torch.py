@@ -1,0 +1,80 @@
+"""Every Value op and functional block against PyTorch float64 (the test extra)."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import diffplay.functional as F
+from diffplay import Value
+
+torch = pytest.importorskip("torch")
+
+
+def both(fn_value, fn_torch, xs):
+    """Run one expression through both engines; return (value, grads) pairs."""
+    vs = [Value(x) for x in xs]
+    out = fn_value(*vs)
+    out.backward()
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    tout = fn_torch(*ts)
+    tout.backward()
+    return (out.data, [v.grad for v in vs]), (tout.item(), [0.0 if t.grad is None else t.grad.item() for t in ts])
+
+
+def close(a, b, rel=1e-6):
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)
+
+
+CASES = {
+    "exp": (lambda a: a.exp(), torch.exp, st.floats(-20, 20)),
+    "log": (lambda a: a.log(), torch.log, st.floats(1e-3, 1e3)),
+    "tanh": (lambda a: a.tanh(), torch.tanh, st.floats(-10, 10)),
+    "sigmoid": (lambda a: a.sigmoid(), torch.sigmoid, st.floats(-40, 40)),
+    "softplus": (lambda a: a.softplus(), torch.nn.functional.softplus, st.floats(-15, 15)),
+    "sin": (lambda a: a.sin(), torch.sin, st.floats(-10, 10)),
+    "cos": (lambda a: a.cos(), torch.cos, st.floats(-10, 10)),
+    "sqrt": (lambda a: a.sqrt(), torch.sqrt, st.floats(1e-3, 1e3)),
+    "relu": (lambda a: a.relu(), torch.relu, st.floats(-10, 10).filter(lambda x: x != 0)),
+    "abs": (abs, torch.abs, st.floats(-10, 10).filter(lambda x: x != 0)),
+    "pow": (lambda a: a**2.5, lambda a: a**2.5, st.floats(0.01, 10)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_unary_ops_match_torch(name):
+    fv, ft, xs = CASES[name]
+
+    @given(xs)
+    def check(x):
+        (v, gv), (t, gt) = both(fv, ft, [x])
+        assert close(v, t) and close(gv[0], gt[0])
+
+    check()
+
+
+@given(st.floats(-5, 5), st.floats(0.1, 5), st.floats(-2, 2))
+def test_binary_ops_match_torch(x, y, z):
+    for fn in (lambda a, b, c: (a + b) * c - a / b, lambda a, b, c: b**c + 3.0 / b - 2.0 * a):
+        (v, gv), (t, gt) = both(fn, fn, [x, y, z])
+        assert close(v, t) and all(close(p, q) for p, q in zip(gv, gt))
+
+
+@given(st.lists(st.floats(-10, 10).map(lambda x: round(x, 6)), min_size=2, max_size=8), st.floats(0.1, 3))
+def test_functional_blocks_match_torch(xs, temperature):
+    n = len(xs)
+    cases = [
+        (lambda *v: F.logsumexp(v), lambda *t: torch.logsumexp(torch.stack(t), 0)),
+        (lambda *v: F.smooth_max(v, temperature), lambda *t: temperature * torch.logsumexp(torch.stack(t) / temperature, 0)),
+        (lambda *v: F.smooth_min(v, temperature), lambda *t: -temperature * torch.logsumexp(-torch.stack(t) / temperature, 0)),
+        (lambda *v: F.softmax(v)[0] * 3 + F.softmax(v)[-1], lambda *t: torch.softmax(torch.stack(t), 0)[0] * 3 + torch.softmax(torch.stack(t), 0)[-1]),
+        (lambda *v: F.sum(v), lambda *t: torch.stack(t).sum()),
+        (lambda *v: F.norm(v), lambda *t: torch.linalg.norm(torch.stack(t))),
+        (lambda *v: F.dot(v, list(range(n))), lambda *t: torch.stack(t) @ torch.arange(n, dtype=torch.float64)),
+        (lambda *v: F.distance(v[: n // 2], v[n // 2: 2 * (n // 2)]),
+         lambda *t: torch.linalg.norm(torch.stack(t[: n // 2]) - torch.stack(t[n // 2: 2 * (n // 2)]))),
+    ]
+    for fv, ft in cases:
+        (v, gv), (t, gt) = both(fv, ft, xs)
+        assert close(v, t) and all(close(p, q) for p, q in zip(gv, gt))

@@ -1,0 +1,152 @@
+"""Checkpoint files: one JSON document, written atomically, read back with every field checked.
+
+A checkpoint holds all a run needs to go on exactly: the config and vocabulary, the weights,
+Adam's moments, the random generator's state, the step reached and the losses so far.
+Floats are written with repr, so every number reads back bit for bit.
+"""
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import UsageError
+from .config import GPTConfig, parameter_shapes
+
+FORMAT, VERSION = "diffplay-gpt-checkpoint", 1
+
+
+def write_checkpoint(path, payload):
+    """Write payload as JSON to path via a temporary file in the same folder and a rename, so
+    a reader (or a run killed mid-write) only ever sees the old file or the new one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"format": FORMAT, "version": VERSION, **payload}, f, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_checkpoint(path):
+    """The checked contents of a checkpoint; any problem is a UsageError naming file and field."""
+    payload = _read_json(path)
+    check = _Checker(path, payload)
+    check.equal("format", FORMAT)
+    check.equal("version", VERSION)
+    config = check.config()
+    vocabulary = check.vocabulary()
+    shapes = parameter_shapes(config, len(vocabulary) + 1)
+    step = check.integer("step", low=0)
+    steps = check.integer("settings.steps", low=1)
+    if step > steps:
+        raise check.error("step", f"is {step}, past settings.steps ({steps})")
+    check.integer("settings.seed")
+    check.integer("settings.batch", low=1)
+    check.number("settings.lr")
+    check.field("settings.data_fingerprint", str)
+    if not isinstance(payload["settings"].get("data", ""), (str, type(None))):
+        raise check.error("settings.data", "must be a file path or null (the default names)")
+    for field in ("weights", "adam.m", "adam.v"):
+        check.matrices(field, shapes)
+    check.integer("adam.steps", low=0)
+    check.random_state()
+    losses = check.field("losses", list)
+    if len(losses) != step or not all(_is_number(x) for x in losses):
+        raise check.error("losses", f"must be {step} numbers, one per step done")
+    return payload
+
+
+def _read_json(path):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("no such file", where=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read it ({error})", where=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"not a checkpoint: invalid JSON at line {error.lineno} column {error.colno} "
+                         f"({error.msg})", where=str(path)) from None
+
+
+def _is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+class _Checker:
+    """Looks up dotted fields ('config.n_embd') and raises UsageErrors that name them."""
+
+    def __init__(self, path, payload):
+        self.path, self.payload = path, payload
+        if not isinstance(payload, dict):
+            raise UsageError("not a checkpoint (the JSON is not an object)", where=str(path))
+
+    def error(self, field, message):
+        return UsageError(message, where=f"{self.path}: field '{field}'")
+
+    def field(self, field, kind):
+        value = self.payload
+        for key in field.split("."):
+            if not isinstance(value, dict) or key not in value:
+                raise self.error(field, "is missing")
+            value = value[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.error(field, f"must be {_KIND_NAMES[kind]}, got {json.dumps(value)[:40]}")
+        return value
+
+    def equal(self, field, expected):
+        if self.field(field, type(expected)) != expected:
+            raise self.error(field, f"must be {expected!r}, got {self.payload[field]!r}")
+
+    def integer(self, field, low=None):
+        value = self.field(field, int)
+        if low is not None and value < low:
+            raise self.error(field, f"must be >= {low}, got {value}")
+        return value
+
+    def number(self, field):
+        value = self.field(field, (int, float))
+        if not _is_number(value):
+            raise self.error(field, f"must be a finite number, got {value!r}")
+        return value
+
+    def config(self):
+        values = {name: self.integer(f"config.{name}", low=1) for name in GPTConfig.__dataclass_fields__}
+        if values["n_embd"] % values["n_head"]:
+            raise self.error("config.n_head", f"{values['n_head']} does not divide n_embd {values['n_embd']}")
+        return GPTConfig(**values)
+
+    def vocabulary(self):
+        chars = self.field("vocabulary", str)
+        if not chars or len(set(chars)) != len(chars):
+            raise self.error("vocabulary", "must be a non-empty string of distinct characters")
+        return chars
+
+    def matrices(self, field, shapes):
+        table = self.field(field, dict)
+        for name, (rows, cols) in shapes.items():
+            matrix = table.get(name)
+            if not (isinstance(matrix, list) and len(matrix) == rows and all(
+                    isinstance(row, list) and len(row) == cols and all(_is_number(x) for x in row)
+                    for row in matrix)):
+                raise self.error(f"{field}.{name}", f"must be {rows} rows of {cols} finite numbers")
+        extra = sorted(set(table) - set(shapes))
+        if extra:
+            raise self.error(f"{field}.{extra[0]}", "is not a parameter of this config")
+
+    def random_state(self):
+        state = self.field("random_state", list)
+        if not (len(state) == 3 and isinstance(state[0], int) and isinstance(state[1], list)
+                and len(state[1]) == 625 and all(isinstance(x, int) and 0 <= x < 2**32 for x in state[1])
+                and (state[2] is None or _is_number(state[2]))):
+            raise self.error("random_state", "must be [version, 625 integers, gauss_next] as random.getstate() gives")
+
+
+_KIND_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object", (int, float): "a number"}

@@ -1,0 +1,109 @@
+"""`diffplay gpt train` and `diffplay gpt sample`: microgpt from the command line."""
+
+import json
+import sys
+import time
+
+from tqdm import tqdm
+
+from .model import ENGINES, GPT
+from .train import DEFAULTS, train
+
+
+class ProgressBar:
+    """A tqdm bar on stderr (step, steps/s, ETA) with a smoothed loss, redrawn ≤ 10 times a second."""
+
+    def __init__(self, disable):
+        self.bar, self.disable = None, disable
+        self.smoothed, self.weight, self.shown_at = 0.0, 0.0, 0.0
+
+    def __call__(self, step, steps, loss):
+        if self.bar is None:
+            self.bar = tqdm(total=steps, initial=step - 1, desc="gpt train", unit="step",
+                            file=sys.stderr, disable=self.disable)
+        self.smoothed = 0.95 * self.smoothed + 0.05 * loss   # an EMA, bias-corrected below
+        self.weight = 0.95 * self.weight + 0.05
+        now = time.perf_counter()
+        if now - self.shown_at > 0.1 or step == steps:
+            self.bar.set_postfix_str(f"loss {self.smoothed / self.weight:.4f}", refresh=False)
+            self.shown_at = now
+        self.bar.update()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_train(args):
+    bar = ProgressBar(disable=args.json)
+    try:
+        result = train(
+            args.data, steps=args.steps, seed=args.seed, lr=args.lr, n_embd=args.n_embd,
+            n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, batch=args.batch,
+            engine=args.engine, out=args.out, checkpoint_every=args.checkpoint_every,
+            resume=args.resume, samples=args.samples, temperature=args.temperature, on_step=bar,
+            on_warning=lambda message: print(f"diffplay: warning: {message}", file=sys.stderr))
+    finally:
+        bar.close()
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary))
+        return
+    gpt = result.gpt
+    print(f"model: {summary['params']:,} parameters ({_describe(gpt.config)}), "
+          f"vocabulary {gpt.tokenizer.vocab_size} tokens, {gpt.engine} engine")
+    tokens_per_s = f"{summary['tokens_per_s']:,.0f} tokens/s" if summary["tokens_per_s"] else "nothing left to train"
+    print(f"trained {summary['steps']} steps in {summary['seconds']:.2f} s ({tokens_per_s}): loss "
+          f"{summary['loss_first']:.4f} at step 1, {summary['loss_last100']:.4f} over the last 100 steps")
+    for i, name in enumerate(result.samples, 1):
+        print(f"sample {i:2d}: {name}")
+    if result.out is not None:
+        print(f"saved {result.out}")
+
+
+def _describe(config):
+    return ", ".join(f"{name} {value}" for name, value in config.to_dict().items())
+
+
+def run_sample(args):
+    names = GPT.load(args.model, engine=args.engine).sample(
+        args.n, temperature=args.temperature, prompt=args.prompt, seed=args.seed)
+    if args.json:
+        print(json.dumps({"samples": names}))
+    else:
+        print("\n".join(names))
+
+
+def add_gpt_command(commands):
+    gpt = commands.add_parser("gpt", help="microgpt: train a GPT on names, sample new ones")
+    verbs = gpt.add_subparsers(dest="verb", metavar="VERB", required=True)
+    add_train_command(verbs)
+    sample = verbs.add_parser("sample", help="draw documents from a trained model")
+    sample.add_argument("--model", default="model.json", help="checkpoint written by `gpt train` (model.json)")
+    sample.add_argument("-n", type=int, default=20, help="how many (20)")
+    sample.add_argument("--temperature", type=float, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
+    sample.add_argument("--prompt", default="", help="every sample starts with these characters")
+    sample.add_argument("--seed", type=int, help="a fresh random stream (default: go on with the model's own)")
+    sample.add_argument("--engine", choices=ENGINES, default="tensor")
+    sample.add_argument("--json", action="store_true", help="print {\"samples\": [...]} as the last line")
+    sample.set_defaults(run=run_sample)
+
+
+def add_train_command(verbs):
+    train_parser = verbs.add_parser("train", help="train microgpt (default data: the `names` package)")
+    option = train_parser.add_argument
+    option("--data", help="UTF-8 text file, one document per line (default: first names from `names`)")
+    for name, kind, text in (("steps", int, "optimizer steps"), ("seed", int, "random seed"),
+                             ("lr", float, "Adam learning rate, decayed linearly to 0"),
+                             ("n-embd", int, "embedding width"), ("n-head", int, "attention heads"),
+                             ("n-layer", int, "transformer blocks"), ("block-size", int, "context length"),
+                             ("batch", int, "documents per step")):
+        option(f"--{name}", type=kind, help=f"{text} ({DEFAULTS[name.replace('-', '_')]})")
+    option("--engine", choices=ENGINES, default="tensor", help="tensor (fast) or value (scalar, readable)")
+    option("--out", default="model.json", help="checkpoint file (model.json)")
+    option("--checkpoint-every", type=int, metavar="N", help="also write the checkpoint every N steps")
+    option("--resume", action="store_true", help="go on from the checkpoint in --out")
+    option("--samples", type=int, default=20, help="names to draw after training (20)")
+    option("--temperature", type=float, default=0.5, help="sampling temperature (0.5)")
+    option("--json", action="store_true", help="print a JSON summary as the last line")
+    train_parser.set_defaults(run=run_train)

@@ -1,0 +1,44 @@
+"""The model's shape and its parameters: names, shapes, and microgpt's initialization order."""
+
+from dataclasses import asdict, dataclass
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    n_embd: int = 16       # width of the residual stream
+    n_head: int = 4        # attention heads; each sees n_embd // n_head numbers
+    n_layer: int = 1       # transformer blocks
+    block_size: int = 16   # most positions a document is trained on (and a sample runs to)
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+                raise UsageError(f"must be a positive integer, got {value!r}", where=f"--{name.replace('_', '-')}")
+        if self.n_embd % self.n_head:
+            raise UsageError(f"--n-embd {self.n_embd} is not divisible by --n-head {self.n_head}")
+
+    @property
+    def head_dim(self):
+        return self.n_embd // self.n_head
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def parameter_shapes(config, vocab_size):
+    """{name: (rows, cols)} in microgpt's order; rows are outputs (y = W x)."""
+    d = config.n_embd
+    shapes = {"wte": (vocab_size, d), "wpe": (config.block_size, d), "lm_head": (vocab_size, d)}
+    for i in range(config.n_layer):
+        for name, shape in (("attn_wq", (d, d)), ("attn_wk", (d, d)), ("attn_wv", (d, d)),
+                            ("attn_wo", (d, d)), ("mlp_fc1", (4 * d, d)), ("mlp_fc2", (d, 4 * d))):
+            shapes[f"layer{i}.{name}"] = shape
+    return shapes
+
+
+def init_weights(config, vocab_size, rng, std=0.08):
+    """{name: rows of floats}, every entry rng.gauss(0, std), matrix by matrix, row by row."""
+    return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
+            for name, (rows, cols) in parameter_shapes(config, vocab_size).items()}

@@ -1,0 +1,218 @@
+"""Training: microgpt's loop — a batch of documents a step, Adam with a linearly decaying rate —
+with checkpoints from which a killed run goes on exactly as if it had never stopped."""
+
+import math
+import random
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.optim import Adam, LinearDecay
+from ..errors import UsageError
+from .checkpoint import read_checkpoint, write_checkpoint
+from .config import GPTConfig, init_weights, parameter_shapes
+from .data import Tokenizer, count_truncated, fingerprint, load_docs
+from .model import ENGINES, GPT, _random_state
+from .sample import check_count, check_temperature
+
+DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1,
+            "n_embd": 16, "n_head": 4, "n_layer": 1, "block_size": 16}
+BETAS, EPS = (0.85, 0.99), 1e-8   # microgpt's Adam
+
+
+@dataclass
+class TrainResult:
+    gpt: GPT
+    losses: list       # the loss of every step, from step 1 (also those done before a resume)
+    seconds: float     # wall time of the steps trained in this call
+    tokens: int        # positions predicted in this call
+    samples: list      # names drawn after training, continuing the run's random stream
+    out: object        # the checkpoint written, or None
+
+    def summary(self):
+        """The JSON summary the CLI prints with --json."""
+        return {
+            "steps": len(self.losses), "loss_first": self.losses[0],
+            "loss_last100": sum(self.losses[-100:]) / len(self.losses[-100:]),
+            "seconds": self.seconds, "params": self.gpt.num_params,
+            "tokens_per_s": self.tokens / self.seconds if self.seconds > 0 else None,
+            "samples": self.samples, "out": None if self.out is None else str(self.out),
+        }
+
+
+def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None, n_layer=None,
+          block_size=None, batch=None, engine="tensor", out=None, checkpoint_every=None,
+          resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None):
+    """Train a GPT on the documents of `data` (default: the `names` package's first names).
+
+    Settings left as None take microgpt's defaults (DEFAULTS), or with resume=True the values
+    stored in the checkpoint `out`. on_step(step, steps, loss) is called after every step;
+    on_warning(message) hears about documents truncated to the block size.
+    """
+    given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "n_embd": n_embd,
+             "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
+    saved = _read_resume(out) if resume else None
+    settings = _settings(given, saved)
+    _check_run(settings, engine, out, checkpoint_every, samples, temperature)
+    run = Run(data if data is not None or saved is None else saved["settings"]["data"], settings, engine, saved)
+    if run.truncated and on_warning:
+        on_warning(f"{run.truncated} of {len(run.docs)} documents are longer than the block size "
+                   f"({run.config.block_size} positions) and are truncated to it")
+    start, tokens, written = time.perf_counter(), 0, None
+    while run.step < run.steps:
+        loss, n = run.train_step()
+        tokens += n
+        if on_step:
+            on_step(run.step, run.steps, loss)
+        if out is not None and checkpoint_every and run.step % checkpoint_every == 0:
+            write_checkpoint(out, run.checkpoint())
+            written = run.step
+    seconds = time.perf_counter() - start
+    if out is not None and written != run.step:
+        write_checkpoint(out, run.checkpoint())
+    names = run.gpt.sample(samples, temperature)
+    return TrainResult(run.gpt, run.losses, seconds, tokens, names, out)
+
+
+class Run:
+    """One run's state: shuffled documents, the GPT, Adam and its schedule, step and losses."""
+
+    def __init__(self, data, settings, engine, saved=None):
+        self.source, self.settings, self.steps = data, settings, settings["steps"]
+        self.docs, _ = load_docs(data)
+        rng = random.Random(settings["seed"])
+        rng.shuffle(self.docs)   # microgpt: random.seed(42); random.shuffle(docs)
+        self.fingerprint = fingerprint(self.docs)
+        tokenizer = Tokenizer.from_docs(self.docs)
+        self.config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
+        self.truncated = count_truncated(self.docs, self.config.block_size)
+        self.shapes = parameter_shapes(self.config, tokenizer.vocab_size)
+        weights = init_weights(self.config, tokenizer.vocab_size, rng)   # drawn right after the shuffle
+        self.step, self.losses = 0, []
+        if saved is not None:
+            _check_same_data(self, saved, tokenizer)
+            weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
+            rng.setstate(_random_state(saved["random_state"]))
+        self.gpt = GPT(self.config, tokenizer, weights, engine, rng)
+        self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
+        self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
+        if saved is not None:
+            self._restore_adam(saved["adam"])
+
+    def batch(self, step):
+        """The token lists of step's documents: docs[step·B + b] for b < B, wrapping around."""
+        b = self.settings["batch"]
+        encode = self.gpt.tokenizer.encode
+        return [encode(self.docs[(step * b + i) % len(self.docs)]) for i in range(b)]
+
+    def train_step(self):
+        """One step of Adam on one batch; returns (loss, positions predicted)."""
+        batch = self.batch(self.step)
+        loss = self.gpt.model.loss(batch)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.schedule.step()
+        self.step += 1
+        self.losses.append(float(loss.data))
+        return self.losses[-1], sum(min(self.config.block_size, len(t) - 1) for t in batch)
+
+    def checkpoint(self):
+        """Everything needed to go on exactly from here, as JSON-ready data."""
+        moments = _adam_moments(self.optimizer)
+        return {
+            "config": self.config.to_dict(),
+            "settings": {**{k: self.settings[k] for k in ("steps", "seed", "lr", "batch")},
+                         "data": None if self.source is None else str(self.source),
+                         "data_fingerprint": self.fingerprint},
+            "vocabulary": self.gpt.tokenizer.chars,
+            "step": self.step,
+            "weights": self.gpt.weights(),
+            "adam": {"steps": self.optimizer.steps,
+                     "m": _split(moments["m"], self.shapes), "v": _split(moments["v"], self.shapes)},
+            "random_state": self.gpt.rng.getstate(),
+            "losses": self.losses,
+        }
+
+    def _restore_adam(self, adam):
+        flat = {key: np.concatenate([np.ravel(adam[key][name]) for name in self.shapes]) for key in ("m", "v")}
+        offset = 0
+        for slot, state in zip(self.optimizer.slots, self.optimizer.state):
+            shape = np.shape(slot.data())
+            size = math.prod(shape)
+            for key in ("m", "v"):
+                state[key] = flat[key][offset:offset + size].reshape(shape).copy()
+            offset += size
+        self.optimizer.steps = self.schedule.k = adam["steps"]
+        self.optimizer.lr = self.schedule.base_lr * self.schedule.factor(self.schedule.k)
+
+
+def _adam_moments(optimizer):
+    """Adam's first and second moments over all parameters, in parameter order (zeros before step 1)."""
+    def flat(key):
+        return np.concatenate([np.ravel(state[key]) if key in state else np.zeros(np.size(slot.data()))
+                               for slot, state in zip(optimizer.slots, optimizer.state)])
+    return {"m": flat("m"), "v": flat("v")}
+
+
+def _split(flat, shapes):
+    """A flat array as {name: rows} following shapes."""
+    out, offset = {}, 0
+    for name, (rows, cols) in shapes.items():
+        out[name] = flat[offset:offset + rows * cols].reshape(rows, cols).tolist()
+        offset += rows * cols
+    return out
+
+
+def _read_resume(out):
+    if out is None:
+        raise UsageError("needs --out: the checkpoint to resume from", where="--resume")
+    return read_checkpoint(out)
+
+
+def _settings(given, saved):
+    """Each setting as given, else the checkpoint's (when resuming), else the default; a given
+    setting that differs from the checkpoint's is an error, since the run could not go on exactly."""
+    settings = {}
+    for name, default in DEFAULTS.items():
+        value = given[name]
+        if saved is not None:
+            stored = saved["config"][name] if name in saved["config"] else saved["settings"][name]
+            if value is not None and value != stored:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"the checkpoint was trained with {flag} {stored}; resume with the same "
+                                 f"value or leave it out", where=f"{flag} {value}")
+            value = stored
+        settings[name] = default if value is None else value
+    return settings
+
+
+def _check_same_data(run, saved, tokenizer):
+    if run.fingerprint != saved["settings"]["data_fingerprint"] or tokenizer.chars != saved["vocabulary"]:
+        data = "the default names" if run.source is None else run.source
+        raise UsageError(f"the checkpoint was trained on other documents than {data}; "
+                         "resume with the same --data", where="--resume")
+
+
+def _check_run(settings, engine, out, checkpoint_every, samples, temperature):
+    for name in ("steps", "batch"):
+        _positive_int(settings[name], name)
+    if not (isinstance(settings["seed"], int) and not isinstance(settings["seed"], bool)):
+        raise UsageError(f"must be an integer, got {settings['seed']!r}", where="--seed")
+    lr = settings["lr"]
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise UsageError(f"must be a number > 0, got {lr!r}", where="--lr")
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", where="--engine")
+    if checkpoint_every is not None:
+        _positive_int(checkpoint_every, "checkpoint_every")
+        if out is None:
+            raise UsageError("needs --out: the file to write checkpoints to", where="--checkpoint-every")
+    check_count(samples, "--samples")
+    check_temperature(temperature)
+
+
+def _positive_int(value, name):
+    if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        raise UsageError(f"must be a positive integer, got {value!r}", where="--" + name.replace("_", "-"))

@@ -1,0 +1,222 @@
+"""The Scene protocol: a small world whose energy autodiff minimizes while someone watches.
+
+A scene is driven by one loop, the same in the studio and on the command line:
+
+    scene.handle(event)      # a click, a drag, a slider: a JSON dict, validated first
+    scene.step(budget_s)     # optimize for up to budget_s seconds (at least one step)
+    scene.frame()            # the JSON view state the page draws
+
+A subclass declares its `settings` (each a `Setting`: a schema, a default and a line of help,
+used alike by `--set key=value`, by "set" events and by the studio's controls), its own
+`events` (type -> Record of fields), and a `frame_schema`. It implements `reset()` (build the
+world from `self.values`), `advance()` (one optimizer step), `view()` (its part of the frame),
+`report()` (its numbers for the summary) and `render_<suffix>(path)` for each of `formats`.
+docs/scenes.md describes the protocol and every scene's events and frames.
+"""
+
+import base64
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UsageError
+from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text, did_you_mean
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A knob of a scene. `live` ones apply at the next step; changing any other rebuilds the world."""
+
+    name: str
+    schema: Schema
+    default: object
+    help: str
+    live: bool = False
+
+    def describe(self):
+        return {"name": self.name, "default": self.default, "help": self.help, "live": self.live, **self.schema.describe()}
+
+
+# Every scene understands these; a scene's own `events` add to them.
+COMMON_EVENTS = {
+    "set": Record({"key": Text(64), "value": Anything()}),
+    "reset": Record({}),
+    "pause": Record({}),
+    "resume": Record({}),
+}
+
+# The part of every frame that the base class writes.
+FRAME_HEADER = {"scene": Text(64), "step": Number(0, integer=True), "paused": Boolean()}
+
+
+class Scene:
+    name = ""                  # `diffplay scene NAME`; the module is scenes/NAME.py
+    title = ""                 # one line for --list and the studio
+    settings = ()              # Setting, ...
+    events = {}                # event type -> Record of its fields (besides "type")
+    frame_schema = Anything()  # what frame() returns, for the docs, the tests and the studio
+    formats = ("svg",)         # file suffixes render() can write
+    max_steps = 1000           # headless runs stop here unless converged() says so sooner
+
+    def __init__(self, seed=0, **values):
+        self.seed = seed
+        self.values = {s.name: s.default for s in self.settings}
+        for key, value in values.items():
+            self.values[key] = self.setting(key, f"settings.{key}").schema.check(value, f"settings.{key}")
+        self.steps = 0
+        self.paused = False
+        self.event_schema = Tagged({**COMMON_EVENTS, **self.events})
+        self.reset()
+
+    @classmethod
+    def setting(cls, key, path):
+        for s in cls.settings:
+            if s.name == key:
+                return s
+        names = [s.name for s in cls.settings]
+        raise SchemaError(
+            f'{path}: unknown setting "{key}" of scene {cls.name} '
+            f"(settings: {', '.join(names) or 'none'}){did_you_mean(key, names)}"
+        )
+
+    @classmethod
+    def from_assignments(cls, assignments, seed=0):
+        """A scene from command-line `key=value` strings, each parsed by its setting's schema."""
+        values = {}
+        for text in assignments:
+            key, sep, raw = text.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(f"--set {text!r}: expected key=value")
+            key = key.strip()
+            values[key] = cls.setting(key, f"--set {key}").schema.parse(raw.strip(), f"--set {key}")
+        return cls(seed=seed, **values)
+
+    # ---- what a subclass implements ----
+
+    def reset(self):
+        """Build the world from self.values (called at start, on "reset" and on a rebuilding "set")."""
+        raise NotImplementedError
+
+    def advance(self):
+        """One optimizer step."""
+        raise NotImplementedError
+
+    def view(self):
+        """This scene's part of the frame (JSON-able)."""
+        raise NotImplementedError
+
+    def report(self):
+        """This scene's numbers for the summary (JSON-able)."""
+        return {}
+
+    def converged(self):
+        """True when a headless run may stop early."""
+        return False
+
+    # ---- the loop ----
+
+    def step(self, budget_s):
+        """Optimize for up to budget_s seconds (at least one step unless paused); returns the step count."""
+        if self.paused:
+            return 0
+        deadline = time.perf_counter() + budget_s
+        done = 0
+        while True:
+            self.advance()
+            self.steps += 1
+            done += 1
+            if time.perf_counter() >= deadline:
+                return done
+
+    def run(self, steps=None, progress=None):
+        """Headless: `steps` steps, or until converged() or max_steps when steps is None."""
+        limit = self.max_steps if steps is None else steps
+        for _ in range(limit):
+            if steps is None and self.converged():
+                break
+            self.advance()
+            self.steps += 1
+            if progress:
+                progress(self)
+        return self
+
+    def handle(self, event):
+        """Validate a JSON event and dispatch it to on_<type>(**fields)."""
+        event = self.event_schema.check(event, "event")
+        getattr(self, "on_" + event.pop("type"))(**event)
+
+    def on_set(self, key, value):
+        setting = self.setting(key, "event.key")
+        self.values[key] = setting.schema.check(value, f"event.value ({key})")
+        if not setting.live:
+            self.restart()
+
+    def on_reset(self):
+        self.restart()
+
+    def on_pause(self):
+        self.paused = True
+
+    def on_resume(self):
+        self.paused = False
+
+    def restart(self):
+        self.steps = 0
+        self.reset()
+
+    # ---- what comes out ----
+
+    def frame(self):
+        return {"scene": self.name, "step": self.steps, "paused": self.paused, **self.view()}
+
+    def summary(self):
+        return {"scene": self.name, "steps": self.steps, "seed": self.seed, "settings": dict(self.values), **self.report()}
+
+    def render(self, path):
+        """Write a picture of the current state; the file's suffix picks the format."""
+        getattr(self, "render_" + self.check_format(path))(path)
+
+    @classmethod
+    def check_format(cls, path):
+        """The suffix of `path` if this scene can write it, else a UsageError."""
+        suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
+        if suffix not in cls.formats:
+            raise UsageError(f"--out {path}: scene {cls.name} writes {', '.join('.' + f for f in cls.formats)} files")
+        return suffix
+
+    @classmethod
+    def describe(cls):
+        """Everything the studio needs to build this scene's controls, as JSON."""
+        return {
+            "name": cls.name,
+            "title": cls.title,
+            "formats": list(cls.formats),
+            "settings": [s.describe() for s in cls.settings],
+            "events": Tagged({**COMMON_EVENTS, **cls.events}).describe(),
+            "frame": cls.frame_schema.describe(),
+        }
+
+
+def frame_record(fields, optional=()):
+    """A frame schema: the common header plus a scene's own fields."""
+    return Record({**FRAME_HEADER, **fields}, optional)
+
+
+RASTER = Record({"width": Number(1, integer=True), "height": Number(1, integer=True),
+                 "channels": Number(1, 4, integer=True), "data": Text(max_length=1 << 24)})
+
+
+def raster(pixels):
+    """An image for a frame: uint8 pixels (h, w) or (h, w, c), row-major, base64 in "data"."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    return {"width": width, "height": height, "channels": channels, "data": base64.b64encode(pixels.tobytes()).decode()}
+
+
+def unraster(image):
+    """The uint8 array back from a raster() dict."""
+    pixels = np.frombuffer(base64.b64decode(image["data"]), dtype=np.uint8)
+    shape = (image["height"], image["width"]) + ((image["channels"],) if image["channels"] > 1 else ())
+    return pixels.reshape(shape)

@@ -1,0 +1,76 @@
+"""`diffplay scene NAME [--set key=value …] [--steps N] --out FILE [--json]`, and `--list`."""
+
+import json
+import sys
+import time
+
+from tqdm import tqdm
+
+from ..errors import UsageError
+from . import registry
+
+
+def list_scenes(args):
+    scenes = registry.all_scenes()
+    if args.json:
+        print(json.dumps([scene.describe() for scene in scenes]))
+        return
+    for scene in scenes:
+        print(f"{scene.name:10s} {scene.title}  (writes {', '.join('.' + f for f in scene.formats)})")
+        for s in scene.settings:
+            print(f"    {s.name:12s} {_kind(s.schema.describe()):26s} default {_show(s.default):10s} {s.help}")
+
+
+def _kind(description):
+    kind = description["type"]
+    if kind == "choice":
+        return "|".join(description["options"])
+    if kind in ("number", "integer") and (description["min"] is not None or description["max"] is not None):
+        return f"{kind} in [{description['min']}, {description['max']}]"
+    if kind == "list":
+        return f"list of {_kind(description['item'])}"
+    return kind
+
+
+def _show(value):
+    return ",".join(map(str, value)) if isinstance(value, list) else json.dumps(value) if isinstance(value, str) else str(value)
+
+
+def run_scene(args):
+    if args.list:
+        return list_scenes(args)
+    if not args.name:
+        raise UsageError("scene: name a scene (see `diffplay scene --list`)")
+    if not args.out:
+        raise UsageError("scene: --out FILE is required (a .png or .svg file)")
+    if args.steps is not None and args.steps < 0:
+        raise UsageError(f"--steps must be >= 0, got {args.steps}")
+    cls = registry.load(args.name)
+    scene = cls.from_assignments(args.assignments, seed=args.seed)
+    cls.check_format(args.out)   # before the run, not after it
+    start = time.perf_counter()
+    total = args.steps if args.steps is not None else cls.max_steps
+    with tqdm(total=total, desc=cls.name, unit="step", file=sys.stderr, disable=args.json) as bar:
+        scene.run(args.steps, progress=lambda _: bar.update())
+    seconds = time.perf_counter() - start
+    scene.render(args.out)
+    summary = {**scene.summary(), "out": args.out, "seconds": round(seconds, 3)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            if key != "settings":
+                print(f"{key:16s} {value}")
+
+
+def add_scene_command(commands):
+    scene = commands.add_parser("scene", help="run a live scene headless and save a picture of it")
+    scene.add_argument("name", nargs="?", metavar="NAME", help="the scene (see --list)")
+    scene.add_argument("--list", action="store_true", help="list the scenes and their settings")
+    scene.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                       help="a setting (repeatable)")
+    scene.add_argument("--steps", type=int, help="run exactly N steps (default: until converged)")
+    scene.add_argument("--seed", type=int, default=0)
+    scene.add_argument("--out", metavar="FILE", help="the picture to write (.png or .svg)")
+    scene.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    scene.set_defaults(run=run_scene)

@@ -1,0 +1,50 @@
+"""Pictures for headless runs: PNG in and out (Pillow) and a few SVG helpers."""
+
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from ..errors import UsageError
+
+
+def save_png(path, pixels):
+    """Write uint8 pixels, (h, w) grey or (h, w, 3|4) colour, as a PNG file."""
+    from PIL import Image
+
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(path, format="PNG")
+
+
+def load_png(path, size=None):
+    """An image file as float RGB in [0, 1], shape (h, w, 3), resized to (size, size) if given."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            if size is not None:
+                image = image.resize((size, size), Image.Resampling.LANCZOS)
+            return np.asarray(image, dtype=np.float64) / 255.0
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, OSError) as error:
+        raise UsageError(f"{path}: not a readable image ({error})") from None
+
+
+def svg_document(width, height, body, background="#ffffff"):
+    """A standalone SVG with a background rectangle and `body` (a list of element strings)."""
+    return "\n".join([
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="monospace">',
+        f'<rect width="100%" height="100%" fill="{background}"/>',
+        *body,
+        "</svg>\n",
+    ])
+
+
+def svg_text(x, y, text, size=12, anchor="start", fill="#222"):
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">{escape(str(text))}</text>'
+
+
+def svg_polyline(points, stroke="#1f77b4", width=1.5):
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    return f'<polyline points="{coords}" fill="none" stroke="{stroke}" stroke-width="{width}"/>'

@@ -6,18 +6,20 @@ from .value import Value
 
 
 def _scalar(out):
-    return float(out.data) if hasattr(out, "data") else float(out)
+    return float(np.asarray(out.data).item()) if hasattr(out, "data") else float(out)
 
 
 def gradcheck(fn, inputs, eps=1e-6):
     """Worst relative error |analytic − numeric| / max(1, |analytic|, |numeric|) per input.
 
     `fn(*inputs)` must return a scalar Value or a one-element Tensor; `inputs` are Values or
-    float64 Tensors. The inputs' .grad is left as backward() set it.
+    float64 Tensors (marked requires_grad). The inputs' .grad is left as backward() set it.
     """
     inputs = list(inputs)
     for x in inputs:
         x.grad = 0.0 if type(x) is Value else None
+        if type(x) is not Value:
+            x.requires_grad = True
     fn(*inputs).backward()
     errors = []
     for x in inputs:

@@ -1,0 +1,100 @@
+"""A multi-scale STFT magnitude loss for audio, as one Tensor node with its own gradient.
+
+For each FFT size n the signal is cut into frames of n samples every n/4 (the end padded
+with zeros so every sample lies in a frame), each frame is multiplied by a periodic Hann
+window and sent through a real FFT, and the magnitudes are compared. Backward runs the same
+path in reverse: the gradient of |X| is X/|X| (0 where |X| = 0, as torch), an unnormalized
+inverse real FFT carries it back to the frames, and overlap-add carries it back to the signal.
+"""
+
+import functools
+
+import numpy as np
+
+from .tensor import Tensor, _data, _node
+
+FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
+OVERLAP = 4   # hop = n / OVERLAP
+
+
+def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
+    """Σ over n in fft_sizes of mean(| |STFT_n(x)| − |STFT_n(y)| |) (or of its square, "l2").
+
+    x and y are signals of one shape (..., samples), Tensors or arrays; either may need a
+    gradient. Returns a scalar Tensor.
+    """
+    a, b = _data(x, "stft_loss"), _data(y, "stft_loss")
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"stft_loss: signals of shapes {np.shape(a)} and {np.shape(b)} differ")
+    if distance not in ("l1", "l2"):
+        raise ValueError(f"stft_loss: distance must be 'l1' or 'l2', got {distance!r}")
+    for n in fft_sizes:
+        if not (isinstance(n, int) and n >= OVERLAP and n % OVERLAP == 0):
+            raise ValueError(f"stft_loss: FFT sizes must be positive multiples of {OVERLAP}, got {n!r}")
+    scales = [_compare(a, b, n, distance) for n in fft_sizes]
+    out = np.asarray(sum(loss for loss, _ in scales), np.result_type(a, b, np.float32))
+    signals = [(t, of_x) for t, of_x in ((x, True), (y, False)) if type(t) is Tensor]
+
+    def backward(g):
+        # a signal's gradient, summed over the scales; y enters the difference with a minus
+        return tuple(
+            sum(to_signal(g if of_x else -g, of_x) for _, to_signal in scales).astype(t.data.dtype)
+            if t.requires_grad else None
+            for t, of_x in signals
+        )
+
+    return _node(out, tuple(t for t, _ in signals), backward, "stft_loss")
+
+
+def _compare(a, b, n, distance):
+    """One scale's loss, and a function from its gradient to either signal's gradient."""
+    samples = np.shape(a)[-1]
+    X, Y = _stft(a, n), _stft(b, n)
+    mag_x, mag_y = np.abs(X), np.abs(Y)
+    diff = mag_x - mag_y
+    loss = np.abs(diff).mean() if distance == "l1" else (diff * diff).mean()
+    d_diff = (np.sign(diff) if distance == "l1" else 2.0 * diff) / diff.size
+
+    def to_signal(g, of_x):
+        spectrum, mag = (X, mag_x) if of_x else (Y, mag_y)
+        d_mag = g * d_diff
+        d_spectrum = d_mag * np.divide(spectrum, mag, out=np.zeros_like(spectrum), where=mag > 0)
+        return _istft_adjoint(d_spectrum, n, samples)
+
+    return loss, to_signal
+
+
+def _stft(signal, n):
+    """(..., frames, n/2 + 1) complex spectra of the Hann-windowed frames."""
+    hop = n // OVERLAP
+    samples = np.shape(signal)[-1]
+    frames = 1 + -(-max(samples - n, 0) // hop)   # enough frames to cover every sample
+    padded_length = (frames - 1) * hop + n
+    pad = [(0, 0)] * (np.ndim(signal) - 1) + [(0, padded_length - samples)]
+    padded = np.pad(signal, pad)
+    framed = np.lib.stride_tricks.sliding_window_view(padded, n, axis=-1)[..., ::hop, :]
+    return np.fft.rfft(framed * _hann(n, padded.dtype), axis=-1)
+
+
+def _istft_adjoint(d_spectrum, n, samples):
+    """The transpose of _stft: spectra gradients back to a signal gradient."""
+    hop = n // OVERLAP
+    # rfft's adjoint: bins 1 … n/2−1 stand for two conjugate bins, so they count half
+    # in an unnormalized inverse FFT, which then doubles them back.
+    weights = np.ones(n // 2 + 1, d_spectrum.real.dtype)
+    weights[1:-1] = 0.5
+    d_frames = np.fft.irfft(d_spectrum * weights, n, axis=-1, norm="forward") * _hann(n, d_spectrum.real.dtype)
+    # overlap-add: chunk j of frame m lands on block m + j of the padded signal
+    frames = d_frames.shape[-2]
+    blocks = np.zeros(d_frames.shape[:-2] + (frames + OVERLAP - 1, hop), d_frames.dtype)
+    for j in range(OVERLAP):
+        blocks[..., j:j + frames, :] += d_frames[..., :, j * hop:(j + 1) * hop]
+    return blocks.reshape(*blocks.shape[:-2], -1)[..., :samples]
+
+
+@functools.lru_cache(maxsize=32)
+def _hann(n, dtype):
+    """The periodic Hann window, as torch.hann_window(n)."""
+    window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(dtype)
+    window.flags.writeable = False
+    return window

@@ -1,0 +1,529 @@
+"""Reverse-mode autodiff over NumPy arrays: `Value`'s idea, one node per array operation.
+
+A node keeps its input Tensors (`_children`, as in Value) and a `_backward` function that
+maps the gradient of its output to the gradients of its inputs (a vector-Jacobian product).
+A `_backward` closes over input and output *arrays*, never over the output Tensor, so a
+finished graph is freed by reference counting, as with Value.
+
+Gradients are only traced for what needs them: a Tensor you make is a constant unless you
+ask for `requires_grad=True` (PyTorch's rule), and an op whose inputs are all constants
+makes a constant. Speed at small sizes is all per-op Python overhead, so the hot path does
+no checking that NumPy does anyway: its errors are caught and renamed after the op, and a
+NaN or inf is refused by backward(), which names the op where it first appeared.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from .value import topological_order
+
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+_grad_enabled = True
+
+
+class no_grad:
+    """`with no_grad():` ops build no graph (for sampling and evaluation), as in PyTorch."""
+
+    def __enter__(self):
+        global _grad_enabled
+        self._was, _grad_enabled = _grad_enabled, False
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._was
+
+
+class Tensor:
+    """An array in an expression graph: its data, its gradient, and the op that made it."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_children", "_backward", "op")
+    __array_ufunc__ = None   # `ndarray + Tensor` must defer to Tensor.__radd__, not loop over it
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._children = ()
+        self._backward = None
+        self.op = ""
+
+    # ---- what it holds ----
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    dtype = property(lambda self: self.data.dtype)
+
+    def __len__(self):
+        return len(self.data)
+
+    def numpy(self):
+        """The data array itself (shared, as torch's .numpy() shares)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: the Tensor has shape {self.data.shape}, not a single element")
+        return self.data.item()
+
+    def detach(self):
+        """A constant Tensor sharing this one's data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        dtype = "" if self.data.dtype == np.float64 else f", dtype={self.data.dtype}"
+        return f"Tensor({np.array2string(self.data, separator=', ', threshold=20)}{dtype}{grad})"
+
+    @staticmethod
+    def _wrap(data):
+        t = _new(Tensor)
+        t.data, t.grad, t.requires_grad, t._children, t._backward, t.op = data, None, False, (), None, ""
+        return t
+
+    # ---- arithmetic: forward and local derivatives side by side (see _BINARY below) ----
+
+    def __add__(self, other):
+        return _binary(_ADD, self, other)
+
+    def __radd__(self, other):
+        return _binary(_ADD, other, self)
+
+    def __sub__(self, other):
+        return _binary(_SUB, self, other)
+
+    def __rsub__(self, other):
+        return _binary(_SUB, other, self)
+
+    def __mul__(self, other):
+        return _binary(_MUL, self, other)
+
+    def __rmul__(self, other):
+        return _binary(_MUL, other, self)
+
+    def __truediv__(self, other):
+        return _binary(_DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(_DIV, other, self)
+
+    def __pow__(self, other):
+        return _binary(_POW, self, other)
+
+    def __rpow__(self, other):
+        return _binary(_POW, other, self)
+
+    def __neg__(self):
+        return _node(-self.data, (self,), _negate, "neg")
+
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+    matmul = __matmul__
+
+    # ---- elementwise functions ----
+
+    def exp(self):
+        e = np.exp(self.data)
+        return _node(e, (self,), lambda g: (g * e,), "exp")
+
+    def log(self):
+        a = self.data
+        return _node(np.log(a), (self,), lambda g: (g / a,), "log")
+
+    def sqrt(self):
+        s = np.sqrt(self.data)
+        return _node(s, (self,), lambda g: (0.5 * g / s,), "sqrt")
+
+    def tanh(self):
+        t = np.tanh(self.data)
+        return _node(t, (self,), lambda g: (g * (1.0 - t * t),), "tanh")   # d tanh = 1 - tanh²
+
+    def sigmoid(self):
+        s = _sigmoid(self.data)
+        return _node(s, (self,), lambda g: (g * s * (1.0 - s),), "sigmoid")
+
+    def relu(self):
+        a = self.data
+        return _node(np.maximum(a, 0.0), (self,), lambda g: (g * (a > 0.0),), "relu")
+
+    def softplus(self):
+        a = self.data
+        # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): never overflows; its derivative is sigmoid
+        out = np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+        return _node(out, (self,), lambda g: (g * _sigmoid(a),), "softplus")
+
+    def sin(self):
+        a = self.data
+        return _node(np.sin(a), (self,), lambda g: (g * np.cos(a),), "sin")
+
+    def cos(self):
+        a = self.data
+        return _node(np.cos(a), (self,), lambda g: (-g * np.sin(a),), "cos")
+
+    def abs(self):
+        a = self.data
+        return _node(np.abs(a), (self,), lambda g: (g * np.sign(a),), "abs")   # 0 at 0, as torch
+
+    __abs__ = abs
+
+    def clip(self, lo=None, hi=None):
+        """Limited to [lo, hi]; gradient 1 inside (ends included, as torch.clamp), 0 outside."""
+        return _clip(self, lo, hi, "clip")
+
+    # ---- reductions ----
+
+    def sum(self, axis=None, keepdims=False):
+        a = self.data
+        out = a.sum(axis=axis, keepdims=keepdims)
+        return _node(out, (self,), lambda g: (_expand(g, a.shape, axis, keepdims),), "sum")
+
+    def mean(self, axis=None, keepdims=False):
+        a = self.data
+        out = a.mean(axis=axis, keepdims=keepdims)
+        n = a.size // max(out.size, 1)
+        return _node(out, (self,), lambda g: (_expand(g / n, a.shape, axis, keepdims),), "mean")
+
+    def max(self, axis=None, keepdims=False):
+        """The largest entries; ties share the gradient equally (as torch.amax)."""
+        return _extreme(self, np.max, axis, keepdims, "max")
+
+    def min(self, axis=None, keepdims=False):
+        """The smallest entries; ties share the gradient equally (as torch.amin)."""
+        return _extreme(self, np.min, axis, keepdims, "min")
+
+    # ---- comparisons look at the numbers and give plain boolean arrays ----
+
+    def __lt__(self, other):
+        return self.data < _data(other, "compare")
+
+    def __le__(self, other):
+        return self.data <= _data(other, "compare")
+
+    def __gt__(self, other):
+        return self.data > _data(other, "compare")
+
+    def __ge__(self, other):
+        return self.data >= _data(other, "compare")
+
+    __hash__ = object.__hash__
+
+    # ---- shape and indexing (tensor_shape.py) ----
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape)
+
+    def transpose(self, *axes):
+        return _shape.transpose(self, axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes)
+
+    T = property(lambda self: _shape.transpose(self, ()))
+
+    def __getitem__(self, index):
+        return _shape.getitem(self, index)
+
+    def gather(self, indices, axis=0):
+        """Entries at integer `indices` along `axis` (an embedding lookup when axis=0)."""
+        return _shape.gather(self, indices, axis)
+
+    # ---- fused ops (tensor_ops.py) ----
+
+    def softmax(self, axis=-1):
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return _ops.log_softmax(self, axis)
+
+    def logsumexp(self, axis=-1, keepdims=False):
+        return _ops.logsumexp(self, axis, keepdims)
+
+    # ---- reverse mode ----
+
+    def backward(self, grad=None):
+        """Add d(self)/d(leaf) to the .grad of every leaf that requires it (accumulating)."""
+        if not self.requires_grad:
+            raise RuntimeError("backward: nothing to differentiate; no Tensor that this one "
+                               "depends on has requires_grad=True")
+        seed = _seed(self, grad)
+        if not np.isfinite(self.data).all():
+            raise _nonfinite_error(self, "the output is not finite")
+        consumers, leaves = _count_consumers(self)
+        old_leaf_grads = [leaf.grad for leaf in leaves]
+        for leaf in leaves:
+            leaf.grad = None
+        self.grad = seed
+        _propagate(self, consumers)
+        _settle_leaf_grads(self, leaves, old_leaf_grads)
+
+
+# ---- how nodes are made ----
+
+_new = object.__new__
+
+
+def _node(data, children, backward, op):
+    """The result of an op: it joins the graph only when some input needs a gradient."""
+    out = _new(Tensor)
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)   # NumPy returns scalars for 0-d results; keep every .data an array
+    out.data, out.grad, out.op = data, None, op
+    if _grad_enabled:
+        for c in children:
+            if c.requires_grad:
+                out.requires_grad, out._children, out._backward = True, children, backward
+                return out
+    out.requires_grad, out._children, out._backward = False, (), None
+    return out
+
+
+def _as_array(data, dtype):
+    if type(data) is Tensor:
+        data = data.data
+    if dtype is not None and np.dtype(dtype) not in _FLOATS:
+        raise TypeError(f"Tensor: dtype must be float64 or float32, got {np.dtype(dtype)}")
+    try:
+        array = np.array(data, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Tensor: expected numbers or an array, got {type(data).__name__} ({e})") from None
+    if array.dtype not in _FLOATS:
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor: expected real numbers, got an array of {array.dtype}")
+        array = array.astype(np.float64)
+    return array
+
+
+def _data(x, op):
+    """The array or number behind an operand: a Tensor's data, or a constant."""
+    if type(x) is Tensor:
+        return x.data
+    if type(x) is float or type(x) is int or type(x) is np.ndarray:
+        return x
+    if isinstance(x, np.floating | np.integer):
+        return float(x)   # a Python float keeps a float32 Tensor float32 (NEP 50)
+    if isinstance(x, list | tuple):
+        return _as_array(x, None)
+    raise TypeError(f"{op}: expected a number, an array or a Tensor, got {type(x).__name__}")
+
+
+# ---- arithmetic ----
+# Each entry: name, forward, d out/d a · g, d out/d b · g (given g, a, b, out).
+
+_ADD = ("add", operator.add, lambda g, a, b, out: g, lambda g, a, b, out: g)
+_SUB = ("sub", operator.sub, lambda g, a, b, out: g, lambda g, a, b, out: -g)
+_MUL = ("mul", operator.mul, lambda g, a, b, out: g * b, lambda g, a, b, out: g * a)
+_DIV = ("div", operator.truediv, lambda g, a, b, out: g / b, lambda g, a, b, out: -g * out / b)
+_POW = ("pow", operator.pow,
+        lambda g, a, b, out: g * b * a ** (b - 1),            # d a^b/da = b a^(b-1)
+        lambda g, a, b, out: g * out * np.log(a))             # d a^b/db = a^b ln a
+
+
+def _binary(spec, x, y):
+    """x (op) y with broadcasting, where either side may be a constant."""
+    name, forward, d_x, d_y = spec
+    a, b = _data(x, name), _data(y, name)
+    try:
+        out = forward(a, b)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {np.shape(a)} and {np.shape(b)} do not broadcast") from None
+    if type(y) is not Tensor:
+        return _node(out, (x,), lambda g: (_unbroadcast(d_x(g, a, b, out), a.shape),), name)
+    if type(x) is not Tensor:
+        return _node(out, (y,), lambda g: (_unbroadcast(d_y(g, a, b, out), b.shape),), name)
+
+    def backward(g):
+        return (_unbroadcast(d_x(g, a, b, out), a.shape) if x.requires_grad else None,
+                _unbroadcast(d_y(g, a, b, out), b.shape) if y.requires_grad else None)
+
+    return _node(out, (x, y), backward, name)
+
+
+def _negate(g):
+    return (-g,)
+
+
+def _unbroadcast(g, shape):
+    """Sum g over the axes that broadcasting stretched, so it has the input's shape again."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return np.asarray(g)
+
+
+def _clip(x, lo, hi, op):
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"{op}: lo ({lo}) is above hi ({hi})")
+    a = x.data
+    inside = np.ones(a.shape, bool)
+    if lo is not None:
+        inside &= a >= lo
+    if hi is not None:
+        inside &= a <= hi
+    return _node(np.clip(a, lo, hi), (x,), lambda g: (g * inside,), op)
+
+
+def _sigmoid(a):
+    e = np.exp(-np.abs(a))   # e^-|x| never overflows; pick the form that does not cancel
+    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# ---- matmul ----
+
+def _matmul(x, y):
+    a, b = _data(x, "matmul"), _data(y, "matmul")
+    try:
+        out = a @ b
+    except ValueError:
+        raise ValueError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} do not align") from None
+    children = tuple(t for t in (x, y) if type(t) is Tensor)
+    need_a = type(x) is Tensor
+    need_b = type(y) is Tensor
+
+    def backward(g):
+        grads = _matmul_grads(g, a, b, need_a and x.requires_grad, need_b and y.requires_grad)
+        return grads if len(children) == 2 else (grads[0] if need_a else grads[1],)
+
+    return _node(out, children, backward, "matmul")
+
+
+def _matmul_grads(g, a, b, need_a, need_b):
+    if a.ndim == 2 and b.ndim == 2:   # the common case: no batch, no vectors
+        return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
+    a2 = a[None, :] if a.ndim == 1 else a   # vectors become 1-row / 1-column matrices
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g if b.ndim > 1 else np.expand_dims(g, -1)
+    g2 = g2 if a.ndim > 1 else np.expand_dims(g2, -2)
+    ga = gb = None
+    if need_a:
+        ga = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+    if need_b and b2.ndim == 2:   # a weight shared by every batch: fold the batch into one product
+        gb = (a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])).reshape(b.shape)
+    elif need_b:
+        gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+    return ga, gb
+
+
+# ---- reductions ----
+
+def _expand(g, shape, axis, keepdims):
+    """A reduction's output gradient, broadcast back over the axes it reduced."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+def _extreme(x, reduce, axis, keepdims, op):
+    a = x.data
+    out = reduce(a, axis=axis, keepdims=keepdims)
+
+    def backward(g):
+        hit = a == _expand(out, a.shape, axis, keepdims)
+        share = _expand(g, a.shape, axis, keepdims) / hit.sum(axis=axis, keepdims=True)
+        return (np.where(hit, share, 0.0),)
+
+    return _node(out, (x,), backward, op)
+
+
+# ---- backward ----
+
+def _seed(root, grad):
+    if grad is None:
+        if root.data.size != 1:
+            raise ValueError(f"backward: the output has shape {root.data.shape}; pass grad= of that "
+                             "shape (only a single-element output has an implied gradient of 1)")
+        return np.ones_like(root.data)
+    grad = np.asarray(grad, dtype=root.data.dtype)
+    if grad.shape != root.data.shape:
+        raise ValueError(f"backward: grad has shape {grad.shape}, the output has shape {root.data.shape}")
+    return grad
+
+
+def _count_consumers(root):
+    """Pass 1: how many ops consume each node that needs a gradient; and the leaves among them."""
+    consumers, leaves = {}, []
+    stack = [root]
+    if root._backward is None:
+        leaves.append(root)
+    while stack:
+        v = stack.pop()
+        for c in v._children:
+            if not c.requires_grad:
+                continue
+            if c in consumers:
+                consumers[c] += 1
+                continue
+            consumers[c] = 1
+            if c._backward is None:
+                leaves.append(c)
+            else:
+                c.grad = None   # interior gradients are per call; only leaves accumulate
+                stack.append(c)
+    return consumers, leaves
+
+
+def _propagate(root, consumers):
+    """Pass 2: a node passes its gradient on once every consumer has passed theirs to it."""
+    ready = [root] if root._backward is not None else []
+    while ready:
+        v = ready.pop()
+        for c, g in zip(v._children, v._backward(v.grad)):
+            if not c.requires_grad:
+                continue
+            if g is not None:
+                old = c.grad
+                c.grad = g if old is None else old + g   # never in place: g may be shared
+            left = consumers[c] - 1
+            if left:
+                consumers[c] = left
+            elif c._backward is not None:
+                ready.append(c)
+
+
+def _settle_leaf_grads(root, leaves, old_grads):
+    """Leaves own their gradient arrays (in their dtype) and add this call's to the last."""
+    bad = False
+    for leaf, old in zip(leaves, old_grads):
+        g = leaf.grad
+        if g is None:
+            leaf.grad = old
+            continue
+        dtype = leaf.data.dtype
+        leaf.grad = np.array(g, dtype=dtype) if old is None else (old + g).astype(dtype, copy=False)
+        bad = bad or not math.isfinite(np.add.reduce(g, None))   # inf or nan anywhere shows in the sum
+    if bad and not all(np.isfinite(leaf.grad).all() for leaf in leaves if leaf.grad is not None):
+        raise _nonfinite_error(root, "a gradient is not finite")
+
+
+def _nonfinite_error(root, what):
+    """Name the op where a non-finite number first appears: forward in evaluation order, else
+    backward from the output down."""
+    order = topological_order(root)
+    for v in order:
+        if v._children and not np.isfinite(v.data).all():
+            return FloatingPointError(f"backward: {what}; it first appears in the output of op "
+                                      f"{v.op!r} ({_describe(v)})")
+    for v in reversed(order):
+        if v._backward is None or v.grad is None or not np.isfinite(v.grad).all():
+            continue
+        for c, g in zip(v._children, v._backward(v.grad)):
+            if c.requires_grad and g is not None and not np.isfinite(g).all():
+                return FloatingPointError(f"backward: {what}; it first appears in the gradient of "
+                                          f"op {v.op!r} ({_describe(v)})")
+    return FloatingPointError(f"backward: {what}")
+
+
+def _describe(v):
+    shapes = ", ".join(str(c.data.shape) for c in v._children)
+    return f"inputs of shapes {shapes} -> output of shape {v.data.shape}"
+
+
+from . import tensor_ops as _ops  # noqa: E402  (they build on Tensor)
+from . import tensor_shape as _shape  # noqa: E402

@@ -1,0 +1,195 @@
+"""Fused Tensor ops: one node each, with a hand-written vector-Jacobian product.
+
+A chain of small ops costs a node, a closure and a NumPy call per link; these do the whole
+chain at once and derive the gradient in closed form, which is both faster and steadier
+(softmax never divides by an overflowed sum). This module is also the one namespace for the
+Tensor functions that are not methods (concat, stack, where and the spectral loss included).
+"""
+
+import functools
+import math
+
+import numpy as np
+
+from .spectral import stft_loss
+from .tensor import Tensor, _data, _node
+from .tensor_shape import _integer_indices, _only_tensors, concat, gather, stack, where
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias in one node; weight is (out, in), as torch.nn.functional.linear."""
+    a, w = _data(x, "linear"), _data(weight, "linear")
+    try:
+        out = a @ w.T
+    except ValueError:
+        raise ValueError(f"linear: input of shape {np.shape(a)} does not fit weight of shape {np.shape(w)}") from None
+    if bias is not None:
+        b = _data(bias, "linear")
+        if np.shape(b) != out.shape[-1:]:
+            raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
+        out += b
+    inputs = (x, weight, bias)
+
+    def backward(g):
+        g2 = g.reshape(-1, g.shape[-1])   # every leading axis is a batch that shares the weight
+        grad_x = g @ w if _needs(x) else None
+        grad_w = g2.T @ a.reshape(-1, a.shape[-1]) if _needs(weight) else None
+        grad_b = np.ones(len(g2), g.dtype) @ g2 if _needs(bias) else None   # column sums, via BLAS
+        return _only_tensors((grad_x, grad_w, grad_b), inputs)
+
+    return _node(out, _only_tensors(inputs, inputs), backward, "linear")
+
+
+def _needs(t):
+    return type(t) is Tensor and t.requires_grad
+
+
+# ---- softmax family ----
+
+def _softmax(a, axis):
+    e = np.exp(a - a.max(axis, keepdims=True))   # shifted so the largest term is e^0 = 1
+    return e / e.sum(axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / Σ exp(x) along `axis`."""
+    p = _softmax(x.data, axis)
+    return _node(p, (x,), lambda g: (p * (g - (g * p).sum(axis, keepdims=True)),), "softmax")
+
+
+def log_softmax(x, axis=-1):
+    """x − logsumexp(x) along `axis`; its gradient is g − softmax·Σg."""
+    a = x.data
+    shifted = a - a.max(axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))
+    return _node(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis, keepdims=True),), "log_softmax")
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """log Σ exp(x) along `axis`, shifted by the max so it never overflows; gradient softmax."""
+    a = x.data
+    top = a.max(axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)   # all −inf (or an inf) needs no shift
+    kept = top + np.log(np.exp(a - top).sum(axis, keepdims=True))
+    out = kept if keepdims else np.squeeze(kept, axis)
+
+    def backward(g):
+        return ((g if keepdims else np.expand_dims(g, axis)) * np.exp(a - kept),)
+
+    return _node(out, (x,), backward, "logsumexp")
+
+
+def cross_entropy(logits, targets, ignore_index=-100, mask=None, reduction="mean"):
+    """−log softmax(logits)[target], averaged (or summed) over the targets that count.
+
+    logits is (..., classes), targets integers of shape (...). A target equal to
+    `ignore_index` (torch's default, -100) or where `mask` is False counts for nothing:
+    the way to pad a batch of sequences of different lengths.
+    """
+    a = logits.data
+    classes = a.shape[-1]
+    t = _integer_indices(targets, "cross_entropy")
+    if t.shape != a.shape[:-1]:
+        raise ValueError(f"cross_entropy: logits of shape {a.shape} need targets of shape "
+                         f"{a.shape[:-1]}, got {t.shape}")
+    z, t = a.reshape(-1, classes), t.reshape(-1)
+    keep = t != ignore_index
+    if mask is not None:
+        keep &= np.asarray(mask, bool).reshape(-1)
+    safe = np.where(keep, t, 0)
+    if safe.min() < 0 or safe.max() >= classes:
+        bad = t[keep & ((t < 0) | (t >= classes))][0]
+        raise IndexError(f"cross_entropy: target {bad} is out of range for {classes} classes")
+    count = int(keep.sum())
+    if count == 0:
+        raise ValueError("cross_entropy: every target is ignored; there is nothing to average")
+    scale = _reduction_scale(reduction, count)
+    rows = np.arange(len(t))
+    shifted = z - z.max(1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(1, keepdims=True)
+    nll = np.log(total[:, 0]) - shifted[rows, safe]
+    out = np.asarray((nll @ keep) * scale, a.dtype)
+
+    def backward(g):
+        d = e / total   # d nll/d logits = softmax − one_hot(target)
+        d[rows, safe] -= 1.0
+        d *= (keep * (g * scale))[:, None]
+        return (d.reshape(a.shape),)
+
+    return _node(out, (logits,), backward, "cross_entropy")
+
+
+def _reduction_scale(reduction, count):
+    if reduction == "mean":
+        return 1.0 / count
+    if reduction == "sum":
+        return 1.0
+    raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+# ---- normalization and attention ----
+
+def rms_norm(x, eps=1e-5, axis=-1):
+    """x / √(mean(x²) + eps) along `axis` (no learned scale; multiply one in if wanted)."""
+    a = x.data
+    r = 1.0 / np.sqrt((a * a).mean(axis, keepdims=True) + eps)
+    y = a * r
+    # d y = r (g − y · mean(g y)): the component along y is what the normalization removes
+    return _node(y, (x,), lambda g: (r * (g - y * (g * y).mean(axis, keepdims=True)),), "rms_norm")
+
+
+def attention(q, k, v, n_head=1, causal=True):
+    """softmax(q kᵀ / √d) v for each of n_head heads, in one node.
+
+    q is (..., Tq, C), k and v are (..., Tk, C) with C = n_head · d. With `causal`, query i
+    sees keys up to i + Tk − Tq (so the queries are the last Tq positions of the keys).
+    """
+    Q, K, V = (_split_heads(_data(t, "attention"), n_head, name) for t, name in ((q, "q"), (k, "k"), (v, "v")))
+    if K.shape != V.shape or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
+        raise ValueError(f"attention: q, k, v of shapes {np.shape(q.data)}, {np.shape(k.data)}, "
+                         f"{np.shape(v.data)} do not fit together")
+    scale = 1.0 / math.sqrt(Q.shape[-1])
+    scores = (Q @ K.swapaxes(-1, -2)) * scale
+    if causal:
+        scores += _causal_bias(Q.shape[-2], K.shape[-2], scores.dtype)
+    p = _softmax(scores, -1)
+    out = _merge_heads(p @ V)
+    inputs = (q, k, v)
+
+    def backward(g):
+        G = _split_heads(g, n_head, "grad")
+        dV = p.swapaxes(-1, -2) @ G
+        dP = G @ V.swapaxes(-1, -2)
+        dS = p * (dP - (dP * p).sum(-1, keepdims=True)) * scale   # softmax's VJP, then the scale
+        grads = (_merge_heads(dS @ K), _merge_heads(dS.swapaxes(-1, -2) @ Q), _merge_heads(dV))
+        return _only_tensors(grads, inputs)
+
+    return _node(out, _only_tensors(inputs, inputs), backward, "attention")
+
+
+def _split_heads(a, n_head, name):
+    """(..., T, C) -> (..., n_head, T, C / n_head), a view."""
+    if a.ndim < 2 or a.shape[-1] % n_head:
+        raise ValueError(f"attention: {name} of shape {a.shape} does not split into {n_head} heads")
+    return a.reshape(*a.shape[:-1], n_head, a.shape[-1] // n_head).swapaxes(-2, -3)
+
+
+def _merge_heads(a):
+    """(..., n_head, T, d) -> (..., T, n_head · d)."""
+    a = a.swapaxes(-2, -3)
+    return a.reshape(*a.shape[:-2], a.shape[-2] * a.shape[-1])
+
+
+@functools.lru_cache(maxsize=64)
+def _causal_bias(tq, tk, dtype):
+    """0 where query i may look at key j, −inf where j lies in its future."""
+    bias = np.triu(np.full((tq, tk), -np.inf, dtype), k=1 + tk - tq)
+    bias.flags.writeable = False   # shared by every call with these sizes
+    return bias
+
+
+__all__ = [
+    "attention", "concat", "cross_entropy", "gather", "linear", "log_softmax", "logsumexp",
+    "rms_norm", "softmax", "stack", "stft_loss", "where",
+]

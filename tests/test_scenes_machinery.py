@@ -178,9 +178,9 @@ def test_raster_round_trips_pixels():
 
 # ---- registry and CLI ----
 
-def test_registry_unknown_scene_is_usage_error_listing_scenes():
-    with pytest.raises(UsageError, match=r"unknown scene 'no-such-scene'; scenes: "):
-        registry.load("no-such-scene")
+def test_registry_unknown_scene_suggests_a_name():
+    with pytest.raises(UsageError, match=r"unknown scene 'grph'; scenes: .*graph.*did you mean \"graph\""):
+        registry.load("grph")
 
 
 def _diffplay(*args):

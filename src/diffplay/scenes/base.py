@@ -148,9 +148,15 @@ class Scene:
 
     def on_set(self, key, value):
         setting = self.setting(key, "event.key")
+        old = self.values[key]
         self.values[key] = setting.schema.check(value, f"event.value ({key})")
         if not setting.live:
-            self.restart()
+            try:
+                self.restart()
+            except Exception:
+                self.values[key] = old   # a value the world cannot be built from leaves it as it was
+                self.restart()
+                raise
 
     def on_reset(self):
         self.restart()

@@ -207,6 +207,19 @@ class Tagged(Schema):
         return {"type": "tagged", "tag": self.tag, "variants": {k: r.describe() for k, r in self.variants.items()}}
 
 
+class Maybe(Schema):
+    """null, or a value of `schema` (an accuracy with no points to measure it on)."""
+
+    def __init__(self, schema):
+        self.schema = schema
+
+    def check(self, value, path):
+        return None if value is None else self.schema.check(value, path)
+
+    def describe(self):
+        return {**self.schema.describe(), "nullable": True}
+
+
 class Anything(Schema):
     """Any JSON value (used only to describe frames whose parts another schema checks)."""
 

@@ -12,7 +12,8 @@ def reshape(x, shape):
     try:
         out = a.reshape(shape)
     except (ValueError, TypeError):
-        raise ValueError(f"reshape: cannot reshape shape {a.shape} into {tuple(np.atleast_1d(shape))}") from None
+        wanted = tuple(shape) if isinstance(shape, tuple | list) else (shape,)
+        raise ValueError(f"reshape: cannot reshape shape {a.shape} into {wanted}") from None
     return _node(out, (x,), lambda g: (g.reshape(a.shape),), "reshape")
 
 

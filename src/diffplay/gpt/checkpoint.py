@@ -120,7 +120,7 @@ class _Checker:
     def config(self):
         values = {name: self.integer(f"config.{name}", low=1) for name in GPTConfig.__dataclass_fields__}
         if values["n_embd"] % values["n_head"]:
-            raise self.error("config.n_head", f"{values['n_head']} does not divide n_embd {values['n_embd']}")
+            raise self.error("config.n_head", f"must divide n_embd ({values['n_embd']}), got {values['n_head']}")
         return GPTConfig(**values)
 
     def vocabulary(self):

@@ -1,0 +1,99 @@
+"""microgpt's model on Tensors: every position of every document in the batch at once.
+
+A causal mask over the whole sequence is the same computation as microgpt's KV cache (query i
+sees keys 0..i), so the math — and, to rounding, the numbers — are the scalar model's. Each
+step of the forward pass is one fused node (linear, rms_norm, attention, cross_entropy).
+
+All weights live end to end in one float64 buffer; each weight Tensor is a view into it. The
+optimizer steps that buffer as a single array (see FlatParameters), so Adam is a dozen NumPy
+calls per step, not a dozen per weight matrix.
+"""
+
+import numpy as np
+
+from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor_ops import attention, cross_entropy, gather, linear, rms_norm
+from .config import parameter_shapes
+
+
+class FlatParameters:
+    """Every weight as one vector for the optimizer: .data is the buffer the weight Tensors view,
+    .grad their gradients end to end; setting .grad to None clears theirs."""
+
+    def __init__(self, data, tensors):
+        self.data, self.tensors = data, tensors
+
+    @property
+    def grad(self):
+        return np.concatenate([np.zeros(t.data.size) if t.grad is None else t.grad.reshape(-1)
+                               for t in self.tensors])
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            raise ValueError("FlatParameters.grad can only be cleared (set to None)")
+        for t in self.tensors:
+            t.grad = None
+
+
+class TensorGPT:
+    """The batched GPT: weights as Tensors named as in microgpt, viewing one flat buffer."""
+
+    def __init__(self, config, vocab_size, weights):
+        self.config, self.vocab_size = config, vocab_size
+        shapes = parameter_shapes(config, vocab_size)
+        flat = np.concatenate([np.asarray(weights[name], dtype=np.float64).reshape(-1) for name in shapes])
+        self.w, offset = {}, 0
+        for name, (rows, cols) in shapes.items():
+            tensor = Tensor(0.0, requires_grad=True)
+            tensor.data = flat[offset:offset + rows * cols].reshape(rows, cols)   # a view, not a copy
+            self.w[name] = tensor
+            offset += rows * cols
+        self.flat = FlatParameters(flat, list(self.w.values()))
+
+    def parameters(self):
+        return [self.flat]
+
+    def weights(self):
+        return {name: t.data.tolist() for name, t in self.w.items()}
+
+    def logits(self, idx):
+        """(B, T, vocab) logits for token ids idx (B, T); position t sees tokens 0..t."""
+        w, c = self.w, self.config
+        x = gather(w["wte"], idx) + w["wpe"][: idx.shape[1]]
+        x = rms_norm(x)
+        for i in range(c.n_layer):
+            h = rms_norm(x)
+            q, k, v = (linear(h, w[f"layer{i}.attn_w{name}"]) for name in "qkv")
+            x = x + linear(attention(q, k, v, n_head=c.n_head, causal=True), w[f"layer{i}.attn_wo"])
+            h = linear(rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu()
+            x = x + linear(h, w[f"layer{i}.mlp_fc2"])
+        return linear(x, w["lm_head"])
+
+    def loss(self, batch):
+        """Mean cross-entropy over every predicted position of the token lists in `batch`;
+        shorter documents are padded and their padding masked out of the mean."""
+        idx, targets, mask = pad(batch, self.config.block_size)
+        return cross_entropy(self.logits(idx), targets, mask=mask)
+
+    def new_cache(self):
+        return []
+
+    def next_logits(self, token_id, pos_id, cache):
+        """The logits (floats) after feeding one token; the cache is the tokens so far."""
+        cache.append(token_id)
+        with no_grad():
+            return self.logits(np.array([cache])).data[0, -1].tolist()
+
+
+def pad(batch, block_size):
+    """Inputs, targets (B, T) and a mask of the real positions, T the longest document's
+    predictions (at most block_size); padding repeats id 0 and is masked out."""
+    lengths = [min(block_size, len(tokens) - 1) for tokens in batch]
+    T = max(lengths)
+    idx = np.zeros((len(batch), T), dtype=np.intp)
+    targets = np.zeros((len(batch), T), dtype=np.intp)
+    mask = np.zeros((len(batch), T), dtype=bool)
+    for b, (tokens, n) in enumerate(zip(batch, lengths)):
+        idx[b, :n], targets[b, :n], mask[b, :n] = tokens[:n], tokens[1:n + 1], True
+    return idx, targets, mask

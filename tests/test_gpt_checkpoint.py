@@ -1,0 +1,127 @@
+"""Checkpoints: a round trip keeps every bit, a killed run resumes exactly, bad files are named."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from diffplay.errors import UsageError
+from diffplay.gpt import GPT, train
+from diffplay.gpt.checkpoint import read_checkpoint
+
+SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
+
+
+@pytest.fixture
+def docs(tmp_path):
+    path = tmp_path / "docs.txt"
+    path.write_text("\n".join(["anna", "bob", "carla", "dan", "eve", "fay", "gus", "hal"]), encoding="utf-8")
+    return path
+
+
+def stop_at(step):
+    """An on_step callback that interrupts training right after `step`."""
+    def on_step(done, steps, loss):
+        if done == step:
+            raise KeyboardInterrupt
+    return on_step
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_resume_ends_with_the_same_parameters_losses_and_samples_as_one_run(docs, tmp_path, engine):
+    whole = train(docs, steps=12, engine=engine, out=tmp_path / "whole.json", samples=3, **SMALL)
+    part = tmp_path / "part.json"
+    with pytest.raises(KeyboardInterrupt):
+        train(docs, steps=12, engine=engine, out=part, checkpoint_every=5, on_step=stop_at(7), **SMALL)
+    assert read_checkpoint(part)["step"] == 5
+    resumed = train(docs, engine=engine, out=part, resume=True, samples=3)   # settings come from the file
+    assert resumed.gpt.weights() == whole.gpt.weights()
+    assert resumed.losses == whole.losses and resumed.samples == whole.samples
+
+
+def test_checkpoint_round_trip_keeps_weights_vocabulary_and_random_stream(docs, tmp_path):
+    out = tmp_path / "model.json"
+    result = train(docs, steps=5, out=out, samples=4, **SMALL)
+    loaded = GPT.load(out)
+    assert loaded.weights() == result.gpt.weights()
+    assert loaded.tokenizer.chars == result.gpt.tokenizer.chars and loaded.config == result.gpt.config
+    assert loaded.sample(4) == result.samples   # the stream goes on where training left it
+    assert GPT.load(out, engine="value").sample(4, seed=9) == loaded.sample(4, seed=9)
+
+
+def test_killed_run_resumed_from_its_checkpoint_matches_an_uninterrupted_run(docs, tmp_path):
+    out = tmp_path / "killed.json"
+    args = [sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", str(docs), "--steps", "4000",
+            "--n-embd", "8", "--n-head", "2", "--block-size", "8", "--samples", "2", "--json"]
+    proc = subprocess.Popen([*args, "--out", str(out), "--checkpoint-every", "50"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert read_checkpoint(out)["step"] < 4000
+    done = subprocess.run([*args, "--out", str(out), "--resume"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    whole = train(docs, steps=4000, out=tmp_path / "whole.json", samples=2, **SMALL)
+    assert read_checkpoint(out)["weights"] == read_checkpoint(tmp_path / "whole.json")["weights"]
+    assert json.loads(done.stdout.splitlines()[-1])["samples"] == whole.samples
+
+
+def test_resume_with_a_different_setting_is_refused(docs, tmp_path):
+    out = tmp_path / "model.json"
+    train(docs, steps=3, out=out, samples=0, **SMALL)
+    with pytest.raises(UsageError, match="--steps 9: the checkpoint was trained with --steps 3"):
+        train(docs, steps=9, out=out, resume=True)
+    other = tmp_path / "other.txt"
+    other.write_text("zed\nyan\n")
+    with pytest.raises(UsageError, match="--resume: the checkpoint was trained on other documents"):
+        train(other, out=out, resume=True)
+
+
+def test_resume_without_a_checkpoint_is_a_usage_error(docs, tmp_path):
+    with pytest.raises(UsageError, match="absent.json: no such file"):
+        train(docs, out=tmp_path / "absent.json", resume=True)
+
+
+def corrupt(path, edit):
+    payload = json.loads(path.read_text())
+    edit(payload)
+    path.write_text(json.dumps(payload))
+
+
+@pytest.mark.parametrize("edit, field, message", [
+    (lambda p: p["config"].pop("n_embd"), "config.n_embd", "is missing"),
+    (lambda p: p["config"].update(n_embd="8"), "config.n_embd", "must be an integer"),
+    (lambda p: p["config"].update(n_head=3), "config.n_head", r"must divide n_embd \(8\), got 3"),
+    (lambda p: p["weights"]["wte"].pop(), "weights.wte", r"must be 17 rows of 8 finite numbers"),
+    (lambda p: p["adam"]["v"]["lm_head"][0].__setitem__(0, "x"), "adam.v.lm_head", r"must be 17 rows of 8 finite numbers"),
+    (lambda p: p.update(vocabulary="aab"), "vocabulary", "must be a non-empty string of distinct characters"),
+    (lambda p: p.update(step=99), "step", r"is 99, past settings.steps \(3\)"),
+    (lambda p: p["random_state"][1].pop(), "random_state", r"must be \[version, 625 integers, gauss_next\]"),
+    (lambda p: p.update(format="something else"), "format", "must be 'diffplay-gpt-checkpoint', got 'something else'"),
+])
+def test_a_damaged_checkpoint_names_the_file_and_field(docs, tmp_path, edit, field, message):
+    out = tmp_path / "model.json"
+    train(docs, steps=3, out=out, samples=0, **SMALL)
+    corrupt(out, edit)
+    with pytest.raises(UsageError, match=f"model.json: field '{field}': {message}"):
+        GPT.load(out)
+
+
+def test_a_file_that_is_not_json_is_named(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("{not json")
+    with pytest.raises(UsageError, match=r"model.json: not a checkpoint: invalid JSON at line 1"):
+        GPT.load(path)
+
+
+def test_checkpoint_write_leaves_no_temporary_files(docs, tmp_path):
+    train(docs, steps=6, out=tmp_path / "model.json", checkpoint_every=2, samples=0, **SMALL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt", "model.json"]

@@ -149,6 +149,9 @@ def attention(q, k, v, n_head=1, causal=True):
     if K.shape != V.shape or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
         raise ValueError(f"attention: q, k, v of shapes {np.shape(q.data)}, {np.shape(k.data)}, "
                          f"{np.shape(v.data)} do not fit together")
+    if causal and Q.shape[-2] > K.shape[-2]:
+        raise ValueError(f"attention: causal with more queries ({Q.shape[-2]}) than keys ({K.shape[-2]}); "
+                         "the first queries would see nothing")
     scale = 1.0 / math.sqrt(Q.shape[-1])
     scores = (Q @ K.swapaxes(-1, -2)) * scale
     if causal:

@@ -17,10 +17,10 @@ def _tensor(x):
     return x if type(x) is Tensor else Tensor._wrap(_as_array(x, None))
 
 
-def _same_length(a, b, axis, op):
+def _same_length(a, b, axis, complaint):
     a, b = _tensor(a), _tensor(b)
     if a.ndim == 0 or b.ndim == 0 or a.shape[axis] != b.shape[axis]:
-        raise ValueError(f"{op}: lengths differ ({_length(a, axis)} and {_length(b, axis)})")
+        raise ValueError(f"{complaint} ({_length(a, axis)} and {_length(b, axis)})")
     return a, b
 
 
@@ -35,7 +35,7 @@ def sum(xs, axis=-1):
 
 def dot(xs, ys, axis=-1):
     """Σ xᵢ·yᵢ along the axis; an array on either side is a constant."""
-    xs, ys = _same_length(xs, ys, axis, "dot")
+    xs, ys = _same_length(xs, ys, axis, "dot: lengths differ")
     return (xs * ys).sum(axis)
 
 
@@ -79,12 +79,14 @@ def norm(xs, axis=-1):
     """Euclidean length along the axis, in one node; its gradient at the zero vector is 0."""
     x = _tensor(xs)
     a = x.data
-    n = np.sqrt((a * a).sum(axis, keepdims=True))
+    big = np.abs(a).max(axis, keepdims=True)
+    big[big == 0.0] = 1.0
+    n = big * np.sqrt(((a / big) ** 2).sum(axis, keepdims=True))   # scaled: squares never overflow
     unit = np.divide(a, n, out=np.zeros_like(a), where=n > 0.0)
     return _node(np.squeeze(n, axis), (x,), lambda g: (np.expand_dims(g, axis) * unit,), "norm")
 
 
 def distance(a, b, axis=-1):
     """Euclidean distance between points whose coordinates run along the axis."""
-    a, b = _same_length(a, b, axis, "distance")
+    a, b = _same_length(a, b, axis, "distance: points have different lengths")
     return norm(a - b, axis)

@@ -54,7 +54,8 @@ def run_train(args):
           f"vocabulary {gpt.tokenizer.vocab_size} tokens, {gpt.engine} engine")
     tokens_per_s = f"{summary['tokens_per_s']:,.0f} tokens/s" if summary["tokens_per_s"] else "nothing left to train"
     print(f"trained {summary['steps']} steps in {summary['seconds']:.2f} s ({tokens_per_s}): loss "
-          f"{summary['loss_first']:.4f} at step 1, {summary['loss_last100']:.4f} over the last 100 steps")
+          f"{summary['loss_first']:.4f} at step 1, {summary['loss_last100']:.4f} over the last "
+          f"{min(100, summary['steps'])} steps")
     for i, name in enumerate(result.samples, 1):
         print(f"sample {i:2d}: {name}")
     if result.out is not None:

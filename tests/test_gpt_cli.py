@@ -1,0 +1,104 @@
+"""`diffplay gpt train` and `diffplay gpt sample` as a user runs them: real subprocesses."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+FAST = ["--steps", "20", "--n-embd", "8", "--n-head", "2"]
+
+
+def diffplay(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "diffplay.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def docs(tmp_path):
+    path = tmp_path / "docs.txt"
+    path.write_text("anna\nbob\ncarla\ndan\neve\n", encoding="utf-8")
+    return path
+
+
+def test_train_json_summary_is_the_last_stdout_line(docs, tmp_path):
+    out = tmp_path / "model.json"
+    done = diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "3", "--out", out, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert set(summary) == {"steps", "loss_first", "loss_last100", "seconds", "params", "tokens_per_s",
+                            "samples", "out"}
+    assert summary["steps"] == 20 and len(summary["samples"]) == 3 and summary["out"] == str(out)
+    assert out.is_file()
+
+
+def test_train_shows_progress_on_stderr_and_results_on_stdout(docs, tmp_path):
+    done = diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "2", "--out", tmp_path / "m.json")
+    assert done.returncode == 0, done.stderr
+    assert "gpt train" in done.stderr and "20/20" in done.stderr and "loss" in done.stderr
+    assert "trained 20 steps" in done.stdout and "sample  2:" in done.stdout
+
+
+def test_sample_continues_the_training_stream_or_uses_a_seed(docs, tmp_path):
+    out = tmp_path / "model.json"
+    trained = diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "4", "--out", out, "--json")
+    sampled = diffplay("gpt", "sample", "--model", out, "-n", "4")
+    assert sampled.stdout.split() == json.loads(trained.stdout.splitlines()[-1])["samples"]
+    seeded = [diffplay("gpt", "sample", "--model", out, "-n", "5", "--seed", "3", "--prompt", "b") for _ in range(2)]
+    assert seeded[0].stdout == seeded[1].stdout
+    assert all(name.startswith("b") for name in seeded[0].stdout.split())
+
+
+def test_long_documents_get_one_warning_with_their_count(tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text("a" * 30 + "\n" + "b" * 20 + "\nab\n", encoding="utf-8")
+    done = diffplay("gpt", "train", "--data", path, *FAST, "--samples", "0", "--out", tmp_path / "m.json")
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert warnings == ["diffplay: warning: 2 of 3 documents are longer than the block size (16 positions) "
+                        "and are truncated to it"]
+
+
+def bad_file(tmp_path, kind):
+    path = tmp_path / f"{kind}.txt"
+    if kind == "empty":
+        path.write_text("\n\n")
+    elif kind == "latin1":
+        path.write_bytes(b"ok\nn\xe9e\n")
+    return path
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("missing", "missing.txt: no such file"),
+    ("empty", "empty.txt: has no documents"),
+    ("latin1", "latin1.txt: line 2 is not UTF-8 (byte 0xe9 at column 2)"),
+])
+def test_bad_data_file_exits_2_with_a_clear_message(tmp_path, kind, message):
+    done = diffplay("gpt", "train", "--data", bad_file(tmp_path, kind), "--out", tmp_path / "m.json")
+    assert done.returncode == 2
+    assert done.stderr.startswith("diffplay: --data ") and message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "0"], "diffplay: --steps: must be a positive integer, got 0"),
+    (["--n-embd", "10", "--n-head", "4"], "diffplay: --n-embd 10 is not divisible by --n-head 4"),
+    (["--lr", "-1"], "diffplay: --lr: must be a number > 0, got -1.0"),
+    (["--resume", "--out", "absent.json"], "diffplay: absent.json: no such file"),
+])
+def test_bad_train_options_exit_2_with_a_clear_message(docs, tmp_path, args, message):
+    done = diffplay("gpt", "train", "--data", docs, *args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == message
+
+
+def test_sample_with_a_prompt_outside_the_vocabulary_names_the_character(docs, tmp_path):
+    out = tmp_path / "model.json"
+    diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "0", "--out", out)
+    done = diffplay("gpt", "sample", "--model", out, "--prompt", "bz")
+    assert done.returncode == 2
+    assert done.stderr.startswith("diffplay: --prompt bz: character 'z' (column 2) is not in the model's vocabulary")
+
+
+def test_sample_from_a_missing_model_names_the_file(tmp_path):
+    done = diffplay("gpt", "sample", "--model", tmp_path / "none.json")
+    assert done.returncode == 2 and done.stderr.strip().endswith("none.json: no such file")

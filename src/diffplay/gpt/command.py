@@ -50,6 +50,7 @@ def run_train(args):
         print(json.dumps(summary))
         return
     gpt = result.gpt
+    print(f"data: {result.data}")
     print(f"model: {summary['params']:,} parameters ({_describe(gpt.config)}), "
           f"vocabulary {gpt.tokenizer.vocab_size} tokens, {gpt.engine} engine")
     tokens_per_s = f"{summary['tokens_per_s']:,.0f} tokens/s" if summary["tokens_per_s"] else "nothing left to train"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-DEFAULT_SOURCE = "names package"
+DEFAULT_SOURCE = "the names package (first names)"
 
 
 def read_docs(path):

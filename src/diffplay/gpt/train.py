@@ -29,6 +29,7 @@ class TrainResult:
     tokens: int        # positions predicted in this call
     samples: list      # names drawn after training, continuing the run's random stream
     out: object        # the checkpoint written, or None
+    data: str = ""     # where the documents came from, and how many
 
     def summary(self):
         """The JSON summary the CLI prints with --json."""
@@ -72,7 +73,8 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     if out is not None and written != run.step:
         write_checkpoint(out, run.checkpoint())
     names = run.gpt.sample(samples, temperature)
-    return TrainResult(run.gpt, run.losses, seconds, tokens, names, out)
+    data = f"{len(run.docs):,} documents from {run.described}"
+    return TrainResult(run.gpt, run.losses, seconds, tokens, names, out, data)
 
 
 class Run:
@@ -80,7 +82,7 @@ class Run:
 
     def __init__(self, data, settings, engine, saved=None):
         self.source, self.settings, self.steps = data, settings, settings["steps"]
-        self.docs, _ = load_docs(data)
+        self.docs, self.described = load_docs(data)
         rng = random.Random(settings["seed"])
         rng.shuffle(self.docs)   # microgpt: random.seed(42); random.shuffle(docs)
         self.fingerprint = fingerprint(self.docs)

@@ -49,8 +49,7 @@ def run_scene(args):
     scene = cls.from_assignments(args.assignments, seed=args.seed)
     cls.check_format(args.out)   # before the run, not after it
     start = time.perf_counter()
-    total = args.steps if args.steps is not None else cls.max_steps
-    with tqdm(total=total, desc=cls.name, unit="step", file=sys.stderr, disable=args.json) as bar:
+    with tqdm(total=args.steps, desc=cls.name, unit="step", file=sys.stderr, disable=args.json) as bar:
         scene.run(args.steps, progress=lambda _: bar.update())
     seconds = time.perf_counter() - start
     scene.render(args.out)

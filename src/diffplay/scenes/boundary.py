@@ -1,0 +1,181 @@
+"""boundary: a small network learns to separate coloured points (TensorFlow Playground, ConvNetJS).
+
+The plane is [-6, 6]², y up. A Tensor MLP maps (x, y) to one logit per class; one step is one
+epoch of mini-batch SGD on softmax cross-entropy over the training points, in Playground's
+fixed order, with an optional L1 or L2 penalty on the weights. Clicks add points (to the
+training set, so the network must learn them), ctrl-clicks remove them.
+"""
+
+import numpy as np
+
+from .. import optim
+from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor_ops import cross_entropy, softmax
+from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
+from .base import RASTER, Scene, Setting, frame_record, raster
+from .datasets import DATASETS, make
+from .picture import save_png
+from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError
+
+EXTENT = 6.0
+COLOURS = np.array([[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189]], float)   # Playground's first two
+
+POINT = Record({"x": Number(), "y": Number(), "label": Number(0, 3, integer=True), "test": Boolean()})
+
+
+def _accuracy(logits, labels):
+    return float((logits.argmax(1) == labels).mean())
+
+
+class Boundary(Scene):
+    name = "boundary"
+    title = "decision boundaries: a small network learns to separate points (TensorFlow Playground)"
+    settings = (
+        Setting("dataset", Choice(*DATASETS), "circle", "the points: " + ", ".join(DATASETS)),
+        Setting("points", Number(4, 2000, integer=True), 500, "how many points, train and test together"),
+        Setting("noise", Number(0, 50), 0.0, "noise, in Playground's percent"),
+        Setting("train_ratio", Number(10, 90), 50.0, "percent of the points used for training"),
+        Setting("classes", Number(2, 4, integer=True), 2, "how many classes"),
+        Setting("hidden", ListOf(Number(1, 32, integer=True), max_length=6), [4, 2], "units per hidden layer (0-6 layers)"),
+        Setting("activation", Choice(*ACTIVATIONS), "tanh", "the hidden layers' activation"),
+        Setting("lr", Number(0, 10), 0.03, "SGD's learning rate", live=True),
+        Setting("regularization", Choice("none", "l1", "l2"), "none", "penalty on the weights", live=True),
+        Setting("reg_rate", Number(0, 10), 0.0, "its strength", live=True),
+        Setting("batch", Number(1, 500, integer=True), 10, "points per SGD step", live=True),
+        Setting("grid", Number(8, 200, integer=True), 100, "boundary resolution (cells per side)", live=True),
+    )
+    events = {
+        "add_point": Record({"x": Number(-EXTENT, EXTENT), "y": Number(-EXTENT, EXTENT),
+                             "label": Number(0, 3, integer=True), "test": Boolean()}, optional=["test"]),
+        "remove_point": Record({"x": Number(-EXTENT, EXTENT), "y": Number(-EXTENT, EXTENT)}),
+    }
+    frame_schema = frame_record({
+        "grid": RASTER, "grid_class": RASTER, "points": ListOf(POINT, max_length=100_000),
+        "classes": Number(2, 4, integer=True), "extent": Number(),
+        "train_loss": Maybe(Number()), "test_loss": Maybe(Number()),
+        "train_accuracy": Maybe(Number(0, 1)), "test_accuracy": Maybe(Number(0, 1)),
+    })
+    formats = ("png",)
+    max_steps = 1000
+    MAX_POINTS = 5000   # clicks cannot grow the world without bound
+
+    def reset(self):
+        v = self.values
+        rng = np.random.default_rng(self.seed)
+        self.xy, self.labels = make(v["dataset"], v["points"], v["noise"] / 100, v["classes"], rng)
+        self.is_test = np.arange(len(self.xy)) >= round(len(self.xy) * v["train_ratio"] / 100)
+        self.model = TensorMLP([2, *v["hidden"], v["classes"]], v["activation"], "playground", bias=0.1, rng=rng)
+        self.opt = optim.SGD(self.model.parameters(), lr=v["lr"])
+        self.rng = rng   # goes on to shuffle each epoch
+        self.best_loss, self.best_step = np.inf, 0
+
+    # ---- learning ----
+
+    def penalty(self):
+        kind, rate = self.values["regularization"], self.values["reg_rate"]
+        if kind == "none" or rate == 0:
+            return 0.0
+        terms = [(w * w).sum() * 0.5 if kind == "l2" else w.abs().sum() for w in self.model.weights()]
+        return sum(terms[1:], terms[0]) * rate
+
+    def advance(self):
+        """One epoch: SGD over the training points in batches, in a new order each epoch.
+
+        (Playground keeps one order; reshuffling reached its accuracy figures on more seeds.)
+        """
+        train = self.rng.permutation(np.flatnonzero(~self.is_test))
+        self.opt.lr = self.values["lr"]
+        size = self.values["batch"]
+        for start in range(0, len(train), size):
+            batch = train[start:start + size]
+            loss = cross_entropy(self.model(Tensor(self.xy[batch])), self.labels[batch]) + self.penalty()
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+
+    def logits(self, xy):
+        with no_grad():
+            return self.model(Tensor(xy)).data
+
+    def scores(self):
+        """Loss and accuracy on the training and the test points (None where there are none)."""
+        logits = self.logits(self.xy) if len(self.xy) else np.zeros((0, self.values["classes"]))
+        out = {}
+        for name, mask in (("train", ~self.is_test), ("test", self.is_test)):
+            if mask.any():
+                with no_grad():
+                    out[f"{name}_loss"] = cross_entropy(Tensor(logits[mask]), self.labels[mask]).item()
+                out[f"{name}_accuracy"] = _accuracy(logits[mask], self.labels[mask])
+            else:
+                out[f"{name}_loss"] = out[f"{name}_accuracy"] = None
+        return out
+
+    def converged(self):
+        """The training loss is tiny, or has not improved by 0.1 % in 100 epochs."""
+        loss = self.scores()["train_loss"]
+        if loss is None or loss < 0.01:
+            return True
+        if loss < self.best_loss * 0.999:
+            self.best_loss, self.best_step = loss, self.steps
+        return self.steps - self.best_step >= 100
+
+    # ---- clicks ----
+
+    def on_add_point(self, x, y, label, test=False):
+        if label >= self.values["classes"]:
+            raise SchemaError(f"event.label: must be below the number of classes ({self.values['classes']}), got {label}")
+        if len(self.xy) >= self.MAX_POINTS:
+            raise SchemaError(f"event: the scene already has the most points allowed ({self.MAX_POINTS})")
+        self.xy = np.vstack([self.xy, [[x, y]]])
+        self.labels = np.append(self.labels, label)
+        self.is_test = np.append(self.is_test, test)
+
+    def on_remove_point(self, x, y):
+        """Remove the point nearest (x, y), if one is within 0.5."""
+        if not len(self.xy):
+            return
+        distance = np.hypot(self.xy[:, 0] - x, self.xy[:, 1] - y)
+        nearest = int(distance.argmin())
+        if distance[nearest] <= 0.5:
+            keep = np.arange(len(self.xy)) != nearest
+            self.xy, self.labels, self.is_test = self.xy[keep], self.labels[keep], self.is_test[keep]
+
+    # ---- what comes out ----
+
+    def probabilities(self, cells):
+        """Class probabilities on a cells × cells grid over the plane, row 0 at the top."""
+        centres = (np.arange(cells) + 0.5) / cells * 2 * EXTENT - EXTENT
+        gx, gy = np.meshgrid(centres, centres[::-1])
+        logits = self.logits(np.stack([gx.ravel(), gy.ravel()], 1))
+        with no_grad():
+            return softmax(Tensor(logits)).data.reshape(cells, cells, -1)
+
+    def view(self):
+        p = self.probabilities(self.values["grid"])
+        k = p.shape[-1]
+        confidence = (p.max(-1) - 1 / k) / (1 - 1 / k)   # 0 on the boundary, 1 where sure
+        points = [{"x": x, "y": y, "label": label, "test": test}
+                  for (x, y), label, test in zip(self.xy.tolist(), self.labels.tolist(), self.is_test.tolist())]
+        return {
+            "grid": raster(np.round(confidence * 255)), "grid_class": raster(p.argmax(-1)),
+            "points": points, "classes": k, "extent": EXTENT, **self.scores(),
+        }
+
+    def report(self):
+        scores = {k: None if v is None else round(v, 4) for k, v in self.scores().items()}
+        return {"epochs": self.steps, "train_points": int((~self.is_test).sum()), "test_points": int(self.is_test.sum()), **scores}
+
+    def render_png(self, path, size=400):
+        p = self.probabilities(size)
+        shade = (p.max(-1, keepdims=True) - 1 / p.shape[-1]) * 0.7   # Playground's pale regions
+        pixels = 255 * (1 - shade) + COLOURS[p.argmax(-1)] * shade
+        from PIL import Image, ImageDraw
+
+        image = Image.fromarray(pixels.astype(np.uint8))
+        draw = ImageDraw.Draw(image)
+        scale = size / (2 * EXTENT)
+        for (x, y), label, test in zip(self.xy, self.labels, self.is_test):
+            u, v = (x + EXTENT) * scale, (EXTENT - y) * scale
+            draw.ellipse([u - 3.5, v - 3.5, u + 3.5, v + 3.5], fill=tuple(COLOURS[label].astype(int)),
+                         outline=(0, 0, 0) if test else (255, 255, 255))
+        save_png(path, np.asarray(image))

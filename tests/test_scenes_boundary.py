@@ -1,0 +1,189 @@
+"""The boundary scene: Playground's datasets and figures, clicks, bad input, frames, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from diffplay.scenes.base import unraster
+from diffplay.scenes.boundary import Boundary
+from diffplay.scenes.datasets import DATASETS, make
+from diffplay.scenes.schema import SchemaError
+
+
+def epochs_to_reach(scene, accuracy, epochs):
+    """The first epoch (1-based) after which test accuracy is at least `accuracy`, else None."""
+    for epoch in range(1, epochs + 1):
+        scene.advance()
+        scene.steps += 1
+        if scene.scores()["test_accuracy"] >= accuracy:
+            return epoch
+    return None
+
+
+# ---- the figures (Playground's rules: 500 points, half for training, lr 0.03, batch 10) ----
+
+@pytest.mark.parametrize("dataset", ["circle", "xor"])
+def test_circle_and_xor_reach_95_percent_within_100_epochs_on_most_seeds(dataset):
+    # A 2-4-2 network sometimes starts in a poor basin, in Playground too: over seeds 0-19
+    # circle gets there 18 times and xor 15 times; seeds 0-9 must give at least 8.
+    reached = [
+        epochs_to_reach(Boundary(seed=seed, dataset=dataset, points=500, hidden=[4, 2], activation="tanh",
+                                 lr=0.03, batch=10), 0.95, 100)
+        for seed in range(10)
+    ]
+    assert sum(epoch is not None for epoch in reached) >= 8, reached
+
+
+def test_spiral_reaches_95_percent_within_3000_epochs():
+    scene = Boundary(seed=0, dataset="spiral", points=500, hidden=[8, 8, 8], activation="tanh", lr=0.03, batch=10)
+    assert epochs_to_reach(scene, 0.95, 3000) is not None
+
+
+@pytest.mark.parametrize("seed, x, y", [(0, -5.5, 2.0), (1, -5.5, 2.0), (0, 2.0, -5.5), (1, 2.0, -5.5)])
+def test_point_added_in_the_wrong_region_is_learned_within_50_epochs(seed, x, y):
+    scene = Boundary(seed=seed, dataset="gauss").run(steps=100)
+    wrong = int(scene.logits(np.array([[x, y]])).argmax())
+    scene.handle({"type": "add_point", "x": x, "y": y, "label": 1 - wrong})
+    learned = None
+    for epoch in range(1, 51):
+        scene.advance()
+        if scene.logits(np.array([[x, y]])).argmax() == 1 - wrong:
+            learned = epoch
+            break
+    assert learned is not None and scene.scores()["test_accuracy"] >= 0.95
+
+
+# ---- datasets ----
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+@pytest.mark.parametrize("classes", [2, 3, 4])
+def test_datasets_are_seeded_and_have_every_class(name, classes):
+    a = make(name, 200, 0.1, classes, np.random.default_rng(5))
+    b = make(name, 200, 0.1, classes, np.random.default_rng(5))
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert set(a[1].tolist()) == set(range(classes))
+    assert np.abs(a[0]).max() < 7.5
+
+
+def test_circle_two_classes_follow_playground_radii():
+    points, labels = make("circle", 400, 0.0, 2, np.random.default_rng(0))
+    r = np.hypot(*points.T)
+    assert r[labels == 0].max() <= 2.5 and r[labels == 1].min() >= 3.5 and r.max() <= 5
+
+
+def test_xor_labels_are_the_sign_of_x_times_y_without_noise():
+    points, labels = make("xor", 300, 0.0, 2, np.random.default_rng(0))
+    assert np.array_equal(labels, (points[:, 0] * points[:, 1] < 0).astype(int))
+    assert np.abs(points).min() >= 0.3
+
+
+# ---- events and bad input ----
+
+def test_no_points_trains_nothing_and_frames_say_null():
+    scene = Boundary(points=4)
+    for _ in range(4):
+        x, y = scene.xy[0]
+        scene.handle({"type": "remove_point", "x": x, "y": y})
+    assert len(scene.xy) == 0
+    scene.step(0.0)
+    frame = scene.frame()
+    assert frame["points"] == [] and frame["train_loss"] is None and frame["test_accuracy"] is None
+    assert Boundary.frame_schema.check(json.loads(json.dumps(frame)), "frame")
+
+
+def test_one_class_only_learns_that_class_everywhere():
+    scene = Boundary(points=4, train_ratio=90)
+    for x, y in scene.xy.tolist():
+        scene.handle({"type": "remove_point", "x": x, "y": y})
+    for x in (-2.0, 0.0, 2.0):
+        scene.handle({"type": "add_point", "x": x, "y": x, "label": 1})
+    scene.run(steps=50)
+    assert (unraster(scene.frame()["grid_class"]) == 1).all()
+    assert scene.frame()["train_accuracy"] == 1.0
+
+
+def test_remove_point_takes_the_nearest_within_half_a_unit():
+    scene = Boundary()
+    n = len(scene.xy)
+    x, y = scene.xy[7]
+    scene.handle({"type": "remove_point", "x": x + 0.01, "y": y})
+    assert len(scene.xy) == n - 1 and not np.any(np.all(scene.xy == [x, y], axis=1))
+    scene.handle({"type": "remove_point", "x": 6.0, "y": 6.0})   # nothing there
+    assert len(scene.xy) == n - 1
+
+
+def test_added_point_goes_to_training_unless_marked_test():
+    scene = Boundary()
+    scene.handle({"type": "add_point", "x": 1, "y": 2, "label": 0})
+    scene.handle({"type": "add_point", "x": 1, "y": 2, "label": 1, "test": True})
+    assert scene.frame()["points"][-2:] == [
+        {"x": 1.0, "y": 2.0, "label": 0, "test": False}, {"x": 1.0, "y": 2.0, "label": 1, "test": True}]
+
+
+@pytest.mark.parametrize("event, message", [
+    ({"type": "add_point", "x": "a", "y": 0, "label": 0}, r'event\.x: expected a number, got "a"'),
+    ({"type": "add_point", "x": 7, "y": 0, "label": 0}, r"event\.x: must be in \[-6\.0, 6\.0\], got 7"),
+    ({"type": "add_point", "x": 0, "y": 0, "label": 2}, r"event\.label: must be below the number of classes \(2\)"),
+    ({"type": "add_point", "x": 0, "y": 0}, r"event\.label: missing"),
+    ({"type": "set", "key": "hidden", "value": [4, 40]}, r"event\.value \(hidden\)\[1\]: must be in \[1, 32\], got 40"),
+    ({"type": "set", "key": "hidden", "value": [1] * 7}, r"event\.value \(hidden\): expected 0 to 6 items, got 7"),
+    ({"type": "set", "key": "dataset", "value": "spirals"}, r'expected one of .*did you mean "spiral"'),
+    ({"type": "set", "key": "classes", "value": 1}, r"event\.value \(classes\): must be in \[2, 4\], got 1"),
+])
+def test_bad_events_name_the_field(event, message):
+    with pytest.raises(SchemaError, match=message):
+        Boundary(points=20).handle(event)
+
+
+def test_settings_from_the_command_line_build_the_network():
+    scene = Boundary.from_assignments(["hidden=8,8,8", "activation=relu", "classes=3", "dataset=spiral"])
+    assert [w.shape for w in scene.model.weights()] == [(8, 2), (8, 8), (8, 8), (3, 8)]
+    assert Boundary.from_assignments(["hidden="]).model.weights()[0].shape == (2, 2)   # no hidden layer
+
+
+def test_live_setting_keeps_training_and_dataset_change_rebuilds():
+    scene = Boundary(points=50).run(steps=3)
+    scene.handle({"type": "set", "key": "lr", "value": 0.1})
+    assert scene.steps == 3 and scene.opt.lr == 0.03
+    scene.step(0.0)
+    assert scene.opt.lr == 0.1
+    scene.handle({"type": "set", "key": "dataset", "value": "moons"})
+    assert scene.steps == 0
+
+
+@pytest.mark.parametrize("regularization", ["l1", "l2"])
+def test_regularization_shrinks_the_weights(regularization):
+    plain = Boundary(points=100).run(steps=30)
+    shrunk = Boundary(points=100, regularization=regularization, reg_rate=0.3).run(steps=30)
+    size = {"l1": lambda s: sum(np.abs(w.data).sum() for w in s.model.weights()),
+            "l2": lambda s: sum((w.data**2).sum() for w in s.model.weights())}[regularization]
+    assert size(shrunk) < 0.7 * size(plain)
+
+
+def test_frame_grid_is_row_major_with_y_up():
+    scene = Boundary(dataset="gauss", grid=20).run(steps=30)
+    classes = unraster(scene.frame()["grid_class"])
+    assert classes.shape == (20, 20)
+    # gauss puts class 0 around (2, 2): the top right cell; class 1 around (-2, -2): bottom left
+    assert classes[0, -1] == 0 and classes[-1, 0] == 1
+
+
+# ---- the command line ----
+
+def test_cli_boundary_writes_png_and_summary(tmp_path):
+    out = tmp_path / "b.png"
+    result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "boundary", "--set", "dataset=xor",
+                             "--steps", "20", "--out", str(out), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["epochs"] == 20 and summary["settings"]["dataset"] == "xor" and 0 <= summary["test_accuracy"] <= 1
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_bad_set_exits_2_naming_the_setting(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "boundary", "--set", "lr=fast",
+                             "--out", str(tmp_path / "b.png")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and '--set lr: expected a number, got "fast"' in result.stderr

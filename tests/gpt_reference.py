@@ -127,6 +127,14 @@ def torch_gpt(config, weights):
     return TorchGPT()
 
 
+def torch_loss_and_grads(config, weights, batch):
+    """PyTorch's loss on a batch of token lists, and {diffplay name: gradient}."""
+    model = torch_gpt(config, weights)
+    loss = model(*torch_batch(batch, config.block_size))
+    loss.backward()
+    return loss.item(), {_diffplay_name(name): p.grad.numpy() for name, p in model.named_parameters()}
+
+
 def _diffplay_name(torch_name):
     """'blocks.0.attn.wq.weight' -> 'layer0.attn_wq'; 'wte.weight' -> 'wte'."""
     parts = torch_name.removesuffix(".weight").split(".")

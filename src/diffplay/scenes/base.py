@@ -58,6 +58,7 @@ class Scene:
     frame_schema = Anything()  # what frame() returns, for the docs, the tests and the studio
     formats = ("svg",)         # file suffixes render() can write
     max_steps = 1000           # headless runs stop here unless converged() says so sooner
+    budget_s = 0.02            # the step() budget a live loop should give each frame
 
     def __init__(self, seed=0, **values):
         self.seed = seed

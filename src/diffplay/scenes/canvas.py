@@ -1,0 +1,181 @@
+"""canvas: a network learns to paint (ConvNetJS's image regression, with Fourier features).
+
+An MLP maps a pixel's position to its colour. Fed raw (x, y) a small MLP can only learn a
+blur; fed sines and cosines of random projections of (x, y) (Tancik et al., "Fourier
+features let networks learn high frequency functions") it learns edges in a few hundred
+steps. One step is one Adam step on the mean squared error over every painted pixel.
+Coordinates are pixels of the size × size target, (0, 0) at the top left.
+"""
+
+import base64
+
+import numpy as np
+
+from .. import optim
+from ..engine.tensor import Tensor, no_grad
+from ..nn.tensor_mlp import TensorMLP
+from .base import RASTER, Scene, Setting, frame_record, raster
+from .picture import load_png, save_png
+from .schema import ListOf, Maybe, Number, Record, SchemaError, Text
+
+MAX_IMAGE = 512   # a loaded image may be at most this many pixels a side
+
+
+def builtin_picture(size):
+    """A small sunset, drawn with NumPy: sky gradient, sun, two ridges of hills. RGB in [0, 1]."""
+    y, x = (np.mgrid[0:size, 0:size] + 0.5) / size
+    sky = np.stack([0.15 + 0.85 * y, 0.2 + 0.45 * y, 0.45 - 0.2 * y], -1)
+    sun = np.hypot(x - 0.68, y - 0.45) < 0.13
+    picture = np.where(sun[..., None], [1.0, 0.9, 0.45], sky)
+    far = y > 0.62 + 0.06 * np.sin(9 * x)
+    picture = np.where(far[..., None], [0.35, 0.2, 0.4], picture)
+    near = y > 0.78 + 0.05 * np.sin(5 * x + 1)
+    return np.where(near[..., None], [0.12, 0.1, 0.2], picture)
+
+
+def fourier_features(size, count, scale, rng):
+    """[sin 2πBp, cos 2πBp] for every pixel centre p in [0, 1]², B ~ N(0, scale²): (size², 2·count)."""
+    y, x = (np.mgrid[0:size, 0:size] + 0.5) / size
+    p = np.stack([x.ravel(), y.ravel()], 1)
+    angles = 2 * np.pi * p @ rng.normal(0, scale, (count, 2)).T
+    return np.concatenate([np.sin(angles), np.cos(angles)], 1)
+
+
+STROKE_POINT = Record({"x": Number(-64, 1024), "y": Number(-64, 1024)})
+
+
+class Canvas(Scene):
+    name = "canvas"
+    title = "a network learns to paint: (x, y) -> colour through Fourier features"
+    settings = (
+        Setting("size", Number(8, 128, integer=True), 64, "the canvas is size × size pixels"),
+        Setting("image", Text(max_length=4096), "builtin", 'what to learn: "builtin", "empty", or a PNG file'),
+        Setting("features", Number(1, 256, integer=True), 64, "how many random Fourier frequencies"),
+        Setting("scale", Number(0, 100), 10.0, "their spread: higher learns finer detail (and noise)"),
+        Setting("hidden", ListOf(Number(1, 256, integer=True), max_length=4), [64, 64], "units per hidden layer"),
+        Setting("lr", Number(0, 1), 0.01, "Adam's learning rate", live=True),
+    )
+    events = {
+        "stroke": Record({
+            "points": ListOf(STROKE_POINT, max_length=2000, min_length=1),
+            "color": ListOf(Number(0, 255, integer=True), max_length=3, min_length=3),
+            "radius": Number(0.5, 64),
+        }),
+        "clear": Record({}),
+        "load_image": RASTER,
+    }
+    frame_schema = frame_record({
+        "target": RASTER, "mask": RASTER, "output": RASTER, "painted": Number(0, integer=True),
+        "loss": Maybe(Number()), "psnr": Maybe(Number()),
+    })
+    formats = ("png",)
+    max_steps = 500
+    budget_s = 0.05
+
+    def reset(self):
+        v = self.values
+        size = v["size"]
+        self.target, self.mask = np.ones((size, size, 3)), np.zeros((size, size), bool)
+        if v["image"] == "builtin":
+            self.paint_image(builtin_picture(size))
+        elif v["image"] != "empty":
+            self.paint_image(load_png(v["image"], size))
+        rng = np.random.default_rng(self.seed)
+        # float32: the matmuls are the whole cost, and colours need no more precision
+        self.features = fourier_features(size, v["features"], v["scale"], rng).astype(np.float32)
+        sizes = [2 * v["features"], *v["hidden"], 3]
+        self.model = TensorMLP(sizes, "relu", "he", rng=rng, dtype=np.float32)
+        self.opt = optim.Adam(self.model.parameters(), lr=v["lr"])
+        self.last_loss = None
+
+    def paint_image(self, rgb):
+        self.target[...] = rgb
+        self.mask[...] = True
+
+    # ---- learning ----
+
+    def advance(self):
+        painted = self.mask.ravel()
+        if not painted.any():
+            self.last_loss = None   # an empty canvas has nothing to learn
+            return
+        self.opt.lr = self.values["lr"]
+        colours = self.model(Tensor(self.features[painted])).sigmoid()
+        error = colours - self.target.reshape(-1, 3)[painted].astype(np.float32)
+        loss = (error * error).mean()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        self.last_loss = loss.item()
+
+    def render_output(self):
+        """The network's picture: (size, size, 3) in [0, 1]."""
+        size = self.values["size"]
+        with no_grad():
+            return self.model(Tensor(self.features)).sigmoid().data.reshape(size, size, 3)
+
+    def psnr(self, output=None):
+        """Peak signal-to-noise ratio, in dB, over the painted pixels (None if none are)."""
+        if not self.mask.any():
+            return None
+        output = self.render_output() if output is None else output
+        mse = float(((output - self.target)[self.mask] ** 2).mean())
+        return 10 * np.log10(1 / max(mse, 1e-12))
+
+    def converged(self):
+        return not self.mask.any()
+
+    # ---- painting ----
+
+    def on_stroke(self, points, color, radius):
+        """Paint discs of `radius` along the polyline through `points`."""
+        size = self.values["size"]
+        y, x = np.mgrid[0:size, 0:size] + 0.5
+        xy = np.array([[p["x"], p["y"]] for p in points])
+        if len(xy) > 1:   # fill the gaps between points, half a radius apart
+            pieces = [np.linspace(a, b, max(2, int(np.hypot(*(b - a)) / (radius / 2)) + 1)) for a, b in zip(xy[:-1], xy[1:])]
+            xy = np.concatenate(pieces)
+        touched = np.zeros_like(self.mask)
+        for cx, cy in xy:
+            touched |= (x - cx) ** 2 + (y - cy) ** 2 <= radius * radius
+        self.target[touched] = np.array(color) / 255
+        self.mask |= touched
+
+    def on_clear(self):
+        self.target[...] = 1.0
+        self.mask[...] = False
+
+    def on_load_image(self, width, height, channels, data):
+        if width > MAX_IMAGE or height > MAX_IMAGE:
+            raise SchemaError(f"event: images may be at most {MAX_IMAGE} pixels a side, got {width} × {height}")
+        if channels not in (3, 4):
+            raise SchemaError(f"event.channels: expected 3 (RGB) or 4 (RGBA), got {channels}")
+        try:
+            pixels = np.frombuffer(base64.b64decode(data, validate=True), np.uint8)
+        except ValueError:
+            raise SchemaError("event.data: not base64") from None
+        if pixels.size != width * height * channels:
+            raise SchemaError(f"event.data: expected {width * height * channels} bytes, got {pixels.size}")
+        from PIL import Image
+
+        image = Image.fromarray(pixels.reshape(height, width, channels)[..., :3]).resize((self.values["size"],) * 2)
+        self.paint_image(np.asarray(image, np.float64) / 255)
+
+    # ---- what comes out ----
+
+    def view(self):
+        output = self.render_output()
+        return {
+            "target": raster(np.round(self.target * 255)), "mask": raster(self.mask * 255),
+            "output": raster(np.round(output * 255)), "painted": int(self.mask.sum()),
+            "loss": self.last_loss, "psnr": self.psnr(output),
+        }
+
+    def report(self):
+        psnr = self.psnr()
+        return {"painted": int(self.mask.sum()), "loss": self.last_loss, "psnr": None if psnr is None else round(psnr, 2)}
+
+    def render_png(self, path, zoom=4):
+        """The target (unpainted pixels white) beside the network's picture, each zoomed."""
+        pair = np.concatenate([self.target, np.ones((self.values["size"], 1, 3)), self.render_output()], 1)
+        save_png(path, np.round(np.kron(pair, np.ones((zoom, zoom, 1))) * 255))

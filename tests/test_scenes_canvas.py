@@ -1,0 +1,147 @@
+"""The canvas scene: it learns a test picture, takes strokes and images, refuses bad input."""
+
+import base64
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from diffplay.scenes.base import unraster
+from diffplay.scenes.canvas import Canvas, fourier_features
+from diffplay.scenes.picture import save_png
+from diffplay.scenes.schema import SchemaError
+
+
+def test_picture(size=64):
+    """A 64×64 picture with smooth and sharp parts: two gradients, a disc, a bar."""
+    y, x = (np.mgrid[0:size, 0:size] + 0.5) / size
+    rgb = np.stack([x, y, 0.5 + 0.5 * np.sin(6 * x)], -1)
+    rgb[np.hypot(x - 0.35, y - 0.6) < 0.2] = [0.9, 0.1, 0.1]
+    rgb[(np.abs(x - 0.75) < 0.06) & (y < 0.8)] = [0.05, 0.05, 0.3]
+    return rgb
+
+
+test_picture.__test__ = False   # a helper, not a test
+
+
+def learn(scene, steps):
+    for _ in range(steps):
+        scene.advance()
+        scene.steps += 1
+    return scene
+
+
+@pytest.fixture
+def picture_file(tmp_path):
+    path = tmp_path / "picture.png"
+    save_png(path, np.round(test_picture() * 255))
+    return path
+
+
+def test_canvas_learns_a_64px_picture_to_20_db_within_500_steps(picture_file):
+    scene = Canvas(seed=0, image=str(picture_file))
+    assert np.abs(scene.target - test_picture()).max() <= 0.5 / 255 + 1e-9   # loaded as drawn
+    reached = None
+    for step in range(25, 501, 25):
+        learn(scene, 25)
+        if scene.psnr() >= 20:
+            reached = step
+            break
+    assert reached is not None
+
+
+def test_canvas_loss_falls_while_learning():
+    scene = Canvas(size=32)
+    learn(scene, 1)
+    first = scene.last_loss
+    learn(scene, 60)
+    assert scene.last_loss < first / 4
+
+
+def test_fourier_features_are_sines_and_cosines_of_projections():
+    features = fourier_features(8, 5, 3.0, np.random.default_rng(0))
+    assert features.shape == (64, 10)
+    sin, cos = features[:, :5], features[:, 5:]
+    assert np.allclose(sin**2 + cos**2, 1.0)
+
+
+# ---- painting and bad input ----
+
+def test_empty_canvas_learns_nothing_and_says_so():
+    scene = Canvas(image="empty", size=16)
+    scene.step(0.0)
+    frame = scene.frame()
+    assert frame["painted"] == 0 and frame["loss"] is None and frame["psnr"] is None
+    assert Canvas.frame_schema.check(json.loads(json.dumps(frame)), "frame")
+    assert scene.run().steps == 1   # headless: converged already, nothing to add
+
+
+def test_stroke_paints_a_disc_trail_in_the_colour_and_is_learned():
+    scene = Canvas(image="empty", size=32)
+    scene.handle({"type": "stroke", "points": [{"x": 4, "y": 16}, {"x": 28, "y": 16}], "color": [255, 0, 0], "radius": 3})
+    mask = unraster(scene.frame()["mask"]) > 0
+    assert mask[16, 4:28].all() and not mask[2, :].any() and not mask[16 + 5, :].any()
+    assert np.array_equal(scene.target[16, 16], [1.0, 0.0, 0.0])
+    learn(scene, 100)
+    assert scene.psnr() > 20
+
+
+def test_clear_empties_the_canvas():
+    scene = Canvas(size=16)
+    scene.handle({"type": "clear"})
+    assert scene.frame()["painted"] == 0
+
+
+def test_load_image_event_fills_the_canvas():
+    scene = Canvas(image="empty", size=16)
+    pixels = np.zeros((8, 8, 4), np.uint8)
+    pixels[..., 1] = 200
+    scene.handle({"type": "load_image", "width": 8, "height": 8, "channels": 4,
+                  "data": base64.b64encode(pixels.tobytes()).decode()})
+    assert scene.frame()["painted"] == 256 and np.allclose(scene.target[..., 1], 200 / 255)
+
+
+@pytest.mark.parametrize("event, message", [
+    ({"type": "stroke", "points": [], "color": [0, 0, 0], "radius": 2}, r"event\.points: expected 1 to 2000 items, got 0"),
+    ({"type": "stroke", "points": [{"x": 1, "y": "2"}], "color": [0, 0, 0], "radius": 2}, r'event\.points\[0\]\.y: expected a number, got "2"'),
+    ({"type": "stroke", "points": [{"x": 1, "y": 2}], "color": [0, 0, 300], "radius": 2}, r"event\.color\[2\]: must be in \[0, 255\], got 300"),
+    ({"type": "stroke", "points": [{"x": 1, "y": 2}], "color": [0, 0], "radius": 2}, r"event\.color: expected 3 to 3 items, got 2"),
+    ({"type": "load_image", "width": 2, "height": 2, "channels": 3, "data": "AAAA"}, r"event\.data: expected 12 bytes, got 3"),
+    ({"type": "load_image", "width": 2, "height": 2, "channels": 3, "data": "!!"}, r"event\.data: not base64"),
+    ({"type": "load_image", "width": 2, "height": 2, "channels": 1, "data": "AAAA"}, r"event\.channels: expected 3 \(RGB\) or 4"),
+    ({"type": "load_image", "width": 5000, "height": 2, "channels": 3, "data": ""}, r"at most 512 pixels a side"),
+])
+def test_bad_events_name_the_field(event, message):
+    with pytest.raises(SchemaError, match=message):
+        Canvas(size=8, image="empty").handle(event)
+
+
+def test_missing_or_bad_image_file_is_a_clear_error(tmp_path):
+    with pytest.raises(Exception, match=r"nope\.png: no such file"):
+        Canvas(image=str(tmp_path / "nope.png"))
+    (tmp_path / "junk.png").write_bytes(b"not a png")
+    with pytest.raises(Exception, match=r"junk\.png: not a readable image"):
+        Canvas(image=str(tmp_path / "junk.png"))
+
+
+# ---- the command line ----
+
+def test_cli_canvas_writes_png_side_by_side(tmp_path, picture_file):
+    out = tmp_path / "c.png"
+    result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "canvas", "--set", f"image={picture_file}",
+                             "--set", "size=32", "--steps", "30", "--out", str(out), "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["steps"] == 30 and summary["painted"] == 32 * 32 and summary["psnr"] > 10
+    from PIL import Image
+
+    assert Image.open(out).size == ((2 * 32 + 1) * 4, 32 * 4)
+
+
+def test_cli_missing_image_exits_2(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "canvas", "--set", "image=/no/such.png",
+                             "--out", str(tmp_path / "c.png")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "/no/such.png: no such file" in result.stderr

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from diffplay import Tensor, no_grad
+from diffplay.engine.value import topological_order
 from test_tensor_checks import assert_matches_torch
 
 torch = pytest.importorskip("torch")
@@ -198,12 +199,17 @@ def test_backward_without_anything_to_differentiate_says_so():
 
 # ---- dtypes and construction ----
 
-def test_float32_stays_float32_through_ops_and_gradients():
-    x = Tensor(np.ones((2, 3)), dtype=np.float32, requires_grad=True)
-    w = Tensor(np.ones((3, 2)), dtype=np.float32, requires_grad=True)
-    y = ((x @ w).tanh() * 0.5 + np.float64(2.0)).exp().mean()
-    y.backward()
-    assert y.dtype == np.float32 and x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+def test_float32_stays_float32_through_every_op_and_gradient():
+    x = Tensor(np.linspace(-1.0, 1.0, 24).reshape(4, 6), dtype=np.float32, requires_grad=True)
+    w = Tensor(np.ones((6, 6)), dtype=np.float32, requires_grad=True)
+    h = (x @ w).tanh() * 0.5 + np.float64(2.0)
+    h = h.exp() / 3.0 - h.sigmoid().softplus() ** 2 + abs(h.sin().cos()).clip(-1.0, 1.0) + 2.0 ** h.relu()
+    h = h.log() + h.sqrt()
+    loss = h.max(axis=1).sum() + h.min() + h.mean(axis=0, keepdims=True).sum() + h[1:, ::2].T.reshape(-1)[3]
+    loss.backward()
+    nodes = topological_order(loss)
+    assert all(v.data.dtype == np.float32 for v in nodes)
+    assert all(v.grad.dtype == np.float32 for v in nodes if v.grad is not None)
 
 
 def test_integers_become_float64_and_other_dtypes_are_refused():

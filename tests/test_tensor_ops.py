@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from diffplay import Tensor
-from diffplay.engine.tensor_ops import (attention, cross_entropy, linear, log_softmax, logsumexp, rms_norm,
-                                        softmax)
+from diffplay.engine.tensor_ops import (attention, concat, cross_entropy, gather, linear, log_softmax, logsumexp,
+                                        rms_norm, softmax, stack, where)
+from diffplay.engine.value import topological_order
 from test_tensor_checks import assert_matches_torch
 
 torch = pytest.importorskip("torch")
@@ -157,3 +158,17 @@ def test_attention_misfits_name_the_shapes():
         attention(Tensor(np.ones((4, 6))), Tensor(np.ones((3, 6))), Tensor(np.ones((4, 6))))
     with pytest.raises(ValueError, match=r"more queries \(4\) than keys \(3\)"):
         attention(Tensor(np.ones((4, 6))), Tensor(np.ones((3, 6))), Tensor(np.ones((3, 6))))
+
+
+def test_fused_and_shape_ops_keep_float32_in_values_and_gradients():
+    x = Tensor(normal((2, 4, 6)), dtype=np.float32, requires_grad=True)
+    w = Tensor(normal((6, 6), 1), dtype=np.float32, requires_grad=True)
+    h = rms_norm(linear(x, w, Tensor(np.ones(6), dtype=np.float32, requires_grad=True)))
+    h = attention(h, h, softmax(h) + log_softmax(h), n_head=2)
+    h = concat([h, stack([h[0], h[1]])]).reshape(4, 4, 6)
+    h = where(h.data > 0, h, h * 2.0) + gather(h, [3, 0, 0, 1], axis=1)
+    loss = cross_entropy(h, np.array([[0, 1, 2, 3]] * 4)) + logsumexp(h).mean()
+    loss.backward()
+    nodes = topological_order(loss)
+    assert all(v.data.dtype == np.float32 for v in nodes)
+    assert all(v.grad.dtype == np.float32 for v in nodes if v.grad is not None)

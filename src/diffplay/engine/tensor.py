@@ -9,7 +9,9 @@ Gradients are only traced for what needs them: a Tensor you make is a constant u
 ask for `requires_grad=True` (PyTorch's rule), and an op whose inputs are all constants
 makes a constant. Speed at small sizes is all per-op Python overhead, so the hot path does
 no checking that NumPy does anyway: its errors are caught and renamed after the op, and a
-NaN or inf is refused by backward(), which names the op where it first appeared.
+NaN or inf is refused by backward(), which names the op where it first appeared. Ops keep
+references to their inputs' arrays, so change a leaf's data (optimizer steps do, in place)
+only after backward(), as the usual zero_grad / forward / backward / step loop does.
 """
 
 import math
@@ -185,9 +187,9 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False):
         a = self.data
-        out = a.mean(axis=axis, keepdims=keepdims)
-        n = a.size // max(out.size, 1)
-        return _node(out, (self,), lambda g: (_expand(g / n, a.shape, axis, keepdims),), "mean")
+        total = a.sum(axis=axis, keepdims=keepdims)
+        n = a.size // max(np.size(total), 1)
+        return _node(total / n, (self,), lambda g: (_expand(g / n, a.shape, axis, keepdims),), "mean")
 
     def max(self, axis=None, keepdims=False):
         """The largest entries; ties share the gradient equally (as torch.amax)."""
@@ -318,7 +320,7 @@ _MUL = ("mul", operator.mul, lambda g, a, b, out: g * b, lambda g, a, b, out: g 
 _DIV = ("div", operator.truediv, lambda g, a, b, out: g / b, lambda g, a, b, out: -g * out / b)
 _POW = ("pow", operator.pow,
         lambda g, a, b, out: g * b * a ** (b - 1),            # d a^b/da = b a^(b-1)
-        lambda g, a, b, out: g * out * np.log(a))             # d a^b/db = a^b ln a
+        lambda g, a, b, out: g * out * np.log(a, dtype=out.dtype))   # d a^b/db = a^b ln a
 
 
 def _binary(spec, x, y):
@@ -426,7 +428,7 @@ def _extreme(x, reduce, axis, keepdims, op):
 
     def backward(g):
         hit = a == _expand(out, a.shape, axis, keepdims)
-        share = _expand(g, a.shape, axis, keepdims) / hit.sum(axis=axis, keepdims=True)
+        share = _expand(g, a.shape, axis, keepdims) / hit.sum(axis=axis, keepdims=True, dtype=a.dtype)
         return (np.where(hit, share, 0.0),)
 
     return _node(out, (x,), backward, op)

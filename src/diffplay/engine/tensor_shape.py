@@ -141,7 +141,10 @@ def _operands(tensors, op):
 
 def _only_tensors(items, inputs):
     """The items that stand at the positions of Tensor inputs (constants get no gradient)."""
-    return tuple(item for item, t in zip(items, inputs) if type(t) is Tensor)
+    for t in inputs:
+        if type(t) is not Tensor:
+            return tuple([item for item, t in zip(items, inputs) if type(t) is Tensor])
+    return tuple(items)   # the usual case, all Tensors: no filtering
 
 
 def _shapes(arrays):

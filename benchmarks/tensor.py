@@ -1,0 +1,170 @@
+"""diffplay.Tensor vs PyTorch eager on CPU, at the small sizes where per-op overhead decides.
+
+Both sides run single-threaded (torch.set_num_threads(1); OpenBLAS pinned to one thread
+before NumPy loads) in float64, the same model, loss and optimizer, interleaved repeats.
+Prints µs per training step (median over rounds) and the ratio torch / diffplay.
+"""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # must precede the NumPy import
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as TF  # noqa: E402
+
+from diffplay import Tensor, optim  # noqa: E402
+from diffplay.engine import tensor_ops as ops  # noqa: E402
+
+torch.set_num_threads(1)
+ROUNDS = 15
+
+
+def seconds_per_step(step, steps):
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - start) / steps
+
+
+# ---- the MLP: 2-64-64-1, tanh, mean squared error on 256 points, Adam ----
+
+def mlp_weights(rng):
+    sizes = [2, 64, 64, 1]
+    return [(rng.standard_normal((o, i)) / np.sqrt(i), np.zeros(o)) for i, o in zip(sizes, sizes[1:])]
+
+
+def mlp_diffplay(weights, x, y):
+    params = [Tensor(a, requires_grad=True) for w in weights for a in w]
+    opt = optim.Adam(params, lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        h = x
+        for i in range(0, len(params) - 2, 2):
+            h = ops.linear(h, params[i], params[i + 1]).tanh()
+        out = ops.linear(h, params[-2], params[-1])
+        loss = ((out - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def mlp_torch(weights, x, y):
+    params = [torch.tensor(a, requires_grad=True) for w in weights for a in w]
+    opt = torch.optim.Adam(params, lr=1e-3)
+    x, y = torch.tensor(x), torch.tensor(y)
+
+    def step():
+        opt.zero_grad()
+        h = x
+        for i in range(0, len(params) - 2, 2):
+            h = torch.tanh(TF.linear(h, params[i], params[i + 1]))
+        out = TF.linear(h, params[-2], params[-1])
+        loss = ((out - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+# ---- a GPT of microgpt's shape (n_embd 16, 4 heads, block 16, vocab 27), cross entropy, Adam ----
+
+def gpt_weights(rng, layers, vocab=27, block=16, embd=16):
+    def matrix(rows, cols):
+        return rng.normal(0.0, 0.08, (rows, cols))
+
+    weights = [matrix(vocab, embd), matrix(block, embd), matrix(vocab, embd)]
+    for _ in range(layers):
+        weights += [matrix(embd, embd) for _ in range(4)] + [matrix(4 * embd, embd), matrix(embd, 4 * embd)]
+    return weights
+
+
+def gpt_diffplay(weights, tokens, targets, n_head=4):
+    params = [Tensor(w, requires_grad=True) for w in weights]
+    opt = optim.Adam(params, lr=1e-2, betas=(0.85, 0.99))
+    positions = np.arange(len(tokens))
+
+    def step():
+        opt.zero_grad()
+        wte, wpe, lm_head = params[:3]
+        x = ops.rms_norm(wte.gather(tokens) + wpe.gather(positions))
+        for i in range(3, len(params), 6):
+            wq, wk, wv, wo, fc1, fc2 = params[i:i + 6]
+            h = ops.rms_norm(x)
+            heads = ops.attention(ops.linear(h, wq), ops.linear(h, wk), ops.linear(h, wv), n_head)
+            x = ops.linear(heads, wo) + x
+            x = ops.linear(ops.linear(ops.rms_norm(x), fc1).relu(), fc2) + x
+        loss = ops.cross_entropy(ops.linear(x, lm_head), targets)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def gpt_torch(weights, tokens, targets, n_head=4):
+    params = [torch.tensor(w, requires_grad=True) for w in weights]
+    opt = torch.optim.Adam(params, lr=1e-2, betas=(0.85, 0.99))
+    tokens, targets = torch.tensor(tokens), torch.tensor(targets)
+    positions = torch.arange(len(tokens))
+
+    def split(t):
+        return t.view(len(tokens), n_head, -1).transpose(0, 1)
+
+    def step():
+        opt.zero_grad()
+        wte, wpe, lm_head = params[:3]
+        embd = wte.shape[1]
+        x = TF.rms_norm(TF.embedding(tokens, wte) + TF.embedding(positions, wpe), (embd,), eps=1e-5)
+        for i in range(3, len(params), 6):
+            wq, wk, wv, wo, fc1, fc2 = params[i:i + 6]
+            h = TF.rms_norm(x, (embd,), eps=1e-5)
+            q, k, v = split(TF.linear(h, wq)), split(TF.linear(h, wk)), split(TF.linear(h, wv))
+            heads = TF.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(0, 1).reshape(len(tokens), embd)
+            x = TF.linear(heads, wo) + x
+            x = TF.linear(torch.relu(TF.linear(TF.rms_norm(x, (embd,), eps=1e-5), fc1)), fc2) + x
+        loss = TF.cross_entropy(TF.linear(x, lm_head), targets)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def compare(label, ours, theirs, steps):
+    """Check both sides compute the same loss, then time them in alternating rounds (so a
+    noisy neighbour slows both alike) and print the medians."""
+    loss_ours, loss_theirs = ours(), theirs()
+    assert abs(loss_ours - loss_theirs) < 1e-9 * max(1.0, abs(loss_theirs)), (loss_ours, loss_theirs)
+    times = {ours: [], theirs: []}
+    for i in range(ROUNDS):
+        for step in (ours, theirs) if i % 2 else (theirs, ours):
+            times[step].append(seconds_per_step(step, steps))
+    a, b = (statistics.median(times[step]) * 1e6 for step in (ours, theirs))
+    print(f"{label}  steps={steps}x{ROUNDS}  diffplay {a:.0f} µs/step  torch {b:.0f} µs/step  "
+          f"ratio {b / a:.2f}x", flush=True)
+
+
+def main():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (256, 2))
+    y = np.sin(3 * x[:, :1]) * np.cos(2 * x[:, 1:])
+    w = mlp_weights(rng)
+    compare("mlp 2-64-64-1  batch=256  adam", mlp_diffplay(w, x, y), mlp_torch(w, x, y), 20)
+    tokens = rng.integers(0, 26, 16)
+    targets = np.append(tokens[1:], 26)
+    for layers, label in ((4, "attention 4 layers"), (1, "microgpt 1 layer  ")):
+        w = gpt_weights(rng, layers)
+        compare(f"{label}  T=16 d=16 heads=4  adam", gpt_diffplay(w, tokens, targets),
+                gpt_torch(w, tokens, targets), 20)
+
+
+if __name__ == "__main__":
+    main()

@@ -117,8 +117,11 @@ class Scene:
 
     # ---- the loop ----
 
-    def step(self, budget_s):
-        """Optimize for up to budget_s seconds (at least one step unless paused); returns the step count."""
+    def step(self, budget_s, max_steps=None):
+        """Optimize for up to budget_s seconds and max_steps steps (at least one unless paused).
+
+        Returns how many steps it took.
+        """
         if self.paused:
             return 0
         deadline = time.perf_counter() + budget_s
@@ -127,7 +130,7 @@ class Scene:
             self.advance()
             self.steps += 1
             done += 1
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or done == max_steps:
                 return done
 
     def run(self, steps=None, progress=None):

@@ -1,0 +1,167 @@
+"""gpt: microgpt learning names, live — its loss curve, a sample every few steps, and where each
+attention head of the latest sample looked.
+
+One step is one step of gpt.train's `Run` (microgpt's loop on the Tensor engine: a document,
+Adam, a linearly decaying rate). Samples are drawn with their own seeded stream, the same one
+each time, so two samples differ only because the model changed between them.
+"""
+
+import math
+
+import numpy as np
+
+from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor_ops import gather, linear, rms_norm, softmax
+from ..gpt.train import DEFAULTS, Run
+from .base import Scene, Setting, frame_record
+from .picture import svg_document, svg_polyline, svg_text
+from .schema import Boolean, ListOf, Maybe, Number, Record, Text
+
+SAMPLE = Record({"step": Number(0, integer=True), "text": Text(64)})
+
+
+def trace(model, tokens):
+    """(attention, logits) of TensorGPT `model` over `tokens`: attention[layer][head] is the
+    (T, T) causal weights, logits the (T, vocab) outputs.
+
+    It mirrors TensorGPT.logits step for step (its fused attention op keeps its weights to
+    itself); the logits let a test hold the two equal.
+    """
+    w, c = model.w, model.config
+    idx = np.array([tokens])
+    maps = []
+    with no_grad():
+        x = rms_norm(gather(w["wte"], idx) + w["wpe"][: idx.shape[1]])
+        for i in range(c.n_layer):
+            h = rms_norm(x)
+            q, k, v = (linear(h, w[f"layer{i}.attn_w{name}"]).data[0] for name in "qkv")
+            heads = [_head_weights(q[:, part], k[:, part]) for part in _head_slices(c)]
+            maps.append(heads)
+            mixed = np.concatenate([p @ v[:, part] for p, part in zip(heads, _head_slices(c))], 1)
+            x = x + linear(Tensor(mixed[None]), w[f"layer{i}.attn_wo"])
+            x = x + linear(linear(rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu(), w[f"layer{i}.mlp_fc2"])
+        return maps, linear(x, w["lm_head"]).data[0]
+
+
+def _head_slices(config):
+    return [slice(h * config.head_dim, (h + 1) * config.head_dim) for h in range(config.n_head)]
+
+
+def _head_weights(q, k):
+    """softmax(q·kᵀ / √d) with query t seeing keys 0..t."""
+    scores = q @ k.T / math.sqrt(q.shape[1])
+    scores[np.triu_indices(len(scores), 1)] = -np.inf
+    return softmax(Tensor(scores)).data
+
+
+def loss_curve(losses, points=500):
+    """The losses, or when there are more than `points`, the means of `points` equal runs of them."""
+    if len(losses) <= points:
+        return list(losses)
+    return [float(chunk.mean()) for chunk in np.array_split(np.asarray(losses), points)]
+
+
+class GPTScene(Scene):
+    name = "gpt"
+    title = "microgpt learns names: loss, samples as it goes, attention per head"
+    settings = (
+        Setting("steps", Number(1, 100_000, integer=True), 1000, "training steps (the rate decays to 0 over them)"),
+        Setting("lr", Number(0, 1), 0.01, "Adam's starting learning rate"),
+        Setting("data", Text(max_length=4096), "", "a text file of one document per line (empty: the names package)"),
+        Setting("temperature", Number(0.05, 5), 0.5, "sampling temperature", live=True),
+        Setting("sample_every", Number(1, 10_000, integer=True), 100, "steps between samples", live=True),
+        Setting("speed", Number(1, 10_000, integer=True), 10, "at most this many steps per frame, to watch", live=True),
+    )
+    events = {"sample": Record({})}
+    frame_schema = frame_record({
+        "trained": Number(0, integer=True), "steps": Number(1, integer=True), "losses": ListOf(Number(), max_length=100_000),
+        "samples": ListOf(SAMPLE, max_length=1000), "tokens": ListOf(Text(8), max_length=64),
+        "attention": ListOf(ListOf(ListOf(ListOf(Maybe(Number(0, 1)), max_length=64), max_length=64), max_length=64), max_length=64),
+        "lr": Number(), "done": Boolean(),
+    })
+    formats = ("svg",)
+    max_steps = 100_000
+    MAX_SAMPLES = 50
+
+    def reset(self):
+        v = self.values
+        settings = {**DEFAULTS, "steps": v["steps"], "lr": v["lr"], "seed": self.seed}
+        self.run_ = Run(v["data"] or None, settings, "tensor")
+        self.samples, self.tokens, self.attention = [], [], []
+        self.sample()
+
+    def advance(self):
+        if self.converged():
+            return
+        self.run_.train_step()
+        if self.run_.step % self.values["sample_every"] == 0:
+            self.sample()
+
+    def converged(self):
+        return self.run_.step >= self.run_.steps
+
+    def step(self, budget_s, max_steps=None):
+        """Live, at most `speed` steps a frame: a 1,000-step run lasts seconds, not a blink."""
+        cap = self.values["speed"] if max_steps is None else min(max_steps, self.values["speed"])
+        return super().step(budget_s, cap)
+
+    def sample(self):
+        """Draw one name from the model now, and keep where its heads looked."""
+        gpt = self.run_.gpt
+        text = gpt.sample(1, self.values["temperature"], seed=self.seed + 1)[0]
+        tokenizer = gpt.tokenizer
+        ids = tokenizer.encode(text)[: gpt.config.block_size]   # BOS + name (+ BOS): what the model saw
+        self.tokens = ["<bos>" if t == tokenizer.bos else tokenizer.decode([t]) for t in ids]
+        self.attention = [[m.tolist() for m in layer] for layer in trace(gpt.model, ids)[0]]
+        self.samples = (self.samples + [{"step": self.run_.step, "text": text}])[-self.MAX_SAMPLES:]
+
+    def on_sample(self):
+        self.sample()
+
+    def view(self):
+        return {
+            "trained": self.run_.step, "steps": self.run_.steps, "losses": loss_curve(self.run_.losses), "samples": self.samples,
+            "tokens": self.tokens, "attention": self.attention,
+            "lr": self.run_.optimizer.lr, "done": self.converged(),
+        }
+
+    def report(self):
+        losses = self.run_.losses
+        last = losses[-100:]
+        return {
+            "trained": self.run_.step, "loss_first": losses[0] if losses else None,
+            "loss_last100": sum(last) / len(last) if last else None,
+            "samples": [s["text"] for s in self.samples[-5:]],
+        }
+
+    def render_svg(self, path):
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(draw_svg(self.view()))
+
+
+def draw_svg(view):
+    """Loss curve on the left, samples below it, the latest sample's attention per head on the right."""
+    body = [svg_text(20, 24, f"microgpt: step {view['trained']} of {view['steps']}", 14)]
+    losses = view["losses"]
+    if losses:
+        top, bottom = max(losses), min(losses)
+        span = max(top - bottom, 1e-9)
+        points = [(40 + 360 * i / max(len(losses) - 1, 1), 50 + 180 * (top - l) / span) for i, l in enumerate(losses)]
+        body += [svg_polyline(points, width=1), svg_text(40, 246, f"loss {losses[0]:.3f} -> {losses[-1]:.3f}", 11)]
+    for i, sample in enumerate(view["samples"][-8:]):
+        body.append(svg_text(40, 275 + 16 * i, f"step {sample['step']:5d}  {sample['text']}", 11))
+    body += _heatmaps(view["tokens"], view["attention"][0] if view["attention"] else [], x0=440, y0=50)
+    return svg_document(440 + 2 * 190, 420, body)
+
+
+def _heatmaps(tokens, heads, x0, y0, cell=11):
+    body = []
+    for h, weights in enumerate(heads):
+        x, y = x0 + (h % 2) * 190, y0 + (h // 2) * 185
+        body.append(svg_text(x, y - 6, f"head {h}", 11))
+        for t, row in enumerate(weights):
+            body.append(svg_text(x - 3, y + cell * t + 9, tokens[t][:1] if tokens[t] != "<bos>" else "^", 9, "end"))
+            for s, p in enumerate(row[: t + 1]):
+                body.append(f'<rect x="{x + cell * s}" y="{y + cell * t}" width="{cell}" height="{cell}" '
+                            f'fill="#1f77b4" fill-opacity="{p:.3f}"/>')
+    return body

@@ -1,0 +1,100 @@
+"""The gpt scene: microgpt's run, samples as it learns, attention per head, pause and settings."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from diffplay.errors import UsageError
+from diffplay.gpt.train import train
+from diffplay.scenes.gpt import GPTScene, loss_curve, trace
+from diffplay.scenes.schema import SchemaError
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return GPTScene(seed=42, steps=300, sample_every=100).run(steps=300)
+
+
+def test_scene_trains_exactly_as_gpt_train_does():
+    scene = GPTScene(seed=42, steps=1000).run(steps=20)
+    reference = train(steps=1000, seed=42, samples=0, on_step=lambda step, steps, loss: None)
+    assert scene.run_.losses == reference.losses[:20]
+
+
+def test_loss_falls_and_samples_come_every_n_steps(trained):
+    summary = trained.summary()
+    assert summary["loss_last100"] < summary["loss_first"] - 0.5
+    assert [s["step"] for s in trained.samples] == [0, 100, 200, 300]
+    assert all(isinstance(s["text"], str) for s in trained.samples)
+
+
+def test_attention_is_causal_and_each_row_sums_to_one(trained):
+    frame = trained.frame()
+    tokens, attention = frame["tokens"], np.array(frame["attention"], dtype=float)
+    config = trained.run_.gpt.config
+    assert tokens[0] == "<bos>" and attention.shape == (config.n_layer, config.n_head, len(tokens), len(tokens))
+    assert np.allclose(attention.sum(-1), 1.0)
+    assert np.all(np.triu(attention, 1) == 0)
+
+
+def test_trace_logits_equal_the_models(trained):
+    gpt = trained.run_.gpt
+    ids = gpt.tokenizer.encode("emma")
+    _, logits = trace(gpt.model, ids)
+    assert np.allclose(logits, gpt.model.logits(np.array([ids])).data[0], rtol=0, atol=1e-12)
+
+
+def test_pause_stops_training_and_resume_goes_on():
+    scene = GPTScene(steps=50)
+    scene.handle({"type": "pause"})
+    assert scene.step(0.01) == 0 and scene.run_.losses == []
+    scene.handle({"type": "resume"})
+    assert scene.step(1.0) == 10 and len(scene.run_.losses) == 10   # speed: 10 steps a frame
+
+
+def test_temperature_is_live_and_sample_event_draws_now():
+    scene = GPTScene(steps=50).run(steps=5)
+    scene.handle({"type": "set", "key": "temperature", "value": 1.5})
+    scene.handle({"type": "sample"})
+    assert scene.run_.step == 5 and scene.samples[-1]["step"] == 5
+
+
+def test_training_stops_at_the_end_of_the_schedule():
+    scene = GPTScene(steps=30).run()
+    assert scene.converged() and scene.run_.step == 30 and scene.frame()["done"]
+
+
+def test_frame_validates_as_json_and_curve_is_capped():
+    scene = GPTScene(steps=50).run(steps=3)
+    frame = json.loads(json.dumps(scene.frame()))
+    assert GPTScene.frame_schema.check(frame, "frame")["trained"] == 3
+    assert loss_curve(list(range(1000)), points=10) == [49.5 + 100 * i for i in range(10)]
+
+
+@pytest.mark.parametrize("event, message", [
+    ({"type": "set", "key": "temperature", "value": 0}, r"event\.value \(temperature\): must be in \[0\.05, 5\], got 0"),
+    ({"type": "set", "key": "sample_every", "value": 2.5}, r"event\.value \(sample_every\): expected an integer"),
+    ({"type": "sample", "n": 3}, r"event\.n: unknown field"),
+])
+def test_bad_events_name_the_field(event, message):
+    with pytest.raises(SchemaError, match=message):
+        GPTScene(steps=10).handle(event)
+
+
+def test_missing_data_file_names_it(tmp_path):
+    with pytest.raises(UsageError, match=r"nope\.txt: no such file"):
+        GPTScene(data=str(tmp_path / "nope.txt"))
+
+
+def test_cli_gpt_writes_svg_and_summary(tmp_path):
+    out = tmp_path / "gpt.svg"
+    result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "gpt", "--set", "steps=40",
+                             "--set", "sample_every=20", "--out", str(out), "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["trained"] == 40 and len(summary["samples"]) == 3
+    assert "microgpt: step 40 of 40" in out.read_text()

@@ -54,10 +54,11 @@ def diffplay_seconds(steps, batch, engine="tensor"):
     return result.seconds, result.losses
 
 
-def median_of(repeats, measure):
-    """The median seconds of `repeats` runs, and the losses of the last."""
-    runs = [measure() for _ in range(repeats)]
-    return statistics.median(seconds for seconds, _ in runs), runs[-1][1]
+def medians(repeats, ours, theirs):
+    """Each side's median seconds over `repeats` alternating runs (so a busy spell on this
+    shared box hits both), and each side's losses."""
+    runs = [(ours(), theirs()) for _ in range(repeats)]
+    return [(statistics.median(run[side][0] for run in runs), runs[-1][side][1]) for side in (0, 1)]
 
 
 def mean_last100(losses):
@@ -69,9 +70,9 @@ def tokens(steps, batch):
     return sum(min(run.config.block_size, len(t) - 1) for step in range(steps) for t in run.batch(step))
 
 
-def case_batch1(repeats=5):
-    ours, our_losses = median_of(repeats, lambda: diffplay_seconds(1000, 1))
-    theirs, their_losses = median_of(repeats, lambda: torch_seconds(1000, 1))
+def case_batch1(repeats=7):
+    (ours, our_losses), (theirs, their_losses) = medians(
+        repeats, lambda: diffplay_seconds(1000, 1), lambda: torch_seconds(1000, 1))
     print(f"gpt  batch=1  steps=1000  diffplay {ours:.3f} s  torch {theirs:.3f} s  ratio {theirs / ours:.2f}x  "
           f"loss_first {our_losses[0]:.16f}  loss_last100 {mean_last100(our_losses):.15f} "
           f"(torch {mean_last100(their_losses):.15f})")
@@ -95,16 +96,15 @@ def value_seconds(steps):
 
 
 def case_value(steps=20, repeats=3):
-    ours, our_losses = median_of(repeats, lambda: value_seconds(steps))
-    theirs, their_losses = median_of(repeats, lambda: microgpt_seconds(steps))
+    (ours, our_losses), (theirs, their_losses) = medians(
+        repeats, lambda: value_seconds(steps), lambda: microgpt_seconds(steps))
     gap = max(abs(a - b) for a, b in zip(our_losses, their_losses))
     print(f"gpt  engine=value  steps={steps}  diffplay {ours / steps:.4f} s/step  microgpt.py design "
           f"{theirs / steps:.4f} s/step  ratio {theirs / ours:.2f}x  max loss gap {gap:.1e}")
 
 
 def case_batch32(steps=100, repeats=3):
-    ours, _ = median_of(repeats, lambda: diffplay_seconds(steps, 32))
-    theirs, _ = median_of(repeats, lambda: torch_seconds(steps, 32))
+    (ours, _), (theirs, _) = medians(repeats, lambda: diffplay_seconds(steps, 32), lambda: torch_seconds(steps, 32))
     n = tokens(steps, 32)
     print(f"gpt  batch=32  steps={steps}  diffplay {n / ours:,.0f} tokens/s  torch {n / theirs:,.0f} tokens/s  "
           f"ratio {theirs / ours:.2f}x")

@@ -55,8 +55,8 @@ def test_long_documents_get_one_warning_with_their_count(tmp_path):
     done = diffplay("gpt", "train", "--data", path, *FAST, "--samples", "0", "--out", tmp_path / "m.json")
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if "warning" in line]
-    assert warnings == ["diffplay: warning: 2 of 3 documents are longer than the block size (16 positions) "
-                        "and are truncated to it"]
+    assert warnings == ["diffplay: warning: 2 of 3 documents have 16 characters or more; as in microgpt, "
+                        "each is trained on its first 16 positions only"]
 
 
 def bad_file(tmp_path, kind):

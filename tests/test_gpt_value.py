@@ -1,12 +1,13 @@
 """The scalar GPT step by step against microgpt's design; sampling from a GPT."""
 
+import os
 import random
 
 import numpy as np
 import pytest
 
 from diffplay.errors import UsageError
-from diffplay.gpt import GPT, GPTConfig
+from diffplay.gpt import GPT, GPTConfig, train
 from diffplay.gpt.config import init_weights
 from diffplay.gpt.data import Tokenizer
 from diffplay.gpt.train import DEFAULTS, Run
@@ -33,6 +34,14 @@ def test_value_engine_follows_microgpts_design_step_by_step():
     ours = np.concatenate([np.ravel(m) for m in run.gpt.weights().values()])
     theirs = np.array([p.data for p in reference.params])
     assert np.max(np.abs(ours - theirs)) < 1e-12
+
+
+@pytest.mark.skipif(not os.environ.get("DIFFPLAY_SLOW"), reason="about 25 s: set DIFFPLAY_SLOW=1 to run")
+def test_value_engine_reproduces_microgpt_over_1000_steps():
+    result = train(names_txt(), steps=1000, engine="value", samples=20)
+    assert abs(result.summary()["loss_first"] - MICROGPT["loss_first"]) < 1e-12
+    assert abs(result.summary()["loss_last100"] - MICROGPT["loss_last100"]) < 1e-9
+    assert result.samples[:2] == MICROGPT["samples"]
 
 
 def trained_tiny_gpt(engine="value"):

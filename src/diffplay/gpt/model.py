@@ -37,7 +37,7 @@ class GPT:
         """A GPT from a checkpoint; its random stream goes on where training left it."""
         payload = read_checkpoint(path)
         rng = random.Random()
-        rng.setstate(_random_state(payload["random_state"]))
+        rng.setstate(as_random_state(payload["random_state"]))
         return cls(GPTConfig(**payload["config"]), Tokenizer(payload["vocabulary"]),
                    payload["weights"], engine, rng)
 
@@ -60,6 +60,6 @@ class GPT:
         return [sample_one(self.model, self.tokenizer, rng, temperature, prompt_ids) for _ in range(n)]
 
 
-def _random_state(saved):
+def as_random_state(saved):
     version, internal, gauss_next = saved
     return version, tuple(internal), gauss_next

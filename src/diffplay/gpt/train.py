@@ -13,7 +13,7 @@ from ..errors import UsageError
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
-from .model import ENGINES, GPT, _random_state
+from .model import ENGINES, GPT, as_random_state
 from .sample import check_count, check_temperature
 
 DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1,
@@ -58,8 +58,9 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     _check_run(settings, engine, out, checkpoint_every, samples, temperature)
     run = Run(data if data is not None or saved is None else saved["settings"]["data"], settings, engine, saved)
     if run.truncated and on_warning:
-        on_warning(f"{run.truncated} of {len(run.docs)} documents are longer than the block size "
-                   f"({run.config.block_size} positions) and are truncated to it")
+        size = run.config.block_size
+        on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
+                   f"as in microgpt, each is trained on its first {size} positions only")
     start, tokens, written = time.perf_counter(), 0, None
     while run.step < run.steps:
         loss, n = run.train_step()
@@ -95,7 +96,7 @@ class Run:
         if saved is not None:
             _check_same_data(self, saved, tokenizer)
             weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
-            rng.setstate(_random_state(saved["random_state"]))
+            rng.setstate(as_random_state(saved["random_state"]))
         self.gpt = GPT(self.config, tokenizer, weights, engine, rng)
         self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)

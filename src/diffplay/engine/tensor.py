@@ -14,12 +14,11 @@ references to their inputs' arrays, so change a leaf's data (optimizer steps do,
 only after backward(), as the usual zero_grad / forward / backward / step loop does.
 """
 
-import math
 import operator
 
 import numpy as np
 
-from .value import topological_order
+from .tensor_backward import reverse_pass
 
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _grad_enabled = True
@@ -250,16 +249,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward: nothing to differentiate; no Tensor that this one "
                                "depends on has requires_grad=True")
-        seed = _seed(self, grad)
-        if not np.isfinite(self.data).all():
-            raise _nonfinite_error(self, "the output is not finite")
-        consumers, leaves = _count_consumers(self)
-        old_leaf_grads = [leaf.grad for leaf in leaves]
-        for leaf in leaves:
-            leaf.grad = None
-        self.grad = seed
-        _propagate(self, consumers)
-        _settle_leaf_grads(self, leaves, old_leaf_grads)
+        reverse_pass(self, grad)
 
 
 # ---- how nodes are made ----
@@ -309,6 +299,18 @@ def _data(x, op):
     if isinstance(x, list | tuple):
         return _as_array(x, None)
     raise TypeError(f"{op}: expected a number, an array or a Tensor, got {type(x).__name__}")
+
+
+def _only_tensors(items, inputs):
+    """The items that stand at the positions of Tensor inputs (constants get no gradient)."""
+    for t in inputs:
+        if type(t) is not Tensor:
+            return tuple([item for item, t in zip(items, inputs) if type(t) is Tensor])
+    return tuple(items)   # the usual case, all Tensors: no filtering
+
+
+def _needs_grad(x):
+    return type(x) is Tensor and x.requires_grad
 
 
 # ---- arithmetic ----
@@ -385,15 +387,13 @@ def _matmul(x, y):
         out = a @ b
     except ValueError:
         raise ValueError(f"matmul: shapes {np.shape(a)} and {np.shape(b)} do not align") from None
-    children = tuple(t for t in (x, y) if type(t) is Tensor)
-    need_a = type(x) is Tensor
-    need_b = type(y) is Tensor
+    inputs = (x, y)
+    need_a, need_b = _needs_grad(x), _needs_grad(y)
 
     def backward(g):
-        grads = _matmul_grads(g, a, b, need_a and x.requires_grad, need_b and y.requires_grad)
-        return grads if len(children) == 2 else (grads[0] if need_a else grads[1],)
+        return _only_tensors(_matmul_grads(g, a, b, need_a, need_b), inputs)
 
-    return _node(out, children, backward, "matmul")
+    return _node(out, _only_tensors(inputs, inputs), backward, "matmul")
 
 
 def _matmul_grads(g, a, b, need_a, need_b):
@@ -432,99 +432,6 @@ def _extreme(x, reduce, axis, keepdims, op):
         return (np.where(hit, share, 0.0),)
 
     return _node(out, (x,), backward, op)
-
-
-# ---- backward ----
-
-def _seed(root, grad):
-    if grad is None:
-        if root.data.size != 1:
-            raise ValueError(f"backward: the output has shape {root.data.shape}; pass grad= of that "
-                             "shape (only a single-element output has an implied gradient of 1)")
-        return np.ones_like(root.data)
-    grad = np.asarray(grad, dtype=root.data.dtype)
-    if grad.shape != root.data.shape:
-        raise ValueError(f"backward: grad has shape {grad.shape}, the output has shape {root.data.shape}")
-    return grad
-
-
-def _count_consumers(root):
-    """Pass 1: how many ops consume each node that needs a gradient; and the leaves among them."""
-    consumers, leaves = {}, []
-    stack = [root]
-    if root._backward is None:
-        leaves.append(root)
-    while stack:
-        v = stack.pop()
-        for c in v._children:
-            if not c.requires_grad:
-                continue
-            if c in consumers:
-                consumers[c] += 1
-                continue
-            consumers[c] = 1
-            if c._backward is None:
-                leaves.append(c)
-            else:
-                c.grad = None   # interior gradients are per call; only leaves accumulate
-                stack.append(c)
-    return consumers, leaves
-
-
-def _propagate(root, consumers):
-    """Pass 2: a node passes its gradient on once every consumer has passed theirs to it."""
-    ready = [root] if root._backward is not None else []
-    while ready:
-        v = ready.pop()
-        for c, g in zip(v._children, v._backward(v.grad)):
-            if not c.requires_grad:
-                continue
-            if g is not None:
-                old = c.grad
-                c.grad = g if old is None else old + g   # never in place: g may be shared
-            left = consumers[c] - 1
-            if left:
-                consumers[c] = left
-            elif c._backward is not None:
-                ready.append(c)
-
-
-def _settle_leaf_grads(root, leaves, old_grads):
-    """Leaves own their gradient arrays (in their dtype) and add this call's to the last."""
-    bad = False
-    for leaf, old in zip(leaves, old_grads):
-        g = leaf.grad
-        if g is None:
-            leaf.grad = old
-            continue
-        dtype = leaf.data.dtype
-        leaf.grad = np.array(g, dtype=dtype) if old is None else (old + g).astype(dtype, copy=False)
-        bad = bad or not math.isfinite(np.add.reduce(g, None))   # inf or nan anywhere shows in the sum
-    if bad and not all(np.isfinite(leaf.grad).all() for leaf in leaves if leaf.grad is not None):
-        raise _nonfinite_error(root, "a gradient is not finite")
-
-
-def _nonfinite_error(root, what):
-    """Name the op where a non-finite number first appears: forward in evaluation order, else
-    backward from the output down."""
-    order = topological_order(root)
-    for v in order:
-        if v._children and not np.isfinite(v.data).all():
-            return FloatingPointError(f"backward: {what}; it first appears in the output of op "
-                                      f"{v.op!r} ({_describe(v)})")
-    for v in reversed(order):
-        if v._backward is None or v.grad is None or not np.isfinite(v.grad).all():
-            continue
-        for c, g in zip(v._children, v._backward(v.grad)):
-            if c.requires_grad and g is not None and not np.isfinite(g).all():
-                return FloatingPointError(f"backward: {what}; it first appears in the gradient of "
-                                          f"op {v.op!r} ({_describe(v)})")
-    return FloatingPointError(f"backward: {what}")
-
-
-def _describe(v):
-    shapes = ", ".join(str(c.data.shape) for c in v._children)
-    return f"inputs of shapes {shapes} -> output of shape {v.data.shape}"
 
 
 from . import tensor_ops as _ops  # noqa: E402  (they build on Tensor)

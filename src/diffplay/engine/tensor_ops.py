@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from .spectral import stft_loss
-from .tensor import Tensor, _data, _node
-from .tensor_shape import _integer_indices, _only_tensors, concat, gather, stack, where
+from .tensor import _data, _needs_grad, _node, _only_tensors
+from .tensor_shape import _integer_indices, concat, gather, stack, where
 
 
 def linear(x, weight, bias=None):
@@ -29,9 +29,7 @@ def linear(x, weight, bias=None):
             raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
         out += b
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    need_x = type(x) is Tensor and x.requires_grad
-    need_w = type(weight) is Tensor and weight.requires_grad
-    need_b = type(bias) is Tensor and bias.requires_grad
+    need_x, need_w, need_b = _needs_grad(x), _needs_grad(weight), _needs_grad(bias)
 
     def backward(g):
         g2 = g.reshape(-1, g.shape[-1])   # every leading axis is a batch that shares the weight

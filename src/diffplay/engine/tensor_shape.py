@@ -4,7 +4,7 @@ indexing, gather, concat, stack, where. Their gradients route each entry back to
 
 import numpy as np
 
-from .tensor import Tensor, _data, _node, _unbroadcast
+from .tensor import Tensor, _data, _node, _only_tensors, _unbroadcast
 
 
 def reshape(x, shape):
@@ -137,14 +137,6 @@ def _operands(tensors, op):
     if not tensors:
         raise ValueError(f"{op}: needs at least one input, got none")
     return tensors, [_data(t, op) for t in tensors]
-
-
-def _only_tensors(items, inputs):
-    """The items that stand at the positions of Tensor inputs (constants get no gradient)."""
-    for t in inputs:
-        if type(t) is not Tensor:
-            return tuple([item for item, t in zip(items, inputs) if type(t) is Tensor])
-    return tuple(items)   # the usual case, all Tensors: no filtering
 
 
 def _shapes(arrays):

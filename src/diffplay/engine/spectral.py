@@ -57,9 +57,10 @@ def _compare(a, b, n, distance):
 
     def to_signal(g, of_x):
         spectrum, mag = (X, mag_x) if of_x else (Y, mag_y)
-        d_mag = g * d_diff
-        d_spectrum = d_mag * np.divide(spectrum, mag, out=np.zeros_like(spectrum), where=mag > 0)
-        return _istft_adjoint(d_spectrum, n, samples)
+        # d|X| = X/|X| (0 where X = 0, and X/tiny is 0 there too); all the real factors first,
+        # then one complex product
+        real_factor = (g * d_diff) * _bin_weights(n, mag.dtype) / np.maximum(mag, np.finfo(mag.dtype).tiny)
+        return _istft_adjoint(spectrum * real_factor, n, samples)
 
     return loss, to_signal
 
@@ -77,19 +78,25 @@ def _stft(signal, n):
 
 
 def _istft_adjoint(d_spectrum, n, samples):
-    """The transpose of _stft: spectra gradients back to a signal gradient."""
+    """The transpose of _stft: (bin-weighted) spectra gradients back to a signal gradient."""
     hop = n // OVERLAP
-    # rfft's adjoint: bins 1 … n/2−1 stand for two conjugate bins, so they count half
-    # in an unnormalized inverse FFT, which then doubles them back.
-    weights = np.ones(n // 2 + 1, d_spectrum.real.dtype)
-    weights[1:-1] = 0.5
-    d_frames = np.fft.irfft(d_spectrum * weights, n, axis=-1, norm="forward") * _hann(n, d_spectrum.real.dtype)
+    d_frames = np.fft.irfft(d_spectrum, n, axis=-1, norm="forward") * _hann(n, d_spectrum.real.dtype)
     # overlap-add: chunk j of frame m lands on block m + j of the padded signal
     frames = d_frames.shape[-2]
     blocks = np.zeros(d_frames.shape[:-2] + (frames + OVERLAP - 1, hop), d_frames.dtype)
     for j in range(OVERLAP):
         blocks[..., j:j + frames, :] += d_frames[..., :, j * hop:(j + 1) * hop]
     return blocks.reshape(*blocks.shape[:-2], -1)[..., :samples]
+
+
+@functools.lru_cache(maxsize=32)
+def _bin_weights(n, dtype):
+    """rfft's adjoint as an unnormalized inverse FFT: bins 1 … n/2−1 stand for two conjugate
+    bins, which irfft counts twice, so they enter at half weight."""
+    weights = np.ones(n // 2 + 1, dtype)
+    weights[1:-1] = 0.5
+    weights.flags.writeable = False
+    return weights
 
 
 @functools.lru_cache(maxsize=32)

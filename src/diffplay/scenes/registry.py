@@ -1,4 +1,5 @@
-"""Scene name -> Scene class. Scene NAME lives in scenes/NAME.py; adding a scene adds that file only."""
+"""Scene name -> Scene class. Scene NAME is the Scene subclass with name = NAME in scenes/NAME.py;
+adding a scene adds that file only. Other modules here (helpers) are simply not scenes."""
 
 import importlib
 import pkgutil
@@ -8,25 +9,32 @@ from . import __path__ as _package_path
 from .base import Scene
 from .schema import did_you_mean
 
-# Modules of this package that hold machinery or helpers, not scenes.
-_NOT_SCENES = {"base", "command", "expression", "picture", "registry", "schema", "datasets"}
+
+def _modules():
+    return sorted(m.name for m in pkgutil.iter_modules(_package_path) if not m.name.startswith("_"))
+
+
+def _scene_in(module_name):
+    """The Scene subclass that module_name defines under its own name, or None."""
+    module = importlib.import_module(f"{__package__}.{module_name}")
+    for thing in vars(module).values():
+        if isinstance(thing, type) and issubclass(thing, Scene) and thing.name == module_name:
+            return thing
+    return None
 
 
 def names():
     """The names of all scenes, sorted."""
-    return sorted(m.name for m in pkgutil.iter_modules(_package_path) if m.name not in _NOT_SCENES and not m.name.startswith("_"))
+    return [name for name in _modules() if _scene_in(name) is not None]
 
 
 def load(name):
     """The Scene class called `name`; a UsageError listing the scenes if there is none."""
-    known = names()
-    if name not in known:
+    scene = _scene_in(name) if name in _modules() else None
+    if scene is None:
+        known = names()
         raise UsageError(f"unknown scene {name!r}; scenes: {', '.join(known)}{did_you_mean(name, known)}")
-    module = importlib.import_module(f"{__package__}.{name}")
-    for thing in vars(module).values():
-        if isinstance(thing, type) and issubclass(thing, Scene) and thing.name == name:
-            return thing
-    raise UsageError(f"scenes/{name}.py defines no Scene subclass with name = {name!r}")
+    return scene
 
 
 def all_scenes():

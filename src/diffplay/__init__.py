@@ -1,5 +1,13 @@
 """diffplay: say what you want as a differentiable energy, and let autodiff find it."""
 
+import os
+
+# diffplay's arrays are small: a second BLAS thread only adds hand-off cost (up to 100x on a
+# busy 2-core box). This takes effect when diffplay is imported before NumPy, as the CLI is;
+# an explicit OPENBLAS_NUM_THREADS / OMP_NUM_THREADS still wins.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 from . import functional, nn, optim
 from .engine.gradcheck import gradcheck
 from .engine.graph import graph

@@ -26,8 +26,8 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["demo", *(argv if argv is not None else sys.argv[1:])])
+    if args.command is None:   # the main job: microgpt learns names, on its embedded defaults
+        args = parser.parse_args(["gpt", "train", *(argv if argv is not None else sys.argv[1:])])
     try:
         return args.run(args) or 0
     except UsageError as error:

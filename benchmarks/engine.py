@@ -124,6 +124,30 @@ def bench_mlp(repeats=15):
     report("mlp", rows, rows["baseline"][1])
 
 
+# ---- (b) one microgpt step: microgpt.py's design against diffplay's scalar GPT ----
+
+NAMES_TXT = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
+
+
+def bench_microgpt(repeats=7):
+    if not NAMES_TXT.is_file():
+        print(f"microgpt  skipped: {NAMES_TXT} is absent")
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from gpt_reference import MicrogptReference
+
+    from diffplay.gpt.train import DEFAULTS, Run
+
+    run = Run(NAMES_TXT, dict(DEFAULTS), "value")
+    tokens = max((run.batch(step)[0] for step in range(50)), key=len)   # a long name: 10+ positions
+    reference = MicrogptReference(run.config, run.gpt.weights())
+    rows = {"diffplay": measure(lambda: run.gpt.model.loss([tokens]), repeats),
+            "baseline": measure(lambda: reference.loss(tokens), repeats)}
+    print(f"microgpt  one step on a {len(tokens) - 2}-letter name; micrograd 0.1.0 has no exp/log, so no row")
+    report("microgpt", rows, rows["baseline"][1])
+
+
 if __name__ == "__main__":
     print(f"python {sys.version.split()[0]}, gc {'on' if gc.isenabled() else 'off'}, medians")
+    bench_microgpt()   # first: before the MLP's garbage makes the collector's walks longer
     bench_mlp()

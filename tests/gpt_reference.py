@@ -60,15 +60,19 @@ class MicrogptReference:
             x = [a + b for a, b in zip(self._linear(x, sd[f"layer{li}.mlp_fc2"]), x_res)]
         return self._linear(x, sd["lm_head"])
 
-    def step(self, tokens, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, eps=1e-8):
-        """One microgpt training step on one document's tokens; returns the loss."""
+    def loss(self, tokens):
+        """microgpt's loss on one document's tokens: a graph of Scalars, ready for backward()."""
         n = min(self.config.block_size, len(tokens) - 1)
         keys, values = [[] for _ in range(self.config.n_layer)], [[] for _ in range(self.config.n_layer)]
         losses = []
         for pos_id in range(n):
             probs = self._softmax(self._gpt(tokens[pos_id], pos_id, keys, values))
             losses.append(-probs[tokens[pos_id + 1]].log())
-        loss = (1 / n) * sum(losses)
+        return (1 / n) * sum(losses)
+
+    def step(self, tokens, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, eps=1e-8):
+        """One microgpt training step on one document's tokens; returns the loss."""
+        loss = self.loss(tokens)
         loss.backward()
         lr_t = lr * (1 - step / num_steps)
         for i, p in enumerate(self.params):

@@ -76,6 +76,7 @@ class Canvas(Scene):
         v = self.values
         size = v["size"]
         self.target, self.mask = np.ones((size, size, 3)), np.zeros((size, size), bool)
+        self.batch = None
         if v["image"] == "builtin":
             self.paint_image(builtin_picture(size))
         elif v["image"] != "empty":
@@ -91,17 +92,24 @@ class Canvas(Scene):
     def paint_image(self, rgb):
         self.target[...] = rgb
         self.mask[...] = True
+        self.batch = None
+
+    def training_batch(self):
+        """(features, colours) of the painted pixels, kept until the painting changes."""
+        if self.batch is None:
+            painted = self.mask.ravel()
+            self.batch = (Tensor(self.features[painted]), self.target.reshape(-1, 3)[painted].astype(np.float32))
+        return self.batch
 
     # ---- learning ----
 
     def advance(self):
-        painted = self.mask.ravel()
-        if not painted.any():
+        if not self.mask.any():
             self.last_loss = None   # an empty canvas has nothing to learn
             return
         self.opt.lr = self.values["lr"]
-        colours = self.model(Tensor(self.features[painted])).sigmoid()
-        error = colours - self.target.reshape(-1, 3)[painted].astype(np.float32)
+        inputs, wanted = self.training_batch()
+        error = self.model(inputs).sigmoid() - wanted
         loss = (error * error).mean()
         self.opt.zero_grad()
         loss.backward()
@@ -140,10 +148,12 @@ class Canvas(Scene):
             touched |= (x - cx) ** 2 + (y - cy) ** 2 <= radius * radius
         self.target[touched] = np.array(color) / 255
         self.mask |= touched
+        self.batch = None
 
     def on_clear(self):
         self.target[...] = 1.0
         self.mask[...] = False
+        self.batch = None
 
     def on_load_image(self, width, height, channels, data):
         if width > MAX_IMAGE or height > MAX_IMAGE:

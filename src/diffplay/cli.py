@@ -15,10 +15,12 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from .demo import add_demo_command
     from .gpt.command import add_gpt_command
+    from .layout.command import add_layout_command
     from .scenes.command import add_scene_command
 
     add_demo_command(commands)
     add_gpt_command(commands)
+    add_layout_command(commands)
     add_scene_command(commands)
     return parser
 

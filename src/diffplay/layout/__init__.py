@@ -1,0 +1,7 @@
+"""Diagrams from declarative constraints (Penrose and Bloom's lineage): shapes, relations, solve, SVG."""
+
+from .diagram import Diagram
+from .registry import CONSTRAINTS, OBJECTIVES
+from .result import Result, Violation
+
+__all__ = ["CONSTRAINTS", "Diagram", "OBJECTIVES", "Result", "Violation"]

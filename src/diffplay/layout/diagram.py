@@ -1,0 +1,325 @@
+"""The Python API: declare shapes and relations, solve, draw.
+
+    d = Diagram(400, 300)
+    a, b = d.circle("A", r=60), d.circle("B", r=40)
+    d.disjoint(a, b, pad=10)
+    result = d.solve()
+    d.save("two.svg")
+
+A number given for a field pins it; a field left out (or listed in `free=`) is the
+solver's to move. Every relation in the registry is a method: `d.contains(a, b, pad=5)`.
+"""
+
+import time
+
+import numpy as np
+
+from . import constraints, objectives  # noqa: F401  (they fill the registry)
+from .checks import is_number, suggest
+from .build import Instance, compile_problem, describe
+from .diagram_shapes import ShapeMethods
+from .geometry import center
+from .problem import Batch
+from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, lookup
+from .result import Result, max_residual, violations
+from .shapes import FIELDS, Ref, Shape
+from .solver import solve as solve_problem
+from ..errors import UsageError
+
+KEEP_WEIGHT = 1.0   # how strongly the others hold their places while one shape is dragged
+
+
+class Canvas:
+    def __init__(self, width, height, left=0.0, top=0.0, background="white"):
+        self.width, self.height, self.left, self.top, self.background = width, height, left, top, background
+
+    @property
+    def scale(self):
+        """The canvas size that residuals are measured against: its larger side."""
+        return max(self.width, self.height)
+
+
+class Diagram(ShapeMethods):
+    """Shapes, the relations between them, and the state the solver moves."""
+
+    def __init__(self, width=600, height=400, *, left=0.0, top=0.0, tolerance=1e-3, background="white"):
+        for what, value in (("width", width), ("height", height)):
+            if not is_number(value) or value <= 0:
+                raise UsageError(f"canvas {what} must be a positive number, got {value!r}")
+        self.canvas = Canvas(float(width), float(height), float(left), float(top), background)
+        self.tolerance = tolerance
+        self.shapes = {}
+        self.values, self.starts, self.pinned, self.roles = [], [], [], []
+        self.relations = []
+        self.result = None
+        self._constants, self._problem, self._state, self._drag = {}, None, None, None
+
+    # ---- the state vector: one slot per field ----
+
+    def _slot(self, value, pinned, role):
+        self.values.append(np.nan if value is None else float(value))
+        self.starts.append(self.values[-1])
+        self.pinned.append(bool(pinned))
+        self.roles.append(role)
+        self._problem = None
+        return len(self.values) - 1
+
+    def constant(self, value, angle=False):
+        """A pinned slot holding `value`, for relations that compare a field with a number."""
+        key = (float(value), angle)
+        if key not in self._constants:
+            self._constants[key] = Ref(None, f"{float(value):g}", self._slot(value, True, "angle" if angle else "const"))
+        return self._constants[key]
+
+    def _scales(self):
+        return np.array([1.0 if role == "angle" else self.canvas.scale for role in self.roles])
+
+    # ---- relations ----
+
+    def __getattr__(self, name):
+        relation = lookup(name) if not name.startswith("_") else None
+        if relation is None:
+            raise AttributeError(f"Diagram has no attribute {name!r}")
+
+        def add(*args, where="", **params):
+            return self.add(name, *args, where=where, **params)
+
+        add.__name__, add.__doc__ = name, f"{relation.usage()}: {relation.doc}"
+        return add
+
+    def add(self, name, *args, where="", **params):
+        """Add relation `name` over `args`; returns its instances (several for a variadic one)."""
+        relation = lookup(name)
+        if relation is None:
+            raise UsageError(f'unknown relation "{name}"{suggest(name, list(CONSTRAINTS) + list(OBJECTIVES))}',
+                             where=where)
+        if not relation.window and len(args) > len(relation.args):   # in_range(A.r, 15, 40)
+            extra = args[len(relation.args):]
+            names = [k for k in relation.params if k not in params][:len(extra)]
+            if len(names) == len(extra) and all(is_number(v) or isinstance(v, str) for v in extra):
+                args, params = args[:len(relation.args)], {**params, **dict(zip(names, extra))}
+        args = self._arguments(relation, args, where)
+        params = self._parameters(relation, {**self._canvas_params(relation, params), **params}, where)
+        if name == "contains" and args[0].kind in ("segment", "arrow", "polyline"):
+            raise UsageError(f"contains: a {args[0].kind} ({args[0].name}) has no inside to contain anything",
+                             where=where)
+        windows = [args] if not relation.window else [args[i:i + relation.window]
+                                                        for i in range(len(args) - relation.window + 1)]
+        label = describe(name, args, params)
+        unit = next((1.0 if self.roles[a.slot] == "angle" else self.canvas.scale
+                     for a in args if isinstance(a, Ref)), self.canvas.scale)
+        made = [Instance(relation, tuple(w), params, where, label, unit) for w in windows]
+        self.relations.extend(made)
+        self._problem = None
+        return made
+
+    def _canvas_params(self, relation, given):
+        """Parameters that default to the canvas: its bounds (on_canvas) and middle (centered)."""
+        c = self.canvas
+        known = {"left": c.left, "top": c.top, "right": c.left + c.width, "bottom": c.top + c.height,
+                 "cx": c.left + c.width / 2, "cy": c.top + c.height / 2}
+        return {k: v for k, v in known.items() if k in relation.params and k not in given}
+
+    def _arguments(self, relation, args, where):
+        if relation.window:
+            if len(args) < relation.window:
+                raise UsageError(f"{relation.name} takes at least {relation.window} shapes "
+                                 f"({relation.usage()}), got {len(args)}", where=where)
+            types = (relation.args[0],) * len(args)
+        else:
+            if len(args) != len(relation.args):
+                raise UsageError(f"{relation.name} takes {len(relation.args)} argument"
+                                 f"{'s' if len(relation.args) != 1 else ''} ({relation.usage()}), got {len(args)}",
+                                 where=where)
+            types = relation.args
+        angle = any(isinstance(a, Ref) and self.roles[a.slot] == "angle" for a in args)
+        return tuple(self._argument(a, t, relation.name, i, where, angle) for i, (a, t) in enumerate(zip(args, types)))
+
+    def _argument(self, arg, kind, relation, position, where, angle):
+        what = f"{relation}: argument {position + 1}"
+        if isinstance(arg, bool) or (not isinstance(arg, str | Shape | Ref) and not is_number(arg)):
+            raise UsageError(f"{what} must be a shape, a field or a number, got {arg!r}", where=where)
+        if isinstance(arg, str):
+            arg = self._reference(arg, what, where)
+        if kind in ("field", "any") and not isinstance(arg, Shape | Ref):
+            return self.constant(arg, angle)
+        if kind == "field" and not isinstance(arg, Ref):
+            raise UsageError(f"{what} must be a field such as {arg.name}.x or a number, got the shape {arg.name}",
+                             where=where)
+        if kind in ("shape", "line") and not isinstance(arg, Shape):
+            raise UsageError(f"{what} must be a shape, got {arg!r}", where=where)
+        if kind == "line" and arg.kind not in ("segment", "arrow"):
+            raise UsageError(f"{what} must be a segment or an arrow, got the {arg.kind} {arg.name}", where=where)
+        return arg
+
+    def _reference(self, text, what, where):
+        """A shape name ("A") or a field ("A.r") written as a string."""
+        name, _, field = text.partition(".")
+        if name not in self.shapes:
+            raise UsageError(f'{what}: unknown shape "{name}"{suggest(name, self.shapes)}', where=where)
+        shape = self.shapes[name]
+        if not field:
+            return shape
+        if field not in shape.slots:
+            raise UsageError(f'{what}: {shape.kind} "{name}" has no field "{field}" '
+                             f'(its fields: {", ".join(shape.slots)})', where=where)
+        return getattr(shape, field)
+
+    def _parameters(self, relation, params, where):
+        unknown = [k for k in params if k not in relation.params]
+        if unknown:
+            raise UsageError(f'{relation.name}: unknown parameter "{unknown[0]}"'
+                             f'{suggest(unknown[0], relation.params)} (it takes: {relation.usage()})', where=where)
+        out = {}
+        for key, default in relation.params.items():
+            value = params.get(key, default)
+            if value is REQUIRED:
+                raise UsageError(f'{relation.name}: missing parameter "{key}" ({relation.usage()})', where=where)
+            if isinstance(default, str):
+                if value not in CHOICES[key]:
+                    raise UsageError(f'{relation.name}: {key} must be one of {", ".join(CHOICES[key])}, '
+                                     f'got {value!r}', where=where)
+            elif isinstance(value, bool) or not is_number(value):
+                raise UsageError(f"{relation.name}: {key} must be a number, got {value!r}", where=where)
+            if key in params:
+                out[key] = value
+        return out
+
+    # ---- solving ----
+
+    def _compiled(self, extra=()):
+        if self._problem is None:
+            self._problem = compile_problem(self, extra)
+        return self._problem
+
+    def solve(self, *, seed=0, restarts=1, warm=False, max_iterations=5000):
+        """Place every free field; returns a Result (never raises on an infeasible diagram)."""
+        if restarts < 1:
+            raise UsageError(f"restarts must be at least 1, got {restarts}")
+        began = time.perf_counter()
+        keeps = self._drag["keeps"] if self._drag else ()
+        problem = self._compiled(keeps)
+        scales, free = self._scales(), ~np.array(self.pinned, bool)
+        rng, best, iterations, evaluations = np.random.default_rng(seed), None, 0, 0
+        for attempt in range(restarts):
+            z = self._start(rng, warm and attempt == 0, fresh=attempt > 0) / scales
+            outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
+                                    state=self._state if warm and attempt == 0 else None)
+            iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
+            if best is None or _better(outcome, best):
+                best = outcome
+        self.values = (best.z * scales).tolist()
+        self._state = best.state
+        self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
+                             self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
+                             evaluations, time.perf_counter() - began, best.message, seed, restarts,
+                             violations(problem.constraints, best.values, self.tolerance))
+        return self.result
+
+    def _start(self, rng, warm, fresh):
+        """Starting values in canvas units: given or current ones, free gaps filled at random."""
+        values = np.array(self.values if warm else self.starts, float)
+        redo = ~np.array(self.pinned, bool) & (np.isnan(values) | fresh)
+        c, ranges = self.canvas, self._size_ranges()
+        for slot in np.flatnonzero(redo):
+            role = self.roles[slot]
+            if role == "x":
+                values[slot] = rng.uniform(c.left, c.left + c.width)
+            elif role == "y":
+                values[slot] = rng.uniform(c.top, c.top + c.height)
+            elif role == "size":
+                values[slot] = rng.uniform(*ranges.get(slot, (0.02 * c.scale, 0.08 * c.scale)))
+            else:
+                values[slot] = 0.0
+        return values
+
+    def _size_ranges(self):
+        """Slot -> (lo, hi) from in_range relations, so random sizes start inside them."""
+        return {inst.args[0].slot: (inst.params["lo"], inst.params["hi"])
+                for inst in self.relations if inst.relation.name == "in_range" and inst.args[0].shape is not None}
+
+    # ---- dragging ----
+
+    def drag(self, shape, x, y, *, max_iterations=1000):
+        """Pin `shape`'s center to the pointer (x, y) and re-solve from the current state.
+
+        While a shape is dragged the others keep their places softly (a `keep` objective
+        towards where they stood when the drag began), so only what must move moves.
+        """
+        shape = self._reference(shape, "drag", "") if isinstance(shape, str) else shape
+        if self._drag is None or self._drag["shape"] is not shape:
+            self.release()
+            self._begin_drag(shape)
+        cx, cy = self.center(shape)
+        for slot in self._drag["slots"]:
+            self.values[slot] += (x - cx) if self.roles[slot] == "x" else (y - cy)
+        return self.solve(warm=True, max_iterations=max_iterations)
+
+    def _begin_drag(self, shape):
+        if np.isnan(self.values).any():
+            self.solve()
+        slots = sorted({s for name, s in shape.slots.items() if self.roles[s] in ("x", "y")})
+        keeps = []
+        for other in self.shapes.values():
+            moving = [s for n, s in other.slots.items() if self.roles[s] in ("x", "y") and not self.pinned[s]]
+            if other is not shape and moving and not set(moving) <= set(slots):
+                cx, cy = self.center(other)
+                keeps.append(Instance(OBJECTIVES["keep"], (other,), {"x": cx, "y": cy, "weight": KEEP_WEIGHT},
+                                      label=f"keep({other.name})", unit=self.canvas.scale))
+        self._drag = {"shape": shape, "slots": slots, "was": [self.pinned[s] for s in slots], "keeps": keeps}
+        for s in slots:
+            self.pinned[s] = True
+        self._problem = None
+
+    def release(self, shape=None):
+        """Let go of the dragged shape: its fields are the solver's again."""
+        if self._drag is None or (shape is not None and self._drag["shape"].name != str(shape)):
+            return
+        for s, was in zip(self._drag["slots"], self._drag["was"]):
+            self.pinned[s] = was
+        self._drag, self._problem = None, None
+
+    # ---- reading the state ----
+
+    def get(self, shape):
+        """{field: value} of a shape, in canvas units."""
+        shape = self.shapes[shape] if isinstance(shape, str) else shape
+        return {name: self.values[slot] for name, slot in shape.slots.items()}
+
+    def center(self, shape):
+        """(x, y) of a shape's center, in canvas units."""
+        batch = self.batch(shape)
+        return tuple(float(np.asarray(v).reshape(-1)[0]) for v in center(batch))
+
+    def batch(self, shape):
+        """A one-shape Batch of the current values, for the geometry functions."""
+        values = np.array(self.values, float)
+        if shape.kind in ("polyline", "polygon"):
+            vx = [[values[shape.slots[f"x{i}"]] for i in range(shape.vertices)]]
+            vy = [[values[shape.slots[f"y{i}"]] for i in range(shape.vertices)]]
+            return Batch(shape.kind, {"vx": np.array(vx), "vy": np.array(vy)})
+        return Batch(shape.kind, {name: values[[shape.slots[name]]] for name in FIELDS[shape.kind]})
+
+    # ---- drawing ----
+
+    def svg(self):
+        """The diagram as an SVG document (solving first if it never was)."""
+        from .svg import render
+
+        if np.isnan(self.values).any():
+            self.solve()
+        return render(self)
+
+    def save(self, path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.svg())
+
+    def _repr_svg_(self):
+        return self.svg()
+
+
+def _better(a, b):
+    """Converged beats feasible beats infeasible; then the lower objective (or violation)."""
+    rank = lambda o: (not o.converged, not o.feasible, o.objective if o.feasible else o.violation)  # noqa: E731
+    return rank(a) < rank(b)
+

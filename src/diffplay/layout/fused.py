@@ -1,0 +1,82 @@
+"""Fused geometry ops: one graph node each, forward and vector-Jacobian product side by side.
+
+Geometry is the hot path of the layout solver, and on small arrays a Tensor op costs its
+Python overhead, not its arithmetic: a point-to-segment distance written with plain
+operators is some thirty nodes, here it is one. Each op works on NumPy arrays (values only)
+and on Tensors (a node with a hand-written backward, checked against the composed version
+and finite differences in tests/test_layout_geometry.py).
+"""
+
+import numpy as np
+
+from ..engine.tensor import _node, _unbroadcast   # the engine's own way to add a fused op
+from .ops import TINY, data, is_tensor
+
+
+def _fused(name, forward):
+    """Make `forward(*arrays) -> (out, vjp)` an op on arrays or Tensors."""
+
+    def op(*inputs):
+        arrays = [data(x) for x in inputs]
+        out, vjp = forward(*arrays)
+        if not any(is_tensor(x) for x in inputs):
+            return out
+        tensors = tuple(x for x in inputs if is_tensor(x))
+
+        def backward(g):
+            grads = vjp(g)
+            return tuple(_unbroadcast(grad, np.shape(a)) for grad, a, x in zip(grads, arrays, inputs)
+                         if is_tensor(x))
+
+        return _node(out, tensors, backward, name)
+
+    op.__name__, op.__doc__ = name, forward.__doc__
+    return op
+
+
+def _hypot(dx, dy):
+    """√(dx² + dy²), with a finite gradient at zero."""
+    d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
+    return d, lambda g: (g * dx / d, g * dy / d)
+
+
+def _segment_distances(px, py, ax, ay, ex, ey):
+    """Distance from each point (n, m) to each segment a → a + e (n, edges): (n, m, edges)."""
+    px, py = px[:, :, None], py[:, :, None]
+    ax, ay, ex, ey = ax[:, None, :], ay[:, None, :], ex[:, None, :], ey[:, None, :]
+    t = np.clip(((px - ax) * ex + (py - ay) * ey) / (ex * ex + ey * ey + TINY), 0.0, 1.0)
+    qx, qy = ax + t * ex - px, ay + t * ey - py
+    d = np.sqrt(qx * qx + qy * qy + TINY * TINY)
+
+    def vjp(g):
+        # t is the nearest point's parameter, a minimum over [0, 1]: d does not change to
+        # first order as t moves (envelope theorem), so t counts as a constant here.
+        ux, uy = g * qx / d, g * qy / d
+        return (-ux.sum(axis=2), -uy.sum(axis=2), ux.sum(axis=1), uy.sum(axis=1),
+                (ux * t).sum(axis=1), (uy * t).sum(axis=1))
+
+    return d, vjp
+
+
+def _line_offsets(px, py, ax, ay, ex, ey, sign):
+    """Signed distance of each point (n, m) to each edge's line (n, edges), `sign` (n, 1) picks
+    the outward side: (n, m, edges), positive outside."""
+    px, py = px[:, :, None], py[:, :, None]
+    s, ax, ay, ex, ey = sign[:, :, None], ax[:, None, :], ay[:, None, :], ex[:, None, :], ey[:, None, :]
+    rx, ry = px - ax, py - ay
+    length = np.sqrt(ex * ex + ey * ey + TINY * TINY)
+    cross = rx * ey - ry * ex
+    h = s * cross / length
+
+    def vjp(g):
+        k = g * s / length
+        back = cross / (length * length)
+        return ((k * ey).sum(axis=2), (-k * ex).sum(axis=2), (-k * ey).sum(axis=1), (k * ex).sum(axis=1),
+                (k * (-ry - back * ex)).sum(axis=1), (k * (rx - back * ey)).sum(axis=1), np.zeros_like(sign))
+
+    return h, vjp
+
+
+hypot = _fused("hypot", _hypot)
+segment_distances = _fused("segment_distances", _segment_distances)
+line_offsets = _fused("line_offsets", _line_offsets)

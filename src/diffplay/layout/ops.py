@@ -1,0 +1,84 @@
+"""The handful of array operations relations are written in, for NumPy arrays and Tensors alike.
+
+A relation runs on NumPy arrays when only its values are needed (reporting residuals) and
+on Tensors when the solver needs its gradient, so each relation is written once. Operators
+(+ − * /) work on both already; this module covers the rest.
+"""
+
+import numpy as np
+
+from ..engine import tensor_shape
+
+TINY = 1e-12   # keeps √ and division differentiable at a zero-length vector
+
+
+def is_tensor(x):
+    return type(x).__name__ == "Tensor"
+
+
+def data(x):
+    """The NumPy values of an array or Tensor."""
+    return x.data if is_tensor(x) else np.asarray(x)
+
+
+def sqrt(x):
+    return x.sqrt() if is_tensor(x) else np.sqrt(x)
+
+
+def cos(x):
+    return x.cos() if is_tensor(x) else np.cos(x)
+
+
+def sin(x):
+    return x.sin() if is_tensor(x) else np.sin(x)
+
+
+def relu(x):
+    return x.relu() if is_tensor(x) else np.maximum(x, 0.0)
+
+
+def abs(x):
+    return x.abs() if is_tensor(x) else np.abs(x)
+
+
+def maximum(a, b):
+    return a + relu(b - a)
+
+
+def minimum(a, b):
+    return a - relu(a - b)
+
+
+def clip(x, lo, hi):
+    return x.clip(lo, hi) if is_tensor(x) else np.clip(x, lo, hi)
+
+
+def where(mask, a, b):
+    """a where mask holds, b elsewhere (mask is plain NumPy booleans)."""
+    return tensor_shape.where(mask, a, b) if is_tensor(a) or is_tensor(b) else np.where(mask, a, b)
+
+
+def amax(x, axis=-1):
+    return x.max(axis=axis) if is_tensor(x) else np.max(x, axis=axis)
+
+
+def amin(x, axis=-1):
+    return x.min(axis=axis) if is_tensor(x) else np.min(x, axis=axis)
+
+
+def mean(x, axis=-1):
+    return x.sum(axis=axis) / data(x).shape[axis]
+
+
+def concat(blocks):
+    """(n, k_i) arrays side by side as one (n, Σk_i) array."""
+    if any(is_tensor(b) for b in blocks):
+        return tensor_shape.concat(blocks, axis=1)
+    return np.concatenate(blocks, axis=1)
+
+
+def stack(columns):
+    """(n,) arrays side by side as one (n, k) array."""
+    if any(is_tensor(c) for c in columns):
+        return tensor_shape.stack(columns, axis=-1)
+    return np.stack(columns, axis=-1)

@@ -1,0 +1,115 @@
+"""A diagram compiled for the solver: its relations grouped into vectorized families.
+
+All instances of one relation on one signature of shape kinds (say, every `disjoint`
+between two circles) form a family: one gather of their fields from the state vector, one
+call of the relation over all of them, one scatter of the gradient back. A family runs its
+relation's fast NumPy kernel when one is registered for its signature, and the relation
+itself on Tensors otherwise, so the solver sees the same thing either way:
+
+    values, backward = problem.forward(z)    # one (n, m) array per family
+    grad_z = backward(weights)                # ∇z Σ weights·values, weights shaped like values
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.tensor import Tensor
+
+
+class Batch:
+    """One argument of a family: a shape kind (or "field") and its gathered arrays."""
+
+    def __init__(self, kind, arrays):
+        self.kind = kind
+        self.__dict__.update(arrays)
+
+
+@dataclass
+class Family:
+    relation: object
+    kinds: tuple          # per argument: a shape kind, or "field"
+    static: dict          # string parameters shared by the family (side="left")
+    params: dict          # numeric parameters, one entry per instance, in solver units
+    arrays: list          # per argument: [(name, index array of shape (n,) or (n, k)), …]
+    labels: list          # one description per instance, for reports
+    wheres: list          # where each instance was written ("spec.toml:14"), or ""
+
+    def __post_init__(self):
+        self.flat_index = np.concatenate([idx.ravel() for arg in self.arrays for _, idx in arg])
+        self.kernel = self.relation.kernels.get(self.kinds)
+        self.size = len(self.labels)
+
+    def batches(self, z):
+        """Gather every argument's arrays from z (a NumPy array or a Tensor) in one indexing."""
+        flat, start, out = z[self.flat_index], 0, []
+        for kind, arg in zip(self.kinds, self.arrays):
+            fields = {}
+            for name, idx in arg:
+                piece = flat[start:start + idx.size]
+                fields[name] = piece.reshape(idx.shape) if idx.ndim > 1 else piece
+                start += idx.size
+            out.append(Batch(kind, fields))
+        return out
+
+    def call(self, z):
+        """The relation's values at z: (n, m), whatever z is made of."""
+        out = self.relation.fn(*self.batches(z), **self.params, **self.static)
+        return out.reshape((self.size, -1))
+
+
+class Problem:
+    """Constraint and objective families over a state vector z (in solver units)."""
+
+    def __init__(self, constraints, objectives, size):
+        self.constraints, self.objectives, self.size = constraints, objectives, size
+        self.families = constraints + objectives
+
+    def values(self, z):
+        """Every family's values at z, with NumPy only (no graph is built)."""
+        return [_kernel_values(f, z)[0] if f.kernel is not None else f.call(z) for f in self.families]
+
+    def forward(self, z):
+        """Values of every family at z, and backward(weights) -> ∇z Σ weights·values."""
+        values, pullbacks, leaf = [], [], None
+        for family in self.families:
+            if family.kernel is not None:
+                v, pullback = _kernel_values(family, z)
+            else:
+                leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
+                pullback = family.call(leaf)
+                v = pullback.data
+            values.append(v)
+            pullbacks.append(pullback)
+
+        def backward(weights):
+            grad = self._kernel_grad(pullbacks, weights)
+            terms = [(t * w).sum() for t, w in zip(pullbacks, weights) if isinstance(t, Tensor) and t.requires_grad]
+            if terms:
+                total = terms[0]
+                for term in terms[1:]:
+                    total = total + term
+                leaf.grad = None
+                total.backward()
+                grad += leaf.grad
+            return grad
+
+        return values, backward
+
+    def _kernel_grad(self, pullbacks, weights):
+        """Σ over kernel families of their pullbacks, scattered into z with one bincount."""
+        index, parts = [], []
+        for family, pullback, w in zip(self.families, pullbacks, weights):
+            if not isinstance(pullback, Tensor):
+                index.append(family.flat_index)
+                parts.extend(g.ravel() for g in pullback(w))
+        if not index:
+            return np.zeros(self.size)
+        return np.bincount(np.concatenate(index), np.concatenate(parts), minlength=self.size)
+
+
+def _kernel_values(family, z):
+    """A kernel's values as (n, m), and its pullback taking weights of that shape."""
+    v, pullback = family.kernel(*family.batches(z), **family.params, **family.static)
+    shape = v.shape
+    return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))

@@ -1,0 +1,86 @@
+"""The registry of relations (Penrose's constrDict / objDict): one place per constraint.
+
+A relation is a small function over *batches* (all its instances at once). A constraint
+returns residuals: `c <= 0` for an inequality, `c == 0` for an equality, in canvas units.
+An objective returns an energy per instance (the solver multiplies by `weight`). The
+solver, the TOML parser, the Python API and the docs all read these tables.
+
+Arguments are typed: "shape" (any shape), "line" (a segment or arrow), "field" (a field
+such as `A.r`, or a number), "any" (a shape or a field). A variadic relation takes two or
+more shapes and is applied to each sliding window of `window` of them.
+"""
+
+from dataclasses import dataclass, field
+
+REQUIRED = object()   # a parameter without a default
+CHOICES = {   # the values a string parameter may take
+    "side": ("left", "right", "top", "bottom", "center-x", "center-y"),
+    "axis": ("x", "y"),
+}
+
+
+@dataclass
+class Relation:
+    name: str
+    fn: object
+    args: tuple
+    params: dict
+    hard: bool
+    equality: bool = False
+    window: int = 0           # > 0: variadic, applied to every run of `window` consecutive shapes
+    kernels: dict = field(default_factory=dict)   # signature -> fast NumPy path
+    doc: str = ""
+
+    @property
+    def static(self):
+        """Parameters that pick a variant (strings) rather than a number per instance."""
+        return tuple(k for k, v in self.params.items() if isinstance(v, str))
+
+    def usage(self):
+        args = "shape, shape, …" if self.window else ", ".join(self.args)
+        params = "".join(f", {k}" if v is REQUIRED else f", {k}={v!r}" for k, v in self.params.items())
+        return f"{self.name}({args}{params})"
+
+
+CONSTRAINTS: dict = {}
+OBJECTIVES: dict = {}
+
+
+def _register(table, name, args, params, hard, equality=False, window=0):
+    def decorate(fn):
+        table[name] = Relation(name, fn, tuple(args), dict(params or {}), hard, equality, window,
+                               doc=(fn.__doc__ or "").strip())
+        return fn
+
+    return decorate
+
+
+def constraint(name, args, params=None, equality=False, window=0):
+    """Register a hard constraint; the function returns residuals (<= 0, or == 0 if equality)."""
+    return _register(CONSTRAINTS, name, args, params, True, equality, window)
+
+
+def objective(name, args, params=None, window=0):
+    """Register a soft objective; the function returns an energy per instance."""
+    return _register(OBJECTIVES, name, args, {**(params or {}), "weight": 1.0}, False, window=window)
+
+
+def kernel(name, *signature):
+    """Register a fast NumPy path for one relation on one signature of shape kinds.
+
+    The function takes the gathered field arrays and parameters and returns
+    (residuals, pullback) where pullback(w) gives the gradient of Σ w·residuals with respect
+    to each gathered array, in the same structure.
+    """
+
+    def decorate(fn):
+        table = CONSTRAINTS if name in CONSTRAINTS else OBJECTIVES
+        table[name].kernels[tuple(signature)] = fn
+        return fn
+
+    return decorate
+
+
+def lookup(name):
+    """The relation called `name`, or None."""
+    return CONSTRAINTS.get(name) or OBJECTIVES.get(name)

@@ -1,0 +1,65 @@
+"""What a solve reports: feasible or not, how far from it, and which constraints are to blame."""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Violation:
+    constraint: str     # e.g. "contains(A, B, pad=5)"
+    residual: float     # how far from met, in canvas units (px for lengths)
+    where: str = ""     # "spec.toml:14" when it came from a file
+
+    def __str__(self):
+        return f"{self.where + ': ' if self.where else ''}{self.constraint}  residual {self.residual:.4g}"
+
+
+@dataclass
+class Result:
+    feasible: bool            # every hard constraint within tolerance
+    converged: bool           # feasible and stationary (the KKT test passed)
+    max_residual: float       # largest raw residual, canvas units
+    tolerance: float          # the residual that counts as met, canvas units
+    stationarity: float
+    objective: float
+    iterations: int           # L-BFGS iterations, all rounds and restarts
+    evaluations: int
+    seconds: float
+    message: str
+    seed: int = 0
+    restarts: int = 1
+    violations: list = field(default_factory=list)   # the unmet constraints, worst first
+
+    def to_dict(self):
+        return asdict(self)
+
+    def __str__(self):
+        head = "feasible" if self.feasible else "INFEASIBLE"
+        lines = [f"{head}: max residual {self.max_residual:.3g} (tolerance {self.tolerance:.3g}), "
+                 f"stationarity {self.stationarity:.2g}, {self.iterations} iterations, "
+                 f"{self.seconds * 1000:.1f} ms; {self.message}"]
+        lines += [f"  violated {v}" for v in self.violations[:10]]
+        if len(self.violations) > 10:
+            lines.append(f"  … and {len(self.violations) - 10} more")
+        return "\n".join(lines)
+
+
+def violations(families, values, tolerance):
+    """Every instance whose residual exceeds tolerance (solver units), worst first, in canvas units."""
+    found = []
+    for family, v in zip(families, values):
+        raw = np.abs(v) if family.relation.equality else np.maximum(v, 0.0)
+        worst = raw.max(axis=1)
+        for i in np.flatnonzero(worst > tolerance):
+            found.append(Violation(family.labels[i], float(worst[i] * family.units[i]), family.wheres[i]))
+    return sorted(found, key=lambda v: -v.residual)
+
+
+def max_residual(families, values):
+    """The largest raw residual of any instance, in canvas units."""
+    worst = 0.0
+    for family, v in zip(families, values):
+        raw = np.abs(v) if family.relation.equality else np.maximum(v, 0.0)
+        worst = max(worst, float(np.max(raw.max(axis=1) * family.units, initial=0.0)))
+    return worst

@@ -1,0 +1,86 @@
+"""Shapes: named numeric fields that the solver may move unless pinned.
+
+Every field of every shape is one slot of the diagram's state vector. A shape only remembers
+which slots are its own, so two shapes may share a slot (a segment whose end *is* a point),
+and a constraint reads all its instances' fields with one gather.
+"""
+
+from dataclasses import dataclass, field
+
+FIELDS = {
+    "point": ("x", "y"),
+    "circle": ("x", "y", "r"),
+    "ellipse": ("x", "y", "rx", "ry"),
+    "rect": ("x", "y", "w", "h", "angle"),
+    "text": ("x", "y", "w", "h"),
+    "segment": ("x1", "y1", "x2", "y2"),
+    "arrow": ("x1", "y1", "x2", "y2"),
+    "group": ("x", "y", "w", "h"),
+    "polyline": (),   # x0, y0, x1, y1, … one pair per vertex
+    "polygon": (),
+}
+ALIASES = {"line": "segment", "rectangle": "rect", "label": "text", "box": "rect"}
+KINDS = tuple(FIELDS)
+
+SIZES = {"r", "rx", "ry", "w", "h"}   # lengths that must stay positive
+# Text is measured, not rendered: an average glyph is about 0.6 em wide (an approximation
+# stated once here; real widths depend on the font), and a line is 1.2 em high.
+GLYPH_WIDTH, LINE_HEIGHT = 0.6, 1.2
+
+
+def vertex_fields(count):
+    """x0, y0, x1, y1, … for a polyline or polygon of `count` vertices."""
+    return tuple(f"{axis}{i}" for i in range(count) for axis in "xy")
+
+
+def text_size(text, size):
+    """(width, height) of a one-line label of `size` px."""
+    return GLYPH_WIDTH * size * max(len(text), 1), LINE_HEIGHT * size
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One field of a shape (`A.r`), or a constant when `shape` is None."""
+
+    shape: object
+    name: str
+    slot: int
+
+    def __repr__(self):
+        return f"{self.shape.name}.{self.name}" if self.shape is not None else self.name
+
+
+@dataclass(eq=False)
+class Shape:
+    """A named shape: its kind, the slots of its fields, and how to draw it."""
+
+    name: str
+    kind: str
+    slots: dict
+    vertices: int = 0
+    text: str = ""
+    size: float = 0.0
+    style: dict = field(default_factory=dict)
+    members: tuple = ()   # a group's shapes, kept `pad` inside its box
+    pad: float = 0.0
+    trim: tuple = ()   # an arrow or segment drawn from one shape's edge to another's
+    on_canvas: bool = True
+
+    def __getattr__(self, name):
+        slots = self.__dict__.get("slots", {})
+        if name in slots:
+            return Ref(self, name, slots[name])
+        raise AttributeError(f"{self.kind} {self.__dict__.get('name')!r} has no field {name!r} "
+                             f"(its fields: {', '.join(slots)})")
+
+    @property
+    def closed(self):
+        return self.kind not in ("segment", "arrow", "polyline")
+
+    @property
+    def signature(self):
+        """What a vectorized family needs to know about this shape: kind and vertex count."""
+        return (self.kind, self.vertices)
+
+    def __repr__(self):
+        return self.name

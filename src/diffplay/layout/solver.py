@@ -1,0 +1,140 @@
+"""An augmented-Lagrangian solver over L-BFGS, with an honest convergence test.
+
+For objective f and constraints c_i <= 0 (h_j == 0), each outer round minimizes
+
+    L(u) = f(u) + Σ_j (ν_j h_j + μ/2 h_j²) + Σ_i (max(0, λ_i + μ c_i)² − λ_i²) / (2μ)
+
+with `lbfgs.minimize`, then updates the multipliers (λ ← max(0, λ + μc), ν ← ν + μh) and
+raises the penalty μ when the violation did not shrink enough (Nocedal & Wright, 17.4).
+It stops *converged* only when it has measured both halves of the KKT conditions:
+
+- feasibility: every raw residual within `tolerance` (solver units: the canvas is 1 wide);
+- stationarity: ‖∇f + Σ λ∇c‖∞ within `tolerance` (relative to ‖∇f‖∞ when that exceeds 1).
+
+When the penalty has reached its ceiling and the violation stops falling, the problem is
+declared infeasible: a result, never an exception. The multipliers and penalty come back
+in `state`, so the next solve (a drag frame) starts where this one ended.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.lbfgs import minimize
+
+PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
+
+
+@dataclass
+class State:
+    """What a warm start carries over: the constraint multipliers and the penalty."""
+
+    multipliers: np.ndarray
+    penalty: float
+
+
+@dataclass
+class Outcome:
+    z: np.ndarray
+    values: list            # every constraint family's residuals at z, (n, m) each
+    feasible: bool
+    converged: bool
+    violation: float        # largest raw residual, solver units
+    stationarity: float
+    objective: float
+    iterations: int
+    evaluations: int
+    rounds: int
+    message: str
+    state: State
+
+
+class _Lagrangian:
+    """L(u) and its gradient for fixed multipliers and penalty, over the free slots of z."""
+
+    def __init__(self, problem, z, free):
+        self.problem, self.z, self.free = problem, z, free
+        self.count = len(problem.constraints)
+        values = problem.values(z)
+        self.shapes = [v.shape for v in values]
+        self.split = np.cumsum([v.size for v in values[:self.count]])[:-1]
+        self.equality = np.concatenate(
+            [np.full(v.size, f.relation.equality) for f, v in zip(problem.constraints, values)] or [np.zeros(0, bool)])
+        self.objective_weights = [f.weights for f in problem.objectives]
+        self.multipliers, self.penalty = np.zeros(self.equality.size), PENALTY_START
+
+    def residuals(self, values):
+        return np.concatenate([v.ravel() for v in values[:self.count]]) if self.count else np.zeros(0)
+
+    def violation(self, c):
+        """The largest raw residual: |h| for equalities, max(0, c) for inequalities."""
+        return float(np.max(np.where(self.equality, np.abs(c), np.maximum(c, 0.0)), initial=0.0))
+
+    def _weights(self, constraint_weights):
+        parts = np.split(constraint_weights, self.split) if self.count else []
+        return [p.reshape(s) for p, s in zip(parts, self.shapes)] + self.objective_weights
+
+    def objective(self, values):
+        return sum(float(np.sum(w * v)) for w, v in zip(self.objective_weights, values[self.count:]))
+
+    def __call__(self, u):
+        self.z[self.free] = u
+        values, backward = self.problem.forward(self.z)
+        c = self.residuals(values)
+        lam, mu = self.multipliers, self.penalty
+        shifted = lam + mu * c
+        hinge = np.maximum(shifted, 0.0)
+        penalty = np.sum(np.where(self.equality, lam * c + 0.5 * mu * c * c, (hinge * hinge - lam * lam) / (2 * mu)))
+        grad = backward(self._weights(np.where(self.equality, shifted, hinge)))
+        return self.objective(values) + float(penalty), grad[self.free]
+
+    def measure(self, u):
+        """(values, violation, updated multipliers, stationarity) at u."""
+        self.z[self.free] = u
+        values, backward = self.problem.forward(self.z)
+        c = self.residuals(values)
+        shifted = self.multipliers + self.penalty * c
+        lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
+        kkt = backward(self._weights(lam))[self.free]
+        objective_grad = backward(self._weights(np.zeros_like(lam)))[self.free]
+        scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
+        return values, self.violation(c), lam, float(np.max(np.abs(kkt), initial=0.0)) / scale
+
+
+def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000):
+    """Minimize the objectives subject to the constraints, from z (solver units), in place.
+
+    Returns an Outcome whose `feasible` and `converged` were measured, not assumed.
+    """
+    lagrangian = _Lagrangian(problem, z, free)
+    if state is not None and state.multipliers.size == lagrangian.equality.size:
+        lagrangian.multipliers, lagrangian.penalty = state.multipliers.copy(), state.penalty
+    u = z[free].copy()
+    iterations = evaluations = rounds = stalled = 0
+    best_violation = previous = np.inf
+    while True:
+        rounds += 1
+        inner = minimize(lagrangian, u, max_iter=max(1, min(500, max_iterations - iterations)),
+                         tolerance_grad=0.5 * tolerance, tolerance_change=1e-12)
+        u, iterations, evaluations = inner.x, iterations + inner.iterations, evaluations + inner.evaluations + 1
+        values, violation, multipliers, stationarity = lagrangian.measure(u)
+        feasible = violation <= tolerance
+        if feasible and stationarity <= tolerance:
+            message = "converged: feasible and stationary"
+            break
+        stalled = stalled + 1 if violation > 0.99 * best_violation else 0
+        best_violation = min(best_violation, violation)
+        if lagrangian.penalty >= PENALTY_CEILING and stalled >= 3 and not feasible:
+            message = "infeasible: the violation stopped falling at the highest penalty"
+            break
+        if rounds >= max_rounds or iterations >= max_iterations:
+            message = f"stopped after {rounds} rounds and {iterations} iterations"
+            break
+        if violation > tolerance and violation > 0.25 * previous:
+            lagrangian.penalty = min(lagrangian.penalty * PENALTY_GROWTH, PENALTY_CEILING)
+        lagrangian.multipliers, previous = multipliers, violation
+    z[free] = u
+    objective = lagrangian.objective(problem.values(z)) if problem.objectives else 0.0
+    return Outcome(z, values[:lagrangian.count], feasible, message.startswith("converged"), violation,
+                   stationarity, objective, iterations, evaluations, rounds, message,
+                   State(multipliers, lagrangian.penalty))

@@ -1,0 +1,227 @@
+"""Diagram specs in TOML: canvas, shapes, constraints, objectives; errors name file:line.
+
+    [canvas]
+    width = 600
+    height = 400
+
+    [shapes]
+    A  = { kind = "circle", r = 120, free = ["r"] }
+    B  = { kind = "circle" }
+    LA = { kind = "text", text = "A", size = 18 }
+
+    [[constraints]]
+    contains = ["A", "B"]        # the first key names the relation, its value lists the arguments
+    pad = 10                     # the other keys are its parameters
+
+    [[objectives]]
+    near = ["LA", "A"]
+
+Relations may also be written as inline tables, `constraints = [{ disjoint = ["A", "B"] }]`,
+at the top of the file. An argument is a shape ("A"), a field ("A.r") or a number.
+An optional [solve] table sets seed, restarts and tolerance.
+"""
+
+import tomllib
+
+from .checks import is_number, suggest
+from .diagram import Diagram
+from .diagram_shapes import FONT_SIZE
+from .locate import line_of, toml_lines
+from .registry import CONSTRAINTS, OBJECTIVES, REQUIRED
+from .shapes import ALIASES, FIELDS, KINDS
+from ..errors import UsageError
+
+SECTIONS = ("canvas", "shapes", "constraints", "objectives", "solve")
+STYLE = ("fill", "stroke", "stroke_width", "stroke_dasharray", "opacity", "fill_opacity", "stroke_opacity",
+         "font_family", "font_weight", "font_style")
+OPTIONS = {   # per kind, the keys besides its numeric fields
+    "point": (), "circle": ("text", "size"), "ellipse": ("text", "size"),
+    "rect": ("text", "size", "rotated"), "text": ("text", "size"),
+    "segment": ("from", "to"), "arrow": ("from", "to"),
+    "polyline": ("points",), "polygon": ("points",), "group": ("members", "pad"),
+}
+COMMON = ("kind", "free", "on_canvas") + STYLE
+
+
+class _Source:
+    """The file's name and line table, to turn a key path into "file:line"."""
+
+    def __init__(self, text, name):
+        self.name, self.lines = name, toml_lines(text)
+
+    def at(self, *path):
+        return f"{self.name}:{line_of(self.lines, path)}"
+
+
+def loads(text, name="spec.toml"):
+    """(Diagram, solve options) from the text of a spec; UsageError names file:line on mistakes."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line = str(e).rsplit("line ", 1)[-1].split(",")[0] if "line " in str(e) else "1"
+        raise UsageError(f"not valid TOML: {str(e).split(' (at')[0]}", where=f"{name}:{line}") from None
+    src = _Source(text, name)
+    for key in data:
+        if key not in SECTIONS:
+            raise UsageError(f'unknown section "{key}"{suggest(key, SECTIONS)} (a spec has: {", ".join(SECTIONS)})',
+                             where=src.at(key))
+    diagram = _canvas(data.get("canvas", {}), data.get("solve", {}), src)
+    shapes = _table(data, "shapes", src)
+    for table in ("canvas", "shapes", "solve"):
+        for key in ("constraints", "objectives"):
+            if isinstance(data.get(table), dict) and key in data[table]:
+                raise UsageError(f"{key} landed inside [{table}]: TOML puts every key after a [table] header "
+                                 f"into that table; move `{key} = [...]` above the first header, or write "
+                                 f"[[{key}]] tables", where=src.at(table, key))
+    for name, spec in shapes.items():
+        _shape(diagram, name, spec, src)
+    for section, table in (("constraints", CONSTRAINTS), ("objectives", OBJECTIVES)):
+        entries = data.get(section, [])
+        if not isinstance(entries, list):
+            raise UsageError(f"{section} must be a list of relations ([[{section}]] tables)", where=src.at(section))
+        for i, entry in enumerate(entries):
+            _relation(diagram, section, table, i, entry, src)
+    return diagram, _solve_options(data.get("solve", {}), src)
+
+
+def load(path):
+    """(Diagram, solve options) from a spec file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise UsageError(f"cannot read the spec: {e.strerror}", where=str(path)) from None
+    except UnicodeDecodeError as e:
+        raise UsageError(f"the spec is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start})",
+                         where=str(path)) from None
+    return loads(text, str(path))
+
+
+def _table(data, key, src):
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{key} must be a table", where=src.at(key))
+    return value
+
+
+def _number(value, src, *path, positive=False):
+    if not is_number(value) or (positive and value <= 0):
+        what = "a positive number" if positive else "a number"
+        raise UsageError(f"{'.'.join(map(str, path))} must be {what}, got {value!r}", where=src.at(*path))
+    return value
+
+
+def _canvas(canvas, solve, src):
+    known = ("width", "height", "left", "top", "background")
+    for key in canvas:
+        if key not in known:
+            raise UsageError(f'canvas: unknown key "{key}"{suggest(key, known)}', where=src.at("canvas", key))
+    sizes = {k: _number(canvas.get(k, d), src, "canvas", k, positive=k in ("width", "height"))
+             for k, d in (("width", 600), ("height", 400), ("left", 0), ("top", 0))}
+    tolerance = _number(solve.get("tolerance", 1e-3), src, "solve", "tolerance", positive=True)
+    return Diagram(sizes["width"], sizes["height"], left=sizes["left"], top=sizes["top"], tolerance=tolerance,
+                   background=str(canvas.get("background", "white")))
+
+
+def _solve_options(solve, src):
+    for key in solve:
+        if key not in ("seed", "restarts", "tolerance"):
+            raise UsageError(f'solve: unknown key "{key}"{suggest(key, ("seed", "restarts", "tolerance"))}',
+                             where=src.at("solve", key))
+    out = {}
+    for key in ("seed", "restarts"):
+        if key in solve:
+            if not isinstance(solve[key], int) or isinstance(solve[key], bool) or solve[key] < (key == "restarts"):
+                raise UsageError(f"solve.{key} must be a whole number, got {solve[key]!r}", where=src.at("solve", key))
+            out[key] = solve[key]
+    return out
+
+
+def _shape(diagram, name, spec, src):
+    where = src.at("shapes", name)
+    if not isinstance(spec, dict):
+        raise UsageError(f'shape "{name}" must be a table such as {{ kind = "circle" }}', where=where)
+    if "kind" not in spec:
+        raise UsageError(f'shape "{name}" needs a kind (one of {", ".join(KINDS)})', where=where)
+    kind = ALIASES.get(spec["kind"], spec["kind"])
+    if kind not in KINDS:
+        raise UsageError(f'shape "{name}": unknown kind "{spec["kind"]}"{suggest(spec["kind"], KINDS)}',
+                         where=src.at("shapes", name, "kind"))
+    fields = ("x", "y") if kind == "text" else FIELDS[kind]   # a text's box comes from its string
+    allowed = fields + OPTIONS[kind] + COMMON
+    for key, value in spec.items():
+        if key not in allowed:
+            raise UsageError(f'{kind} "{name}": unknown key "{key}"{suggest(key, allowed)}',
+                             where=src.at("shapes", name, key))
+        if key in fields:
+            _number(value, src, "shapes", name, key)
+    options = {"where": where, "on_canvas": bool(spec.get("on_canvas", True)),
+               **{k: spec[k] for k in STYLE if k in spec}}
+    free = spec.get("free", False)
+    if not isinstance(free, bool) and not (isinstance(free, list) and all(isinstance(f, str) for f in free)):
+        raise UsageError(f'{kind} "{name}": free must be true, false or a list of field names, got {free!r}',
+                         where=src.at("shapes", name, "free"))
+    values = {k: spec[k] for k in fields if k in spec}
+    if kind in ("point", "circle", "ellipse", "rect"):
+        extra = {k: spec[k] for k in ("text", "size", "rotated") if k in spec}
+        return getattr(diagram, kind)(name, **values, free=free, **extra, **options)
+    if kind == "text":
+        if "text" not in spec:
+            raise UsageError(f'text "{name}" needs its text = "…"', where=where)
+        return diagram.text(name, spec["text"], **values, size=spec.get("size", FONT_SIZE), free=free, **options)
+    if kind in ("segment", "arrow"):
+        ends = [_point(diagram, spec.get(k), src, "shapes", name, k) for k in ("from", "to")]
+        return diagram.segment(name, *ends, free=free, kind=kind, **options)
+    if kind == "group":
+        members = [_point(diagram, m, src, "shapes", name, "members", i) for i, m in enumerate(spec.get("members", []))]
+        pad = _number(spec.get("pad", 0.0), src, "shapes", name, "pad")
+        return diagram.group(name, members, pad=pad, **options)
+    points = spec.get("points")
+    if isinstance(points, list):
+        points = [_point(diagram, p, src, "shapes", name, "points", i) for i, p in enumerate(points)]
+    return diagram.polyline(name, points, free=free, kind=kind, **options)
+
+
+def _point(diagram, value, src, *path):
+    """A shape name (checked), an [x, y] pair, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return diagram._reference(value, ".".join(map(str, path)), src.at(*path))
+    if isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value):
+        return tuple(value)
+    raise UsageError(f"{'.'.join(map(str, path))} must be a shape name or [x, y], got {value!r}", where=src.at(*path))
+
+
+def _relation(diagram, section, table, i, entry, src):
+    if not isinstance(entry, dict) or not entry:
+        raise UsageError(f"each of {section} needs the relation's name as its first key, e.g. "
+                         '{ disjoint = ["A", "B"] }', where=src.at(section, i))
+    name, args = next(iter(entry.items()))
+    kind = section[:-1]
+    if name not in table:
+        where = src.at(section, i, name)
+        other = "objectives" if table is CONSTRAINTS else "constraints"
+        if name in (OBJECTIVES if table is CONSTRAINTS else CONSTRAINTS):
+            raise UsageError(f'"{name}" is not a {kind}: list it under {other}', where=where)
+        raise UsageError(f'unknown {kind} "{name}"{suggest(name, table)}', where=where)
+    relation = table[name]
+    args = [args] if isinstance(args, str) else args
+    if not isinstance(args, list):
+        raise UsageError(f"{name}: its value must list the arguments, e.g. {name} = [\"A\", \"B\"]",
+                         where=src.at(section, i, name))
+    for j, arg in enumerate(args):
+        if isinstance(arg, str):
+            diagram._reference(arg, f"{name}: argument {j + 1}", src.at(section, i, name, j))
+        elif not is_number(arg):
+            raise UsageError(f"{name}: argument {j + 1} must be a shape, a field or a number, got {arg!r}",
+                             where=src.at(section, i, name, j))
+    params = dict(list(entry.items())[1:])
+    for key, value in params.items():
+        if key not in relation.params:
+            raise UsageError(f'{name}: unknown parameter "{key}"{suggest(key, relation.params)} '
+                             f"(it takes: {relation.usage()})", where=src.at(section, i, key))
+        default = relation.params[key]
+        if (default is REQUIRED or not isinstance(default, str)) and not is_number(value):
+            raise UsageError(f"{name}: {key} must be a number, got {value!r}", where=src.at(section, i, key))
+    diagram.add(name, *args, where=src.at(section, i, name), **params)

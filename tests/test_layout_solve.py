@@ -1,0 +1,96 @@
+"""Solving the examples: feasible from several seeds, checked by independent geometry;
+infeasible variants come back feasible=False naming the constraints that conflict."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diffplay.layout import Diagram
+from diffplay.layout.spec import load
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "layout"
+
+
+@pytest.mark.parametrize("name", ["euler", "euclid", "flowchart", "graph", "packing"])
+@pytest.mark.parametrize("seed", range(5))
+def test_example_solves_feasible_from_each_seed(name, seed):
+    diagram, _ = load(EXAMPLES / f"{name}.toml")
+    result = diagram.solve(seed=seed)
+    assert result.feasible, str(result)
+    assert result.max_residual <= 1e-3 * diagram.canvas.scale
+    assert result.violations == []
+
+
+def _circles(diagram):
+    return {name: diagram.get(name) for name, s in diagram.shapes.items() if s.kind == "circle"}
+
+
+def test_packing_solution_meets_every_relation_by_direct_measurement():
+    diagram, _ = load(EXAMPLES / "packing.toml")
+    result = diagram.solve(seed=3)
+    c = _circles(diagram)
+    tol = 1e-3 * diagram.canvas.scale
+    gap = lambda a, b: np.hypot(c[a]["x"] - c[b]["x"], c[a]["y"] - c[b]["y"])  # noqa: E731
+    special = {("c0", "c1"), ("c2", "c3"), ("c4", "c5"), ("c6", "c7"), ("c8", "c9")}
+    for i in range(20):
+        a = f"c{i}"
+        assert 15 - tol <= c[a]["r"] <= 40 + tol
+        assert gap("outer", a) + c[a]["r"] <= 250 + tol
+        for j in range(i + 1, 20):
+            b = f"c{j}"
+            if (a, b) not in special:
+                assert gap(a, b) >= c[a]["r"] + c[b]["r"] - tol
+    for big, small in (("c0", "c1"), ("c2", "c3")):
+        assert gap(big, small) + c[small]["r"] + 5 <= c[big]["r"] + tol
+    for a, b in (("c4", "c5"), ("c6", "c7"), ("c8", "c9")):
+        assert gap(a, b) == pytest.approx(c[a]["r"] + c[b]["r"], abs=tol)
+    assert result.converged
+
+
+def test_circle_inside_a_smaller_one_is_infeasible_and_names_contains():
+    diagram, _ = load(EXAMPLES / "infeasible" / "inside_smaller.toml")
+    result = diagram.solve()
+    assert not result.feasible and not result.converged
+    assert [v.constraint for v in result.violations] == ["contains(small, big)"]
+    assert result.violations[0].residual == pytest.approx(30, abs=1)
+    assert result.violations[0].where.endswith("inside_smaller.toml:5")
+
+
+def test_set_overlapping_two_disjoint_sets_it_is_in_is_infeasible_and_names_the_conflict():
+    diagram, _ = load(EXAMPLES / "infeasible" / "overlap_disjoint.toml")
+    result = diagram.solve()
+    assert not result.feasible
+    named = {v.constraint for v in result.violations}
+    conflict = {"disjoint(A, B, pad=10)", "contains(A, S)", "contains(B, S)", "overlapping(S, A, amount=5)",
+                "overlapping(S, B, amount=5)"}
+    assert named and named <= conflict
+    assert "disjoint(A, B, pad=10)" in named or {"contains(A, S)", "contains(B, S)"} <= named
+
+
+def test_infeasible_python_diagram_returns_a_result_instead_of_raising():
+    d = Diagram(300, 300)
+    a, b = d.circle("A", r=40), d.circle("B", r=40)
+    d.contains(a, b, pad=10)
+    result = d.solve()
+    assert result.feasible is False
+    assert "contains(A, B, pad=10)" in str(result)
+
+
+def test_same_seed_gives_the_same_layout_and_another_seed_another():
+    def layout(seed):
+        d, _ = load(EXAMPLES / "euler.toml")
+        d.solve(seed=seed)
+        return np.array(d.values)
+
+    np.testing.assert_array_equal(layout(1), layout(1))
+    assert not np.allclose(layout(1), layout(2))
+
+
+def test_restarts_keep_the_best_feasible_solution():
+    one, _ = load(EXAMPLES / "packing.toml")
+    several, _ = load(EXAMPLES / "packing.toml")
+    single = one.solve(seed=0, restarts=1)
+    best = several.solve(seed=0, restarts=3)
+    assert best.feasible and best.objective <= single.objective + 1e-12
+    assert best.restarts == 3 and best.iterations > single.iterations

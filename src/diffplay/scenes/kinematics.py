@@ -1,0 +1,87 @@
+"""Planar kinematic trees on Tensors: where every segment ends, given turns and lengths.
+
+A segment's heading is its parent's heading plus its own turn; its end is its parent's end
+plus length · (cos heading, sin heading). Both are sums along the path from the root — one
+linear map, the same for every frame. An arm is the tree whose segment i hangs from i − 1.
+Small trees apply it as one matrix product; large ones by pointer jumping: log₂(depth)
+rounds of "add what the node 2ᵏ up holds", each one gather, so no Python loop runs per node.
+"""
+
+import numpy as np
+
+from ..engine.tensor import Tensor
+from ..engine.tensor_ops import concat, stack
+
+DENSE_LIMIT = 256   # up to this many segments, the path-sum matrix is small enough to keep
+
+
+class KinematicTree:
+    """The path sums and forward kinematics of a tree given by parent indices (-1 = the root)."""
+
+    def __init__(self, parent):
+        self.parent = np.asarray(parent, np.intp)
+        n = len(self.parent)
+        if n and (self.parent >= np.arange(n)).any():
+            raise ValueError("KinematicTree: every parent must come before its child")
+        self.depth = self._depths()
+        if n <= DENSE_LIMIT:
+            self.matrix, self.jumps = self._path_matrix(), None
+        else:
+            self.matrix, self.jumps = None, self._jump_tables()
+
+    def __len__(self):
+        return len(self.parent)
+
+    def _depths(self):
+        depth = np.ones(len(self.parent), np.intp)
+        for i, p in enumerate(self.parent.tolist()):   # once per tree, not per frame
+            if p >= 0:
+                depth[i] = depth[p] + 1
+        return depth
+
+    def _path_matrix(self):
+        """M[i, j] = 1 when j is i or one of its ancestors."""
+        n = len(self.parent)
+        m = np.eye(n)
+        for i, p in enumerate(self.parent.tolist()):
+            if p >= 0:
+                m[i] += m[p]
+        return m
+
+    def _jump_tables(self):
+        """Per round k, the index 2ᵏ up from each node, in an array with slot 0 a zero sentinel."""
+        up = np.concatenate([[0], self.parent + 1])   # slot 0 is its own parent
+        tables, reach = [], 1
+        while reach < self.depth.max():
+            tables.append(up)
+            up, reach = up[up], reach * 2
+        return tables
+
+    def path_sum(self, x):
+        """Σ of x over each node and its ancestors; x is a Tensor of shape (n,) or (n, k)."""
+        if self.matrix is not None:
+            return Tensor._wrap(self.matrix) @ x
+        s = concat([np.zeros((1,) + x.shape[1:]), x])
+        for up in self.jumps:
+            s = s + s.gather(up)   # the sentinel holds 0 and points at itself
+        return s[1:]
+
+    def forward(self, turns, lengths, heading=np.pi / 2):
+        """Segment ends (n, 2) and link vectors (n, 2), the root segment starting at (0, 0)."""
+        headings = self.path_sum(turns) + heading
+        links = stack([headings.cos(), headings.sin()], 1) * lengths.reshape(-1, 1)
+        return self.path_sum(links), links
+
+    def reach(self, lengths_lo, lengths_hi):
+        """Per segment, the nearest and farthest its end can come to the root, turns being free.
+
+        A path reaches out to Σ hi; it folds back to within max(lo + hi) − Σ hi of the root
+        (its longest link, at its shortest, against all the others at their longest).
+        """
+        lo, hi = np.asarray(lengths_lo, float), np.asarray(lengths_hi, float)
+        far = self.path_sum(Tensor(hi)).data
+        widest = lo + hi
+        for i, p in enumerate(self.parent.tolist()):   # once per tree
+            if p >= 0:
+                widest[i] = max(widest[i], widest[p])
+        return np.maximum(0.0, widest - far), far

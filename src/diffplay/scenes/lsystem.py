@@ -1,0 +1,178 @@
+"""lsystem: a tree drawn by an L-system bends and stretches until a tip touches the click.
+
+The word an L-system rewrites to is read by a turtle into segments, each with a turn from its
+parent and a length. Every segment's turn and length ratio (kept in [min_ratio, max_ratio] by
+a sine) is a parameter; the energy is a soft minimum, over the tips, of log(distance² to
+the target), so the nearest tip takes nearly all the pull and the pull does not fade as it
+closes in. L-BFGS minimizes it, warm-started, a few iterations a step. The tree stands on
+(0, 0) and is scaled so that, as written, it is 1 unit tall.
+"""
+
+import math
+
+import numpy as np
+
+from ..engine.lbfgs import minimize
+from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor_functional import smooth_min
+from .base import Scene, Setting, frame_record
+from .kinematics import KinematicTree
+from .lsystem_grammar import parse_rules, rewrite, turtle
+from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
+from .sketch import Sketch
+
+# name: (axiom, rules, angle in degrees) — the first two are The Algorithmic Beauty of Plants' figures 1.24a and 1.24f
+PRESETS = {
+    "bush": ("F", "F=F[+F]F[-F]F", 25.7),
+    "plant": ("X", "X=F-[[X]+X]+F[+FX]-X; F=FF", 22.5),
+    "binary": ("FX", "X=[+FX][-FX]", 30.0),
+}
+ITERATIONS_PER_STEP = 5   # L-BFGS iterations per step, warm-started from the last
+TINY = 1e-12              # keeps log(distance²) finite when a tip sits on the target
+
+POINT = Record({"x": Number(), "y": Number()})
+
+
+class LSystem(Scene):
+    name = "lsystem"
+    title = "L-system trees whose branches bend until the nearest tip reaches the click"
+    settings = (
+        Setting("preset", Choice(*PRESETS, "custom"), "bush", "the L-system: " + ", ".join(PRESETS) + ", or custom"),
+        Setting("iterations", Number(0, 12, integer=True), 4, "how many times the rules rewrite the axiom"),
+        Setting("axiom", Text(200), "F", "the starting word (preset custom)"),
+        Setting("rules", Text(2000), "F=F[+F]F[-F]F", "rules like X=F[+X]F; Y=... (preset custom)"),
+        Setting("angle", Number(-180, 180), 25.7, "the turn of + and -, in degrees (preset custom)"),
+        Setting("min_ratio", Number(0.05, 0.99), 0.5, "a segment may shrink to this share of its length"),
+        Setting("max_ratio", Number(1.01, 5), 1.5, "and grow to this multiple"),
+        Setting("softness", Number(0.01, 5), 0.25, "soft-min temperature over log distances", live=True),
+        Setting("target", ListOf(Number(-100, 100), max_length=2, min_length=0), [0.6, 0.9],
+                "x,y of the first target (empty: none)"),
+    )
+    events = {"click": Record({"x": Number(-100, 100), "y": Number(-100, 100)}), "clear": Record({})}
+    frame_schema = frame_record({
+        "segments": ListOf(ListOf(Number(), 4, 4), max_length=10**6),
+        "target": Maybe(POINT), "nearest": Maybe(POINT), "distance": Maybe(Number(0)),
+        "reachable": Maybe(Boolean()), "reach": Number(0), "loss": Maybe(Number()),
+        "iterations": Number(0, integer=True),
+    })
+    formats = ("png",)
+    max_steps = 200
+
+    def reset(self):
+        v = self.values
+        axiom, rules, angle = PRESETS.get(v["preset"], (v["axiom"], v["rules"], v["angle"]))
+        self.tree = turtle(rewrite(axiom, parse_rules(rules), v["iterations"]), angle)
+        self.kinematics = KinematicTree(self.tree.parent)
+        self.tips = self.tree.tips()
+        self.base = np.ones(len(self.tree))
+        ends, _ = self.geometry(self.tree.turn, self.base)
+        self.base /= max(ends[:, 1].max(), np.abs(ends).max() / 4)   # 1 unit tall (unless it grows down)
+        lo, hi = v["min_ratio"], v["max_ratio"]
+        self.x = np.concatenate([self.tree.turn, np.full(len(self.tree), math.asin((2 - lo - hi) / (hi - lo)))])
+        near, far = self.kinematics.reach(lo * self.base, hi * self.base)
+        self.near, self.far = near[self.tips], far[self.tips]
+        self.iterations, self.last = 0, None
+        self.aim(v["target"] or None)
+
+    def aim(self, target):
+        self.target = None if target is None else np.array(target, float)
+        self.last = None
+
+    # ---- the energy ----
+
+    def lengths(self, phases):
+        """Lengths from phases: a sine keeps the ratio in [lo, hi] and, unlike a sigmoid, reaches
+        the ends at a finite phase, so a tip stretching for an unreachable click gets there."""
+        lo, hi = self.values["min_ratio"], self.values["max_ratio"]
+        return (phases.sin() * ((hi - lo) / 2) + (hi + lo) / 2) * self.base
+
+    def geometry(self, turns, lengths):
+        """Segment starts and ends, as arrays, for plain turns and lengths."""
+        with no_grad():
+            ends, links = self.kinematics.forward(Tensor(turns), Tensor(lengths))
+        return ends.data, ends.data - links.data
+
+    def energy(self, x):
+        """Soft-min over tips of log(distance² + tiny), and its gradient, for parameters x."""
+        n = len(self.tree)
+        turns, phases = Tensor(x[:n], requires_grad=True), Tensor(x[n:], requires_grad=True)
+        ends, _ = self.kinematics.forward(turns, self.lengths(phases))
+        gap = ends.gather(self.tips) - self.target
+        loss = smooth_min(((gap * gap).sum(1) + TINY).log(), self.values["softness"])
+        loss.backward()
+        return loss.item(), np.concatenate([turns.grad, phases.grad])
+
+    def advance(self):
+        if self.target is None:
+            return
+        before = None if self.last is None else self.last.loss
+        self.last = minimize(self.energy, self.x, max_iter=ITERATIONS_PER_STEP)
+        self.x = self.last.x
+        self.iterations += self.last.iterations
+        self.settled = self.last.converged or before is not None and before - self.last.loss < 1e-9
+
+    def converged(self):
+        """No target, or a step that no longer lowers the energy."""
+        return self.target is None or (self.last is not None and self.settled)
+
+    # ---- clicks ----
+
+    def on_click(self, x, y):
+        self.aim([x, y])
+
+    def on_clear(self):
+        self.aim(None)
+
+    # ---- what comes out ----
+
+    def state(self):
+        """Ends, starts, and the nearest tip with its distance (None without a target)."""
+        n = len(self.tree)
+        with no_grad():
+            lengths = self.lengths(Tensor(self.x[n:])).data
+        ends, starts = self.geometry(self.x[:n], lengths)
+        if self.target is None:
+            return ends, starts, None, None
+        distances = np.hypot(*(ends[self.tips] - self.target).T)
+        nearest = int(distances.argmin())
+        return ends, starts, ends[self.tips[nearest]], float(distances[nearest])
+
+    def reachable(self):
+        """Whether some tip can reach the target at all (None without a target)."""
+        if self.target is None:
+            return None
+        r = float(np.hypot(*self.target))
+        return bool(((self.near <= r) & (r <= self.far)).any())
+
+    def view(self):
+        ends, starts, nearest, distance = self.state()
+        point = (lambda p: None if p is None else {"x": float(p[0]), "y": float(p[1])})
+        return {
+            "segments": np.round(np.concatenate([starts, ends], 1), 5).tolist(),
+            "target": point(self.target), "nearest": point(nearest), "distance": distance,
+            "reachable": self.reachable(), "reach": float(self.far.max()),
+            "loss": None if self.last is None else float(self.last.loss), "iterations": self.iterations,
+        }
+
+    def report(self):
+        _, _, nearest, distance = self.state()
+        return {
+            "segments": len(self.tree), "tips": len(self.tips), "iterations": self.iterations,
+            "target": None if self.target is None else self.target.tolist(),
+            "nearest_tip": None if nearest is None else np.round(nearest, 5).tolist(),
+            "distance": None if distance is None else round(distance, 6), "reachable": self.reachable(),
+        }
+
+    def render_png(self, path, width=480):
+        ends, starts, nearest, _ = self.state()
+        rest_ends, rest_starts = self.geometry(self.tree.turn, self.base)
+        points = np.concatenate([ends, starts, rest_ends] + ([self.target[None]] if self.target is not None else []))
+        lo, hi = points.min(0), points.max(0)
+        pad = 0.08 * max(hi - lo) + 0.05
+        sketch = Sketch((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad), width)
+        sketch.lines(rest_starts, rest_ends, colour=(215, 215, 215), width=1)
+        sketch.lines(starts, ends, colour=(70, 50, 30), width=1.2)
+        if self.target is not None:
+            sketch.circle(self.target, 5, outline=(214, 39, 40), width=2, pixels=True)
+            sketch.circle(nearest, 2.5, fill=(44, 160, 44), pixels=True)
+        sketch.save(path)

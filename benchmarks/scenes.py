@@ -120,6 +120,11 @@ def main():
     graph.forward()
     report("graph", graph, rate, "  (a step is one node of backward; 1 per frame)")
 
+    chain = Graph(autoplay=True, expression="x = 1.0\ny = x" + " + x" * 9999, variables="")
+    build = median_seconds(lambda: Graph(expression=chain.values["expression"], variables=""), repeats=3)
+    ms, _ = frame_loop(chain, frames=5)
+    print(f"graph     10,000-node chain: parse + evaluate + layout {1000 * build:.0f} ms, frame {ms:.0f} ms")
+
     gpt = GPTScene(seed=42, steps=100_000)
     report("gpt", gpt, steps_per_second(gpt, 100), f"  (at most {gpt.values['speed']} steps per frame)")
 

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from . import constraints, objectives  # noqa: F401  (they fill the registry)
+from . import constraints, kernels, objectives  # noqa: F401  (they fill the registry)
 from .checks import is_number, suggest
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods

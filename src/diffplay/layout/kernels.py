@@ -1,0 +1,129 @@
+"""Fast paths: hand-differentiated NumPy versions of the hottest relation families.
+
+A circle packing or a drag frame spends its time in a few families (circles apart, inside,
+touching, on the canvas; fields in range; keep). Written with Tensors each costs a few dozen
+graph nodes per evaluation; here it is a dozen NumPy calls and a closed-form pullback. Each
+kernel computes exactly what its relation computes (same shape, same numbers) and
+tests/test_layout_kernels.py holds every one equal to the relation on Tensors and to
+finite differences. A kernel returns (values, pullback): pullback(w) is the gradient of
+Σ w·values with respect to each gathered array, in the family's order (argument by
+argument, fields in the kind's order).
+"""
+
+import numpy as np
+
+from . import constraints, objectives  # noqa: F401  (kernels attach to these relations)
+from .geometry import CONCENTRIC_SOFTENING
+from .ops import TINY
+from .registry import kernel
+
+
+def _apart(a, b):
+    """Center offset, distance and unit direction from b to a."""
+    dx, dy = a.x - b.x, a.y - b.y
+    d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
+    return dx, dy, d, dx / d, dy / d
+
+
+@kernel("disjoint", "circle", "circle")
+def disjoint_circles(a, b, pad):
+    _, _, d, ux, uy = _apart(a, b)
+    values = (pad + a.r + b.r - d)[:, None]   # pad − gap, one piece per pair
+
+    def pullback(w):
+        w = w[:, 0]
+        return -w * ux, -w * uy, w, w * ux, w * uy, w
+
+    return values, pullback
+
+
+@kernel("touching", "circle", "circle")
+def touching_circles(a, b, pad):
+    _, _, d, ux, uy = _apart(a, b)
+
+    def pullback(w):
+        return w * ux, w * uy, -w, -w * ux, -w * uy, -w
+
+    return d - a.r - b.r - pad, pullback
+
+
+@kernel("contains", "circle", "circle")
+def contains_circles(a, b, pad):
+    dx, dy = a.x - b.x, a.y - b.y
+    s = np.sqrt(dx * dx + dy * dy + CONCENTRIC_SOFTENING ** 2)
+    values = (s + b.r - a.r + pad)[:, None]
+
+    def pullback(w):
+        w = w[:, 0]
+        return w * dx / s, w * dy / s, -w, -w * dx / s, -w * dy / s, w
+
+    return values, pullback
+
+
+@kernel("on_canvas", "circle")
+def circle_on_canvas(a, left, top, right, bottom):
+    col = lambda v: v[:, None]  # noqa: E731
+    xs = np.stack([a.x - a.r, a.x + a.r], axis=1)
+    ys = np.stack([a.y - a.r, a.y + a.r], axis=1)
+    values = np.concatenate([col(left) - xs, xs - col(right), col(top) - ys, ys - col(bottom)], axis=1)
+
+    def pullback(w):
+        # columns: left−(x−r), left−(x+r), (x−r)−right, (x+r)−right, then the same for y
+        gx = -w[:, 0] - w[:, 1] + w[:, 2] + w[:, 3]
+        gy = -w[:, 4] - w[:, 5] + w[:, 6] + w[:, 7]
+        gr = (w[:, 0] - w[:, 1] - w[:, 2] + w[:, 3]) + (w[:, 4] - w[:, 5] - w[:, 6] + w[:, 7])
+        return gx, gy, gr
+
+    return values, pullback
+
+
+@kernel("keep", "circle")
+def keep_circle(a, x, y):
+    dx, dy = a.x - x, a.y - y
+
+    def pullback(w):
+        return 2 * w * dx, 2 * w * dy, np.zeros_like(w)
+
+    return dx * dx + dy * dy, pullback
+
+
+@kernel("in_range", "field")
+def field_in_range(a, lo, hi):
+    def pullback(w):
+        return (w[:, 1] - w[:, 0],)
+
+    return np.stack([lo - a.value, a.value - hi], axis=1), pullback
+
+
+@kernel("greater_than", "field", "field")
+def field_greater_than(a, b, pad):
+    def pullback(w):
+        return -w, w
+
+    return b.value + pad - a.value, pullback
+
+
+@kernel("less_than", "field", "field")
+def field_less_than(a, b, pad):
+    def pullback(w):
+        return w, -w
+
+    return a.value + pad - b.value, pullback
+
+
+@kernel("equal", "field", "field")
+def field_equal(a, b):
+    def pullback(w):
+        return w, -w
+
+    return a.value - b.value, pullback
+
+
+@kernel("near", "field", "field")
+def field_near(a, b):
+    d = a.value - b.value
+
+    def pullback(w):
+        return 2 * w * d, -2 * w * d
+
+    return d * d, pullback

@@ -1,0 +1,74 @@
+"""Every fast NumPy kernel equals its relation on Tensors and finite differences."""
+
+import numpy as np
+import pytest
+
+from diffplay.engine.tensor import Tensor
+from diffplay.layout import Diagram  # noqa: F401  (fills the registry)
+from diffplay.layout.problem import Batch
+from diffplay.layout.registry import CONSTRAINTS, OBJECTIVES
+from diffplay.layout.shapes import FIELDS
+
+CASES = [(relation, signature) for table in (CONSTRAINTS, OBJECTIVES) for relation in table.values()
+         for signature in relation.kernels]
+
+
+def _inputs(relation, signature, rng, n=12):
+    arrays = []
+    for kind in signature:
+        names = ("value",) if kind == "field" else FIELDS[kind]
+        arrays.append({name: rng.uniform(0.2, 1.0, n) if name in ("r", "w", "h") else rng.uniform(-1, 1, n)
+                       for name in names})
+    params = {k: rng.uniform(-0.3, 0.3, n) for k, v in relation.params.items()
+              if k != "weight" and not isinstance(v, str)}
+    return arrays, params
+
+
+def _batches(signature, arrays, wrap):
+    return [Batch(kind, {k: wrap(v) for k, v in fields.items()}) for kind, fields in zip(signature, arrays)]
+
+
+@pytest.mark.parametrize("relation, signature", CASES, ids=[f"{r.name}-{'-'.join(s)}" for r, s in CASES])
+def test_kernel_matches_the_relation_on_tensors(relation, signature):
+    rng = np.random.default_rng(0)
+    arrays, params = _inputs(relation, signature, rng)
+    values, pullback = relation.kernels[signature](*_batches(signature, arrays, np.asarray), **params)
+    leaves = [{k: Tensor(v, requires_grad=True) for k, v in fields.items()} for fields in arrays]
+    reference = relation.fn(*[Batch(kind, leaf) for kind, leaf in zip(signature, leaves)], **params)
+    np.testing.assert_allclose(values, reference.data, rtol=1e-12, atol=1e-12)
+    w = rng.normal(size=values.shape)
+    (reference * w).sum().backward()
+    grads = pullback(w)
+    expected = [leaf[k].grad if leaf[k].grad is not None else np.zeros(12) for leaf in leaves for k in leaf]
+    assert len(grads) == len(expected)
+    for g, e in zip(grads, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("relation, signature", CASES, ids=[f"{r.name}-{'-'.join(s)}" for r, s in CASES])
+def test_kernel_pullback_matches_finite_differences(relation, signature):
+    rng = np.random.default_rng(1)
+    arrays, params = _inputs(relation, signature, rng)
+    kernel = relation.kernels[signature]
+    values, pullback = kernel(*_batches(signature, arrays, np.asarray), **params)
+    w = rng.normal(size=values.shape)
+    grads = iter(pullback(w))
+    for fields in arrays:
+        for name in fields:
+            analytic, numeric = next(grads), np.zeros(12)
+            for i in range(12):
+                for sign in (1, -1):
+                    fields[name][i] += sign * 1e-6
+                    numeric[i] += sign * np.sum(w * kernel(*_batches(signature, arrays, np.asarray), **params)[0])
+                    fields[name][i] -= sign * 1e-6
+            np.testing.assert_allclose(analytic, numeric / 2e-6, rtol=1e-5, atol=1e-6)
+
+
+def test_every_hot_packing_family_has_a_kernel():
+    from diffplay.layout.spec import load
+    from pathlib import Path
+
+    diagram, _ = load(Path(__file__).resolve().parents[1] / "examples" / "layout" / "packing.toml")
+    problem = diagram._compiled()
+    assert all(f.kernel is not None for f in problem.families), [f.relation.name for f in problem.families
+                                                                 if f.kernel is None]

@@ -1,0 +1,201 @@
+"""ik: a planar arm reaches for a dragged target (inverse kinematics by autodiff and L-BFGS).
+
+The arm stands on (0, 0) pointing up, joints 2–20, links of equal length adding up to 1
+unless given. Joint i turns θᵢ = limit · sin(uᵢ) from the link before it: the sine keeps each
+joint within its limits and reaches them at a finite u, so a stretched arm gets there. The
+energy is the squared distance from the hand to the target plus, when there is an obstacle,
+a squared penalty for every link closer than `margin` to its circle. One step is one L-BFGS
+solve, warm-started from the last pose; a solve that stalls short of a target within reach
+tries again from a few fixed poses (a reflex, not a search).
+"""
+
+import math
+import time
+
+import numpy as np
+
+from ..engine.lbfgs import minimize
+from ..engine.tensor import Tensor, no_grad
+from .base import Scene, Setting, frame_record
+from .kinematics import KinematicTree
+from .schema import Boolean, ListOf, Maybe, Number, Record, SchemaError
+from .sketch import Sketch
+
+TOLERANCE = 1e-3       # a hand this close to the target has reached it
+OBSTACLE_WEIGHT = 100.0
+RETRIES = 6            # other starting poses to try when a solve stalls short of a reachable target
+
+POINT = Record({"x": Number(), "y": Number()})
+CIRCLE = Record({"x": Number(), "y": Number(), "r": Number(0)})
+
+
+class IK(Scene):
+    name = "ik"
+    title = "inverse kinematics: an arm with joint limits reaches for the target"
+    settings = (
+        Setting("joints", Number(2, 20, integer=True), 6, "how many joints (and links)"),
+        Setting("lengths", ListOf(Number(0.001, 100), max_length=20), [],
+                "link lengths, base first (empty: equal links adding up to 1)"),
+        Setting("limit", Number(1, 180), 150.0, "each joint turns at most this many degrees either way"),
+        Setting("target", ListOf(Number(-100, 100), max_length=2, min_length=2), [0.5, 0.5], "x,y of the target"),
+        Setting("obstacle", ListOf(Number(-100, 100), max_length=3), [], "x,y,r of a circle to avoid (empty: none)"),
+        Setting("margin", Number(0, 1), 0.02, "clearance the links keep from the obstacle", live=True),
+    )
+    events = {
+        "drag": Record({"x": Number(-100, 100), "y": Number(-100, 100)}),
+        "obstacle": Record({"x": Number(-100, 100), "y": Number(-100, 100), "r": Number(0.001, 100)}),
+        "clear_obstacle": Record({}),
+    }
+    frame_schema = frame_record({
+        "joints": ListOf(POINT, max_length=21), "angles": ListOf(Number(), max_length=20),
+        "target": POINT, "obstacle": Maybe(CIRCLE), "distance": Number(0), "reached": Boolean(),
+        "reachable": Boolean(), "reach": Number(0), "clearance": Maybe(Number()),
+        "solve_ms": Maybe(Number(0)), "evaluations": Number(0, integer=True),
+    })
+    formats = ("png",)
+    max_steps = 50
+
+    def reset(self):
+        v = self.values
+        n = v["joints"]
+        lengths = v["lengths"] or [1.0 / n] * n
+        if len(lengths) != n:
+            raise SchemaError(f"settings.lengths: expected {n} lengths (one per joint), got {len(lengths)}")
+        self.link_lengths = np.array(lengths, float)
+        self.chain = KinematicTree(np.arange(n) - 1)
+        self.near, self.far = (r[-1] for r in self.chain.reach(self.link_lengths, self.link_lengths))
+        self.limit = math.radians(v["limit"])
+        home = math.asin(min(1.0, 0.3 / self.limit))   # a gentle curve: a straight arm is singular
+        rng = np.random.default_rng(self.seed)
+        self.starts = [np.full(n, home), np.full(n, -home)] + [rng.uniform(-1.5, 1.5, n) for _ in range(RETRIES - 2)]
+        self.u = self.starts[0].copy()
+        self.evaluations, self.solve_ms = 0, None
+        self.on_drag(*v["target"])
+        self.place(v["obstacle"])
+
+    def place(self, circle):
+        if circle and len(circle) != 3:
+            raise SchemaError(f"settings.obstacle: expected x,y,r (3 numbers) or nothing, got {len(circle)}")
+        self.obstacle = np.array(circle, float) if circle else None
+        self.settled = False
+
+    # ---- the energy ----
+
+    def pose(self, u):
+        """Joint angles, hand-first link ends and link vectors, as Tensors, for phases u."""
+        angles = u.sin() * self.limit
+        ends, links = self.chain.forward(angles, Tensor._wrap(self.link_lengths))
+        return angles, ends, links
+
+    def penalty(self, ends, links):
+        """Σ over links of (how far each comes inside the obstacle's circle grown by margin)²."""
+        centre, radius = self.obstacle[:2], self.obstacle[2] + self.values["margin"]
+        starts = ends - links
+        along = (((centre - starts) * links).sum(1) / (self.link_lengths ** 2)).clip(0.0, 1.0)
+        gap = starts + links * along.reshape(-1, 1) - centre
+        inside = radius - ((gap * gap).sum(1) + 1e-18).sqrt()   # + tiny: sqrt's slope at 0 is infinite
+        return (inside.relu() ** 2).sum()
+
+    def energy(self, u):
+        phases = Tensor(u, requires_grad=True)
+        _, ends, links = self.pose(phases)
+        miss = ends[len(u) - 1] - self.target
+        loss = (miss * miss).sum()
+        if self.obstacle is not None:
+            loss = loss + self.penalty(ends, links) * OBSTACLE_WEIGHT
+        loss.backward()
+        return loss.item(), phases.grad
+
+    def solve(self, start):
+        result = minimize(self.energy, start, max_iter=200)
+        self.evaluations += result.evaluations
+        return result.x
+
+    def advance(self):
+        """One solve from the last pose; if it stalls short of a reachable target, a few restarts."""
+        if self.settled:
+            return
+        began = time.perf_counter()
+        best = self.solve(self.u)
+        if self.near <= np.hypot(*self.target) <= self.far:
+            for start in self.starts:
+                if self.miss(best) <= TOLERANCE:
+                    break
+                tried = self.solve(start)
+                if self.energy(tried)[0] < self.energy(best)[0]:
+                    best = tried
+        self.u = best
+        self.solve_ms = 1000 * (time.perf_counter() - began)
+        self.settled = True   # until the target or the obstacle moves
+
+    def converged(self):
+        return self.settled
+
+    # ---- events ----
+
+    def on_drag(self, x, y):
+        self.target = np.array([x, y], float)
+        self.settled = False
+
+    def on_obstacle(self, x, y, r):
+        self.place([x, y, r])
+
+    def on_clear_obstacle(self):
+        self.place([])
+
+    # ---- what comes out ----
+
+    def joints(self, u=None):
+        """The base and every link's end, (n + 1, 2)."""
+        with no_grad():
+            _, ends, _ = self.pose(Tensor(self.u if u is None else u))
+        return np.concatenate([[[0.0, 0.0]], ends.data])
+
+    def miss(self, u=None):
+        return float(np.hypot(*(self.joints(u)[-1] - self.target)))
+
+    def clearance(self):
+        """How far the nearest link stays outside the obstacle (negative: inside), None without one."""
+        if self.obstacle is None:
+            return None
+        a, b = self.joints()[:-1], self.joints()[1:]
+        c = self.obstacle[:2]
+        t = np.clip(((c - a) * (b - a)).sum(1) / ((b - a) ** 2).sum(1), 0, 1)
+        return float(np.hypot(*(a + (b - a) * t[:, None] - c).T).min() - self.obstacle[2])
+
+    def numbers(self):
+        distance = self.miss()
+        return {
+            "distance": distance, "reached": distance <= TOLERANCE,
+            "reachable": bool(self.near <= np.hypot(*self.target) <= self.far), "reach": float(self.far),
+            "clearance": self.clearance(),
+        }
+
+    def view(self):
+        point = lambda p: {"x": float(p[0]), "y": float(p[1])}
+        obstacle = None if self.obstacle is None else dict(zip("xyr", map(float, self.obstacle)))
+        return {
+            "joints": [point(p) for p in self.joints()],
+            "angles": np.degrees(self.limit * np.sin(self.u)).tolist(),
+            "target": point(self.target), "obstacle": obstacle, **self.numbers(),
+            "solve_ms": self.solve_ms, "evaluations": self.evaluations,
+        }
+
+    def report(self):
+        numbers = {k: round(v, 6) if isinstance(v, float) else v for k, v in self.numbers().items()}
+        return {"joints": self.values["joints"], "target": self.target.tolist(), **numbers,
+                "angles": np.round(np.degrees(self.limit * np.sin(self.u)), 3).tolist(),
+                "evaluations": self.evaluations}
+
+    def render_png(self, path, width=420):
+        joints = self.joints()
+        reach = max(self.far, np.abs(self.target).max()) * 1.1
+        sketch = Sketch((-reach, -reach, reach, reach), width)
+        sketch.circle((0, 0), self.far, outline=(225, 225, 225), width=1)
+        if self.obstacle is not None:
+            sketch.circle(self.obstacle[:2], self.obstacle[2], fill=(200, 200, 215))
+        sketch.polyline(joints, colour=(31, 119, 180), width=4)
+        for p in joints:
+            sketch.circle(p, 3.5, fill=(255, 255, 255), outline=(31, 119, 180), width=1.5, pixels=True)
+        sketch.circle(self.target, 6, outline=(214, 39, 40), width=2, pixels=True)
+        sketch.save(path)

@@ -34,10 +34,21 @@ def _fused(name, forward):
     return op
 
 
+def unit(dx, dy, d, fallback_x, fallback_y):
+    """(dx, dy) / d; where d is 0 the direction is undefined and `fallback` stands in (any unit
+    vector is a subgradient of the length there, and a zero would leave coincident shapes stuck)."""
+    zero = d < 1e-9
+    if not zero.any():
+        return dx / d, dy / d
+    safe = np.where(zero, 1.0, d)
+    return np.where(zero, fallback_x, dx / safe), np.where(zero, fallback_y, dy / safe)
+
+
 def _hypot(dx, dy):
-    """√(dx² + dy²), with a finite gradient at zero."""
+    """√(dx² + dy²); at zero its gradient points along +x."""
     d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
-    return d, lambda g: (g * dx / d, g * dy / d)
+    ux, uy = unit(dx, dy, d, 1.0, 0.0)
+    return d, lambda g: (g * ux, g * uy)
 
 
 def _segment_distances(px, py, ax, ay, ex, ey):
@@ -48,10 +59,13 @@ def _segment_distances(px, py, ax, ay, ex, ey):
     qx, qy = ax + t * ex - px, ay + t * ey - py
     d = np.sqrt(qx * qx + qy * qy + TINY * TINY)
 
+    length = np.sqrt(ex * ex + ey * ey + TINY * TINY)
+    nx, ny = unit(qx, qy, d, -ey / length, ex / length)   # on the segment: step off it sideways
+
     def vjp(g):
         # t is the nearest point's parameter, a minimum over [0, 1]: d does not change to
         # first order as t moves (envelope theorem), so t counts as a constant here.
-        ux, uy = g * qx / d, g * qy / d
+        ux, uy = g * nx, g * ny
         return (-ux.sum(axis=2), -uy.sum(axis=2), ux.sum(axis=1), uy.sum(axis=1),
                 (ux * t).sum(axis=1), (uy * t).sum(axis=1))
 

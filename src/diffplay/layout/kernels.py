@@ -13,6 +13,7 @@ argument, fields in the kind's order).
 import numpy as np
 
 from . import constraints, objectives  # noqa: F401  (kernels attach to these relations)
+from .fused import unit
 from .geometry import CONCENTRIC_SOFTENING
 from .ops import TINY
 from .registry import kernel
@@ -22,7 +23,7 @@ def _apart(a, b):
     """Center offset, distance and unit direction from b to a."""
     dx, dy = a.x - b.x, a.y - b.y
     d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
-    return dx, dy, d, dx / d, dy / d
+    return (dx, dy, d, *unit(dx, dy, d, 1.0, 0.0))
 
 
 @kernel("disjoint", "circle", "circle")

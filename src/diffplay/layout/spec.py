@@ -203,7 +203,8 @@ def _relation(diagram, section, table, i, entry, src):
         where = src.at(section, i, name)
         other = "objectives" if table is CONSTRAINTS else "constraints"
         if name in (OBJECTIVES if table is CONSTRAINTS else CONSTRAINTS):
-            raise UsageError(f'"{name}" is not a {kind}: list it under {other}', where=where)
+            raise UsageError(f'"{name}" is not {"an" if kind == "objective" else "a"} {kind}: list it under {other}',
+                             where=where)
         raise UsageError(f'unknown {kind} "{name}"{suggest(name, table)}', where=where)
     relation = table[name]
     args = [args] if isinstance(args, str) else args

@@ -1,0 +1,119 @@
+"""The Python API: shapes and relations as methods, solving, drawing and dragging."""
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from diffplay.errors import UsageError
+from diffplay.layout import Diagram
+from diffplay.layout.shapes import GLYPH_WIDTH, LINE_HEIGHT
+
+
+def two_circles():
+    d = Diagram(400, 300)
+    a, b = d.circle("A", r=60), d.circle("B", r=40)
+    d.disjoint(a, b, pad=10)
+    return d, a, b
+
+
+def test_numbers_pin_fields_and_free_unpins_them():
+    d = Diagram(400, 300)
+    a = d.circle("A", x=100, y=100, r=30)
+    b = d.circle("B", x=100, y=100, r=30, free=["x"])
+    assert all(d.pinned[s] for s in a.slots.values())
+    assert not d.pinned[b.slots["x"]] and d.pinned[b.slots["r"]]
+    d.disjoint(a, b)
+    d.solve()
+    assert d.get("A") == {"x": 100, "y": 100, "r": 30}
+    assert abs(d.get("B")["x"] - 100) >= 60 - 0.4
+
+
+def test_relations_are_methods_with_the_registry_docstring():
+    d, a, b = two_circles()
+    assert "do not overlap" in d.disjoint.__doc__
+    with pytest.raises(AttributeError):
+        d.disjointt(a, b)
+
+
+def test_solve_keeps_every_shape_on_the_canvas():
+    d, a, b = two_circles()
+    result = d.solve(seed=4)
+    assert result.converged
+    for name in "AB":
+        v = d.get(name)
+        assert v["r"] - 0.4 <= v["x"] <= 400 - v["r"] + 0.4 and v["r"] - 0.4 <= v["y"] <= 300 - v["r"] + 0.4
+    assert np.hypot(d.get("A")["x"] - d.get("B")["x"], d.get("A")["y"] - d.get("B")["y"]) >= 110 - 0.4
+
+
+def test_positional_parameters_follow_the_registry_order():
+    d = Diagram(400, 300)
+    a = d.circle("A")
+    made = d.in_range(a.r, 15, 40)
+    assert made[0].params == {"lo": 15, "hi": 40}
+
+
+def test_a_field_where_a_shape_belongs_is_a_usage_error():
+    d, a, b = two_circles()
+    with pytest.raises(UsageError, match="must be a shape, got A.r"):
+        d.contains(a.r, b)
+    with pytest.raises(UsageError, match="must be a segment or an arrow"):
+        d.perpendicular(a, b)
+    with pytest.raises(UsageError, match='unknown parameter "padd"'):
+        d.disjoint(a, b, padd=3)
+
+
+def test_text_box_comes_from_font_size_and_string_length():
+    d = Diagram(400, 300)
+    label = d.text("L", "hello", size=20)
+    assert d.get(label)["w"] == pytest.approx(GLYPH_WIDTH * 20 * 5)
+    assert d.get(label)["h"] == pytest.approx(LINE_HEIGHT * 20)
+
+
+def test_group_box_holds_its_members():
+    d = Diagram(400, 300)
+    a, b = d.circle("A", r=20), d.circle("B", r=30)
+    g = d.group("G", [a, b], pad=5)
+    d.disjoint(a, b, pad=10)
+    assert d.solve().feasible
+    v = d.get(g)
+    for name in "AB":
+        c = d.get(name)
+        assert v["x"] - v["w"] / 2 <= c["x"] - c["r"] - 5 + 0.4 and c["x"] + c["r"] + 5 <= v["x"] + v["w"] / 2 + 0.4
+
+
+def test_svg_parses_and_jupyter_sees_it():
+    d, a, b = two_circles()
+    d.arrow("e", a, b)
+    d.solve()
+    root = ET.fromstring(d._repr_svg_())
+    assert root.tag.endswith("svg") and d.svg() == d._repr_svg_()
+    assert len(root.findall("{http://www.w3.org/2000/svg}circle")) == 2
+    assert len(root.findall("{http://www.w3.org/2000/svg}line")) == 1
+
+
+def test_drag_puts_the_shape_under_the_pointer_and_moves_others_only_as_needed():
+    d = Diagram(600, 600)
+    circles = [d.circle(f"c{i}", r=30) for i in range(6)]
+    for i in range(6):
+        for j in range(i + 1, 6):
+            d.disjoint(circles[i], circles[j], pad=4)
+    d.solve(seed=2)
+    before = {c.name: d.center(c) for c in circles}
+    target = (before["c1"][0] + 5, before["c1"][1])   # a nudge: room to spare, nobody needs to move
+    result = d.drag("c0", *target)
+    assert result.converged
+    assert d.center(circles[0]) == pytest.approx(target)
+    moved = [np.hypot(*np.subtract(d.center(c), before[c.name])) for c in circles[1:]]
+    assert max(moved) > 1   # c0 now sits where c1 was: c1 made way
+    assert sorted(moved)[0] < 0.5   # and at least one of the others did not budge
+
+
+def test_release_gives_the_fields_back_to_the_solver():
+    d, a, b = two_circles()
+    d.solve()
+    was = list(d.pinned)
+    d.drag(a, 200, 150)
+    assert d.pinned[a.slots["x"]] and d.pinned[a.slots["y"]]
+    d.release(a)
+    assert d.pinned == was

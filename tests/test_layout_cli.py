@@ -1,0 +1,56 @@
+"""`diffplay layout` as a user runs it: a real subprocess, real files."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "layout"
+
+
+def layout(*args):
+    return subprocess.run([sys.executable, "-m", "diffplay.cli", "layout", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("name", ["euler", "euclid", "flowchart", "graph", "packing"])
+def test_layout_writes_an_svg_that_parses_as_xml(name, tmp_path):
+    out = tmp_path / f"{name}.svg"
+    run = layout(EXAMPLES / f"{name}.toml", "-o", out, "--json", "--seed", 1)
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert summary["feasible"] and summary["seed"] == 1 and summary["output"] == str(out)
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(root) > 3
+
+
+def test_layout_of_an_infeasible_spec_exits_1_and_names_the_culprit(tmp_path):
+    run = layout(EXAMPLES / "infeasible" / "inside_smaller.toml", "-o", tmp_path / "x.svg")
+    assert run.returncode == 1
+    assert "INFEASIBLE" in run.stdout and "inside_smaller.toml:5: contains(small, big)" in run.stdout
+
+
+def test_layout_of_a_malformed_spec_exits_2_with_file_and_line(tmp_path):
+    spec = tmp_path / "bad.toml"
+    spec.write_text('constraints = [\n  { disjoint = ["A", "Nope"] },\n]\n[shapes]\nA = { kind = "circle" }\n')
+    run = layout(spec, "-o", tmp_path / "x.svg")
+    assert run.returncode == 2
+    assert run.stderr.strip() == f'diffplay: {spec}:2: disjoint: argument 2: unknown shape "Nope"'
+    assert "Traceback" not in run.stderr
+
+
+def test_layout_of_a_missing_file_exits_2():
+    run = layout("no/such/spec.toml")
+    assert run.returncode == 2 and "cannot read the spec" in run.stderr
+
+
+def test_layout_restarts_are_reported(tmp_path):
+    run = layout(EXAMPLES / "packing.toml", "-o", tmp_path / "p.svg", "--json", "--restarts", 2)
+    assert run.returncode == 0
+    assert json.loads(run.stdout.strip().splitlines()[-1])["restarts"] == 2
+    assert layout(EXAMPLES / "packing.toml", "--restarts", 0).returncode == 2

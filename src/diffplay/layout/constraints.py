@@ -107,7 +107,7 @@ def on_line(a, line):
     return _line_offset(px, py, line.x1, line.y1, line.x2, line.y2)
 
 
-@constraint("on_circle", args=("shape", "shape"), equality=True)
+@constraint("on_circle", args=("shape", "circle"), equality=True)
 def on_circle(a, circle):
     """a's center lies on the circle."""
     (px, py), (cx, cy) = center(a), center(circle)

@@ -146,8 +146,10 @@ class Diagram(ShapeMethods):
         if kind == "field" and not isinstance(arg, Ref):
             raise UsageError(f"{what} must be a field such as {arg.name}.x or a number, got the shape {arg.name}",
                              where=where)
-        if kind in ("shape", "line") and not isinstance(arg, Shape):
+        if kind in ("shape", "line", "circle") and not isinstance(arg, Shape):
             raise UsageError(f"{what} must be a shape, got {arg!r}", where=where)
+        if kind == "circle" and arg.kind != "circle":
+            raise UsageError(f"{what} must be a circle, got the {arg.kind} {arg.name}", where=where)
         if kind == "line" and arg.kind not in ("segment", "arrow"):
             raise UsageError(f"{what} must be a segment or an arrow, got the {arg.kind} {arg.name}", where=where)
         return arg

@@ -5,8 +5,8 @@ returns residuals: `c <= 0` for an inequality, `c == 0` for an equality, in canv
 An objective returns an energy per instance (the solver multiplies by `weight`). The
 solver, the TOML parser, the Python API and the docs all read these tables.
 
-Arguments are typed: "shape" (any shape), "line" (a segment or arrow), "field" (a field
-such as `A.r`, or a number), "any" (a shape or a field). A variadic relation takes two or
+Arguments are typed: "shape" (any shape), "line" (a segment or arrow), "circle", "field"
+(a field such as `A.r`, or a number), "any" (a shape or a field). A variadic relation takes two or
 more shapes and is applied to each sliding window of `window` of them.
 """
 

@@ -117,3 +117,20 @@ def test_release_gives_the_fields_back_to_the_solver():
     assert d.pinned[a.slots["x"]] and d.pinned[a.slots["y"]]
     d.release(a)
     assert d.pinned == was
+
+
+def test_approximations_are_noted_in_the_result_and_warned_once(recwarn):
+    import diffplay.layout.diagram as module
+
+    module._SAID.clear()
+    d = Diagram(400, 300)
+    e, c = d.ellipse("E", rx=60, ry=30), d.circle("C", r=20)
+    d.disjoint(e, c, pad=5)
+    first, second = d.solve(), d.solve(seed=1)
+    assert any("ellipses" in note for note in first.notes) and first.notes == second.notes
+    assert sum("ellipses" in str(w.message) for w in recwarn) == 1
+
+
+def test_exact_measurements_carry_no_notes():
+    d, a, b = two_circles()
+    assert d.solve().notes == []

@@ -1,6 +1,7 @@
 """`diffplay layout SPEC.toml -o out.svg`: solve a diagram spec and write its SVG."""
 
 import json
+import warnings
 from pathlib import Path
 
 from ..errors import UsageError
@@ -13,7 +14,9 @@ def run_layout(args):
     diagram, options = load(args.spec)
     seed = args.seed if args.seed is not None else options.get("seed", 0)
     restarts = args.restarts if args.restarts is not None else options.get("restarts", 1)
-    result = diagram.solve(seed=seed, restarts=restarts)
+    with warnings.catch_warnings():   # the result lists its notes itself
+        warnings.simplefilter("ignore")
+        result = diagram.solve(seed=seed, restarts=restarts)
     output = Path(args.output) if args.output else Path(args.spec).with_suffix(".svg")
     try:
         diagram.save(output)

@@ -11,6 +11,7 @@ solver's to move. Every relation in the registry is a method: `d.contains(a, b, 
 """
 
 import time
+import warnings
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from . import constraints, kernels, objectives  # noqa: F401  (they fill the reg
 from .checks import is_number, suggest
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods
-from .geometry import center
+from .geometry import APPROXIMATIONS, MEASURED, approximations, center, is_convex
 from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, lookup
 from .result import Result, max_residual, violations
@@ -26,6 +27,7 @@ from .shapes import FIELDS, Ref, Shape
 from .solver import solve as solve_problem
 from ..errors import UsageError
 
+_SAID = set()   # approximations already announced in this process
 KEEP_WEIGHT = 1.0   # how strongly the others hold their places while one shape is dragged
 
 
@@ -215,8 +217,22 @@ class Diagram(ShapeMethods):
         self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
                              self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
                              evaluations, time.perf_counter() - began, best.message, seed, restarts,
-                             violations(problem.constraints, best.values, self.tolerance))
+                             violations(problem.constraints, best.values, self.tolerance), self._notes(problem))
         return self.result
+
+    def _notes(self, problem):
+        """What this solve measured approximately, each said once per process as a warning too."""
+        found = approximations(problem.families)
+        measured = {k for f in problem.families if f.relation.name in MEASURED for k in f.kinds}
+        for shape in self.shapes.values():
+            if shape.kind == "polygon" and "polygon" in measured:
+                b = self.batch(shape)
+                if not is_convex(b.vx, b.vy)[0]:
+                    found.add("polygon")
+        for key in found - _SAID:
+            warnings.warn(f"diffplay.layout: {APPROXIMATIONS[key]}", stacklevel=3)
+            _SAID.add(key)
+        return [APPROXIMATIONS[k] for k in sorted(found)]
 
     def _start(self, rng, warm, fresh):
         """Starting values in canvas units: given or current ones, free gaps filled at random."""

@@ -28,7 +28,30 @@ APPROXIMATIONS = {
     "polygon": "a polygon's inside is measured as if it were convex",
     "polyline": "a polyline has no inside: crossing one reads as touching it",
     "contains": f"circle-in-circle containment is conservative by at most {CONCENTRIC_SOFTENING:g} of the canvas",
+    "text": "text boxes are estimated from the font size (0.6 em a character, 1.2 em a line), not measured",
 }
+MEASURED = ("touching", "disjoint", "overlapping", "contains", "label_near")   # relations that use the above
+
+
+def approximations(families):
+    """The APPROXIMATIONS keys that apply to these families (polygons: only if one is concave)."""
+    found = set()
+    for family in families:
+        if family.relation.name not in MEASURED:
+            continue
+        for kind, arg in zip(family.kinds, family.arrays):
+            if kind in ("ellipse", "polyline", "text"):
+                found.add(kind)
+            if kind == "circle" and family.relation.name == "contains" and family.kinds == ("circle", "circle"):
+                found.add("contains")
+    return found
+
+
+def is_convex(vx, vy):
+    """Whether each outline (n, k) turns one way only."""
+    ex, ey = np.roll(vx, -1, axis=1) - vx, np.roll(vy, -1, axis=1) - vy
+    turn = ex * np.roll(ey, -1, axis=1) - ey * np.roll(ex, -1, axis=1)
+    return np.all(turn >= -1e-12, axis=1) | np.all(turn <= 1e-12, axis=1)
 
 
 def center(b):

@@ -30,6 +30,7 @@ class Result:
     seed: int = 0
     restarts: int = 1
     violations: list = field(default_factory=list)   # the unmet constraints, worst first
+    notes: list = field(default_factory=list)        # what was measured approximately
 
     def to_dict(self):
         return asdict(self)
@@ -42,6 +43,7 @@ class Result:
         lines += [f"  violated {v}" for v in self.violations[:10]]
         if len(self.violations) > 10:
             lines.append(f"  … and {len(self.violations) - 10} more")
+        lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 

@@ -9,6 +9,8 @@ from diffplay.layout.problem import Batch
 from diffplay.layout.registry import CONSTRAINTS, OBJECTIVES
 from diffplay.layout.shapes import FIELDS
 
+pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
+
 CASES = [(relation, signature) for table in (CONSTRAINTS, OBJECTIVES) for relation in table.values()
          for signature in relation.kernels]
 

@@ -10,6 +10,8 @@ from diffplay.layout.problem import Batch
 from diffplay.layout.registry import CHOICES
 from diffplay.layout.shapes import FIELDS
 
+pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
+
 SHAPES = ("circle", "rect", "text", "polygon", "segment", "point", "ellipse", "group")
 
 

@@ -9,6 +9,8 @@ import pytest
 from diffplay.layout import Diagram
 from diffplay.layout.spec import load
 
+pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "layout"
 
 

@@ -1,0 +1,75 @@
+"""Output files: check that a path can be written before the work, write it atomically after.
+
+Every command that writes a file (`gpt train --out`, `scene --out`, …) calls check_writable
+first, so a typo in a folder name costs a message, not a finished run; then it writes with
+write_atomic, so a reader (or a run killed mid-write) sees the old file or the new one, never
+half of one. Both turn the operating system's complaints into a UsageError naming the flag.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+
+
+def check_writable(path, flag):
+    """Raise a UsageError (where="FLAG PATH") unless a file can be written at path: its folder
+    exists and takes new files (probed by creating and removing one), and path is no folder."""
+    path, where = Path(path), f"{flag} {path}"
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError("is a folder; give a file name", where=where)
+    if not folder.exists():
+        raise UsageError(f"no such folder: {folder}", where=where)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder", where=where)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise UsageError(f"cannot write in {folder} ({error.strerror})", where=where) from None
+
+
+def write_atomic(path, data, flag):
+    """Write data (str as UTF-8, or bytes) to path via a temporary file in the same folder and
+    a rename, synced to disk; an OSError becomes a UsageError (where="FLAG PATH")."""
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise UsageError(f"cannot write it ({error.strerror})", where=f"{flag} {path}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~_umask())   # mkstemp makes 0600; a plain open() would not
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)   # so the rename itself survives a power cut
+    except BaseException as error:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise UsageError(f"cannot write it ({error.strerror})", where=f"{flag} {path}") from None
+        raise
+
+
+def _umask():
+    """The process's umask. Reading it means setting it, so it is put straight back."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder):
+    """Best effort: some systems cannot open or sync a folder, and by now the file is whole."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass

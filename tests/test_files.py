@@ -1,0 +1,54 @@
+"""Output files: a bad --out path is refused before any work; writes are atomic, synced, and
+get the permissions a plain open() would give."""
+
+import os
+import re
+import stat
+
+import pytest
+
+from diffplay.errors import UsageError
+from diffplay.files import check_writable, write_atomic
+
+
+def test_check_writable_accepts_a_new_file_in_an_existing_folder_and_leaves_nothing(tmp_path):
+    check_writable(tmp_path / "model.json", "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("relative, message", [
+    ("nodir/m.json", "no such folder: "),
+    ("file.txt/m.json", ".*/file.txt is not a folder"),
+    ("folder", "is a folder; give a file name"),
+])
+def test_check_writable_names_the_flag_path_and_problem(tmp_path, relative, message):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / relative
+    with pytest.raises(UsageError, match=f"^--out {re.escape(str(path))}: {message}"):
+        check_writable(path, "--out")
+
+
+def test_write_atomic_replaces_the_file_and_leaves_no_temporary_files(tmp_path):
+    path = tmp_path / "out.json"
+    write_atomic(path, "old", "--out")
+    write_atomic(path, b"new \xff", "--out")
+    assert path.read_bytes() == b"new \xff" and os.listdir(tmp_path) == ["out.json"]
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_write_atomic_gives_the_mode_a_plain_open_gives_under_the_umask(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        write_atomic(tmp_path / "atomic.txt", "x", "--out")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    modes = [stat.S_IMODE((tmp_path / name).stat().st_mode) for name in ("atomic.txt", "plain.txt")]
+    assert modes[0] == modes[1] == 0o666 & ~mask
+
+
+def test_write_atomic_into_a_missing_folder_is_a_usage_error_naming_the_flag(tmp_path):
+    path = tmp_path / "nodir" / "m.json"
+    with pytest.raises(UsageError, match=f"^--out {re.escape(str(path))}: cannot write it"):
+        write_atomic(path, "x", "--out")

@@ -23,8 +23,6 @@ import diffplay.functional as F  # noqa: E402
 from diffplay import Value  # noqa: E402
 
 
-
-
 def graph_size(root):
     """Nodes reachable from root, for either child-attribute name (_children or micrograd's _prev)."""
     seen, stack = {root}, [root]
@@ -38,18 +36,31 @@ def graph_size(root):
     return len(seen)
 
 
-def measure(build, repeats):
-    """Median seconds of build()+backward(), and the graph's node count and traced bytes."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        build().backward()
-        times.append(time.perf_counter() - start)
-    tracemalloc.start()
-    root = build()
-    used = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    return statistics.median(times), graph_size(root), used
+def measure(sides, repeats):
+    """{name: (median seconds of build()+backward(), node count, traced bytes)} for each side.
+
+    All sides must compute the same number (checked first); they are timed in alternating
+    rounds, so a busy spell on this shared box slows every side alike.
+    """
+    outputs = {name: build().data for name, build in sides.items()}
+    first = next(iter(outputs.values()))
+    assert all(abs(x - first) <= 1e-9 * max(1.0, abs(first)) for x in outputs.values()), outputs
+    times = {name: [] for name in sides}
+    for round_ in range(repeats):
+        order = list(sides) if round_ % 2 else list(sides)[::-1]
+        for name in order:
+            start = time.perf_counter()
+            sides[name]().backward()
+            times[name].append(time.perf_counter() - start)
+    rows = {}
+    for name, build in sides.items():
+        tracemalloc.start()
+        root = build()
+        used = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        rows[name] = (statistics.median(times[name]), graph_size(root), used)
+        del root
+    return rows
 
 
 # ---- (a) the MLP, written in each engine's own idiom ----
@@ -113,14 +124,15 @@ def report(case, rows, baseline_nodes):
 def bench_mlp(repeats=15):
     rng = random.Random(0)
     weights, points = mlp_weights(rng), mlp_points(rng)
-    rows = {"diffplay": measure(lambda: mlp_loss_diffplay(weights, points), repeats),
-            "baseline": measure(lambda: mlp_loss_chain(BaselineValue, weights, points, BaselineValue.tanh), repeats)}
+    sides = {"diffplay": lambda: mlp_loss_diffplay(weights, points),
+             "baseline": lambda: mlp_loss_chain(BaselineValue, weights, points, BaselineValue.tanh)}
     try:
         from micrograd.engine import Value as MicrogradValue
 
-        rows["micrograd"] = measure(lambda: mlp_loss_chain(MicrogradValue, weights, points, micrograd_tanh), repeats)
+        sides["micrograd"] = lambda: mlp_loss_chain(MicrogradValue, weights, points, micrograd_tanh)
     except ImportError:
         print("micrograd not installed (pip install -e '.[bench]'): its row is left out")
+    rows = measure(sides, repeats)
     report("mlp", rows, rows["baseline"][1])
 
 
@@ -141,8 +153,8 @@ def bench_microgpt(repeats=7):
     run = Run(NAMES_TXT, dict(DEFAULTS), "value")
     tokens = max((run.batch(step)[0] for step in range(50)), key=len)   # a long name: 10+ positions
     reference = MicrogptReference(run.config, run.gpt.weights())
-    rows = {"diffplay": measure(lambda: run.gpt.model.loss([tokens]), repeats),
-            "baseline": measure(lambda: reference.loss(tokens), repeats)}
+    rows = measure({"diffplay": lambda: run.gpt.model.loss([tokens]),
+                    "baseline": lambda: reference.loss(tokens)}, repeats)
     print(f"microgpt  one step on a {len(tokens) - 2}-letter name; micrograd 0.1.0 has no exp/log, so no row")
     report("microgpt", rows, rows["baseline"][1])
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from diffplay import Tensor
-from diffplay.engine.tensor_ops import (attention, concat, cross_entropy, gather, linear, log_softmax, logsumexp,
+from diffplay.engine.tensor_ops import (attention, attention_weights, concat, cross_entropy, gather, linear, log_softmax, logsumexp,
                                         rms_norm, softmax, stack, where)
 from diffplay.engine.value import topological_order
 from test_tensor_checks import assert_matches_torch
@@ -133,15 +133,45 @@ def torch_attention(q, k, v, n_head, causal):
     return out.transpose(-2, -3).reshape(q.shape)
 
 
+ATTENTION_SIZES = dict(batch=hnp.array_shapes(min_dims=0, max_dims=1, max_side=2), head_dim=st.integers(1, 3),
+                       n_head=st.integers(1, 3), tq=st.integers(1, 5), extra_keys=st.integers(0, 2),
+                       causal=st.booleans(), seed=st.integers(0, 99))
+
+
 @FEW
-@given(batch=hnp.array_shapes(min_dims=0, max_dims=1, max_side=2), head_dim=st.integers(1, 3),
-       n_head=st.integers(1, 3), tq=st.integers(1, 5), extra_keys=st.integers(0, 2), causal=st.booleans(),
-       seed=st.integers(0, 99))
+@given(**ATTENTION_SIZES)
 def test_attention_matches_torch(batch, head_dim, n_head, tq, extra_keys, causal, seed):
     c, tk = head_dim * n_head, tq + extra_keys
     q, k, v = normal(batch + (tq, c), seed), normal(batch + (tk, c), seed + 1), normal(batch + (tk, c), seed + 2)
     assert_matches_torch(lambda q, k, v: attention(q, k, v, n_head, causal),
                          lambda q, k, v: torch_attention(q, k, v, n_head, causal), q, k, v)
+
+
+@FEW
+@given(**ATTENTION_SIZES)
+def test_attention_weights_match_torch_softmax(batch, head_dim, n_head, tq, extra_keys, causal, seed):
+    c, tk = head_dim * n_head, tq + extra_keys
+    q, k = normal(batch + (tq, c), seed), normal(batch + (tk, c), seed + 1)
+    Q, K = (torch.tensor(a).reshape(*a.shape[:-1], n_head, head_dim).transpose(-2, -3) for a in (q, k))
+    scores = Q @ K.transpose(-1, -2) / head_dim ** 0.5
+    if causal:
+        scores = scores.masked_fill(~torch.ones(tq, tk, dtype=torch.bool).tril(tk - tq), -torch.inf)
+    weights = attention_weights(Tensor(q), Tensor(k), n_head, causal)
+    assert isinstance(weights, np.ndarray) and weights.shape == batch + (n_head, tq, tk)
+    np.testing.assert_allclose(weights, torch.softmax(scores, -1).numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_attention_weights_are_what_attention_mixes_v_with():
+    q, k, v = normal((5, 6)), normal((5, 6), 1), normal((5, 6), 2)
+    weights = attention_weights(q, k, n_head=2)
+    mixed = np.concatenate([weights[h] @ v[:, 3 * h:3 * h + 3] for h in range(2)], axis=1)
+    np.testing.assert_allclose(attention(Tensor(q), Tensor(k), Tensor(v), n_head=2).data, mixed, rtol=1e-12)
+    assert np.all(weights[:, np.triu_indices(5, 1)[0], np.triu_indices(5, 1)[1]] == 0.0)
+
+
+def test_attention_weights_misfits_name_the_shapes():
+    with pytest.raises(ValueError, match=r"attention: q, k of shapes \(4, 6\), \(4, 4\) do not fit together"):
+        attention_weights(np.ones((4, 6)), np.ones((4, 4)))
 
 
 def test_causal_attention_ignores_the_future():

@@ -139,24 +139,24 @@ def rms_norm(x, eps=1e-5, axis=-1):
     return _node(y, (x,), lambda g: (r * (g - y * ((g * y).sum(axis, keepdims=True) / n)),), "rms_norm")
 
 
+def attention_weights(q, k, n_head=1, causal=True):
+    """softmax(q kᵀ / √d) per head, the weights `attention` mixes v with, as a plain array.
+
+    q is (..., Tq, C), k is (..., Tk, C); the result is (..., n_head, Tq, Tk) and builds no
+    graph: it is for showing where each head looks, not for training.
+    """
+    Q, K = _heads(n_head, causal, q=q, k=k)
+    return _weights(Q, K, causal)
+
+
 def attention(q, k, v, n_head=1, causal=True):
     """softmax(q kᵀ / √d) v for each of n_head heads, in one node.
 
     q is (..., Tq, C), k and v are (..., Tk, C) with C = n_head · d. With `causal`, query i
     sees keys up to i + Tk − Tq (so the queries are the last Tq positions of the keys).
     """
-    Q, K, V = (_split_heads(_data(t, "attention"), n_head, name) for t, name in ((q, "q"), (k, "k"), (v, "v")))
-    if K.shape != V.shape or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
-        raise ValueError(f"attention: q, k, v of shapes {np.shape(q.data)}, {np.shape(k.data)}, "
-                         f"{np.shape(v.data)} do not fit together")
-    if causal and Q.shape[-2] > K.shape[-2]:
-        raise ValueError(f"attention: causal with more queries ({Q.shape[-2]}) than keys ({K.shape[-2]}); "
-                         "the first queries would see nothing")
-    scale = 1.0 / math.sqrt(Q.shape[-1])
-    scores = (Q @ K.swapaxes(-1, -2)) * scale
-    if causal:
-        scores += _causal_bias(Q.shape[-2], K.shape[-2], scores.dtype)
-    p = _softmax(scores, -1)
+    Q, K, V = _heads(n_head, causal, q=q, k=k, v=v)
+    p, scale = _weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
     out = _merge_heads(p @ V)
     inputs = (q, k, v)
 
@@ -169,6 +169,27 @@ def attention(q, k, v, n_head=1, causal=True):
         return _only_tensors(grads, inputs)
 
     return _node(out, _only_tensors(inputs, inputs), backward, "attention")
+
+
+def _heads(n_head, causal, **named):
+    """The named inputs (q, k and maybe v) split into heads, once they are checked to fit."""
+    arrays = {name: _data(t, "attention") for name, t in named.items()}
+    Q, K, *rest = (_split_heads(a, n_head, name) for name, a in arrays.items())
+    if any(V.shape != K.shape for V in rest) or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
+        shapes = ", ".join(str(np.shape(a)) for a in arrays.values())
+        raise ValueError(f"attention: {', '.join(arrays)} of shapes {shapes} do not fit together")
+    if causal and Q.shape[-2] > K.shape[-2]:
+        raise ValueError(f"attention: causal with more queries ({Q.shape[-2]}) than keys ({K.shape[-2]}); "
+                         "the first queries would see nothing")
+    return (Q, K, *rest)
+
+
+def _weights(Q, K, causal):
+    """softmax(Q Kᵀ / √d) of heads already split, a future key weighing exactly 0 when causal."""
+    scores = (Q @ K.swapaxes(-1, -2)) * (1.0 / math.sqrt(Q.shape[-1]))
+    if causal:
+        scores += _causal_bias(Q.shape[-2], K.shape[-2], scores.dtype)
+    return _softmax(scores, -1)
 
 
 def _split_heads(a, n_head, name):
@@ -193,6 +214,6 @@ def _causal_bias(tq, tk, dtype):
 
 
 __all__ = [
-    "attention", "concat", "cross_entropy", "gather", "linear", "log_softmax", "logsumexp",
+    "attention", "attention_weights", "concat", "cross_entropy", "gather", "linear", "log_softmax", "logsumexp",
     "rms_norm", "softmax", "stack", "stft_loss", "where",
 ]

@@ -14,7 +14,8 @@ from .nn import MLP
 
 
 def fit_curve(steps=200, hidden=16, lr=0.05, seed=0, points=24, progress=None):
-    """Fit y = sin(2x) on [-2, 2] with a 1-hidden-16-1 tanh MLP and Adam; returns the losses."""
+    """Fit y = sin(2x) on [-2, 2] with a tanh MLP of two hidden layers (1-16-16-1 by default) and
+    Adam; returns the losses."""
     xs = [-2 + 4 * i / (points - 1) for i in range(points)]
     ys = [math.sin(2 * x) for x in xs]
     model = MLP(1, [hidden, hidden, 1], activation="tanh", seed=seed)

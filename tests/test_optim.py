@@ -2,10 +2,9 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from diffplay import Value, optim
-
-torch = pytest.importorskip("torch")
 
 START = [0.5, -1.5, 2.0, 0.25]
 

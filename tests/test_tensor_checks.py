@@ -7,11 +7,10 @@ gradients to central finite differences (diffplay.gradcheck).
 
 import numpy as np
 import pytest
+import torch
 
 from diffplay import Tensor, gradcheck
 from diffplay.engine.tensor import _node
-
-torch = pytest.importorskip("torch")
 
 
 def assert_matches_torch(fn, torch_fn, *arrays, finite_differences=True, seed=0):

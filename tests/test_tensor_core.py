@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -9,8 +10,6 @@ from hypothesis.extra import numpy as hnp
 from diffplay import Tensor, no_grad
 from diffplay.engine.value import topological_order
 from test_tensor_checks import assert_matches_torch
-
-torch = pytest.importorskip("torch")
 
 FEW = settings(max_examples=15)
 seeds = st.integers(0, 2**32 - 1)

@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import diffplay.functional as F
 from diffplay import Tensor, Value, nn, optim
 from diffplay.engine.tensor_ops import linear
-
-torch = pytest.importorskip("torch")
 
 
 def test_an_mlp_gets_the_same_gradients_through_values_and_tensors():

@@ -3,17 +3,17 @@ finite differences."""
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from diffplay import Tensor
-from diffplay.engine.tensor_ops import (attention, attention_weights, concat, cross_entropy, gather, linear, log_softmax, logsumexp,
-                                        rms_norm, softmax, stack, where)
+from diffplay.engine.tensor_ops import (attention, attention_weights, concat, cross_entropy, gather, linear,
+                                        log_softmax, logsumexp, rms_norm, softmax, stack, where)
 from diffplay.engine.value import topological_order
 from test_tensor_checks import assert_matches_torch
 
-torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 FEW = settings(max_examples=12)

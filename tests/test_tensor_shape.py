@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -9,8 +10,6 @@ from hypothesis.extra import numpy as hnp
 from diffplay import Tensor
 from diffplay.engine.tensor_ops import concat, gather, stack, where
 from test_tensor_checks import assert_matches_torch
-
-torch = pytest.importorskip("torch")
 
 FEW = settings(max_examples=15)
 

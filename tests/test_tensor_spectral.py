@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffplay import Tensor, optim
 from diffplay.engine.spectral import stft_loss
 from test_tensor_checks import assert_matches_torch
-
-torch = pytest.importorskip("torch")
 
 
 def torch_stft_loss(x, y, fft_sizes, distance):

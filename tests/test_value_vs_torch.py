@@ -3,13 +3,12 @@
 import math
 
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 import diffplay.functional as F
 from diffplay import Value
-
-torch = pytest.importorskip("torch")
 
 
 def both(fn_value, fn_torch, xs):

@@ -108,6 +108,9 @@ def test_non_finite_gradient_stops_and_keeps_last_good_parameters():
 @pytest.mark.parametrize("make, error, message", [
     (lambda: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
     (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "lr must be a finite number >= 0"),
+    (lambda: optim.SGD([Value(1.0)], lr=True), ValueError, "SGD: lr must be a finite number >= 0, got True"),
+    (lambda: optim.Adam([Value(1.0)], eps=float("nan")), ValueError, "Adam: eps must be a finite number"),
+    (lambda: optim.LBFGS([Value(1.0)], lr=False), ValueError, "LBFGS: lr must be a finite number"),
     (lambda: optim.SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, "nesterov needs momentum"),
     (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.5)), ValueError, "betas must be two numbers"),
     (lambda: optim.Adam([1.0]), TypeError, "parameters must be Values or Tensors"),
@@ -116,3 +119,16 @@ def test_non_finite_gradient_stops_and_keeps_last_good_parameters():
 def test_bad_optimizer_arguments_are_refused(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=np.float32(0.5), momentum=np.float64(0.5)),
+    lambda p: optim.Adam(p, lr=np.float32(0.5), eps=np.float32(1e-8)),
+    lambda p: optim.LBFGS(p, lr=np.float32(0.5)),
+])
+def test_numpy_scalar_hyperparameters_are_accepted(make):
+    p = Value(1.0)
+    opt = make([p])
+    p.grad = 1.0
+    opt.zero_grad()
+    assert p.grad == 0.0

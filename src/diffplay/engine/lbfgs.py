@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .slots import Slotted
+
 
 @dataclass
 class LBFGSResult:
@@ -134,7 +136,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     return LBFGSResult(x, f, g, max_iter, evaluations, False, "reached max_iter")
 
 
-class LBFGS:
+class LBFGS(Slotted):
     """PyTorch-style L-BFGS: `step(closure)` runs up to max_iter iterations.
 
     The closure zeroes the gradients, computes the loss, calls backward() and returns it.
@@ -142,17 +144,10 @@ class LBFGS:
 
     def __init__(self, params, lr=1.0, max_iter=20, history_size=10, tolerance_grad=1e-7,
                  tolerance_change=1e-9):
-        from .optim import _check_hyper, _slots
-
-        _check_hyper("LBFGS", lr=lr)
-        self.slots = _slots(params, "LBFGS")
-        self.lr, self.max_iter, self.history_size = lr, max_iter, history_size
+        super().__init__(params, lr)
+        self.max_iter, self.history_size = max_iter, history_size
         self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
         self.result = None
-
-    def zero_grad(self):
-        for slot in self.slots:
-            slot.zero_grad()
 
     def _get(self):
         return np.concatenate([np.ravel(s.data()) for s in self.slots])

@@ -1,90 +1,24 @@
 """Optimizers with PyTorch's names and semantics, over Values or Tensors alike.
 
-Parameters are viewed as NumPy arrays ("slots"): all scalar Values of an optimizer share one
-slot (gathered and scattered each step, so the update itself is vectorized), and each Tensor
-is its own slot, updated in place. The update rules only ever see arrays.
+Parameters are viewed as NumPy arrays ("slots", see slots.py), so the update rules only ever
+see arrays.
 """
 
 import math
 
 import numpy as np
 
-from .value import Value
+from .lbfgs import LBFGS
+from .slots import Slotted, check_hyper
 
 
-class _ValueSlot:
-    """Many scalar Values seen as one float64 array."""
-
-    def __init__(self, values):
-        self.values = values
-
-    def data(self):
-        return np.fromiter((v.data for v in self.values), float, len(self.values))
-
-    def grad(self):
-        return np.fromiter((v.grad for v in self.values), float, len(self.values))
-
-    def set_data(self, array):
-        for v, x in zip(self.values, array.tolist()):
-            v.data = x
-
-    def zero_grad(self):
-        for v in self.values:
-            v.grad = 0.0
-
-
-class _TensorSlot:
-    """One Tensor, whose .data array is updated in place."""
-
-    def __init__(self, tensor):
-        self.tensor = tensor
-
-    def data(self):
-        return self.tensor.data
-
-    def grad(self):
-        return self.tensor.grad
-
-    def set_data(self, array):
-        if array is not self.tensor.data:
-            self.tensor.data[...] = array
-
-    def zero_grad(self):
-        self.tensor.grad = None
-
-
-def _slots(params, who):
-    params = list(params)
-    if not params:
-        raise ValueError(f"{who}: got an empty parameter list")
-    values = [p for p in params if type(p) is Value]
-    others = [p for p in params if type(p) is not Value]
-    for p in others:
-        if not isinstance(getattr(p, "data", None), np.ndarray):
-            raise TypeError(f"{who}: parameters must be Values or Tensors, got {type(p).__name__}")
-    return ([_ValueSlot(values)] if values else []) + [_TensorSlot(t) for t in others]
-
-
-def _check_hyper(who, **hypers):
-    for name, x in hypers.items():
-        if not (isinstance(x, (int, float)) and math.isfinite(x) and x >= 0):
-            raise ValueError(f"{who}: {name} must be a finite number >= 0, got {x!r}")
-
-
-class Optimizer:
+class Optimizer(Slotted):
     """The loop every optimizer shares: gather grads, refuse non-finite ones, update."""
 
     def __init__(self, params, lr):
-        who = type(self).__name__
-        _check_hyper(who, lr=lr)
-        self.slots = _slots(params, who)
+        super().__init__(params, lr)
         self.state = [{} for _ in self.slots]
-        self.lr = lr
         self.steps = 0
-
-    def zero_grad(self):
-        for slot in self.slots:
-            slot.zero_grad()
 
     def step(self):
         grads = [slot.grad() for slot in self.slots]
@@ -107,7 +41,7 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay."""
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        _check_hyper("SGD", momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+        check_hyper("SGD", momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
         super().__init__(params, lr)
@@ -133,7 +67,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         who = type(self).__name__
-        _check_hyper(who, eps=eps, weight_decay=weight_decay)
+        check_hyper(who, eps=eps, weight_decay=weight_decay)
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{who}: betas must be two numbers in [0, 1), got {betas!r}")
         super().__init__(params, lr)
@@ -189,8 +123,5 @@ class CosineDecay(LinearDecay):
 
     def factor(self, k):
         return self.end + (1.0 - self.end) * 0.5 * (1.0 + math.cos(math.pi * min(k, self.total) / self.total))
-
-
-from .lbfgs import LBFGS  # noqa: E402  (it builds on the slots above)
 
 __all__ = ["SGD", "Adam", "AdamW", "LBFGS", "LinearDecay", "CosineDecay", "Optimizer"]

@@ -21,7 +21,7 @@ def trained():
 def test_scene_trains_exactly_as_gpt_train_does():
     scene = GPTScene(seed=42, steps=1000).run(steps=20)
     reference = train(steps=1000, seed=42, samples=0, on_step=lambda step, steps, loss: None)
-    assert scene.run_.losses == reference.losses[:20]
+    assert scene.training.losses == reference.losses[:20]
 
 
 def test_loss_falls_and_samples_come_every_n_steps(trained):
@@ -34,14 +34,14 @@ def test_loss_falls_and_samples_come_every_n_steps(trained):
 def test_attention_is_causal_and_each_row_sums_to_one(trained):
     frame = trained.frame()
     tokens, attention = frame["tokens"], np.array(frame["attention"], dtype=float)
-    config = trained.run_.gpt.config
+    config = trained.training.gpt.config
     assert tokens[0] == "<bos>" and attention.shape == (config.n_layer, config.n_head, len(tokens), len(tokens))
     assert np.allclose(attention.sum(-1), 1.0)
     assert np.all(np.triu(attention, 1) == 0)
 
 
 def test_trace_logits_equal_the_models(trained):
-    gpt = trained.run_.gpt
+    gpt = trained.training.gpt
     ids = gpt.tokenizer.encode("emma")
     _, logits = trace(gpt.model, ids)
     assert np.allclose(logits, gpt.model.logits(np.array([ids])).data[0], rtol=0, atol=1e-12)
@@ -50,21 +50,22 @@ def test_trace_logits_equal_the_models(trained):
 def test_pause_stops_training_and_resume_goes_on():
     scene = GPTScene(steps=50)
     scene.handle({"type": "pause"})
-    assert scene.step(0.01) == 0 and scene.run_.losses == []
+    assert scene.step(0.01) == 0 and scene.training.losses == []
     scene.handle({"type": "resume"})
-    assert scene.step(1.0) == 10 and len(scene.run_.losses) == 10   # speed: 10 steps a frame
+    assert scene.step(1.0) == 10 and len(scene.training.losses) == 10   # speed: 10 steps a frame
+    assert scene.step(1.0, step_limit=3) == 3 and len(scene.training.losses) == 13
 
 
 def test_temperature_is_live_and_sample_event_draws_now():
     scene = GPTScene(steps=50).run(steps=5)
     scene.handle({"type": "set", "key": "temperature", "value": 1.5})
     scene.handle({"type": "sample"})
-    assert scene.run_.step == 5 and scene.samples[-1]["step"] == 5
+    assert scene.training.step == 5 and scene.samples[-1]["step"] == 5
 
 
 def test_training_stops_at_the_end_of_the_schedule():
     scene = GPTScene(steps=30).run()
-    assert scene.converged() and scene.run_.step == 30 and scene.frame()["done"]
+    assert scene.converged() and scene.training.step == 30 and scene.frame()["done"]
 
 
 def test_frame_validates_as_json_and_curve_is_capped():

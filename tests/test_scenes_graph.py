@@ -243,6 +243,12 @@ def test_autoplay_steps_one_node_per_frame():
     assert Graph().step(1.0) == 0
 
 
+def test_autoplay_step_takes_a_step_limit_like_every_scene():
+    scene = Graph(autoplay=True)
+    assert scene.step(1.0, step_limit=0) == 0 and scene.cursor == 0
+    assert scene.step(1.0, step_limit=5) == 1 and scene.cursor == 1
+
+
 # ---- the command line ----
 
 def _diffplay(*args):

@@ -148,6 +148,13 @@ def test_scene_pause_stops_stepping_and_resume_restarts_it():
     assert scene.step(0.0) == 1
 
 
+def test_scene_step_limit_caps_steps_by_keyword_or_position():
+    scene = Walk()
+    assert scene.step(10.0, step_limit=3) == 3
+    assert scene.step(10.0, 2) == 2
+    assert scene.step(10.0, step_limit=0) == 0 and scene.steps == 5
+
+
 def test_scene_event_dispatches_to_its_handler():
     scene = Walk()
     scene.handle({"type": "drag", "x": 7})

@@ -117,12 +117,12 @@ class Scene:
 
     # ---- the loop ----
 
-    def step(self, budget_s, max_steps=None):
-        """Optimize for up to budget_s seconds and max_steps steps (at least one unless paused).
+    def step(self, budget_s, step_limit=None):
+        """Optimize for up to budget_s seconds and at most step_limit steps (at least one unless paused).
 
-        Returns how many steps it took.
+        Returns how many steps it took. (`max_steps`, the class attribute, caps headless runs.)
         """
-        if self.paused:
+        if self.paused or step_limit == 0:
             return 0
         deadline = time.perf_counter() + budget_s
         done = 0
@@ -130,7 +130,7 @@ class Scene:
             self.advance()
             self.steps += 1
             done += 1
-            if time.perf_counter() >= deadline or done == max_steps:
+            if time.perf_counter() >= deadline or done == step_limit:
                 return done
 
     def run(self, steps=None, progress=None):

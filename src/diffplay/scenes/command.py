@@ -18,7 +18,7 @@ def list_scenes(args):
     for scene in scenes:
         print(f"{scene.name:10s} {scene.title}  (writes {', '.join('.' + f for f in scene.formats)})")
         for s in scene.settings:
-            print(f"    {s.name:12s} {_kind(s.schema.describe()):26s} default {_show(s.default):10s} {s.help}")
+            print(f"    {s.name:12s} {_kind(s.schema.describe()):26s} default {_default_text(s.default):10s} {s.help}")
 
 
 def _kind(description):
@@ -32,7 +32,8 @@ def _kind(description):
     return kind
 
 
-def _show(value):
+def _default_text(value):
+    """A default for --list: lists as --set takes them (4,2), strings quoted so an empty one shows."""
     return ",".join(map(str, value)) if isinstance(value, list) else json.dumps(value) if isinstance(value, str) else str(value)
 
 

@@ -86,50 +86,50 @@ class GPTScene(Scene):
     def reset(self):
         v = self.values
         settings = {**DEFAULTS, "steps": v["steps"], "lr": v["lr"], "seed": self.seed}
-        self.run_ = Run(v["data"] or None, settings, "tensor")
+        self.training = Run(v["data"] or None, settings, "tensor")
         self.samples, self.tokens, self.attention = [], [], []
         self.sample()
 
     def advance(self):
         if self.converged():
             return
-        self.run_.train_step()
-        if self.run_.step % self.values["sample_every"] == 0:
+        self.training.train_step()
+        if self.training.step % self.values["sample_every"] == 0:
             self.sample()
 
     def converged(self):
-        return self.run_.step >= self.run_.steps
+        return self.training.step >= self.training.steps
 
-    def step(self, budget_s, max_steps=None):
+    def step(self, budget_s, step_limit=None):
         """Live, at most `speed` steps a frame: a 1,000-step run lasts seconds, not a blink."""
-        cap = self.values["speed"] if max_steps is None else min(max_steps, self.values["speed"])
+        cap = self.values["speed"] if step_limit is None else min(step_limit, self.values["speed"])
         return super().step(budget_s, cap)
 
     def sample(self):
         """Draw one name from the model now, and keep where its heads looked."""
-        gpt = self.run_.gpt
+        gpt = self.training.gpt
         text = gpt.sample(1, self.values["temperature"], seed=self.seed + 1)[0]
         tokenizer = gpt.tokenizer
         ids = tokenizer.encode(text)[: gpt.config.block_size]   # BOS + name (+ BOS): what the model saw
         self.tokens = ["<bos>" if t == tokenizer.bos else tokenizer.decode([t]) for t in ids]
         self.attention = [[m.tolist() for m in layer] for layer in trace(gpt.model, ids)[0]]
-        self.samples = (self.samples + [{"step": self.run_.step, "text": text}])[-self.MAX_SAMPLES:]
+        self.samples = (self.samples + [{"step": self.training.step, "text": text}])[-self.MAX_SAMPLES:]
 
     def on_sample(self):
         self.sample()
 
     def view(self):
         return {
-            "trained": self.run_.step, "steps": self.run_.steps, "losses": loss_curve(self.run_.losses), "samples": self.samples,
+            "trained": self.training.step, "steps": self.training.steps, "losses": loss_curve(self.training.losses), "samples": self.samples,
             "tokens": self.tokens, "attention": self.attention,
-            "lr": self.run_.optimizer.lr, "done": self.converged(),
+            "lr": self.training.optimizer.lr, "done": self.converged(),
         }
 
     def report(self):
-        losses = self.run_.losses
+        losses = self.training.losses
         last = losses[-100:]
         return {
-            "trained": self.run_.step, "loss_first": losses[0] if losses else None,
+            "trained": self.training.step, "loss_first": losses[0] if losses else None,
             "loss_last100": sum(last) / len(last) if last else None,
             "samples": [s["text"] for s in self.samples[-5:]],
         }

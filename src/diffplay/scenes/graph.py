@@ -115,9 +115,9 @@ class Graph(Scene):
     def converged(self):
         return self.cursor == len(self.order)
 
-    def step(self, budget_s):
+    def step(self, budget_s, step_limit=None):
         """Live, the graph only moves by events, or one node per frame when autoplaying."""
-        if self.values["autoplay"] and not self.paused and not self.converged():
+        if self.values["autoplay"] and not self.paused and not self.converged() and step_limit != 0:
             self.advance()
             self.steps += 1
             return 1

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from diffplay import Value, optim
+from diffplay.engine.lbfgs import minimize
 
 START = [0.5, -1.5, 2.0, 0.25]
 
@@ -85,8 +86,6 @@ def test_lbfgs_minimizes_rosenbrock():
 
 
 def test_lbfgs_array_form_reports_progress_honestly():
-    from diffplay.engine.lbfgs import minimize
-
     result = minimize(lambda v: (float(v @ v), 2 * v), np.array([3.0, -4.0]))
     assert result.converged and np.allclose(result.x, 0.0, atol=1e-6)
     stuck = minimize(lambda v: (float("nan"), v), np.array([1.0]))
@@ -132,3 +131,18 @@ def test_numpy_scalar_hyperparameters_are_accepted(make):
     p.grad = 1.0
     opt.zero_grad()
     assert p.grad == 0.0
+
+
+@pytest.mark.parametrize("setting, bad, message", [
+    ("history_size", 0, "history_size must be a positive integer, got 0"),
+    ("history_size", 2.5, "history_size must be a positive integer"),
+    ("max_iter", 0, "max_iter must be a positive integer"),
+    ("max_iter", True, "max_iter must be a positive integer, got True"),
+    ("tolerance_grad", -1e-7, "tolerance_grad must be a finite number >= 0"),
+    ("tolerance_change", float("nan"), "tolerance_change must be a finite number >= 0"),
+])
+def test_lbfgs_settings_out_of_range_are_refused(setting, bad, message):
+    with pytest.raises(ValueError, match="LBFGS: " + message):
+        optim.LBFGS([Value(1.0)], **{setting: bad})
+    with pytest.raises(ValueError, match="minimize: " + message):
+        minimize(lambda v: (float(v @ v), 2 * v), np.array([1.0]), **{setting: bad})

@@ -4,11 +4,12 @@
 Values or Tensors with PyTorch's `step(closure)` interface.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .slots import Slotted
+from .slots import Slotted, check_hyper
 
 
 @dataclass
@@ -103,9 +104,23 @@ def _strong_wolfe(fun, x, t, d, f0, g0, c1=1e-4, c2=0.9, max_evals=25):
     return 0.0, f0, g0, evals
 
 
+def _check_settings(who, max_iter, history_size, **tolerances):
+    for name, n in (("max_iter", max_iter), ("history_size", history_size)):
+        if not (isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0):
+            raise ValueError(f"{who}: {name} must be a positive integer, got {n!r}")
+    check_hyper(who, **tolerances)
+
+
 def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
              tolerance_change=1e-9, lr=1.0):
-    """Minimize fun(x) -> (loss, grad) from x0 with L-BFGS; never raises on a hard problem."""
+    """Minimize fun(x) -> (loss, grad) from x0 with L-BFGS; never raises on a hard problem.
+
+    It keeps the last `history_size` steps' curvature pairs, and stops after `max_iter`
+    iterations, once the largest gradient entry is at most `tolerance_grad`, or once a step
+    moves x or the loss by at most `tolerance_change`.
+    """
+    _check_settings("minimize", max_iter, history_size, tolerance_grad=tolerance_grad,
+                    tolerance_change=tolerance_change, lr=lr)
     x = np.array(x0, dtype=float)
     f, g = fun(x)
     evaluations, history = 1, []
@@ -127,7 +142,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         sy = s @ y
         if sy > 1e-10:
             history.append((s, y, 1.0 / sy))
-            del history[:-history_size]
+            del history[:len(history) - history_size]
         x, f_old, f, g = x + s, f, f_new, g_new
         if np.abs(g).max() <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance")
@@ -145,6 +160,8 @@ class LBFGS(Slotted):
     def __init__(self, params, lr=1.0, max_iter=20, history_size=10, tolerance_grad=1e-7,
                  tolerance_change=1e-9):
         super().__init__(params, lr)
+        _check_settings("LBFGS", max_iter, history_size, tolerance_grad=tolerance_grad,
+                        tolerance_change=tolerance_change)
         self.max_iter, self.history_size = max_iter, history_size
         self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
         self.result = None

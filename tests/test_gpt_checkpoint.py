@@ -1,7 +1,9 @@
 """Checkpoints: a round trip keeps every bit, a killed run resumes exactly, bad files are named."""
 
 import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -125,3 +127,12 @@ def test_a_file_that_is_not_json_is_named(tmp_path):
 def test_checkpoint_write_leaves_no_temporary_files(docs, tmp_path):
     train(docs, steps=6, out=tmp_path / "model.json", checkpoint_every=2, samples=0, **SMALL)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt", "model.json"]
+
+
+def test_checkpoint_gets_the_permissions_a_plain_file_gets_under_the_umask(docs, tmp_path):
+    old = os.umask(0o022)
+    try:
+        train(docs, steps=2, out=tmp_path / "model.json", samples=0, **SMALL)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "model.json").stat().st_mode) == 0o644   # mkstemp alone gives 0o600

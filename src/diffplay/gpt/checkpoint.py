@@ -7,30 +7,20 @@ Floats are written with repr, so every number reads back bit for bit.
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from ..errors import UsageError
+from ..files import write_atomic
 from .config import GPTConfig, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 1
 
 
 def write_checkpoint(path, payload):
-    """Write payload as JSON to path via a temporary file in the same folder and a rename, so
-    a reader (or a run killed mid-write) only ever sees the old file or the new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"format": FORMAT, "version": VERSION, **payload}, f, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write payload as JSON to path atomically (diffplay.files.write_atomic): a reader, or a
+    run killed mid-write, only ever sees the old file or the new one."""
+    text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"))
+    write_atomic(path, text, "--out")
 
 
 def read_checkpoint(path):

@@ -79,7 +79,7 @@ def test_target_on_the_base_folds_the_arm_without_nan():
 def test_arm_reaches_around_the_obstacle_and_keeps_clear_of_it():
     scene = IK(joints=8, target=[0.1, 0.75], obstacle=[0.275, 0.335, 0.08]).run()
     frame = scene.frame()
-    assert frame["reached"] and frame["clearance"] == pytest.approx(0.02, abs=2e-3)   # the margin
+    assert frame["reached"] and frame["clearance"] >= 0.02 - 2e-3   # the margin, give or take the penalty's give
     straight = IK(joints=8, target=[0.1, 0.75]).run()
     assert straight.frame()["clearance"] is None
     straight.handle({"type": "obstacle", "x": 0.275, "y": 0.335, "r": 0.08})

@@ -49,10 +49,12 @@ class Sketch:
 
     def text(self, corner, text, colour=(60, 60, 60)):
         """Text whose top-left corner is at `corner` (picture pixels from the top left)."""
-        from PIL import ImageFont
+        self.draw.text((corner[0] * SUPERSAMPLE, corner[1] * SUPERSAMPLE), text, fill=colour, font=_font())
 
-        font = ImageFont.load_default(size=11 * SUPERSAMPLE)
-        self.draw.text((corner[0] * SUPERSAMPLE, corner[1] * SUPERSAMPLE), text, fill=colour, font=font)
+    def label(self, point, text, colour=(60, 60, 60)):
+        """Text centred just below a world point."""
+        (u, v), = self.pixels(point).tolist()
+        self.draw.text((u, v + 2 * SUPERSAMPLE), text, fill=colour, font=_font(), anchor="mt")
 
     def picture(self):
         """The finished picture, shrunk to its size: a uint8 (h, w, 3) array."""
@@ -64,3 +66,15 @@ class Sketch:
 
     def save(self, path):
         save_png(path, self.picture())
+
+
+def _font():
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=11 * SUPERSAMPLE)
+
+
+def side_by_side(*pictures):
+    """uint8 (h, w, 3) pictures in a row, the shorter ones padded below with white."""
+    height = max(len(p) for p in pictures)
+    return np.concatenate([np.pad(p, ((0, height - len(p)), (0, 0), (0, 0)), constant_values=255) for p in pictures], 1)

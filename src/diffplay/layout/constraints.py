@@ -5,7 +5,7 @@ tolerance judges them all. Every function here runs on NumPy arrays and on Tenso
 """
 
 from . import ops
-from .fused import hypot
+from .fused import direction_length, hypot
 from .geometry import box, center, extremes, gaps, outside, signed_distance
 from .registry import REQUIRED, constraint
 
@@ -70,7 +70,7 @@ def _direction(line):
 
 def _mean_length(ux, uy, vx, vy):
     """√(|u|·|v|): turns a dot or cross product into a length."""
-    return ops.sqrt(hypot(ux, uy) * hypot(vx, vy))
+    return ops.sqrt(direction_length(ux, uy) * direction_length(vx, vy))
 
 
 @constraint("perpendicular", args=("line", "line"), equality=True)
@@ -90,7 +90,7 @@ def parallel(a, b):
 def _line_offset(px, py, ax, ay, bx, by):
     """Signed distance from p to the infinite line through a and b."""
     ex, ey = bx - ax, by - ay
-    return ((px - ax) * ey - (py - ay) * ex) / hypot(ex, ey)
+    return ((px - ax) * ey - (py - ay) * ex) / direction_length(ex, ey)
 
 
 @constraint("collinear", args=("shape", "shape", "shape"), equality=True)

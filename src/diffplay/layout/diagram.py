@@ -249,7 +249,21 @@ class Diagram(ShapeMethods):
                 values[slot] = rng.uniform(*ranges.get(slot, (0.02 * c.scale, 0.08 * c.scale)))
             else:
                 values[slot] = 0.0
+        self._start_labels_at_their_shapes(values, redo, rng)
         return values
+
+    def _start_labels_at_their_shapes(self, values, redo, rng):
+        """A label placed at random often starts walled off from its shape by other shapes
+        it may not cross; starting it beside the shape it labels avoids that trap."""
+        for inst in self.relations:
+            label, shape = inst.args[0], inst.args[-1]
+            if inst.relation.name != "label_near" or "x" not in label.slots or not redo[label.slots["x"]]:
+                continue
+            saved, self.values = self.values, values.tolist()
+            cx, cy = self.center(shape)
+            self.values = saved
+            jitter = rng.normal(0.0, 0.01 * self.canvas.scale, 2)
+            values[label.slots["x"]], values[label.slots["y"]] = cx + jitter[0], cy + jitter[1]
 
     def _size_ranges(self):
         """Slot -> (lo, hi) from in_range relations, so random sizes start inside them."""

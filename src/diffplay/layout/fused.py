@@ -10,7 +10,7 @@ and finite differences in tests/test_layout_geometry.py).
 import numpy as np
 
 from ..engine.tensor import _node, _unbroadcast   # the engine's own way to add a fused op
-from .ops import TINY, data, is_tensor
+from .ops import SHORT, TINY, data, is_tensor
 
 
 def _fused(name, forward):
@@ -51,6 +51,12 @@ def _hypot(dx, dy):
     return d, lambda g: (g * ux, g * uy)
 
 
+def _direction_length(ex, ey):
+    """√(ex² + ey² + SHORT²): a direction's length for dividing by, bounded away from zero."""
+    length = np.sqrt(ex * ex + ey * ey + SHORT * SHORT)
+    return length, lambda g: (g * ex / length, g * ey / length)
+
+
 def _segment_distances(px, py, ax, ay, ex, ey):
     """Distance from each point (n, m) to each segment a → a + e (n, edges): (n, m, edges)."""
     px, py = px[:, :, None], py[:, :, None]
@@ -78,7 +84,7 @@ def _line_offsets(px, py, ax, ay, ex, ey, sign):
     px, py = px[:, :, None], py[:, :, None]
     s, ax, ay, ex, ey = sign[:, :, None], ax[:, None, :], ay[:, None, :], ex[:, None, :], ey[:, None, :]
     rx, ry = px - ax, py - ay
-    length = np.sqrt(ex * ex + ey * ey + TINY * TINY)
+    length = np.sqrt(ex * ex + ey * ey + SHORT * SHORT)
     cross = rx * ey - ry * ex
     h = s * cross / length
 
@@ -92,5 +98,6 @@ def _line_offsets(px, py, ax, ay, ex, ey, sign):
 
 
 hypot = _fused("hypot", _hypot)
+direction_length = _fused("direction_length", _direction_length)
 segment_distances = _fused("segment_distances", _segment_distances)
 line_offsets = _fused("line_offsets", _line_offsets)

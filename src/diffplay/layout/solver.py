@@ -125,7 +125,7 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
         best_violation = min(best_violation, violation)
         if lagrangian.penalty >= PENALTY_CEILING and stalled >= 3 and not feasible:
-            message = "infeasible: the violation stopped falling at the highest penalty"
+            message = "no feasible layout found: the violation stopped falling at the highest penalty"
             break
         if rounds >= max_rounds or iterations >= max_iterations:
             message = f"stopped after {rounds} rounds and {iterations} iterations"

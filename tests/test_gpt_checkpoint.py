@@ -136,3 +136,10 @@ def test_checkpoint_gets_the_permissions_a_plain_file_gets_under_the_umask(docs,
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "model.json").stat().st_mode) == 0o644   # mkstemp alone gives 0o600
+
+
+def test_an_unwritable_out_path_is_refused_before_the_first_step(docs, tmp_path):
+    steps_done = []
+    with pytest.raises(UsageError, match=r"--out .*nodir/m.json: no such folder"):
+        train(docs, steps=5, out=tmp_path / "nodir" / "m.json", on_step=lambda *step: steps_done.append(step))
+    assert steps_done == []

@@ -91,6 +91,13 @@ def test_bad_train_options_exit_2_with_a_clear_message(docs, tmp_path, args, mes
     assert done.returncode == 2 and done.stderr.strip() == message
 
 
+def test_train_into_a_missing_folder_exits_2_before_training(docs, tmp_path):
+    done = diffplay("gpt", "train", "--data", docs, "--out", tmp_path / "nodir" / "m.json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"diffplay: --out {tmp_path / 'nodir' / 'm.json'}: no such folder: {tmp_path / 'nodir'}"
+    assert "gpt train" not in done.stderr   # no progress bar: no step was taken
+
+
 def test_sample_with_a_prompt_outside_the_vocabulary_names_the_character(docs, tmp_path):
     out = tmp_path / "model.json"
     diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "0", "--out", out)

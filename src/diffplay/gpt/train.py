@@ -10,6 +10,7 @@ import numpy as np
 
 from ..engine.optim import Adam, LinearDecay
 from ..errors import UsageError
+from ..files import check_writable
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
@@ -53,6 +54,8 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     """
     given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
+    if out is not None:
+        check_writable(out, "--out")   # before any work, not after the last step
     saved = _read_resume(out) if resume else None
     settings = _settings(given, saved)
     _check_run(settings, engine, out, checkpoint_every, samples, temperature)

@@ -17,11 +17,13 @@ def build_parser():
     from .gpt.command import add_gpt_command
     from .layout.command import add_layout_command
     from .scenes.command import add_scene_command
+    from .studio.command import add_serve_command
 
     add_demo_command(commands)
     add_gpt_command(commands)
     add_layout_command(commands)
     add_scene_command(commands)
+    add_serve_command(commands)
     return parser
 
 

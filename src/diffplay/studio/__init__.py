@@ -1,0 +1,1 @@
+"""The studio: every scene live in the browser (`diffplay serve`)."""

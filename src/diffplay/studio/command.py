@@ -1,0 +1,73 @@
+"""`diffplay serve [--host 127.0.0.1] [--port 8000] [--open]`: the studio, on this machine."""
+
+import ipaddress
+import socket
+import sys
+import webbrowser
+
+from ..errors import UsageError
+from .limits import Limits
+
+
+def is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def listen(host, port):
+    """A listening socket on (host, port); port 0 picks a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise UsageError(f"--host {host} --port {port}: cannot listen there ({e.strerror})") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock):
+    host, port = sock.getsockname()[:2]
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+
+def run_serve(args):
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be in [0, 65535], got {args.port}")
+    if args.max_sessions < 1:
+        raise UsageError(f"--max-sessions must be at least 1, got {args.max_sessions}")
+    if not is_loopback(args.host):
+        print(f"diffplay: warning: --host {args.host} lets other machines open scenes that run on this one; "
+              "there is no login", file=sys.stderr)
+    import uvicorn   # the web stack loads only for this command
+
+    from .server import create_app
+
+    limits = Limits(max_sessions=args.max_sessions)
+    sock = listen(args.host, args.port)
+    config = uvicorn.Config(create_app(limits), ws="websockets-sansio", ws_max_size=limits.socket_max_bytes,
+                            ws_per_message_deflate=False, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=3)
+    url = url_of(sock)
+    print(f"diffplay studio: {url}  (Ctrl-C stops it)", flush=True)
+    if args.open:
+        webbrowser.open(url)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def add_serve_command(commands):
+    serve = commands.add_parser("serve", help="the studio: every scene live in the browser",
+                                description="Serve the studio, a local web page where every scene runs live.")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="the port (0 picks a free one; default 8000)")
+    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
+    serve.add_argument("--max-sessions", type=int, default=Limits.max_sessions, metavar="N",
+                       help=f"live scenes at once, all pages together (default {Limits.max_sessions})")
+    serve.set_defaults(run=run_serve)

@@ -1,0 +1,175 @@
+"""The layout editor as a scene: open a TOML spec, drag a shape, watch the diagram re-solve.
+
+It adapts `diffplay.layout.Diagram` to the Scene protocol, so the studio runs it like any
+scene: a step is one warm-started solver call of a few iterations (the diagram moves a little
+each frame instead of freezing while it solves), and a drag pins the shape to the pointer
+while the others keep their places softly (`Diagram.drag`). Once the solver has converged,
+stopped short of its iterations (it found the diagram infeasible), or spent MAX_WORK
+iterations without converging, the editor rests until the next event.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UsageError
+from ..layout.geometry import box
+from ..layout.spec import loads
+from ..scenes.base import Scene, Setting, frame_record
+from ..scenes.schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text, did_you_mean
+
+MAX_SPEC = 200_000     # characters of TOML
+MAX_WORK = 3000        # solver iterations after a change before an unconverged diagram is left as it is
+MAX_VIOLATIONS = 50    # listed in a frame, worst first
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "layout"   # in a source checkout
+FALLBACK = '''[canvas]
+width = 400
+height = 300
+
+[shapes]
+A = { kind = "circle", r = 60 }
+B = { kind = "circle", r = 40 }
+
+[[constraints]]
+disjoint = ["A", "B"]
+pad = 10
+'''
+
+
+def examples():
+    """{name: path} of the example specs (none when the package runs outside its source tree)."""
+    return {p.stem: p for p in sorted(EXAMPLES.glob("*.toml"))} if EXAMPLES.is_dir() else {}
+
+
+EXAMPLE_NAMES = tuple(examples())
+FIRST = "euler" if "euler" in EXAMPLE_NAMES else (EXAMPLE_NAMES[0] if EXAMPLE_NAMES else None)
+DEFAULT_SPEC = examples()[FIRST].read_text(encoding="utf-8") if FIRST else FALLBACK
+
+SHAPE = Record({"name": Text(200), "kind": Text(16), "box": ListOf(Number(), 4, 4), "center": ListOf(Number(), 2, 2)})
+VIOLATION = Record({"constraint": Text(10_000), "residual": Number(), "where": Text(300)})
+
+
+class LayoutEditor(Scene):
+    name = "layout"
+    title = "diagrams from constraints: drag a shape and watch the layout re-solve"
+    settings = (
+        Setting("spec", Text(max_length=MAX_SPEC), DEFAULT_SPEC, "the diagram, as a TOML spec"),
+        Setting("iterations", Number(1, 500, integer=True), 25, "solver iterations per call (a few per frame)",
+                live=True),
+    )
+    events = {
+        "open": Record({"name": Text(200), "text": Text(MAX_SPEC)}),
+        "open_example": Record({"name": Choice(*EXAMPLE_NAMES)}),
+        "drag": Record({"shape": Text(200), "x": Number(-1e6, 1e6), "y": Number(-1e6, 1e6)}),
+        "release": Record({}),
+        "shuffle": Record({}),
+    }
+    frame_schema = frame_record({
+        "source": Text(200), "spec": Text(MAX_SPEC), "svg": Text(1 << 24),
+        "canvas": Record({"left": Number(), "top": Number(), "width": Number(0), "height": Number(0)}),
+        "shapes": ListOf(SHAPE, max_length=100_000), "dragging": Maybe(Text(200)),
+        "feasible": Boolean(), "converged": Boolean(), "settled": Boolean(), "max_residual": Number(),
+        "tolerance": Number(), "work": Number(0, integer=True), "message": Text(1000),
+        "violations": ListOf(VIOLATION, max_length=MAX_VIOLATIONS), "violated": Number(0, integer=True),
+    })
+    formats = ("svg",)
+    max_steps = 10_000
+
+    def __init__(self, seed=0, **values):
+        self.source = f"{FIRST}.toml" if FIRST and values.get("spec", DEFAULT_SPEC) == DEFAULT_SPEC else "spec.toml"
+        super().__init__(seed, **values)
+
+    def reset(self):
+        self.diagram, _ = loads(self.values["spec"], self.source)
+        self.target = None   # (shape, x, y) while a shape is dragged
+        self.work, self.moved = 0, False
+        self.result = self.diagram.solve(seed=self.seed, max_iterations=self.values["iterations"])
+        self.verdict = False
+
+    # ---- solving, a few iterations at a time ----
+
+    def advance(self):
+        n = self.values["iterations"]
+        if self.target:
+            self.result = self.diagram.drag(*self.target, max_iterations=n)
+        else:
+            self.result = self.diagram.solve(seed=self.seed, warm=True, max_iterations=n)
+        self.work += max(self.result.iterations, 1)
+        self.moved = False
+        self.verdict = self.result.iterations < n   # it stopped before its iterations ran out: converged or gave up
+
+    def converged(self):
+        """Settled: nothing moved since a solve that converged, gave up, or ran out of MAX_WORK iterations."""
+        return not self.moved and (self.result.converged or self.verdict or self.work >= MAX_WORK)
+
+    def step(self, budget_s, max_steps=None):
+        """Solver calls until the budget is spent or the diagram has settled (then none at all)."""
+        if self.paused or self.converged():
+            return 0
+        deadline, done = time.perf_counter() + budget_s, 0
+        while True:
+            self.advance()
+            self.steps += 1
+            done += 1
+            if self.converged() or time.perf_counter() >= deadline or done == max_steps:
+                return done
+
+    # ---- events ----
+
+    def on_open(self, name, text):
+        old = self.source
+        self.source = Path(name).name or "spec.toml"
+        try:
+            self.on_set("spec", text)
+        except Exception:
+            self.source = old
+            raise
+
+    def on_open_example(self, name):
+        self.on_open(f"{name}.toml", examples()[name].read_text(encoding="utf-8"))
+
+    def on_drag(self, shape, x, y):
+        if shape not in self.diagram.shapes:
+            raise UsageError(f'event.shape: no shape called "{shape}"{did_you_mean(shape, self.diagram.shapes)}')
+        self.target, self.work, self.moved = (shape, x, y), 0, True
+
+    def on_release(self):
+        self.diagram.release()
+        self.target, self.work, self.moved = None, 0, True
+
+    def on_shuffle(self):
+        """Solve again from a new random start."""
+        self.seed += 1
+        self.restart()
+
+    # ---- what comes out ----
+
+    def view(self):
+        c, r = self.diagram.canvas, self.result
+        return {
+            "source": self.source, "spec": self.values["spec"], "svg": self.diagram.svg(),
+            "canvas": {"left": c.left, "top": c.top, "width": c.width, "height": c.height},
+            "shapes": [self.outline(s) for s in self.diagram.shapes.values()],
+            "dragging": self.target[0] if self.target else None,
+            "feasible": bool(r.feasible), "converged": bool(r.converged), "settled": self.converged(),
+            "max_residual": float(r.max_residual), "tolerance": float(r.tolerance), "work": self.work,
+            "message": r.message, "violated": len(r.violations),
+            "violations": [{"constraint": v.constraint, "residual": float(v.residual), "where": v.where}
+                           for v in r.violations[:MAX_VIOLATIONS]],
+        }
+
+    def outline(self, shape):
+        """What the page needs to find the shape under the pointer: its bounding box and center."""
+        left, top, right, bottom = (float(np.asarray(v).reshape(-1)[0]) for v in box(self.diagram.batch(shape)))
+        return {"name": shape.name, "kind": shape.kind, "box": [left, top, right, bottom],
+                "center": list(self.diagram.center(shape))}
+
+    def report(self):
+        return {"source": self.source, **self.result.to_dict()}
+
+    def render_svg(self, path):
+        self.diagram.save(path)
+
+
+EDITOR = LayoutEditor

@@ -1,0 +1,102 @@
+"""The studio's web app: the pages (files shipped in this package, nothing else), the scenes'
+descriptions, and one WebSocket per live scene.
+
+    GET /                  the gallery          GET /api/scenes   every scene's describe()
+    GET /scene.html?name=  one scene            GET /api/status   live sessions and limits
+    WS  /ws/NAME?seed=N    a live scene (see messages.py for what travels on it)
+"""
+
+import contextlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from ..errors import UsageError
+from ..scenes.schema import Number
+from . import catalog
+from .limits import Limits
+from .messages import error
+from .session import Session, Sessions
+
+STATIC = Path(__file__).parent / "static"
+SEED = Number(0, 2**31 - 1, integer=True)
+
+# What the pages may load and talk to: this server, and images they make themselves.
+HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+                                 b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware adding HEADERS to every HTTP response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def same_origin(websocket):
+    """A page from another site may not drive scenes here (browsers always send Origin)."""
+    origin = websocket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+def create_app(limits=None):
+    limits = limits or Limits()
+    sessions = Sessions(limits)
+    described = catalog.describe_all()
+
+    async def scenes(request):
+        return JSONResponse(described)
+
+    async def status(request):
+        return JSONResponse({"sessions": sessions.count(), "limits": limits.describe()})
+
+    async def live(websocket):
+        if not same_origin(websocket):
+            return await websocket.close(code=1008)
+        await websocket.accept()
+        name = websocket.path_params["name"]
+        try:
+            if name not in catalog.names():
+                catalog.load(name)   # raises the error that lists the scenes
+            seed = SEED.parse(websocket.query_params.get("seed", "0"), "seed")
+            if sessions.count() >= limits.max_sessions:
+                raise UsageError(f"the studio already runs {limits.max_sessions} scenes, its limit; "
+                                 "close a tab and reload")
+        except UsageError as e:
+            await websocket.send_text(error(e))
+            return await websocket.close(code=1008)
+        await Session(sessions, websocket, name, seed).run()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        sessions.start()
+        yield
+        await sessions.close_all()
+
+    app = Starlette(routes=[
+        Route("/api/scenes", scenes),
+        Route("/api/status", status),
+        WebSocketRoute("/ws/{name}", live),
+        Mount("/", StaticFiles(directory=STATIC, html=True)),
+    ], lifespan=lifespan)
+    app.state.sessions = sessions
+    return SecurityHeaders(app)

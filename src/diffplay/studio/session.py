@@ -1,0 +1,221 @@
+"""One page's connection: a process that runs its scene, and the WebSocket it talks through.
+
+The scene runs in a process of its own (worker.py), so a busy scene neither blocks the
+server's event loop nor holds the other sessions' interpreter lock, and a runaway one can be
+stopped for certain. Two threads per session move bytes through the pipe, so the event loop
+never waits on it. Frames are latest-wins: when the socket is still sending one frame and two
+more arrive, the older of the two is dropped, never queued. Closing the tab ends the process.
+"""
+
+import asyncio
+import multiprocessing
+import os
+import queue
+import threading
+from collections import deque
+
+from starlette.websockets import WebSocketDisconnect
+
+from ..errors import UsageError
+from . import catalog, worker
+from .limits import RateLimiter
+from .messages import check_browser_event, error, parse
+
+PENDING = 64   # messages waiting for a busy scene; past this a page's messages are refused
+
+
+class Sessions:
+    """Every live session, and the process context new ones fork from."""
+
+    def __init__(self, limits):
+        self.limits = limits
+        self.live = set()
+        self.context = None
+
+    def start(self):
+        """Start the fork server with numpy and every scene imported, so a session starts in milliseconds."""
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")   # one thread per session process: the sessions are the parallelism
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["numpy", "diffplay.studio.worker", *catalog.modules()])
+
+    async def close_all(self):
+        await asyncio.gather(*(s.stop() for s in list(self.live)))
+
+    def count(self):
+        return len(self.live)
+
+    def joined(self, session):
+        self.live.add(session)
+        self.tell_load()
+
+    def left(self, session):
+        self.live.discard(session)
+        self.tell_load()
+
+    def tell_load(self):
+        """Every session shares the CPU: tell each how many there are, to size its step budget."""
+        for session in self.live:
+            session.tell(("load", len(self.live)))
+
+
+class Session:
+    def __init__(self, sessions, websocket, name, seed):
+        self.sessions, self.socket, self.name, self.seed = sessions, websocket, name, seed
+        self.limits = sessions.limits
+        self.rate = RateLimiter(self.limits.messages_per_s, self.limits.message_burst)
+        self.inbox = queue.Queue(PENDING)   # to the process
+        self.outbox = deque()               # to the page, in order: hello, errors
+        self.frame = None                   # to the page: only the newest unsent frame
+        self.wake = asyncio.Event()
+        self.closed = False     # the process has ended (or is ending): flush, then close the socket
+        self.stopped = False
+        self.dropped = 0        # frames replaced by a newer one before the socket took them
+        self.process = None
+
+    # ---- life ----
+
+    async def run(self):
+        """Serve the page until it closes the socket or the scene's process ends."""
+        self.loop = asyncio.get_running_loop()
+        self.sessions.joined(self)   # counted from now, so two pages at once cannot pass the limit
+        try:
+            await self._start()
+            await self._serve()
+        finally:
+            await self.stop()
+
+    async def _start(self):
+        mine, theirs = self.sessions.context.Pipe()
+        process = self.sessions.context.Process(
+            target=worker.serve, args=(theirs, self.name, self.seed, self.limits, self.sessions.count()),
+            name=f"diffplay-studio-{self.name}", daemon=True)
+        await asyncio.to_thread(process.start)
+        self.process = process
+        theirs.close()   # the process holds its end now; ours must go so an exit reads as end-of-file
+        self.conn = mine
+        self.threads = [threading.Thread(target=self._read, daemon=True, name=f"studio-read-{self.name}"),
+                        threading.Thread(target=self._write, daemon=True, name=f"studio-write-{self.name}")]
+        for thread in self.threads:
+            thread.start()
+
+    async def _serve(self):
+        sender = asyncio.create_task(self._send())
+        try:
+            await self._receive()
+        finally:
+            sender.cancel()
+
+    async def stop(self):
+        """End the scene's process: ask, then insist. Safe to call twice."""
+        if self.stopped:
+            return
+        self.stopped = True
+        self.sessions.left(self)
+        if self.process is None:
+            return
+        self.tell(("stop",))
+        await asyncio.to_thread(self._finish)
+
+    def _finish(self):
+        self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        for thread in self.threads:   # the reader sees end-of-file, the writer sees `stopped`
+            thread.join(2.0)
+        self.conn.close()
+
+    # ---- page -> process ----
+
+    async def _receive(self):
+        while True:
+            try:
+                raw = await self.socket.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if raw["type"] == "websocket.disconnect":
+                return
+            self._take(raw.get("text") if raw.get("text") is not None else raw.get("bytes") or b"")
+
+    def _take(self, text):
+        """Check one message from the page and pass it on, or answer with an error."""
+        event_id = None
+        try:
+            if not self.rate.allow():
+                raise UsageError(f"message: more than {self.limits.messages_per_s:g} messages a second; this one was dropped")
+            message = parse(text, self.limits)
+            if message["type"] == "drawn":
+                return self.tell(("drawn", message["frame"]), must=False)
+            event_id = message["id"]
+            check_browser_event(self.name, message["event"])
+            if not self.tell(("event", event_id, message["event"])):
+                raise UsageError("event: the scene is still busy with earlier ones; this one was dropped")
+        except UsageError as e:
+            self.outbox.append(error(e, event_id))
+            self.wake.set()
+
+    def tell(self, message, must=True):
+        """Queue a message for the process; False when the queue is full."""
+        try:
+            self.inbox.put_nowait(message)
+            return True
+        except queue.Full:
+            return not must
+
+    def _write(self):
+        """Thread: inbox -> pipe (a pipe write can block while the scene is busy)."""
+        while not self.stopped or not self.inbox.empty():
+            try:
+                message = self.inbox.get(timeout=0.2)
+                self.conn.send(message)
+            except queue.Empty:
+                continue
+            except (BrokenPipeError, OSError):
+                return
+
+    # ---- process -> page ----
+
+    def _read(self):
+        """Thread: pipe -> the event loop, until the process ends."""
+        while True:
+            try:
+                data = self.conn.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            try:
+                self.loop.call_soon_threadsafe(self._arrive, data)
+            except RuntimeError:   # the event loop is closed: the server is gone
+                return
+            if data is None:
+                return
+
+    def _arrive(self, data):
+        if data is None or data[:1] == b"X":
+            self.closed = True
+        if data is not None and data[:1] == b"F":
+            self.dropped += self.frame is not None
+            self.frame = data[1:].decode()
+        elif data is not None:
+            self.outbox.append(data[1:].decode())
+        self.wake.set()
+
+    async def _send(self):
+        """Messages in order, then the newest frame; close the socket when the process has ended."""
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                while self.outbox:
+                    await self.socket.send_text(self.outbox.popleft())
+                if self.frame is not None:
+                    frame, self.frame = self.frame, None
+                    await self.socket.send_text(frame)
+                if self.closed and not self.outbox and self.frame is None:
+                    await self.socket.close(1011 if self.process.exitcode else 1000)
+                    return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return

@@ -1,0 +1,125 @@
+// Controls built from a scene's settings (describe().settings): the schema picks the widget.
+//
+//   number or integer in [lo, hi]  a slider and a number box
+//   number without both bounds     a number box
+//   choice                          a select
+//   boolean                         a checkbox
+//   string                          a text box, or a text area with an apply button when long
+//   list                            a text box of comma-separated items, e.g. 4,2
+//
+// A live setting is sent while the slider moves; any other is sent when let go, since
+// changing it rebuilds the world. `onSet(key, value, revert)` sends the change.
+// `restricted` ({setting: allowed values}) narrows settings the studio keeps from pages (a
+// file on the server): a select of what is allowed, or nothing when only one value is.
+
+function element(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function throttle(fn, ms) {
+  let last = 0, timer = null, args = null;
+  return (...a) => {
+    args = a;
+    const wait = last + ms - performance.now();
+    if (wait <= 0) { last = performance.now(); fn(...args); }
+    else if (!timer) timer = setTimeout(() => { timer = null; last = performance.now(); fn(...args); }, wait);
+  };
+}
+
+function numberWidget(setting, value, send) {
+  const bounded = setting.min !== null && setting.max !== null;
+  const step = setting.type === "integer" ? 1 : bounded ? (setting.max - setting.min) / 1000 : "any";
+  const box = element("input", { type: "number", step, value, name: setting.name });
+  if (setting.min !== null) box.min = setting.min;
+  if (setting.max !== null) box.max = setting.max;
+  const parts = [box];
+  let slider = null;
+  if (bounded) {
+    slider = element("input", { type: "range", min: setting.min, max: setting.max, step, value, name: setting.name });
+    slider.setAttribute("aria-label", setting.name);
+    const now = () => Number(slider.value);
+    const live = throttle(() => send(now()), 50);
+    slider.addEventListener("input", () => { box.value = slider.value; if (setting.live) live(); });
+    slider.addEventListener("change", () => send(now()));
+    parts.unshift(slider);
+  }
+  box.addEventListener("change", () => { if (slider) slider.value = box.value; send(Number(box.value)); });
+  const show = (v) => { box.value = v; if (slider) slider.value = v; };
+  return { parts, show };
+}
+
+function textWidget(setting, value, send) {
+  if (setting.max_length > 400) {
+    const area = element("textarea", { value, name: setting.name, spellcheck: false });
+    const apply = element("button", { type: "button", textContent: "apply" });
+    apply.addEventListener("click", () => send(area.value));
+    area.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(area.value); });
+    return { parts: [area, apply], show: (v) => { if (document.activeElement !== area) area.value = v; }, wide: true };
+  }
+  const box = element("input", { type: "text", value, name: setting.name });
+  box.addEventListener("change", () => send(box.value));
+  return { parts: [box], show: (v) => { box.value = v; } };
+}
+
+function widget(setting, value, send) {
+  switch (setting.type) {
+    case "number":
+    case "integer":
+      return numberWidget(setting, value, send);
+    case "choice": {
+      const select = element("select", { name: setting.name },
+        ...setting.options.map((o) => element("option", { value: o, textContent: o })));
+      select.value = value;
+      select.addEventListener("change", () => send(select.value));
+      return { parts: [select], show: (v) => { select.value = v; } };
+    }
+    case "boolean": {
+      const box = element("input", { type: "checkbox", checked: value, name: setting.name });
+      box.addEventListener("change", () => send(box.checked));
+      return { parts: [box], show: (v) => { box.checked = v; } };
+    }
+    case "list": {
+      const box = element("input", { type: "text", value: value.join(","), name: setting.name, placeholder: "e.g. 4,2" });
+      const parse = () => box.value.split(",").map((s) => s.trim()).filter((s) => s !== "")
+        .map((s) => (setting.item.type === "number" || setting.item.type === "integer" ? Number(s) : s));
+      box.addEventListener("change", () => send(parse()));
+      return { parts: [box], show: (v) => { box.value = v.join(","); } };
+    }
+    default:
+      return textWidget(setting, value, send);
+  }
+}
+
+export class Controls {
+  constructor(root, settings, values, onSet, restricted = {}) {
+    this.shown = {};
+    this.values = { ...values };
+    root.replaceChildren();
+    for (let setting of settings) {
+      const allowed = restricted[setting.name];
+      if (allowed && allowed.length < 2) continue;
+      if (allowed) setting = { ...setting, type: "choice", options: allowed };
+      const send = (value) => {
+        const before = this.values[setting.name];
+        this.values[setting.name] = value;
+        onSet(setting.name, value, () => this.show(setting.name, before));
+      };
+      const w = widget(setting, values[setting.name], send);
+      this.shown[setting.name] = w.show;
+      const label = element("label", { textContent: setting.name, title: setting.help });
+      if (setting.live) label.append(element("span", { className: "live", textContent: "live", title: "applies without a rebuild" }));
+      const row = element("div", { className: "control" + (w.wide ? " wide" : "") }, label,
+        element("div", { className: "inputs" }, ...w.parts), element("div", { className: "help", textContent: setting.help }));
+      row.dataset.setting = setting.name;
+      root.append(row);
+    }
+  }
+
+  /** Show `value` for setting `name` without sending it (a revert, or what the scene says now). */
+  show(name, value) {
+    this.values[name] = value;
+    if (this.shown[name]) this.shown[name](value);
+  }
+}

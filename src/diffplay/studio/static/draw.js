@@ -1,0 +1,91 @@
+// Small helpers the scenes' drawing modules share: canvases, rasters, pointers, colours.
+
+export const CLASS_COLOURS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189]];
+
+export function element(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+/** A canvas of w × h CSS pixels, drawn sharp on high-density screens; ctx works in CSS pixels. */
+export function makeCanvas(w, h, label = "") {
+  const canvas = element("canvas");
+  sizeCanvas(canvas, w, h);
+  if (label) canvas.setAttribute("aria-label", label);
+  canvas.tabIndex = 0;
+  return canvas;
+}
+
+export function sizeCanvas(canvas, w, h) {
+  const ratio = window.devicePixelRatio || 1;
+  canvas.logicalWidth = w;   // CSS may shrink the canvas to fit: pointer() maps back to these units
+  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+    canvas.style.width = `${w}px`;
+    canvas.style.height = `${h}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
+}
+
+/** The pointer's position in the units the canvas was sized in (its CSS pixels, before any shrinking). */
+export function pointer(canvas, event) {
+  const r = canvas.getBoundingClientRect();
+  const k = (canvas.logicalWidth || r.width) / r.width;
+  return [(event.clientX - r.left) * k, (event.clientY - r.top) * k];
+}
+
+/** The uint8 pixels of a frame's raster ({width, height, channels, data: base64}). */
+export function pixels(raster) {
+  return Uint8Array.from(atob(raster.data), (c) => c.charCodeAt(0));
+}
+
+/** An offscreen canvas holding a raster; `colour(pixels, i)` -> [r, g, b] for one pixel, if given. */
+export function rasterCanvas(raster, colour = null, into = null) {
+  const { width, height, channels } = raster;
+  const data = pixels(raster);
+  const canvas = into && into.width === width && into.height === height ? into : element("canvas", { width, height });
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(width, height);
+  const out = image.data;
+  for (let i = 0, n = width * height; i < n; i++) {
+    let rgb;
+    if (colour) rgb = colour(data, i);
+    else if (channels >= 3) rgb = [data[i * channels], data[i * channels + 1], data[i * channels + 2]];
+    else rgb = [data[i], data[i], data[i]];
+    out[4 * i] = rgb[0]; out[4 * i + 1] = rgb[1]; out[4 * i + 2] = rgb[2];
+    out[4 * i + 3] = channels === 4 && !colour ? data[i * 4 + 3] : 255;
+  }
+  ctx.putImageData(image, 0, 0);
+  return canvas;
+}
+
+/** Base64 of a Uint8Array (for rasters a page sends). */
+export function base64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+export function rgb([r, g, b], alpha = 1) {
+  return alpha === 1 ? `rgb(${r},${g},${b})` : `rgba(${r},${g},${b},${alpha})`;
+}
+
+/** A linear map between a scene's rectangle [x0, x1] × [y0, y1] (y up) and a canvas of w × h. */
+export function view(x0, x1, y0, y1, w, h) {
+  const sx = w / (x1 - x0), sy = h / (y1 - y0);
+  return {
+    toCanvas: (x, y) => [(x - x0) * sx, (y1 - y) * sy],
+    toScene: (u, v) => [x0 + u / sx, y1 - v / sy],
+    scale: sx,
+  };
+}
+
+export function fmt(value, digits = 4) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(digits);
+  return String(value);
+}

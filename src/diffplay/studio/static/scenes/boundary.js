@@ -1,0 +1,80 @@
+// boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
+
+import { CLASS_COLOURS, element, makeCanvas, pointer, rasterCanvas, rgb, sizeCanvas, view as planeView } from "../draw.js";
+
+const SIZE = 480;
+let canvas, plane, label = 0, swatches = [], cache = null;
+
+export const hints = "<kbd>click</kbd> add a point of the chosen class · <kbd>1</kbd>–<kbd>4</kbd> choose the class · " +
+  "<kbd>shift</kbd>-click the second class · <kbd>ctrl</kbd>-click or right-click remove the nearest point";
+
+function choose(k) {
+  label = k;
+  swatches.forEach((s, i) => s.classList.toggle("active", i === k));
+}
+
+function classButtons(view) {
+  const bar = element("div", { className: "toolbar" }, element("span", { textContent: "new points:" }));
+  swatches = CLASS_COLOURS.map((c, k) => {
+    const b = element("button", { type: "button", title: `class ${k + 1}` },
+      element("span", { className: "swatch", style: `background:${rgb(c)}` }), ` ${k + 1}`);
+    b.dataset.label = k;
+    b.addEventListener("click", () => choose(k));
+    return b;
+  });
+  bar.append(...swatches);
+  return bar;
+}
+
+export function setup(view) {
+  canvas = makeCanvas(SIZE, SIZE, "the plane: click to add points");
+  plane = planeView(-6, 6, -6, 6, SIZE, SIZE);
+  view.stage.append(classButtons(view), canvas);
+  choose(0);
+  const act = (e) => {
+    e.preventDefault();
+    const [x, y] = plane.toScene(...pointer(canvas, e));
+    if (e.ctrlKey || e.metaKey || e.button === 2) view.send({ type: "remove_point", x, y });
+    else view.send({ type: "add_point", x, y, label: e.shiftKey ? 1 : label });
+  };
+  canvas.addEventListener("click", act);
+  canvas.addEventListener("contextmenu", act);
+}
+
+export function key(view, e) {
+  const k = Number(e.key) - 1;
+  const classes = view.frame ? view.frame.classes : 2;
+  if (k >= 0 && k < classes) choose(k);
+}
+
+// Playground's look: white where unsure, the class colour (at most 70 %) where sure.
+function regionColour(confidence, classes) {
+  return (_, i) => {
+    const s = (confidence[i] / 255) * 0.7, c = CLASS_COLOURS[classes[i]];
+    return [255 * (1 - s) + c[0] * s, 255 * (1 - s) + c[1] * s, 255 * (1 - s) + c[2] * s];
+  };
+}
+
+export function draw(view, f) {
+  plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
+  const ctx = sizeCanvas(canvas, SIZE, SIZE);
+  const confidence = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
+  const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
+  cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(cache, 0, 0, SIZE, SIZE);
+  for (const p of f.points) {
+    const [u, v] = plane.toCanvas(p.x, p.y);
+    ctx.beginPath();
+    ctx.arc(u, v, 4, 0, 2 * Math.PI);
+    ctx.fillStyle = rgb(CLASS_COLOURS[p.label]);
+    ctx.fill();
+    ctx.lineWidth = p.test ? 1.5 : 1;
+    ctx.strokeStyle = p.test ? "#000" : "#fff";
+    ctx.stroke();
+  }
+}
+
+export function series(f) {
+  return { train_loss: f.train_loss, test_loss: f.test_loss };
+}

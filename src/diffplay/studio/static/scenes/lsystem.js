@@ -1,0 +1,70 @@
+// lsystem: a tree on (0, 0), about 1 unit tall, y up; its branches bend until the nearest tip
+// reaches the target. The view spans the tree's reach, so every reachable place is on screen.
+
+import { makeCanvas, pointer, sizeCanvas, view as planeView } from "../draw.js";
+
+const W = 560, H = 400;
+let canvas, plane = null;
+
+export const hints = "<kbd>click</kbd> set the target · <kbd>c</kbd> clear it · pick a preset or write rules under settings";
+
+function frameView(f) {
+  const r = Math.max(f.reach, 0.5) * 1.1;
+  const height = r * 1.45, width = (height * W) / H;
+  return planeView(-width / 2, width / 2, -0.35 * r, height - 0.35 * r, W, H);
+}
+
+export function setup(view) {
+  canvas = makeCanvas(W, H, "the tree: click to set the target");
+  view.stage.append(canvas);
+  canvas.addEventListener("click", (e) => {
+    if (!plane) return;
+    const [x, y] = plane.toScene(...pointer(canvas, e));
+    view.send({ type: "click", x, y });
+  });
+}
+
+export function key(view, e) {
+  if (e.key === "c") view.send({ type: "clear" });
+}
+
+export function draw(view, f) {
+  plane = frameView(f);
+  const ctx = sizeCanvas(canvas, W, H);
+  ctx.clearRect(0, 0, W, H);
+  const [ox, oy] = plane.toCanvas(0, 0);
+  ctx.setLineDash([4, 4]);
+  ctx.strokeStyle = "#d9dee7";
+  ctx.beginPath();
+  ctx.arc(ox, oy, f.reach * plane.scale, 0, 2 * Math.PI);   // as far as any tip can reach
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.strokeStyle = "#2f6b3a";
+  ctx.lineWidth = 1.4;
+  ctx.lineCap = "round";
+  ctx.beginPath();
+  for (const [x0, y0, x1, y1] of f.segments) {
+    ctx.moveTo(...plane.toCanvas(x0, y0));
+    ctx.lineTo(...plane.toCanvas(x1, y1));
+  }
+  ctx.stroke();
+  if (f.target) {
+    const [u, v] = plane.toCanvas(f.target.x, f.target.y);
+    ctx.strokeStyle = f.reachable === false ? "#b42318" : "#d43f6a";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(u - 7, v); ctx.lineTo(u + 7, v); ctx.moveTo(u, v - 7); ctx.lineTo(u, v + 7);
+    ctx.stroke();
+  }
+  if (f.nearest) {
+    const [u, v] = plane.toCanvas(f.nearest.x, f.nearest.y);
+    ctx.fillStyle = "#e07b28";
+    ctx.beginPath();
+    ctx.arc(u, v, 4, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}
+
+export function series(f) {
+  return { distance: f.distance };
+}

@@ -1,0 +1,172 @@
+"""One page's scene, live, in a process of its own: apply events, step, send a frame, repeat.
+
+The server talks to this loop over a pipe. In: ("event", id, dict), ("drawn", frame id),
+("load", live sessions), ("stop",). Out: one byte saying what follows ("F" a frame, "M" a
+message, "X" a last message before this process ends) and the JSON text the page gets.
+
+A frame goes out only when the page has drawn all but `window` of the frames before it (so
+a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
+`frame_rate` times a second, and only when something changed: a step was taken or an event
+applied. A paused scene, or one that waits for clicks, costs nothing.
+"""
+
+import signal
+import time
+from contextlib import contextmanager
+
+from ..errors import UsageError
+from . import catalog
+from .limits import step_budget
+from .messages import encode, restricted
+
+
+class TooSlow(Exception):
+    """One event, or one step and frame, ran past the compute limit."""
+
+
+@contextmanager
+def time_limit(seconds, what):
+    """Raise TooSlow inside the block once it has run `seconds` (checked between bytecodes)."""
+    def stop(signum, frame):
+        raise TooSlow(f"{what} took more than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def serve(conn, name, seed, limits, active):
+    """The session process's whole life: build the scene, loop until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
+    try:
+        with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
+            scene = catalog.load(name)(seed=seed)
+    except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
+        conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": _explain(e)}).encode())
+        return
+    Loop(conn, scene, limits, active).run()
+
+
+def _explain(error):
+    return str(error) if isinstance(error, UsageError) else f"{type(error).__name__}: {error}"
+
+
+class Loop:
+    def __init__(self, conn, scene, limits, active):
+        self.conn, self.scene, self.limits, self.active = conn, scene, limits, active
+        self.sent = self.drawn = 0      # frame ids: made and sent / on the page's screen
+        self.last_event = 0             # id of the last event applied
+        self.changed = True             # the first frame always goes out
+        self.idle = False               # the last step took none (paused, or a scene that moves only on events)
+        self.next_tick = 0.0
+        self.running = True
+
+    def run(self):
+        self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
+                        "limits": self.limits.describe(), "restricted": restricted(self.scene.name)})
+        while self.running:
+            self.receive(self.wait())
+            if self.running and self.ready() and (self.changed or not self.idle):
+                self.tick()
+
+    # ---- pacing ----
+
+    def behind(self):
+        return self.sent - self.drawn >= self.limits.window
+
+    def ready(self):
+        return not self.behind() and time.monotonic() >= self.next_tick
+
+    def wait(self):
+        """How long to wait for a message before the next tick (None: until one comes)."""
+        if self.behind() or (not self.changed and self.idle):
+            return None
+        return max(0.0, self.next_tick - time.monotonic())
+
+    # ---- in ----
+
+    def receive(self, timeout):
+        """Apply every message that is waiting, after waiting up to `timeout` for the first."""
+        try:
+            while self.conn.poll(timeout):
+                self.dispatch(*self.conn.recv())
+                timeout = 0
+        except (EOFError, OSError):   # the server went away
+            self.running = False
+
+    def dispatch(self, kind, *args):
+        if kind == "event":
+            self.apply(*args)
+        elif kind == "drawn":
+            self.drawn = max(self.drawn, min(args[0], self.sent))
+        elif kind == "load":
+            self.active = args[0]
+        elif kind == "stop":
+            self.running = False
+
+    def apply(self, event_id, event):
+        try:
+            with time_limit(self.limits.compute_limit_s, f"event {event.get('type')!r}"):
+                self.scene.handle(event)
+        except UsageError as e:
+            self.post("M", {"type": "error", "id": event_id, "message": str(e)})
+        except Exception as e:   # TooSlow, or a scene's own failure: say so, start the world again
+            self.recover(e, event_id)
+        self.last_event = event_id
+        self.changed, self.idle = True, False
+
+    # ---- out ----
+
+    def tick(self):
+        """One step within the budget, then (if anything changed) one frame."""
+        began = time.monotonic()
+        self.next_tick = began + 1 / self.limits.frame_rate
+        budget = step_budget(self.limits, self.scene.budget_s, self.active)
+        try:
+            with time_limit(self.limits.compute_limit_s, "one step and frame"):
+                steps = self.scene.step(budget)
+                stepped = time.monotonic()
+                self.idle = steps == 0
+                if steps == 0 and not self.changed:
+                    return
+                frame = self.scene.frame()
+        except Exception as e:
+            self.recover(e, None)
+            return
+        self.changed = False
+        self.sent += 1
+        stats = {"steps": steps, "step_ms": round((stepped - began) * 1000, 2),
+                 "frame_ms": round((time.monotonic() - stepped) * 1000, 2), "budget_ms": round(budget * 1000, 2)}
+        text = encode({"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats, "frame": frame})
+        if len(text) > self.limits.max_frame_bytes:
+            self.drawn += 1   # never sent, so never drawn: do not wait for it
+            self.post("M", {"type": "error", "id": None,
+                            "message": f"frame: {len(text)} bytes is more than the limit of {self.limits.max_frame_bytes}"})
+            return
+        self.send("F", text)
+
+    def recover(self, error, event_id):
+        """After a failure mid-step the world may be half-changed: rebuild it, or end the session."""
+        try:
+            with time_limit(self.limits.compute_limit_s, "rebuilding the scene"):
+                self.scene.restart()
+        except Exception as again:
+            self.post("X", {"type": "error", "id": event_id, "message": f"{_explain(error)}; then {_explain(again)}"})
+            self.running = False
+            return
+        self.scene.paused = True   # so a step that keeps failing does not fail 60 times a second
+        self.post("M", {"type": "error", "id": event_id, "message": f"{_explain(error)}; the scene was rebuilt and paused"})
+        self.changed = True
+
+    def post(self, kind, message):
+        self.send(kind, encode(message))
+
+    def send(self, kind, text):
+        try:
+            self.conn.send_bytes(kind.encode() + text.encode())
+        except (BrokenPipeError, OSError):
+            self.running = False

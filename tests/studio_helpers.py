@@ -1,0 +1,132 @@
+"""What the studio tests share: a real `diffplay serve` on a free loopback port, a real
+WebSocket client that behaves like a page (it acknowledges the frames it takes), and a look
+at the server's process tree to find leaked session processes."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "studio"
+
+
+@contextmanager
+def serve(*options, env=None):
+    """Run `diffplay serve --port 0 OPTIONS` and yield (base URL, process)."""
+    command = [sys.executable, "-c", "from diffplay.cli import main; main()", "serve", "--port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
+    try:
+        line = process.stdout.readline()
+        assert "http://" in line, f"serve printed {line!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
+        url = line.split()[2]
+        wait_until(lambda: _get(url + "api/status") is not None, 30, "the server to answer")
+        yield url, process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except OSError:
+        return None
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def wait_until(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"waited {seconds} s for {what}")
+
+
+def session_processes(server_pid):
+    """Pids of the session processes: the children of the server's children (its fork server)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    children = {pid for pid, ppid in parents.items() if ppid == server_pid}
+    return sorted(pid for pid, ppid in parents.items() if ppid in children)
+
+
+def ws_url(url, scene, query=""):
+    return url.replace("http://", "ws://") + f"ws/{scene}" + (f"?{query}" if query else "")
+
+
+class Client:
+    """A page without a screen: sends events, takes frames and acknowledges them."""
+
+    def __init__(self, socket):
+        self.socket, self.next_id = socket, 1
+        self.hello, self.frames, self.errors = None, [], []
+
+    @classmethod
+    async def open(cls, url, scene, query="", **kwargs):
+        client = cls(await websockets.connect(ws_url(url, scene, query), max_size=None, **kwargs))
+        return client
+
+    async def send(self, event):
+        event_id, self.next_id = self.next_id, self.next_id + 1
+        await self.socket.send(json.dumps({"type": "event", "id": event_id, "event": event}))
+        return event_id
+
+    async def receive(self, ack=True, timeout=10):
+        message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        if message["type"] == "hello":
+            self.hello = message
+        elif message["type"] == "error":
+            self.errors.append(message)
+        elif message["type"] == "frame":
+            self.frames.append(message)
+            if ack:
+                await self.socket.send(json.dumps({"type": "drawn", "frame": message["id"]}))
+        return message
+
+    async def until(self, condition, timeout=20, what="a message"):
+        """Receive until condition(message) holds; returns that message."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = await self.receive(timeout=max(deadline - time.monotonic(), 0.01))
+            if condition(message):
+                return message
+        raise AssertionError(f"no {what} within {timeout} s")
+
+    async def frame_after(self, event_id, timeout=20):
+        """The first frame made after event `event_id` was applied."""
+        return await self.until(lambda m: m["type"] == "frame" and m["events"] >= event_id, timeout,
+                                f"frame after event {event_id}")
+
+    async def error_for(self, event_id=None, timeout=20):
+        return await self.until(lambda m: m["type"] == "error" and m["id"] == event_id, timeout,
+                                f"error for event {event_id}")
+
+    async def close(self):
+        await self.socket.close()

@@ -1,0 +1,261 @@
+"""The studio in a real browser: Debian's Chromium, driven by Playwright, playing as a person would.
+
+Screenshots land in test-artifacts/studio/. The page's own content policy stays on, so the
+tests read the page's state with `page.evaluate` (which the policy allows) and never ask the
+page to evaluate strings.
+"""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from diffplay.studio import catalog
+from studio_helpers import ARTIFACTS, ROOT, serve
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing (scripts/test installs Debian's chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def studio():
+    with serve() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    yield page
+    context.close()
+    assert page.problems == []
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def wait(page, expression, timeout=30, what=None):
+    """Poll a JavaScript expression until it is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"waited {timeout} s for {what or expression}")
+
+
+def frame(page):
+    return page.evaluate("window.studio.frame")
+
+
+def open_scene(page, url, name):
+    page.goto(f"{url}scene.html?name={name}")
+    wait(page, "window.studio && window.studio.hello && window.studio.frames > 0", what=f"{name}'s first frame")
+
+
+def newer_frame(page, condition, timeout=30, what=None):
+    """Wait until the page has drawn a frame for which condition(frame) holds (tested in Python)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        f = frame(page)
+        if f is not None and condition(f):
+            return f
+        time.sleep(0.05)
+    raise AssertionError(f"no frame {what or ''} within {timeout} s")
+
+
+def canvas_point(page, selector, u, v):
+    """Page coordinates of (u, v) CSS pixels inside the element."""
+    box = page.locator(selector).bounding_box()
+    return box["x"] + u, box["y"] + v
+
+
+# ---- the gallery ----
+
+def test_gallery_lists_every_scene_and_opens_one(page, studio):
+    page.goto(studio)
+    page.wait_for_selector(".card")
+    names = page.eval_on_selector_all(".card", "cards => cards.map(c => c.dataset.scene)")
+    assert names == catalog.names()
+    shot(page, "gallery")
+    page.click(".card[data-scene=boundary]")
+    page.wait_for_url("**/scene.html?name=boundary")
+    wait(page, "window.studio && window.studio.frames > 0")
+
+
+# ---- every scene, as a person plays it ----
+
+def test_boundary_clicks_add_points_and_accuracy_rises(page, studio):
+    open_scene(page, studio, "boundary")
+    page.keyboard.press(" ")   # pause, so the rebuild below shows the untrained network
+    newer_frame(page, lambda f: f["paused"], what="paused")
+    page.select_option("[data-setting=dataset] select", "xor")
+    start = newer_frame(page, lambda f: f["step"] == 0 and f["paused"], what="after the rebuild")
+    count = len(start["points"])
+    for u, v in [(60, 60), (420, 420), (420, 60)]:   # top left and bottom right are class 1 in xor
+        page.mouse.click(*canvas_point(page, ".stage canvas", u, v))
+    newer_frame(page, lambda f: len(f["points"]) == count + 3, what="with the three new points")
+    page.keyboard.press(" ")
+    trained = newer_frame(page, lambda f: f["train_accuracy"] >= start["train_accuracy"] + 0.2 and f["train_accuracy"] > 0.8,
+                          timeout=60, what="with a higher accuracy")
+    assert trained["step"] > 0 and not trained["paused"]
+    shot(page, "boundary")
+
+
+def test_boundary_live_slider_changes_the_next_frames(page, studio):
+    open_scene(page, studio, "boundary")
+    page.fill("[data-setting=grid] input[type=range]", "40")
+    f = newer_frame(page, lambda f: f["grid"]["width"] == 40, what="on a 40-cell grid")
+    assert f["grid"]["height"] == 40 and f["step"] > 0   # live: no rebuild
+
+
+def test_canvas_painting_with_the_mouse_gives_the_network_pixels_to_learn(page, studio):
+    open_scene(page, studio, "canvas")
+    page.click("button[data-event=clear]")
+    newer_frame(page, lambda f: f["painted"] == 0, what="cleared")
+    x, y = canvas_point(page, "canvas[aria-label^='the target']", 40, 160)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(x + 10 * step, y + 3 * step, steps=2)
+    page.mouse.up()
+    wait(page, "window.studio.applied >= window.studio.sent", what="the whole stroke")
+    painted = newer_frame(page, lambda f: f["painted"] > 100 and f["loss"] is not None, what="with painted pixels")
+    later = newer_frame(page, lambda f: f["step"] > painted["step"] + 20 and f["loss"] < painted["loss"], timeout=60,
+                        what="with a lower loss")
+    assert later["painted"] == painted["painted"]
+    shot(page, "canvas")
+
+
+def test_graph_steps_backward_by_click_key_and_button_to_micrograds_gradients(page, studio):
+    open_scene(page, studio, "graph")
+    page.click(".stage canvas")
+    newer_frame(page, lambda f: f["cursor"] == 1, what="one node done")
+    page.keyboard.press("ArrowRight")
+    newer_frame(page, lambda f: f["cursor"] == 2, what="two nodes done")
+    page.click("button[data-event=backward_all]")
+    done = newer_frame(page, lambda f: f["cursor"] == len(f["nodes"]), what="all done")
+    grads = {n["label"]: n["grad"] for n in done["nodes"] if n["label"] in ("a", "b")}
+    assert grads == pytest.approx({"a": 138.83381924, "b": 645.57725948})   # micrograd's README
+    shot(page, "graph")
+
+
+def test_gpt_trains_and_samples_on_request(page, studio):
+    open_scene(page, studio, "gpt")
+    first = newer_frame(page, lambda f: f["trained"] > 0, what="trained a step")
+    before = len(first["samples"])
+    page.click("button[data-event=sample]")
+    newer_frame(page, lambda f: len(f["samples"]) > before or len(f["samples"]) == 50, what="with a new sample")
+    later = newer_frame(page, lambda f: f["trained"] >= first["trained"] + 50, timeout=60, what="further trained")
+    assert later["losses"]
+    shot(page, "gpt")
+
+
+def test_lsystem_click_sets_the_target_and_the_tree_reaches_for_it(page, studio):
+    open_scene(page, studio, "lsystem")
+    start = frame(page)
+    page.mouse.click(*canvas_point(page, ".stage canvas", 330, 150))
+    clicked = newer_frame(page, lambda f: f["target"] is not None and f["target"] != start["target"], what="a new target")
+    reached = newer_frame(page, lambda f: f["distance"] is not None and f["distance"] < 0.01 * f["reach"], timeout=60,
+                          what="a tip on the target")
+    assert reached["target"] == clicked["target"] and reached["reachable"]
+    assert [reached["nearest"]["x"], reached["nearest"]["y"]] == pytest.approx(
+        [clicked["target"]["x"], clicked["target"]["y"]], abs=0.02 * reached["reach"])
+    shot(page, "lsystem")
+
+
+def test_layout_drag_moves_the_shape_with_the_pointer_and_keeps_the_diagram_feasible(page, studio):
+    open_scene(page, studio, "layout")
+    settled = newer_frame(page, lambda f: f["settled"] and f["feasible"], timeout=60, what="settled")
+    shape = {s["name"]: s for s in settled["shapes"]}["E"]
+    scale = page.evaluate("document.querySelector('.stage canvas').getBoundingClientRect().width") / settled["canvas"]["width"]
+    cx, cy = shape["center"]
+    below_label = 0.6 * (shape["box"][3] - cy)   # E's label sits on its center: take the circle below it
+    x, y = canvas_point(page, ".stage canvas", cx * scale, (cy + below_label) * scale)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 20 * scale, y + 12 * scale, steps=8)
+    target = (cx - 20, cy + 12)
+    held = newer_frame(page, lambda f: f["dragging"] == "E" and f["settled"]
+                       and abs({s["name"]: s for s in f["shapes"]}["E"]["center"][0] - target[0]) < 1.5, timeout=60,
+                       what="E at the pointer")
+    assert {s["name"]: s for s in held["shapes"]}["E"]["center"] == pytest.approx(list(target), abs=1.5)
+    assert held["feasible"]
+    shot(page, "layout-drag")
+    page.mouse.up()
+    newer_frame(page, lambda f: f["dragging"] is None and f["settled"], timeout=60, what="released")
+    with page.expect_download() as svg:
+        page.click("#download-svg")
+    assert Path(svg.value.path()).read_text().startswith("<svg")
+    with page.expect_download() as toml:
+        page.click("#download-toml")
+    assert svg.value.suggested_filename == "euler.svg" and toml.value.suggested_filename == "euler.toml"
+    assert Path(toml.value.path()).read_text() == frame(page)["spec"]
+
+
+def test_layout_file_picker_opens_a_spec_and_names_its_violated_constraints(page, studio):
+    open_scene(page, studio, "layout")
+    infeasible = ROOT / "examples" / "layout" / "infeasible" / "overlap_disjoint.toml"
+    page.set_input_files(".stage input[type=file]", str(infeasible))
+    f = newer_frame(page, lambda f: f["source"] == infeasible.name and f["settled"], timeout=60, what="the new spec")
+    assert not f["feasible"]
+    listed = wait(page, "[...document.querySelectorAll('.violations li')].map(li => li.textContent)")
+    assert any("overlap_disjoint.toml:" in line for line in listed)
+    assert len(listed) == len(f["violations"])
+    shot(page, "layout-infeasible")
+
+
+def test_every_scene_page_draws_frames(page, studio):
+    for name in catalog.names():
+        open_scene(page, studio, name)
+        wait(page, "window.studio.frames > 0 && window.studio.frame.scene", what=f"{name} drawn")
+        assert frame(page)["scene"] == name
+
+
+# ---- the page survives bad messages ----
+
+def test_malformed_and_oversized_messages_get_error_replies_and_the_page_keeps_working(page, studio):
+    open_scene(page, studio, "boundary")
+    page.evaluate("""() => {
+        const s = window.studio.socket;
+        s.send("{not json");
+        s.send("x".repeat(2000000));
+        s.send(JSON.stringify({type: "event", id: 99999, event: {type: "add_point", x: 100, y: 0, label: 0}}));
+    }""")
+    errors = wait(page, "window.studio.errors.length >= 3 && window.studio.errors")
+    assert errors[0].startswith("message: not JSON")
+    assert "more than the limit" in errors[1]
+    assert errors[2].startswith("event.x: must be in [-6.0, 6.0]")
+    assert page.locator(".error").count() >= 3
+    shot(page, "errors")
+    count = len(frame(page)["points"])
+    page.mouse.click(*canvas_point(page, ".stage canvas", 240, 240))
+    newer_frame(page, lambda f: len(f["points"]) == count + 1, what="the click after the errors")
+
+
+def test_space_pauses_and_resumes(page, studio):
+    open_scene(page, studio, "boundary")
+    page.keyboard.press(" ")
+    paused = newer_frame(page, lambda f: f["paused"], what="paused")
+    assert page.text_content("#pause") == "resume"
+    page.keyboard.press(" ")
+    newer_frame(page, lambda f: not f["paused"] and f["step"] > paused["step"], what="running again")

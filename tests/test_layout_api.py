@@ -134,3 +134,19 @@ def test_approximations_are_noted_in_the_result_and_warned_once(recwarn):
 def test_exact_measurements_carry_no_notes():
     d, a, b = two_circles()
     assert d.solve().notes == []
+
+
+def test_a_diagram_with_nothing_free_is_measured_not_solved():
+    d = Diagram(300, 200)
+    a, b = d.circle("A", 100, 100, 20), d.circle("B", 110, 100, 20)
+    d.disjoint(a, b)
+    result = d.solve()
+    assert not result.feasible and result.iterations == 0
+    assert result.violations[0].constraint == "disjoint(A, B)"
+    assert result.violations[0].residual == pytest.approx(30)
+
+
+def test_an_empty_diagram_solves_and_draws():
+    d = Diagram(300, 200)
+    assert d.solve().converged
+    assert ET.fromstring(d.svg()).get("width") == "300"

@@ -12,13 +12,13 @@ from diffplay.layout.shapes import FIELDS
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
-SHAPES = ("circle", "rect", "text", "polygon", "segment", "point", "ellipse", "group")
+SHAPES = ("circle", "rect", "text", "polygon", "polyline", "segment", "point", "ellipse", "group")
 
 
 def _fields(kind, rng, n):
     if kind == "field":
         return {"value": rng.uniform(-1, 1, n)}
-    if kind == "polygon":   # convex triangles, far from degenerate
+    if kind in ("polygon", "polyline"):   # convex triangles (or open chains), far from degenerate
         t = rng.uniform(0, 2 * np.pi, (n, 1)) + np.array([0, 2, 4]) * np.pi / 3 + rng.uniform(-0.3, 0.3, (n, 3))
         c = rng.uniform(-2, 2, (n, 2))
         return {"vx": c[:, :1] + np.cos(t), "vy": c[:, 1:] + np.sin(t)}
@@ -36,7 +36,7 @@ def _cases():
                    "any": ("circle", "field")}
         for _ in range(6 if "shape" in args else 1):
             kinds = tuple(rng.choice(options[a]) for a in args)
-            if relation.name == "contains" and kinds[0] in ("segment",):
+            if relation.name == "contains" and kinds[0] in ("segment", "polyline"):
                 continue
             if "any" in args and len(set(k == "field" for k in kinds)) > 1:
                 kinds = tuple(kinds[0] for _ in kinds)

@@ -114,13 +114,18 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
     best_violation = previous = np.inf
     while True:
         rounds += 1
-        inner = minimize(lagrangian, u, max_iter=max(1, min(500, max_iterations - iterations)),
-                         tolerance_grad=0.5 * tolerance, tolerance_change=1e-12)
-        u, iterations, evaluations = inner.x, iterations + inner.iterations, evaluations + inner.evaluations + 1
+        if u.size:
+            inner = minimize(lagrangian, u, max_iter=max(1, min(500, max_iterations - iterations)),
+                             tolerance_grad=0.5 * tolerance, tolerance_change=1e-12)
+            u, iterations, evaluations = inner.x, iterations + inner.iterations, evaluations + inner.evaluations
         values, violation, multipliers, stationarity = lagrangian.measure(u)
+        evaluations += 1
         feasible = violation <= tolerance
         if feasible and stationarity <= tolerance:
             message = "converged: feasible and stationary"
+            break
+        if not u.size:
+            message = "nothing to move: every field is pinned"
             break
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
         best_violation = min(best_violation, violation)
@@ -134,7 +139,6 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
             lagrangian.penalty = min(lagrangian.penalty * PENALTY_GROWTH, PENALTY_CEILING)
         lagrangian.multipliers, previous = multipliers, violation
     z[free] = u
-    objective = lagrangian.objective(problem.values(z)) if problem.objectives else 0.0
     return Outcome(z, values[:lagrangian.count], feasible, message.startswith("converged"), violation,
-                   stationarity, objective, iterations, evaluations, rounds, message,
+                   stationarity, lagrangian.objective(values), iterations, evaluations, rounds, message,
                    State(multipliers, lagrangian.penalty))

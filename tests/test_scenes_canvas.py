@@ -14,16 +14,13 @@ from diffplay.scenes.picture import save_png
 from diffplay.scenes.schema import SchemaError
 
 
-def test_picture(size=64):
+def sample_picture(size=64):
     """A 64×64 picture with smooth and sharp parts: two gradients, a disc, a bar."""
     y, x = (np.mgrid[0:size, 0:size] + 0.5) / size
     rgb = np.stack([x, y, 0.5 + 0.5 * np.sin(6 * x)], -1)
     rgb[np.hypot(x - 0.35, y - 0.6) < 0.2] = [0.9, 0.1, 0.1]
     rgb[(np.abs(x - 0.75) < 0.06) & (y < 0.8)] = [0.05, 0.05, 0.3]
     return rgb
-
-
-test_picture.__test__ = False   # a helper, not a test
 
 
 def learn(scene, steps):
@@ -36,13 +33,13 @@ def learn(scene, steps):
 @pytest.fixture
 def picture_file(tmp_path):
     path = tmp_path / "picture.png"
-    save_png(path, np.round(test_picture() * 255))
+    save_png(path, np.round(sample_picture() * 255))
     return path
 
 
 def test_canvas_learns_a_64px_picture_to_20_db_within_500_steps(picture_file):
     scene = Canvas(seed=0, image=str(picture_file))
-    assert np.abs(scene.target - test_picture()).max() <= 0.5 / 255 + 1e-9   # loaded as drawn
+    assert np.abs(scene.target - sample_picture()).max() <= 0.5 / 255 + 1e-9   # loaded as drawn
     reached = None
     for step in range(25, 501, 25):
         learn(scene, 25)

@@ -146,3 +146,21 @@ def test_lbfgs_settings_out_of_range_are_refused(setting, bad, message):
         optim.LBFGS([Value(1.0)], **{setting: bad})
     with pytest.raises(ValueError, match="minimize: " + message):
         minimize(lambda v: (float(v @ v), 2 * v), np.array([1.0]), **{setting: bad})
+
+
+def test_lbfgs_step_runs_the_closure_once_per_counted_evaluation():
+    x, y = Value(-1.2), Value(1.0)
+    opt = optim.LBFGS([x, y], max_iter=5)
+    calls = []
+
+    def closure():
+        calls.append((x.data, y.data))
+        opt.zero_grad()
+        loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        loss.backward()
+        return loss
+
+    first = opt.step(closure)
+    assert len(calls) == opt.result.evaluations
+    assert calls[0] == (-1.2, 1.0) and calls.count((-1.2, 1.0)) == 1
+    assert first == (1 - -1.2) ** 2 + 100 * (1.0 - 1.44) ** 2

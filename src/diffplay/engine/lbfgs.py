@@ -112,17 +112,18 @@ def _check_settings(who, max_iter, history_size, **tolerances):
 
 
 def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
-             tolerance_change=1e-9, lr=1.0):
+             tolerance_change=1e-9, lr=1.0, start=None):
     """Minimize fun(x) -> (loss, grad) from x0 with L-BFGS; never raises on a hard problem.
 
     It keeps the last `history_size` steps' curvature pairs, and stops after `max_iter`
     iterations, once the largest gradient entry is at most `tolerance_grad`, or once a step
-    moves x or the loss by at most `tolerance_change`.
+    moves x or the loss by at most `tolerance_change`. `start`, when given, is fun(x0)
+    already computed (it counts as an evaluation all the same).
     """
     _check_settings("minimize", max_iter, history_size, tolerance_grad=tolerance_grad,
                     tolerance_change=tolerance_change, lr=lr)
     x = np.array(x0, dtype=float)
-    f, g = fun(x)
+    f, g = fun(x) if start is None else start
     evaluations, history = 1, []
     if not np.isfinite(f) or not np.isfinite(g).all():
         return LBFGSResult(x, f, g, 0, evaluations, False, "the loss or gradient at the start is not finite")
@@ -190,9 +191,9 @@ class LBFGS(Slotted):
             return float(loss.data if hasattr(loss, "data") else loss), self._grad()
 
         x0 = self._get()
-        first = fun(x0)[0]
+        first = fun(x0)
         self.result = minimize(fun, x0, max_iter=self.max_iter, history_size=self.history_size,
                                tolerance_grad=self.tolerance_grad,
-                               tolerance_change=self.tolerance_change, lr=self.lr)
+                               tolerance_change=self.tolerance_change, lr=self.lr, start=first)
         self._set(self.result.x)
-        return first
+        return first[0]

@@ -100,7 +100,9 @@ def corrupt(path, edit):
 
 @pytest.mark.parametrize("edit, field, message", [
     (lambda p: p["config"].pop("n_embd"), "config.n_embd", "is missing"),
-    (lambda p: p["config"].update(n_embd="8"), "config.n_embd", "must be an integer"),
+    (lambda p: p["config"].update(n_embd="8"), "config.n_embd", "must be a positive integer, got '8'"),
+    (lambda p: p.update(step=-1), "step", "must be an integer >= 0, got -1"),
+    (lambda p: p["settings"].update(lr=float("nan")), "settings.lr", "must be a finite number, got nan"),
     (lambda p: p["config"].update(n_head=3), "config.n_head", r"must divide n_embd \(8\), got 3"),
     (lambda p: p["weights"]["wte"].pop(), "weights.wte", r"must be 17 rows of 8 finite numbers"),
     (lambda p: p["adam"]["v"]["lm_head"][0].__setitem__(0, "x"), "adam.v.lm_head", r"must be 17 rows of 8 finite numbers"),

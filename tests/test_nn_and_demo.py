@@ -35,5 +35,5 @@ def test_demo_command_lowers_the_loss():
 
 def test_bad_flag_value_exits_2_with_a_message():
     done = run_cli("demo", "--steps", "0")
-    assert done.returncode == 2 and "--steps must be a positive integer" in done.stderr
+    assert done.returncode == 2 and done.stderr.strip() == "diffplay: --steps: must be a positive integer, got 0"
     assert "Traceback" not in done.stderr

@@ -8,8 +8,8 @@ import time
 from tqdm import tqdm
 
 from . import optim
+from .checks import check_integer
 from .engine import functional as F
-from .errors import UsageError
 from .nn import MLP
 
 
@@ -34,8 +34,7 @@ def fit_curve(steps=200, hidden=16, lr=0.05, seed=0, points=24, progress=None):
 
 
 def run_demo(args):
-    if args.steps <= 0:
-        raise UsageError(f"--steps must be a positive integer, got {args.steps}")
+    check_integer(args.steps, "--steps", low=1)
     start = time.perf_counter()
     with tqdm(total=args.steps, desc="demo", unit="step", file=sys.stderr, disable=args.json) as bar:
         def progress(loss):

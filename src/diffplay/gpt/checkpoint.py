@@ -6,9 +6,9 @@ Floats are written with repr, so every number reads back bit for bit.
 """
 
 import json
-import math
 from pathlib import Path
 
+from ..checks import check_integer, check_number, is_number
 from ..errors import UsageError
 from ..files import write_atomic
 from .config import GPTConfig, parameter_shapes
@@ -47,7 +47,7 @@ def read_checkpoint(path):
     check.integer("adam.steps", low=0)
     check.random_state()
     losses = check.field("losses", list)
-    if len(losses) != step or not all(_is_number(x) for x in losses):
+    if len(losses) != step or not all(is_number(x) for x in losses):
         raise check.error("losses", f"must be {step} numbers, one per step done")
     return payload
 
@@ -66,10 +66,6 @@ def _read_json(path):
                          f"({error.msg})", where=str(path)) from None
 
 
-def _is_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
 class _Checker:
     """Looks up dotted fields ('config.n_embd') and raises UsageErrors that name them."""
 
@@ -78,16 +74,23 @@ class _Checker:
         if not isinstance(payload, dict):
             raise UsageError("not a checkpoint (the JSON is not an object)", where=str(path))
 
-    def error(self, field, message):
-        return UsageError(message, where=f"{self.path}: field '{field}'")
+    def where(self, field):
+        return f"{self.path}: field '{field}'"
 
-    def field(self, field, kind):
+    def error(self, field, message):
+        return UsageError(message, where=self.where(field))
+
+    def value(self, field):
         value = self.payload
         for key in field.split("."):
             if not isinstance(value, dict) or key not in value:
                 raise self.error(field, "is missing")
             value = value[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return value
+
+    def field(self, field, kind):
+        value = self.value(field)
+        if not isinstance(value, kind):
             raise self.error(field, f"must be {_KIND_NAMES[kind]}, got {json.dumps(value)[:40]}")
         return value
 
@@ -96,16 +99,10 @@ class _Checker:
             raise self.error(field, f"must be {expected!r}, got {self.payload[field]!r}")
 
     def integer(self, field, low=None):
-        value = self.field(field, int)
-        if low is not None and value < low:
-            raise self.error(field, f"must be >= {low}, got {value}")
-        return value
+        return check_integer(self.value(field), self.where(field), low)
 
     def number(self, field):
-        value = self.field(field, (int, float))
-        if not _is_number(value):
-            raise self.error(field, f"must be a finite number, got {value!r}")
-        return value
+        return check_number(self.value(field), self.where(field))
 
     def config(self):
         values = {name: self.integer(f"config.{name}", low=1) for name in GPTConfig.__dataclass_fields__}
@@ -124,7 +121,7 @@ class _Checker:
         for name, (rows, cols) in shapes.items():
             matrix = table.get(name)
             if not (isinstance(matrix, list) and len(matrix) == rows and all(
-                    isinstance(row, list) and len(row) == cols and all(_is_number(x) for x in row)
+                    isinstance(row, list) and len(row) == cols and all(is_number(x) for x in row)
                     for row in matrix)):
                 raise self.error(f"{field}.{name}", f"must be {rows} rows of {cols} finite numbers")
         extra = sorted(set(table) - set(shapes))
@@ -135,8 +132,8 @@ class _Checker:
         state = self.field("random_state", list)
         if not (len(state) == 3 and isinstance(state[0], int) and isinstance(state[1], list)
                 and len(state[1]) == 625 and all(isinstance(x, int) and 0 <= x < 2**32 for x in state[1])
-                and (state[2] is None or _is_number(state[2]))):
+                and (state[2] is None or is_number(state[2]))):
             raise self.error("random_state", "must be [version, 625 integers, gauss_next] as random.getstate() gives")
 
 
-_KIND_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object", (int, float): "a number"}
+_KIND_NAMES = {str: "a string", list: "a list", dict: "an object"}

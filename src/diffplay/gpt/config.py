@@ -2,6 +2,7 @@
 
 from dataclasses import asdict, dataclass
 
+from ..checks import check_integer, flag
 from ..errors import UsageError
 
 
@@ -14,8 +15,7 @@ class GPTConfig:
 
     def __post_init__(self):
         for name, value in asdict(self).items():
-            if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-                raise UsageError(f"must be a positive integer, got {value!r}", where=f"--{name.replace('_', '-')}")
+            check_integer(value, flag(name), low=1)
         if self.n_embd % self.n_head:
             raise UsageError(f"--n-embd {self.n_embd} is not divisible by --n-head {self.n_head}")
 

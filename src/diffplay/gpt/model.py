@@ -2,7 +2,7 @@
 
 import random
 
-from ..errors import UsageError
+from ..checks import check_choice
 from .checkpoint import read_checkpoint
 from .config import GPTConfig
 from .data import Tokenizer
@@ -13,15 +13,14 @@ ENGINES = ("tensor", "value")
 
 def build_model(engine, config, vocab_size, weights):
     """The engine's model (ValueGPT or TensorGPT) holding `weights` ({name: rows})."""
+    check_choice(engine, ENGINES, "--engine")
     if engine == "value":
         from .model_value import ValueGPT
 
         return ValueGPT(config, vocab_size, weights)
-    if engine == "tensor":
-        from .model_tensor import TensorGPT
+    from .model_tensor import TensorGPT
 
-        return TensorGPT(config, vocab_size, weights)
-    raise UsageError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", where="--engine")
+    return TensorGPT(config, vocab_size, weights)
 
 
 class GPT:

@@ -2,6 +2,7 @@
 
 import math
 
+from ..checks import check_integer, check_number
 from ..errors import UsageError
 
 
@@ -32,13 +33,11 @@ def sample_one(model, tokenizer, rng, temperature, prompt_ids=()):
 
 
 def check_count(n, where):
-    if not (isinstance(n, int) and not isinstance(n, bool) and n >= 0):
-        raise UsageError(f"must be an integer >= 0, got {n!r}", where=where)
+    check_integer(n, where, low=0)
 
 
 def check_temperature(temperature):
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
-        raise UsageError(f"must be a number > 0, got {temperature!r}", where="--temperature")
+    check_number(temperature, "--temperature", above=0)
 
 
 def check_prompt(prompt, block_size):

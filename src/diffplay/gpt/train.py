@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import check_choice, check_integer, check_number, flag
 from ..engine.optim import Adam, LinearDecay
 from ..errors import UsageError
 from ..files import check_writable
@@ -186,9 +187,8 @@ def _settings(given, saved):
         if saved is not None:
             stored = saved["config"][name] if name in saved["config"] else saved["settings"][name]
             if value is not None and value != stored:
-                flag = "--" + name.replace("_", "-")
-                raise UsageError(f"the checkpoint was trained with {flag} {stored}; resume with the same "
-                                 f"value or leave it out", where=f"{flag} {value}")
+                raise UsageError(f"the checkpoint was trained with {flag(name)} {stored}; resume with the same "
+                                 f"value or leave it out", where=f"{flag(name)} {value}")
             value = stored
         settings[name] = default if value is None else value
     return settings
@@ -203,22 +203,13 @@ def _check_same_data(run, saved, tokenizer):
 
 def _check_run(settings, engine, out, checkpoint_every, samples, temperature):
     for name in ("steps", "batch"):
-        _positive_int(settings[name], name)
-    if not (isinstance(settings["seed"], int) and not isinstance(settings["seed"], bool)):
-        raise UsageError(f"must be an integer, got {settings['seed']!r}", where="--seed")
-    lr = settings["lr"]
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise UsageError(f"must be a number > 0, got {lr!r}", where="--lr")
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", where="--engine")
+        check_integer(settings[name], flag(name), low=1)
+    check_integer(settings["seed"], "--seed")
+    check_number(settings["lr"], "--lr", above=0)
+    check_choice(engine, ENGINES, "--engine")
     if checkpoint_every is not None:
-        _positive_int(checkpoint_every, "checkpoint_every")
+        check_integer(checkpoint_every, "--checkpoint-every", low=1)
         if out is None:
             raise UsageError("needs --out: the file to write checkpoints to", where="--checkpoint-every")
     check_count(samples, "--samples")
     check_temperature(temperature)
-
-
-def _positive_int(value, name):
-    if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-        raise UsageError(f"must be a positive integer, got {value!r}", where="--" + name.replace("_", "-"))

@@ -183,6 +183,37 @@ def test_lsystem_click_sets_the_target_and_the_tree_reaches_for_it(page, studio)
     shot(page, "lsystem")
 
 
+def test_ik_dragging_the_target_brings_the_hand_to_it(page, studio):
+    open_scene(page, studio, "ik")
+    reach = frame(page)["reach"]
+    to_canvas = lambda x, y: ((x / (1.15 * reach) + 1) * 260, (1 - y / (1.15 * reach)) * 260)   # ik.js: a 520 px square
+    start = frame(page)["target"]
+    page.mouse.move(*canvas_point(page, ".stage canvas", *to_canvas(start["x"], start["y"])))
+    page.mouse.down()
+    goal = (-0.45 * reach, 0.55 * reach)
+    page.mouse.move(*canvas_point(page, ".stage canvas", *to_canvas(*goal)), steps=10)
+    page.mouse.up()
+    wait(page, "window.studio.applied >= window.studio.sent", what="the drag")
+    held = newer_frame(page, lambda f: f["reached"], timeout=30, what="the hand on the target")
+    assert [held["target"]["x"], held["target"]["y"]] == pytest.approx(list(goal), abs=0.01 * reach)
+    hand = held["joints"][-1]
+    assert [hand["x"], hand["y"]] == pytest.approx([held["target"]["x"], held["target"]["y"]], abs=2e-3)
+    shot(page, "ik")
+
+
+def test_particles_click_moves_the_target_and_the_loss_falls_again(page, studio):
+    open_scene(page, studio, "particles")
+    before = frame(page)["targets"]
+    page.mouse.click(*canvas_point(page, ".stage canvas", 200, 120))
+    moved = newer_frame(page, lambda f: f["targets"] != before and f["loss"] is not None, what="new targets")
+    later = newer_frame(page, lambda f: f["targets"] == moved["targets"] and f["loss"] < 0.5 * moved["loss"], timeout=60,
+                        what="a lower loss")
+    assert later["step"] > moved["step"]
+    page.click("button[data-event=scan]")
+    newer_frame(page, lambda f: f["scan"] is not None, what="a scan")
+    shot(page, "particles")
+
+
 def test_layout_drag_moves_the_shape_with_the_pointer_and_keeps_the_diagram_feasible(page, studio):
     open_scene(page, studio, "layout")
     settled = newer_frame(page, lambda f: f["settled"] and f["feasible"], timeout=60, what="settled")

@@ -115,6 +115,17 @@ def test_bad_events_name_the_field(event, message):
         Canvas(size=8, image="empty").handle(event)
 
 
+@pytest.mark.parametrize("value", ["picture", "missing", "builtin"])
+def test_image_setting_cannot_be_set_by_an_event(picture_file, tmp_path, value):
+    # A web page must not make the scene read a file, nor learn whether one exists.
+    path = {"picture": str(picture_file), "missing": str(tmp_path / "nope.png"), "builtin": "builtin"}[value]
+    scene = Canvas(image="empty", size=16)
+    with pytest.raises(SchemaError, match=r'^event\.key: setting "image" of scene canvas can only be given on the command line'):
+        scene.handle({"type": "set", "key": "image", "value": path})
+    assert scene.values["image"] == "empty" and scene.frame()["painted"] == 0
+    assert "image" not in [s["name"] for s in Canvas.describe()["settings"]]
+
+
 def test_missing_or_bad_image_file_is_a_clear_error(tmp_path):
     with pytest.raises(Exception, match=r"nope\.png: no such file"):
         Canvas(image=str(tmp_path / "nope.png"))

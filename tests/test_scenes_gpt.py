@@ -85,6 +85,14 @@ def test_bad_events_name_the_field(event, message):
         GPTScene(steps=10).handle(event)
 
 
+def test_data_setting_cannot_be_set_by_an_event(tmp_path):
+    (tmp_path / "secret.txt").write_text("hunter2\n")
+    scene = GPTScene(steps=10)
+    with pytest.raises(SchemaError, match=r'^event\.key: setting "data" of scene gpt can only be given on the command line'):
+        scene.handle({"type": "set", "key": "data", "value": str(tmp_path / "secret.txt")})
+    assert scene.values["data"] == "" and "data" not in [s["name"] for s in GPTScene.describe()["settings"]]
+
+
 def test_missing_data_file_names_it(tmp_path):
     with pytest.raises(UsageError, match=r"nope\.txt: no such file"):
         GPTScene(data=str(tmp_path / "nope.txt"))

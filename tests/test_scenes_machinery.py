@@ -176,6 +176,25 @@ def test_scene_describe_is_json_with_settings_and_events():
     assert set(description["events"]["variants"]) == {"set", "reset", "pause", "resume", "drag"}
 
 
+class Diary(Walk):
+    name = "diary"
+    settings = Walk.settings + (Setting("path", Text(100), "", "a file to read", cli_only=True),)
+
+
+def test_cli_only_setting_is_refused_by_events_and_taken_by_keyword():
+    assert Diary(path="/tmp/x").values["path"] == "/tmp/x"
+    scene = Diary()
+    with pytest.raises(SchemaError, match=r'^event\.key: setting "path" of scene diary can only be given on the command line'):
+        scene.handle({"type": "set", "key": "path", "value": "/etc/passwd"})
+    assert scene.values["path"] == ""
+
+
+def test_describe_draws_no_control_for_cli_only_settings():
+    description = Diary.describe()
+    assert [s["name"] for s in description["settings"]] == ["target", "lr"]
+    assert [s["name"] for s in description["cli_settings"]] == ["path"] and description["cli_settings"][0]["cli_only"]
+
+
 def test_raster_round_trips_pixels():
     pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     image = raster(pixels)

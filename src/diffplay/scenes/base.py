@@ -26,16 +26,23 @@ from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagg
 
 @dataclass(frozen=True)
 class Setting:
-    """A knob of a scene. `live` ones apply at the next step; changing any other rebuilds the world."""
+    """A knob of a scene. `live` ones apply at the next step; changing any other rebuilds the world.
+
+    `cli_only` ones (a path on the machine running the scene) are taken from the command line
+    and keyword arguments only: a "set" event may come from any web page, so it may not point
+    the scene at a file.
+    """
 
     name: str
     schema: Schema
     default: object
     help: str
     live: bool = False
+    cli_only: bool = False
 
     def describe(self):
-        return {"name": self.name, "default": self.default, "help": self.help, "live": self.live, **self.schema.describe()}
+        return {"name": self.name, "default": self.default, "help": self.help, "live": self.live,
+                "cli_only": self.cli_only, **self.schema.describe()}
 
 
 # Every scene understands these; a scene's own `events` add to them.
@@ -152,6 +159,9 @@ class Scene:
 
     def on_set(self, key, value):
         setting = self.setting(key, "event.key")
+        if setting.cli_only:   # refused before the value is looked at: no answer may tell what is on disk
+            raise SchemaError(f'event.key: setting "{key}" of scene {self.name} can only be given on the command line '
+                              f"(--set {key}=…), not by an event")
         old = self.values[key]
         self.values[key] = setting.schema.check(value, f"event.value ({key})")
         if not setting.live:
@@ -202,7 +212,8 @@ class Scene:
             "name": cls.name,
             "title": cls.title,
             "formats": list(cls.formats),
-            "settings": [s.describe() for s in cls.settings],
+            "settings": [s.describe() for s in cls.settings if not s.cli_only],   # the studio's controls
+            "cli_settings": [s.describe() for s in cls.settings if s.cli_only],   # no control: events cannot set them
             "events": Tagged({**COMMON_EVENTS, **cls.events}).describe(),
             "frame": cls.frame_schema.describe(),
         }

@@ -49,7 +49,8 @@ class Canvas(Scene):
     title = "a network learns to paint: (x, y) -> colour through Fourier features"
     settings = (
         Setting("size", Number(8, 128, integer=True), 64, "the canvas is size × size pixels"),
-        Setting("image", Text(max_length=4096), "builtin", 'what to learn: "builtin", "empty", or a PNG file'),
+        Setting("image", Text(max_length=4096), "builtin", 'what to learn: "builtin", "empty", or a PNG file',
+                cli_only=True),   # a page sends its pictures as load_image events
         Setting("features", Number(1, 256, integer=True), 64, "how many random Fourier frequencies"),
         Setting("scale", Number(0, 100), 10.0, "their spread: higher learns finer detail (and noise)"),
         Setting("hidden", ListOf(Number(1, 256, integer=True), max_length=4), [64, 64], "units per hidden layer"),

@@ -18,7 +18,8 @@ def list_scenes(args):
     for scene in scenes:
         print(f"{scene.name:10s} {scene.title}  (writes {', '.join('.' + f for f in scene.formats)})")
         for s in scene.settings:
-            print(f"    {s.name:12s} {_kind(s.schema.describe()):26s} default {_default_text(s.default):10s} {s.help}")
+            where = "  (command line only)" if s.cli_only else ""
+            print(f"    {s.name:12s} {_kind(s.schema.describe()):26s} default {_default_text(s.default):10s} {s.help}{where}")
 
 
 def _kind(description):

@@ -67,7 +67,8 @@ class GPTScene(Scene):
     settings = (
         Setting("steps", Number(1, 100_000, integer=True), 1000, "training steps (the rate decays to 0 over them)"),
         Setting("lr", Number(0, 1), 0.01, "Adam's starting learning rate"),
-        Setting("data", Text(max_length=4096), "", "a text file of one document per line (empty: the names package)"),
+        Setting("data", Text(max_length=4096), "", "a text file of one document per line (empty: the names package)",
+                cli_only=True),
         Setting("temperature", Number(0.05, 5), 0.5, "sampling temperature", live=True),
         Setting("sample_every", Number(1, 10_000, integer=True), 100, "steps between samples", live=True),
         Setting("speed", Number(1, 10_000, integer=True), 10, "at most this many steps per frame, to watch", live=True),

@@ -104,6 +104,7 @@ def corrupt(path, edit):
     (lambda p: p.update(step=-1), "step", "must be an integer >= 0, got -1"),
     (lambda p: p["settings"].update(lr=float("nan")), "settings.lr", "must be a finite number, got nan"),
     (lambda p: p["config"].update(n_head=3), "config.n_head", r"must divide n_embd \(8\), got 3"),
+    (lambda p: p["config"].update(dropout=0.1), "config.dropout", r"is not a model setting \(those are n_embd, "),
     (lambda p: p["weights"]["wte"].pop(), "weights.wte", r"must be 17 rows of 8 finite numbers"),
     (lambda p: p["adam"]["v"]["lm_head"][0].__setitem__(0, "x"), "adam.v.lm_head", r"must be 17 rows of 8 finite numbers"),
     (lambda p: p.update(vocabulary="aab"), "vocabulary", "must be a non-empty string of distinct characters"),

@@ -82,7 +82,7 @@ def test_bad_data_file_exits_2_with_a_clear_message(tmp_path, kind, message):
 
 @pytest.mark.parametrize("args, message", [
     (["--steps", "0"], "diffplay: --steps: must be a positive integer, got 0"),
-    (["--n-embd", "10", "--n-head", "4"], "diffplay: --n-embd 10 is not divisible by --n-head 4"),
+    (["--n-embd", "10", "--n-head", "4"], "diffplay: --n-head: must divide n_embd (10), got 4"),
     (["--lr", "-1"], "diffplay: --lr: must be a number > 0, got -1.0"),
     (["--resume", "--out", "absent.json"], "diffplay: absent.json: no such file"),
 ])

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..checks import check_integer, check_number, is_number
 from ..errors import UsageError
 from ..files import write_atomic
-from .config import GPTConfig, parameter_shapes
+from .config import GPTConfig, check_config, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 1
 
@@ -24,7 +24,8 @@ def write_checkpoint(path, payload):
 
 
 def read_checkpoint(path):
-    """The checked contents of a checkpoint; any problem is a UsageError naming file and field."""
+    """The checked contents of a checkpoint, its config as a GPTConfig; any problem is a
+    UsageError naming file and field."""
     payload = _read_json(path)
     check = _Checker(path, payload)
     check.equal("format", FORMAT)
@@ -49,7 +50,7 @@ def read_checkpoint(path):
     losses = check.field("losses", list)
     if len(losses) != step or not all(is_number(x) for x in losses):
         raise check.error("losses", f"must be {step} numbers, one per step done")
-    return payload
+    return {**payload, "config": config}
 
 
 def _read_json(path):
@@ -105,10 +106,9 @@ class _Checker:
         return check_number(self.value(field), self.where(field))
 
     def config(self):
-        values = {name: self.integer(f"config.{name}", low=1) for name in GPTConfig.__dataclass_fields__}
-        if values["n_embd"] % values["n_head"]:
-            raise self.error("config.n_head", f"must divide n_embd ({values['n_embd']}), got {values['n_head']}")
-        return GPTConfig(**values)
+        table = self.field("config", dict)
+        check_config(table, where=lambda name: self.where(f"config.{name}"))
+        return GPTConfig(**table)
 
     def vocabulary(self):
         chars = self.field("vocabulary", str)

@@ -1,6 +1,6 @@
 """The model's shape and its parameters: names, shapes, and microgpt's initialization order."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from ..checks import check_integer, flag
 from ..errors import UsageError
@@ -14,10 +14,7 @@ class GPTConfig:
     block_size: int = 16   # most positions a document is trained on (and a sample runs to)
 
     def __post_init__(self):
-        for name, value in asdict(self).items():
-            check_integer(value, flag(name), low=1)
-        if self.n_embd % self.n_head:
-            raise UsageError(f"--n-embd {self.n_embd} is not divisible by --n-head {self.n_head}")
+        check_config(asdict(self), where=flag)
 
     @property
     def head_dim(self):
@@ -25,6 +22,21 @@ class GPTConfig:
 
     def to_dict(self):
         return asdict(self)
+
+
+def check_config(values, where):
+    """Refuse anything but GPTConfig's settings, each a positive integer, with n_head dividing
+    n_embd; where(name) says where a setting came from (a flag, a checkpoint's field)."""
+    names = [field.name for field in fields(GPTConfig)]
+    for name in values:
+        if name not in names:
+            raise UsageError(f"is not a model setting (those are {', '.join(names)})", where=where(name))
+    for name in names:
+        if name not in values:
+            raise UsageError("is missing", where=where(name))
+        check_integer(values[name], where(name), low=1)
+    if values["n_embd"] % values["n_head"]:
+        raise UsageError(f"must divide n_embd ({values['n_embd']}), got {values['n_head']}", where=where("n_head"))
 
 
 def parameter_shapes(config, vocab_size):

@@ -4,7 +4,6 @@ import random
 
 from ..checks import check_choice
 from .checkpoint import read_checkpoint
-from .config import GPTConfig
 from .data import Tokenizer
 from .sample import check_count, check_prompt, check_temperature, sample_one
 
@@ -37,7 +36,7 @@ class GPT:
         payload = read_checkpoint(path)
         rng = random.Random()
         rng.setstate(as_random_state(payload["random_state"]))
-        return cls(GPTConfig(**payload["config"]), Tokenizer(payload["vocabulary"]),
+        return cls(payload["config"], Tokenizer(payload["vocabulary"]),
                    payload["weights"], engine, rng)
 
     @property

@@ -182,10 +182,11 @@ def _settings(given, saved):
     """Each setting as given, else the checkpoint's (when resuming), else the default; a given
     setting that differs from the checkpoint's is an error, since the run could not go on exactly."""
     settings = {}
+    stored_settings = {**saved["settings"], **saved["config"].to_dict()} if saved is not None else {}
     for name, default in DEFAULTS.items():
         value = given[name]
         if saved is not None:
-            stored = saved["config"][name] if name in saved["config"] else saved["settings"][name]
+            stored = stored_settings[name]
             if value is not None and value != stored:
                 raise UsageError(f"the checkpoint was trained with {flag(name)} {stored}; resume with the same "
                                  f"value or leave it out", where=f"{flag(name)} {value}")

@@ -164,3 +164,44 @@ def test_lbfgs_step_runs_the_closure_once_per_counted_evaluation():
     assert len(calls) == opt.result.evaluations
     assert calls[0] == (-1.2, 1.0) and calls.count((-1.2, 1.0)) == 1
     assert first == (1 - -1.2) ** 2 + 100 * (1.0 - 1.44) ** 2
+
+
+def barrier(x):
+    """x² − 4x − log(2.5 − x): infinite from x = 2.5 on, least at x ≈ 1.79."""
+    if x[0] >= 2.5:
+        return float("inf"), np.array([float("nan")])
+    return float(x[0] ** 2 - 4 * x[0] - np.log(2.5 - x[0])), np.array([2 * x[0] - 4 + 1 / (2.5 - x[0])])
+
+
+def search_along(fun, t):
+    """_strong_wolfe from 0 along +1, with the points it evaluated."""
+    from diffplay.engine.lbfgs import _strong_wolfe
+
+    calls = []
+
+    def counted(x):
+        calls.append(x[0])
+        return fun(x)
+
+    x = np.array([0.0])
+    return *_strong_wolfe(counted, x, t, np.array([1.0]), *fun(x)), calls
+
+
+@pytest.mark.parametrize("fun, t", [
+    (lambda x: (float((x[0] - 3) ** 2), 2 * (x - 3)), 0.01),   # far too short: the bracket grows
+    (lambda x: (float((x[0] - 3) ** 2), 2 * (x - 3)), 100.0),  # far too long: zoom shrinks it
+    (lambda x: (float(x[0] ** 4 - 8 * x[0]), 4 * x**3 - 8), 5.0),
+    (barrier, 10.0),                                           # lands where the loss is infinite
+])
+def test_line_search_returns_a_strong_wolfe_step(fun, t):
+    x, d = np.array([0.0]), np.array([1.0])
+    f0, g0 = fun(x)
+    step, f, g, evals, calls = search_along(fun, t)
+    assert step > 0 and evals == len(calls)
+    assert f <= f0 + 1e-4 * step * (g0 @ d) and abs(g @ d) <= 0.9 * abs(g0 @ d)
+    assert (f, g.tolist()) == (fun(x + step * d)[0], fun(x + step * d)[1].tolist())
+
+
+def test_line_search_out_of_evaluations_evaluates_no_point_twice():
+    step, f, g, evals, calls = search_along(lambda x: (float(-x[0]), np.array([-1.0])), 1.0)   # no bottom
+    assert step == 2.0 ** 24 and f == -step and len(set(calls)) == len(calls) == evals == 25

@@ -6,6 +6,7 @@ Values or Tensors with PyTorch's `step(closure)` interface.
 
 import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,56 +53,76 @@ def _cubic_min(t1, f1, d1, t2, f2, d2):
     return (lo + hi) / 2
 
 
+class _Point(NamedTuple):
+    """A point x + t·d the line search has evaluated: its loss, gradient and slope along d."""
+    t: float
+    f: float
+    g: np.ndarray
+    dg: float
+
+
+def _probe(fun, x, d, t):
+    f, g = fun(x + t * d)
+    return _Point(t, f, g, g @ d)
+
+
 def _strong_wolfe(fun, x, t, d, f0, g0, c1=1e-4, c2=0.9, max_evals=25):
-    """A step t along d with sufficient decrease and small slope (Nocedal & Wright, 3.5-3.6)."""
-    dg0 = g0 @ d
-    t_prev, f_prev, dg_prev = 0.0, f0, dg0
+    """A step t along d with sufficient decrease and small slope (Nocedal & Wright, 3.5-3.6).
+
+    Returns (t, loss, gradient, evaluations); t is 0 when no point lowered the loss.
+    """
+    start = _Point(0.0, f0, g0, g0 @ d)
+    lo, hi, evals = _bracket(fun, x, d, t, start, c1, c2, max_evals)
+    if hi is not None:
+        lo, more = _zoom(fun, x, d, lo, hi, start, c1, c2, max_evals - evals)
+        evals += more
+    return lo.t, lo.f, lo.g, evals
+
+
+def _bracket(fun, x, d, t, start, c1, c2, max_evals):
+    """Phase 1: double t until a point meets both conditions, returned as (point, None, evals),
+    or until [lo, hi] must hold one, returned as (lo, hi, evals) with lo the lower loss."""
+    prev = start
+    for evals in range(1, max_evals + 1):
+        p = _probe(fun, x, d, t)
+        if not np.isfinite(p.f) or p.f > start.f + c1 * t * start.dg or (evals > 1 and p.f >= prev.f):
+            return prev, p, evals
+        if abs(p.dg) <= -c2 * start.dg:
+            return p, None, evals
+        if p.dg >= 0:
+            return p, prev, evals
+        prev, t = p, t * 2.0
+    return prev, None, max_evals   # out of evaluations: the last point that lowered the loss
+
+
+def _zoom(fun, x, d, lo, hi, start, c1, c2, max_evals):
+    """Phase 2: shrink [lo, hi] around a point that meets both conditions; returns (the point,
+    or the lowest one found, evals)."""
     evals = 0
-    bracket = None
     while evals < max_evals:
-        f, g = fun(x + t * d)
+        p = _probe(fun, x, d, _trial_step(lo, hi))
         evals += 1
-        dg = g @ d
-        if not np.isfinite(f) or f > f0 + c1 * t * dg0 or (evals > 1 and f >= f_prev):
-            bracket = (t_prev, f_prev, dg_prev, t, f, dg)
-            break
-        if abs(dg) <= -c2 * dg0:
-            return t, f, g, evals
-        if dg >= 0:
-            bracket = (t, f, dg, t_prev, f_prev, dg_prev)
-            break
-        t_prev, f_prev, dg_prev = t, f, dg
-        t = t * 2.0
-    if bracket is None:
-        return t_prev, f_prev, fun(x + t_prev * d)[1], evals + 1
-    (t_lo, f_lo, dg_lo, t_hi, f_hi, dg_hi), best = bracket, None
-    while evals < max_evals:
-        if not np.isfinite(f_hi):
-            t = (t_lo + t_hi) / 2
+        if not np.isfinite(p.f) or p.f > start.f + c1 * p.t * start.dg or p.f >= lo.f:
+            hi = p
         else:
-            t = _cubic_min(t_lo, f_lo, dg_lo, t_hi, f_hi, dg_hi)
-            span = abs(t_hi - t_lo)
-            if min(abs(t - t_lo), abs(t - t_hi)) < 0.1 * span:   # keep away from the ends
-                t = (t_lo + t_hi) / 2
-        f, g = fun(x + t * d)
-        evals += 1
-        dg = g @ d
-        if not np.isfinite(f) or f > f0 + c1 * t * dg0 or f >= f_lo:
-            t_hi, f_hi, dg_hi = t, f, dg
-        else:
-            best = (t, f, g)
-            if abs(dg) <= -c2 * dg0:
-                return t, f, g, evals
-            if dg * (t_hi - t_lo) >= 0:
-                t_hi, f_hi, dg_hi = t_lo, f_lo, dg_lo
-            t_lo, f_lo, dg_lo = t, f, dg
-        if abs(t_hi - t_lo) * np.abs(d).max() < 1e-12:
+            if abs(p.dg) <= -c2 * start.dg:
+                return p, evals
+            if p.dg * (hi.t - lo.t) >= 0:
+                hi = lo
+            lo = p
+        if abs(hi.t - lo.t) * np.abs(d).max() < 1e-12:
             break
-    if best is not None:
-        return best[0], best[1], best[2], evals
-    if t_lo > 0:
-        return t_lo, f_lo, fun(x + t_lo * d)[1], evals + 1
-    return 0.0, f0, g0, evals
+    return lo, evals
+
+
+def _trial_step(lo, hi):
+    """The cubic's minimizer on [lo, hi], or the midpoint where that is unknown or hugs an end."""
+    if not np.isfinite(hi.f):
+        return (lo.t + hi.t) / 2
+    t = _cubic_min(lo.t, lo.f, lo.dg, hi.t, hi.f, hi.dg)
+    if min(abs(t - lo.t), abs(t - hi.t)) < 0.1 * abs(hi.t - lo.t):   # keep away from the ends
+        return (lo.t + hi.t) / 2
+    return t
 
 
 def _check_settings(who, max_iter, history_size, **tolerances):

@@ -109,6 +109,7 @@ def corrupt(path, edit):
     (lambda p: p["adam"]["v"]["lm_head"][0].__setitem__(0, "x"), "adam.v.lm_head", r"must be 17 rows of 8 finite numbers"),
     (lambda p: p.update(vocabulary="aab"), "vocabulary", "must be a non-empty string of distinct characters"),
     (lambda p: p.update(step=99), "step", r"is 99, past settings.steps \(3\)"),
+    (lambda p: p["adam"].update(steps=2), "adam.steps", "is 2, but step is 3: Adam takes one step per training step"),
     (lambda p: p["random_state"][1].pop(), "random_state", r"must be \[version, 625 integers, gauss_next\]"),
     (lambda p: p.update(format="something else"), "format", "must be 'diffplay-gpt-checkpoint', got 'something else'"),
 ])

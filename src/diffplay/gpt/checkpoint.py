@@ -45,7 +45,9 @@ def read_checkpoint(path):
         raise check.error("settings.data", "must be a file path or null (the default names)")
     for field in ("weights", "adam.m", "adam.v"):
         check.matrices(field, shapes)
-    check.integer("adam.steps", low=0)
+    adam_steps = check.integer("adam.steps", low=0)
+    if adam_steps != step:   # Adam's bias correction and the schedule both count from it
+        raise check.error("adam.steps", f"is {adam_steps}, but step is {step}: Adam takes one step per training step")
     check.random_state()
     losses = check.field("losses", list)
     if len(losses) != step or not all(is_number(x) for x in losses):

@@ -202,6 +202,17 @@ def test_raster_round_trips_pixels():
     assert np.array_equal(unraster(json.loads(json.dumps(image))), pixels)
 
 
+@pytest.mark.parametrize("data, message", [
+    ("!!AA", r"^frame\.grid\.data: not base64$"),
+    ("AA AA", r"^frame\.grid\.data: not base64$"),
+    ("AAAA", r"^frame\.grid\.data: expected 6 bytes, got 3$"),
+    ("AAAAAAAAAAAA", r"^frame\.grid\.data: expected 6 bytes, got 9$"),
+])
+def test_unraster_refuses_bad_data_naming_the_field(data, message):
+    with pytest.raises(SchemaError, match=message):
+        unraster({"width": 3, "height": 2, "channels": 1, "data": data}, "frame.grid")
+
+
 # ---- registry and CLI ----
 
 def test_registry_unknown_scene_suggests_a_name():

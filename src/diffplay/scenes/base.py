@@ -15,6 +15,7 @@ docs/scenes.md describes the protocol and every scene's events and frames.
 """
 
 import base64
+import math
 import time
 from dataclasses import dataclass
 
@@ -236,8 +237,13 @@ def raster(pixels):
     return {"width": width, "height": height, "channels": channels, "data": base64.b64encode(pixels.tobytes()).decode()}
 
 
-def unraster(image):
-    """The uint8 array back from a raster() dict."""
-    pixels = np.frombuffer(base64.b64decode(image["data"]), dtype=np.uint8)
+def unraster(image, path="raster"):
+    """The uint8 array back from a raster() dict, or a SchemaError at `path` if its data does not fit."""
+    try:
+        pixels = np.frombuffer(base64.b64decode(image["data"], validate=True), dtype=np.uint8)
+    except ValueError:
+        raise SchemaError(f"{path}.data: not base64") from None
     shape = (image["height"], image["width"]) + ((image["channels"],) if image["channels"] > 1 else ())
+    if pixels.size != math.prod(shape):
+        raise SchemaError(f"{path}.data: expected {math.prod(shape)} bytes, got {pixels.size}")
     return pixels.reshape(shape)

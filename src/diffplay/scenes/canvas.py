@@ -7,14 +7,12 @@ steps. One step is one Adam step on the mean squared error over every painted pi
 Coordinates are pixels of the size × size target, (0, 0) at the top left.
 """
 
-import base64
-
 import numpy as np
 
 from .. import optim
 from ..engine.tensor import Tensor, no_grad
 from ..nn.tensor_mlp import TensorMLP
-from .base import RASTER, Scene, Setting, frame_record, raster
+from .base import RASTER, Scene, Setting, frame_record, raster, unraster
 from .picture import load_png, save_png
 from .schema import ListOf, Maybe, Number, Record, SchemaError, Text
 
@@ -161,15 +159,10 @@ class Canvas(Scene):
             raise SchemaError(f"event: images may be at most {MAX_IMAGE} pixels a side, got {width} × {height}")
         if channels not in (3, 4):
             raise SchemaError(f"event.channels: expected 3 (RGB) or 4 (RGBA), got {channels}")
-        try:
-            pixels = np.frombuffer(base64.b64decode(data, validate=True), np.uint8)
-        except ValueError:
-            raise SchemaError("event.data: not base64") from None
-        if pixels.size != width * height * channels:
-            raise SchemaError(f"event.data: expected {width * height * channels} bytes, got {pixels.size}")
+        pixels = unraster({"width": width, "height": height, "channels": channels, "data": data}, "event")
         from PIL import Image
 
-        image = Image.fromarray(pixels.reshape(height, width, channels)[..., :3]).resize((self.values["size"],) * 2)
+        image = Image.fromarray(pixels[..., :3]).resize((self.values["size"],) * 2)
         self.paint_image(np.asarray(image, np.float64) / 255)
 
     # ---- what comes out ----

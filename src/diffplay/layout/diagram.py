@@ -19,6 +19,7 @@ from . import constraints, kernels, objectives  # noqa: F401  (they fill the reg
 from .checks import is_number, suggest
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods
+from .drag import DragMethods
 from .geometry import APPROXIMATIONS, MEASURED, approximations, center, is_convex
 from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, lookup
@@ -28,7 +29,6 @@ from .solver import solve as solve_problem
 from ..errors import UsageError
 
 _SAID = set()   # approximations already announced in this process
-KEEP_WEIGHT = 1.0   # how strongly the others hold their places while one shape is dragged
 
 
 class Canvas:
@@ -41,7 +41,7 @@ class Canvas:
         return max(self.width, self.height)
 
 
-class Diagram(ShapeMethods):
+class Diagram(ShapeMethods, DragMethods):
     """Shapes, the relations between them, and the state the solver moves."""
 
     def __init__(self, width=600, height=400, *, left=0.0, top=0.0, tolerance=1e-3, background="white"):
@@ -269,47 +269,6 @@ class Diagram(ShapeMethods):
         """Slot -> (lo, hi) from in_range relations, so random sizes start inside them."""
         return {inst.args[0].slot: (inst.params["lo"], inst.params["hi"])
                 for inst in self.relations if inst.relation.name == "in_range" and inst.args[0].shape is not None}
-
-    # ---- dragging ----
-
-    def drag(self, shape, x, y, *, max_iterations=1000):
-        """Pin `shape`'s center to the pointer (x, y) and re-solve from the current state.
-
-        While a shape is dragged the others keep their places softly (a `keep` objective
-        towards where they stood when the drag began), so only what must move moves.
-        """
-        shape = self._reference(shape, "drag", "") if isinstance(shape, str) else shape
-        if self._drag is None or self._drag["shape"] is not shape:
-            self.release()
-            self._begin_drag(shape)
-        cx, cy = self.center(shape)
-        for slot in self._drag["slots"]:
-            self.values[slot] += (x - cx) if self.roles[slot] == "x" else (y - cy)
-        return self.solve(warm=True, max_iterations=max_iterations)
-
-    def _begin_drag(self, shape):
-        if np.isnan(self.values).any():
-            self.solve()
-        slots = sorted({s for name, s in shape.slots.items() if self.roles[s] in ("x", "y")})
-        keeps = []
-        for other in self.shapes.values():
-            moving = [s for n, s in other.slots.items() if self.roles[s] in ("x", "y") and not self.pinned[s]]
-            if other is not shape and moving and not set(moving) <= set(slots):
-                cx, cy = self.center(other)
-                keeps.append(Instance(OBJECTIVES["keep"], (other,), {"x": cx, "y": cy, "weight": KEEP_WEIGHT},
-                                      label=f"keep({other.name})", unit=self.canvas.scale))
-        self._drag = {"shape": shape, "slots": slots, "was": [self.pinned[s] for s in slots], "keeps": keeps}
-        for s in slots:
-            self.pinned[s] = True
-        self._problem = None
-
-    def release(self, shape=None):
-        """Let go of the dragged shape: its fields are the solver's again."""
-        if self._drag is None or (shape is not None and self._drag["shape"].name != str(shape)):
-            return
-        for s, was in zip(self._drag["slots"], self._drag["was"]):
-            self.pinned[s] = was
-        self._drag, self._problem = None, None
 
     # ---- reading the state ----
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_ops import attention, cross_entropy, gather, linear, rms_norm
-from .config import parameter_shapes
+from .config import flatten, parameter_shapes, split
 
 
 class FlatParameters:
@@ -25,8 +25,7 @@ class FlatParameters:
 
     @property
     def grad(self):
-        return np.concatenate([np.zeros(t.data.size) if t.grad is None else t.grad.reshape(-1)
-                               for t in self.tensors])
+        return flatten([t.grad for t in self.tensors], [t.data.shape for t in self.tensors])
 
     @grad.setter
     def grad(self, value):
@@ -42,13 +41,12 @@ class TensorGPT:
     def __init__(self, config, vocab_size, weights):
         self.config, self.vocab_size = config, vocab_size
         shapes = parameter_shapes(config, vocab_size)
-        flat = np.concatenate([np.asarray(weights[name], dtype=np.float64).reshape(-1) for name in shapes])
-        self.w, offset = {}, 0
-        for name, (rows, cols) in shapes.items():
+        flat = flatten([weights[name] for name in shapes], shapes.values())
+        self.w = {}
+        for name, view in split(flat, shapes).items():
             tensor = Tensor(0.0, requires_grad=True)
-            tensor.data = flat[offset:offset + rows * cols].reshape(rows, cols)   # a view, not a copy
+            tensor.data = view   # a view of flat, not a copy
             self.w[name] = tensor
-            offset += rows * cols
         self.flat = FlatParameters(flat, list(self.w.values()))
 
     def parameters(self):

@@ -4,7 +4,7 @@ with checkpoints from which a killed run goes on exactly as if it had never stop
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -13,13 +13,12 @@ from ..engine.optim import Adam, LinearDecay
 from ..errors import UsageError
 from ..files import check_writable
 from .checkpoint import read_checkpoint, write_checkpoint
-from .config import GPTConfig, init_weights, parameter_shapes
+from .config import GPTConfig, flatten, init_weights, parameter_shapes, split
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
 from .model import ENGINES, GPT, as_random_state
 from .sample import check_count, check_temperature
 
-DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1,
-            "n_embd": 16, "n_head": 4, "n_layer": 1, "block_size": 16}
+DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, **asdict(GPTConfig())}
 BETAS, EPS = (0.85, 0.99), 1e-8   # microgpt's Adam
 
 
@@ -127,7 +126,6 @@ class Run:
 
     def checkpoint(self):
         """Everything needed to go on exactly from here, as JSON-ready data."""
-        moments = _adam_moments(self.optimizer)
         return {
             "config": self.config.to_dict(),
             "settings": {**{k: self.settings[k] for k in ("steps", "seed", "lr", "batch")},
@@ -136,8 +134,7 @@ class Run:
             "vocabulary": self.gpt.tokenizer.chars,
             "step": self.step,
             "weights": self.gpt.weights(),
-            "adam": {"steps": self.optimizer.steps,
-                     "m": _split(moments["m"], self.shapes), "v": _split(moments["v"], self.shapes)},
+            "adam": {"steps": self.optimizer.steps, **_adam_moments(self.optimizer, self.shapes)},
             "random_state": self.gpt.rng.getstate(),
             "losses": self.losses,
         }
@@ -155,21 +152,14 @@ class Run:
         self.optimizer.lr = self.schedule.base_lr * self.schedule.factor(self.schedule.k)
 
 
-def _adam_moments(optimizer):
-    """Adam's first and second moments over all parameters, in parameter order (zeros before step 1)."""
-    def flat(key):
-        return np.concatenate([np.ravel(state[key]) if key in state else np.zeros(np.size(slot.data()))
-                               for slot, state in zip(optimizer.slots, optimizer.state)])
-    return {"m": flat("m"), "v": flat("v")}
-
-
-def _split(flat, shapes):
-    """A flat array as {name: rows} following shapes."""
-    out, offset = {}, 0
-    for name, (rows, cols) in shapes.items():
-        out[name] = flat[offset:offset + rows * cols].reshape(rows, cols).tolist()
-        offset += rows * cols
-    return out
+def _adam_moments(optimizer, shapes):
+    """Adam's first and second moments as {"m": {name: rows}, "v": …} (zeros before step 1)."""
+    slot_shapes = [np.shape(slot.data()) for slot in optimizer.slots]
+    moments = {}
+    for key in ("m", "v"):
+        flat = flatten([state.get(key) for state in optimizer.state], slot_shapes)
+        moments[key] = {name: rows.tolist() for name, rows in split(flat, shapes).items()}
+    return moments
 
 
 def _read_resume(out):

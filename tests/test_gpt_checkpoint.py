@@ -147,3 +147,14 @@ def test_an_unwritable_out_path_is_refused_before_the_first_step(docs, tmp_path)
     with pytest.raises(UsageError, match=r"--out .*nodir/m.json: no such folder"):
         train(docs, steps=5, out=tmp_path / "nodir" / "m.json", on_step=lambda *step: steps_done.append(step))
     assert steps_done == []
+
+
+def test_resume_draws_no_initial_weights_it_would_throw_away(docs, tmp_path, monkeypatch):
+    out = tmp_path / "model.json"
+    train(docs, steps=4, out=out, samples=0, **SMALL)
+
+    def init_weights(*args, **kwargs):
+        raise AssertionError("a resumed run drew fresh initial weights")
+
+    monkeypatch.setattr(sys.modules["diffplay.gpt.train"], "init_weights", init_weights)
+    train(docs, steps=4, out=out, resume=True, samples=0)

@@ -94,9 +94,10 @@ class Run:
         self.config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
         self.truncated = count_truncated(self.docs, self.config.block_size)
         self.shapes = parameter_shapes(self.config, tokenizer.vocab_size)
-        weights = init_weights(self.config, tokenizer.vocab_size, rng)   # drawn right after the shuffle
-        self.step, self.losses = 0, []
-        if saved is not None:
+        if saved is None:
+            weights = init_weights(self.config, tokenizer.vocab_size, rng)   # drawn right after the shuffle
+            self.step, self.losses = 0, []
+        else:   # the saved stream already went past those draws (and the steps since)
             _check_same_data(self, saved, tokenizer)
             weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
             rng.setstate(as_random_state(saved["random_state"]))

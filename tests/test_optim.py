@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from diffplay import Value, optim
+from diffplay import Tensor, Value, optim
 from diffplay.engine.lbfgs import minimize
 
 START = [0.5, -1.5, 2.0, 0.25]
@@ -205,3 +205,54 @@ def test_line_search_returns_a_strong_wolfe_step(fun, t):
 def test_line_search_out_of_evaluations_evaluates_no_point_twice():
     step, f, g, evals, calls = search_along(lambda x: (float(-x[0]), np.array([-1.0])), 1.0)   # no bottom
     assert step == 2.0 ** 24 and f == -step and len(set(calls)) == len(calls) == evals == 25
+
+
+def lbfgs_from(x, loss):
+    """An LBFGS over the one parameter x, and the closure that evaluates loss(x)."""
+    opt = optim.LBFGS([x], max_iter=50)
+
+    def closure():
+        opt.zero_grad()
+        out = loss(x)
+        out.backward()
+        return out
+
+    return opt, closure
+
+
+@pytest.mark.parametrize("x", [Value(3.0), Tensor([3.0], requires_grad=True)], ids=["value", "tensor"])
+def test_lbfgs_backs_off_from_trial_points_outside_the_domain(x):
+    opt, closure = lbfgs_from(x, lambda x: x - x.log())   # the first trial step lands at x < 0
+    with np.errstate(invalid="ignore"):   # the Tensor log of a negative is NaN, refused by backward
+        opt.step(closure)
+    assert opt.result.converged and np.ravel(x.data)[0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_lbfgs_leaves_parameters_at_the_last_point_taken_when_the_closure_raises():
+    x = Value(3.0)
+
+    def loss(x):
+        if x.data != 3.0:
+            raise KeyError("only the start is in the table")
+        return x - x.log()
+
+    opt, closure = lbfgs_from(x, loss)
+    with pytest.raises(KeyError):
+        opt.step(closure)
+    assert x.data == 3.0
+
+
+def test_lbfgs_never_takes_a_point_whose_gradient_is_not_finite():
+    def fun(x):   # a finite loss everywhere, but no usable gradient past 2.5
+        return float((x[0] - 3) ** 2), np.where(x > 2.5, np.nan, 2 * (x - 3))
+
+    result = minimize(fun, np.array([0.0]))
+    assert np.isfinite(result.grad).all() and result.x[0] <= 2.5 and result.loss == fun(result.x)[0]
+
+
+def test_lbfgs_closure_failing_at_the_start_raises_its_error():
+    x = Value(-1.0)
+    opt, closure = lbfgs_from(x, lambda x: x - x.log())
+    with pytest.raises(ValueError, match="log: input must be > 0, got -1.0"):
+        opt.step(closure)
+    assert x.data == -1.0

@@ -62,7 +62,11 @@ class _Point(NamedTuple):
 
 
 def _probe(fun, x, d, t):
+    """fun at x + t·d. A loss or gradient that is not finite counts as an infinite loss: the
+    search backs off from the point and never takes it."""
     f, g = fun(x + t * d)
+    if not (np.isfinite(f) and np.isfinite(g).all()):
+        return _Point(t, np.inf, g, np.nan)
     return _Point(t, f, g, g @ d)
 
 
@@ -85,7 +89,7 @@ def _bracket(fun, x, d, t, start, c1, c2, max_evals):
     prev = start
     for evals in range(1, max_evals + 1):
         p = _probe(fun, x, d, t)
-        if not np.isfinite(p.f) or p.f > start.f + c1 * t * start.dg or (evals > 1 and p.f >= prev.f):
+        if p.f > start.f + c1 * t * start.dg or (evals > 1 and p.f >= prev.f):
             return prev, p, evals
         if abs(p.dg) <= -c2 * start.dg:
             return p, None, evals
@@ -102,7 +106,7 @@ def _zoom(fun, x, d, lo, hi, start, c1, c2, max_evals):
     while evals < max_evals:
         p = _probe(fun, x, d, _trial_step(lo, hi))
         evals += 1
-        if not np.isfinite(p.f) or p.f > start.f + c1 * p.t * start.dg or p.f >= lo.f:
+        if p.f > start.f + c1 * p.t * start.dg or p.f >= lo.f:
             hi = p
         else:
             if abs(p.dg) <= -c2 * start.dg:
@@ -133,13 +137,14 @@ def _check_settings(who, max_iter, history_size, **tolerances):
 
 
 def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
-             tolerance_change=1e-9, lr=1.0, start=None):
+             tolerance_change=1e-9, lr=1.0, start=None, callback=None):
     """Minimize fun(x) -> (loss, grad) from x0 with L-BFGS; never raises on a hard problem.
 
     It keeps the last `history_size` steps' curvature pairs, and stops after `max_iter`
     iterations, once the largest gradient entry is at most `tolerance_grad`, or once a step
     moves x or the loss by at most `tolerance_change`. `start`, when given, is fun(x0)
-    already computed (it counts as an evaluation all the same).
+    already computed (it counts as an evaluation all the same); `callback(x)` is called with
+    each new iterate. Points where fun's loss or gradient is not finite are never taken.
     """
     _check_settings("minimize", max_iter, history_size, tolerance_grad=tolerance_grad,
                     tolerance_change=tolerance_change, lr=lr)
@@ -166,11 +171,18 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
             history.append((s, y, 1.0 / sy))
             del history[:len(history) - history_size]
         x, f_old, f, g = x + s, f, f_new, g_new
+        if callback is not None:
+            callback(x)
         if np.abs(g).max() <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance")
         if np.abs(s).max() <= tolerance_change or abs(f - f_old) <= tolerance_change * max(1.0, abs(f)):
             return LBFGSResult(x, f, g, iteration, evaluations, True, "progress below tolerance")
     return LBFGSResult(x, f, g, max_iter, evaluations, False, "reached max_iter")
+
+
+# What a closure raises at a point outside its domain: a Value domain error, a NaN or inf that
+# Tensor backward refuses. At a trial point these mean "too far", not "stop".
+_FAILED_EVALUATION = (FloatingPointError, ValueError, ZeroDivisionError, OverflowError)
 
 
 class LBFGS(Slotted):
@@ -204,17 +216,33 @@ class LBFGS(Slotted):
         ])
 
     def step(self, closure):
-        """Optimize; returns the loss at the start (as PyTorch does), keeps details in .result."""
+        """Optimize; returns the loss at the start (as PyTorch does), keeps details in .result.
 
-        def fun(x):
+        The parameters end at the last point L-BFGS took, even when the closure raises.
+        """
+
+        def loss_and_grad(x):
             self._set(x)
             loss = closure()
-            return float(loss.data if hasattr(loss, "data") else loss), self._grad()
+            return np.asarray(loss.data if hasattr(loss, "data") else loss).item(), self._grad()
 
-        x0 = self._get()
-        first = fun(x0)
-        self.result = minimize(fun, x0, max_iter=self.max_iter, history_size=self.history_size,
-                               tolerance_grad=self.tolerance_grad,
-                               tolerance_change=self.tolerance_change, lr=self.lr, start=first)
-        self._set(self.result.x)
+        def trial(x):
+            try:
+                return loss_and_grad(x)
+            except _FAILED_EVALUATION:
+                return np.inf, np.zeros_like(x)   # an infinite loss: the line search backs off
+
+        taken = self._get()
+        first = loss_and_grad(taken)   # unguarded: a closure failing at the start is the caller's error
+
+        def take(x):
+            nonlocal taken
+            taken = x
+
+        try:
+            self.result = minimize(trial, taken, max_iter=self.max_iter, history_size=self.history_size,
+                                   tolerance_grad=self.tolerance_grad, tolerance_change=self.tolerance_change,
+                                   lr=self.lr, start=first, callback=take)
+        finally:
+            self._set(taken)   # never leave the parameters at a trial point
         return first[0]

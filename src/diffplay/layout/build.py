@@ -57,11 +57,25 @@ def _instance(relation, args, params, scale):
     return Instance(relation, args, params, "", describe(relation.name, args, params) + " [implicit]", scale)
 
 
+def solver_kind(diagram, arg):
+    """The kind a family sees: "field"; "box" for every axis-aligned rectangle (a text, a
+    group, a rect whose angle is pinned at 0), so they share families and skip the
+    trigonometry; otherwise the shape's own kind."""
+    if isinstance(arg, Ref):
+        return "field"
+    if arg.kind in ("text", "group"):
+        return "box"
+    angle = arg.slots.get("angle")
+    if arg.kind == "rect" and diagram.pinned[angle] and diagram.values[angle] == 0:
+        return "box"
+    return arg.kind
+
+
 def compile_problem(diagram, extra=()):
     """The Problem for the diagram's relations (and `extra` ones, e.g. drag's keep)."""
     groups = {}
     for inst in list(diagram.relations) + implicit(diagram) + list(extra):
-        kinds = tuple("field" if isinstance(a, Ref) else a.kind for a in inst.args)
+        kinds = tuple(solver_kind(diagram, a) for a in inst.args)
         shapes = tuple(a.vertices for a in inst.args if not isinstance(a, Ref))
         static = tuple((k, inst.params.get(k, inst.relation.params[k])) for k in inst.relation.static)
         groups.setdefault((inst.relation.name, kinds, shapes, static), []).append(inst)
@@ -81,6 +95,7 @@ def _family(instances, kinds, static):
     family = Family(relation, kinds, static, params, arrays, [inst.label for inst in instances],
                     [inst.where for inst in instances])
     family.units = units
+    family.shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref)}
     if not relation.hard:
         family.weights = np.array([_param(inst, "weight") for inst in instances])[:, None]
     return family

@@ -39,11 +39,9 @@ def approximations(families):
     for family in families:
         if family.relation.name not in MEASURED:
             continue
-        for kind, arg in zip(family.kinds, family.arrays):
-            if kind in ("ellipse", "polyline", "text"):
-                found.add(kind)
-            if kind == "circle" and family.relation.name == "contains" and family.kinds == ("circle", "circle"):
-                found.add("contains")
+        found |= family.shape_kinds & {"ellipse", "polyline", "text"}
+        if family.relation.name == "contains" and family.kinds == ("circle", "circle"):
+            found.add("contains")
     return found
 
 

@@ -19,8 +19,9 @@ FIELDS = {
     "polyline": (),   # x0, y0, x1, y1, … one pair per vertex
     "polygon": (),
 }
-ALIASES = {"line": "segment", "rectangle": "rect", "label": "text", "box": "rect"}
 KINDS = tuple(FIELDS)
+FIELDS["box"] = ("x", "y", "w", "h")   # not a kind of its own: how the solver sees unrotated boxes
+ALIASES = {"line": "segment", "rectangle": "rect", "label": "text"}
 
 SIZES = {"r", "rx", "ry", "w", "h"}   # lengths that must stay positive
 # Text is measured, not rendered: an average glyph is about 0.6 em wide (an approximation

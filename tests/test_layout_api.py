@@ -150,3 +150,13 @@ def test_an_empty_diagram_solves_and_draws():
     d = Diagram(300, 200)
     assert d.solve().converged
     assert ET.fromstring(d.svg()).get("width") == "300"
+
+
+def test_axis_and_side_accept_their_plain_words():
+    d = Diagram(400, 300)
+    boxes = [d.rect(f"B{i}", w=40, h=20) for i in range(3)]
+    made = d.distribute(*boxes, axis="horizontal")
+    assert made[0].params["axis"] == "x"
+    assert d.aligned(boxes[0], boxes[1], side="center_x")[0].params["side"] == "center-x"
+    with pytest.raises(UsageError, match="axis must be one of x, y"):
+        d.distribute(*boxes, axis="diagonal")

@@ -22,7 +22,7 @@ from .diagram_shapes import ShapeMethods
 from .drag import DragMethods
 from .geometry import APPROXIMATIONS, MEASURED, approximations, center, is_convex
 from .problem import Batch
-from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, lookup
+from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
 from .result import Result, max_residual, violations
 from .shapes import FIELDS, Ref, Shape
 from .solver import solve as solve_problem
@@ -180,6 +180,7 @@ class Diagram(ShapeMethods, DragMethods):
             if value is REQUIRED:
                 raise UsageError(f'{relation.name}: missing parameter "{key}" ({relation.usage()})', where=where)
             if isinstance(default, str):
+                value = SYNONYMS.get(value, value) if isinstance(value, str) else value
                 if value not in CHOICES[key]:
                     raise UsageError(f'{relation.name}: {key} must be one of {", ".join(CHOICES[key])}, '
                                      f'got {value!r}', where=where)

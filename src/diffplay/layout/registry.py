@@ -17,6 +17,7 @@ CHOICES = {   # the values a string parameter may take
     "side": ("left", "right", "top", "bottom", "center-x", "center-y"),
     "axis": ("x", "y"),
 }
+SYNONYMS = {"horizontal": "x", "vertical": "y", "center_x": "center-x", "center_y": "center-y"}
 
 
 @dataclass

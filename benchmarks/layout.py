@@ -11,6 +11,7 @@ cannot run here), and with the NumPy kernels switched off (the Tensor path alone
 
 import argparse
 import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -55,17 +56,20 @@ def example_line(name, seeds):
 
 
 def packing_runs(seeds):
-    builds, solves, iterations, feasible = [], [], [], 0
+    """Median build and solve wall times (ms), CPU time of both (ms), iterations, feasible count."""
+    builds, solves, cpu, iterations, feasible = [], [], [], [], 0
     for seed in seeds:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         diagram = packing()
         diagram._compiled()
         builds.append(time.perf_counter() - began)
         result = diagram.solve(seed=seed)
         solves.append(result.seconds)
+        cpu.append(time.process_time() - began_cpu)
         iterations.append(result.iterations)
         feasible += result.feasible
-    return np.median(builds) * 1000, np.median(solves) * 1000, np.median(iterations), feasible
+    ms = lambda xs: float(np.median(xs)) * 1000  # noqa: E731
+    return ms(builds), ms(solves), ms(cpu), np.median(iterations), feasible
 
 
 @contextlib.contextmanager
@@ -84,15 +88,15 @@ def kernels_off():
 
 
 def packing_lines(seeds):
-    build, solve, iterations, feasible = packing_runs(seeds)
+    build, solve, cpu, iterations, feasible = packing_runs(seeds)
     total = build + solve
-    print(f"layout  packing    build {build:5.1f} ms  solve {solve:6.1f} ms  total {total:6.1f} ms  "
+    print(f"layout  packing    build {build:5.1f} ms  solve {solve:6.1f} ms  total {total:6.1f} ms (cpu {cpu:.1f} ms)  "
           f"iterations {iterations:4.0f}  feasible {feasible}/{len(seeds)}  "
           f"penrose {PENROSE_MS:.1f} ms (quoted, 373 iterations)  ratio {PENROSE_MS / total:.1f}x")
     with kernels_off():
-        build, solve, iterations, feasible = packing_runs(seeds)
+        build, solve, cpu, iterations, feasible = packing_runs(seeds)
     print(f"layout  packing    tensor path only (no kernels): build {build:5.1f} ms  solve {solve:6.1f} ms  "
-          f"total {build + solve:6.1f} ms  feasible {feasible}/{len(seeds)}")
+          f"total {build + solve:6.1f} ms (cpu {cpu:.1f} ms)  feasible {feasible}/{len(seeds)}")
 
 
 def drag_line(seed=0, frames=60):
@@ -101,9 +105,11 @@ def drag_line(seed=0, frames=60):
     name = "c10"
     x0, y0 = d.center(d.shapes[name])
     path = [(x0 * (1 - 2 * t), y0 * (1 - 2 * t)) for t in np.linspace(0, 1, frames)]   # through the middle
-    times, converged, iterations = [], 0, []
+    times, cpu, converged, iterations = [], [], 0, []
     for x, y in path:
+        began_cpu = time.process_time()
         result = d.drag(name, x, y)
+        cpu.append((time.process_time() - began_cpu) * 1000)
         times.append(result.seconds * 1000)
         converged += result.converged
         iterations.append(result.iterations)
@@ -111,6 +117,7 @@ def drag_line(seed=0, frames=60):
     within = sum(t <= FRAME_BUDGET_MS for t in times)
     print(f"layout  drag       15 circles, {frames} moves from ({x0:.0f}, {y0:.0f}) through the middle  "
           f"p50 {np.percentile(times, 50):.1f} ms  p95 {np.percentile(times, 95):.1f} ms  max {max(times):.1f} ms  "
+          f"(cpu p50 {np.percentile(cpu, 50):.1f} ms p95 {np.percentile(cpu, 95):.1f} ms)  "
           f"re-converged {converged}/{frames}  within {FRAME_BUDGET_MS:.0f} ms {within}/{frames}  "
           f"iterations p50 {np.median(iterations):.0f}")
 
@@ -120,6 +127,8 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     seeds = range(parser.parse_args().seeds)
     packing().solve()   # warm up imports and caches outside the timings
+    print(f"layout  {len(seeds)} seeds; wall-clock medians (CPU time where shown); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for name in ("euler", "euclid", "flowchart", "graph", "packing"):
         example_line(name, seeds)
     packing_lines(seeds)

@@ -77,3 +77,41 @@ def test_functional_blocks_match_torch(xs, temperature):
     for fv, ft in cases:
         (v, gv), (t, gt) = both(fv, ft, xs)
         assert close(v, t) and all(close(p, q) for p, q in zip(gv, gt))
+
+
+def torch_grads(fn, xs):
+    """fn's value and gradients in torch float64, infinities included."""
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    out = fn(*ts)
+    out.backward()
+    return out.item(), [t.grad.item() for t in ts]
+
+
+@pytest.mark.parametrize("k", [0, 1, 1.5, 2, 2.5, 3])
+def test_power_of_zero_matches_torch(k):
+    (v, gv), (t, gt) = both(lambda a: a**k, lambda a: a**k, [0.0])
+    assert (v, gv) == (t, gt)
+
+
+def test_zero_to_a_value_power_matches_torch():
+    (v, gv), (t, gt) = both(lambda a, b: a**b, lambda a, b: a**b, [0.0, 2.5])
+    assert (v, gv) == (t, gt) == (0.0, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("fn", [lambda a: a**0.5, lambda a, b: a**b], ids=["number", "value"])
+def test_power_of_zero_below_one_has_torchs_infinite_slope_and_backward_names_it(fn):
+    xs = [0.0, 0.5][: fn.__code__.co_argcount]
+    vs = [Value(x) for x in xs]
+    y = fn(*vs)
+    value, grads = torch_grads(fn, xs)
+    assert y.data == value == 0.0 and y._local_grads[0] == grads[0] == math.inf
+    with pytest.raises(FloatingPointError, match=r"op '\*\*'"):
+        y.backward()
+
+
+@pytest.mark.parametrize("fn, x", [(lambda a: a**2, 1e200), (lambda a: a**3, -1e200), (lambda a: 2**a, 2000.0)])
+def test_power_that_overflows_is_infinite_like_torch_and_backward_names_it(fn, x):
+    y = fn(Value(x))
+    assert y.data == torch_grads(fn, [x])[0] and math.isinf(y.data)
+    with pytest.raises(FloatingPointError, match=r"op '\*\*'"):
+        y.backward()

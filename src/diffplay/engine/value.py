@@ -55,7 +55,7 @@ class Value:
             raise ValueError(f"pow: 0.0 ** {_fmt(k)} is a division by zero")
         if x < 0.0 and not k.is_integer():
             raise ValueError(f"pow: a negative base ({_fmt(x)}) needs an integer exponent, got {_fmt(k)}")
-        return Value(x**k, (self,), (k * x ** (k - 1.0),), "**")   # d x^k = k x^(k-1)
+        return Value(_power(x, k), (self,), (_power_slope(x, k),), "**")
 
     def __neg__(self):
         return Value(-self.data, (self,), (-1.0,), "neg")
@@ -212,9 +212,27 @@ def _value_power(base, exponent):
     a, b = base.data, exponent.data
     if a < 0.0 or (a == 0.0 and b <= 0.0):
         raise ValueError(f"pow: with a Value exponent the base must be > 0, got {_fmt(a)} ** {_fmt(b)}")
-    p = a**b
-    d_exponent = p * math.log(a) if a > 0.0 else 0.0   # d a^b/db = a^b ln a
-    return Value(p, (base, exponent), (b * a ** (b - 1.0), d_exponent), "**")
+    p = _power(a, b)
+    d_exponent = p * math.log(a) if a > 0.0 else 0.0   # d a^b/db = a^b ln a, which tends to 0 as a -> 0
+    return Value(p, (base, exponent), (_power_slope(a, b), d_exponent), "**")
+
+
+def _power(x, k):
+    """x ** k, inf (or -inf) where it overflows, as IEEE has it (Python raises OverflowError)."""
+    try:
+        return x**k
+    except OverflowError:
+        return -_INF if x < 0.0 and k % 2.0 == 1.0 else _INF
+
+
+def _power_slope(x, k):
+    """d x^k/dx = k x^(k-1), taken at x = 0 as its limit from above (as torch does): x^(k-1)
+    there would divide by zero for k < 1. Infinite for 0 < k < 1, so backward names the op."""
+    if k == 0.0:
+        return 0.0
+    if x == 0.0:
+        return 0.0 if k > 1.0 else 1.0 if k == 1.0 else _INF
+    return k * _power(x, k - 1.0)
 
 
 def _sigmoid(x):

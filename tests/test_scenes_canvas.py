@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from diffplay.scenes.base import unraster
 from diffplay.scenes.canvas import Canvas, fourier_features
@@ -83,6 +84,45 @@ def test_stroke_paints_a_disc_trail_in_the_colour_and_is_learned():
     assert np.array_equal(scene.target[16, 16], [1.0, 0.0, 0.0])
     learn(scene, 100)
     assert scene.psnr() > 20
+
+
+def near_polyline(size, points, radius, samples=400):
+    """(surely within, surely beyond): pixel centres whose distance to the polyline is at most
+    `radius`, and those further than radius + the sampling error, measured against `samples`
+    points along each segment (a check that shares no formula with the scene's)."""
+    xy = np.array(points, float)
+    dense = np.concatenate([np.linspace(a, b, samples) for a, b in zip(xy[:-1], xy[1:])]) if len(xy) > 1 else xy
+    error = max((np.hypot(*(b - a)) / (samples - 1) / 2 for a, b in zip(xy[:-1], xy[1:])), default=0.0)
+    y, x = np.mgrid[0:size, 0:size] + 0.5
+    d = np.full((size, size), np.inf)
+    for cx, cy in dense:
+        d = np.minimum(d, np.hypot(x - cx, y - cy))
+    return d <= radius, d > radius + error
+
+
+def stroke(scene, points, radius):
+    scene.handle({"type": "stroke", "points": [{"x": x, "y": y} for x, y in points], "color": [0, 0, 0], "radius": radius})
+    return scene.mask
+
+
+def test_stroke_paints_every_pixel_within_the_radius_between_its_points():
+    # row 18's centres are 2.5 from the line y = 16: inside radius 2.52 all along, not only near samples
+    mask = stroke(Canvas(image="empty", size=32), [(4, 16), (28, 16)], 2.52)
+    assert mask[18, 4:28].all() and not mask[19].any() and not mask[12].any()
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(st.floats(-64, 100), st.floats(-64, 100)), min_size=1, max_size=4), st.floats(0.5, 10))
+def test_stroke_paints_exactly_the_pixels_near_the_polyline(points, radius):
+    inside, beyond = near_polyline(24, points, radius)
+    mask = stroke(Canvas(image="empty", size=24), points, radius)
+    assert mask[inside].all() and not mask[beyond].any()
+
+
+def test_stroke_off_the_canvas_paints_nothing_and_one_across_it_paints_its_trail():
+    assert not stroke(Canvas(image="empty", size=16), [(1000, 1000), (1020, -60), (-60, 1020)], 2).any()
+    mask = stroke(Canvas(image="empty", size=16), [(-60, -60), (1000, 1000)], 1)
+    assert mask[np.arange(16), np.arange(16)].all() and not mask[0, 15] and not mask[15, 0]
 
 
 def test_clear_empties_the_canvas():

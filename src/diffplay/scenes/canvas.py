@@ -39,6 +39,25 @@ def fourier_features(size, count, scale, rng):
     return np.concatenate([np.sin(angles), np.cos(angles)], 1)
 
 
+def paint_segment(mask, a, b, radius):
+    """Set the pixels of `mask` whose centres lie within `radius` of the segment ab (a capsule).
+
+    Only the capsule's bounding box, clipped to the canvas, is looked at: a segment off the
+    canvas costs nothing, and none costs more than one pass over the canvas.
+    """
+    lo = np.clip(np.floor(np.minimum(a, b) - radius), 0, mask.shape[::-1]).astype(int)
+    hi = np.clip(np.ceil(np.maximum(a, b) + radius), 0, mask.shape[::-1]).astype(int)
+    if (hi <= lo).any():
+        return
+    x = np.arange(lo[0], hi[0]) + 0.5 - a[0]            # pixel centres relative to a: a row ...
+    y = np.arange(lo[1], hi[1])[:, None] + 0.5 - a[1]   # ... and a column, broadcast to the window
+    ab = b - a
+    # the nearest point of the segment to each pixel centre is a + t·ab, t clamped to [0, 1]
+    t = np.clip((x * ab[0] + y * ab[1]) / max(ab @ ab, 1e-12), 0, 1)
+    dx, dy = x - t * ab[0], y - t * ab[1]
+    mask[lo[1]:hi[1], lo[0]:hi[0]] |= dx * dx + dy * dy <= radius * radius
+
+
 STROKE_POINT = Record({"x": Number(-64, 1024), "y": Number(-64, 1024)})
 
 
@@ -135,16 +154,12 @@ class Canvas(Scene):
     # ---- painting ----
 
     def on_stroke(self, points, color, radius):
-        """Paint discs of `radius` along the polyline through `points`."""
-        size = self.values["size"]
-        y, x = np.mgrid[0:size, 0:size] + 0.5
+        """Paint every pixel whose centre is within `radius` of the polyline through `points`."""
         xy = np.array([[p["x"], p["y"]] for p in points])
-        if len(xy) > 1:   # fill the gaps between points, half a radius apart
-            pieces = [np.linspace(a, b, max(2, int(np.hypot(*(b - a)) / (radius / 2)) + 1)) for a, b in zip(xy[:-1], xy[1:])]
-            xy = np.concatenate(pieces)
+        segments = zip(xy[:-1], xy[1:]) if len(xy) > 1 else [(xy[0], xy[0])]
         touched = np.zeros_like(self.mask)
-        for cx, cy in xy:
-            touched |= (x - cx) ** 2 + (y - cy) ** 2 <= radius * radius
+        for a, b in segments:
+            paint_segment(touched, a, b, radius)
         self.target[touched] = np.array(color) / 255
         self.mask |= touched
         self.batch = None

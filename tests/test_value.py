@@ -226,3 +226,17 @@ def evaluate(recipe, leaves):
 def test_random_expression_trees_match_finite_differences(recipe, xs):
     errors = gradcheck(lambda *leaves: evaluate(recipe, leaves), [Value(x) for x in xs])
     assert max(errors) < 1e-5
+
+
+def test_finite_gradients_whose_sum_overflows_are_accepted():
+    a, b = Value(1e-10), Value(1e-10)
+    y = a * 1.5e308 + b * 1.5e308
+    y.backward()
+    assert a.grad == b.grad == 1.5e308
+
+
+def test_an_infinite_gradient_among_finite_ones_is_refused():
+    a, b = Value(0.0), Value(2.0)
+    y = a.sqrt() + b * 3.0   # d sqrt at 0 is infinite
+    with pytest.raises(FloatingPointError, match="a gradient is not finite; it first appears at op 'sqrt'"):
+        y.backward()

@@ -187,7 +187,9 @@ class Value:
                     parents[c] = left
                 else:
                     ready.append(c)
-        if not math.isfinite(sum([v.grad for v in parents])):
+        grads = [v.grad for v in parents]
+        # one sum spots an inf or nan anywhere; finite gradients can overflow it, so then look closer
+        if not math.isfinite(sum(grads)) and not all(map(math.isfinite, grads)):
             raise _nonfinite_error(self, "a gradient is not finite")
 
 

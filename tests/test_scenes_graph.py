@@ -207,6 +207,24 @@ def test_frame_validates_and_round_trips_json():
     assert frame["cursor"] == 1 and frame["nodes"][-1]["grad"] == 1.0
 
 
+def test_backward_all_through_an_infinite_derivative_shows_null_like_stepping():
+    text, variables = "b = sqrt(a); b + a", "a = 0"   # d sqrt(a)/da is infinite at 0
+    stepped = Graph(expression=text, variables=variables).run()
+    scene = Graph(expression=text, variables=variables)
+    scene.handle({"type": "backward_all"})
+    frame = json.loads(json.dumps(scene.frame(), allow_nan=False))
+    assert Graph.frame_schema.check(frame, "frame") == frame and frame["cursor"] == 3
+    assert [n["grad"] for n in frame["nodes"]] == [n["grad"] for n in stepped.frame()["nodes"]] == [None, 1.0, 1.0]
+    assert "not finite (shown as null); it first appears at op 'sqrt'" in frame["message"]
+    assert json.loads(json.dumps(stepped.summary(), allow_nan=False))["grads"] == {"a": None}
+
+
+def test_frame_has_no_message_when_every_gradient_is_finite():
+    scene = Graph()
+    scene.handle({"type": "backward_all"})
+    assert scene.frame()["message"] is None
+
+
 def test_layout_puts_every_node_right_of_its_children():
     scene = Graph()
     layer, row = layered_layout(scene.order)

@@ -8,7 +8,7 @@ the engine's topological order, so each node has its final gradient when its tur
 import math
 
 from ..engine.graph import graph
-from ..engine.value import topological_order
+from ..engine.value import _nonfinite_error, topological_order   # the engine's own diagnosis, reused
 from .base import Scene, Setting, frame_record
 from .expression import evaluate, parse
 from .picture import svg_document, svg_text
@@ -32,6 +32,11 @@ NODE = Record({
     "row": Number(0, integer=True), "done": Boolean(),
 })
 EDGE = Record({"from": Number(0, integer=True), "to": Number(0, integer=True)})
+
+
+def _finite(x):
+    """x, or None when it is inf or nan (JSON has neither: the page shows null)."""
+    return x if math.isfinite(x) else None
 
 
 def layered_layout(order):
@@ -76,7 +81,7 @@ class Graph(Scene):
     frame_schema = frame_record({
         "nodes": ListOf(NODE, max_length=10**6), "edges": ListOf(EDGE, max_length=10**7),
         "output": Number(), "cursor": Number(0, integer=True), "layers": Number(1, integer=True),
-        "rows": Number(1, integer=True),
+        "rows": Number(1, integer=True), "message": Maybe(Text(1000)),
     })
     formats = ("svg",)
     max_steps = 10**6
@@ -129,8 +134,14 @@ class Graph(Scene):
 
     def on_backward_all(self):
         self.forward()
-        self.root.backward()   # the engine's own backward: the stepped one must agree with it
-        self.cursor = len(self.order)
+        try:
+            self.root.backward()   # the engine's own backward: the stepped one must agree with it
+            self.cursor = len(self.order)
+        except FloatingPointError:
+            # an infinite local derivative (sqrt at 0): the engine refuses, stepping shows it (as null)
+            self.forward()
+            while not self.converged():
+                self.advance()
 
     def on_forward(self):
         self.forward()
@@ -138,14 +149,20 @@ class Graph(Scene):
     def view(self):
         return {
             "nodes": self.nodes(), "edges": self.edges, "output": self.root.data, "cursor": self.cursor,
-            "layers": max(self.layer) + 1, "rows": max(self.row) + 1,
+            "layers": max(self.layer) + 1, "rows": max(self.row) + 1, "message": self.message(),
         }
+
+    def message(self):
+        """Why a gradient shows as null (the first op whose derivative is not finite), else None."""
+        if all(math.isfinite(v.grad) for v in self.order):
+            return None
+        return str(_nonfinite_error(self.root, "a gradient is not finite (shown as null)"))
 
     def nodes(self):
         first_done = len(self.order) - self.cursor
         return [
             {"id": i, "op": self.ops[i], "label": self.labels.get(v, ""), "data": v.data,
-             "grad": v.grad if math.isfinite(v.grad) else None,   # JSON has no inf: null
+             "grad": _finite(v.grad),
              "layer": self.layer[i], "row": self.row[i], "done": i >= first_done}
             for i, v in enumerate(self.order)
         ]
@@ -153,7 +170,7 @@ class Graph(Scene):
     def report(self):
         return {
             "nodes": len(self.order), "output": round(self.root.data, 4),
-            "grads": {name: round(v.grad, 4) for name, v in self.variables.items() if v in self.members},
+            "grads": {name: _finite(round(v.grad, 4)) for name, v in self.variables.items() if v in self.members},
             "backward_done": self.converged(),
         }
 

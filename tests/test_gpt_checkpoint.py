@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from diffplay.errors import UsageError
+from diffplay.errors import Interrupted, RunFailed, UsageError
 from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
 
@@ -158,3 +158,37 @@ def test_resume_draws_no_initial_weights_it_would_throw_away(docs, tmp_path, mon
 
     monkeypatch.setattr(sys.modules["diffplay.gpt.train"], "init_weights", init_weights)
     train(docs, steps=4, out=out, resume=True, samples=0)
+
+
+def ctrl_c_at(step):
+    """An on_step callback that sends this process a real SIGINT (Ctrl-C) right after `step`."""
+    def on_step(done, steps, loss):
+        if done == step:
+            os.kill(os.getpid(), signal.SIGINT)
+    return on_step
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_ctrl_c_saves_the_step_it_stopped_at_and_the_run_resumes_exactly(docs, tmp_path, engine):
+    whole = train(docs, steps=12, engine=engine, out=tmp_path / "whole.json", samples=3, **SMALL)
+    part = tmp_path / "part.json"
+    with pytest.raises(Interrupted, match=f"interrupted after step 7 of 12; saved {part}; go on with: "
+                                          f"diffplay gpt train --resume --out {part}"):
+        train(docs, steps=12, engine=engine, out=part, checkpoint_every=5, on_step=ctrl_c_at(7), **SMALL)
+    assert read_checkpoint(part)["step"] == 7
+    resumed = train(docs, engine=engine, out=part, resume=True, samples=3)
+    assert resumed.gpt.weights() == whole.gpt.weights()
+    assert resumed.losses == whole.losses and resumed.samples == whole.samples
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_a_diverging_run_fails_saving_its_last_good_step(docs, tmp_path, engine):
+    out = tmp_path / "model.json"
+    with pytest.raises(RunFailed, match=r"training diverged after step 1 of 20 \(backward: a gradient is not "
+                                        r"finite\); the last good state \(step 1\) is saved in .*model.json"):
+        train(docs, steps=20, lr=1e300, engine=engine, out=out, **SMALL)
+    saved = read_checkpoint(out)
+    assert saved["step"] == 1 and len(saved["losses"]) == 1 and saved["adam"]["steps"] == 1
+    assert GPT.load(out).weights() == saved["weights"]   # readable, as it was after step 1
+    with pytest.raises(RunFailed, match=r"logits are not finite \(did its training diverge\?\)"):
+        GPT.load(out).sample(2)

@@ -1,10 +1,14 @@
 """`diffplay gpt train` and `diffplay gpt sample` as a user runs them: real subprocesses."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
+
+from diffplay.gpt.checkpoint import read_checkpoint
 
 FAST = ["--steps", "20", "--n-embd", "8", "--n-head", "2"]
 
@@ -109,3 +113,24 @@ def test_sample_with_a_prompt_outside_the_vocabulary_names_the_character(docs, t
 def test_sample_from_a_missing_model_names_the_file(tmp_path):
     done = diffplay("gpt", "sample", "--model", tmp_path / "none.json")
     assert done.returncode == 2 and done.stderr.strip().endswith("none.json: no such file")
+
+
+def start_training(docs, out, *options):
+    """A `gpt train` subprocess with a long run ahead; returns once it has written `out`."""
+    proc = subprocess.Popen([sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", str(docs), "--steps",
+                             "40000", "--n-embd", "8", "--n-head", "2", "--out", str(out), *options],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return proc
+
+
+def test_train_writes_a_checkpoint_every_100_steps_by_default(docs, tmp_path):
+    out = tmp_path / "model.json"
+    proc = start_training(docs, out)
+    proc.kill()
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    step = read_checkpoint(out)["step"]
+    assert step % 100 == 0 and 0 < step < 40000

@@ -19,7 +19,10 @@ FORMAT, VERSION = "diffplay-gpt-checkpoint", 1
 def write_checkpoint(path, payload):
     """Write payload as JSON to path atomically (diffplay.files.write_atomic): a reader, or a
     run killed mid-write, only ever sees the old file or the new one."""
-    text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"))
+    try:
+        text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False)
+    except ValueError:   # NaN or ±inf: JSON has no such numbers, and read_checkpoint refuses them
+        raise FloatingPointError("checkpoint: a number is not finite; nothing written") from None
     write_atomic(path, text, "--out")
 
 

@@ -103,7 +103,9 @@ def add_train_command(verbs):
         option(f"--{name}", type=kind, help=f"{text} ({DEFAULTS[name.replace('-', '_')]})")
     option("--engine", choices=ENGINES, default="tensor", help="tensor (fast) or value (scalar, readable)")
     option("--out", default="model.json", help="checkpoint file (model.json)")
-    option("--checkpoint-every", type=int, metavar="N", help="also write the checkpoint every N steps")
+    option("--checkpoint-every", type=int, default=100, metavar="N",
+           help="write the checkpoint every N steps (100; 0: not periodically), and always at the end, "
+                "on Ctrl-C (after the step in progress) and when training diverges (the last good step)")
     option("--resume", action="store_true", help="go on from the checkpoint in --out")
     option("--samples", type=int, default=20, help="names to draw after training (20)")
     option("--temperature", type=float, default=0.5, help="sampling temperature (0.5)")

@@ -80,7 +80,7 @@ class TensorGPT:
     def next_logits(self, token_id, pos_id, cache):
         """The logits (floats) after feeding one token; the cache is the tokens so far."""
         cache.append(token_id)
-        with no_grad():
+        with no_grad(), np.errstate(all="ignore"):   # the sampler refuses non-finite logits, saying why
             return self.logits(np.array([cache])).data[0, -1].tolist()
 
 

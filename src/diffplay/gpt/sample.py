@@ -3,11 +3,13 @@
 import math
 
 from ..checks import check_integer, check_number
-from ..errors import UsageError
+from ..errors import RunFailed, UsageError
 
 
 def softmax_weights(logits, temperature):
     """softmax(logits / temperature) in floats, shifted by the max as microgpt's softmax is."""
+    if not all(map(math.isfinite, logits)):
+        raise RunFailed("sampling: the model's logits are not finite (did its training diverge?)")
     scaled = [logit / temperature for logit in logits]
     top = max(scaled)
     exps = [math.exp(s - top) for s in scaled]

@@ -10,8 +10,9 @@ import numpy as np
 
 from ..checks import check_choice, check_integer, check_number, flag
 from ..engine.optim import Adam, LinearDecay
-from ..errors import UsageError
+from ..errors import Interrupted, RunFailed, UsageError
 from ..files import check_writable
+from ..interrupt import stop_between_steps
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import GPTConfig, flatten, init_weights, parameter_shapes, split
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
@@ -49,8 +50,11 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     """Train a GPT on the documents of `data` (default: the `names` package's first names).
 
     Settings left as None take microgpt's defaults (DEFAULTS), or with resume=True the values
-    stored in the checkpoint `out`. on_step(step, steps, loss) is called after every step;
-    on_warning(message) hears about documents truncated to the block size.
+    stored in the checkpoint `out`, which is written every `checkpoint_every` steps (None: only
+    at the end), at the end, and before raising RunFailed (a step went non-finite; the last good
+    step is saved) or Interrupted (Ctrl-C; the step in progress is finished and saved).
+    on_step(step, steps, loss) is called after every step; on_warning(message) hears about
+    documents truncated to the block size.
     """
     given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
@@ -64,21 +68,57 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
         size = run.config.block_size
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
                    f"as in microgpt, each is trained on its first {size} positions only")
-    start, tokens, written = time.perf_counter(), 0, None
-    while run.step < run.steps:
-        loss, n = run.train_step()
-        tokens += n
-        if on_step:
-            on_step(run.step, run.steps, loss)
-        if out is not None and checkpoint_every and run.step % checkpoint_every == 0:
-            write_checkpoint(out, run.checkpoint())
-            written = run.step
+    start = time.perf_counter()
+    tokens = _train_steps(run, out, checkpoint_every, on_step)
     seconds = time.perf_counter() - start
-    if out is not None and written != run.step:
-        write_checkpoint(out, run.checkpoint())
     names = run.gpt.sample(samples, temperature)
     data = f"{len(run.docs):,} documents from {run.described}"
     return TrainResult(run.gpt, run.losses, seconds, tokens, names, out, data)
+
+
+def _train_steps(run, out, checkpoint_every, on_step):
+    """Step the run to its end, saving to out every checkpoint_every steps and at the end;
+    returns the positions predicted. A step that goes non-finite (RunFailed) and a Ctrl-C
+    (Interrupted, after the step in progress) first save the last whole step."""
+    tokens, written = 0, None
+    # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying so
+    with stop_between_steps() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            while run.step < run.steps:
+                loss, n = run.train_step()
+                tokens += n
+                if on_step:
+                    on_step(run.step, run.steps, loss)
+                if out is not None and (stop.requested or checkpoint_every and run.step % checkpoint_every == 0):
+                    write_checkpoint(out, run.checkpoint())
+                    written = run.step
+                if stop.requested:
+                    raise Interrupted(_interrupted(run, out))
+        except FloatingPointError as error:   # raised before anything was updated
+            raise RunFailed(_diverged(run, out, error)) from error
+    if out is not None and written != run.step:
+        write_checkpoint(out, run.checkpoint())
+    return tokens
+
+
+def _interrupted(run, out):
+    if out is None:
+        return f"interrupted after step {run.step} of {run.steps}; nothing saved (no --out)"
+    return (f"interrupted after step {run.step} of {run.steps}; saved {out}; "
+            f"go on with: diffplay gpt train --resume --out {out}")
+
+
+def _diverged(run, out, error):
+    """What went wrong, saving the last good step to out first where its numbers are finite."""
+    saved = "nothing saved (no --out)"
+    if out is not None:
+        try:
+            write_checkpoint(out, run.checkpoint())
+            saved = f"the last good state (step {run.step}) is saved in {out}"
+        except FloatingPointError:
+            saved = f"nothing saved: the weights of step {run.step} are no longer finite"
+    return (f"training diverged after step {run.step} of {run.steps} ({str(error).split(';')[0]}); "
+            f"{saved}; a smaller --lr may help (it is {run.settings['lr']:g})")
 
 
 class Run:
@@ -117,6 +157,8 @@ class Run:
         """One step of Adam on one batch; returns (loss, positions predicted)."""
         batch = self.batch(self.step)
         loss = self.gpt.model.loss(batch)
+        if not math.isfinite(loss.data):   # nothing is updated: the run stays at its last good step
+            raise FloatingPointError(f"the loss is {float(loss.data)}")
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -200,8 +242,8 @@ def _check_run(settings, engine, out, checkpoint_every, samples, temperature):
     check_number(settings["lr"], "--lr", above=0)
     check_choice(engine, ENGINES, "--engine")
     if checkpoint_every is not None:
-        check_integer(checkpoint_every, "--checkpoint-every", low=1)
-        if out is None:
+        check_integer(checkpoint_every, "--checkpoint-every", low=0)   # 0: only at the end
+        if checkpoint_every and out is None:
             raise UsageError("needs --out: the file to write checkpoints to", where="--checkpoint-every")
     check_count(samples, "--samples")
     check_temperature(temperature)

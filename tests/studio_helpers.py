@@ -4,7 +4,9 @@ at the server's process tree to find leaked session processes."""
 
 import asyncio
 import json
+import math
 import os
+import statistics
 import signal
 import subprocess
 import sys
@@ -130,3 +132,72 @@ class Client:
 
     async def close(self):
         await self.socket.close()
+
+
+# ---- playing a scene as a person would, for the load test and benchmarks/studio.py ----
+
+def poke(scene, k, frame, hello):
+    """The k-th input a person gives `scene` while playing: a click, a drag, a stroke (frame: the latest)."""
+    c, s = math.cos(0.3 * k), math.sin(0.3 * k)
+    if scene == "boundary":
+        return {"type": "add_point", "x": 4 * c, "y": 4 * s, "label": k % 2}
+    if scene == "canvas":
+        return {"type": "stroke", "points": [{"x": 32 + 20 * c, "y": 32 + 20 * s}], "color": [200, 60, 60], "radius": 2}
+    if scene == "gpt":
+        return {"type": "sample"}
+    if scene == "graph":   # autoplay steps one node a frame; start the backward pass again when it is done
+        if k == 0:
+            return {"type": "set", "key": "autoplay", "value": True}
+        return {"type": "forward"} if frame and frame["cursor"] == len(frame["nodes"]) else {"type": "backward_step"}
+    if scene == "lsystem":
+        return {"type": "click", "x": 0.5 * c, "y": 0.7 + 0.2 * s}
+    if scene == "ik":
+        return {"type": "drag", "x": 0.6 * c, "y": 0.6 * s}
+    if scene == "particles":
+        return {"type": "click", "x": 2.5 + 0.4 * c, "y": 1.5 + 0.4 * s}
+    if scene == "layout" and frame:
+        shape = min((s for s in frame["shapes"] if s["kind"] == "circle"), key=lambda s: s["box"][2] - s["box"][0])
+        return {"type": "drag", "shape": shape["name"], "x": shape["center"][0] + 3 * c, "y": shape["center"][1] + 3 * s}
+    live = [setting for setting in hello["scene"]["settings"] if setting["live"]]   # any other scene: a live knob, unchanged
+    return {"type": "set", "key": live[0]["name"], "value": hello["values"][live[0]["name"]]} if live else {"type": "pause"}
+
+
+async def play(url, scene, seconds, rate):
+    """Play `scene` for `seconds`, `rate` inputs a second, drawing every frame at once (a fast page).
+
+    Returns {scene, frames, intervals (s between frames), latencies (s from an event to the first
+    frame that shows it), errors}.
+    """
+    client = await Client.open(url, scene)
+    await client.until(lambda m: m["type"] == "hello")
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    deadline, next_event, k, last, sent = start + seconds, start, 0, None, {}
+    intervals, latencies = [], []
+    while (now := loop.time()) < deadline:
+        if now >= next_event:
+            frame = client.frames[-1]["frame"] if client.frames else None
+            sent[await client.send(poke(scene, k, frame, client.hello))] = now
+            k, next_event = k + 1, next_event + 1 / rate
+            continue
+        try:
+            message = await client.receive(timeout=min(next_event, deadline) - now)
+        except asyncio.TimeoutError:
+            continue
+        if message["type"] == "frame":
+            arrived = loop.time()
+            if last is not None:
+                intervals.append(arrived - last)
+            last = arrived
+            for event_id in [i for i in sent if i <= message["events"]]:
+                latencies.append(arrived - sent.pop(event_id))
+    await client.close()
+    return {"scene": scene, "frames": len(client.frames), "intervals": intervals, "latencies": latencies,
+            "errors": [e["message"] for e in client.errors], "seconds": seconds}
+
+
+def percentile(values, p):
+    """The p-th percentile (0-100) of values, by linear interpolation; None for no values."""
+    if not values:
+        return None
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]

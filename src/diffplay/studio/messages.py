@@ -41,7 +41,7 @@ SERVER_MESSAGE = Tagged({
 
 # Settings that name a file on the server's disk: a page may not point them elsewhere, or any
 # web page could read the files of whoever runs the studio. The command line may.
-SERVER_FILES = {("canvas", "image"): ("builtin", "empty"), ("gpt", "data"): ("",)}
+SERVER_FILES = {("canvas", "image"): ("builtin", "empty"), ("gpt", "data"): ("",), ("synth", "target"): ("builtin",)}
 
 
 def encode(message):

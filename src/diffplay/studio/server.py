@@ -27,8 +27,8 @@ SEED = Number(0, 2**31 - 1, integer=True)
 
 # What the pages may load and talk to: this server, and images they make themselves.
 HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-                                 b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+                                 b"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]

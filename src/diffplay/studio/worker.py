@@ -7,9 +7,11 @@ message, "X" a last message before this process ends) and the JSON text the page
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
 `frame_rate` times a second, and only when something changed: a step was taken or an event
-applied. A paused scene, or one that waits for clicks, costs nothing.
+applied. A paused scene, or one that waits for clicks, costs nothing. The frame right after
+an event steps for a shorter time, so a click shows sooner.
 """
 
+import os
 import signal
 import time
 from contextlib import contextmanager
@@ -18,6 +20,10 @@ from ..errors import UsageError
 from . import catalog
 from .limits import step_budget
 from .messages import encode, restricted
+
+
+RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
+NICENESS = 4        # sessions yield the CPU to the server that carries every page's frames, and to the browser
 
 
 class TooSlow(Exception):
@@ -42,6 +48,7 @@ def time_limit(seconds, what):
 def serve(conn, name, seed, limits, active):
     """The session process's whole life: build the scene, loop until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
+    os.nice(NICENESS)
     try:
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = catalog.load(name)(seed=seed)
@@ -62,6 +69,7 @@ class Loop:
         self.last_event = 0             # id of the last event applied
         self.changed = True             # the first frame always goes out
         self.idle = False               # the last step took none (paused, or a scene that moves only on events)
+        self.fresh = False              # an event came since the last frame: show it soon
         self.next_tick = 0.0
         self.running = True
 
@@ -79,7 +87,8 @@ class Loop:
         return self.sent - self.drawn >= self.limits.window
 
     def ready(self):
-        return not self.behind() and time.monotonic() >= self.next_tick
+        """The page can take a frame, and it is time for one (an event's frame need not wait its turn)."""
+        return not self.behind() and (self.fresh or time.monotonic() >= self.next_tick)
 
     def wait(self):
         """How long to wait for a message before the next tick (None: until one comes)."""
@@ -90,10 +99,18 @@ class Loop:
     # ---- in ----
 
     def receive(self, timeout):
-        """Apply every message that is waiting, after waiting up to `timeout` for the first."""
+        """Apply the messages that are waiting, after waiting up to `timeout` for the first.
+
+        It stops after a step budget's worth of event handling, so a page that sends events
+        faster than the scene handles them still gets frames (the rest wait in the pipe).
+        """
+        stop = None
         try:
-            while self.conn.poll(timeout):
+            while self.running and self.conn.poll(timeout):
                 self.dispatch(*self.conn.recv())
+                stop = stop or time.monotonic() + self.limits.step_budget_s
+                if time.monotonic() >= stop:
+                    return
                 timeout = 0
         except (EOFError, OSError):   # the server went away
             self.running = False
@@ -117,7 +134,7 @@ class Loop:
         except Exception as e:   # TooSlow, or a scene's own failure: say so, start the world again
             self.recover(e, event_id)
         self.last_event = event_id
-        self.changed, self.idle = True, False
+        self.changed, self.idle, self.fresh = True, False, True
 
     # ---- out ----
 
@@ -125,7 +142,8 @@ class Loop:
         """One step within the budget, then (if anything changed) one frame."""
         began = time.monotonic()
         self.next_tick = began + 1 / self.limits.frame_rate
-        budget = step_budget(self.limits, self.scene.budget_s, self.active)
+        budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
+        self.fresh = False
         try:
             with time_limit(self.limits.compute_limit_s, "one step and frame"):
                 steps = self.scene.step(budget)

@@ -13,7 +13,6 @@ export function makeCanvas(w, h, label = "") {
   const canvas = element("canvas");
   sizeCanvas(canvas, w, h);
   if (label) canvas.setAttribute("aria-label", label);
-  canvas.tabIndex = 0;
   return canvas;
 }
 

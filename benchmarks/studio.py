@@ -1,0 +1,99 @@
+"""The studio over a real WebSocket: frames per second and event -> frame latency, per scene.
+
+    .venv/bin/python benchmarks/studio.py            every scene, one at a time
+    .venv/bin/python benchmarks/studio.py --load     20 clients on mixed scenes at once, 30 s
+
+Each client plays like a person dragging: an input every 50 ms (a click, a drag, a stroke;
+tests/studio_helpers.poke), and it draws every frame the moment it arrives, so the numbers
+are the server's: how often a scene can send a frame, and how long an input takes to show.
+Goals: >= 30 frames/s on every scene, event -> frame p95 <= 50 ms; under load, frame
+interval p95 <= 50 ms, no errors, no session process left behind. Seconds from a monotonic
+clock; medians of the per-scene repeats.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the tests' server runner and client
+
+from diffplay.studio import catalog  # noqa: E402
+from studio_helpers import get_json, percentile, play, serve, session_processes, wait_until  # noqa: E402
+
+RATE = 20   # inputs a second, as a pointer drag sends them (throttled) or a held key repeats
+
+
+def ms(seconds):
+    return "  -  " if seconds is None else f"{seconds * 1000:5.1f}"
+
+
+def scene_line(name, runs):
+    fps = statistics.median(r["frames"] / r["seconds"] for r in runs)
+    interval = statistics.median(percentile(r["intervals"], 95) or 0 for r in runs)
+    p50 = statistics.median(percentile(r["latencies"], 50) or 0 for r in runs)
+    p95 = statistics.median(percentile(r["latencies"], 95) or 0 for r in runs)
+    errors = sum(len(r["errors"]) for r in runs)
+    ok = fps >= 30 and p95 <= 0.050
+    return (f"studio  {name:10s} frames/s {fps:5.1f}  frame interval p95 {ms(interval)} ms  "
+            f"event->frame p50 {ms(p50)} ms  p95 {ms(p95)} ms  errors {errors}  {'goal met' if ok else 'goal MISSED'}")
+
+
+def per_scene(url, seconds, repeats):
+    for name in catalog.names():
+        asyncio.run(play(url, name, 1.0, RATE))   # warm-up: first imports, first solve
+        runs = [asyncio.run(play(url, name, seconds, RATE)) for _ in range(repeats)]
+        print(scene_line(name, runs), flush=True)
+        for r in runs:
+            for message in r["errors"][:3]:
+                print(f"        error: {message}")
+
+
+async def crowd(url, clients, seconds):
+    names = catalog.names()
+    return await asyncio.gather(*(play(url, names[i % len(names)], seconds, RATE) for i in range(clients)))
+
+
+def load(url, process, clients, seconds):
+    began = time.monotonic()
+    runs = asyncio.run(crowd(url, clients, seconds))
+    took = time.monotonic() - began
+    intervals = [i for r in runs for i in r["intervals"]]
+    latencies = [x for r in runs for x in r["latencies"]]
+    errors = [e for r in runs for e in r["errors"]]
+    wait_until(lambda: get_json(url + "api/status")["sessions"] == 0, 20, "every session to end")
+    time.sleep(1.0)
+    leaked = session_processes(process.pid)
+    print(f"load    {clients} clients x {seconds:.0f} s on {os.cpu_count()} cores (took {took:.1f} s)  "
+          f"frames {sum(r['frames'] for r in runs)}  frame interval p50 {ms(percentile(intervals, 50))} ms  "
+          f"p95 {ms(percentile(intervals, 95))} ms  event->frame p95 {ms(percentile(latencies, 95))} ms  "
+          f"errors {len(errors)}  leaked session processes {len(leaked)}  "
+          f"{'goal met' if percentile(intervals, 95) <= 0.050 and not errors and not leaked else 'goal MISSED'}")
+    for name in catalog.names():
+        mine = [r for r in runs if r["scene"] == name]
+        gaps = [i for r in mine for i in r["intervals"]]
+        fps = statistics.median(r["frames"] / r["seconds"] for r in mine)
+        print(f"load      {name:10s} clients {len(mine)}  frames/s each {fps:5.1f}  frame interval p95 {ms(percentile(gaps, 95))} ms")
+    for message in errors[:5]:
+        print(f"        error: {message}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--load", action="store_true", help="many clients at once instead of one scene at a time")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=None, help="per run (default: 5, or 30 with --load)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with serve() as (url, process):
+        if args.load:
+            load(url, process, args.clients, args.seconds or 30.0)
+        else:
+            per_scene(url, args.seconds or 5.0, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -134,3 +134,29 @@ def test_train_writes_a_checkpoint_every_100_steps_by_default(docs, tmp_path):
     assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
     step = read_checkpoint(out)["step"]
     assert step % 100 == 0 and 0 < step < 40000
+
+
+def test_a_diverging_run_exits_1_saying_what_was_saved(docs, tmp_path):
+    out = tmp_path / "model.json"
+    done = diffplay("gpt", "train", "--data", docs, *FAST, "--lr", "1e300", "--out", out)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"diffplay: training diverged after step 1 of 20 (backward: a gradient is not finite); the last good "
+        f"state (step 1) is saved in {out}; a smaller --lr may help (it is 1e+300)")
+    assert read_checkpoint(out)["step"] == 1
+
+
+def test_a_diverging_run_with_debug_shows_the_traceback(docs, tmp_path):
+    done = diffplay("--debug", "gpt", "train", "--data", docs, *FAST, "--lr", "1e300", "--out", tmp_path / "m.json")
+    assert done.returncode == 1 and "Traceback" in done.stderr and "RunFailed: training diverged" in done.stderr
+
+
+def test_ctrl_c_exits_130_saying_where_the_run_was_saved_and_how_to_resume(docs, tmp_path):
+    out = tmp_path / "model.json"
+    proc = start_training(docs, out, "--samples", "0")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    step = read_checkpoint(out)["step"]
+    assert stderr.strip().splitlines()[-1] == (f"diffplay: interrupted after step {step} of 40000; saved {out}; "
+                                               f"go on with: diffplay gpt train --resume --out {out}")

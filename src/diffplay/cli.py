@@ -1,9 +1,10 @@
-"""The command line: `diffplay NOUN VERB [options]`. User mistakes exit 2 without a traceback."""
+"""The command line: `diffplay NOUN VERB [options]`. User mistakes exit 2 and failed runs 1,
+without a traceback (unless --debug); Ctrl-C exits 130."""
 
 import argparse
 import sys
 
-from .errors import UsageError
+from .errors import RunFailed, UsageError
 
 
 def build_parser():
@@ -34,13 +35,13 @@ def main(argv=None):
         args = parser.parse_args(["gpt", "train", *(argv if argv is not None else sys.argv[1:])])
     try:
         return args.run(args) or 0
-    except UsageError as error:
+    except (UsageError, RunFailed) as error:
         if args.debug:
             raise
         print(f"diffplay: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("diffplay: interrupted", file=sys.stderr)
+        return 2 if isinstance(error, UsageError) else 1
+    except KeyboardInterrupt as error:   # an Interrupted run says where it saved its work
+        print(f"diffplay: {error or 'interrupted'}", file=sys.stderr)
         return 130
 
 

@@ -9,11 +9,13 @@ raises the penalty μ when the violation did not shrink enough (Nocedal & Wright
 It stops *converged* only when it has measured both halves of the KKT conditions:
 
 - feasibility: every raw residual within `tolerance` (solver units: the canvas is 1 wide);
-- stationarity: ‖∇f + Σ λ∇c‖∞ within `tolerance` (relative to ‖∇f‖∞ when that exceeds 1).
+- stationarity: ‖∇f + Σ λ∇c‖∞ within `tolerance` (relative to ‖∇f‖∞ when that exceeds 1),
+  and complementarity: no inequality with room to spare keeps a multiplier above it.
 
-When the penalty has reached its ceiling and the violation stops falling, the problem is
-declared infeasible: a result, never an exception. The multipliers and penalty come back
-in `state`, so the next solve (a drag frame) starts where this one ended.
+When the penalty has reached its ceiling and the violation stops falling, the result says
+feasible=False (no feasible layout found from this start): a result, never an exception.
+The multipliers and penalty come back in `state`, so the next solve (a drag frame) starts
+where this one ended.
 """
 
 from dataclasses import dataclass
@@ -89,7 +91,12 @@ class _Lagrangian:
         return self.objective(values) + float(penalty), grad[self.free]
 
     def measure(self, u):
-        """(values, violation, updated multipliers, stationarity) at u."""
+        """(values, violation, updated multipliers, KKT residual) at u.
+
+        The KKT residual is the larger of stationarity, ‖∇f + Σ λ∇c‖∞ (relative to ‖∇f‖∞
+        when that exceeds 1), and complementarity, max min(λ, −c) over the inequalities: a
+        constraint with room to spare may not pull.
+        """
         self.z[self.free] = u
         values, backward = self.problem.forward(self.z)
         c = self.residuals(values)
@@ -98,7 +105,9 @@ class _Lagrangian:
         kkt = backward(self._weights(lam))[self.free]
         objective_grad = backward(self._weights(np.zeros_like(lam)))[self.free]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
-        return values, self.violation(c), lam, float(np.max(np.abs(kkt), initial=0.0)) / scale
+        stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale
+        slack = np.where(self.equality, 0.0, np.minimum(lam, np.maximum(-c, 0.0)))
+        return values, self.violation(c), lam, max(stationarity, float(np.max(slack, initial=0.0)))
 
 
 def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000):

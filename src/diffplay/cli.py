@@ -28,11 +28,17 @@ def build_parser():
     return parser
 
 
+def with_default_command(argv):
+    """Bare `diffplay [options]` is `diffplay gpt train [options]`, the main job; --debug stays
+    an option of diffplay itself, and -h/--help still shows diffplay's own help."""
+    rest = [arg for arg in argv if arg != "--debug"]
+    if rest and (not rest[0].startswith("-") or rest[0] in ("-h", "--help")):
+        return argv
+    return ["--debug"] * (len(rest) < len(argv)) + ["gpt", "train", *rest]
+
+
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:   # the main job: microgpt learns names, on its embedded defaults
-        args = parser.parse_args(["gpt", "train", *(argv if argv is not None else sys.argv[1:])])
+    args = build_parser().parse_args(with_default_command(sys.argv[1:] if argv is None else list(argv)))
     try:
         return args.run(args) or 0
     except (UsageError, RunFailed) as error:

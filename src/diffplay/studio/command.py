@@ -43,15 +43,15 @@ def run_serve(args):
         raise UsageError(f"--port must be in [0, 65535], got {args.port}")
     if args.max_sessions < 1:
         raise UsageError(f"--max-sessions must be at least 1, got {args.max_sessions}")
-    if not is_loopback(args.host):
-        print(f"diffplay: warning: --host {args.host} lets other machines open scenes that run on this one; "
-              "there is no login", file=sys.stderr)
     import uvicorn   # the web stack loads only for this command
 
     from .server import create_app
 
     limits = Limits(max_sessions=args.max_sessions)
     sock = listen(args.host, args.port)
+    if not is_loopback(args.host):
+        print(f"diffplay: warning: --host {args.host} lets other machines open scenes that run on this one; "
+              "there is no login", file=sys.stderr)
     config = uvicorn.Config(create_app(limits), ws="websockets-sansio", ws_max_size=limits.socket_max_bytes,
                             ws_per_message_deflate=False, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=3)
@@ -59,7 +59,10 @@ def run_serve(args):
     print(f"diffplay studio: {url}  (Ctrl-C stops it)", flush=True)
     if args.open:
         webbrowser.open(url)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:   # uvicorn shuts down on Ctrl-C, then passes the signal on: that is a normal stop
+        pass
 
 
 def add_serve_command(commands):

@@ -1,0 +1,85 @@
+"""`diffplay serve` as a person runs it, and the studio's limits on their own."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from diffplay.studio.limits import Limits, RateLimiter, step_budget
+from diffplay.studio.worker import TooSlow, time_limit
+from studio_helpers import get_json, serve
+
+DIFFPLAY = [sys.executable, "-c", "from diffplay.cli import main; raise SystemExit(main())"]
+
+
+def test_serve_prints_its_loopback_url_and_says_nothing_else():
+    with serve() as (url, process):
+        assert url.startswith("http://127.0.0.1:")
+        assert get_json(url + "api/status")["sessions"] == 0
+    assert process.stderr.read() == ""
+
+
+def test_serve_warns_when_it_listens_beyond_this_machine():
+    process = subprocess.Popen([*DIFFPLAY, "serve", "--host", "0.0.0.0", "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        warning = process.stderr.readline()
+        assert "http://0.0.0.0:" in process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(15)
+    assert warning.startswith("diffplay: warning: --host 0.0.0.0 lets other machines open scenes")
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--port", "70000"], "--port must be in [0, 65535], got 70000"),
+    (["--max-sessions", "0"], "--max-sessions must be at least 1, got 0"),
+    (["--host", "256.1.1.1"], "--host 256.1.1.1 --port 8000: cannot listen there"),
+])
+def test_serve_refuses_bad_options_with_exit_status_2(options, message):
+    done = subprocess.run([*DIFFPLAY, "serve", *options], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"diffplay: {message}")
+
+
+def test_serve_refuses_a_port_that_is_taken():
+    with serve() as (url, _):
+        port = url.rsplit(":", 1)[1].strip("/")
+        done = subprocess.run([*DIFFPLAY, "serve", "--port", port], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"--port {port}: cannot listen there" in done.stderr
+
+
+# ---- the limits ----
+
+def test_rate_limiter_allows_a_burst_then_the_rate():
+    now = [0.0]
+    limiter = RateLimiter(rate=10, burst=5, clock=lambda: now[0])
+    assert [limiter.allow() for _ in range(6)] == [True] * 5 + [False]
+    now[0] += 0.25   # 2.5 tokens come back
+    assert [limiter.allow() for _ in range(3)] == [True, True, False]
+
+
+def test_step_budget_is_the_scenes_wish_capped_and_shared_when_sessions_outnumber_cores():
+    limits = Limits(step_budget_s=0.012)
+    assert step_budget(limits, 0.005, active_sessions=1, cores=2) == 0.005
+    assert step_budget(limits, 0.05, active_sessions=2, cores=2) == 0.012
+    assert step_budget(limits, 0.05, active_sessions=8, cores=2) == pytest.approx(0.003)
+
+
+def test_time_limit_stops_a_computation_that_runs_past_it():
+    began = time.monotonic()
+    with pytest.raises(TooSlow, match="spinning took more than 0.2 s"):
+        with time_limit(0.2, "spinning"):
+            while True:
+                sum(range(1000))
+    assert time.monotonic() - began < 2
+
+
+def test_time_limit_leaves_a_quick_computation_alone():
+    with time_limit(1.0, "adding"):
+        total = sum(range(1000))
+    time.sleep(1.1)   # the alarm was cancelled: nothing goes off later
+    assert total == 499500

@@ -1,13 +1,16 @@
 """The Tensor GPT: microgpt's figures over 1000 steps, the scalar model's losses and gradients
 step for step, a default run that learns, bigger shapes from flags alone."""
 
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diffplay.gpt import train
-from diffplay.gpt.config import flatten, split
+from diffplay.gpt import GPTConfig, train
+from diffplay.gpt.config import flatten, init_weights, split
+from diffplay.gpt.model_tensor import TensorGPT
 from diffplay.gpt.train import DEFAULTS, Run
 from gpt_reference import MICROGPT, names_txt
 
@@ -54,3 +57,28 @@ def test_split_undoes_flatten_and_none_stands_for_zeros(shapes, missing):
     parts = split(flatten(arrays, shapes.values()), shapes)
     for array, (name, shape) in zip(arrays, shapes.items()):
         assert np.array_equal(parts[name], np.zeros(shape) if array is None else array)
+
+
+def rms_norm(x):
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-5)
+
+
+def test_attention_hook_gives_each_layers_causal_weights_and_leaves_the_logits_alone():
+    config = GPTConfig(n_embd=8, n_head=2, n_layer=2, block_size=6)
+    model = TensorGPT(config, 5, init_weights(config, 5, random.Random(1), std=0.5))
+    idx = np.array([[4, 0, 1, 2, 3], [4, 3, 3, 1, 0]])
+    heard = []
+    logits = model.logits(idx, on_attention=lambda layer, weights: heard.append((layer, weights)))
+    assert np.array_equal(logits.data, model.logits(idx).data)
+    assert [layer for layer, _ in heard] == [0, 1]
+    for _, weights in heard:
+        assert weights.shape == (2, 2, 5, 5) and np.allclose(weights.sum(-1), 1.0)
+        assert np.all(np.triu(weights, 1) == 0)   # query t sees no key after t
+    w = {name: np.array(rows) for name, rows in model.weights().items()}   # layer 0 by hand, head by head
+    h = rms_norm(rms_norm(w["wte"][idx] + w["wpe"][:5]))
+    q, k = h @ w["layer0.attn_wq"].T, h @ w["layer0.attn_wk"].T
+    for head in range(2):
+        part = slice(4 * head, 4 * head + 4)
+        scores = q[..., part] @ k[..., part].swapaxes(-1, -2) / 2.0 + np.triu(np.full((5, 5), -np.inf), 1)
+        expected = np.exp(scores - scores.max(-1, keepdims=True))
+        assert np.allclose(heard[0][1][:, head], expected / expected.sum(-1, keepdims=True), rtol=1e-12, atol=1e-15)

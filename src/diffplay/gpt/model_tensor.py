@@ -12,7 +12,7 @@ calls per step, not a dozen per weight matrix.
 import numpy as np
 
 from ..engine.tensor import Tensor, no_grad
-from ..engine.tensor_ops import attention, cross_entropy, gather, linear, rms_norm
+from ..engine.tensor_ops import attention, attention_weights, cross_entropy, gather, linear, rms_norm
 from .config import flatten, parameter_shapes, split
 
 
@@ -55,14 +55,21 @@ class TensorGPT:
     def weights(self):
         return {name: t.data.tolist() for name, t in self.w.items()}
 
-    def logits(self, idx):
-        """(B, T, vocab) logits for token ids idx (B, T); position t sees tokens 0..t."""
+    def logits(self, idx, on_attention=None):
+        """(B, T, vocab) logits for token ids idx (B, T); position t sees tokens 0..t.
+
+        on_attention(layer, weights), when given, hears each layer's attention weights: a
+        plain (B, n_head, T, T) array, row t the softmax over keys 0..t that query t mixes
+        values with (computed apart from the fused op, so only when asked for).
+        """
         w, c = self.w, self.config
         x = gather(w["wte"], idx) + w["wpe"][: idx.shape[1]]
         x = rms_norm(x)
         for i in range(c.n_layer):
             h = rms_norm(x)
             q, k, v = (linear(h, w[f"layer{i}.attn_w{name}"]) for name in "qkv")
+            if on_attention is not None:
+                on_attention(i, attention_weights(q, k, n_head=c.n_head, causal=True))
             x = x + linear(attention(q, k, v, n_head=c.n_head, causal=True), w[f"layer{i}.attn_wo"])
             h = linear(rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu()
             x = x + linear(h, w[f"layer{i}.mlp_fc2"])

@@ -236,6 +236,22 @@ def test_cli_scene_list_json_describes_every_scene():
     assert [d["name"] for d in json.loads(result.stdout.splitlines()[-1])] == registry.names()
 
 
+def test_cli_scene_out_in_a_missing_folder_exits_2_before_running(tmp_path):
+    out = tmp_path / "nodir" / "g.svg"
+    result = _diffplay("scene", "graph", "--out", str(out))
+    assert result.returncode == 2 and f"--out {out}: no such folder" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("boundary", {"points": 20}), ("canvas", {"size": 8}), ("graph", {}), ("gpt", {"steps": 1})])
+def test_render_to_an_unwritable_path_is_a_usage_error_naming_out(tmp_path, name, settings):
+    scene = registry.load(name)(**settings)
+    out = tmp_path / "nodir" / f"picture.{scene.formats[0]}"
+    with pytest.raises(UsageError, match=rf"^--out {out}: cannot write it"):
+        scene.render(out)
+
+
 def test_cli_scene_without_out_is_usage_error():
     result = _diffplay("scene", "graph")
     assert result.returncode == 2 and "--out FILE is required" in result.stderr

@@ -7,6 +7,7 @@ import time
 from tqdm import tqdm
 
 from ..errors import UsageError
+from ..files import check_writable
 from . import registry
 
 
@@ -48,8 +49,9 @@ def run_scene(args):
     if args.steps is not None and args.steps < 0:
         raise UsageError(f"--steps must be >= 0, got {args.steps}")
     cls = registry.load(args.name)
+    cls.check_format(args.out)   # before the scene is built and run, not after
+    check_writable(args.out, "--out")
     scene = cls.from_assignments(args.assignments, seed=args.seed)
-    cls.check_format(args.out)   # before the run, not after it
     start = time.perf_counter()
     with tqdm(total=args.steps, desc=cls.name, unit="step", file=sys.stderr, disable=args.json) as bar:
         scene.run(args.steps, progress=lambda _: bar.update())

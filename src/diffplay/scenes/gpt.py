@@ -14,7 +14,7 @@ from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_ops import gather, linear, rms_norm, softmax
 from ..gpt.train import DEFAULTS, Run
 from .base import Scene, Setting, frame_record
-from .picture import svg_document, svg_polyline, svg_text
+from .picture import svg_document, svg_polyline, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
 SAMPLE = Record({"step": Number(0, integer=True), "text": Text(64)})
@@ -136,8 +136,7 @@ class GPTScene(Scene):
         }
 
     def render_svg(self, path):
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(draw_svg(self.view()))
+        write_svg(path, draw_svg(self.view()))
 
 
 def draw_svg(view):

@@ -11,7 +11,7 @@ from ..engine.graph import graph
 from ..engine.value import _nonfinite_error, topological_order   # the engine's own diagnosis, reused
 from .base import Scene, Setting, frame_record
 from .expression import evaluate, parse
-from .picture import svg_document, svg_text
+from .picture import svg_document, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
 # micrograd's README example, so its numbers can be checked against the page.
@@ -175,8 +175,7 @@ class Graph(Scene):
         }
 
     def render_svg(self, path):
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(draw_svg(self.nodes(), self.edges))
+        write_svg(path, draw_svg(self.nodes(), self.edges))
 
 
 BOX_W, BOX_H, GAP_X, GAP_Y = 150, 54, 50, 16

@@ -1,17 +1,29 @@
-"""Pictures for headless runs: PNG in and out (Pillow) and a few SVG helpers."""
+"""Pictures for headless runs: PNG in and out (Pillow), SVG out, and a few SVG helpers.
 
+Files are written whole or not at all (files.write_atomic); a failed write is a UsageError
+naming --out, the flag that chose the path."""
+
+from io import BytesIO
 from xml.sax.saxutils import escape
 
 import numpy as np
 
 from ..errors import UsageError
+from ..files import write_atomic
 
 
 def save_png(path, pixels):
-    """Write uint8 pixels, (h, w) grey or (h, w, 3|4) colour, as a PNG file."""
+    """Write uint8 pixels, (h, w) grey or (h, w, 3|4) colour, as a PNG file (a UsageError if it cannot)."""
     from PIL import Image
 
-    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(path, format="PNG")
+    png = BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(png, format="PNG")
+    write_atomic(path, png.getvalue(), "--out")
+
+
+def write_svg(path, text):
+    """Write an SVG document (a UsageError naming --out if it cannot)."""
+    write_atomic(path, text, "--out")
 
 
 def load_png(path, size=None):

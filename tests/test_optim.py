@@ -256,3 +256,19 @@ def test_lbfgs_closure_failing_at_the_start_raises_its_error():
     with pytest.raises(ValueError, match="log: input must be > 0, got -1.0"):
         opt.step(closure)
     assert x.data == -1.0
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_adam_corrects_a_late_gradient_by_its_own_step_count_like_torch(name):
+    ours = [Tensor([0.5, -1.0], requires_grad=True), Tensor([2.0], requires_grad=True)]
+    theirs = [torch.tensor(p.data, requires_grad=True) for p in ours]
+    opt, topt = getattr(optim, name)(ours, lr=0.1), getattr(torch.optim, name)(theirs, lr=0.1)
+    for step in range(8):
+        for params, wrap in ((ours, np.array), (theirs, torch.tensor)):
+            now = [np.array(p.data.tolist()) for p in params]
+            params[0].grad = wrap(2.0 * now[0])
+            params[1].grad = None if step < 3 else wrap(2.0 * now[1] - 1.0)   # no gradient for 3 steps
+        opt.step()
+        topt.step()
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-15)

@@ -18,7 +18,7 @@ class Optimizer(Slotted):
     def __init__(self, params, lr):
         super().__init__(params, lr)
         self.state = [{} for _ in self.slots]
-        self.steps = 0
+        self.steps = 0   # calls to step(); the count a schedule or a checkpoint goes by
 
     def step(self):
         grads = [slot.grad() for slot in self.slots]
@@ -61,7 +61,12 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba) with bias correction; weight_decay adds L2 to the gradient."""
+    """Adam (Kingma & Ba) with bias correction; weight_decay adds L2 to the gradient.
+
+    As in PyTorch, the bias correction counts the steps each parameter took (state["step"]),
+    and a Tensor whose .grad is None is skipped. All Values share a slot, hence one count:
+    a Value without a gradient has grad 0.0, a zero gradient that is stepped, as in torch.
+    """
 
     decoupled = False
 
@@ -80,14 +85,15 @@ class Adam(Optimizer):
         elif self.weight_decay:
             g = g + self.weight_decay * p
         if not state:
-            state["m"], state["v"] = np.zeros_like(p), np.zeros_like(p)
-        m, v = state["m"], state["v"]
+            state["step"], state["m"], state["v"] = 0, np.zeros_like(p), np.zeros_like(p)
+        state["step"] += 1   # this slot's own count: a gradient that arrives late starts at 1
+        m, v, t = state["m"], state["v"], state["step"]
         m *= b1
         m += (1 - b1) * g
         v *= b2
         v += (1 - b2) * g**2
-        m_hat = m / (1 - b1**self.steps)
-        v_hat = v / (1 - b2**self.steps)
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
         p -= self.lr * m_hat / (v_hat**0.5 + self.eps)
         return p
 

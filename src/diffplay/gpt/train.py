@@ -190,6 +190,7 @@ class Run:
             size = math.prod(shape)
             for key in ("m", "v"):
                 state[key] = flat[key][offset:offset + size].reshape(shape).copy()
+            state["step"] = adam["steps"]   # Adam counts per slot; every slot of a GPT steps every step
             offset += size
         self.optimizer.steps = self.schedule.k = adam["steps"]
         self.optimizer.lr = self.schedule.base_lr * self.schedule.factor(self.schedule.k)

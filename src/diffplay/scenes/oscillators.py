@@ -1,0 +1,36 @@
+"""Differentiable oscillators on Tensors (DDSP's idea, in a few lines) and an ADSR envelope.
+
+Frequencies are in Hz and `t` is the array of sample times in seconds. The frequency is a
+Tensor (with requires_grad when it should learn); the other parameters may be plain numbers.
+"""
+
+import numpy as np
+
+from ..engine.tensor import Tensor
+
+TWO_PI = 2.0 * np.pi
+
+
+def additive(f0, amplitudes, t, nyquist):
+    """Σₖ aₖ sin(2π k f0 t) for k = 1 … len(amplitudes); harmonics at or past Nyquist are
+    left out (they would alias down into the band)."""
+    k = np.arange(1, len(amplitudes) + 1, dtype=float)
+    audible = k * float(f0.data) < nyquist
+    phase = (f0 * TWO_PI) * t                     # (samples,)
+    waves = (phase.reshape(1, -1) * k.reshape(-1, 1)).sin()   # (harmonics, samples)
+    return ((amplitudes * audible).reshape(-1, 1) * waves).sum(0)
+
+
+def fm(carrier, ratio, index, amplitude, t):
+    """amplitude · sin(2π f t + index · sin(2π ratio f t)): one modulator, Chowning's FM."""
+    omega = (carrier * TWO_PI) * t
+    return ((omega * ratio).sin() * index + omega).sin() * amplitude
+
+
+def adsr(samples, rate, attack, decay, sustain, release):
+    """The envelope, one gain per sample: up to 1 over `attack` seconds, down to `sustain`
+    over `decay`, held, and down to 0 over the last `release` seconds."""
+    duration = samples / rate
+    t = np.arange(samples) / rate
+    knots = np.minimum([0.0, attack, attack + decay, max(duration - release, attack + decay), duration], duration)
+    return np.interp(t, knots, [0.0, 1.0, sustain, sustain, 0.0])

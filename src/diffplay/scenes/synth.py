@@ -1,0 +1,213 @@
+"""synth: an oscillator learns to sound like a target (DDSP's idea, without the network).
+
+An additive oscillator (a fundamental f0 and the amplitudes of its harmonics) or an FM pair
+(carrier f0, a fixed modulator ratio, the index and an amplitude), shaped by a fixed ADSR
+envelope, is fitted to a target sound by Adam on a multi-scale STFT loss: FFT sizes 2048 …
+64, hop n/4, Hann windows, the L1 distance of *linear* magnitudes (engine.spectral).
+
+Why linear: the small FFTs have main lobes hundreds of Hz wide, so even 10 % off the
+harmonics still overlap the target's and pull f0 toward it, while the large FFTs pin it down.
+Adding DDSP's log-magnitude term weights the near-silent bins between harmonics as much as
+the peaks; their ripples trap f0 — measured with torch on the builtin target from 396 Hz
+and 484 Hz: 411.0 Hz and 498.2 Hz after 300 steps, where linear magnitude alone gives 440.0.
+"""
+
+import base64
+import io
+
+import numpy as np
+
+from .. import optim
+from ..engine.spectral import stft_loss
+from ..engine.tensor import Tensor, no_grad
+from .base import Scene, Setting, frame_record
+from .oscillators import additive, adsr, fm
+from .schema import Choice, ListOf, Maybe, Number, Record, Text
+from .sketch import Sketch
+from .wav import read_wav, write_wav
+
+HARMONIC_TARGET = (440.0, [1.0, 0.5, 0.33, 0.25])   # the issue's target: 440 Hz and three harmonics
+TARGET_GAIN = 0.45                                    # keeps its peak below full scale
+# Ratio 3 keeps the partials on 440 Hz's harmonics; with ratio 2 the loss has a second valley
+# in the index (near 3.35), and Adam from index 4 settles there.
+FM_TARGET = {"carrier": 440.0, "ratio": 3.0, "index": 2.5, "amplitude": 0.5}
+START_AMPLITUDE = 0.1
+SPECTRUM_BINS = 512
+
+SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Number(), SPECTRUM_BINS),
+                   "fitted": ListOf(Number(), SPECTRUM_BINS)})
+
+
+def peak_hz(samples, rate):
+    """The frequency of the largest bin of the whole signal's Hann-windowed spectrum."""
+    return float(np.argmax(np.abs(np.fft.rfft(samples * np.hanning(len(samples))))) * rate / len(samples))
+
+
+def wav_bytes(samples, rate):
+    buffer = io.BytesIO()
+    write_wav(buffer, samples, rate)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+class Synth(Scene):
+    name = "synth"
+    title = "differentiable audio synthesis: an oscillator learns to match a sound (DDSP)"
+    settings = (
+        Setting("mode", Choice("additive", "fm"), "additive", "the oscillator: harmonics, or one FM pair"),
+        Setting("target", Text(4096), "builtin", 'the sound to match: "builtin" (one per mode) or a 16-bit mono WAV file'),
+        Setting("rate", Number(4000, 48000, integer=True), 16000, "samples per second of the builtin target"),
+        Setting("duration", Number(0.01, 5), 0.5, "seconds of the builtin target"),
+        Setting("harmonics", Number(1, 64, integer=True), 4, "additive: how many harmonics"),
+        Setting("f0", Number(20, 8000), 396.0, "the starting fundamental (additive) or carrier (fm), Hz"),
+        Setting("ratio", Number(0.1, 16), 3.0, "fm: modulator frequency over carrier frequency (fixed)"),
+        Setting("index", Number(0, 20), 1.0, "fm: the starting modulation index"),
+        Setting("attack", Number(0, 5), 0.01, "envelope: seconds to full level"),
+        Setting("decay", Number(0, 5), 0.05, "envelope: seconds down to the sustain level"),
+        Setting("sustain", Number(0, 1), 0.8, "envelope: the level held"),
+        Setting("release", Number(0, 5), 0.05, "envelope: seconds of fading out at the end"),
+        Setting("lr_f0", Number(0, 100), 2.0, "Adam's learning rate for f0, Hz per step", live=True),
+        Setting("lr", Number(0, 1), 0.1, "Adam's learning rate for amplitudes and the index", live=True),
+        Setting("schedule", Number(1, 100_000, integer=True), 300, "steps of cosine decay of both rates"),
+    )
+    events = {"listen": Record({})}
+    frame_schema = frame_record({
+        "mode": Text(16), "f0": Number(), "amplitudes": Maybe(ListOf(Number(), 64)), "index": Maybe(Number()),
+        "amplitude": Maybe(Number()), "loss": Maybe(Number(0)), "rate": Number(0, integer=True),
+        "target_peak_hz": Number(0), "fitted_peak_hz": Number(0), "spectrum": SPECTRUM,
+        "audio": Maybe(Record({"target": Text(1 << 24), "fitted": Text(1 << 24)})),
+    }, optional=())
+    formats = ("png", "wav")
+    max_steps = 300
+    budget_s = 0.05
+
+    def reset(self):
+        v = self.values
+        if v["target"] == "builtin":
+            self.rate = v["rate"]
+            self.target = None
+        else:
+            self.target, self.rate = read_wav(v["target"])
+        samples = len(self.target) if self.target is not None else round(v["duration"] * self.rate)
+        self.t = np.arange(samples) / self.rate
+        self.envelope = adsr(samples, self.rate, v["attack"], v["decay"], v["sustain"], v["release"])
+        if self.target is None:
+            self.target = self.builtin()
+        self.f0 = Tensor(v["f0"], requires_grad=True)
+        if v["mode"] == "additive":
+            self.shape = [Tensor(np.full(v["harmonics"], START_AMPLITUDE), requires_grad=True)]
+        else:
+            self.shape = [Tensor(v["index"], requires_grad=True), Tensor(START_AMPLITUDE, requires_grad=True)]
+        self.opt_f0 = optim.Adam([self.f0], lr=v["lr_f0"])
+        self.opt_shape = optim.Adam(self.shape, lr=v["lr"])
+        self.decay = optim.CosineDecay(self.opt_f0, v["schedule"])
+        self.loss, self.audio = None, None
+        self.start_sound = self.fitted()
+
+    def builtin(self):
+        """The mode's target: 440 Hz with harmonics 1, .5, .33, .25, or FM 440 Hz, ratio 3, index 2.5."""
+        if self.values["mode"] == "additive":
+            f0, amplitudes = HARMONIC_TARGET
+            wave = additive(Tensor(f0), Tensor(amplitudes) * TARGET_GAIN, self.t, self.rate / 2)
+        else:
+            target = FM_TARGET
+            wave = fm(Tensor(target["carrier"]), target["ratio"], target["index"], target["amplitude"], self.t)
+        return wave.data * self.envelope
+
+    # ---- the sound and its fit ----
+
+    def sound(self):
+        """The oscillator's samples (a Tensor in the graph of its parameters), enveloped."""
+        if self.values["mode"] == "additive":
+            wave = additive(self.f0, self.shape[0].abs(), self.t, self.rate / 2)
+        else:
+            index, amplitude = self.shape
+            wave = fm(self.f0, self.values["ratio"], index, amplitude.abs(), self.t)
+        return wave * self.envelope
+
+    def advance(self):
+        factor = self.decay.factor(self.steps)
+        self.opt_f0.lr, self.opt_shape.lr = self.values["lr_f0"] * factor, self.values["lr"] * factor
+        loss = stft_loss(self.sound(), self.target)
+        self.opt_f0.zero_grad()
+        self.opt_shape.zero_grad()
+        loss.backward()
+        self.opt_f0.step()
+        self.opt_shape.step()
+        self.loss = loss.item()
+
+    def converged(self):
+        return self.steps >= self.values["schedule"]
+
+    def fitted(self):
+        with no_grad():
+            return self.sound().data
+
+    # ---- events ----
+
+    def on_listen(self):
+        """Put both sounds, as WAV files in base64, into the next frames."""
+        self.audio = {"target": wav_bytes(self.target, self.rate), "fitted": wav_bytes(self.fitted(), self.rate)}
+
+    # ---- what comes out ----
+
+    def parameters(self):
+        additive_mode = self.values["mode"] == "additive"
+        return {
+            "f0": float(self.f0.data),
+            "amplitudes": np.abs(self.shape[0].data).tolist() if additive_mode else None,
+            "index": None if additive_mode else float(self.shape[0].data),
+            "amplitude": None if additive_mode else abs(float(self.shape[1].data)),
+        }
+
+    def spectra(self, fitted=None):
+        """The target's and the fitted (or given) sound's magnitude spectra in dB, in at most
+        SPECTRUM_BINS bands up to Nyquist."""
+        window = np.hanning(len(self.t))
+        fitted = self.fitted() if fitted is None else fitted
+        spectra = [np.abs(np.fft.rfft(s * window)) for s in (self.target, fitted)]
+        bands = min(SPECTRUM_BINS, len(spectra[0]))
+        edges = np.linspace(0, len(spectra[0]), bands + 1).astype(int)
+        db = [20 * np.log10(np.maximum.reduceat(s, edges[:-1]) + 1e-9) for s in spectra]
+        hz = edges[:-1] * self.rate / len(self.t)
+        return hz, db[0], db[1]
+
+    def view(self):
+        hz, target, fitted = self.spectra()
+        return {
+            "mode": self.values["mode"], **self.parameters(), "loss": self.loss, "rate": self.rate,
+            "target_peak_hz": peak_hz(self.target, self.rate), "fitted_peak_hz": peak_hz(self.fitted(), self.rate),
+            "spectrum": {"hz": hz.tolist(), "target": np.round(target, 2).tolist(), "fitted": np.round(fitted, 2).tolist()},
+            "audio": self.audio,
+        }
+
+    def report(self):
+        numbers = {k: (np.round(v, 5).tolist() if v is not None else None) for k, v in self.parameters().items()}
+        return {"mode": self.values["mode"], **numbers, "loss": self.loss, "rate": self.rate, "samples": len(self.t),
+                "target_peak_hz": round(peak_hz(self.target, self.rate), 2),
+                "fitted_peak_hz": round(peak_hz(self.fitted(), self.rate), 2)}
+
+    def render_wav(self, path):
+        write_wav(path, self.fitted(), self.rate)
+
+    def render_png(self, path, width=560, height=260):
+        """Spectra to 4 kHz in dB (target thick grey, start orange, fitted blue) and 10 ms of the
+        target and the fitted sound from the middle."""
+        hz, target, fitted = self.spectra()
+        _, _, start = self.spectra(self.start_sound)
+        top = min(self.rate / 2, 4000.0)
+        shown = hz <= top
+        sketch = Sketch((0, -0.05, 1, height / width), width)
+        floor = max(target.max(), fitted.max()) - 80
+        for db, colour, line in ((target, (200, 200, 200), 3), (start, (255, 127, 14), 1), (fitted, (31, 119, 180), 1)):
+            y = 0.2 + 0.2 * np.clip((db[shown] - floor) / 80, 0, 1)
+            sketch.polyline(np.stack([hz[shown] / top, y], 1), colour=colour, width=line)
+        span = min(len(self.t), int(0.01 * self.rate))
+        middle = (len(self.t) - span) // 2
+        x = np.arange(span) / max(span - 1, 1)
+        peak = max(np.abs(self.target).max(), 1e-9)
+        for wave, colour, line in ((self.target, (200, 200, 200), 3), (self.fitted(), (31, 119, 180), 1)):
+            sketch.polyline(np.stack([x, 0.07 + 0.06 * wave[middle:middle + span] / peak], 1), colour=colour, width=line)
+        sketch.text((6, 4), f"spectrum 0-{top:.0f} Hz, dB: target grey, start orange, fitted blue "
+                            f"(f0 {self.values['f0']:.0f} -> {float(self.f0.data):.2f} Hz)")
+        sketch.text((6, height - 92), "10 ms from the middle: target grey, fitted blue")
+        sketch.save(path)

@@ -56,6 +56,15 @@ def test_point_added_in_the_wrong_region_is_learned_within_50_epochs(seed, x, y)
     assert learned is not None and scene.scores()["test_accuracy"] >= 0.95
 
 
+def test_network_starts_as_playground_does():
+    from diffplay.nn import TensorMLP
+
+    scene = Boundary(seed=3)
+    assert isinstance(scene.model, TensorMLP) and [w.shape for w in scene.model.weights()] == [(4, 2), (2, 4), (2, 2)]
+    assert all(np.abs(w.data).max() <= 0.5 for w in scene.model.weights())   # U(-0.5, 0.5)
+    assert all(np.all(b.data == 0.1) for _, b in scene.model.layers)         # every bias 0.1
+
+
 # ---- datasets ----
 
 @pytest.mark.parametrize("name", sorted(DATASETS))

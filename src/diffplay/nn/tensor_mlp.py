@@ -12,9 +12,10 @@ ACTIVATIONS = {
     "linear": lambda t: t,
 }
 
-# Initial weights: uniform in [-bound, bound], bound from the layer's fan-in.
+# Initial weights: uniform in [-bound, bound], bound from the layer's fan-in. Biases start at
+# `bias` whatever the init (Playground starts them at 0.1: the boundary scene passes bias=0.1).
 INITS = {
-    "playground": lambda fan_in: 0.5,                   # TensorFlow Playground: U(-0.5, 0.5), bias 0.1
+    "playground": lambda fan_in: 0.5,                   # TensorFlow Playground's weights: U(-0.5, 0.5)
     "he": lambda fan_in: float(np.sqrt(6.0 / fan_in)),  # keeps relu activations' variance steady
 }
 

@@ -160,3 +160,11 @@ def test_axis_and_side_accept_their_plain_words():
     assert d.aligned(boxes[0], boxes[1], side="center_x")[0].params["side"] == "center-x"
     with pytest.raises(UsageError, match="axis must be one of x, y"):
         d.distribute(*boxes, axis="diagonal")
+
+
+def test_an_unbounded_objective_is_reported_not_raised():
+    d = Diagram(300, 200)
+    a = d.circle("A", r=10, on_canvas=False)
+    d.maximize(a.x)
+    result = d.solve()
+    assert not result.converged and result.message.startswith("diverged")

@@ -25,6 +25,7 @@ import numpy as np
 from ..engine.lbfgs import minimize
 
 PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
+FAR_AWAY = 1e6   # canvases: a field this far out has been pushed by something unbounded
 
 
 @dataclass
@@ -81,13 +82,17 @@ class _Lagrangian:
 
     def __call__(self, u):
         self.z[self.free] = u
-        values, backward = self.problem.forward(self.z)
-        c = self.residuals(values)
-        lam, mu = self.multipliers, self.penalty
-        shifted = lam + mu * c
-        hinge = np.maximum(shifted, 0.0)
-        penalty = np.sum(np.where(self.equality, lam * c + 0.5 * mu * c * c, (hinge * hinge - lam * lam) / (2 * mu)))
-        grad = backward(self._weights(np.where(self.equality, shifted, hinge)))
+        try:
+            values, backward = self.problem.forward(self.z)
+            c = self.residuals(values)
+            lam, mu = self.multipliers, self.penalty
+            shifted = lam + mu * c
+            hinge = np.maximum(shifted, 0.0)
+            penalty = np.sum(np.where(self.equality, lam * c + 0.5 * mu * c * c,
+                                      (hinge * hinge - lam * lam) / (2 * mu)))
+            grad = backward(self._weights(np.where(self.equality, shifted, hinge)))
+        except FloatingPointError:   # an overflow far out: the line search steps back from inf
+            return np.inf, np.zeros_like(u)
         return self.objective(values) + float(penalty), grad[self.free]
 
     def measure(self, u):
@@ -135,6 +140,9 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
             break
         if not u.size:
             message = "nothing to move: every field is pinned"
+            break
+        if not np.isfinite(violation) or np.max(np.abs(u)) > FAR_AWAY:
+            message = "diverged: fields ran off without bound (an objective that nothing limits?)"
             break
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
         best_violation = min(best_violation, violation)

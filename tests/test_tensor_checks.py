@@ -50,3 +50,16 @@ def test_checker_passes_a_right_gradient():
 def test_finite_differences_alone_catch_a_wrong_gradient():
     errors = gradcheck(lambda x: _tanh_with_wrong_derivative(x).sum(), [Tensor(np.linspace(-1.0, 1.0, 5))])
     assert max(errors) > 1e-3
+
+
+def test_finite_differences_reach_an_input_whose_data_is_a_transposed_view():
+    x = Tensor(0.0)
+    x.data = np.arange(1.0, 7.0).reshape(2, 3).T   # not contiguous: a flat reshape of it is a copy
+    weight = np.random.default_rng(0).standard_normal((3, 2))
+    assert max(gradcheck(lambda x: (x * x * weight).sum(), [x])) < 1e-8
+    assert max(gradcheck(lambda x: (x * weight).sum(), [x])) < 1e-8
+
+
+def test_finite_differences_refuse_float32_inputs():
+    with pytest.raises(ValueError, match="gradcheck: input 1 is float32; finite differences need float64"):
+        gradcheck(lambda a, b: (a * b).sum(), [Tensor([1.0, 2.0]), Tensor([3.0, 4.0], dtype="float32")])

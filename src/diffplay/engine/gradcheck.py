@@ -16,6 +16,10 @@ def gradcheck(fn, inputs, eps=1e-6):
     float64 Tensors (marked requires_grad). The inputs' .grad is left as backward() set it.
     """
     inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if type(x) is not Value and x.data.dtype != np.float64:
+            raise ValueError(f"gradcheck: input {i} is {x.data.dtype}; finite differences need float64 "
+                             f"(a step of {eps} is lost in float32's rounding)")
     for x in inputs:
         x.grad = 0.0 if type(x) is Value else None
         if type(x) is not Value:
@@ -24,30 +28,32 @@ def gradcheck(fn, inputs, eps=1e-6):
     errors = []
     for x in inputs:
         if type(x) is Value:
-            analytic = np.array([x.grad])
-            flat = None
+            analytic, entries = np.array([x.grad]), [None]
         else:
-            flat = x.data.reshape(-1)   # a view: perturbing it perturbs the input
-            analytic = np.zeros(flat.size) if x.grad is None else np.asarray(x.grad, float).reshape(-1)
-        numeric = np.array([_central_difference(fn, inputs, x, flat, i, eps) for i in range(analytic.size)])
+            grad = np.zeros(x.data.shape) if x.grad is None else np.asarray(x.grad, float)
+            # index tuples write through any view (a reshape of a transposed array is a copy); C order, as ravel
+            analytic, entries = grad.ravel(), list(np.ndindex(x.data.shape))
+        numeric = np.array([_central_difference(fn, inputs, x, entry, eps) for entry in entries])
         scale = np.maximum(1.0, np.maximum(np.abs(analytic), np.abs(numeric)))
         errors.append(float(np.max(np.abs(analytic - numeric) / scale)))
     return errors
 
 
-def _central_difference(fn, inputs, x, flat, i, eps):
+def _central_difference(fn, inputs, x, entry, eps):
+    """(f(x + eps) − f(x − eps)) / 2eps in one entry of x's data (all of a Value's: entry None)."""
     def at(shift):
-        if flat is None:
-            old, x.data = x.data, x.data + shift
-        else:
-            old = flat[i]
-            flat[i] = old + shift
+        old = x.data if entry is None else x.data[entry]
+        _assign(x, entry, old + shift)
         try:
             return _scalar(fn(*inputs))
         finally:
-            if flat is None:
-                x.data = old
-            else:
-                flat[i] = old
+            _assign(x, entry, old)
 
     return (at(eps) - at(-eps)) / (2 * eps)
+
+
+def _assign(x, entry, number):
+    if entry is None:
+        x.data = number
+    else:
+        x.data[entry] = number

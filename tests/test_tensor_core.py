@@ -1,5 +1,7 @@
 """Tensor arithmetic, elementwise functions, matmul and reductions; backward's bookkeeping."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -172,6 +174,29 @@ def test_no_grad_builds_no_graph_and_restores_tracing():
     with no_grad():
         y = w * 2.0
     assert not y.requires_grad and (w * 2.0).requires_grad
+
+
+def test_no_grad_in_one_thread_leaves_other_threads_tracing():
+    w = Tensor([1.0], requires_grad=True)
+    inside, other_thread_done, results = threading.Event(), threading.Event(), {}
+
+    def sample():
+        with no_grad():
+            inside.set()
+            other_thread_done.wait(10)
+            results["sampling"] = (w * 2.0).requires_grad
+
+    def train():
+        inside.wait(10)
+        results["training"] = (w * 2.0).requires_grad
+        other_thread_done.set()
+
+    threads = [threading.Thread(target=sample), threading.Thread(target=train)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"sampling": False, "training": True}
 
 
 def test_backward_of_a_deep_chain_needs_no_recursion():

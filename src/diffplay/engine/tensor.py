@@ -15,25 +15,34 @@ only after backward(), as the usual zero_grad / forward / backward / step loop d
 """
 
 import operator
+import threading
 
 import numpy as np
 
 from .tensor_backward import reverse_pass
 
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
-_grad_enabled = True
+
+
+class _GradMode(threading.local):
+    enabled = True   # every thread starts out tracing
+
+
+_grad_mode = _GradMode()
 
 
 class no_grad:
-    """`with no_grad():` ops build no graph (for sampling and evaluation), as in PyTorch."""
+    """`with no_grad():` ops build no graph (for sampling and evaluation), as in PyTorch.
+
+    It holds for the thread that entered it only (as torch's does), so a scene sampling in
+    one thread never stops another thread's training from tracing.
+    """
 
     def __enter__(self):
-        global _grad_enabled
-        self._was, _grad_enabled = _grad_enabled, False
+        self._was, _grad_mode.enabled = _grad_mode.enabled, False
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._was
+        _grad_mode.enabled = self._was
 
 
 class Tensor:
@@ -263,7 +272,7 @@ def _node(data, children, backward, op):
     if type(data) is not np.ndarray:
         data = np.asarray(data)   # NumPy returns scalars for 0-d results; keep every .data an array
     out.data, out.grad, out.op = data, None, op
-    if _grad_enabled:
+    if _grad_mode.enabled:
         for c in children:
             if c.requires_grad:
                 out.requires_grad, out._children, out._backward = True, children, backward

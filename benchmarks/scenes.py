@@ -2,26 +2,35 @@
 
 A frame is what the studio does per frame: step(scene.budget_s), frame(), json.dumps(frame).
 The goals (issue "Scenes I"): boundary, graph and gpt at 30 frames/s or more, canvas at 10.
-Two peers where one exists: a boundary epoch and a canvas step written in PyTorch (eager,
-one thread, float64 and float32 as the scenes use), same shapes and batch sizes.
+Two peers where one exists, timed against the scene in alternating rounds by
+benchmarks/tensor.py's compare (eager PyTorch, one thread): a boundary epoch from the same
+weights over the points in the same order (float64), and a canvas Adam step from the same
+weights on the same features (float32). Also the worst stroke a page can send the canvas.
 
     .venv/bin/python benchmarks/scenes.py
 """
 
+import copy
 import json
 import statistics
 import time
 
-import numpy as np
-import torch
+from tensor import compare   # benchmarks/tensor.py: one BLAS thread, one torch thread, alternating rounds
 
-from diffplay.scenes.boundary import Boundary
-from diffplay.scenes.canvas import Canvas
-from diffplay.scenes.gpt import GPTScene
-from diffplay.scenes.graph import Graph
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from diffplay.scenes.boundary import Boundary  # noqa: E402
+from diffplay.scenes.canvas import Canvas  # noqa: E402
+from diffplay.scenes.gpt import GPTScene  # noqa: E402
+from diffplay.scenes.graph import Graph  # noqa: E402
+from diffplay.scenes.ik import IK  # noqa: E402
+from diffplay.scenes.lsystem import LSystem  # noqa: E402
+from diffplay.scenes.particles import Particles  # noqa: E402
+from diffplay.scenes.synth import Synth  # noqa: E402
 
 REPEATS = 5
-GOALS = {"boundary": 30, "graph": 30, "gpt": 30, "canvas": 10}
+GOALS = {"boundary": 30, "graph": 30, "gpt": 30, "canvas": 10, "lsystem": 30, "ik": 30, "particles": 30, "synth": 10}
 
 
 def median_seconds(fn, repeats=REPEATS):
@@ -37,83 +46,120 @@ def steps_per_second(scene, n):
     return n / median_seconds(lambda: [scene.advance() for _ in range(n)])
 
 
-def frame_loop(scene, frames=30):
-    """Median ms per frame of step(budget) + frame() + JSON, and the steps one step() took."""
+def frame_loop(scene, frames=30, moves=None):
+    """Median ms per frame of step(budget) + frame() + JSON, and the steps one step() took.
+
+    `moves(i)`, if given, is an event handled at the start of frame i (a drag, a click).
+    """
     times, steps = [], []
-    for _ in range(frames):
+    for i in range(frames):
         start = time.perf_counter()
+        if moves:
+            scene.handle(moves(i))
         steps.append(scene.step(scene.budget_s))
         json.dumps(scene.frame())
         times.append(time.perf_counter() - start)
     return 1000 * statistics.median(times), statistics.median(steps)
 
 
-def report(name, scene, rate, extra=""):
-    ms, per_frame = frame_loop(scene)
+def report(name, scene, rate, extra="", moves=None):
+    ms, per_frame = frame_loop(scene, moves=moves)
     fps = 1000 / ms
     print(f"{name:9s} steps/s {rate:8.1f}  budget {1000 * scene.budget_s:3.0f} ms  steps/frame {per_frame:5.1f}  "
           f"frame {ms:6.1f} ms  {fps:5.1f} frames/s  goal {GOALS[name]}  ratio {fps / GOALS[name]:.2f}x{extra}")
 
 
-def torch_boundary_epoch(scene):
-    """One epoch of the same 2-4-2-2 tanh network, SGD lr 0.03, batches of 10, in PyTorch."""
-    torch.manual_seed(0)
-    sizes = [2, *scene.values["hidden"], scene.values["classes"]]
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(a, b, dtype=torch.float64), torch.nn.Tanh()]
-    model = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=0.03)
-    train = ~scene.is_test
-    x, y = torch.tensor(scene.xy[train]), torch.tensor(scene.labels[train])
+def moving_rate(scene, moves, n=10):
+    """Steps per second while the target moves before every step (a scene at rest does nothing)."""
+    return n / median_seconds(lambda: [(scene.handle(moves(i)), scene.advance()) for i in range(n)])
 
-    def epoch():
-        for start in range(0, len(x), 10):
-            loss = torch.nn.functional.cross_entropy(model(x[start:start + 10]), y[start:start + 10])
+
+def circling(event, x, y, r):
+    """moves(i): `event` at points walking round a circle of radius r about (x, y)."""
+    return lambda i: {"type": event, "x": x + r * np.cos(i / 4), "y": y + r * np.sin(i / 4)}
+
+
+def torch_linears(scene, dtype):
+    """A torch MLP holding the scene's own TensorMLP weights (tanh or relu between layers)."""
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[scene.model.activation]
+    layers = []
+    for w, b in scene.model.layers:
+        linear = torch.nn.Linear(w.data.shape[1], w.data.shape[0], dtype=dtype)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(w.data.copy()))
+            linear.bias.copy_(torch.from_numpy(b.data.copy()))
+        layers += [linear, act()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def boundary_sides(scene):
+    """(ours, theirs): an epoch of the scene, and the same epoch in PyTorch (same weights, same
+    batch order from a copy of the scene's generator); each returns its parameters' sum."""
+    model, rng = torch_linears(scene, torch.float64), copy.deepcopy(scene.rng)
+    opt = torch.optim.SGD(model.parameters(), lr=scene.values["lr"])
+    x, y, train, size = torch.from_numpy(scene.xy), torch.from_numpy(scene.labels), np.flatnonzero(~scene.is_test), scene.values["batch"]
+
+    def theirs():
+        order = torch.from_numpy(rng.permutation(train))
+        for start in range(0, len(order), size):
+            batch = order[start:start + size]
+            loss = torch.nn.functional.cross_entropy(model(x[batch]), y[batch])
             opt.zero_grad()
             loss.backward()
             opt.step()
+        return sum(p.sum().item() for p in model.parameters())
 
-    return median_seconds(epoch)
+    def ours():
+        scene.advance()
+        return sum(float(p.data.sum()) for p in scene.model.parameters())
+
+    return ours, theirs
 
 
-def torch_canvas_step(scene):
-    """One Adam step of the same Fourier-feature MLP on every pixel, float32, in PyTorch."""
-    torch.manual_seed(0)
-    sizes = [scene.features.shape[1], *scene.values["hidden"], 3]
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    x = torch.tensor(scene.features)
-    target = torch.tensor(scene.target.reshape(-1, 3), dtype=torch.float32)
+def canvas_sides(scene):
+    """(ours, theirs): an Adam step of the scene, and the same step in PyTorch (same weights,
+    features and colours, float32); each returns its loss to 5 digits, float32's agreement."""
+    assert scene.mask.all()   # every pixel painted: both sides train on all of them
+    model = torch_linears(scene, torch.float32)
+    opt = torch.optim.Adam(model.parameters(), lr=scene.values["lr"])
+    x, target = torch.from_numpy(scene.features), torch.from_numpy(scene.target.reshape(-1, 3).astype(np.float32))
 
-    def step():
+    def theirs():
         loss = ((model(x).sigmoid() - target) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
+        return round(loss.item(), 5)
 
-    return median_seconds(lambda: [step() for _ in range(10)]) / 10
+    def ours():
+        scene.advance()
+        return round(scene.last_loss, 5)
+
+    return ours, theirs
+
+
+def worst_stroke():
+    """Median seconds of the costliest stroke event: 2000 points zigzagging corner to corner
+    of the largest canvas, at the largest radius."""
+    scene = Canvas(size=128, image="empty")
+    corners = [{"x": 127.0 * (i % 2), "y": 127.0 * (i // 2 % 2)} for i in range(2000)]
+    event = {"type": "stroke", "points": corners, "color": [0, 0, 0], "radius": 64}
+    return median_seconds(lambda: scene.handle(event))
 
 
 def main():
     torch.set_num_threads(1)
+    compare("boundary  epoch (250 points, batch 10, 2-4-2-2 tanh)", *boundary_sides(Boundary(seed=0)), 5)
     boundary = Boundary(seed=0)
     epoch = median_seconds(boundary.advance)
-    theirs = torch_boundary_epoch(Boundary(seed=0))
     one = median_seconds(lambda: (boundary.advance(), json.dumps(boundary.frame())))
-    print(f"boundary  epoch (250 points, batch 10)  diffplay {1000 * epoch:.2f} ms  torch {1000 * theirs:.2f} ms  "
-          f"ratio {theirs / epoch:.2f}x   epoch + 100x100 frame {1000 * one:.1f} ms (goal <= 50)")
+    print(f"boundary  epoch + 100x100 frame {1000 * one:.1f} ms (goal <= 50)")
     report("boundary", boundary, 1 / epoch, "  (a step is an epoch)")
 
+    compare("canvas    step (64x64, 128-64-64-3)", *canvas_sides(Canvas(seed=0)), 10)
     canvas = Canvas(seed=0)
-    ours = 1 / steps_per_second(canvas, 10)
-    theirs = torch_canvas_step(Canvas(seed=0))
-    print(f"canvas    step (64x64, 128-64-64-3)  diffplay {1000 * ours:.2f} ms  torch {1000 * theirs:.2f} ms  "
-          f"ratio {theirs / ours:.2f}x")
-    report("canvas", canvas, 1 / ours)
+    report("canvas", canvas, steps_per_second(canvas, 10))
+    print(f"canvas    stroke of 2000 points corner to corner, 128x128, radius 64: {1000 * worst_stroke():.0f} ms")
 
     graph = Graph(autoplay=True)
     rate = len(graph.order) / median_seconds(lambda: (graph.forward(), graph.run()))
@@ -127,6 +173,15 @@ def main():
 
     gpt = GPTScene(seed=42, steps=100_000)
     report("gpt", gpt, steps_per_second(gpt, 100), f"  (at most {gpt.values['speed']} steps per frame)")
+
+    tree, clicks = LSystem(seed=0), circling("click", 0.0, 0.7, 0.4)
+    report("lsystem", tree, moving_rate(tree, clicks), "  (a click every frame)", moves=clicks)
+    arm, drags = IK(seed=0), circling("drag", 0.2, 0.4, 0.4)
+    report("ik", arm, moving_rate(arm, drags), "  (a drag every frame)", moves=drags)
+    particles = Particles(seed=0)
+    report("particles", particles, steps_per_second(particles, 10))
+    synth = Synth(seed=0)
+    report("synth", synth, steps_per_second(synth, 10))
 
 
 if __name__ == "__main__":

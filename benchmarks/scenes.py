@@ -6,6 +6,7 @@ Two peers where one exists, timed against the scene in alternating rounds by
 benchmarks/tensor.py's compare (eager PyTorch, one thread): a boundary epoch from the same
 weights over the points in the same order (float64), and a canvas Adam step from the same
 weights on the same features (float32). Also the worst stroke a page can send the canvas.
+Then benchmarks/scenes_ii.py's rows (lsystem, ik, particles, synth), where it is present.
 
     .venv/bin/python benchmarks/scenes.py
 """
@@ -24,10 +25,6 @@ from diffplay.scenes.boundary import Boundary  # noqa: E402
 from diffplay.scenes.canvas import Canvas  # noqa: E402
 from diffplay.scenes.gpt import GPTScene  # noqa: E402
 from diffplay.scenes.graph import Graph  # noqa: E402
-from diffplay.scenes.ik import IK  # noqa: E402
-from diffplay.scenes.lsystem import LSystem  # noqa: E402
-from diffplay.scenes.particles import Particles  # noqa: E402
-from diffplay.scenes.synth import Synth  # noqa: E402
 
 REPEATS = 5
 GOALS = {"boundary": 30, "graph": 30, "gpt": 30, "canvas": 10, "lsystem": 30, "ik": 30, "particles": 30, "synth": 10}
@@ -67,16 +64,6 @@ def report(name, scene, rate, extra="", moves=None):
     fps = 1000 / ms
     print(f"{name:9s} steps/s {rate:8.1f}  budget {1000 * scene.budget_s:3.0f} ms  steps/frame {per_frame:5.1f}  "
           f"frame {ms:6.1f} ms  {fps:5.1f} frames/s  goal {GOALS[name]}  ratio {fps / GOALS[name]:.2f}x{extra}")
-
-
-def moving_rate(scene, moves, n=10):
-    """Steps per second while the target moves before every step (a scene at rest does nothing)."""
-    return n / median_seconds(lambda: [(scene.handle(moves(i)), scene.advance()) for i in range(n)])
-
-
-def circling(event, x, y, r):
-    """moves(i): `event` at points walking round a circle of radius r about (x, y)."""
-    return lambda i: {"type": event, "x": x + r * np.cos(i / 4), "y": y + r * np.sin(i / 4)}
 
 
 def torch_linears(scene, dtype):
@@ -174,14 +161,11 @@ def main():
     gpt = GPTScene(seed=42, steps=100_000)
     report("gpt", gpt, steps_per_second(gpt, 100), f"  (at most {gpt.values['speed']} steps per frame)")
 
-    tree, clicks = LSystem(seed=0), circling("click", 0.0, 0.7, 0.4)
-    report("lsystem", tree, moving_rate(tree, clicks), "  (a click every frame)", moves=clicks)
-    arm, drags = IK(seed=0), circling("drag", 0.2, 0.4, 0.4)
-    report("ik", arm, moving_rate(arm, drags), "  (a drag every frame)", moves=drags)
-    particles = Particles(seed=0)
-    report("particles", particles, steps_per_second(particles, 10))
-    synth = Synth(seed=0)
-    report("synth", synth, steps_per_second(synth, 10))
+    try:
+        import scenes_ii   # benchmarks/scenes_ii.py: the Scenes II scenes' rows, after these
+    except ModuleNotFoundError:
+        return
+    scenes_ii.main()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import math
 
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -99,3 +100,8 @@ def test_hinge_is_zero_past_the_margin_and_linear_below():
 def test_bad_arguments_say_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_torch_tensor_is_not_taken_for_a_diffplay_tensor():
+    with pytest.raises(TypeError, match="sum: expected a number or a Value, got torch.Tensor"):
+        F.sum(torch.tensor([1.0, 2.0]))

@@ -1,6 +1,8 @@
+import fractions
 import gc
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -240,3 +242,16 @@ def test_an_infinite_gradient_among_finite_ones_is_refused():
     y = a.sqrt() + b * 3.0   # d sqrt at 0 is infinite
     with pytest.raises(FloatingPointError, match="a gradient is not finite; it first appears at op 'sqrt'"):
         y.backward()
+
+
+@pytest.mark.parametrize("number", [np.float16(1.5), np.float32(1.5), np.int8(2), np.uint16(3), np.int64(4),
+                                    fractions.Fraction(1, 2)])
+def test_any_real_number_is_a_constant(number):
+    assert (Value(1.0) + number).data == 1.0 + float(number) and Value(number).data == float(number)
+
+
+@pytest.mark.parametrize("bad, name", [(np.bool_(True), "numpy.bool"), (np.array([1.0]), "numpy.ndarray"),
+                                       ("2.0", "str")])
+def test_what_is_not_a_real_number_is_refused_by_type(bad, name):
+    with pytest.raises(TypeError, match=f"mul: expected a number or a Value, got {name} "):
+        Value(1.0) * bad

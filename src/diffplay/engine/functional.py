@@ -9,6 +9,7 @@ import builtins
 import functools
 import math
 
+from .tensor import Tensor
 from .value import Value, _as_float
 
 _INF = float("inf")
@@ -19,25 +20,19 @@ def _either_engine(fn):
 
     @functools.wraps(fn)
     def dispatch(x, *args, **kwargs):
-        if _is_tensor(x) or (args and _is_tensor(args[0])):
-            from . import tensor_functional
-
+        if isinstance(x, Tensor) or (args and isinstance(args[0], Tensor)):
             return getattr(tensor_functional, fn.__name__)(x, *args, **kwargs)
         return fn(x, *args, **kwargs)
 
     return dispatch
 
 
-def _is_tensor(x):
-    return type(x).__name__ == "Tensor"
-
-
-def _lift(x):
-    return x if type(x) is Value else Value(_as_float(x, "functional"))
+def _lift(x, op="functional"):
+    return x if type(x) is Value else Value(_as_float(x, op))
 
 
 def _values(xs, op):
-    xs = [_lift(x) for x in xs]
+    xs = [_lift(x, op) for x in xs]
     if not xs:
         raise ValueError(f"{op}: needs at least one input, got none")
     return xs
@@ -159,6 +154,8 @@ def _positive(x, op, name):
         raise ValueError(f"{op}: {name} must be > 0, got {x!r}")
     return x
 
+
+from . import tensor_functional  # noqa: E402  (it builds on _positive above)
 
 __all__ = [
     "clamp", "distance", "dot", "hinge", "logsumexp", "norm", "sigmoid", "smooth_max",

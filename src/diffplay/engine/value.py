@@ -6,6 +6,7 @@ the moment its last name goes away, without waiting for CPython's cyclic collect
 """
 
 import math
+import numbers
 
 _INF = float("inf")
 
@@ -245,11 +246,13 @@ def _sigmoid(x):
 
 
 def _as_float(x, op):
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    if type(x) is float or type(x) is int:   # the common case, before the slower ABC check
         return float(x)
-    if type(x).__name__ in ("float64", "float32", "int64", "int32"):   # NumPy scalars
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):   # NumPy's scalars are Real too
         return float(x)
-    raise TypeError(f"{op}: expected a number or a Value, got {type(x).__name__} {x!r:.40}")
+    kind = type(x)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    raise TypeError(f"{op}: expected a number or a Value, got {name} {x!r:.40}")
 
 
 def _data(x):

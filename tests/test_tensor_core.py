@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from diffplay import Tensor, no_grad
+from diffplay import Tensor, no_grad, optim
 from diffplay.engine.value import topological_order
 from test_tensor_checks import assert_matches_torch
 
@@ -242,6 +242,21 @@ def test_integers_become_float64_and_other_dtypes_are_refused():
         Tensor([1, 2], dtype=np.int32)
     with pytest.raises(TypeError, match="expected real numbers"):
         Tensor(["a"])
+
+
+def test_wrapped_views_of_one_buffer_train_the_buffer_itself():
+    flat = np.arange(1.0, 7.0)
+    a, b = Tensor.wrap(flat[:4].reshape(2, 2), requires_grad=True), Tensor.wrap(flat[4:], requires_grad=True)
+    (a.sum() * 2.0 + (b * b).sum()).backward()
+    assert a.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]] and b.grad.tolist() == [10.0, 12.0]
+    optim.SGD([a, b], lr=0.5).step()
+    assert flat.tolist() == [0.0, 1.0, 2.0, 3.0, 0.0, 0.0] and np.shares_memory(a.data, flat)
+
+
+@pytest.mark.parametrize("bad, kind", [([1.0, 2.0], "list"), (np.arange(3), "an array of int64")])
+def test_wrap_refuses_what_is_not_a_float_array(bad, kind):
+    with pytest.raises(TypeError, match=f"Tensor.wrap: expected a float64 or float32 NumPy array, got {kind}"):
+        Tensor.wrap(bad)
 
 
 def test_an_array_on_the_left_gives_a_tensor():

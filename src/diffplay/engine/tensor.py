@@ -88,6 +88,17 @@ class Tensor:
         return f"Tensor({np.array2string(self.data, separator=', ', threshold=20)}{dtype}{grad})"
 
     @staticmethod
+    def wrap(array, requires_grad=False):
+        """A Tensor over `array` itself, not a copy (the constructor copies): writes to either
+        show in both, so weights can be views into one flat buffer that an optimizer updates."""
+        if type(array) is not np.ndarray or array.dtype not in _FLOATS:
+            kind = f"an array of {array.dtype}" if isinstance(array, np.ndarray) else type(array).__name__
+            raise TypeError(f"Tensor.wrap: expected a float64 or float32 NumPy array, got {kind}")
+        tensor = Tensor._wrap(array)
+        tensor.requires_grad = bool(requires_grad)
+        return tensor
+
+    @staticmethod
     def _wrap(data):
         t = _new(Tensor)
         t.data, t.grad, t.requires_grad, t._children, t._backward, t.op = data, None, False, (), None, ""

@@ -6,10 +6,11 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from diffplay.errors import UsageError
 from diffplay.gpt.train import train
-from diffplay.scenes.gpt import GPTScene, loss_curve, trace
+from diffplay.scenes.gpt import GPTScene, attention_maps, loss_curve
 from diffplay.scenes.schema import SchemaError
 
 
@@ -40,11 +41,20 @@ def test_attention_is_causal_and_each_row_sums_to_one(trained):
     assert np.all(np.triu(attention, 1) == 0)
 
 
-def test_trace_logits_equal_the_models(trained):
+def test_attention_maps_equal_torchs_first_layer_softmax(trained):
     gpt = trained.training.gpt
     ids = gpt.tokenizer.encode("emma")
-    _, logits = trace(gpt.model, ids)
-    assert np.allclose(logits, gpt.model.logits(np.array([ids])).data[0], rtol=0, atol=1e-12)
+    w, heads, d = gpt.model.w, gpt.config.n_head, gpt.config.head_dim
+    weight = {name: torch.tensor(w[name].data, dtype=torch.float64) for name in ("wte", "wpe", *(f"layer0.attn_w{n}" for n in "qk"))}
+
+    def rms(x):
+        return x / torch.sqrt((x * x).mean(-1, keepdim=True) + 1e-5)
+
+    h = rms(rms(weight["wte"][ids] + weight["wpe"][: len(ids)]))
+    q, k = (h @ weight[f"layer0.attn_w{n}"].T for n in "qk")
+    q, k = (t.view(len(ids), heads, d).transpose(0, 1) for t in (q, k))
+    scores = (q @ k.transpose(-1, -2) / d**0.5).masked_fill(torch.ones(len(ids), len(ids)).triu(1).bool(), float("-inf"))
+    assert np.allclose(attention_maps(gpt.model, ids)[0], torch.softmax(scores, -1).numpy(), rtol=0, atol=1e-12)
 
 
 def test_pause_stops_training_and_resume_goes_on():

@@ -6,12 +6,9 @@ Adam, a linearly decaying rate). Samples are drawn with their own seeded stream,
 each time, so two samples differ only because the model changed between them.
 """
 
-import math
-
 import numpy as np
 
-from ..engine.tensor import Tensor, no_grad
-from ..engine.tensor_ops import gather, linear, rms_norm, softmax
+from ..engine.tensor import no_grad
 from ..gpt.train import DEFAULTS, Run
 from .base import Scene, Setting, frame_record
 from .picture import svg_document, svg_polyline, svg_text, write_svg
@@ -20,38 +17,13 @@ from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 SAMPLE = Record({"step": Number(0, integer=True), "text": Text(64)})
 
 
-def trace(model, tokens):
-    """(attention, logits) of TensorGPT `model` over `tokens`: attention[layer][head] is the
-    (T, T) causal weights, logits the (T, vocab) outputs.
-
-    It mirrors TensorGPT.logits step for step (its fused attention op keeps its weights to
-    itself); the logits let a test hold the two equal.
-    """
-    w, c = model.w, model.config
-    idx = np.array([tokens])
+def attention_maps(model, tokens):
+    """Where each head of TensorGPT `model` looked over `tokens`: per layer an (n_head, T, T)
+    array, row t the causal softmax weights of position t over positions 0..t."""
     maps = []
     with no_grad():
-        x = rms_norm(gather(w["wte"], idx) + w["wpe"][: idx.shape[1]])
-        for i in range(c.n_layer):
-            h = rms_norm(x)
-            q, k, v = (linear(h, w[f"layer{i}.attn_w{name}"]).data[0] for name in "qkv")
-            heads = [_head_weights(q[:, part], k[:, part]) for part in _head_slices(c)]
-            maps.append(heads)
-            mixed = np.concatenate([p @ v[:, part] for p, part in zip(heads, _head_slices(c))], 1)
-            x = x + linear(Tensor(mixed[None]), w[f"layer{i}.attn_wo"])
-            x = x + linear(linear(rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu(), w[f"layer{i}.mlp_fc2"])
-        return maps, linear(x, w["lm_head"]).data[0]
-
-
-def _head_slices(config):
-    return [slice(h * config.head_dim, (h + 1) * config.head_dim) for h in range(config.n_head)]
-
-
-def _head_weights(q, k):
-    """softmax(q·kᵀ / √d) with query t seeing keys 0..t."""
-    scores = q @ k.T / math.sqrt(q.shape[1])
-    scores[np.triu_indices(len(scores), 1)] = -np.inf
-    return softmax(Tensor(scores)).data
+        model.logits(np.array([tokens]), on_attention=lambda layer, weights: maps.append(weights[0]))
+    return maps
 
 
 def loss_curve(losses, points=500):
@@ -113,7 +85,7 @@ class GPTScene(Scene):
         tokenizer = gpt.tokenizer
         ids = tokenizer.encode(text)[: gpt.config.block_size]   # BOS + name (+ BOS): what the model saw
         self.tokens = ["<bos>" if t == tokenizer.bos else tokenizer.decode([t]) for t in ids]
-        self.attention = [[m.tolist() for m in layer] for layer in trace(gpt.model, ids)[0]]
+        self.attention = [heads.tolist() for heads in attention_maps(gpt.model, ids)]
         self.samples = (self.samples + [{"step": self.training.step, "text": text}])[-self.MAX_SAMPLES:]
 
     def on_sample(self):

@@ -13,7 +13,6 @@ clock; medians of the per-scene repeats.
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the tests' server runner and client
 
 from diffplay.studio import catalog  # noqa: E402
+from diffplay.studio.limits import usable_cores  # noqa: E402
 from studio_helpers import get_json, percentile, play, serve, session_processes, wait_until  # noqa: E402
 
 RATE = 20   # inputs a second, as a pointer drag sends them (throttled) or a held key repeats
@@ -67,7 +67,7 @@ def load(url, process, clients, seconds):
     wait_until(lambda: get_json(url + "api/status")["sessions"] == 0, 20, "every session to end")
     time.sleep(1.0)
     leaked = session_processes(process.pid)
-    print(f"load    {clients} clients x {seconds:.0f} s on {os.cpu_count()} cores (took {took:.1f} s)  "
+    print(f"load    {clients} clients x {seconds:.0f} s on {usable_cores()} cores (took {took:.1f} s)  "
           f"frames {sum(r['frames'] for r in runs)}  frame interval p50 {ms(percentile(intervals, 50))} ms  "
           f"p95 {ms(percentile(intervals, 95))} ms  event->frame p95 {ms(percentile(latencies, 95))} ms  "
           f"errors {len(errors)}  leaked session processes {len(leaked)}  "

@@ -28,13 +28,18 @@ class Limits:
         return asdict(self)
 
 
+def usable_cores():
+    """The cores this process may run on (fewer than the machine's under taskset or a container's cpuset)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def step_budget(limits, scene_budget, active_sessions, cores=None):
     """The step() budget of one frame: the scene's wish, capped, and shared out when the box is busy.
 
     With more live sessions than cores each one steps for a proportionally shorter time,
     so frames keep coming to every page instead of a few sessions hogging the CPU.
     """
-    cores = cores or os.cpu_count() or 1
+    cores = cores or usable_cores()
     share = min(1.0, cores / max(active_sessions, 1))
     return min(scene_budget, limits.step_budget_s) * share
 

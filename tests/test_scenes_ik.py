@@ -86,6 +86,12 @@ def test_arm_reaches_around_the_obstacle_and_keeps_clear_of_it():
     assert straight.clearance() < 0   # the unobstructed pose ran through it
 
 
+def test_a_frame_takes_one_step_whatever_its_budget():
+    scene = IK()
+    assert scene.step(1.0) == 1 and scene.converged()
+    assert scene.step(1.0) == 1 and scene.steps == 2   # nothing moved: a step that does nothing, at once
+
+
 def test_moving_the_obstacle_reopens_the_solve_and_clearing_it_removes_it():
     scene = IK(target=[0.2, 0.7]).run()
     assert scene.converged()

@@ -14,6 +14,7 @@ from diffplay.engine.tensor import Tensor
 from diffplay.errors import UsageError
 from diffplay.scenes.oscillators import additive, adsr, fm
 from diffplay.scenes.synth import Synth
+from diffplay.scenes.schema import SchemaError
 from diffplay.scenes.wav import read_wav, write_wav
 from test_tensor_checks import assert_matches_torch
 
@@ -97,12 +98,12 @@ def test_fit_to_a_wav_file_takes_its_rate_and_lowers_the_loss(tmp_path):
 # ---- WAV in and out ----
 
 def write_raw(path, channels=1, width=2, rate=16000, frames=b""):
-    with wave.open(str(path), "wb") as f:
+    with wave.open(path if hasattr(path, "write") else str(path), "wb") as f:
         f.setnchannels(channels)
         f.setsampwidth(width)
         f.setframerate(rate)
         f.writeframes(frames)
-    return str(path)
+    return path if hasattr(path, "write") else str(path)
 
 
 def tone_bytes(n, width=2, channels=1):
@@ -161,6 +162,24 @@ def test_listen_puts_both_sounds_in_the_frame_as_wav_files():
     for name, expected in (("target", scene.target), ("fitted", scene.fitted())):
         samples, rate = read_wav(io.BytesIO(base64.b64decode(frame["audio"][name])))
         assert rate == 16000 and np.abs(samples - expected).max() <= 1 / 32767
+
+
+def test_page_sends_its_target_as_a_load_wav_event_not_a_path(tmp_path):
+    scene = Synth(duration=0.1)
+    with pytest.raises(SchemaError, match=r'event\.key: setting "target" of scene synth can only be given on the command line'):
+        scene.handle({"type": "set", "key": "target", "value": "/etc/passwd"})
+    buffer = io.BytesIO()
+    write_wav(buffer, 0.3 * np.sin(2 * np.pi * 500 * np.arange(2400) / 12000), 12000)
+    scene.run(steps=2)
+    scene.handle({"type": "load_wav", "data": base64.b64encode(buffer.getvalue()).decode()})
+    assert scene.steps == 0 and scene.rate == 12000 and len(scene.target) == 2400
+    stereo = io.BytesIO()
+    write_raw(stereo, channels=2, frames=tone_bytes(500, channels=2))
+    with pytest.raises(UsageError, match=r"^event\.data: 2 channels"):
+        scene.handle({"type": "load_wav", "data": base64.b64encode(stereo.getvalue()).decode()})
+    with pytest.raises(SchemaError, match=r"event\.data: not base64"):
+        scene.handle({"type": "load_wav", "data": "###"})
+    assert scene.rate == 12000   # a refused sound leaves the last one
 
 
 def test_cli_writes_the_fitted_wav(tmp_path):

@@ -57,6 +57,7 @@ class LSystem(Scene):
     })
     formats = ("png",)
     max_steps = 200
+    budget_s = 0.015   # a bush's step takes ~10 ms: leaves room for the frame at 30 frames/s
 
     def reset(self):
         v = self.values

@@ -95,6 +95,7 @@ class Particles(Scene):
     })
     formats = ("png",)
     max_steps = 300
+    budget_s = 0.015   # an Adam step through the flight takes ~4 ms
 
     def reset(self):
         v = self.values
@@ -155,29 +156,29 @@ class Particles(Scene):
 
     # ---- what comes out ----
 
-    def finals(self):
-        with no_grad():
-            return rollout(self.world, self.start, Tensor(self.velocity.data)).data
+    def flights(self):
+        """Every particle's path, (frames, P, 2), about PATH_POINTS frames; the last is where it lands."""
+        return positions(self.world, self.start, self.velocity.data, max(1, math.ceil(self.world.steps / PATH_POINTS)))
 
-    def numbers(self):
-        errors = np.hypot(*(self.finals() - self.targets).T)
+    def finals(self):
+        return self.flights()[-1]
+
+    def numbers(self, finals):
+        errors = np.hypot(*(finals - self.targets).T)
         inside = (self.targets[:, 1] >= 0) & (self.targets[:, 0] >= 0) & (self.targets[:, 0] <= self.world.width)
         return {"loss": self.loss, "max_error": float(errors.max()), "reached": bool(errors.max() <= TOLERANCE),
                 "reachable": bool(inside.all())}
 
-    def paths(self):
-        shown = self.velocity.data[:MAX_PATHS]
-        return positions(self.world, self.start, shown, max(1, math.ceil(self.world.steps / PATH_POINTS)))
-
     def view(self):
+        flights = self.flights()
         return {
             "width": self.world.width, "launch": self.start.tolist(), "targets": self.targets.tolist(),
-            "particles": self.finals().tolist(), "paths": np.round(self.paths().transpose(1, 0, 2), 4).tolist(),
-            **self.numbers(), "lr": self.opt.lr, "scan": self.last_scan,
+            "particles": flights[-1].tolist(), "paths": np.round(flights[:, :MAX_PATHS].transpose(1, 0, 2), 4).tolist(),
+            **self.numbers(flights[-1]), "lr": self.opt.lr, "scan": self.last_scan,
         }
 
     def report(self):
-        numbers = self.numbers()
+        numbers = self.numbers(self.finals())
         return {"particles": self.values["particles"], "shape": self.values["shape"],
                 **{k: round(x, 8) if isinstance(x, float) else x for k, x in numbers.items()}}
 
@@ -186,15 +187,15 @@ class Particles(Scene):
         save_png(path, side_by_side(room, self.draw_scan(width * 2 // 3, len(room))))
 
     def draw_room(self, width):
-        w = self.world.width
-        top = max(3.0, float(np.max(self.paths()[..., 1])) + 0.2, float(self.targets[:, 1].max()) + 0.3)
+        w, flights = self.world.width, self.flights()
+        top = max(3.0, float(np.max(flights[..., 1])) + 0.2, float(self.targets[:, 1].max()) + 0.3)
         sketch = Sketch((-0.1, -0.1, w + 0.1, top), width)
         sketch.lines([[0, 0], [0, 0], [w, 0]], [[w, 0], [0, top], [w, top]], colour=(90, 90, 90), width=2)
-        for track in self.paths().transpose(1, 0, 2):
+        for track in flights[:, :MAX_PATHS].transpose(1, 0, 2):
             sketch.polyline(track, colour=(160, 190, 225), width=1)
         for p in self.targets:
             sketch.circle(p, 4, outline=(214, 39, 40), width=1.5, pixels=True)
-        for p in self.finals():
+        for p in flights[-1]:
             sketch.circle(p, 2.5, fill=(31, 119, 180), pixels=True)
         sketch.circle(self.start, 4, fill=(60, 60, 60), pixels=True)
         return sketch.picture()

@@ -22,7 +22,7 @@ from ..engine.spectral import stft_loss
 from ..engine.tensor import Tensor, no_grad
 from .base import Scene, Setting, frame_record
 from .oscillators import additive, adsr, fm
-from .schema import Choice, ListOf, Maybe, Number, Record, Text
+from .schema import Choice, ListOf, Maybe, Number, Record, SchemaError, Text
 from .sketch import Sketch
 from .wav import read_wav, write_wav
 
@@ -33,6 +33,7 @@ TARGET_GAIN = 0.45                                    # keeps its peak below ful
 FM_TARGET = {"carrier": 440.0, "ratio": 3.0, "index": 2.5, "amplitude": 0.5}
 START_AMPLITUDE = 0.1
 SPECTRUM_BINS = 512
+MAX_WAV_BASE64 = 4 * (48000 * 2 * 5 + 100) // 3 + 4   # 5 s of 16-bit audio at 48 kHz, with its header
 
 SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Number(), SPECTRUM_BINS),
                    "fitted": ListOf(Number(), SPECTRUM_BINS)})
@@ -54,7 +55,8 @@ class Synth(Scene):
     title = "differentiable audio synthesis: an oscillator learns to match a sound (DDSP)"
     settings = (
         Setting("mode", Choice("additive", "fm"), "additive", "the oscillator: harmonics, or one FM pair"),
-        Setting("target", Text(4096), "builtin", 'the sound to match: "builtin" (one per mode) or a 16-bit mono WAV file'),
+        Setting("target", Text(4096), "builtin", 'the sound to match: "builtin" (one per mode) or a 16-bit mono WAV file',
+                cli_only=True),   # a page sends its sound as a load_wav event
         Setting("rate", Number(4000, 48000, integer=True), 16000, "samples per second of the builtin target"),
         Setting("duration", Number(0.01, 5), 0.5, "seconds of the builtin target"),
         Setting("harmonics", Number(1, 64, integer=True), 4, "additive: how many harmonics"),
@@ -69,7 +71,7 @@ class Synth(Scene):
         Setting("lr", Number(0, 1), 0.1, "Adam's learning rate for amplitudes and the index", live=True),
         Setting("schedule", Number(1, 100_000, integer=True), 300, "steps of cosine decay of both rates"),
     )
-    events = {"listen": Record({})}
+    events = {"listen": Record({}), "load_wav": Record({"data": Text(MAX_WAV_BASE64)})}
     frame_schema = frame_record({
         "mode": Text(16), "f0": Number(), "amplitudes": Maybe(ListOf(Number(), 64)), "index": Maybe(Number()),
         "amplitude": Maybe(Number()), "loss": Maybe(Number(0)), "rate": Number(0, integer=True),
@@ -83,11 +85,15 @@ class Synth(Scene):
     def reset(self):
         v = self.values
         if v["target"] == "builtin":
-            self.rate = v["rate"]
-            self.target = None
+            self.rebuild(None, v["rate"])
         else:
-            self.target, self.rate = read_wav(v["target"])
-        samples = len(self.target) if self.target is not None else round(v["duration"] * self.rate)
+            self.rebuild(*read_wav(v["target"]))
+
+    def rebuild(self, target, rate):
+        """The world for a target sound (None: the builtin one), from the starting parameters."""
+        v = self.values
+        self.target, self.rate = target, rate
+        samples = len(target) if target is not None else round(v["duration"] * rate)
         self.t = np.arange(samples) / self.rate
         self.envelope = adsr(samples, self.rate, v["attack"], v["decay"], v["sustain"], v["release"])
         if self.target is None:
@@ -143,6 +149,16 @@ class Synth(Scene):
             return self.sound().data
 
     # ---- events ----
+
+    def on_load_wav(self, data):
+        """A target sent by the page: a WAV file in base64, held to read_wav's rules."""
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except ValueError:
+            raise SchemaError("event.data: not base64") from None
+        target, rate = read_wav(io.BytesIO(raw), name="event.data")
+        self.steps = 0
+        self.rebuild(target, rate)
 
     def on_listen(self):
         """Put both sounds, as WAV files in base64, into the next frames."""

@@ -14,29 +14,31 @@ RATES = (4000, 48000)   # sample rates the synth accepts, in Hz
 MAX_SECONDS = 5.0
 
 
-def read_wav(path):
-    """(samples in [-1, 1) as float64, sample rate) of a 16-bit PCM mono WAV file (a path or a binary file)."""
+def read_wav(path, name=None):
+    """(samples in [-1, 1) as float64, sample rate) of a 16-bit PCM mono WAV file: a path, or a
+    binary file called `name` in messages."""
+    where = path if name is None else name
     try:
         with wave.open(path if hasattr(path, "read") else str(path), "rb") as f:
             channels, width, rate, frames = f.getnchannels(), f.getsampwidth(), f.getframerate(), f.getnframes()
             if channels != 1:
-                raise UsageError(f"{path}: {channels} channels; the synth reads mono (1 channel) 16-bit PCM, mix it down first")
+                raise UsageError(f"{where}: {channels} channels; the synth reads mono (1 channel) 16-bit PCM, mix it down first")
             if width != 2:
-                raise UsageError(f"{path}: {8 * width}-bit samples; the synth reads 16-bit PCM")
+                raise UsageError(f"{where}: {8 * width}-bit samples; the synth reads 16-bit PCM")
             if not RATES[0] <= rate <= RATES[1]:
-                raise UsageError(f"{path}: sample rate {rate} Hz; the synth takes {RATES[0]}-{RATES[1]} Hz")
+                raise UsageError(f"{where}: sample rate {rate} Hz; the synth takes {RATES[0]}-{RATES[1]} Hz")
             if frames > MAX_SECONDS * rate:
-                raise UsageError(f"{path}: {frames / rate:.2f} s long; the synth fits at most {MAX_SECONDS:g} s")
+                raise UsageError(f"{where}: {frames / rate:.2f} s long; the synth fits at most {MAX_SECONDS:g} s")
             data = f.readframes(frames)
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
+        raise UsageError(f"{where}: no such file") from None
     except (wave.Error, EOFError) as error:
-        raise UsageError(f"{path}: not a 16-bit PCM WAV file ({error})") from None
+        raise UsageError(f"{where}: not a 16-bit PCM WAV file ({error})") from None
     samples = np.frombuffer(data, "<i2").astype(np.float64) / 32768.0
     if len(samples) < 64:
-        raise UsageError(f"{path}: {len(samples)} samples; the synth needs at least 64")
+        raise UsageError(f"{where}: {len(samples)} samples; the synth needs at least 64")
     if not samples.any():
-        raise UsageError(f"{path}: silent (every sample is 0); there is nothing to fit")
+        raise UsageError(f"{where}: silent (every sample is 0); there is nothing to fit")
     return samples, rate
 
 

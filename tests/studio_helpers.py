@@ -17,6 +17,8 @@ from pathlib import Path
 
 import websockets
 
+from diffplay.studio.messages import SERVER_MESSAGE
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "studio"
 
@@ -101,7 +103,7 @@ class Client:
         return event_id
 
     async def receive(self, ack=True, timeout=10):
-        message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        message = SERVER_MESSAGE.check(json.loads(await asyncio.wait_for(self.socket.recv(), timeout)), "server")
         if message["type"] == "hello":
             self.hello = message
         elif message["type"] == "error":

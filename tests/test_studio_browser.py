@@ -6,8 +6,10 @@ page to evaluate strings.
 """
 
 import time
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from diffplay.studio import catalog
@@ -229,6 +231,20 @@ def test_synth_click_on_the_spectrum_restarts_from_that_pitch_and_listen_brings_
                         what="a lower loss")
     assert later["f0"] != restarted["f0"]
     shot(page, "synth")
+
+
+def test_synth_loads_a_wav_the_person_picks_as_its_target(page, studio, tmp_path):
+    open_scene(page, studio, "synth")
+    rate, pitch = 16000, 330.0
+    samples = (0.4 * np.sin(2 * np.pi * pitch * np.arange(rate // 2) / rate) * 32767).astype("<i2")
+    with wave.open(str(tmp_path / "tone.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    page.set_input_files(".stage input[type=file]", str(tmp_path / "tone.wav"))
+    loaded = newer_frame(page, lambda f: abs(f["target_peak_hz"] - pitch) < 5, what="the tone as the target")
+    assert loaded["rate"] == rate
 
 
 def test_layout_drag_moves_the_shape_with_the_pointer_and_keeps_the_diagram_feasible(page, studio):

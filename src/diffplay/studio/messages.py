@@ -8,7 +8,7 @@ A page sends JSON text messages:
 The envelope is checked here; the event inside it by the scene (`Scene.handle`). The server
 answers with:
 
-    {"type": "hello", "scene": describe(), "values": {...}, "limits": {...}, "restricted": {...}}
+    {"type": "hello", "scene": describe(), "values": {...}, "limits": {...}}
     {"type": "frame", "id": 42, "events": 7, "stats": {...}, "frame": scene.frame()}
     {"type": "error", "id": 7, "message": "event.x: must be in [-6, 6], got 9"}
 
@@ -18,6 +18,7 @@ message that never became an event (not JSON, too big, too many).
 """
 
 import json
+import math
 
 from ..scenes.schema import Anything, Maybe, Number, Record, SchemaError, Tagged, Text
 
@@ -29,7 +30,7 @@ CLIENT_MESSAGE = Tagged({
 })
 
 SERVER_MESSAGE = Tagged({
-    "hello": Record({"scene": Anything(), "values": Anything(), "limits": Anything(), "restricted": Anything()}),
+    "hello": Record({"scene": Anything(), "values": Anything(), "limits": Anything()}),
     "frame": Record({
         "id": Number(1, MAX_ID, integer=True), "events": Number(0, MAX_ID, integer=True),
         "stats": Record({"steps": Number(0, integer=True), "step_ms": Number(0), "frame_ms": Number(0),
@@ -39,14 +40,23 @@ SERVER_MESSAGE = Tagged({
     "error": Record({"id": Maybe(Number(0, MAX_ID, integer=True)), "message": Text(10_000)}),
 })
 
-# Settings that name a file on the server's disk: a page may not point them elsewhere, or any
-# web page could read the files of whoever runs the studio. The command line may.
-SERVER_FILES = {("canvas", "image"): ("builtin", "empty"), ("gpt", "data"): ("",), ("synth", "target"): ("builtin",)}
-
 
 def encode(message):
-    """Compact JSON text, as sent."""
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    """Compact JSON text, as sent; NaN and infinities (JSON has none) become null."""
+    try:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    except ValueError:   # rare: a diverged loss; walk the message only then
+        return json.dumps(_finite(message), separators=(",", ":"), allow_nan=False)
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def error(message, event_id=None):
@@ -65,19 +75,3 @@ def parse(text, limits):
     except (ValueError, RecursionError) as e:
         raise SchemaError(f"message: not JSON ({str(e).split(':')[0]})") from None
     return CLIENT_MESSAGE.check(value, "message")
-
-
-def restricted(scene_name):
-    """{setting: the values a page may give it} for this scene's SERVER_FILES settings."""
-    return {key: list(values) for (scene, key), values in SERVER_FILES.items() if scene == scene_name}
-
-
-def check_browser_event(scene_name, event):
-    """Refuse what a page may not do even when the scene allows it: point a setting at a file."""
-    if isinstance(event, dict) and event.get("type") == "set":
-        allowed = SERVER_FILES.get((scene_name, event.get("key")))
-        if allowed is not None and event.get("value") not in allowed:
-            raise SchemaError(
-                f"event.value ({event['key']}): the studio only takes {', '.join(map(json.dumps, allowed))} here; "
-                f"it names a file on the server, which only the command line may read"
-            )

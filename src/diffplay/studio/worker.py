@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from ..errors import UsageError
 from . import catalog
 from .limits import step_budget
-from .messages import encode, restricted
+from .messages import encode
 
 
 RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
@@ -75,7 +75,7 @@ class Loop:
 
     def run(self):
         self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
-                        "limits": self.limits.describe(), "restricted": restricted(self.scene.name)})
+                        "limits": self.limits.describe()})
         while self.running:
             self.receive(self.wait())
             if self.running and self.ready() and (self.changed or not self.idle):

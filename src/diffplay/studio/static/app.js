@@ -134,7 +134,7 @@ function onMessage(event) {
   } else if (message.type === "hello") {
     studio.hello = message;
     view.values = message.values;
-    view.controls = new Controls($("controls"), message.scene.settings, message.values, onSet, message.restricted);
+    view.controls = new Controls($("controls"), message.scene.settings, message.values, onSet);
   } else if (message.type === "error") {
     if (reverts.has(message.id)) reverts.get(message.id)();
     showError(message.message);

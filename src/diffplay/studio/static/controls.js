@@ -8,9 +8,8 @@
 //   list                            a text box of comma-separated items, e.g. 4,2
 //
 // A live setting is sent while the slider moves; any other is sent when let go, since
-// changing it rebuilds the world. `onSet(key, value, revert)` sends the change.
-// `restricted` ({setting: allowed values}) narrows settings the studio keeps from pages (a
-// file on the server): a select of what is allowed, or nothing when only one value is.
+// changing it rebuilds the world. `onSet(key, value, revert)` sends the change. Settings that
+// name a file on the server (cli_only) are not in describe().settings: they get no control.
 
 function element(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -93,14 +92,11 @@ function widget(setting, value, send) {
 }
 
 export class Controls {
-  constructor(root, settings, values, onSet, restricted = {}) {
+  constructor(root, settings, values, onSet) {
     this.shown = {};
     this.values = { ...values };
     root.replaceChildren();
-    for (let setting of settings) {
-      const allowed = restricted[setting.name];
-      if (allowed && allowed.length < 2) continue;
-      if (allowed) setting = { ...setting, type: "choice", options: allowed };
+    for (const setting of settings) {
       const send = (value) => {
         const before = this.values[setting.name];
         this.values[setting.name] = value;

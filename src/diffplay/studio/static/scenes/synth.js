@@ -2,25 +2,36 @@
 // and harmonics it has learned. Click the spectrum to start again from that fundamental;
 // "listen" brings both sounds as WAV files, to play here.
 
-import { element, makeCanvas, pointer, sizeCanvas } from "../draw.js";
+import { base64, element, makeCanvas, pointer, sizeCanvas } from "../draw.js";
 
 const W = 620, H = 300, LEFT = 44, BOTTOM = 22, FLOOR_DB = -80;
 let canvas, readout, players, shown = null, axis = null;
 
 export const hints = "<kbd>click</kbd> the spectrum to start again from that fundamental · " +
-  "<kbd>l</kbd> or <kbd>listen</kbd> to hear the target and the fit";
+  "<kbd>l</kbd> or <kbd>listen</kbd> to hear the target and the fit · <kbd>load WAV</kbd> a sound of your own to match";
 
 export function setup(view) {
   canvas = makeCanvas(W, H, "spectra: click to start from that frequency");
   readout = element("p", { className: "mono" });
   players = element("div", { className: "toolbar" });
-  view.stage.append(readout, canvas, players);
+  view.stage.append(wavPicker(view), readout, canvas, players);
   canvas.addEventListener("click", (e) => {
     if (!axis) return;
     const [u] = pointer(canvas, e);
     const hz = Math.round(axis.toHz(u));
     if (hz >= 20) view.send({ type: "set", key: "f0", value: Math.min(hz, 8000) });
   });
+}
+
+function wavPicker(view) {
+  const file = element("input", { type: "file", accept: ".wav,audio/wav", hidden: true });
+  const open = element("button", { type: "button", textContent: "load WAV" });
+  open.addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => {
+    if (file.files[0]) view.send({ type: "load_wav", data: base64(new Uint8Array(await file.files[0].arrayBuffer())) });
+    file.value = "";
+  });
+  return element("div", { className: "toolbar" }, open, file, "16-bit mono, up to 5 s");
 }
 
 export function key(view, e) {

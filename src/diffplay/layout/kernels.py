@@ -63,10 +63,11 @@ def contains_circles(a, b, pad):
 
 @kernel("on_canvas", "circle")
 def circle_on_canvas(a, left, top, right, bottom):
-    col = lambda v: v[:, None]  # noqa: E731
-    xs = np.stack([a.x - a.r, a.x + a.r], axis=1)
-    ys = np.stack([a.y - a.r, a.y + a.r], axis=1)
-    values = np.concatenate([col(left) - xs, xs - col(right), col(top) - ys, ys - col(bottom)], axis=1)
+    values = np.empty((a.x.size, 8))
+    values[:, 0], values[:, 1] = left - (a.x - a.r), left - (a.x + a.r)
+    values[:, 2], values[:, 3] = (a.x - a.r) - right, (a.x + a.r) - right
+    values[:, 4], values[:, 5] = top - (a.y - a.r), top - (a.y + a.r)
+    values[:, 6], values[:, 7] = (a.y - a.r) - bottom, (a.y + a.r) - bottom
 
     def pullback(w):
         # columns: left−(x−r), left−(x+r), (x−r)−right, (x+r)−right, then the same for y

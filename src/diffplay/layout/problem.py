@@ -39,18 +39,19 @@ class Family:
         self.flat_index = np.concatenate([idx.ravel() for arg in self.arrays for _, idx in arg])
         self.kernel = self.relation.kernels.get(self.kinds)
         self.size = len(self.labels)
+        self.pieces, start = [], 0   # per argument: where each array sits in the one gather
+        for kind, arg in zip(self.kinds, self.arrays):
+            pieces = []
+            for name, idx in arg:
+                pieces.append((name, start, start + idx.size, idx.shape if idx.ndim > 1 else None))
+                start += idx.size
+            self.pieces.append((kind, pieces))
 
     def batches(self, z):
         """Gather every argument's arrays from z (a NumPy array or a Tensor) in one indexing."""
-        flat, start, out = z[self.flat_index], 0, []
-        for kind, arg in zip(self.kinds, self.arrays):
-            fields = {}
-            for name, idx in arg:
-                piece = flat[start:start + idx.size]
-                fields[name] = piece.reshape(idx.shape) if idx.ndim > 1 else piece
-                start += idx.size
-            out.append(Batch(kind, fields))
-        return out
+        flat = z[self.flat_index]
+        return [Batch(kind, {name: flat[a:b] if shape is None else flat[a:b].reshape(shape)
+                             for name, a, b, shape in pieces}) for kind, pieces in self.pieces]
 
     def call(self, z):
         """The relation's values at z: (n, m), whatever z is made of."""
@@ -102,10 +103,10 @@ class Problem:
         for family, pullback, w in zip(self.families, pullbacks, weights):
             if not isinstance(pullback, Tensor):
                 index.append(family.flat_index)
-                parts.extend(g.ravel() for g in pullback(w))
+                parts.extend(pullback(w))
         if not index:
             return np.zeros(self.size)
-        return np.bincount(np.concatenate(index), np.concatenate(parts), minlength=self.size)
+        return np.bincount(np.concatenate(index), np.concatenate(parts, axis=None), minlength=self.size)
 
 
 def _kernel_values(family, z):

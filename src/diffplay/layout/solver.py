@@ -59,8 +59,8 @@ class _Lagrangian:
         self.problem, self.z, self.free = problem, z, free
         self.count = len(problem.constraints)
         values = problem.values(z)
-        self.shapes = [v.shape for v in values]
-        self.split = np.cumsum([v.size for v in values[:self.count]])[:-1]
+        ends = np.cumsum([v.size for v in values[:self.count]]).tolist()
+        self.slices = [(stop - v.size, stop, v.shape) for v, stop in zip(values, ends)]
         self.equality = np.concatenate(
             [np.full(v.size, f.relation.equality) for f, v in zip(problem.constraints, values)] or [np.zeros(0, bool)])
         self.objective_weights = [f.weights for f in problem.objectives]
@@ -74,8 +74,8 @@ class _Lagrangian:
         return float(np.max(np.where(self.equality, np.abs(c), np.maximum(c, 0.0)), initial=0.0))
 
     def _weights(self, constraint_weights):
-        parts = np.split(constraint_weights, self.split) if self.count else []
-        return [p.reshape(s) for p, s in zip(parts, self.shapes)] + self.objective_weights
+        """Per-family weights: a flat vector cut back into each constraint family's shape."""
+        return [constraint_weights[a:b].reshape(shape) for a, b, shape in self.slices] + self.objective_weights
 
     def objective(self, values):
         return sum(float(np.sum(w * v)) for w, v in zip(self.objective_weights, values[self.count:]))

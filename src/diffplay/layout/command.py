@@ -33,7 +33,7 @@ def run_layout(args):
 def add_layout_command(commands):
     layout = commands.add_parser("layout", help="lay out a diagram spec (TOML) and write SVG",
                                  description="Solve the constraints of a TOML diagram spec and write SVG. "
-                                             "Exit status 1 when the diagram is infeasible.")
+                                             "Exit status 1 when no feasible layout was found.")
     layout.add_argument("spec", help="the diagram spec, a TOML file")
     layout.add_argument("-o", "--output", help="where to write the SVG (default: the spec's name with .svg)")
     layout.add_argument("--seed", type=int, default=None, help="random seed for the starting positions")

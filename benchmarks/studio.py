@@ -24,50 +24,53 @@ from diffplay.studio import catalog  # noqa: E402
 from diffplay.studio.limits import usable_cores  # noqa: E402
 from studio_helpers import get_json, percentile, play, serve, session_processes, wait_until  # noqa: E402
 
-RATE = 20   # inputs a second, as a pointer drag sends them (throttled) or a held key repeats
+RATE = 20   # inputs a second per client (--rate), as a throttled pointer drag sends them or a held key repeats
 
 
 def ms(seconds):
     return "  -  " if seconds is None else f"{seconds * 1000:5.1f}"
 
 
-def scene_line(name, runs):
+def scene_line(name, runs, rate):
     fps = statistics.median(r["frames"] / r["seconds"] for r in runs)
     interval = statistics.median(percentile(r["intervals"], 95) or 0 for r in runs)
     p50 = statistics.median(percentile(r["latencies"], 50) or 0 for r in runs)
     p95 = statistics.median(percentile(r["latencies"], 95) or 0 for r in runs)
     errors = sum(len(r["errors"]) for r in runs)
     ok = fps >= 30 and p95 <= 0.050
+    follows = fps <= 1.1 * rate and statistics.median(len(r["latencies"]) / max(r["frames"], 1) for r in runs) > 0.9
     return (f"studio  {name:10s} frames/s {fps:5.1f}  frame interval p95 {ms(interval)} ms  "
-            f"event->frame p50 {ms(p50)} ms  p95 {ms(p95)} ms  errors {errors}  {'goal met' if ok else 'goal MISSED'}")
+            f"event->frame p50 {ms(p50)} ms  p95 {ms(p95)} ms  errors {errors}  {'goal met' if ok else 'goal MISSED'}"
+            + (f"  (it moves only on input: frames follow the {rate:g} inputs/s)" if follows else ""))
 
 
-def per_scene(url, seconds, repeats):
+def per_scene(url, seconds, repeats, rate):
     for name in catalog.names():
-        asyncio.run(play(url, name, 1.0, RATE))   # warm-up: first imports, first solve
-        runs = [asyncio.run(play(url, name, seconds, RATE)) for _ in range(repeats)]
-        print(scene_line(name, runs), flush=True)
+        asyncio.run(play(url, name, 1.0, rate))   # warm-up: first imports, first solve
+        runs = [asyncio.run(play(url, name, seconds, rate)) for _ in range(repeats)]
+        print(scene_line(name, runs, rate), flush=True)
         for r in runs:
             for message in r["errors"][:3]:
                 print(f"        error: {message}")
 
 
-async def crowd(url, clients, seconds):
+async def crowd(url, clients, seconds, rate):
     names = catalog.names()
-    return await asyncio.gather(*(play(url, names[i % len(names)], seconds, RATE) for i in range(clients)))
+    return await asyncio.gather(*(play(url, names[i % len(names)], seconds, rate) for i in range(clients)))
 
 
-def load(url, process, clients, seconds):
-    began = time.monotonic()
-    runs = asyncio.run(crowd(url, clients, seconds))
-    took = time.monotonic() - began
+def load(url, process, clients, seconds, rate):
+    began, cpu = time.monotonic(), time.process_time()
+    runs = asyncio.run(crowd(url, clients, seconds, rate))
+    took, cpu = time.monotonic() - began, time.process_time() - cpu
     intervals = [i for r in runs for i in r["intervals"]]
     latencies = [x for r in runs for x in r["latencies"]]
     errors = [e for r in runs for e in r["errors"]]
     wait_until(lambda: get_json(url + "api/status")["sessions"] == 0, 20, "every session to end")
     time.sleep(1.0)
     leaked = session_processes(process.pid)
-    print(f"load    {clients} clients x {seconds:.0f} s on {usable_cores()} cores (took {took:.1f} s)  "
+    print(f"load    {clients} clients x {seconds:.0f} s on {usable_cores()} cores (took {took:.1f} s; "
+          f"the clients used {cpu / took:.0%} of a core)  "
           f"frames {sum(r['frames'] for r in runs)}  frame interval p50 {ms(percentile(intervals, 50))} ms  "
           f"p95 {ms(percentile(intervals, 95))} ms  event->frame p95 {ms(percentile(latencies, 95))} ms  "
           f"errors {len(errors)}  leaked session processes {len(leaked)}  "
@@ -87,12 +90,13 @@ def main():
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=None, help="per run (default: 5, or 30 with --load)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=RATE, help=f"inputs a second per client (default {RATE})")
     args = parser.parse_args()
     with serve() as (url, process):
         if args.load:
-            load(url, process, args.clients, args.seconds or 30.0)
+            load(url, process, args.clients, args.seconds or 30.0, args.rate)
         else:
-            per_scene(url, args.seconds or 5.0, args.repeats)
+            per_scene(url, args.seconds or 5.0, args.repeats, args.rate)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ class LayoutEditor(Scene):
         """Settled: nothing moved since a solve that converged, gave up, or ran out of MAX_WORK iterations."""
         return not self.moved and (self.result.converged or self.verdict or self.work >= MAX_WORK)
 
-    def step(self, budget_s, max_steps=None):
+    def step(self, budget_s, step_limit=None):
         """Solver calls until the budget is spent or the diagram has settled (then none at all)."""
         if self.paused or self.converged():
             return 0
@@ -112,7 +112,7 @@ class LayoutEditor(Scene):
             self.advance()
             self.steps += 1
             done += 1
-            if self.converged() or time.perf_counter() >= deadline or done == max_steps:
+            if self.converged() or time.perf_counter() >= deadline or done == step_limit:
                 return done
 
     # ---- events ----

@@ -42,11 +42,8 @@ class TensorGPT:
         self.config, self.vocab_size = config, vocab_size
         shapes = parameter_shapes(config, vocab_size)
         flat = flatten([weights[name] for name in shapes], shapes.values())
-        self.w = {}
-        for name, view in split(flat, shapes).items():
-            tensor = Tensor(0.0, requires_grad=True)
-            tensor.data = view   # a view of flat, not a copy
-            self.w[name] = tensor
+        self.w = {name: Tensor.wrap(view, requires_grad=True)   # views of flat, not copies
+                  for name, view in split(flat, shapes).items()}
         self.flat = FlatParameters(flat, list(self.w.values()))
 
     def parameters(self):

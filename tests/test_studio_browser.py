@@ -316,6 +316,16 @@ def test_malformed_and_oversized_messages_get_error_replies_and_the_page_keeps_w
     newer_frame(page, lambda f: len(f["points"]) == count + 1, what="the click after the errors")
 
 
+def test_a_message_past_the_socket_limit_closes_the_socket_and_the_page_reconnects(page, studio):
+    open_scene(page, studio, "graph")
+    page.evaluate("() => { window.before = window.studio.socket; window.studio.socket.send('x'.repeat(5 * 1024 * 1024)); }")
+    wait(page, "window.studio.socket !== window.before && window.studio.socket.readyState === 1", what="a new socket")
+    frames = page.evaluate("window.studio.frames")
+    page.click(".stage canvas")   # the new session answers clicks
+    newer_frame(page, lambda f: f["cursor"] == 1, what="a backward step on the new session")
+    assert page.evaluate("window.studio.frames") > frames
+
+
 def test_space_pauses_and_resumes(page, studio):
     open_scene(page, studio, "boundary")
     page.keyboard.press(" ")

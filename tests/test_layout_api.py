@@ -168,3 +168,18 @@ def test_an_unbounded_objective_is_reported_not_raised():
     d.maximize(a.x)
     result = d.solve()
     assert not result.converged and result.message.startswith("diverged")
+
+
+def test_repeated_drag_calls_with_a_small_budget_settle_like_one_long_one():
+    d = Diagram(600, 600)
+    circles = [d.circle(f"c{i}", r=40) for i in range(8)]
+    for i in range(8):
+        for j in range(i + 1, 8):
+            d.disjoint(circles[i], circles[j], pad=4)
+    d.solve(seed=1)
+    target = (300.0, 300.0)
+    for _ in range(200):   # the studio's way: a few iterations a frame, same pointer
+        result = d.drag("c0", *target, max_iterations=5)
+        if result.converged:
+            break
+    assert result.converged and d.center(circles[0]) == pytest.approx(target)

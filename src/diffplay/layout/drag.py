@@ -22,8 +22,16 @@ class DragMethods:
             self.release()
             self._begin_drag(shape)
         cx, cy = self.center(shape)
+        now = np.array(self.values)
+        if self._drag["before"] is not None and (x, y) != self._drag["pointer"] and self.result.converged:
+            # the pointer moved on from a solved frame: guess that the others keep moving as
+            # they just did (a secant predictor along the path of solutions), then correct
+            free = ~np.array(self.pinned)
+            now[free] += now[free] - self._drag["before"][free]
         for slot in self._drag["slots"]:
-            self.values[slot] += (x - cx) if self.roles[slot] == "x" else (y - cy)
+            now[slot] += (x - cx) if self.roles[slot] == "x" else (y - cy)
+        self._drag["before"], self._drag["pointer"] = np.array(self.values), (x, y)
+        self.values = now.tolist()
         return self.solve(warm=True, max_iterations=max_iterations)
 
     def _begin_drag(self, shape):
@@ -37,7 +45,8 @@ class DragMethods:
                 cx, cy = self.center(other)
                 keeps.append(Instance(OBJECTIVES["keep"], (other,), {"x": cx, "y": cy, "weight": KEEP_WEIGHT},
                                       label=f"keep({other.name})", unit=self.canvas.scale))
-        self._drag = {"shape": shape, "slots": slots, "was": [self.pinned[s] for s in slots], "keeps": keeps}
+        self._drag = {"shape": shape, "slots": slots, "was": [self.pinned[s] for s in slots], "keeps": keeps,
+                      "before": None, "pointer": None}
         for s in slots:
             self.pinned[s] = True
         self._problem = None

@@ -25,6 +25,7 @@ import numpy as np
 from ..engine.lbfgs import minimize
 
 PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
+HISTORY = 20     # L-BFGS curvature pairs: a layout's few dozen coupled fields like more than 10
 FAR_AWAY = 1e6   # canvases: a field this far out has been pushed by something unbounded
 
 
@@ -130,7 +131,7 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
         rounds += 1
         if u.size:
             inner = minimize(lagrangian, u, max_iter=max(1, min(500, max_iterations - iterations)),
-                             tolerance_grad=0.5 * tolerance, tolerance_change=1e-12)
+                             tolerance_grad=0.5 * tolerance, tolerance_change=1e-12, history_size=HISTORY)
             u, iterations, evaluations = inner.x, iterations + inner.iterations, evaluations + inner.evaluations
         values, violation, multipliers, stationarity = lagrangian.measure(u)
         evaluations += 1

@@ -92,13 +92,19 @@ def test_svg_parses_and_jupyter_sees_it():
     assert len(root.findall("{http://www.w3.org/2000/svg}line")) == 1
 
 
-def test_drag_puts_the_shape_under_the_pointer_and_moves_others_only_as_needed():
+def apart(count, r, seed):
+    """A solved 600×600 diagram of `count` circles of radius r, pairwise 4 apart."""
     d = Diagram(600, 600)
-    circles = [d.circle(f"c{i}", r=30) for i in range(6)]
-    for i in range(6):
-        for j in range(i + 1, 6):
+    circles = [d.circle(f"c{i}", r=r) for i in range(count)]
+    for i in range(count):
+        for j in range(i + 1, count):
             d.disjoint(circles[i], circles[j], pad=4)
-    d.solve(seed=2)
+    d.solve(seed=seed)
+    return d, circles
+
+
+def test_drag_puts_the_shape_under_the_pointer_and_moves_others_only_as_needed():
+    d, circles = apart(6, 30, seed=2)
     before = {c.name: d.center(c) for c in circles}
     target = (before["c1"][0] + 5, before["c1"][1])   # a nudge: room to spare, nobody needs to move
     result = d.drag("c0", *target)
@@ -171,12 +177,7 @@ def test_an_unbounded_objective_is_reported_not_raised():
 
 
 def test_repeated_drag_calls_with_a_small_budget_settle_like_one_long_one():
-    d = Diagram(600, 600)
-    circles = [d.circle(f"c{i}", r=40) for i in range(8)]
-    for i in range(8):
-        for j in range(i + 1, 8):
-            d.disjoint(circles[i], circles[j], pad=4)
-    d.solve(seed=1)
+    d, circles = apart(8, 40, seed=1)
     target = (300.0, 300.0)
     for _ in range(200):   # the studio's way: a few iterations a frame, same pointer
         result = d.drag("c0", *target, max_iterations=5)

@@ -83,6 +83,17 @@ export function view(x0, x1, y0, y1, w, h) {
   };
 }
 
+/** A dashed circle around the origin: as far as an arm or a tree can reach. */
+export function reachCircle(ctx, plane, reach) {
+  const [ox, oy] = plane.toCanvas(0, 0);
+  ctx.setLineDash([4, 4]);
+  ctx.strokeStyle = "#d9dee7";
+  ctx.beginPath();
+  ctx.arc(ox, oy, reach * plane.scale, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
 export function fmt(value, digits = 4) {
   if (value === null || value === undefined) return "—";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(digits);

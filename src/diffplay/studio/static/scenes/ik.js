@@ -1,7 +1,7 @@
 // ik: a planar arm on (0, 0), pointing up; drag the target and the hand follows it.
 // The view is a square around the arm's reach, y up.
 
-import { makeCanvas, pointer, sizeCanvas, view as planeView } from "../draw.js";
+import { makeCanvas, pointer, reachCircle, sizeCanvas, view as planeView } from "../draw.js";
 
 const SIZE = 520;
 let canvas, plane = null, holding = false, queued = null;
@@ -55,13 +55,7 @@ export function draw(view, f) {
   plane = frameView(f);
   const ctx = sizeCanvas(canvas, SIZE, SIZE);
   ctx.clearRect(0, 0, SIZE, SIZE);
-  const [ox, oy] = plane.toCanvas(0, 0);
-  ctx.setLineDash([4, 4]);
-  ctx.strokeStyle = "#d9dee7";
-  ctx.beginPath();
-  ctx.arc(ox, oy, f.reach * plane.scale, 0, 2 * Math.PI);   // as far as the hand can reach
-  ctx.stroke();
-  ctx.setLineDash([]);
+  reachCircle(ctx, plane, f.reach);
   if (f.obstacle) {
     const [u, v] = plane.toCanvas(f.obstacle.x, f.obstacle.y);
     disc(ctx, u, v, f.obstacle.r * plane.scale, "rgba(102,112,133,0.35)");

@@ -1,7 +1,7 @@
 // lsystem: a tree on (0, 0), about 1 unit tall, y up; its branches bend until the nearest tip
 // reaches the target. The view spans the tree's reach, so every reachable place is on screen.
 
-import { makeCanvas, pointer, sizeCanvas, view as planeView } from "../draw.js";
+import { makeCanvas, pointer, reachCircle, sizeCanvas, view as planeView } from "../draw.js";
 
 const W = 560, H = 400;
 let canvas, plane = null;
@@ -32,13 +32,7 @@ export function draw(view, f) {
   plane = frameView(f);
   const ctx = sizeCanvas(canvas, W, H);
   ctx.clearRect(0, 0, W, H);
-  const [ox, oy] = plane.toCanvas(0, 0);
-  ctx.setLineDash([4, 4]);
-  ctx.strokeStyle = "#d9dee7";
-  ctx.beginPath();
-  ctx.arc(ox, oy, f.reach * plane.scale, 0, 2 * Math.PI);   // as far as any tip can reach
-  ctx.stroke();
-  ctx.setLineDash([]);
+  reachCircle(ctx, plane, f.reach);
   ctx.strokeStyle = "#2f6b3a";
   ctx.lineWidth = 1.4;
   ctx.lineCap = "round";

@@ -55,3 +55,20 @@ def test_a_command_after_debug_is_still_a_command(docs, tmp_path):
     done = diffplay("--debug", "gpt", "train", "--steps", "2", "--data", docs, "--samples", "0", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "trained 2 steps" in done.stdout
+
+
+def test_ctrl_c_outside_a_training_run_says_interrupted_and_exits_130():
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "diffplay.cli", "demo", "--steps", "1000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen, deadline = b"", time.monotonic() + 60
+    while b"step/s" not in seen:   # the progress bar is running: Python's handler is installed
+        assert time.monotonic() < deadline and proc.poll() is None
+        seen += os.read(proc.stderr.fileno(), 4096)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.decode().strip().splitlines()[-1].endswith("diffplay: interrupted")

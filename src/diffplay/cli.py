@@ -47,7 +47,7 @@ def main(argv=None):
         print(f"diffplay: {error}", file=sys.stderr)
         return 2 if isinstance(error, UsageError) else 1
     except KeyboardInterrupt as error:   # an Interrupted run says where it saved its work
-        print(f"diffplay: {error or 'interrupted'}", file=sys.stderr)
+        print(f"diffplay: {str(error) or 'interrupted'}", file=sys.stderr)
         return 130
 
 

@@ -3,6 +3,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diffplay import Tensor, Value, optim
 from diffplay.engine.lbfgs import minimize
@@ -272,3 +274,62 @@ def test_adam_corrects_a_late_gradient_by_its_own_step_count_like_torch(name):
         topt.step()
         for p, t in zip(ours, theirs):
             np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+def rosenbrock(v):
+    """The n-dimensional Rosenbrock function and its gradient: smooth, curved, least at all ones."""
+    a, b = v[:-1], v[1:]
+    loss = float(np.sum(100 * (b - a * a) ** 2 + (1 - a) ** 2))
+    g = np.zeros_like(v)
+    g[:-1] = -400 * a * (b - a * a) - 2 * (1 - a)
+    g[1:] += 200 * (b - a * a)
+    return loss, g
+
+
+def in_pieces(fun, x, pieces, iterations, carry):
+    """`pieces` calls of `iterations` L-BFGS iterations each, carrying the history or not."""
+    result = None
+    for _ in range(pieces):
+        history = result.history if carry and result is not None else None
+        result = minimize(fun, x, max_iter=iterations, history=history)
+        x = result.x
+    return result
+
+
+@pytest.mark.parametrize("pieces, iterations", [(10, 3), (6, 5), (3, 10)])
+def test_lbfgs_warm_started_pieces_take_the_path_of_one_run(pieces, iterations):
+    start = np.linspace(-1.2, 1.0, 6)
+    whole = minimize(rosenbrock, start, max_iter=pieces * iterations)
+    assert whole.message == "reached max_iter"   # still on its way: the paths are comparable
+    carried = in_pieces(rosenbrock, start, pieces, iterations, carry=True)
+    fresh = in_pieces(rosenbrock, start, pieces, iterations, carry=False)
+    assert np.array_equal(carried.x, whole.x) and carried.loss == whole.loss
+    assert fresh.loss > 1.5 * whole.loss   # starting fresh each time loses the curvature
+
+
+def test_lbfgs_warm_started_pieces_converge_as_far_as_one_run():
+    start = np.linspace(-1.2, 1.0, 6)
+    whole = minimize(rosenbrock, start, max_iter=200)
+    carried = in_pieces(rosenbrock, start, 40, 5, carry=True)
+    assert whole.converged and carried.converged
+    assert carried.loss < 1e-9 and np.allclose(carried.x, 1.0, atol=1e-4)
+
+
+@given(st.lists(st.floats(-2, 2), min_size=3, max_size=3), st.integers(1, 8))
+@settings(max_examples=25, deadline=None)
+def test_lbfgs_history_comes_back_within_history_size_and_is_not_changed_in_place(x0, history_size):
+    first = minimize(rosenbrock, np.array(x0), max_iter=12, history_size=history_size)
+    kept = [(s.copy(), y.copy(), rho) for s, y, rho in first.history]
+    second = minimize(rosenbrock, first.x, max_iter=12, history_size=history_size, history=first.history)
+    assert len(first.history) <= history_size and len(second.history) <= history_size
+    assert all(s.shape == (3,) and y.shape == (3,) and rho == pytest.approx(1 / (s @ y)) for s, y, rho in second.history)
+    assert len(kept) == len(first.history)
+    assert all((s == s2).all() and (y == y2).all() for (s, y, _), (s2, y2, _) in zip(kept, first.history))
+
+
+def test_lbfgs_history_from_another_dimension_is_dropped_and_the_run_starts_fresh():
+    old = minimize(rosenbrock, np.array([-1.2, 1.0, 0.5]), max_iter=10).history
+    assert old
+    carried = minimize(rosenbrock, np.array([-1.2, 1.0]), max_iter=10, history=old)
+    fresh = minimize(rosenbrock, np.array([-1.2, 1.0]), max_iter=10)
+    assert np.array_equal(carried.x, fresh.x) and all(s.shape == (2,) for s, _, _ in carried.history)

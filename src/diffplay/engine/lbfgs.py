@@ -2,10 +2,16 @@
 
 `minimize(fun, x0)` is the array form (fun returns loss and gradient); `LBFGS` wraps it for
 Values or Tensors with PyTorch's `step(closure)` interface.
+
+A live caller that runs a few iterations per frame passes the last result's `history` back
+in, so each call continues the quasi-Newton run where the previous one stopped:
+
+    result = minimize(fun, x, max_iter=5)
+    result = minimize(fun, result.x, max_iter=5, history=result.history)
 """
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -22,6 +28,7 @@ class LBFGSResult:
     evaluations: int
     converged: bool
     message: str
+    history: list = field(default_factory=list)   # the curvature pairs (s, y, 1/(s·y)), oldest first
 
 
 def _two_loop(g, history):
@@ -136,8 +143,17 @@ def _check_settings(who, max_iter, history_size, **tolerances):
     check_hyper(who, **tolerances)
 
 
+def _carried(history, size, history_size):
+    """The newest `history_size` pairs of a previous run's history, as a new list; none when
+    they were measured in another dimension (the problem changed shape, so they say nothing)."""
+    history = list(history or ())
+    if any(np.shape(s) != (size,) or np.shape(y) != (size,) for s, y, _ in history):
+        return []
+    return history[max(0, len(history) - history_size):]
+
+
 def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
-             tolerance_change=1e-9, lr=1.0, start=None, callback=None):
+             tolerance_change=1e-9, lr=1.0, start=None, callback=None, history=None):
     """Minimize fun(x) -> (loss, grad) from x0 with L-BFGS; never raises on a hard problem.
 
     It keeps the last `history_size` steps' curvature pairs, and stops after `max_iter`
@@ -145,17 +161,23 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     moves x or the loss by at most `tolerance_change`. `start`, when given, is fun(x0)
     already computed (it counts as an evaluation all the same); `callback(x)` is called with
     each new iterate. Points where fun's loss or gradient is not finite are never taken.
+
+    `history`, a previous result's `.history`, continues that run instead of starting fresh:
+    its first step is then a full quasi-Newton step, scaled by the carried curvature, so a
+    run cut into pieces takes the same path as one run. The list passed in is not changed;
+    a history whose vectors do not have x0's length is dropped and the run starts fresh.
     """
     _check_settings("minimize", max_iter, history_size, tolerance_grad=tolerance_grad,
                     tolerance_change=tolerance_change, lr=lr)
     x = np.array(x0, dtype=float)
     f, g = fun(x) if start is None else start
-    evaluations, history = 1, []
+    evaluations, history = 1, _carried(history, x.size, history_size)
     if not np.isfinite(f) or not np.isfinite(g).all():
-        return LBFGSResult(x, f, g, 0, evaluations, False, "the loss or gradient at the start is not finite")
+        return LBFGSResult(x, f, g, 0, evaluations, False, "the loss or gradient at the start is not finite",
+                           history)
     for iteration in range(1, max_iter + 1):
         if np.abs(g).max() <= tolerance_grad:
-            return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance")
+            return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance", history)
         d = -_two_loop(g, history)
         if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
             history.clear()
@@ -164,7 +186,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         t, f_new, g_new, evals = _strong_wolfe(fun, x, t, d, f, g)
         evaluations += evals
         if t == 0.0:
-            return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease")
+            return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease", history)
         s, y = t * d, g_new - g
         sy = s @ y
         if sy > 1e-10:
@@ -174,10 +196,10 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         if callback is not None:
             callback(x)
         if np.abs(g).max() <= tolerance_grad:
-            return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance")
+            return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance", history)
         if np.abs(s).max() <= tolerance_change or abs(f - f_old) <= tolerance_change * max(1.0, abs(f)):
-            return LBFGSResult(x, f, g, iteration, evaluations, True, "progress below tolerance")
-    return LBFGSResult(x, f, g, max_iter, evaluations, False, "reached max_iter")
+            return LBFGSResult(x, f, g, iteration, evaluations, True, "progress below tolerance", history)
+    return LBFGSResult(x, f, g, max_iter, evaluations, False, "reached max_iter", history)
 
 
 # What a closure raises at a point outside its domain: a Value domain error, a NaN or inf that

@@ -4,6 +4,14 @@ A chain of small ops costs a node, a closure and a NumPy call per link; these do
 chain at once and derive the gradient in closed form, which is both faster and steadier
 (softmax never divides by an overflowed sum). This module is also the one namespace for the
 Tensor functions that are not methods (concat, stack, where and the spectral loss included).
+
+`fused_op` makes your own, from a forward that returns its output and its vector-Jacobian
+product side by side:
+
+    @fused_op
+    def hypot(x, y):
+        d = np.sqrt(x * x + y * y)
+        return d, lambda g: (g * x / d, g * y / d)   # d|v|/dv = v/|v|
 """
 
 import functools
@@ -12,8 +20,59 @@ import math
 import numpy as np
 
 from .spectral import stft_loss
-from .tensor import _data, _needs_grad, _node, _only_tensors
+from .tensor import Tensor, _data, _needs_grad, _node, _only_tensors, _unbroadcast
 from .tensor_shape import _integer_indices, concat, gather, stack, where
+
+
+def fused_op(forward, name=None):
+    """Make `forward(*arrays, **settings) -> (out, vjp)` an op of one graph node.
+
+    The op takes Tensors, arrays or numbers as positional inputs (keyword settings are passed
+    through untraced) and hands forward their arrays. `vjp(g)` returns one gradient per
+    positional input, Σ g·∂out/∂input, or None for an input that has none; a gradient of a
+    broadcast shape is summed back to its input's shape. With a Tensor among the inputs the
+    op returns a Tensor named `name` (forward's name by default); with none, forward's array
+    as it is, so one function serves both plain NumPy evaluation and traced code.
+    """
+    name = name or forward.__name__.lstrip("_")
+
+    def op(*inputs, **settings):
+        arrays = [_data(x, name) for x in inputs]
+        out, vjp = forward(*arrays, **settings)
+        tensors = tuple([x for x in inputs if type(x) is Tensor])
+        if not tensors:
+            return out
+
+        def backward(g):
+            grads = vjp(g)
+            if not isinstance(grads, tuple | list) or len(grads) != len(inputs):
+                raise ValueError(f"{name}: vjp must return a tuple of {len(inputs)} gradients, one per "
+                                 f"input, got {_count(grads)}")
+            return tuple([_fitted(grad, a, name, i) for i, (grad, a, x) in enumerate(zip(grads, arrays, inputs))
+                          if type(x) is Tensor])
+
+        return _node(out, tensors, backward, name)
+
+    functools.update_wrapper(op, forward)
+    op.__name__, op.forward = name, forward
+    return op
+
+
+def _count(grads):
+    return f"{len(grads)}" if isinstance(grads, tuple | list) else type(grads).__name__
+
+
+def _fitted(grad, a, name, i):
+    """A gradient from a fused op's vjp, in its input's shape (broadcast axes summed)."""
+    if grad is None:
+        return None
+    shape = np.shape(a)
+    if np.shape(grad) != shape:
+        grad = _unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
+        if grad.shape != shape:
+            raise ValueError(f"{name}: vjp returned a gradient of shape {np.shape(grad)} for input {i} "
+                             f"of shape {shape}")
+    return grad
 
 
 def linear(x, weight, bias=None):
@@ -214,6 +273,6 @@ def _causal_bias(tq, tk, dtype):
 
 
 __all__ = [
-    "attention", "attention_weights", "concat", "cross_entropy", "gather", "linear", "log_softmax", "logsumexp",
-    "rms_norm", "softmax", "stack", "stft_loss", "where",
+    "attention", "attention_weights", "concat", "cross_entropy", "fused_op", "gather", "linear", "log_softmax",
+    "logsumexp", "rms_norm", "softmax", "stack", "stft_loss", "where",
 ]

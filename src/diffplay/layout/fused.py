@@ -2,36 +2,15 @@
 
 Geometry is the hot path of the layout solver, and on small arrays a Tensor op costs its
 Python overhead, not its arithmetic: a point-to-segment distance written with plain
-operators is some thirty nodes, here it is one. Each op works on NumPy arrays (values only)
-and on Tensors (a node with a hand-written backward, checked against the composed version
-and finite differences in tests/test_layout_geometry.py).
+operators is some thirty nodes, here it is one. Each is an engine `fused_op`, so it works on
+NumPy arrays (values only) and on Tensors (a node with a hand-written backward, checked
+against the composed version and finite differences in tests/test_layout_geometry.py).
 """
 
 import numpy as np
 
-from ..engine.tensor import _node, _unbroadcast   # the engine's own way to add a fused op
-from .ops import SHORT, TINY, data, is_tensor
-
-
-def _fused(name, forward):
-    """Make `forward(*arrays) -> (out, vjp)` an op on arrays or Tensors."""
-
-    def op(*inputs):
-        arrays = [data(x) for x in inputs]
-        out, vjp = forward(*arrays)
-        if not any(is_tensor(x) for x in inputs):
-            return out
-        tensors = tuple(x for x in inputs if is_tensor(x))
-
-        def backward(g):
-            grads = vjp(g)
-            return tuple(_unbroadcast(grad, np.shape(a)) for grad, a, x in zip(grads, arrays, inputs)
-                         if is_tensor(x))
-
-        return _node(out, tensors, backward, name)
-
-    op.__name__, op.__doc__ = name, forward.__doc__
-    return op
+from ..engine.tensor_ops import fused_op
+from .ops import SHORT, TINY
 
 
 def unit(dx, dy, d, fallback_x, fallback_y):
@@ -97,7 +76,7 @@ def _line_offsets(px, py, ax, ay, ex, ey, sign):
     return h, vjp
 
 
-hypot = _fused("hypot", _hypot)
-direction_length = _fused("direction_length", _direction_length)
-segment_distances = _fused("segment_distances", _segment_distances)
-line_offsets = _fused("line_offsets", _line_offsets)
+hypot = fused_op(_hypot)
+direction_length = fused_op(_direction_length)
+segment_distances = fused_op(_segment_distances)
+line_offsets = fused_op(_line_offsets)

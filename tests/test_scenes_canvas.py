@@ -69,11 +69,11 @@ def test_fourier_features_are_sines_and_cosines_of_projections():
 
 def test_empty_canvas_learns_nothing_and_says_so():
     scene = Canvas(image="empty", size=16)
-    scene.step(0.0)
+    assert scene.step(1.0) == 0 and scene.at_rest()   # live: no step, so no frame until a stroke
     frame = scene.frame()
     assert frame["painted"] == 0 and frame["loss"] is None and frame["psnr"] is None
     assert Canvas.frame_schema.check(json.loads(json.dumps(frame)), "frame")
-    assert scene.run().steps == 1   # headless: converged already, nothing to add
+    assert scene.run().steps == 0   # headless: converged already, nothing to add
 
 
 def test_stroke_paints_a_disc_trail_in_the_colour_and_is_learned():

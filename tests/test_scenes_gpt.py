@@ -78,6 +78,15 @@ def test_training_stops_at_the_end_of_the_schedule():
     assert scene.converged() and scene.training.step == 30 and scene.frame()["done"]
 
 
+def test_a_finished_run_takes_no_more_steps_until_an_event():
+    scene = GPTScene(steps=15)
+    assert scene.step(10.0) == 10 and scene.step(10.0) == 5   # the run ends mid-frame: the frame stops there
+    before = scene.frame()
+    assert scene.at_rest() and scene.step(10.0) == 0 and scene.frame() == before
+    scene.handle({"type": "sample"})
+    assert scene.frame()["samples"][-1]["step"] == 15
+
+
 def test_frame_validates_as_json_and_curve_is_capped():
     scene = GPTScene(steps=50).run(steps=3)
     frame = json.loads(json.dumps(scene.frame()))

@@ -89,7 +89,15 @@ def test_arm_reaches_around_the_obstacle_and_keeps_clear_of_it():
 def test_a_frame_takes_one_step_whatever_its_budget():
     scene = IK()
     assert scene.step(1.0) == 1 and scene.converged()
-    assert scene.step(1.0) == 1 and scene.steps == 2   # nothing moved: a step that does nothing, at once
+
+
+def test_a_settled_arm_takes_no_step_until_the_target_moves():
+    scene = IK()
+    scene.step(1.0)
+    before = scene.frame()
+    assert scene.at_rest() and scene.step(1.0) == 0 and scene.frame() == before   # the studio sends nothing
+    scene.handle({"type": "drag", "x": -0.3, "y": 0.6})
+    assert not scene.at_rest() and scene.step(1.0) == 1 and scene.frame()["reached"]
 
 
 def test_moving_the_obstacle_reopens_the_solve_and_clearing_it_removes_it():

@@ -162,6 +162,13 @@ def test_target_below_the_floor_is_flagged_and_stays_finite():
     assert frame["max_error"] == pytest.approx(np.hypot(*(np.array(frame["particles"][0]) - [2.0, -1.0])))
 
 
+def test_the_end_of_the_schedule_rests_until_a_click():
+    scene = Particles(particles=4, schedule=5).run(steps=5)
+    assert scene.at_rest() and scene.step(1.0) == 0 and scene.since_aim == 5
+    scene.handle({"type": "click", "x": 3.0, "y": 2.0})
+    assert not scene.at_rest() and scene.step(0.0) == 1
+
+
 def test_click_moves_the_shape_and_restarts_the_schedule():
     scene = Particles().run(steps=20)
     scene.handle({"type": "click", "x": 3.0, "y": 2.0})

@@ -152,6 +152,14 @@ def test_write_wav_scales_down_what_would_clip_and_says_by_how_much(tmp_path):
 
 # ---- frames, events, the command line ----
 
+def test_the_end_of_the_schedule_rests_until_a_setting_restarts_it():
+    scene = Synth(duration=0.05, schedule=3).run(steps=3)
+    f0 = float(scene.f0.data)
+    assert scene.at_rest() and scene.step(1.0) == 0 and float(scene.f0.data) == f0
+    scene.handle({"type": "set", "key": "f0", "value": 300})
+    assert not scene.at_rest() and scene.step(0.0) == 1
+
+
 def test_listen_puts_both_sounds_in_the_frame_as_wav_files():
     scene = Synth(duration=0.1)
     scene.step(0.0)

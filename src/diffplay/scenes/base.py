@@ -123,14 +123,21 @@ class Scene:
         """True when a headless run may stop early."""
         return False
 
+    def at_rest(self):
+        """True when a step would change nothing (an arm on its target, a finished schedule):
+        the live loop then takes none and sends no frame until an event comes. Cheap: it is
+        asked after every live step."""
+        return False
+
     # ---- the loop ----
 
     def step(self, budget_s, step_limit=None):
-        """Optimize for up to budget_s seconds and at most step_limit steps (at least one unless paused).
+        """Optimize for up to budget_s seconds and at most step_limit steps (at least one unless
+        paused or at rest).
 
         Returns how many steps it took. (`max_steps`, the class attribute, caps headless runs.)
         """
-        if self.paused or step_limit == 0:
+        if self.paused or step_limit == 0 or self.at_rest():
             return 0
         deadline = time.perf_counter() + budget_s
         done = 0
@@ -138,7 +145,7 @@ class Scene:
             self.advance()
             self.steps += 1
             done += 1
-            if time.perf_counter() >= deadline or done == step_limit:
+            if time.perf_counter() >= deadline or done == step_limit or self.at_rest():
                 return done
 
     def run(self, steps=None, progress=None):

@@ -151,6 +151,8 @@ class Canvas(Scene):
     def converged(self):
         return not self.mask.any()
 
+    at_rest = converged   # an empty canvas has nothing to learn
+
     # ---- painting ----
 
     def on_stroke(self, points, color, radius):

@@ -73,6 +73,8 @@ class GPTScene(Scene):
     def converged(self):
         return self.training.step >= self.training.steps
 
+    at_rest = converged   # training is over: the curve, the samples and the weights stay as they are
+
     def step(self, budget_s, step_limit=None):
         """Live, at most `speed` steps a frame: a 1,000-step run lasts seconds, not a blink."""
         cap = self.values["speed"] if step_limit is None else min(step_limit, self.values["speed"])

@@ -131,6 +131,8 @@ class IK(Scene):
     def converged(self):
         return self.settled
 
+    at_rest = converged   # nothing moved since the last solve: a frame would show the same arm
+
     def step(self, budget_s, step_limit=None):
         """A solve is a frame's work: one step a frame (nothing to do if nothing moved)."""
         return super().step(budget_s, 1 if step_limit is None else min(step_limit, 1))

@@ -116,6 +116,8 @@ class LSystem(Scene):
         """No target, or a step that no longer lowers the energy."""
         return self.target is None or (self.last is not None and self.settled)
 
+    at_rest = converged
+
     # ---- clicks ----
 
     def on_click(self, x, y):

@@ -134,6 +134,8 @@ class Particles(Scene):
     def converged(self):
         return self.since_aim >= self.values["schedule"] or (self.loss is not None and self.loss < 1e-14)
 
+    at_rest = converged   # the schedule's rate has reached 0 (or every particle sits on its place)
+
     # ---- events ----
 
     def on_click(self, x, y):

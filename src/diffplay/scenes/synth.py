@@ -144,6 +144,8 @@ class Synth(Scene):
     def converged(self):
         return self.steps >= self.values["schedule"]
 
+    at_rest = converged   # the schedule's rates have reached 0: the sound no longer changes
+
     def fitted(self):
         with no_grad():
             return self.sound().data

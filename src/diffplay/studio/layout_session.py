@@ -8,7 +8,6 @@ stopped short of its iterations (it found the diagram infeasible), or spent MAX_
 iterations without converging, the editor rests until the next event.
 """
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -103,17 +102,7 @@ class LayoutEditor(Scene):
         """Settled: nothing moved since a solve that converged, gave up, or ran out of MAX_WORK iterations."""
         return not self.moved and (self.result.converged or self.verdict or self.work >= MAX_WORK)
 
-    def step(self, budget_s, step_limit=None):
-        """Solver calls until the budget is spent or the diagram has settled (then none at all)."""
-        if self.paused or self.converged():
-            return 0
-        deadline, done = time.perf_counter() + budget_s, 0
-        while True:
-            self.advance()
-            self.steps += 1
-            done += 1
-            if self.converged() or time.perf_counter() >= deadline or done == step_limit:
-                return done
+    at_rest = converged   # live, a settled diagram takes no solver calls until the next event
 
     # ---- events ----
 

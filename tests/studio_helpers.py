@@ -17,7 +17,7 @@ from pathlib import Path
 
 import websockets
 
-from diffplay.studio.messages import SERVER_MESSAGE
+from diffplay.studio.messages import SERVER_MESSAGE, merge
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "studio"
@@ -109,6 +109,7 @@ class Client:
         elif message["type"] == "error":
             self.errors.append(message)
         elif message["type"] == "frame":
+            message["frame"] = merge(self.frames[-1]["frame"] if self.frames else {}, message)
             self.frames.append(message)
             if ack:
                 await self.socket.send(json.dumps({"type": "drawn", "frame": message["id"]}))

@@ -106,6 +106,41 @@ def test_an_event_shows_in_the_frames_made_after_it(server):
     assert {"x": 1.5, "y": -2.0, "label": 1, "test": False} in after["points"]
 
 
+async def _unchanged_fields(url):
+    client = await Client.open(url, "boundary")
+    first = await client.until(lambda m: m["type"] == "frame")
+    later = await client.until(lambda m: m["type"] == "frame" and m["frame"]["step"] > first["frame"]["step"])
+    event_id = await client.send({"type": "add_point", "x": 1.5, "y": -2.0, "label": 1})
+    after = await client.frame_after(event_id)
+    await client.close()
+    return first, later, after
+
+
+def test_a_frame_leaves_out_the_fields_that_did_not_change_and_names_them(server):
+    first, later, after = run(_unchanged_fields(server[0]))
+    assert first["same"] == []   # the first frame is whole
+    assert {"points", "classes", "extent"} <= set(later["same"]) and "grid" not in later["same"]   # it trains
+    assert "points" not in after["same"] and len(after["frame"]["points"]) == len(later["frame"]["points"]) + 1
+    assert set(later["frame"]) == set(first["frame"])   # the client merged the rest back in
+
+
+async def _rest(url):
+    client = await Client.open(url, "ik")
+    rested = await client.until(lambda m: m["type"] == "frame" and not m["stats"]["moving"], what="a settled arm")
+    with pytest.raises(asyncio.TimeoutError):
+        await client.receive(timeout=1.0)   # at rest: nothing to send
+    event_id = await client.send({"type": "drag", "x": -0.4, "y": 0.5})
+    moved = await client.frame_after(event_id)
+    await client.close()
+    return rested["frame"], moved["frame"]
+
+
+def test_a_scene_at_rest_sends_no_frames_until_an_event_moves_it(server):
+    rested, moved = run(_rest(server[0]))
+    assert rested["reached"] and moved["reached"]
+    assert moved["target"] == {"x": -0.4, "y": 0.5} and moved["step"] == rested["step"] + 1
+
+
 async def _bad_then_good(url):
     client = await Client.open(url, "boundary")
     bad = await client.send({"type": "add_point", "x": 100, "y": 0, "label": 0})

@@ -9,18 +9,23 @@ The envelope is checked here; the event inside it by the scene (`Scene.handle`).
 answers with:
 
     {"type": "hello", "scene": describe(), "values": {...}, "limits": {...}}
-    {"type": "frame", "id": 42, "events": 7, "stats": {...}, "frame": scene.frame()}
+    {"type": "frame", "id": 42, "events": 7, "stats": {...}, "same": ["points"], "frame": {...}}
     {"type": "error", "id": 7, "message": "event.x: must be in [-6, 6], got 9"}
 
-`events` in a frame is the id of the last event applied before it was made, so a page (or a
-benchmark) knows which of its events a frame already shows. An error without an id is about a
-message that never became an event (not JSON, too big, too many).
+`frame` holds the fields of scene.frame() that changed since the previous frame; `same` names
+the others, whose values the page keeps from that frame (the first frame has them all). Every
+frame a worker makes reaches the page, in order, so a page that merges each one into the last
+always holds the whole frame. `events` is the id of the last event applied before the frame
+was made, so a page (or a benchmark) knows which of its events a frame already shows. In
+`stats`, `moving` says whether the scene goes on by itself (false: paused, or at rest until
+the next event). An error without an id is about a message that never became an event (not
+JSON, too big, too many).
 """
 
 import json
 import math
 
-from ..scenes.schema import Anything, Maybe, Number, Record, SchemaError, Tagged, Text
+from ..scenes.schema import Anything, Boolean, ListOf, Maybe, Number, Record, SchemaError, Tagged, Text
 
 MAX_ID = 2**53   # the largest integer a JavaScript number holds exactly
 
@@ -34,7 +39,8 @@ SERVER_MESSAGE = Tagged({
     "frame": Record({
         "id": Number(1, MAX_ID, integer=True), "events": Number(0, MAX_ID, integer=True),
         "stats": Record({"steps": Number(0, integer=True), "step_ms": Number(0), "frame_ms": Number(0),
-                         "budget_ms": Number(0)}),
+                         "budget_ms": Number(0), "moving": Boolean()}),
+        "same": ListOf(Text(64), max_length=10_000),
         "frame": Anything(),
     }),
     "error": Record({"id": Maybe(Number(0, MAX_ID, integer=True)), "message": Text(10_000)}),
@@ -57,6 +63,11 @@ def _finite(value):
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
+
+
+def merge(previous, message):
+    """The whole frame of a frame message: its fields, and the `same` ones from `previous`."""
+    return {**{key: previous[key] for key in message["same"]}, **message["frame"]}
 
 
 def error(message, event_id=None):

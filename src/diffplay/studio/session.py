@@ -3,8 +3,10 @@
 The scene runs in a process of its own (worker.py), so a busy scene neither blocks the
 server's event loop nor holds the other sessions' interpreter lock, and a runaway one can be
 stopped for certain. Two threads per session move bytes through the pipe, so the event loop
-never waits on it. Frames are latest-wins: when the socket is still sending one frame and two
-more arrive, the older of the two is dropped, never queued. Closing the tab ends the process.
+never waits on it. Messages and frames go to the page in the order the process made them,
+none dropped: a frame may leave out the fields the frame before it had (messages.py), and the
+process is never more than `window` frames ahead of what the page has drawn, so at most that
+many wait here. Closing the tab ends the process.
 """
 
 import asyncio
@@ -65,12 +67,10 @@ class Session:
         self.limits = sessions.limits
         self.rate = RateLimiter(self.limits.messages_per_s, self.limits.message_burst)
         self.inbox = queue.Queue(PENDING)   # to the process
-        self.outbox = deque()               # to the page, in order: hello, errors
-        self.frame = None                   # to the page: only the newest unsent frame
+        self.outbox = deque()               # to the page, in order: hello, frames, errors
         self.wake = asyncio.Event()
         self.closed = False     # the process has ended (or is ending): flush, then close the socket
         self.stopped = False
-        self.dropped = 0        # frames replaced by a newer one before the socket took them
         self.process = None
 
     # ---- life ----
@@ -195,25 +195,19 @@ class Session:
     def _arrive(self, data):
         if data is None or data[:1] == b"X":
             self.closed = True
-        if data is not None and data[:1] == b"F":
-            self.dropped += self.frame is not None
-            self.frame = data[1:].decode()
-        elif data is not None:
+        if data is not None:
             self.outbox.append(data[1:].decode())
         self.wake.set()
 
     async def _send(self):
-        """Messages in order, then the newest frame; close the socket when the process has ended."""
+        """Messages and frames in order; close the socket when the process has ended."""
         try:
             while True:
                 await self.wake.wait()
                 self.wake.clear()
                 while self.outbox:
                     await self.socket.send_text(self.outbox.popleft())
-                if self.frame is not None:
-                    frame, self.frame = self.frame, None
-                    await self.socket.send_text(frame)
-                if self.closed and not self.outbox and self.frame is None:
+                if self.closed and not self.outbox:
                     await self.socket.close(1011 if self.process.exitcode else 1000)
                     return
         except (WebSocketDisconnect, RuntimeError, OSError):

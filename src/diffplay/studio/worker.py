@@ -7,8 +7,11 @@ message, "X" a last message before this process ends) and the JSON text the page
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
 `frame_rate` times a second, and only when something changed: a step was taken or an event
-applied. A paused scene, or one that waits for clicks, costs nothing. The frame right after
-an event steps for a shorter time, so a click shows sooner.
+applied. A paused scene, or one at rest until the next click, costs nothing. The frame right
+after an event steps for a shorter time, so a click shows sooner. A frame carries only the
+fields that changed since the frame before it (messages.py): what a scene shows while it
+learns (a boundary, a picture) goes out every frame, what only events change (the points,
+the painting) only after them.
 """
 
 import os
@@ -72,6 +75,7 @@ class Loop:
         self.fresh = False              # an event came since the last frame: show it soon
         self.next_tick = 0.0
         self.running = True
+        self.shown = {}                 # key -> (value, JSON text) of the fields the page has
 
     def run(self):
         self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
@@ -156,15 +160,32 @@ class Loop:
             self.recover(e, None)
             return
         self.changed = False
+        moving = not self.scene.paused and not self.scene.at_rest()   # the next frame comes without an event
+        self.send_frame(frame, {"steps": steps, "step_ms": round((stepped - began) * 1000, 2),
+                                "frame_ms": round((time.monotonic() - stepped) * 1000, 2),
+                                "budget_ms": round(budget * 1000, 2), "moving": moving})
+
+    def send_frame(self, frame, stats):
+        """Send the fields that changed since the last frame sent, naming the others in "same"."""
         self.sent += 1
-        stats = {"steps": steps, "step_ms": round((stepped - began) * 1000, 2),
-                 "frame_ms": round((time.monotonic() - stepped) * 1000, 2), "budget_ms": round(budget * 1000, 2)}
-        text = encode({"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats, "frame": frame})
+        fields, same, shown = [], [], {}
+        for key, value in frame.items():
+            before = self.shown.get(key)
+            # the same object again means unchanged (a scene never mutates what frame() returned)
+            text = before[1] if before is not None and before[0] is value else encode(value)
+            if before is not None and before[1] == text:
+                same.append(key)
+            else:
+                fields.append(f"{encode(key)}:{text}")
+            shown[key] = (value, text)
+        head = encode({"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats, "same": same})
+        text = head[:-1] + ',"frame":{' + ",".join(fields) + "}}"
         if len(text) > self.limits.max_frame_bytes:
             self.drawn += 1   # never sent, so never drawn: do not wait for it
             self.post("M", {"type": "error", "id": None,
                             "message": f"frame: {len(text)} bytes is more than the limit of {self.limits.max_frame_bytes}"})
             return
+        self.shown = shown
         self.send("F", text)
 
     def recover(self, error, event_id):

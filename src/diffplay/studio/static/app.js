@@ -2,8 +2,10 @@
 //
 // The page draws the newest frame at most once per display refresh and then tells the server
 // which frame it drew ({"type": "drawn"}); the server sends a frame only when the page has
-// drawn all but a couple, so a slow page gets fresher frames, never a backlog. A scene's
-// own drawing lives in /scenes/NAME.js:
+// drawn all but a couple, so a slow page gets fresher frames, never a backlog. A frame
+// carries only the fields that changed; the others (listed in "same") keep the values of the
+// frame before, so an unchanged field is the very same object as before (drawing code may
+// skip work on it). A scene's own drawing lives in /scenes/NAME.js:
 //
 //   export function setup(view)          make the canvases, listen to the pointer and keys
 //   export function draw(view, frame)    draw one frame
@@ -26,7 +28,7 @@ const $ = (id) => document.getElementById(id);
 export const studio = { frames: 0, frame: null, hello: null, errors: [], socket: null, fps: 0, sent: 0, applied: 0 };
 window.studio = studio;   // for people poking at the console, and for the browser tests
 
-let view, drawing, plot, socket, pending = null, scheduled = false, nextId = 1;
+let view, drawing, plot, socket, latest = null, pending = null, scheduled = false, nextId = 1;
 const reverts = new Map();   // event id -> undo of a control change, should the server refuse it
 const frameTimes = [];
 
@@ -129,6 +131,9 @@ function render() {
 function onMessage(event) {
   const message = JSON.parse(event.data);
   if (message.type === "frame") {
+    const frame = message.frame;
+    for (const key of message.same) frame[key] = latest[key];   // unchanged since the frame before
+    latest = frame;
     pending = message;   // a newer frame replaces one not yet drawn
     if (!scheduled) { scheduled = true; requestAnimationFrame(render); }
   } else if (message.type === "hello") {
@@ -144,6 +149,7 @@ function onMessage(event) {
 function connect(name) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = studio.socket = new WebSocket(`${scheme}://${location.host}/ws/${encodeURIComponent(name)}`);
+  latest = null;   // a new session starts with a whole frame
   socket.addEventListener("message", onMessage);
   socket.addEventListener("open", () => { $("status").textContent = "connected"; });
   socket.addEventListener("close", (e) => {

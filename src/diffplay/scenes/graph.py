@@ -120,13 +120,13 @@ class Graph(Scene):
     def converged(self):
         return self.cursor == len(self.order)
 
+    def at_rest(self):
+        """Live, the graph only moves by events, or when autoplaying until the pass is done."""
+        return not self.values["autoplay"] or self.converged()
+
     def step(self, budget_s, step_limit=None):
-        """Live, the graph only moves by events, or one node per frame when autoplaying."""
-        if self.values["autoplay"] and not self.paused and not self.converged() and step_limit != 0:
-            self.advance()
-            self.steps += 1
-            return 1
-        return 0
+        """One node per frame when autoplaying, so the pass can be watched."""
+        return super().step(budget_s, 1 if step_limit is None else min(step_limit, 1))
 
     def on_backward_step(self):
         self.advance()

@@ -6,9 +6,12 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from diffplay.scenes.base import unraster
-from diffplay.scenes.boundary import Boundary
+from diffplay.scenes.boundary import Boundary, class_and_confidence
 from diffplay.scenes.datasets import DATASETS, make
 from diffplay.scenes.schema import SchemaError
 
@@ -115,6 +118,29 @@ def test_one_class_only_learns_that_class_everywhere():
     scene.run(steps=50)
     assert (unraster(scene.frame()["grid_class"]) == 1).all()
     assert scene.frame()["train_accuracy"] == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(2, 4)), elements=st.floats(-30, 30)))
+def test_grid_class_and_confidence_equal_softmaxs_argmax_and_scaled_maximum(logits):
+    best, confidence = class_and_confidence(logits)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    k = logits.shape[1]
+    assert (p[np.arange(len(p)), best] == p.max(1)).all()   # the most likely class (the first, on a tie)
+    np.testing.assert_allclose(confidence, (p.max(1) - 1 / k) / (1 - 1 / k), rtol=1e-12, atol=1e-12)
+
+
+def test_frame_points_are_the_same_list_until_a_click_changes_them():
+    scene = Boundary(points=20)
+    first = scene.frame()["points"]
+    scene.step(0.0)
+    assert scene.frame()["points"] is first   # unchanged: the studio need not send it again
+    scene.handle({"type": "add_point", "x": 1, "y": 2, "label": 0})
+    assert scene.frame()["points"] is not first and len(scene.frame()["points"]) == 21
+    x, y = scene.xy[0]
+    scene.handle({"type": "remove_point", "x": x, "y": y})
+    assert len(scene.frame()["points"]) == 20
 
 
 def test_remove_point_takes_the_nearest_within_half_a_unit():

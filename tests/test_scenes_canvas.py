@@ -58,6 +58,23 @@ def test_canvas_loss_falls_while_learning():
     assert scene.last_loss < first / 4
 
 
+def test_frame_shows_the_picture_its_loss_was_measured_on():
+    scene = Canvas(size=16)
+    for _ in range(5):
+        scene.step(0.0)
+        frame = scene.frame()
+        assert frame["psnr"] == pytest.approx(10 * np.log10(1 / frame["loss"]), abs=1e-4)   # one picture, one error
+
+
+def test_frame_rasters_of_the_painting_are_the_same_objects_until_it_changes():
+    scene = Canvas(size=16)
+    first = scene.frame()
+    scene.step(0.0)
+    assert scene.frame()["target"] is first["target"] and scene.frame()["mask"] is first["mask"]
+    scene.handle({"type": "stroke", "points": [{"x": 3, "y": 3}], "color": [0, 0, 0], "radius": 2})
+    assert not np.array_equal(unraster(scene.frame()["target"]), unraster(first["target"]))
+
+
 def test_fourier_features_are_sines_and_cosines_of_projections():
     features = fourier_features(8, 5, 3.0, np.random.default_rng(0))
     assert features.shape == (64, 10)

@@ -27,6 +27,25 @@ def _accuracy(logits, labels):
     return float((logits.argmax(1) == labels).mean())
 
 
+def grid_points(cells):
+    """The centres of a cells × cells grid over the plane, row by row from the top: (cells², 2)."""
+    centres = (np.arange(cells) + 0.5) / cells * 2 * EXTENT - EXTENT
+    gx, gy = np.meshgrid(centres, centres[::-1])
+    return np.stack([gx.ravel(), gy.ravel()], 1)
+
+
+def class_and_confidence(logits):
+    """Per row of logits (n, k): the predicted class and how sure, 0 on a boundary to 1 where
+    certain ((p_max − 1/k) / (1 − 1/k)). Column by column: k is at most 4, n is a grid."""
+    k = logits.shape[1]
+    top, best = logits[:, 0].copy(), np.zeros(len(logits), np.intp)
+    for j in range(1, k):
+        better = logits[:, j] > top
+        top[better], best[better] = logits[better, j], j
+    total = sum(np.exp(logits[:, j] - top) for j in range(k))   # p_max = 1 / Σ exp(l − l_max)
+    return best, (1 / total - 1 / k) / (1 - 1 / k)
+
+
 class Boundary(Scene):
     name = "boundary"
     title = "decision boundaries: a small network learns to separate points (TensorFlow Playground)"
@@ -68,6 +87,7 @@ class Boundary(Scene):
         self.opt = optim.SGD(self.model.parameters(), lr=v["lr"])
         self.rng = rng   # goes on to shuffle each epoch
         self.best_loss, self.best_step = np.inf, 0
+        self.shown_points = None   # the frame's point list, made again only when the points change
 
     # ---- learning ----
 
@@ -129,6 +149,7 @@ class Boundary(Scene):
         self.xy = np.vstack([self.xy, [[x, y]]])
         self.labels = np.append(self.labels, label)
         self.is_test = np.append(self.is_test, test)
+        self.shown_points = None
 
     def on_remove_point(self, x, y):
         """Remove the point nearest (x, y), if one is within 0.5."""
@@ -139,26 +160,29 @@ class Boundary(Scene):
         if distance[nearest] <= 0.5:
             keep = np.arange(len(self.xy)) != nearest
             self.xy, self.labels, self.is_test = self.xy[keep], self.labels[keep], self.is_test[keep]
+            self.shown_points = None
 
     # ---- what comes out ----
 
     def probabilities(self, cells):
         """Class probabilities on a cells × cells grid over the plane, row 0 at the top."""
-        centres = (np.arange(cells) + 0.5) / cells * 2 * EXTENT - EXTENT
-        gx, gy = np.meshgrid(centres, centres[::-1])
-        logits = self.logits(np.stack([gx.ravel(), gy.ravel()], 1))
         with no_grad():
-            return softmax(Tensor(logits)).data.reshape(cells, cells, -1)
+            return softmax(Tensor(self.logits(grid_points(cells)))).data.reshape(cells, cells, -1)
+
+    def points(self):
+        """The points as the frame lists them; the same list until a click changes them."""
+        if self.shown_points is None:
+            self.shown_points = [{"x": x, "y": y, "label": label, "test": test} for (x, y), label, test
+                                 in zip(self.xy.tolist(), self.labels.tolist(), self.is_test.tolist())]
+        return self.shown_points
 
     def view(self):
-        p = self.probabilities(self.values["grid"])
-        k = p.shape[-1]
-        confidence = (p.max(-1) - 1 / k) / (1 - 1 / k)   # 0 on the boundary, 1 where sure
-        points = [{"x": x, "y": y, "label": label, "test": test}
-                  for (x, y), label, test in zip(self.xy.tolist(), self.labels.tolist(), self.is_test.tolist())]
+        cells = self.values["grid"]
+        best, confidence = class_and_confidence(self.logits(grid_points(cells)))
         return {
-            "grid": raster(np.round(confidence * 255)), "grid_class": raster(p.argmax(-1)),
-            "points": points, "classes": k, "extent": EXTENT, **self.scores(),
+            "grid": raster(np.round(confidence * 255).reshape(cells, cells)),
+            "grid_class": raster(best.reshape(cells, cells)), "points": self.points(),
+            "classes": self.values["classes"], "extent": EXTENT, **self.scores(),
         }
 
     def report(self):

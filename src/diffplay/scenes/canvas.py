@@ -94,7 +94,7 @@ class Canvas(Scene):
         v = self.values
         size = v["size"]
         self.target, self.mask = np.ones((size, size, 3)), np.zeros((size, size), bool)
-        self.batch = None
+        self.repainted()
         if v["image"] == "builtin":
             self.paint_image(builtin_picture(size))
         elif v["image"] != "empty":
@@ -106,11 +106,16 @@ class Canvas(Scene):
         self.model = TensorMLP(sizes, "relu", "he", rng=rng, dtype=np.float32)
         self.opt = optim.Adam(self.model.parameters(), lr=v["lr"])
         self.last_loss = None
+        self.seen = None   # the network's picture as last computed, (size, size, 3)
+
+    def repainted(self):
+        """Forget what was made from the painting: the training batch and the frame's rasters."""
+        self.batch = self.painting = None
 
     def paint_image(self, rgb):
         self.target[...] = rgb
         self.mask[...] = True
-        self.batch = None
+        self.repainted()
 
     def training_batch(self):
         """(features, colours) of the painted pixels, kept until the painting changes."""
@@ -127,12 +132,16 @@ class Canvas(Scene):
             return
         self.opt.lr = self.values["lr"]
         inputs, wanted = self.training_batch()
-        error = self.model(inputs).sigmoid() - wanted
+        predicted = self.model(inputs).sigmoid()
+        error = predicted - wanted
         loss = (error * error).mean()
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
         self.last_loss = loss.item()
+        # with every pixel painted, the prediction is the whole picture (the one the loss is of):
+        # a frame need not run the network again
+        self.seen = predicted.data.reshape(self.target.shape) if self.mask.all() else None
 
     def render_output(self):
         """The network's picture: (size, size, 3) in [0, 1]."""
@@ -164,12 +173,12 @@ class Canvas(Scene):
             paint_segment(touched, a, b, radius)
         self.target[touched] = np.array(color) / 255
         self.mask |= touched
-        self.batch = None
+        self.repainted()
 
     def on_clear(self):
         self.target[...] = 1.0
         self.mask[...] = False
-        self.batch = None
+        self.repainted()
 
     def on_load_image(self, width, height, channels, data):
         if width > MAX_IMAGE or height > MAX_IMAGE:
@@ -185,12 +194,13 @@ class Canvas(Scene):
     # ---- what comes out ----
 
     def view(self):
-        output = self.render_output()
-        return {
-            "target": raster(np.round(self.target * 255)), "mask": raster(self.mask * 255),
-            "output": raster(np.round(output * 255)), "painted": int(self.mask.sum()),
-            "loss": self.last_loss, "psnr": self.psnr(output),
-        }
+        if self.seen is None:
+            self.seen = self.render_output()
+        if self.painting is None:   # the same rasters until the painting changes
+            self.painting = {"target": raster(np.round(self.target * 255)), "mask": raster(self.mask * 255),
+                             "painted": int(self.mask.sum())}
+        return {**self.painting, "output": raster(np.round(self.seen * 255)), "loss": self.last_loss,
+                "psnr": self.psnr(self.seen)}
 
     def report(self):
         psnr = self.psnr()

@@ -157,7 +157,7 @@ def main():
     torch.set_num_threads(1)
     bush = LSystem(seed=0)
     report("lsystem", bush, steps_per_second(LSystem(seed=0)), 30, moves=circling("click", (0.0, 0.8), 0.5),
-           extra=f"  (bush, {len(bush.tree)} segments, a new click every frame; a step is 5 L-BFGS iterations)")
+           extra=f"  (bush, {len(bush.tree)} segments, a new click every frame; a step is one L-BFGS iteration)")
     binary = LSystem(seed=0, preset="binary", iterations=6)
     report("lsystem", binary, steps_per_second(LSystem(seed=0, preset="binary", iterations=6)), 30,
            moves=circling("click", (0.0, 0.8), 0.5), extra="  (binary tree of depth 6: 127 segments, 64 tips)")

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diffplay.engine.lbfgs import minimize
 from diffplay.engine.tensor import Tensor
 from diffplay.errors import UsageError
 from diffplay.scenes import kinematics
 from diffplay.scenes.kinematics import KinematicTree
-from diffplay.scenes.lsystem import LSystem
+from diffplay.scenes.lsystem import ITERATIONS_PER_STEP, LSystem
 from diffplay.scenes.lsystem_grammar import parse_rules, rewrite, turtle
 from diffplay.scenes.schema import SchemaError
 from test_tensor_checks import assert_matches_torch
@@ -95,11 +96,11 @@ def random_tree(rng, n):
 
 @settings(max_examples=25)
 @given(n=st.integers(1, 400), seed=st.integers(0, 99))
-def test_pointer_jumping_path_sums_equal_the_path_matrix(n, seed):
+def test_pointer_jumping_path_sums_and_their_gradients_equal_the_path_matrixs(n, seed):
     rng = np.random.default_rng(seed)
     parent = random_tree(rng, n) if seed % 2 else np.arange(n) - 1   # bushes and long chains
-    x = rng.standard_normal((n, 2))
-    dense = KinematicTree(parent)._path_matrix() @ x
+    x, weight = rng.standard_normal((n, 2)), rng.standard_normal((n, 2))
+    matrix = KinematicTree(parent)._path_matrix()
     old = kinematics.DENSE_LIMIT
     kinematics.DENSE_LIMIT = 0
     try:
@@ -107,7 +108,13 @@ def test_pointer_jumping_path_sums_equal_the_path_matrix(n, seed):
     finally:
         kinematics.DENSE_LIMIT = old
     assert jumping.matrix is None
-    np.testing.assert_allclose(jumping.path_sum(Tensor(x)).data, dense, atol=1e-12)
+    for shape in ((n, 2), (n,)):   # links and turns
+        leaf = Tensor(x.reshape(-1)[:n] if len(shape) == 1 else x, requires_grad=True)
+        out = jumping.path_sum(leaf)
+        np.testing.assert_allclose(out.data, matrix @ leaf.data, atol=1e-12)
+        w = weight[:, 0] if len(shape) == 1 else weight
+        out.backward(w)
+        np.testing.assert_allclose(leaf.grad, matrix.T @ w, atol=1e-12)   # what reaches a node: its subtree's sum
 
 
 def torch_ends(parent, turns, lengths):
@@ -155,13 +162,21 @@ def test_binary_tree_reaches_19_of_20_reachable_targets_within_1_percent_in_50_i
     rng = np.random.default_rng(7)
     radius = rng.uniform(0.2, 0.9, 20) * scene.far.max()
     angle = rng.uniform(0.1, math.pi - 0.1, 20)
-    steps = 50 // 5   # five L-BFGS iterations a step
+    steps = 50 // ITERATIONS_PER_STEP
     reached = 0
     for r, a in zip(radius, angle):
         distance = distance_after(scene, r * math.cos(a), r * math.sin(a), steps)
         assert scene.reachable() and scene.iterations <= 50
         reached += distance <= 0.01   # the tree is 1 unit tall
     assert reached >= 19
+
+
+def test_steps_are_one_lbfgs_run_cut_into_pieces():
+    scene = LSystem(preset="binary", iterations=4, target=[0.3, 0.8])
+    whole = minimize(scene.energy, scene.x.copy(), max_iter=12)
+    scene.run(steps=12)
+    assert scene.iterations == whole.iterations == 12
+    np.testing.assert_allclose(scene.x, whole.x, rtol=1e-10, atol=1e-12)
 
 
 def test_unreachable_click_ends_at_the_closest_reachable_point_and_is_flagged():
@@ -180,7 +195,7 @@ def test_click_on_a_tip_and_on_the_root_stays_finite():
     tip = scene.state()[0][scene.tips[0]]
     for x, y in (tip, (0.0, 0.0)):
         scene.handle({"type": "click", "x": float(x), "y": float(y)})
-        scene.run(steps=3)
+        scene.run(steps=15)   # L-BFGS iterations
         frame = json.loads(json.dumps(scene.frame(), allow_nan=False))
         assert np.isfinite(scene.x).all() and frame["distance"] < 1e-3
 
@@ -222,7 +237,7 @@ def test_bad_click_names_the_field():
 def test_cli_draws_the_tree_and_reports_json(tmp_path):
     out = tmp_path / "tree.png"
     result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "lsystem", "--set", "preset=binary",
-                             "--set", "iterations=5", "--set", "target=0.4,0.8", "--steps", "4", "--json",
+                             "--set", "iterations=5", "--set", "target=0.4,0.8", "--steps", "20", "--json",
                              "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.splitlines()[-1])

@@ -84,7 +84,7 @@ class IK(Scene):
     def pose(self, u):
         """Joint angles, hand-first link ends and link vectors, as Tensors, for phases u."""
         angles = u.sin() * self.limit
-        ends, links = self.chain.forward(angles, Tensor._wrap(self.link_lengths))
+        ends, links = self.chain.forward(angles, Tensor.wrap(self.link_lengths))
         return angles, ends, links
 
     def penalty(self, ends, links):

@@ -5,14 +5,40 @@ plus length · (cos heading, sin heading). Both are sums along the path from the
 linear map, the same for every frame. An arm is the tree whose segment i hangs from i − 1.
 Small trees apply it as one matrix product; large ones by pointer jumping: log₂(depth)
 rounds of "add what the node 2ᵏ up holds", each one gather, so no Python loop runs per node.
+Jumping is one graph node whose backward runs the rounds transposed: "add what the nodes 2ᵏ
+below hold", each one bincount.
 """
 
 import numpy as np
 
 from ..engine.tensor import Tensor
-from ..engine.tensor_ops import concat, stack
+from ..engine.tensor_ops import fused_op, stack
 
 DENSE_LIMIT = 256   # up to this many segments, the path-sum matrix is small enough to keep
+
+
+def _scatter_sum(t, up):
+    """Σ of t's rows over the rows that point at each slot (t[j] summed where up[j] = i)."""
+    if t.ndim == 1:
+        return np.bincount(up, weights=t, minlength=len(t))
+    return np.stack([np.bincount(up, weights=column, minlength=len(t)) for column in t.T], 1)
+
+
+@fused_op
+def jumping_path_sum(x, tables):
+    """Σ of x over each node and its ancestors, by pointer jumping over `tables` (see
+    KinematicTree._jump_tables); x is (n,) or (n, k)."""
+    s = np.concatenate([np.zeros((1,) + x.shape[1:]), x])   # slot 0: the sentinel, 0, its own parent
+    for up in tables:
+        s = s + s[up]
+
+    def vjp(g):   # each round s ← s + s[up] is linear: its transpose is t ← t + (t summed into up)
+        t = np.concatenate([np.zeros((1,) + g.shape[1:]), g])
+        for up in reversed(tables):
+            t = t + _scatter_sum(t, up)
+        return (t[1:],)
+
+    return s[1:], vjp
 
 
 class KinematicTree:
@@ -60,11 +86,8 @@ class KinematicTree:
     def path_sum(self, x):
         """Σ of x over each node and its ancestors; x is a Tensor of shape (n,) or (n, k)."""
         if self.matrix is not None:
-            return Tensor._wrap(self.matrix) @ x
-        s = concat([np.zeros((1,) + x.shape[1:]), x])
-        for up in self.jumps:
-            s = s + s.gather(up)   # the sentinel holds 0 and points at itself
-        return s[1:]
+            return Tensor.wrap(self.matrix) @ x
+        return jumping_path_sum(x, tables=self.jumps)
 
     def forward(self, turns, lengths, heading=np.pi / 2):
         """Segment ends (n, 2) and link vectors (n, 2), the root segment starting at (0, 0)."""

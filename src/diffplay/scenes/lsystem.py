@@ -4,7 +4,9 @@ The word an L-system rewrites to is read by a turtle into segments, each with a 
 parent and a length. Every segment's turn and length ratio (kept in [min_ratio, max_ratio] by
 a sine) is a parameter; the energy is a soft minimum, over the tips, of log(distance² to
 the target), so the nearest tip takes nearly all the pull and the pull does not fade as it
-closes in. L-BFGS minimizes it, warm-started, a few iterations a step. The tree stands on
+closes in. L-BFGS minimizes it, one iteration a step: the steps are one run, cut into
+frames (each carries the last one's loss, gradient and curvature pairs), so a frame costs
+an iteration, not a solve. The tree stands on
 (0, 0) and is scaled so that, as written, it is 1 unit tall.
 """
 
@@ -27,7 +29,7 @@ PRESETS = {
     "plant": ("X", "X=F-[[X]+X]+F[+FX]-X; F=FF", 22.5),
     "binary": ("FX", "X=[+FX][-FX]", 30.0),
 }
-ITERATIONS_PER_STEP = 5   # L-BFGS iterations per step, warm-started from the last
+ITERATIONS_PER_STEP = 1   # L-BFGS iterations per step, going on from the last with its curvature history
 TINY = 1e-12              # keeps log(distance²) finite when a tip sits on the target
 
 POINT = Record({"x": Number(), "y": Number()})
@@ -56,7 +58,7 @@ class LSystem(Scene):
         "iterations": Number(0, integer=True),
     })
     formats = ("png",)
-    max_steps = 200
+    max_steps = 1000   # L-BFGS iterations
     budget_s = 0.015   # a bush's step takes ~10 ms: leaves room for the frame at 30 frames/s
 
     def reset(self):
@@ -106,8 +108,12 @@ class LSystem(Scene):
     def advance(self):
         if self.target is None:
             return
-        before = None if self.last is None else self.last.loss
-        self.last = minimize(self.energy, self.x, max_iter=ITERATIONS_PER_STEP)
+        last = self.last
+        # one run cut into steps: the last step's loss, gradient and curvature pairs carry on
+        self.last = minimize(self.energy, self.x, max_iter=ITERATIONS_PER_STEP,
+                             start=None if last is None else (last.loss, last.grad),
+                             history=None if last is None else last.history)
+        before = None if last is None else last.loss
         self.x = self.last.x
         self.iterations += self.last.iterations
         self.settled = self.last.converged or before is not None and before - self.last.loss < 1e-9
@@ -122,6 +128,10 @@ class LSystem(Scene):
 
     def on_click(self, x, y):
         self.aim([x, y])
+
+    def on_set(self, key, value):
+        super().on_set(key, value)
+        self.last = None   # a new softness is a new energy: the run starts again from here
 
     def on_clear(self):
         self.aim(None)

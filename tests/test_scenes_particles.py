@@ -8,8 +8,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from diffplay.engine.gradcheck import gradcheck
 from diffplay.engine.tensor import Tensor
-from diffplay.scenes.particle_physics import World, rollout, scan
+from diffplay.scenes.particle_physics import World, flight, kept_steps, rollout, scan
 from diffplay.scenes.particles import Particles, letter_points
 from diffplay.scenes.schema import SchemaError
 from test_tensor_checks import assert_matches_torch
@@ -64,6 +65,15 @@ def test_rollout_through_bounces_matches_torch_and_finite_differences():
     assert_matches_torch(lambda v: rollout(world, start, v), lambda v: torch_rollout(v, start, world), velocity)
 
 
+def test_gradient_of_the_whole_kept_path_matches_finite_differences():
+    world = World(steps=23, width=1.0)
+    rng = np.random.default_rng(1)
+    start, velocity = np.array([0.5, 0.1]), np.array([[-3.0, -1.0], [3.0, 0.5], [0.2, -2.0]])
+    weight = rng.standard_normal((len(kept_steps(world.steps, 5)), 3, 2))
+    path = lambda x, v: (flight(x, v, world=world, every=5) * weight).sum()
+    assert max(gradcheck(path, [Tensor(start), Tensor(velocity)])) < 1e-6   # every frame's pull reaches both
+
+
 def test_2048_step_rollout_backpropagates_without_recursion_in_bounded_memory():
     scene = Particles(particles=16, time_steps=2048, dt=0.001)
     old_limit = sys.getrecursionlimit()
@@ -76,7 +86,7 @@ def test_2048_step_rollout_backpropagates_without_recursion_in_bounded_memory():
         tracemalloc.stop()
         sys.setrecursionlimit(old_limit)
     assert np.isfinite(scene.velocity.grad).all() and np.abs(scene.velocity.grad).max() > 0
-    assert peak < 80e6, f"peak {peak / 1e6:.1f} MB"   # measured about 20 MB: some 10 KB per time step
+    assert peak < 8e6, f"peak {peak / 1e6:.1f} MB"   # measured about 1.4 MB: 512 bytes of slopes per time step
 
 
 # ---- the figures ----

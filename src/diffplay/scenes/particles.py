@@ -103,6 +103,8 @@ class Particles(Scene):
         self.start = np.array(v["launch"], float)
         self.velocity = Tensor(np.tile(v["velocity"], (v["particles"], 1)), requires_grad=True)
         self.last_scan = None
+        self.seen = None   # the flights (frames, P, 2) last computed: what a frame shows
+        self.every = max(1, math.ceil(self.world.steps / PATH_POINTS))
         self.aim(v["target"])
 
     def aim(self, centre):
@@ -124,7 +126,8 @@ class Particles(Scene):
 
     def advance(self):
         self.opt.lr = self.values["lr"] * self.decay.factor(self.since_aim)
-        miss = rollout(self.world, self.start, self.velocity) - self.targets
+        final, self.seen = rollout(self.world, self.start, self.velocity, self.every)   # a frame shows this flight,
+        miss = final - self.targets                                                       # the one the loss is of
         loss = (miss * miss).sum(1).mean()
         self.opt.zero_grad()
         loss.backward()
@@ -160,7 +163,7 @@ class Particles(Scene):
 
     def flights(self):
         """Every particle's path, (frames, P, 2), about PATH_POINTS frames; the last is where it lands."""
-        return positions(self.world, self.start, self.velocity.data, max(1, math.ceil(self.world.steps / PATH_POINTS)))
+        return positions(self.world, self.start, self.velocity.data, self.every)
 
     def finals(self):
         return self.flights()[-1]
@@ -172,7 +175,9 @@ class Particles(Scene):
                 "reachable": bool(inside.all())}
 
     def view(self):
-        flights = self.flights()
+        if self.seen is None:
+            self.seen = self.flights()
+        flights = self.seen
         return {
             "width": self.world.width, "launch": self.start.tolist(), "targets": self.targets.tolist(),
             "particles": flights[-1].tolist(), "paths": np.round(flights[:, :MAX_PATHS].transpose(1, 0, 2), 4).tolist(),

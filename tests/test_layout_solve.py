@@ -1,12 +1,15 @@
 """Solving the examples: feasible from several seeds, checked by independent geometry;
 infeasible variants come back feasible=False naming the constraints that conflict."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from diffplay.layout import Diagram
+from diffplay.layout.build import compile_problem
+from diffplay.layout.solver import solve as solve_problem
 from diffplay.layout.spec import load
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
@@ -96,3 +99,32 @@ def test_restarts_keep_the_best_feasible_solution():
     best = several.solve(seed=0, restarts=3)
     assert best.feasible and best.objective <= single.objective + 1e-12
     assert best.restarts == 3 and best.iterations > single.iterations
+
+
+def started(name="packing"):
+    """An example's compiled problem, its state after one iteration (solver units), its free slots."""
+    diagram, _ = load(EXAMPLES / f"{name}.toml")
+    diagram.solve(max_iterations=1)
+    free = ~np.array(diagram.pinned)
+    return compile_problem(diagram), np.array(diagram.values) / diagram.canvas.scale, free
+
+
+def test_solver_state_carries_the_lbfgs_pairs_of_a_run_cut_short_and_only_its_step_after_convergence():
+    problem, z, free = started()
+    cut = solve_problem(problem, z.copy(), free, max_iterations=10)
+    assert not cut.converged and cut.state.history
+    assert all(s.shape == y.shape == (free.sum(),) for s, y, _ in cut.state.history)
+    done = solve_problem(problem, cut.z, free, state=cut.state)
+    assert done.converged and done.state.history == [] and done.state.step > 0
+
+
+def test_solver_drops_carried_pairs_measured_over_other_free_slots():
+    problem, z, free = started()
+    cut = solve_problem(problem, z.copy(), free, max_iterations=10)
+    other = free.copy()
+    first, last = np.flatnonzero(free)[0], np.flatnonzero(~free)[-1]
+    other[first], other[last] = False, True   # as many free slots, not the same ones
+    fresh = replace(cut.state, free=None, history=[], step=None)
+    a = solve_problem(problem, cut.z.copy(), other, state=cut.state, max_iterations=30)
+    b = solve_problem(problem, cut.z.copy(), other, state=fresh, max_iterations=30)
+    assert np.array_equal(a.z, b.z) and a.iterations == b.iterations

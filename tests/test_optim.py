@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffplay import Tensor, Value, optim
-from diffplay.engine.lbfgs import minimize
+from diffplay.engine.lbfgs import curvature_scale, minimize
 
 START = [0.5, -1.5, 2.0, 0.25]
 
@@ -333,3 +333,38 @@ def test_lbfgs_history_from_another_dimension_is_dropped_and_the_run_starts_fres
     carried = minimize(rosenbrock, np.array([-1.2, 1.0]), max_iter=10, history=old)
     fresh = minimize(rosenbrock, np.array([-1.2, 1.0]), max_iter=10)
     assert np.array_equal(carried.x, fresh.x) and all(s.shape == (2,) for s, _, _ in carried.history)
+
+
+def test_lbfgs_initial_step_sets_the_first_step_along_minus_the_gradient():
+    bowl = lambda v: (float(v @ v) / 2, v.copy())   # noqa: E731  (gradient v: a step t lands at (1 − t)·x0)
+    x0 = np.array([3.0, -4.0])
+    assert np.allclose(minimize(bowl, x0, max_iter=1, initial_step=0.25).x, 0.75 * x0)
+    assert np.allclose(minimize(bowl, x0, max_iter=1).x, (1 - 1 / 7) * x0)   # default: 1/‖g‖₁
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), True])
+def test_lbfgs_initial_step_must_be_positive(bad):
+    with pytest.raises(ValueError, match="minimize: initial_step must be"):
+        minimize(rosenbrock, np.array([1.0, 2.0]), initial_step=bad)
+
+
+def test_curvature_scale_is_the_newest_pairs_s_dot_y_over_y_dot_y():
+    history = minimize(rosenbrock, np.array([-1.2, 1.0]), max_iter=6).history
+    s, y, _ = history[-1]
+    assert curvature_scale(history) == pytest.approx((s @ y) / (y @ y)) and curvature_scale([]) is None
+
+
+@given(st.integers(1, 40), st.integers(2, 30), st.integers(0, 2**32 - 1))
+@settings(max_examples=60, deadline=None)
+def test_lbfgs_compact_form_and_two_loop_recursion_give_one_product(pairs, size, seed):
+    from diffplay.engine.lbfgs import _compact, _two_loop
+
+    rng = np.random.default_rng(seed)
+    curvature, history = rng.uniform(0.5, 5.0, size), []
+    for _ in range(pairs):   # pairs of one convex quadratic: y = A s, A diagonal and positive
+        s = rng.standard_normal(size)
+        y = curvature * s
+        history.append((s, y, 1.0 / (s @ y)))
+    g = rng.standard_normal(size)
+    fast, slow = _compact(g, history), _two_loop(g, history)
+    assert np.allclose(fast, slow, rtol=1e-8, atol=1e-10 * np.abs(slow).max())

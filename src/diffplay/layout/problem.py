@@ -49,7 +49,10 @@ class Family:
 
     def batches(self, z):
         """Gather every argument's arrays from z (a NumPy array or a Tensor) in one indexing."""
-        flat = z[self.flat_index]
+        return self.unpack(z[self.flat_index])
+
+    def unpack(self, flat):
+        """Every argument's arrays, cut from z[flat_index] already gathered."""
         return [Batch(kind, {name: flat[a:b] if shape is None else flat[a:b].reshape(shape)
                              for name, a, b, shape in pieces}) for kind, pieces in self.pieces]
 
@@ -65,17 +68,26 @@ class Problem:
     def __init__(self, constraints, objectives, size):
         self.constraints, self.objectives, self.size = constraints, objectives, size
         self.families = constraints + objectives
+        # the kernel families' fields, gathered from z with one indexing and their gradients
+        # scattered back with one bincount, so many small families cost little more than one
+        self.kernel_families = [f for f in self.families if f.kernel is not None]
+        self.kernel_index = np.concatenate([f.flat_index for f in self.kernel_families] or [np.zeros(0, int)])
+        ends = np.cumsum([f.flat_index.size for f in self.kernel_families]).tolist()
+        self.spans = {id(f): (end - f.flat_index.size, end) for f, end in zip(self.kernel_families, ends)}
 
     def values(self, z):
         """Every family's values at z, with NumPy only (no graph is built)."""
-        return [_kernel_values(f, z)[0] if f.kernel is not None else f.call(z) for f in self.families]
+        flat = z[self.kernel_index]
+        return [_kernel_values(f, flat, *self.spans[id(f)])[0] if f.kernel is not None else f.call(z)
+                for f in self.families]
 
     def forward(self, z):
         """Values of every family at z, and backward(weights) -> ∇z Σ weights·values."""
         values, pullbacks, leaf = [], [], None
+        flat = z[self.kernel_index]
         for family in self.families:
             if family.kernel is not None:
-                v, pullback = _kernel_values(family, z)
+                v, pullback = _kernel_values(family, flat, *self.spans[id(family)])
             else:
                 leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
                 pullback = family.call(leaf)
@@ -99,18 +111,17 @@ class Problem:
 
     def _kernel_grad(self, pullbacks, weights):
         """Σ over kernel families of their pullbacks, scattered into z with one bincount."""
-        index, parts = [], []
-        for family, pullback, w in zip(self.families, pullbacks, weights):
+        parts = []
+        for pullback, w in zip(pullbacks, weights):
             if not isinstance(pullback, Tensor):
-                index.append(family.flat_index)
                 parts.extend(pullback(w))
-        if not index:
+        if not parts:
             return np.zeros(self.size)
-        return np.bincount(np.concatenate(index), np.concatenate(parts, axis=None), minlength=self.size)
+        return np.bincount(self.kernel_index, np.concatenate(parts, axis=None), minlength=self.size)
 
 
-def _kernel_values(family, z):
+def _kernel_values(family, flat, start, stop):
     """A kernel's values as (n, m), and its pullback taking weights of that shape."""
-    v, pullback = family.kernel(*family.batches(z), **family.params, **family.static)
+    v, pullback = family.kernel(*family.unpack(flat[start:stop]), **family.params, **family.static)
     shape = v.shape
     return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))

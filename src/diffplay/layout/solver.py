@@ -15,26 +15,35 @@ It stops *converged* only when it has measured both halves of the KKT conditions
 When the penalty has reached its ceiling and the violation stops falling, the result says
 feasible=False (no feasible layout found from this start): a result, never an exception.
 The multipliers and penalty come back in `state`, so the next solve (a drag frame) starts
-where this one ended.
+where this one ended; so does the L-BFGS run when its iterations ran out.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.lbfgs import minimize
+from ..engine.lbfgs import curvature_scale, minimize
 
 PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
-HISTORY = 20     # L-BFGS curvature pairs: a layout's few dozen coupled fields like more than 10
+HISTORY = 40     # L-BFGS curvature pairs: a layout's few dozen coupled fields like many (measured: 40 beats 10 and 20)
 FAR_AWAY = 1e6   # canvases: a field this far out has been pushed by something unbounded
 
 
 @dataclass
 class State:
-    """What a warm start carries over: the constraint multipliers and the penalty."""
+    """What a warm start carries over: the constraint multipliers and the penalty, and of the
+    L-BFGS run its step scale and, when its iterations ran out, its curvature pairs.
+
+    The pairs continue a run that was cut short (a live editor solves a few iterations a
+    frame). After a finished solve they are dropped: the next solve is of a new problem (the
+    pointer moved) and a fresh run, started at the old step scale, measured faster there.
+    """
 
     multipliers: np.ndarray
     penalty: float
+    free: np.ndarray = None     # the free slots the pairs were measured over
+    history: list = field(default_factory=list)
+    step: float = None          # s·y / y·y of the last pair: a first step's length
 
 
 @dataclass
@@ -64,6 +73,7 @@ class _Lagrangian:
         self.slices = [(stop - v.size, stop, v.shape) for v, stop in zip(values, ends)]
         self.equality = np.concatenate(
             [np.full(v.size, f.relation.equality) for f, v in zip(problem.constraints, values)] or [np.zeros(0, bool)])
+        self.floor = np.where(self.equality, -np.inf, 0.0)   # an inequality's multiplier stays >= 0
         self.objective_weights = [f.weights for f in problem.objectives]
         self.multipliers, self.penalty = np.zeros(self.equality.size), PENALTY_START
 
@@ -79,7 +89,7 @@ class _Lagrangian:
         return [constraint_weights[a:b].reshape(shape) for a, b, shape in self.slices] + self.objective_weights
 
     def objective(self, values):
-        return sum(float(np.sum(w * v)) for w, v in zip(self.objective_weights, values[self.count:]))
+        return sum(float((w * v).sum()) for w, v in zip(self.objective_weights, values[self.count:]))
 
     def __call__(self, u):
         self.z[self.free] = u
@@ -87,11 +97,11 @@ class _Lagrangian:
             values, backward = self.problem.forward(self.z)
             c = self.residuals(values)
             lam, mu = self.multipliers, self.penalty
-            shifted = lam + mu * c
-            hinge = np.maximum(shifted, 0.0)
-            penalty = np.sum(np.where(self.equality, lam * c + 0.5 * mu * c * c,
-                                      (hinge * hinge - lam * lam) / (2 * mu)))
-            grad = backward(self._weights(np.where(self.equality, shifted, hinge)))
+            # w = λ + μc, floored at 0 for inequalities; then both kinds' penalty terms,
+            # λh + μh²/2 and (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ), and w is the gradient weight
+            w = np.maximum(lam + mu * c, self.floor)
+            penalty = ((w - lam) @ (w + lam)) / (2 * mu)
+            grad = backward(self._weights(w))
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)
         return self.objective(values) + float(penalty), grad[self.free]
@@ -122,8 +132,11 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
     Returns an Outcome whose `feasible` and `converged` were measured, not assumed.
     """
     lagrangian = _Lagrangian(problem, z, free)
+    history, step = [], None
     if state is not None and state.multipliers.size == lagrangian.equality.size:
         lagrangian.multipliers, lagrangian.penalty = state.multipliers.copy(), state.penalty
+        if state.free is not None and np.array_equal(state.free, free):
+            history, step = state.history, state.step
     u = z[free].copy()
     iterations = evaluations = rounds = stalled = 0
     best_violation = previous = np.inf
@@ -131,8 +144,10 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
         rounds += 1
         if u.size:
             inner = minimize(lagrangian, u, max_iter=max(1, min(500, max_iterations - iterations)),
-                             tolerance_grad=0.5 * tolerance, tolerance_change=1e-12, history_size=HISTORY)
+                             tolerance_grad=0.5 * tolerance, tolerance_change=1e-12, history_size=HISTORY,
+                             history=history if rounds == 1 else None, initial_step=step)
             u, iterations, evaluations = inner.x, iterations + inner.iterations, evaluations + inner.evaluations
+            history, step = inner.history, curvature_scale(inner.history) or step
         values, violation, multipliers, stationarity = lagrangian.measure(u)
         evaluations += 1
         feasible = violation <= tolerance
@@ -157,6 +172,8 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
             lagrangian.penalty = min(lagrangian.penalty * PENALTY_GROWTH, PENALTY_CEILING)
         lagrangian.multipliers, previous = multipliers, violation
     z[free] = u
+    interrupted = iterations >= max_iterations and not message.startswith("converged")
+    carried = State(multipliers, lagrangian.penalty, free.copy(), history if interrupted else [], step)
     return Outcome(z, values[:lagrangian.count], feasible, message.startswith("converged"), violation,
                    stationarity, lagrangian.objective(values), iterations, evaluations, rounds, message,
-                   State(multipliers, lagrangian.penalty))
+                   carried)

@@ -39,11 +39,6 @@ SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Numb
                    "fitted": ListOf(Number(), SPECTRUM_BINS)})
 
 
-def peak_hz(samples, rate):
-    """The frequency of the largest bin of the whole signal's Hann-windowed spectrum."""
-    return float(np.argmax(np.abs(np.fft.rfft(samples * np.hanning(len(samples))))) * rate / len(samples))
-
-
 def wav_bytes(samples, rate):
     buffer = io.BytesIO()
     write_wav(buffer, samples, rate)
@@ -107,6 +102,9 @@ class Synth(Scene):
         self.opt_shape = optim.Adam(self.shape, lr=v["lr"])
         self.decay = optim.CosineDecay(self.opt_f0, v["schedule"])
         self.loss, self.audio = None, None
+        self.window = np.hanning(samples)
+        self.band_hz, self.target_bands, self.target_peak = self.spectrum(self.target)   # the target's, once
+        self.seen = None   # the fitted sound as last computed: what a frame shows
         self.start_sound = self.fitted()
 
     def builtin(self):
@@ -133,13 +131,14 @@ class Synth(Scene):
     def advance(self):
         factor = self.decay.factor(self.steps)
         self.opt_f0.lr, self.opt_shape.lr = self.values["lr_f0"] * factor, self.values["lr"] * factor
-        loss = stft_loss(self.sound(), self.target)
+        sound = self.sound()
+        loss = stft_loss(sound, self.target)
         self.opt_f0.zero_grad()
         self.opt_shape.zero_grad()
         loss.backward()
         self.opt_f0.step()
         self.opt_shape.step()
-        self.loss = loss.item()
+        self.loss, self.seen = loss.item(), sound.data   # a frame shows the sound the loss is of
 
     def converged(self):
         return self.steps >= self.values["schedule"]
@@ -177,32 +176,31 @@ class Synth(Scene):
             "amplitude": None if additive_mode else abs(float(self.shape[1].data)),
         }
 
-    def spectra(self, fitted=None):
-        """The target's and the fitted (or given) sound's magnitude spectra in dB, in at most
-        SPECTRUM_BINS bands up to Nyquist."""
-        window = np.hanning(len(self.t))
-        fitted = self.fitted() if fitted is None else fitted
-        spectra = [np.abs(np.fft.rfft(s * window)) for s in (self.target, fitted)]
-        bands = min(SPECTRUM_BINS, len(spectra[0]))
-        edges = np.linspace(0, len(spectra[0]), bands + 1).astype(int)
-        db = [20 * np.log10(np.maximum.reduceat(s, edges[:-1]) + 1e-9) for s in spectra]
-        hz = edges[:-1] * self.rate / len(self.t)
-        return hz, db[0], db[1]
+    def spectrum(self, samples):
+        """(the band edges in Hz, dB per band, the peak in Hz) of the whole sound's Hann-windowed
+        magnitude spectrum, in at most SPECTRUM_BINS bands up to Nyquist."""
+        magnitudes = np.abs(np.fft.rfft(samples * self.window))
+        bands = min(SPECTRUM_BINS, len(magnitudes))
+        edges = np.linspace(0, len(magnitudes), bands + 1).astype(int)
+        db = 20 * np.log10(np.maximum.reduceat(magnitudes, edges[:-1]) + 1e-9)
+        return edges[:-1] * self.rate / len(samples), db, float(np.argmax(magnitudes) * self.rate / len(samples))
 
     def view(self):
-        hz, target, fitted = self.spectra()
+        if self.seen is None:
+            self.seen = self.fitted()
+        _, fitted, peak = self.spectrum(self.seen)
         return {
             "mode": self.values["mode"], **self.parameters(), "loss": self.loss, "rate": self.rate,
-            "target_peak_hz": peak_hz(self.target, self.rate), "fitted_peak_hz": peak_hz(self.fitted(), self.rate),
-            "spectrum": {"hz": hz.tolist(), "target": np.round(target, 2).tolist(), "fitted": np.round(fitted, 2).tolist()},
+            "target_peak_hz": self.target_peak, "fitted_peak_hz": peak,
+            "spectrum": {"hz": self.band_hz.tolist(), "target": np.round(self.target_bands, 2).tolist(),
+                         "fitted": np.round(fitted, 2).tolist()},
             "audio": self.audio,
         }
 
     def report(self):
         numbers = {k: (np.round(v, 5).tolist() if v is not None else None) for k, v in self.parameters().items()}
         return {"mode": self.values["mode"], **numbers, "loss": self.loss, "rate": self.rate, "samples": len(self.t),
-                "target_peak_hz": round(peak_hz(self.target, self.rate), 2),
-                "fitted_peak_hz": round(peak_hz(self.fitted(), self.rate), 2)}
+                "target_peak_hz": round(self.target_peak, 2), "fitted_peak_hz": round(self.spectrum(self.fitted())[2], 2)}
 
     def render_wav(self, path):
         write_wav(path, self.fitted(), self.rate)
@@ -210,8 +208,8 @@ class Synth(Scene):
     def render_png(self, path, width=560, height=260):
         """Spectra to 4 kHz in dB (target thick grey, start orange, fitted blue) and 10 ms of the
         target and the fitted sound from the middle."""
-        hz, target, fitted = self.spectra()
-        _, _, start = self.spectra(self.start_sound)
+        hz, target = self.band_hz, self.target_bands
+        fitted, start = self.spectrum(self.fitted())[1], self.spectrum(self.start_sound)[1]
         top = min(self.rate / 2, 4000.0)
         shown = hz <= top
         sketch = Sketch((0, -0.05, 1, height / width), width)

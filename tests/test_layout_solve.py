@@ -9,6 +9,7 @@ import pytest
 
 from diffplay.layout import Diagram
 from diffplay.layout.build import compile_problem
+from diffplay.layout.result import STATUSES
 from diffplay.layout.solver import solve as solve_problem
 from diffplay.layout.spec import load
 
@@ -128,3 +129,42 @@ def test_solver_drops_carried_pairs_measured_over_other_free_slots():
     a = solve_problem(problem, cut.z.copy(), other, state=cut.state, max_iterations=30)
     b = solve_problem(problem, cut.z.copy(), other, state=fresh, max_iterations=30)
     assert np.array_equal(a.z, b.z) and a.iterations == b.iterations
+
+
+def status_of(make):
+    """A diagram's solve status, checked to be one of the documented ones."""
+    result = make()
+    assert result.status in STATUSES
+    return result
+
+
+def test_status_says_converged_for_a_solved_example():
+    diagram, _ = load(EXAMPLES / "euler.toml")
+    result = status_of(diagram.solve)
+    assert result.status == "converged" and result.converged
+
+
+def test_status_says_infeasible_when_the_solver_gave_up():
+    diagram, _ = load(EXAMPLES / "infeasible" / "inside_smaller.toml")
+    assert status_of(diagram.solve).status == "infeasible"
+
+
+def test_status_says_max_iterations_when_the_budget_ran_out_and_a_warm_solve_goes_on():
+    diagram, _ = load(EXAMPLES / "packing.toml")
+    assert status_of(lambda: diagram.solve(max_iterations=5)).status == "max_iterations"
+    for _ in range(100):
+        if diagram.solve(warm=True, max_iterations=25).status != "max_iterations":
+            break
+    assert diagram.result.status == "converged"
+
+
+def test_status_says_stalled_when_the_rounds_ran_out():
+    problem, z, free = started("infeasible/inside_smaller")   # many rounds before the solver gives up
+    outcome = solve_problem(problem, z, free, max_rounds=2)
+    assert outcome.status == "stalled" and not outcome.converged and outcome.iterations < 5000
+
+
+def test_status_says_diverged_for_an_unbounded_objective():
+    d = Diagram(300, 200)
+    d.maximize(d.circle("A", r=10, on_canvas=False).x)
+    assert status_of(d.solve).status == "diverged"

@@ -217,7 +217,7 @@ class Diagram(ShapeMethods, DragMethods):
         self._state = best.state
         self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
                              self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
-                             evaluations, time.perf_counter() - began, best.message, seed, restarts,
+                             evaluations, time.perf_counter() - began, best.message, best.status, seed, restarts,
                              violations(problem.constraints, best.values, self.tolerance), self._notes(problem))
         return self.result
 

@@ -15,6 +15,18 @@ class Violation:
         return f"{self.where + ': ' if self.where else ''}{self.constraint}  residual {self.residual:.4g}"
 
 
+# Why a solve stopped. Only "max_iterations" is a pause (a warm solve goes on from there);
+# the others are the solver's last word on this start.
+STATUSES = {
+    "converged": "feasible and stationary: the KKT test passed",
+    "infeasible": "gave up: the violation stopped falling at the highest penalty, or every field is pinned "
+                  "where a constraint is not met",
+    "stalled": "gave up: the rounds of multiplier updates ran out before the KKT test passed",
+    "max_iterations": "stopped short: the iteration budget ran out before the KKT test passed",
+    "diverged": "gave up: fields ran off without bound (an objective that nothing limits?)",
+}
+
+
 @dataclass
 class Result:
     feasible: bool            # every hard constraint within tolerance
@@ -27,6 +39,7 @@ class Result:
     evaluations: int
     seconds: float
     message: str
+    status: str               # why it stopped, a key of STATUSES: only "max_iterations" may go on
     seed: int = 0
     restarts: int = 1
     violations: list = field(default_factory=list)   # the unmet constraints, worst first

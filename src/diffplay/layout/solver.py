@@ -60,6 +60,7 @@ class Outcome:
     rounds: int
     message: str
     state: State
+    status: str             # why it stopped: one of result.STATUSES
 
 
 class _Lagrangian:
@@ -129,14 +130,11 @@ class _Lagrangian:
 def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000):
     """Minimize the objectives subject to the constraints, from z (solver units), in place.
 
-    Returns an Outcome whose `feasible` and `converged` were measured, not assumed.
+    Returns an Outcome whose `feasible` and `converged` were measured, not assumed, and whose
+    `status` says why it stopped (see result.STATUSES).
     """
     lagrangian = _Lagrangian(problem, z, free)
-    history, step = [], None
-    if state is not None and state.multipliers.size == lagrangian.equality.size:
-        lagrangian.multipliers, lagrangian.penalty = state.multipliers.copy(), state.penalty
-        if state.free is not None and np.array_equal(state.free, free):
-            history, step = state.history, state.step
+    history, step = _warm_start(lagrangian, state, free)
     u = z[free].copy()
     iterations = evaluations = rounds = stalled = 0
     best_violation = previous = np.inf
@@ -151,29 +149,47 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
         values, violation, multipliers, stationarity = lagrangian.measure(u)
         evaluations += 1
         feasible = violation <= tolerance
-        if feasible and stationarity <= tolerance:
-            message = "converged: feasible and stationary"
-            break
-        if not u.size:
-            message = "nothing to move: every field is pinned"
-            break
-        if not np.isfinite(violation) or np.max(np.abs(u)) > FAR_AWAY:
-            message = "diverged: fields ran off without bound (an objective that nothing limits?)"
-            break
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
         best_violation = min(best_violation, violation)
-        if lagrangian.penalty >= PENALTY_CEILING and stalled >= 3 and not feasible:
-            message = "no feasible layout found: the violation stopped falling at the highest penalty"
-            break
-        if rounds >= max_rounds or iterations >= max_iterations:
-            message = f"stopped after {rounds} rounds and {iterations} iterations"
+        gave_up = lagrangian.penalty >= PENALTY_CEILING and stalled >= 3 and not feasible
+        verdict = _verdict(feasible and stationarity <= tolerance, u, violation, gave_up,
+                           rounds >= max_rounds, iterations >= max_iterations)
+        if verdict:
             break
         if violation > tolerance and violation > 0.25 * previous:
             lagrangian.penalty = min(lagrangian.penalty * PENALTY_GROWTH, PENALTY_CEILING)
         lagrangian.multipliers, previous = multipliers, violation
     z[free] = u
-    interrupted = iterations >= max_iterations and not message.startswith("converged")
-    carried = State(multipliers, lagrangian.penalty, free.copy(), history if interrupted else [], step)
-    return Outcome(z, values[:lagrangian.count], feasible, message.startswith("converged"), violation,
-                   stationarity, lagrangian.objective(values), iterations, evaluations, rounds, message,
-                   carried)
+    status, message = verdict
+    message = message or f"stopped after {rounds} rounds and {iterations} iterations"
+    carried = State(multipliers, lagrangian.penalty, free.copy(), history if status == "max_iterations" else [], step)
+    return Outcome(z, values[:lagrangian.count], feasible, status == "converged", violation, stationarity,
+                   lagrangian.objective(values), iterations, evaluations, rounds, message, carried, status)
+
+
+def _warm_start(lagrangian, state, free):
+    """Take over a previous solve's multipliers and penalty; returns the L-BFGS pairs and
+    step scale to start from (none when the free slots changed: they were measured elsewhere)."""
+    if state is None or state.multipliers.size != lagrangian.equality.size:
+        return [], None
+    lagrangian.multipliers, lagrangian.penalty = state.multipliers.copy(), state.penalty
+    if state.free is None or not np.array_equal(state.free, free):
+        return [], None
+    return state.history, state.step
+
+
+def _verdict(kkt, u, violation, gave_up, out_of_rounds, out_of_iterations):
+    """(status, message) when the solve stops here (message "" for the default), else None."""
+    if kkt:
+        return "converged", "converged: feasible and stationary"
+    if not u.size:
+        return "infeasible", "nothing to move: every field is pinned"
+    if not np.isfinite(violation) or np.max(np.abs(u)) > FAR_AWAY:
+        return "diverged", "diverged: fields ran off without bound (an objective that nothing limits?)"
+    if gave_up:
+        return "infeasible", "no feasible layout found: the violation stopped falling at the highest penalty"
+    if out_of_iterations:
+        return "max_iterations", ""
+    if out_of_rounds:
+        return "stalled", ""
+    return None

@@ -152,6 +152,24 @@ def test_a_diagram_with_nothing_free_is_measured_not_solved():
     assert result.violations[0].residual == pytest.approx(30)
 
 
+@pytest.mark.parametrize("options", [{}, {"restarts": 3}, {"warm": True}, {"max_iterations": 1}])
+def test_a_diagram_with_nothing_free_that_meets_its_constraints_is_converged(options):
+    d = Diagram(300, 200)
+    d.disjoint(d.circle("A", 60, 100, 20), d.circle("B", 200, 100, 20))
+    result = d.solve(**options)
+    assert result.converged and result.status == "converged" and result.iterations == 0
+
+
+def test_dragging_the_last_free_shape_into_another_is_reported_not_raised():
+    d = Diagram(300, 200)
+    a, b = d.circle("A", r=20), d.circle("B", 200, 100, 20)
+    d.disjoint(a, b, pad=5)
+    d.solve()
+    result = d.drag(a, 190, 100)   # A's x and y, all it had free, now follow the pointer
+    assert result.status == "infeasible" and result.iterations == 0 and "every field is pinned" in result.message
+    assert [v.constraint for v in result.violations] == ["disjoint(A, B, pad=5)"]
+
+
 def test_an_empty_diagram_solves_and_draws():
     d = Diagram(300, 200)
     assert d.solve().converged

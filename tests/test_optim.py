@@ -368,3 +368,14 @@ def test_lbfgs_compact_form_and_two_loop_recursion_give_one_product(pairs, size,
     g = rng.standard_normal(size)
     fast, slow = _compact(g, history), _two_loop(g, history)
     assert np.allclose(fast, slow, rtol=1e-8, atol=1e-10 * np.abs(slow).max())
+
+
+def test_lbfgs_of_an_empty_vector_is_converged_without_a_step():
+    calls = []
+
+    def fun(v):
+        calls.append(v.size)
+        return 0.0, np.zeros(0)
+
+    result = minimize(fun, np.zeros(0))
+    assert result.converged and result.iterations == 0 and result.x.shape == (0,) and calls == [0]

@@ -180,6 +180,14 @@ def curvature_scale(history):
     return float((s @ y) / (y @ y))
 
 
+def _first_trial(g, history, initial_step):
+    """The line search's first step: the quasi-Newton step itself once there is curvature to
+    scale it; before that `initial_step`, or a step of length at most 1 along −g."""
+    if history:
+        return 1.0
+    return min(1.0, 1.0 / np.abs(g).sum()) if initial_step is None else initial_step
+
+
 def _carried(history, size, history_size):
     """The newest `history_size` pairs of a previous run's history, as a new list; none when
     they were measured in another dimension (the problem changed shape, so they say nothing)."""
@@ -220,14 +228,13 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         return LBFGSResult(x, f, g, 0, evaluations, False, "the loss or gradient at the start is not finite",
                            history)
     for iteration in range(1, max_iter + 1):
-        if np.abs(g).max() <= tolerance_grad:
+        if np.max(np.abs(g), initial=0.0) <= tolerance_grad:   # initial: an empty x is already there
             return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance", history)
         d = -_inverse_hessian_times(g, history)
         if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
             history.clear()
             d = -g
-        t = lr * (1.0 if history else min(1.0, 1.0 / np.abs(g).sum()) if initial_step is None else initial_step)
-        t, f_new, g_new, evals = _strong_wolfe(fun, x, t, d, f, g)
+        t, f_new, g_new, evals = _strong_wolfe(fun, x, lr * _first_trial(g, history, initial_step), d, f, g)
         evaluations += evals
         if t == 0.0:
             return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease", history)

@@ -13,14 +13,12 @@ import argparse
 import contextlib
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
-from diffplay.layout import CONSTRAINTS, OBJECTIVES, Diagram
+from diffplay.layout import CONSTRAINTS, OBJECTIVES, Diagram, examples
 from diffplay.layout.spec import load
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "layout"
 PENROSE_MS = 112.0 + 7.5   # compile + optimize, @penrose/core 3.2.0, 373 iterations, 5/5 feasible
 FRAME_BUDGET_MS = 16.0
 
@@ -45,7 +43,7 @@ def packing(n=20):
 def example_line(name, seeds):
     times, iterations, residuals, feasible = [], [], [], 0
     for seed in seeds:
-        diagram, _ = load(EXAMPLES / f"{name}.toml")
+        diagram, _ = load(examples.path(name))
         result = diagram.solve(seed=seed)
         times.append(result.seconds)
         iterations.append(result.iterations)

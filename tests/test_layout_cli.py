@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "layout"
+EXAMPLES = ROOT / "examples" / "layout"   # as README's commands name them: a link to diffplay/layout/examples
 
 
 def layout(*args):

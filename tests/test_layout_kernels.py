@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from diffplay.engine.tensor import Tensor
-from diffplay.layout import Diagram  # noqa: F401  (fills the registry)
+from diffplay.layout import Diagram, examples  # noqa: F401  (Diagram fills the registry)
 from diffplay.layout.problem import Batch
 from diffplay.layout.registry import CONSTRAINTS, OBJECTIVES
 from diffplay.layout.shapes import FIELDS
@@ -68,9 +68,8 @@ def test_kernel_pullback_matches_finite_differences(relation, signature):
 
 def test_every_hot_packing_family_has_a_kernel():
     from diffplay.layout.spec import load
-    from pathlib import Path
 
-    diagram, _ = load(Path(__file__).resolve().parents[1] / "examples" / "layout" / "packing.toml")
+    diagram, _ = load(examples.path("packing"))
     problem = diagram._compiled()
     assert all(f.kernel is not None for f in problem.families), [f.relation.name for f in problem.families
                                                                  if f.kernel is None]

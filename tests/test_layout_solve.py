@@ -2,12 +2,11 @@
 infeasible variants come back feasible=False naming the constraints that conflict."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from diffplay.layout import Diagram
+from diffplay.layout import Diagram, examples
 from diffplay.layout.build import compile_problem
 from diffplay.layout.result import STATUSES
 from diffplay.layout.solver import solve as solve_problem
@@ -15,13 +14,12 @@ from diffplay.layout.spec import load
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "layout"
 
 
 @pytest.mark.parametrize("name", ["euler", "euclid", "flowchart", "graph", "packing"])
 @pytest.mark.parametrize("seed", range(5))
 def test_example_solves_feasible_from_each_seed(name, seed):
-    diagram, _ = load(EXAMPLES / f"{name}.toml")
+    diagram, _ = load(examples.path(name))
     result = diagram.solve(seed=seed)
     assert result.feasible, str(result)
     assert result.max_residual <= 1e-3 * diagram.canvas.scale
@@ -33,7 +31,7 @@ def _circles(diagram):
 
 
 def test_packing_solution_meets_every_relation_by_direct_measurement():
-    diagram, _ = load(EXAMPLES / "packing.toml")
+    diagram, _ = load(examples.path("packing"))
     result = diagram.solve(seed=3)
     c = _circles(diagram)
     tol = 1e-3 * diagram.canvas.scale
@@ -55,7 +53,7 @@ def test_packing_solution_meets_every_relation_by_direct_measurement():
 
 
 def test_circle_inside_a_smaller_one_is_infeasible_and_names_contains():
-    diagram, _ = load(EXAMPLES / "infeasible" / "inside_smaller.toml")
+    diagram, _ = load(examples.path("infeasible/inside_smaller"))
     result = diagram.solve()
     assert not result.feasible and not result.converged
     assert [v.constraint for v in result.violations] == ["contains(small, big)"]
@@ -64,7 +62,7 @@ def test_circle_inside_a_smaller_one_is_infeasible_and_names_contains():
 
 
 def test_set_overlapping_two_disjoint_sets_it_is_in_is_infeasible_and_names_the_conflict():
-    diagram, _ = load(EXAMPLES / "infeasible" / "overlap_disjoint.toml")
+    diagram, _ = load(examples.path("infeasible/overlap_disjoint"))
     result = diagram.solve()
     assert not result.feasible
     named = {v.constraint for v in result.violations}
@@ -85,7 +83,7 @@ def test_infeasible_python_diagram_returns_a_result_instead_of_raising():
 
 def test_same_seed_gives_the_same_layout_and_another_seed_another():
     def layout(seed):
-        d, _ = load(EXAMPLES / "euler.toml")
+        d, _ = load(examples.path("euler"))
         d.solve(seed=seed)
         return np.array(d.values)
 
@@ -94,8 +92,8 @@ def test_same_seed_gives_the_same_layout_and_another_seed_another():
 
 
 def test_restarts_keep_the_best_feasible_solution():
-    one, _ = load(EXAMPLES / "packing.toml")
-    several, _ = load(EXAMPLES / "packing.toml")
+    one, _ = load(examples.path("packing"))
+    several, _ = load(examples.path("packing"))
     single = one.solve(seed=0, restarts=1)
     best = several.solve(seed=0, restarts=3)
     assert best.feasible and best.objective <= single.objective + 1e-12
@@ -104,7 +102,7 @@ def test_restarts_keep_the_best_feasible_solution():
 
 def started(name="packing"):
     """An example's compiled problem, its state after one iteration (solver units), its free slots."""
-    diagram, _ = load(EXAMPLES / f"{name}.toml")
+    diagram, _ = load(examples.path(name))
     diagram.solve(max_iterations=1)
     free = ~np.array(diagram.pinned)
     return compile_problem(diagram), np.array(diagram.values) / diagram.canvas.scale, free
@@ -139,18 +137,18 @@ def status_of(make):
 
 
 def test_status_says_converged_for_a_solved_example():
-    diagram, _ = load(EXAMPLES / "euler.toml")
+    diagram, _ = load(examples.path("euler"))
     result = status_of(diagram.solve)
     assert result.status == "converged" and result.converged
 
 
 def test_status_says_infeasible_when_the_solver_gave_up():
-    diagram, _ = load(EXAMPLES / "infeasible" / "inside_smaller.toml")
+    diagram, _ = load(examples.path("infeasible/inside_smaller"))
     assert status_of(diagram.solve).status == "infeasible"
 
 
 def test_status_says_max_iterations_when_the_budget_ran_out_and_a_warm_solve_goes_on():
-    diagram, _ = load(EXAMPLES / "packing.toml")
+    diagram, _ = load(examples.path("packing"))
     assert status_of(lambda: diagram.solve(max_iterations=5)).status == "max_iterations"
     for _ in range(100):
         if diagram.solve(warm=True, max_iterations=25).status != "max_iterations":

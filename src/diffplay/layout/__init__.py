@@ -1,7 +1,8 @@
 """Diagrams from declarative constraints (Penrose and Bloom's lineage): shapes, relations, solve, SVG."""
 
+from . import examples
 from .diagram import Diagram
 from .registry import CONSTRAINTS, OBJECTIVES
 from .result import Result, Violation
 
-__all__ = ["CONSTRAINTS", "Diagram", "OBJECTIVES", "Result", "Violation"]
+__all__ = ["CONSTRAINTS", "Diagram", "OBJECTIVES", "Result", "Violation", "examples"]

@@ -15,12 +15,22 @@ CASES = [(relation, signature) for table in (CONSTRAINTS, OBJECTIVES) for relati
          for signature in relation.kernels]
 
 
+QUAD = np.array([0.0, 1.7, 3.2, 4.9])   # angles of a convex quadrilateral's corners
+
+
+def _field(name, rng, n):
+    """Random values for one field of n shapes: sizes positive, a polygon's vertices (n, 4)."""
+    if name in ("vx", "vy"):
+        turn = np.cos(QUAD) if name == "vx" else np.sin(QUAD)
+        return rng.uniform(-1, 1, (n, 1)) + rng.uniform(0.2, 0.6, (n, 1)) * turn
+    return rng.uniform(0.2, 1.0, n) if name in ("r", "w", "h") else rng.uniform(-1, 1, n)
+
+
 def _inputs(relation, signature, rng, n=12):
     arrays = []
     for kind in signature:
-        names = ("value",) if kind == "field" else FIELDS[kind]
-        arrays.append({name: rng.uniform(0.2, 1.0, n) if name in ("r", "w", "h") else rng.uniform(-1, 1, n)
-                       for name in names})
+        names = ("value",) if kind == "field" else ("vx", "vy") if kind in ("polygon", "polyline") else FIELDS[kind]
+        arrays.append({name: _field(name, rng, n) for name in names})
     params = {k: rng.uniform(-0.3, 0.3, n) for k, v in relation.params.items()
               if k != "weight" and not isinstance(v, str)}
     return arrays, params
@@ -41,7 +51,8 @@ def test_kernel_matches_the_relation_on_tensors(relation, signature):
     w = rng.normal(size=values.shape)
     (reference * w).sum().backward()
     grads = pullback(w)
-    expected = [leaf[k].grad if leaf[k].grad is not None else np.zeros(12) for leaf in leaves for k in leaf]
+    expected = [leaf[k].grad if leaf[k].grad is not None else np.zeros_like(leaf[k].data) for leaf in leaves
+                for k in leaf]
     assert len(grads) == len(expected)
     for g, e in zip(grads, expected):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
@@ -57,8 +68,8 @@ def test_kernel_pullback_matches_finite_differences(relation, signature):
     grads = iter(pullback(w))
     for fields in arrays:
         for name in fields:
-            analytic, numeric = next(grads), np.zeros(12)
-            for i in range(12):
+            analytic, numeric = next(grads), np.zeros_like(fields[name])
+            for i in np.ndindex(numeric.shape):
                 for sign in (1, -1):
                     fields[name][i] += sign * 1e-6
                     numeric[i] += sign * np.sum(w * kernel(*_batches(signature, arrays, np.asarray), **params)[0])

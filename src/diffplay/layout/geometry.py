@@ -128,16 +128,21 @@ def _col(x):
     return x.reshape((-1, 1))
 
 
+def edge_ends(k, closed):
+    """(start, end) vertex indices of each edge of an outline of k vertices (a 2-gon, a
+    segment, has both edges: a → b and b → a)."""
+    end = [(i + 1) % k for i in range(k)] if closed or k == 2 else list(range(1, k))
+    return list(range(len(end))), end
+
+
 def _edges(vx, vy, closed):
     """Start points and vectors of each edge: (ax, ay, ex, ey), each (n, edges)."""
-    k = ops.data(vx).shape[1]
-    nxt = [(i + 1) % k for i in range(k)] if closed or k == 2 else list(range(1, k))
-    start = list(range(len(nxt)))
+    start, end = edge_ends(ops.data(vx).shape[1], closed)
     ax, ay = vx[:, start], vy[:, start]
-    return ax, ay, vx[:, nxt] - ax, vy[:, nxt] - ay
+    return ax, ay, vx[:, end] - ax, vy[:, end] - ay
 
 
-def _orientation(vx, vy):
+def orientation(vx, vy):
     """+1 for outlines listed one way round, -1 the other, (n, 1): it makes edge normals point out."""
     x, y = ops.data(vx), ops.data(vy)
     area = np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1)
@@ -146,7 +151,7 @@ def _orientation(vx, vy):
 
 def _edge_lines(px, py, vx, vy, ax, ay, ex, ey):
     """Signed distances (n, m, edges) of points (n, m) to the edge lines, positive outside."""
-    return line_offsets(px, py, ax, ay, ex, ey, _orientation(vx, vy))
+    return line_offsets(px, py, ax, ay, ex, ey, orientation(vx, vy))
 
 
 def point_outline_distance(px, py, b):

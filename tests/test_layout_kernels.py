@@ -1,18 +1,29 @@
 """Every fast NumPy kernel equals its relation on Tensors and finite differences."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from diffplay.engine.tensor import Tensor
 from diffplay.layout import Diagram, examples  # noqa: F401  (Diagram fills the registry)
 from diffplay.layout.problem import Batch
-from diffplay.layout.registry import CONSTRAINTS, OBJECTIVES
+from diffplay.layout.registry import CHOICES, CONSTRAINTS, OBJECTIVES
 from diffplay.layout.shapes import FIELDS
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
-CASES = [(relation, signature) for table in (CONSTRAINTS, OBJECTIVES) for relation in table.values()
-         for signature in relation.kernels]
+
+
+def _variants(relation):
+    """Every choice of the relation's string parameters (side="left", …), one dict each."""
+    strings = [k for k, v in relation.params.items() if isinstance(v, str)]
+    return [dict(zip(strings, choice)) for choice in itertools.product(*(CHOICES[k] for k in strings))]
+
+
+CASES = [(relation, signature, static) for table in (CONSTRAINTS, OBJECTIVES) for relation in table.values()
+         for signature in relation.kernels for static in _variants(relation)]
+IDS = [f"{r.name}-{'-'.join(s)}{''.join('-' + v for v in static.values())}" for r, s, static in CASES]
 
 
 QUAD = np.array([0.0, 1.7, 3.2, 4.9])   # angles of a convex quadrilateral's corners
@@ -40,10 +51,11 @@ def _batches(signature, arrays, wrap):
     return [Batch(kind, {k: wrap(v) for k, v in fields.items()}) for kind, fields in zip(signature, arrays)]
 
 
-@pytest.mark.parametrize("relation, signature", CASES, ids=[f"{r.name}-{'-'.join(s)}" for r, s in CASES])
-def test_kernel_matches_the_relation_on_tensors(relation, signature):
+@pytest.mark.parametrize("relation, signature, static", CASES, ids=IDS)
+def test_kernel_matches_the_relation_on_tensors(relation, signature, static):
     rng = np.random.default_rng(0)
     arrays, params = _inputs(relation, signature, rng)
+    params.update(static)
     values, pullback = relation.kernels[signature](*_batches(signature, arrays, np.asarray), **params)
     leaves = [{k: Tensor(v, requires_grad=True) for k, v in fields.items()} for fields in arrays]
     reference = relation.fn(*[Batch(kind, leaf) for kind, leaf in zip(signature, leaves)], **params)
@@ -58,10 +70,11 @@ def test_kernel_matches_the_relation_on_tensors(relation, signature):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("relation, signature", CASES, ids=[f"{r.name}-{'-'.join(s)}" for r, s in CASES])
-def test_kernel_pullback_matches_finite_differences(relation, signature):
+@pytest.mark.parametrize("relation, signature, static", CASES, ids=IDS)
+def test_kernel_pullback_matches_finite_differences(relation, signature, static):
     rng = np.random.default_rng(1)
     arrays, params = _inputs(relation, signature, rng)
+    params.update(static)
     kernel = relation.kernels[signature]
     values, pullback = kernel(*_batches(signature, arrays, np.asarray), **params)
     w = rng.normal(size=values.shape)

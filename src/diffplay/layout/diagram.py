@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from . import constraints, kernels, kernels_polygonal, objectives  # noqa: F401  (they fill the registry)
+from . import constraints, kernels, kernels_box, kernels_polygonal, objectives  # noqa: F401  (they fill the registry)
 from .checks import is_number, suggest
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods

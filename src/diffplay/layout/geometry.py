@@ -145,7 +145,8 @@ def _edges(vx, vy, closed):
 def orientation(vx, vy):
     """+1 for outlines listed one way round, -1 the other, (n, 1): it makes edge normals point out."""
     x, y = ops.data(vx), ops.data(vy)
-    area = np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1)
+    _, after = edge_ends(x.shape[1], True)   # each vertex's successor round the outline
+    area = (x * y[:, after] - x[:, after] * y).sum(axis=1)
     return np.where(area < 0, -1.0, 1.0)[:, None]   # a 2-gon (a segment) has area 0: either way
 
 

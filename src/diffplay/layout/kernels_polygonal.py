@@ -34,25 +34,32 @@ class Edges:
     """The edges of outlines (vx, vy): start points and vectors, each (n, edges)."""
 
     def __init__(self, vx, vy, closed):
-        self.start, self.end = edge_ends(vx.shape[1], closed)
+        start, end = edge_ends(vx.shape[1], closed)
+        self.start, self.end = slice(0, len(start)), np.array(end)   # starts are 0, 1, … in order
         self.ax, self.ay = vx[:, self.start], vy[:, self.start]
         self.ex, self.ey = vx[:, self.end] - self.ax, vy[:, self.end] - self.ay
+
+    @staticmethod
+    def of(vx, vy, closed, known=None):
+        """The edges, reusing `known` (the closed outline's) where they are the same ones."""
+        same = known is not None and (closed or vx.shape[1] == 2)
+        return known if same else Edges(vx, vy, closed)
 
     def back(self, gx, gy, g_ax, g_ay, g_ex, g_ey):
         """Add the gradients of the edges' starts and vectors to their vertices' (gx, gy)."""
         gx[:, self.start] += g_ax - g_ex
         gy[:, self.start] += g_ay - g_ey
-        gx[:, self.end] += g_ex
+        gx[:, self.end] += g_ex   # each vertex ends one edge at most: no index repeats
         gy[:, self.end] += g_ey
 
 
-def _extreme(a, axis, reduce):
-    """reduce(a) along axis, and its pullback: ties share the gradient, as Tensor.min/max."""
-    out = reduce(a, axis=axis)
+def _extreme(a, reduce):
+    """reduce(a) along axis 1, and its pullback: ties share the gradient, as Tensor.min/max."""
+    out = reduce(a, axis=1)
 
     def pullback(g):
-        hit = a == np.expand_dims(out, axis)
-        return np.where(hit, np.expand_dims(g, axis) / hit.sum(axis=axis, keepdims=True), 0.0)
+        hit = a == out[:, None]
+        return np.where(hit, g[:, None] / hit.sum(axis=1, keepdims=True), 0.0)
 
     return out, pullback
 
@@ -67,8 +74,8 @@ def _separation(px, py, vx, vy, edges):
     """The largest over the edges of (vx, vy) of the least offset of the points p beyond it
     (> 0 proves them apart), (n,), and its pullback to (p, edge starts, edge vectors)."""
     h, vjp = line_offsets.forward(px, py, edges.ax, edges.ay, edges.ex, edges.ey, orientation(vx, vy))
-    least, back_least = _extreme(h, 1, np.min)
-    most, back_most = _extreme(least, 1, np.max)
+    least, back_least = _extreme(h, np.min)
+    most, back_most = _extreme(least, np.max)
     return most, lambda g: vjp(back_least(back_most(g)))[:6]
 
 
@@ -76,13 +83,14 @@ def disjoint_polygonal(a, b, pad):
     """geometry.gaps for two polygonal shapes: pad − gap, one column per piece."""
     avx, avy, a_back = outline(a)
     bvx, bvy, b_back = outline(b)
-    a_edges, b_edges = Edges(avx, avy, a.kind not in OPEN), Edges(bvx, bvy, b.kind not in OPEN)
+    a_closed, b_closed = Edges(avx, avy, True), Edges(bvx, bvy, True)
+    a_edges, b_edges = Edges.of(avx, avy, a.kind not in OPEN, a_closed), Edges.of(bvx, bvy, b.kind not in OPEN, b_closed)
     d1, back_d1 = _vertex_edge(bvx, bvy, a_edges)
     d2, back_d2 = _vertex_edge(avx, avy, b_edges)
     pieces = np.concatenate([d1, d2], axis=1)
     gaps, shift = pieces, None
     if "polyline" not in (a.kind, b.kind):
-        shift = _OverlapShift(avx, avy, bvx, bvy, pieces)
+        shift = _OverlapShift(avx, avy, bvx, bvy, a_closed, b_closed, pieces)
         gaps = np.where(shift.inside, pieces - shift.least[:, None] + shift.overlap[:, None], pieces)
 
     def pullback(w):
@@ -107,14 +115,13 @@ class _OverlapShift:
     """Where two closed outlines overlap, geometry._overlapping shifts the pieces so that
     their least is minus the overlap depth, max(separation(a, b), separation(b, a))."""
 
-    def __init__(self, avx, avy, bvx, bvy, pieces):
-        a_closed, b_closed = Edges(avx, avy, True), Edges(bvx, bvy, True)
+    def __init__(self, avx, avy, bvx, bvy, a_closed, b_closed, pieces):
         s1, self.back_s1 = _separation(bvx, bvy, avx, avy, a_closed)
         s2, self.back_s2 = _separation(avx, avy, bvx, bvy, b_closed)
         self.edges, self.later = (a_closed, b_closed), (s2 - s1) > 0.0
         self.overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
         self.inside = (self.overlap <= 0.0)[:, None]
-        self.least, self.back_least = _extreme(pieces, 1, np.min)
+        self.least, self.back_least = _extreme(pieces, np.min)
 
     def back(self, g_gaps, ga, gb):
         """The gradient the shift adds to the pieces; the outlines' share goes into ga and gb."""

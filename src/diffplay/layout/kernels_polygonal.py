@@ -12,7 +12,7 @@ and to finite differences.
 import numpy as np
 
 from .fused import line_offsets, segment_distances
-from .geometry import OPEN, edge_ends, orientation
+from .geometry import OPEN, ROUND, edge_ends, orientation
 from .registry import kernel
 
 CORNERS_X, CORNERS_Y = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0.5, 0.5])   # as geometry.outline
@@ -64,78 +64,162 @@ def _extreme(a, reduce):
     return out, pullback
 
 
+class Outline:
+    """A batch's outline as a kernel sees it: vertices (n, k), closed edges (for the
+    separating axes and the inside) and its own edges (a polyline's last vertex ends none)."""
+
+    def __init__(self, b):
+        self.vx, self.vy, self.back = outline(b)
+        self.closed = Edges(self.vx, self.vy, True)
+        same = b.kind not in OPEN or self.vx.shape[1] == 2
+        self.edges = self.closed if same else Edges(self.vx, self.vy, False)
+
+    def gradient(self):
+        return _Gradient(self)
+
+
+class _Gradient:
+    """The gradient flowing back into one outline's vertices, then its fields."""
+
+    def __init__(self, shape):
+        self.shape, self.gx, self.gy = shape, np.zeros_like(shape.vx), np.zeros_like(shape.vy)
+
+    def points(self, gx, gy):
+        self.gx += gx
+        self.gy += gy
+
+    def edges(self, edges, *grads):
+        edges.back(self.gx, self.gy, *grads)
+
+    def fields(self):
+        return self.shape.back(self.gx, self.gy)
+
+
 def _vertex_edge(px, py, edges):
-    """Distances from each vertex (n, m) to each edge, as (n, m · edges), and their pullback."""
+    """Distances from each point (n, m) to each edge, as (n, m · edges), and their pullback."""
     d, vjp = segment_distances.forward(px, py, edges.ax, edges.ay, edges.ex, edges.ey)
     return d.reshape(d.shape[0], -1), lambda g: vjp(g.reshape(d.shape))
 
 
-def _separation(px, py, vx, vy, edges):
-    """The largest over the edges of (vx, vy) of the least offset of the points p beyond it
-    (> 0 proves them apart), (n,), and its pullback to (p, edge starts, edge vectors)."""
-    h, vjp = line_offsets.forward(px, py, edges.ax, edges.ay, edges.ex, edges.ey, orientation(vx, vy))
+def _offsets(px, py, shape):
+    """Signed distances (n, m, edges) of points (n, m) beyond the edge lines of a closed
+    outline, positive outside, and their pullback to (points, edge starts, edge vectors)."""
+    e = shape.closed
+    h, vjp = line_offsets.forward(px, py, e.ax, e.ay, e.ex, e.ey, orientation(shape.vx, shape.vy))
+    return h, lambda g: vjp(g)[:6]
+
+
+def _separation(points, shape):
+    """The largest over shape's edges of the least offset of points' vertices beyond it
+    (> 0 proves them apart), (n,), and its pullback into both gradients."""
+    h, back_h = _offsets(points.vx, points.vy, shape)
     least, back_least = _extreme(h, np.min)
     most, back_most = _extreme(least, np.max)
-    return most, lambda g: vjp(back_least(back_most(g)))[:6]
+
+    def pullback(g, g_points, g_shape):
+        gpx, gpy, *g_edges = back_h(back_least(back_most(g)))
+        g_points.points(gpx, gpy)
+        g_shape.edges(shape.closed, *g_edges)
+
+    return most, pullback
+
+
+def _shifted(pieces, signed, inside):
+    """geometry._overlapping: where `inside` (n,), the pieces less their least plus `signed`
+    (n,); and the pullback from the result's gradient to (pieces, signed)."""
+    least, back_least = _extreme(pieces, np.min)
+    out = np.where(inside[:, None], pieces - least[:, None] + signed[:, None], pieces)
+
+    def pullback(g):
+        g_signed = np.where(inside, g.sum(axis=1), 0.0)
+        return g - back_least(g_signed), g_signed
+
+    return out, pullback
 
 
 def disjoint_polygonal(a, b, pad):
     """geometry.gaps for two polygonal shapes: pad − gap, one column per piece."""
-    avx, avy, a_back = outline(a)
-    bvx, bvy, b_back = outline(b)
-    a_closed, b_closed = Edges(avx, avy, True), Edges(bvx, bvy, True)
-    a_edges, b_edges = Edges.of(avx, avy, a.kind not in OPEN, a_closed), Edges.of(bvx, bvy, b.kind not in OPEN, b_closed)
-    d1, back_d1 = _vertex_edge(bvx, bvy, a_edges)
-    d2, back_d2 = _vertex_edge(avx, avy, b_edges)
-    pieces = np.concatenate([d1, d2], axis=1)
-    gaps, shift = pieces, None
-    if "polyline" not in (a.kind, b.kind):
-        shift = _OverlapShift(avx, avy, bvx, bvy, a_closed, b_closed, pieces)
-        gaps = np.where(shift.inside, pieces - shift.least[:, None] + shift.overlap[:, None], pieces)
+    A, B = Outline(a), Outline(b)
+    d1, back_d1 = _vertex_edge(B.vx, B.vy, A.edges)
+    d2, back_d2 = _vertex_edge(A.vx, A.vy, B.edges)
+    gaps = np.concatenate([d1, d2], axis=1)
+    closed = "polyline" not in (a.kind, b.kind)
+    if closed:   # overlapping: the pieces shift so their least is minus the overlap depth
+        s1, back_s1 = _separation(B, A)
+        s2, back_s2 = _separation(A, B)
+        later = (s2 - s1) > 0.0
+        overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
+        gaps, back_shift = _shifted(gaps, overlap, overlap <= 0.0)
 
     def pullback(w):
-        g_pieces, ga, gb = -w, [np.zeros_like(avx), np.zeros_like(avy)], [np.zeros_like(bvx), np.zeros_like(bvy)]
-        if shift is not None:
-            g_pieces = g_pieces + shift.back(g_pieces, ga, gb)
-        p1, p2 = np.split(g_pieces, [d1.shape[1]], axis=1)
-        gpx, gpy, *g_edges = back_d1(p1)
-        gb[0] += gpx
-        gb[1] += gpy
-        a_edges.back(*ga, *g_edges)
-        gpx, gpy, *g_edges = back_d2(p2)
-        ga[0] += gpx
-        ga[1] += gpy
-        b_edges.back(*gb, *g_edges)
-        return (*a_back(*ga), *b_back(*gb))
+        ga, gb, g = A.gradient(), B.gradient(), -w
+        if closed:
+            g, g_overlap = back_shift(g)
+            back_s1(g_overlap * ~later, gb, ga)
+            back_s2(g_overlap * later, ga, gb)
+        g1, g2 = np.split(g, [d1.shape[1]], axis=1)
+        for (gpx, gpy, *g_edges), g_points, g_edges_of, edges in ((back_d1(g1), gb, ga, A.edges),
+                                                                    (back_d2(g2), ga, gb, B.edges)):
+            g_points.points(gpx, gpy)
+            g_edges_of.edges(edges, *g_edges)
+        return (*ga.fields(), *gb.fields())
 
     return pad[:, None] - gaps, pullback
 
 
-class _OverlapShift:
-    """Where two closed outlines overlap, geometry._overlapping shifts the pieces so that
-    their least is minus the overlap depth, max(separation(a, b), separation(b, a))."""
+def round_parts(b):
+    """A circle's or point's center and radius, each (n,), and the pullback to its fields."""
+    if b.kind == "circle":
+        return b.x, b.y, b.r, lambda gx, gy, gr: (gx, gy, gr)
+    return b.x, b.y, 0.0 * b.x, lambda gx, gy, gr: (gx, gy)   # geometry.radius of a point
 
-    def __init__(self, avx, avy, bvx, bvy, a_closed, b_closed, pieces):
-        s1, self.back_s1 = _separation(bvx, bvy, avx, avy, a_closed)
-        s2, self.back_s2 = _separation(avx, avy, bvx, bvy, b_closed)
-        self.edges, self.later = (a_closed, b_closed), (s2 - s1) > 0.0
-        self.overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
-        self.inside = (self.overlap <= 0.0)[:, None]
-        self.least, self.back_least = _extreme(pieces, np.min)
 
-    def back(self, g_gaps, ga, gb):
-        """The gradient the shift adds to the pieces; the outlines' share goes into ga and gb."""
-        g_overlap = np.where(self.inside[:, 0], g_gaps.sum(axis=1), 0.0)
-        for g_s, back, (points, owner), edges in (
-                (g_overlap * ~self.later, self.back_s1, (gb, ga), self.edges[0]),
-                (g_overlap * self.later, self.back_s2, (ga, gb), self.edges[1])):
-            gpx, gpy, *g_edges = back(g_s)
-            points[0] += gpx
-            points[1] += gpy
-            edges.back(*owner, *g_edges)
-        return -self.back_least(g_overlap)
+def _round_gaps(round_, other):
+    """geometry._round_gaps: from a circle (or point) to each edge of a polygonal shape,
+    (n, edges), shifted where they overlap; and the pullback to (round fields, outline gradient)."""
+    cx, cy, r, round_back = round_parts(round_)
+    shape, closed = Outline(other), other.kind not in OPEN
+    e = shape.edges
+    d, back_d = segment_distances.forward(cx[:, None], cy[:, None], e.ax, e.ay, e.ex, e.ey)
+    gaps = d[:, 0, :] - r[:, None]
+    if closed:
+        h, back_h = _offsets(cx[:, None], cy[:, None], shape)
+        depth, back_depth = _extreme(h[:, 0, :], np.max)
+        gaps, back_shift = _shifted(gaps, depth - r, depth < 0)
+
+    def pullback(g):
+        g_shape, g_r = shape.gradient(), np.zeros_like(r)
+        g_center = [np.zeros_like(cx), np.zeros_like(cy)]
+        if closed:
+            g, g_signed = back_shift(g)
+            g_r -= g_signed
+            gpx, gpy, *g_edges = back_h(back_depth(g_signed)[:, None, :])
+            g_center[0] += gpx[:, 0]
+            g_center[1] += gpy[:, 0]
+            g_shape.edges(shape.closed, *g_edges)
+        g_r -= g.sum(axis=1)
+        gpx, gpy, *g_edges = back_d(g[:, None, :])
+        g_shape.edges(e, *g_edges)
+        return round_back(g_center[0] + gpx[:, 0], g_center[1] + gpy[:, 0], g_r), g_shape.fields()
+
+    return gaps, pullback
+
+
+def disjoint_round_polygonal(a, b, pad):
+    """geometry.gaps between a circle (or point) and a polygonal shape: pad − gap per edge."""
+    round_first = a.kind in ROUND
+    gaps, back = _round_gaps(a, b) if round_first else _round_gaps(b, a)
+
+    def pullback(w):
+        round_grads, shape_grads = back(-w)
+        return (*round_grads, *shape_grads) if round_first else (*shape_grads, *round_grads)
+
+    return pad[:, None] - gaps, pullback
 
 
 for _first in POLYGONAL:
     for _second in POLYGONAL:
         kernel("disjoint", _first, _second)(disjoint_polygonal)
+    for _round in ROUND:
+        kernel("disjoint", _first, _round)(disjoint_round_polygonal)
+        kernel("disjoint", _round, _first)(disjoint_round_polygonal)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import websockets
 
+from diffplay.studio import catalog
 from diffplay.studio.messages import SERVER_MESSAGE, merge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,8 +147,8 @@ def poke(scene, k, frame, hello):
         return {"type": "add_point", "x": 4 * c, "y": 4 * s, "label": k % 2}
     if scene == "canvas":
         return {"type": "stroke", "points": [{"x": 32 + 20 * c, "y": 32 + 20 * s}], "color": [200, 60, 60], "radius": 2}
-    if scene == "gpt":
-        return {"type": "sample"}
+    if scene == "gpt":   # a longer run than the default 1,000 steps, to watch it train all along
+        return {"type": "set", "key": "steps", "value": 100_000} if k == 0 else {"type": "sample"}
     if scene == "graph":   # autoplay steps one node a frame; start the backward pass again when it is done
         if k == 0:
             return {"type": "set", "key": "autoplay", "value": True}
@@ -158,6 +159,8 @@ def poke(scene, k, frame, hello):
         return {"type": "drag", "x": 0.6 * c, "y": 0.6 * s}
     if scene == "particles":
         return {"type": "click", "x": 2.5 + 0.4 * c, "y": 1.5 + 0.4 * s}
+    if scene == "synth" and k == 0:   # a long schedule, to watch it fit all along
+        return {"type": "set", "key": "schedule", "value": 100_000}
     if scene == "layout" and frame:
         shape = min((s for s in frame["shapes"] if s["kind"] == "circle"), key=lambda s: s["box"][2] - s["box"][0])
         return {"type": "drag", "shape": shape["name"], "x": shape["center"][0] + 3 * c, "y": shape["center"][1] + 3 * s}
@@ -165,17 +168,28 @@ def poke(scene, k, frame, hello):
     return {"type": "set", "key": live[0]["name"], "value": hello["values"][live[0]["name"]]} if live else {"type": "pause"}
 
 
+POINTER_RATE = 60   # inputs a second of a drag: a pointer moves at the display's rate
+DRAGGED = ("ik", "layout")
+
+
+def input_rate(scene, rate):
+    """Inputs a second for `scene`: a drag's pointer rate, else `rate` (clicks, strokes, keys)."""
+    return POINTER_RATE if scene in DRAGGED else rate
+
+
 async def play(url, scene, seconds, rate):
     """Play `scene` for `seconds`, `rate` inputs a second, drawing every frame at once (a fast page).
 
-    Returns {scene, frames, intervals (s between frames), latencies (s from an event to the first
-    frame that shows it), errors}.
+    Returns {scene, frames, intervals, latencies, errors}: `intervals` are the seconds from a
+    frame of a moving scene to the next frame (after a frame that says the scene is at rest,
+    the next one waits for an input, which `latencies` measure), `latencies` the seconds from
+    an event to the first frame that shows it.
     """
     client = await Client.open(url, scene)
     await client.until(lambda m: m["type"] == "hello")
     loop = asyncio.get_running_loop()
     start = loop.time()
-    deadline, next_event, k, last, sent = start + seconds, start, 0, None, {}
+    deadline, next_event, k, last, moving, sent = start + seconds, start, 0, None, False, {}
     intervals, latencies = [], []
     while (now := loop.time()) < deadline:
         if now >= next_event:
@@ -189,14 +203,21 @@ async def play(url, scene, seconds, rate):
             continue
         if message["type"] == "frame":
             arrived = loop.time()
-            if last is not None:
+            if moving:
                 intervals.append(arrived - last)
-            last = arrived
+            last, moving = arrived, message["stats"]["moving"]
             for event_id in [i for i in sent if i <= message["events"]]:
                 latencies.append(arrived - sent.pop(event_id))
     await client.close()
     return {"scene": scene, "frames": len(client.frames), "intervals": intervals, "latencies": latencies,
             "errors": [e["message"] for e in client.errors], "seconds": seconds}
+
+
+async def crowd(url, clients, seconds, rate):
+    """`clients` pages at once, on the studio's scenes in turn, each played as play() does."""
+    names = catalog.names()
+    return await asyncio.gather(*(play(url, names[i % len(names)], seconds, input_rate(names[i % len(names)], rate))
+                                  for i in range(clients)))
 
 
 def percentile(values, p):

@@ -6,20 +6,14 @@ intervals (timings belong to benchmarks, not to tests).
 
 import asyncio
 
-from diffplay.studio import catalog
-from studio_helpers import get_json, percentile, play, serve, session_processes, wait_until
+from studio_helpers import crowd, get_json, percentile, serve, session_processes, wait_until
 
 CLIENTS, SECONDS, RATE = 20, 10.0, 20
 
 
-async def crowd(url):
-    names = catalog.names()
-    return await asyncio.gather(*(play(url, names[i % len(names)], SECONDS, RATE) for i in range(CLIENTS)))
-
-
 def test_twenty_clients_on_mixed_scenes_get_frames_without_errors_and_leave_no_session_behind():
     with serve() as (url, process):
-        runs = asyncio.run(crowd(url))
+        runs = asyncio.run(crowd(url, CLIENTS, SECONDS, RATE))
         wait_until(lambda: get_json(url + "api/status")["sessions"] == 0, 20, "every session to end")
         wait_until(lambda: not session_processes(process.pid), 20, "every session process to exit")
     intervals = [i for r in runs for i in r["intervals"]]

@@ -54,8 +54,8 @@ class LayoutEditor(Scene):
     title = "diagrams from constraints: drag a shape and watch the layout re-solve"
     settings = (
         Setting("spec", Text(max_length=MAX_SPEC), DEFAULT_SPEC, "the diagram, as a TOML spec"),
-        Setting("iterations", Number(1, 500, integer=True), 25, "solver iterations per call (a few per frame)",
-                live=True),
+        Setting("iterations", Number(1, 500, integer=True), 5, "solver iterations per call (a frame makes "
+                "calls until its budget is spent; under load, one)", live=True),
     )
     events = {
         "open": Record({"name": Text(200), "text": Text(MAX_SPEC)}),

@@ -10,6 +10,7 @@ many wait here. Closing the tab ends the process.
 """
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import queue
@@ -40,6 +41,7 @@ class Sessions:
             os.environ.setdefault(var, "1")   # one thread per session process: the sessions are the parallelism
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["numpy", "diffplay.studio.worker", *catalog.modules()])
+        gc.freeze()   # the server's modules stay: full collections need not walk them (ms every few seconds)
 
     async def close_all(self):
         await asyncio.gather(*(s.stop() for s in list(self.live)))

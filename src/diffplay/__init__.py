@@ -12,7 +12,8 @@ from . import functional, nn, optim
 from .engine.gradcheck import gradcheck
 from .engine.graph import graph
 from .engine.tensor import Tensor, no_grad
+from .engine.tensor_ops import fused_op
 from .engine.value import Value
 
-__all__ = ["Tensor", "Value", "functional", "gradcheck", "graph", "nn", "no_grad", "optim"]
+__all__ = ["Tensor", "Value", "functional", "fused_op", "gradcheck", "graph", "nn", "no_grad", "optim"]
 __version__ = "0.1.0"

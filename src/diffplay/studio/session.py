@@ -2,8 +2,8 @@
 
 The scene runs in a process of its own (worker.py), so a busy scene neither blocks the
 server's event loop nor holds the other sessions' interpreter lock, and a runaway one can be
-stopped for certain. Two threads per session move bytes through the pipe, so the event loop
-never waits on it. Messages and frames go to the page in the order the process made them,
+stopped for certain. The event loop talks to it over a socket pair (channel.py) and never
+waits on it. Messages and frames go to the page in the order the process made them,
 none dropped: a frame may leave out the fields the frame before it had (messages.py), and the
 process is never more than `window` frames ahead of what the page has drawn, so at most that
 many wait here. Closing the tab ends the process.
@@ -13,18 +13,17 @@ import asyncio
 import gc
 import multiprocessing
 import os
-import queue
-import threading
+import socket
 from collections import deque
 
 from starlette.websockets import WebSocketDisconnect
 
 from ..errors import UsageError
-from . import catalog, worker
+from . import catalog, channel, worker
 from .limits import RateLimiter
 from .messages import error, parse
 
-PENDING = 64   # messages waiting for a busy scene; past this a page's messages are refused
+PENDING_BYTES = 8 << 20   # events waiting for a busy scene, past the socket's own buffer; beyond, refused
 
 
 class Sessions:
@@ -68,18 +67,17 @@ class Session:
         self.sessions, self.socket, self.name, self.seed = sessions, websocket, name, seed
         self.limits = sessions.limits
         self.rate = RateLimiter(self.limits.messages_per_s, self.limits.message_burst)
-        self.inbox = queue.Queue(PENDING)   # to the process
+        self.early = []                     # to the process, said before it started
         self.outbox = deque()               # to the page, in order: hello, frames, errors
         self.wake = asyncio.Event()
         self.closed = False     # the process has ended (or is ending): flush, then close the socket
         self.stopped = False
-        self.process = None
+        self.process = self.writer = None
 
     # ---- life ----
 
     async def run(self):
         """Serve the page until it closes the socket or the scene's process ends."""
-        self.loop = asyncio.get_running_loop()
         self.sessions.joined(self)   # counted from now, so two pages at once cannot pass the limit
         try:
             await self._start()
@@ -88,25 +86,26 @@ class Session:
             await self.stop()
 
     async def _start(self):
-        mine, theirs = self.sessions.context.Pipe()
+        ours, theirs = socket.socketpair()
         process = self.sessions.context.Process(
             target=worker.serve, args=(theirs, self.name, self.seed, self.limits, self.sessions.count()),
             name=f"diffplay-studio-{self.name}", daemon=True)
-        await asyncio.to_thread(process.start)
+        try:
+            await asyncio.to_thread(process.start)
+        finally:
+            theirs.close()   # the process holds its end now; ours must be the last, so an exit reads as end-of-file
         self.process = process
-        theirs.close()   # the process holds its end now; ours must go so an exit reads as end-of-file
-        self.conn = mine
-        self.threads = [threading.Thread(target=self._read, daemon=True, name=f"studio-read-{self.name}"),
-                        threading.Thread(target=self._write, daemon=True, name=f"studio-write-{self.name}")]
-        for thread in self.threads:
-            thread.start()
+        self.reader, self.writer = await asyncio.open_unix_connection(sock=ours)
+        for message in self.early:
+            self.writer.write(message)
 
     async def _serve(self):
-        sender = asyncio.create_task(self._send())
+        tasks = [asyncio.create_task(self._send()), asyncio.create_task(self._read())]
         try:
             await self._receive()
         finally:
-            sender.cancel()
+            for task in tasks:
+                task.cancel()
 
     async def stop(self):
         """End the scene's process: ask, then insist. Safe to call twice."""
@@ -116,8 +115,9 @@ class Session:
         self.sessions.left(self)
         if self.process is None:
             return
-        self.tell(("stop",))
+        self.tell(["stop"], must=False)
         await asyncio.to_thread(self._finish)
+        self.writer.close()
 
     def _finish(self):
         self.process.join(1.0)
@@ -127,9 +127,6 @@ class Session:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
-        for thread in self.threads:   # the reader sees end-of-file, the writer sees `stopped`
-            thread.join(2.0)
-        self.conn.close()
 
     # ---- page -> process ----
 
@@ -151,48 +148,34 @@ class Session:
                 raise UsageError(f"message: more than {self.limits.messages_per_s:g} messages a second; this one was dropped")
             message = parse(text, self.limits)
             if message["type"] == "drawn":
-                return self.tell(("drawn", message["frame"]), must=False)
+                return self.tell(["drawn", message["frame"]], must=False)
             event_id = message["id"]
-            if not self.tell(("event", event_id, message["event"])):
+            if not self.tell(["event", event_id, message["event"]]):
                 raise UsageError("event: the scene is still busy with earlier ones; this one was dropped")
         except UsageError as e:
             self.outbox.append(error(e, event_id))
             self.wake.set()
 
     def tell(self, message, must=True):
-        """Queue a message for the process; False when the queue is full."""
-        try:
-            self.inbox.put_nowait(message)
-            return True
-        except queue.Full:
+        """Send a message (a JSON list) to the process; False when it must go but the process is
+        too far behind to take it."""
+        if self.writer is None:
+            self.early.append(channel.pack_json(message))
+        elif self.writer.is_closing():
             return not must
-
-    def _write(self):
-        """Thread: inbox -> pipe (a pipe write can block while the scene is busy)."""
-        while not self.stopped or not self.inbox.empty():
-            try:
-                message = self.inbox.get(timeout=0.2)
-                self.conn.send(message)
-            except queue.Empty:
-                continue
-            except (BrokenPipeError, OSError):
-                return
+        elif must and self.writer.transport.get_write_buffer_size() > PENDING_BYTES:
+            return False
+        else:
+            self.writer.write(channel.pack_json(message))
+        return True
 
     # ---- process -> page ----
 
-    def _read(self):
-        """Thread: pipe -> the event loop, until the process ends."""
-        while True:
-            try:
-                data = self.conn.recv_bytes()
-            except (EOFError, OSError):
-                data = None
-            try:
-                self.loop.call_soon_threadsafe(self._arrive, data)
-            except RuntimeError:   # the event loop is closed: the server is gone
-                return
-            if data is None:
-                return
+    async def _read(self):
+        """Bytes from the process, until it ends."""
+        while (data := await channel.receive(self.reader)) is not None:
+            self._arrive(data)
+        self._arrive(None)
 
     def _arrive(self, data):
         if data is None or data[:1] == b"X":

@@ -1,8 +1,9 @@
 """One page's scene, live, in a process of its own: apply events, step, send a frame, repeat.
 
-The server talks to this loop over a pipe. In: ("event", id, dict), ("drawn", frame id),
-("load", live sessions), ("stop",). Out: one byte saying what follows ("F" a frame, "M" a
-message, "X" a last message before this process ends) and the JSON text the page gets.
+The server talks to this loop over a socket pair (channel.py). In: ["event", id, {...}],
+["drawn", frame id], ["load", live sessions], ["stop"]. Out: one byte saying what follows
+("F" a frame, "M" a message, "X" a last message before this process ends) and the JSON text
+the page gets.
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 
 from ..errors import UsageError
 from . import catalog
+from .channel import Channel
 from .limits import step_budget
 from .messages import encode
 
@@ -58,8 +60,9 @@ def name_process(title):
         pass
 
 
-def serve(conn, name, seed, limits, active):
+def serve(sock, name, seed, limits, active):
     """The session process's whole life: build the scene, loop until told to stop."""
+    conn = Channel(sock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
     os.nice(NICENESS)
     name_process(f"diffplay {name}")

@@ -2,13 +2,15 @@
 
 import asyncio
 import json
+import socket
+import threading
 import urllib.error
 import urllib.request
 
 import pytest
 import websockets
 
-from diffplay.studio import catalog
+from diffplay.studio import catalog, channel
 from diffplay.studio.limits import Limits
 from studio_helpers import Client, get_json, serve, session_processes, wait_until, ws_url
 
@@ -355,3 +357,29 @@ def test_a_layout_spec_error_names_file_and_line_and_violated_constraints_are_na
     for violation in frame["violations"]:   # the solver may give up on either side of the clash
         assert violation["constraint"] in ("disjoint(A, B)", "on_canvas(A) [implicit]", "on_canvas(B) [implicit]")
         assert violation["where"] in ("clash.toml:10", "")
+
+
+# ---- the line to a session process ----
+
+async def _across(big):
+    ours, theirs = socket.socketpair()
+    session = channel.Channel(theirs)
+    sender = threading.Thread(target=lambda: [session.send_bytes(b) for b in (b"F" + big, b"M{}")])
+    sender.start()   # a message bigger than the socket's buffer: the server reads it in pieces
+    reader, writer = await asyncio.open_unix_connection(sock=ours)
+    got = [await channel.receive(reader), await channel.receive(reader)]
+    writer.write(channel.pack_json(["drawn", 41]))
+    await writer.drain()
+    told = session.recv()
+    sender.join()
+    theirs.close()
+    got.append(await channel.receive(reader))   # the session's end closed: None, not an error
+    writer.close()
+    return got, told
+
+
+def test_channel_carries_big_messages_whole_and_in_order_and_ends_with_none():
+    big = bytes(range(256)) * 20_000   # 5 MB
+    (first, second, end), told = run(_across(big))
+    assert first == b"F" + big and second == b"M{}" and end is None
+    assert told == ["drawn", 41]

@@ -131,6 +131,14 @@ def test_grid_class_and_confidence_equal_softmaxs_argmax_and_scaled_maximum(logi
     np.testing.assert_allclose(confidence, (p.max(1) - 1 / k) / (1 - 1 / k), rtol=1e-12, atol=1e-12)
 
 
+def test_live_frames_train_batch_by_batch_and_an_epoch_may_span_them():
+    live, headless = Boundary(points=100, batch=10), Boundary(points=100, batch=10).run(steps=2)
+    taken = [live.step(0.0) for _ in range(10)]   # 50 training points: 5 batches an epoch
+    assert taken == [1] * 10 and live.steps == 2
+    for a, b in zip(live.model.parameters(), headless.model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)   # the same SGD steps as two whole epochs
+
+
 def test_frame_points_are_the_same_list_until_a_click_changes_them():
     scene = Boundary(points=20)
     first = scene.frame()["points"]

@@ -131,19 +131,26 @@ class Scene:
 
     # ---- the loop ----
 
+    def live_step(self):
+        """The live loop's piece of work; returns the steps it completed. By default one whole
+        step. A scene whose step is long may split it (boundary: one SGD batch of an epoch),
+        so that a frame in a busy studio costs its budget and not a whole step."""
+        self.advance()
+        return 1
+
     def step(self, budget_s, step_limit=None):
-        """Optimize for up to budget_s seconds and at most step_limit steps (at least one unless
+        """Optimize for up to budget_s seconds and at most step_limit pieces (at least one unless
         paused or at rest).
 
-        Returns how many steps it took. (`max_steps`, the class attribute, caps headless runs.)
+        Returns how many pieces it took: steps, unless live_step() splits them. (`max_steps`,
+        the class attribute, caps headless runs.)
         """
         if self.paused or step_limit == 0 or self.at_rest():
             return 0
         deadline = time.perf_counter() + budget_s
         done = 0
         while True:
-            self.advance()
-            self.steps += 1
+            self.steps += self.live_step()
             done += 1
             if time.perf_counter() >= deadline or done == step_limit or self.at_rest():
                 return done

@@ -88,6 +88,11 @@ class Boundary(Scene):
         self.rng = rng   # goes on to shuffle each epoch
         self.best_loss, self.best_step = np.inf, 0
         self.shown_points = None   # the frame's point list, made again only when the points change
+        self.new_epoch()
+
+    def new_epoch(self):
+        """Forget the epoch under way: the next batch begins one, in a new order."""
+        self.order, self.done = np.zeros(0, np.intp), 0   # the epoch's training points; how many have trained
 
     # ---- learning ----
 
@@ -99,19 +104,31 @@ class Boundary(Scene):
         return sum(terms[1:], terms[0]) * rate
 
     def advance(self):
-        """One epoch: SGD over the training points in batches, in a new order each epoch.
+        """One epoch: SGD over the training points in batches, in a new order each epoch (or the
+        rest of the epoch a live frame left under way).
 
         (Playground keeps one order; reshuffling reached its accuracy figures on more seeds.)
         """
-        train = self.rng.permutation(np.flatnonzero(~self.is_test))
-        self.opt.lr = self.values["lr"]
-        size = self.values["batch"]
-        for start in range(0, len(train), size):
-            batch = train[start:start + size]
+        while not self.live_step():
+            pass
+
+    def live_step(self):
+        """One SGD batch of the epoch under way (a new one, in a new order, when none is);
+        returns 1 when it ended the epoch, else 0. Live, an epoch may span frames."""
+        if self.done >= len(self.order):
+            self.order, self.done = self.rng.permutation(np.flatnonzero(~self.is_test)), 0
+        batch = self.order[self.done:self.done + self.values["batch"]]
+        if len(batch):
+            self.opt.lr = self.values["lr"]
             loss = cross_entropy(self.model(Tensor(self.xy[batch])), self.labels[batch]) + self.penalty()
             self.opt.zero_grad()
             loss.backward()
             self.opt.step()
+        self.done += len(batch)
+        return int(self.done >= len(self.order))
+
+    def at_rest(self):
+        return self.is_test.all()   # no training points: nothing to learn
 
     def logits(self, xy):
         with no_grad():
@@ -150,6 +167,7 @@ class Boundary(Scene):
         self.labels = np.append(self.labels, label)
         self.is_test = np.append(self.is_test, test)
         self.shown_points = None
+        self.new_epoch()   # so that the new point trains from the next batch on
 
     def on_remove_point(self, x, y):
         """Remove the point nearest (x, y), if one is within 0.5."""
@@ -161,6 +179,7 @@ class Boundary(Scene):
             keep = np.arange(len(self.xy)) != nearest
             self.xy, self.labels, self.is_test = self.xy[keep], self.labels[keep], self.is_test[keep]
             self.shown_points = None
+            self.new_epoch()   # the epoch's order held the old indices
 
     # ---- what comes out ----
 

@@ -91,7 +91,7 @@ class Client:
 
     def __init__(self, socket):
         self.socket, self.next_id = socket, 1
-        self.hello, self.frames, self.errors = None, [], []
+        self.hello, self.last, self.frames, self.errors = None, None, 0, []   # the latest frame message, and a count
 
     @classmethod
     async def open(cls, url, scene, query="", **kwargs):
@@ -110,8 +110,8 @@ class Client:
         elif message["type"] == "error":
             self.errors.append(message)
         elif message["type"] == "frame":
-            message["frame"] = merge(self.frames[-1]["frame"] if self.frames else {}, message)
-            self.frames.append(message)
+            message["frame"] = merge(self.last["frame"] if self.last else {}, message)
+            self.last, self.frames = message, self.frames + 1
             if ack:
                 await self.socket.send(json.dumps({"type": "drawn", "frame": message["id"]}))
         return message
@@ -193,7 +193,7 @@ async def play(url, scene, seconds, rate):
     intervals, latencies = [], []
     while (now := loop.time()) < deadline:
         if now >= next_event:
-            frame = client.frames[-1]["frame"] if client.frames else None
+            frame = client.last["frame"] if client.last else None
             sent[await client.send(poke(scene, k, frame, client.hello))] = now
             k, next_event = k + 1, next_event + 1 / rate
             continue
@@ -209,7 +209,7 @@ async def play(url, scene, seconds, rate):
             for event_id in [i for i in sent if i <= message["events"]]:
                 latencies.append(arrived - sent.pop(event_id))
     await client.close()
-    return {"scene": scene, "frames": len(client.frames), "intervals": intervals, "latencies": latencies,
+    return {"scene": scene, "frames": client.frames, "intervals": intervals, "latencies": latencies,
             "errors": [e["message"] for e in client.errors], "seconds": seconds}
 
 

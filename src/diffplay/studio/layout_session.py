@@ -3,9 +3,9 @@
 It adapts `diffplay.layout.Diagram` to the Scene protocol, so the studio runs it like any
 scene: a step is one warm-started solver call of a few iterations (the diagram moves a little
 each frame instead of freezing while it solves), and a drag pins the shape to the pointer
-while the others keep their places softly (`Diagram.drag`). Once the solver has converged,
-stopped short of its iterations (it found the diagram infeasible), or spent MAX_WORK
-iterations without converging, the editor rests until the next event.
+while the others keep their places softly (`Diagram.drag`). Once a solve has ended (converged,
+or given up: any status but max_iterations) or MAX_WORK iterations went by without one, the
+editor rests until the next event.
 """
 
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UsageError
+from ..layout import examples as shipped
 from ..layout.geometry import box
 from ..layout.spec import loads
 from ..scenes.base import Scene, Setting, frame_record
@@ -21,29 +22,8 @@ from ..scenes.schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
 MAX_SPEC = 200_000     # characters of TOML
 MAX_WORK = 3000        # solver iterations after a change before an unconverged diagram is left as it is
 MAX_VIOLATIONS = 50    # listed in a frame, worst first
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "layout"   # in a source checkout
-FALLBACK = '''[canvas]
-width = 400
-height = 300
-
-[shapes]
-A = { kind = "circle", r = 60 }
-B = { kind = "circle", r = 40 }
-
-[[constraints]]
-disjoint = ["A", "B"]
-pad = 10
-'''
-
-
-def examples():
-    """{name: path} of the example specs (none when the package runs outside its source tree)."""
-    return {p.stem: p for p in sorted(EXAMPLES.glob("*.toml"))} if EXAMPLES.is_dir() else {}
-
-
-EXAMPLE_NAMES = tuple(examples())
-FIRST = "euler" if "euler" in EXAMPLE_NAMES else (EXAMPLE_NAMES[0] if EXAMPLE_NAMES else None)
-DEFAULT_SPEC = examples()[FIRST].read_text(encoding="utf-8") if FIRST else FALLBACK
+FIRST = "euler"        # the example the editor opens with (they ship in the package: layout/examples)
+DEFAULT_SPEC = shipped.path(FIRST).read_text(encoding="utf-8")
 
 SHAPE = Record({"name": Text(200), "kind": Text(16), "box": ListOf(Number(), 4, 4), "center": ListOf(Number(), 2, 2)})
 VIOLATION = Record({"constraint": Text(10_000), "residual": Number(), "where": Text(300)})
@@ -59,7 +39,7 @@ class LayoutEditor(Scene):
     )
     events = {
         "open": Record({"name": Text(200), "text": Text(MAX_SPEC)}),
-        "open_example": Record({"name": Choice(*EXAMPLE_NAMES)}),
+        "open_example": Record({"name": Choice(*shipped.names())}),
         "drag": Record({"shape": Text(200), "x": Number(-1e6, 1e6), "y": Number(-1e6, 1e6)}),
         "release": Record({}),
         "shuffle": Record({}),
@@ -76,7 +56,7 @@ class LayoutEditor(Scene):
     max_steps = 10_000
 
     def __init__(self, seed=0, **values):
-        self.source = f"{FIRST}.toml" if FIRST and values.get("spec", DEFAULT_SPEC) == DEFAULT_SPEC else "spec.toml"
+        self.source = f"{FIRST}.toml" if values.get("spec", DEFAULT_SPEC) == DEFAULT_SPEC else "spec.toml"
         super().__init__(seed, **values)
 
     def reset(self):
@@ -84,7 +64,6 @@ class LayoutEditor(Scene):
         self.target = None   # (shape, x, y) while a shape is dragged
         self.work, self.moved = 0, False
         self.result = self.diagram.solve(seed=self.seed, max_iterations=self.values["iterations"])
-        self.verdict = False
 
     # ---- solving, a few iterations at a time ----
 
@@ -96,11 +75,11 @@ class LayoutEditor(Scene):
             self.result = self.diagram.solve(seed=self.seed, warm=True, max_iterations=n)
         self.work += max(self.result.iterations, 1)
         self.moved = False
-        self.verdict = self.result.iterations < n   # it stopped before its iterations ran out: converged or gave up
 
     def converged(self):
-        """Settled: nothing moved since a solve that converged, gave up, or ran out of MAX_WORK iterations."""
-        return not self.moved and (self.result.converged or self.verdict or self.work >= MAX_WORK)
+        """Settled: nothing moved since a solve that ended (converged or gave up; "max_iterations"
+        is the one status that may go on) or since MAX_WORK iterations without one."""
+        return not self.moved and (self.result.status != "max_iterations" or self.work >= MAX_WORK)
 
     at_rest = converged   # live, a settled diagram takes no solver calls until the next event
 
@@ -116,7 +95,7 @@ class LayoutEditor(Scene):
             raise
 
     def on_open_example(self, name):
-        self.on_open(f"{name}.toml", examples()[name].read_text(encoding="utf-8"))
+        self.on_open(f"{name}.toml", shipped.path(name).read_text(encoding="utf-8"))
 
     def on_drag(self, shape, x, y):
         if shape not in self.diagram.shapes:

@@ -100,6 +100,8 @@ def test_gallery_lists_every_scene_and_opens_one(page, studio):
     page.wait_for_selector(".card")
     names = page.eval_on_selector_all(".card", "cards => cards.map(c => c.dataset.scene)")
     assert names == catalog.names()
+    loaded = "[...document.querySelectorAll('.card img')].map(i => i.complete && i.naturalWidth > 0)"
+    wait(page, f"{loaded}.length === {len(names)} && {loaded}.every(Boolean)", what="every card's picture")
     shot(page, "gallery")
     page.click(".card[data-scene=boundary]")
     page.wait_for_url("**/scene.html?name=boundary")

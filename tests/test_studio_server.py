@@ -54,6 +54,16 @@ def test_scene_list_describes_every_scene_and_the_layout_editor(server):
         assert {"set", "reset", "pause", "resume"} <= scene["events"]["variants"].keys()
 
 
+def test_every_scene_card_has_a_small_picture_that_is_served(server):
+    url, _ = server
+    for scene in get_json(url + "api/scenes"):
+        assert scene["thumbnail"], f"{scene['name']} has no picture (python -m diffplay.studio.thumbnails)"
+        with urllib.request.urlopen(url + scene["thumbnail"].lstrip("/")) as response:
+            picture = response.read()
+            kind = response.headers["content-type"]
+        assert kind.startswith("image/") and 100 < len(picture) < 30_000, (scene["name"], kind, len(picture))
+
+
 # ---- a live session ----
 
 async def _first_frames(url):

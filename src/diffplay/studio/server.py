@@ -1,7 +1,7 @@
 """The studio's web app: the pages (files shipped in this package, nothing else), the scenes'
 descriptions, and one WebSocket per live scene.
 
-    GET /                  the gallery          GET /api/scenes   every scene's describe()
+    GET /                  the gallery          GET /api/scenes   every scene's describe() and picture
     GET /scene.html?name=  one scene            GET /api/status   live sessions and limits
     WS  /ws/NAME?seed=N    a live scene (see messages.py for what travels on it)
 """
@@ -52,6 +52,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def thumbnail(name):
+    """The URL of the picture on a scene's gallery card (thumbnails.py makes them), or None."""
+    for suffix in ("png", "svg"):
+        if (STATIC / "thumbs" / f"{name}.{suffix}").is_file():
+            return f"/thumbs/{name}.{suffix}"
+    return None
+
+
 def same_origin(websocket):
     """A page from another site may not drive scenes here (browsers always send Origin)."""
     origin = websocket.headers.get("origin")
@@ -61,7 +69,7 @@ def same_origin(websocket):
 def create_app(limits=None):
     limits = limits or Limits()
     sessions = Sessions(limits)
-    described = catalog.describe_all()
+    described = [{**scene, "thumbnail": thumbnail(scene["name"])} for scene in catalog.describe_all()]
 
     async def scenes(request):
         return JSONResponse(described)

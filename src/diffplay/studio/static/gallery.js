@@ -8,6 +8,12 @@ function card(scene, index) {
   link.href = `/scene.html?name=${encodeURIComponent(scene.name)}`;
   link.dataset.scene = scene.name;
   link.style.setProperty("--hue", HUES[index % HUES.length]);
+  if (scene.thumbnail) {
+    const picture = document.createElement("img");
+    picture.src = scene.thumbnail;
+    picture.alt = `a picture of the ${scene.name} scene`;
+    link.append(picture);
+  }
   const title = document.createElement("h2");
   title.textContent = scene.name;
   const about = document.createElement("p");

@@ -5,7 +5,7 @@ import { base64, element, makeCanvas, pixels, pointer, rasterCanvas, sizeCanvas 
 
 const SIZE = 320;
 const SEND_EVERY_MS = 40;   // while a stroke goes on, send what is painted so far this often
-let target, output, colour, radius, stroke = null, lastSent = 0, cacheT = null, cacheO = null;
+let target, output, colour, radius, stroke = null, lastSent = 0, cacheT = null, cacheO = null, painted = null;
 
 export const hints = "<kbd>drag</kbd> on the left picture to paint · pick a colour and a brush · " +
   "<kbd>load image</kbd> to learn a picture of your own · <kbd>c</kbd> clear";
@@ -73,13 +73,16 @@ export function key(view, e) {
 }
 
 export function draw(view, f) {
-  const mask = pixels(f.mask);
-  // unpainted pixels show as a grey checkerboard, so "white" and "nothing" look different
-  cacheT = rasterCanvas(f.target, (data, i) => {
-    if (mask[i]) return [data[3 * i], data[3 * i + 1], data[3 * i + 2]];
-    const x = i % f.target.width, y = Math.floor(i / f.target.width);
-    return (x >> 2) % 2 === (y >> 2) % 2 ? [225, 225, 225] : [245, 245, 245];
-  }, cacheT);
+  if (f.target !== painted) {   // the painting arrives only when it changed (the same object otherwise)
+    painted = f.target;
+    const mask = pixels(f.mask);
+    // unpainted pixels show as a grey checkerboard, so "white" and "nothing" look different
+    cacheT = rasterCanvas(f.target, (data, i) => {
+      if (mask[i]) return [data[3 * i], data[3 * i + 1], data[3 * i + 2]];
+      const x = i % f.target.width, y = Math.floor(i / f.target.width);
+      return (x >> 2) % 2 === (y >> 2) % 2 ? [225, 225, 225] : [245, 245, 245];
+    }, cacheT);
+  }
   cacheO = rasterCanvas(f.output, null, cacheO);
   for (const [canvas, image] of [[target, cacheT], [output, cacheO]]) {
     const ctx = sizeCanvas(canvas, SIZE, SIZE);

@@ -14,21 +14,7 @@ from diffplay.engine.gradcheck import gradcheck
 from diffplay.scenes.expression import MAX_DEPTH, ExpressionError, evaluate, parse
 from diffplay.scenes.graph import Graph, layered_layout
 from diffplay.scenes.schema import SchemaError
-
-
-def readme_expression(a, b):
-    """micrograd's README example, as Python over any number type with .relu()."""
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return g
+from micrograd_readme import readme_expression
 
 
 def run(text, variables=""):

@@ -8,20 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diffplay import Value, gradcheck, graph
+from micrograd_readme import readme_expression
 
 
 def test_micrograd_readme_expression_matches_its_published_numbers():
     a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    g = readme_expression(a, b)
     g.backward()
     assert f"{g.data:.4f}" == "24.7041"
     assert f"{a.grad:.4f}" == "138.8338"

@@ -159,7 +159,7 @@ class Value:
     def backward(self):
         """Add d(self)/d(leaf) to every leaf's .grad (accumulating, like PyTorch)."""
         if not math.isfinite(self.data):
-            raise _nonfinite_error(self, "the output is " + _fmt(self.data))
+            raise nonfinite_error(self, "the output is " + _fmt(self.data))
         # Pass 1: count each node's parents, and zero interior grads (only leaves accumulate).
         parents = {}
         stack = [self]
@@ -191,7 +191,7 @@ class Value:
         grads = [v.grad for v in parents]
         # one sum spots an inf or nan anywhere; finite gradients can overflow it, so then look closer
         if not math.isfinite(sum(grads)) and not all(map(math.isfinite, grads)):
-            raise _nonfinite_error(self, "a gradient is not finite")
+            raise nonfinite_error(self, "a gradient is not finite")
 
 
 def topological_order(root):
@@ -268,7 +268,7 @@ def _fmt(x):
     return repr(float(x))
 
 
-def _nonfinite_error(root, what):
+def nonfinite_error(root, what):
     """Name the first operation (in evaluation order) whose value or derivative is not finite."""
     for v in topological_order(root):
         if not math.isfinite(v.data) or not all(math.isfinite(g) for g in v._local_grads):

@@ -8,7 +8,7 @@ the engine's topological order, so each node has its final gradient when its tur
 import math
 
 from ..engine.graph import graph
-from ..engine.value import _nonfinite_error, topological_order   # the engine's own diagnosis, reused
+from ..engine.value import nonfinite_error, topological_order   # the engine's own diagnosis, reused
 from .base import Scene, Setting, frame_record
 from .expression import evaluate, parse
 from .picture import svg_document, svg_text, write_svg
@@ -156,7 +156,7 @@ class Graph(Scene):
         """Why a gradient shows as null (the first op whose derivative is not finite), else None."""
         if all(math.isfinite(v.grad) for v in self.order):
             return None
-        return str(_nonfinite_error(self.root, "a gradient is not finite (shown as null)"))
+        return str(nonfinite_error(self.root, "a gradient is not finite (shown as null)"))
 
     def nodes(self):
         first_done = len(self.order) - self.cursor

@@ -141,7 +141,8 @@ def main():
     epoch = median_seconds(boundary.advance)
     one = median_seconds(lambda: (boundary.advance(), json.dumps(boundary.frame())))
     print(f"boundary  epoch + 100x100 frame {1000 * one:.1f} ms (goal <= 50)")
-    report("boundary", boundary, 1 / epoch, "  (a step is an epoch)")
+    report("boundary", boundary, 1 / epoch, "  (a step is an epoch; live it trains by SGD batches, and steps/frame "
+                                            "counts those)")
 
     compare("canvas    step (64x64, 128-64-64-3)", *canvas_sides(Canvas(seed=0)), 10)
     canvas = Canvas(seed=0)

@@ -17,6 +17,7 @@ import statistics
 import time
 
 from tensor import compare   # benchmarks/tensor.py: one BLAS thread, one torch thread, alternating rounds
+from scenes_ii import live   # the one frame loop: moves(i), step(budget), frame(), JSON
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -48,15 +49,8 @@ def frame_loop(scene, frames=30, moves=None):
 
     `moves(i)`, if given, is an event handled at the start of frame i (a drag, a click).
     """
-    times, steps = [], []
-    for i in range(frames):
-        start = time.perf_counter()
-        if moves:
-            scene.handle(moves(i))
-        steps.append(scene.step(scene.budget_s))
-        json.dumps(scene.frame())
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times), statistics.median(steps)
+    times, steps = live(scene, moves, frames)
+    return statistics.median(times), steps
 
 
 def report(name, scene, rate, extra="", moves=None):

@@ -92,6 +92,15 @@ def test_frame_validates_as_json_and_curve_is_capped():
     frame = json.loads(json.dumps(scene.frame()))
     assert GPTScene.frame_schema.check(frame, "frame")["trained"] == 3
     assert loss_curve(list(range(1000)), points=10) == [49.5 + 100 * i for i in range(10)]
+    uneven = np.random.default_rng(0).random(1234)   # runs of 3 and 2, cut as np.array_split cuts them
+    assert np.allclose(loss_curve(uneven, points=500), [run.mean() for run in np.array_split(uneven, 500)], atol=1e-15)
+
+
+def test_frame_curve_follows_training_as_it_goes():
+    scene = GPTScene(steps=700, speed=700)
+    for _ in range(3):
+        scene.step(10.0, step_limit=300)
+        assert np.allclose(scene.frame()["losses"], loss_curve(scene.training.losses), atol=1e-15)
 
 
 @pytest.mark.parametrize("event, message", [

@@ -27,10 +27,15 @@ def attention_maps(model, tokens):
 
 
 def loss_curve(losses, points=500):
-    """The losses, or when there are more than `points`, the means of `points` equal runs of them."""
+    """The losses, or when there are more than `points`, the means of `points` equal runs of
+    them (as np.array_split cuts them: the first len % points runs one longer)."""
+    losses = np.asarray(losses, float)
     if len(losses) <= points:
-        return list(losses)
-    return [float(chunk.mean()) for chunk in np.array_split(np.asarray(losses), points)]
+        return losses.tolist()
+    size, longer = divmod(len(losses), points)
+    runs = np.arange(points)
+    starts = runs * size + np.minimum(runs, longer)
+    return (np.add.reduceat(losses, starts) / (size + (runs < longer))).tolist()
 
 
 class GPTScene(Scene):
@@ -61,6 +66,7 @@ class GPTScene(Scene):
         settings = {**DEFAULTS, "steps": v["steps"], "lr": v["lr"], "seed": self.seed}
         self.training = Run(v["data"] or None, settings, "tensor")
         self.samples, self.tokens, self.attention = [], [], []
+        self.loss_array = np.zeros(0)
         self.sample()
 
     def advance(self):
@@ -93,9 +99,17 @@ class GPTScene(Scene):
     def on_sample(self):
         self.sample()
 
+    def losses(self):
+        """training.losses as an array, extended by the steps since the last frame instead of
+        converted whole each frame (a long run has 100,000)."""
+        losses, have = self.training.losses, len(self.loss_array)
+        if have != len(losses):
+            self.loss_array = np.concatenate([self.loss_array, losses[have:]])
+        return self.loss_array
+
     def view(self):
         return {
-            "trained": self.training.step, "steps": self.training.steps, "losses": loss_curve(self.training.losses), "samples": self.samples,
+            "trained": self.training.step, "steps": self.training.steps, "losses": loss_curve(self.losses()), "samples": self.samples,
             "tokens": self.tokens, "attention": self.attention,
             "lr": self.training.optimizer.lr, "done": self.converged(),
         }

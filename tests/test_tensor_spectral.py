@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffplay import Tensor, optim
-from diffplay.engine.spectral import stft_loss
+from diffplay.engine.spectral import Spectra, stft_loss
 from test_tensor_checks import assert_matches_torch
 
 
@@ -68,6 +68,22 @@ def test_gradient_descent_on_the_loss_finds_the_target_spectrum():
     assert loss.item() < 0.05 * first
 
 
+@pytest.mark.parametrize("distance", ["l1", "l2"])
+def test_a_target_given_as_spectra_gives_the_same_loss_and_gradient(distance):
+    rng = np.random.default_rng(2)
+    target, start = rng.standard_normal(700), rng.standard_normal(700)
+    spectra, sizes = Spectra(target, (256, 64, 16)), (64, 256)   # any of the sizes it has, in any order
+    losses, grads = [], []
+    for y in (target, spectra):
+        x = Tensor(start, requires_grad=True)
+        loss = stft_loss(x, y, sizes, distance)
+        loss.backward()
+        losses.append(loss.item()), grads.append(x.grad)
+    assert losses[0] == pytest.approx(losses[1], rel=1e-12) and np.allclose(grads[0], grads[1], rtol=1e-10, atol=0)
+    target[:] = 0   # Spectra kept its own copy, so the magnitudes still describe the signal it holds
+    assert stft_loss(Tensor(start), spectra, sizes, distance).item() == pytest.approx(losses[0], rel=1e-12)
+
+
 def test_float32_signals_give_float32_loss_and_gradient():
     x = Tensor(np.ones(300), dtype=np.float32, requires_grad=True)
     loss = stft_loss(x, np.zeros(300, np.float32), (64,))
@@ -83,3 +99,10 @@ def test_stft_loss_bad_arguments_say_what_is_wrong():
         stft_loss(x, np.ones(100), (64, 30))
     with pytest.raises(ValueError, match="distance must be 'l1' or 'l2'"):
         stft_loss(x, np.ones(100), distance="log")
+    spectra = Spectra(np.ones(100), (64, 16))
+    with pytest.raises(ValueError, match=r"Spectra has FFT sizes \(64, 16\), not all of \(64, 32\)"):
+        stft_loss(x, spectra, (64, 32))
+    with pytest.raises(ValueError, match=r"signals of shapes \(99,\) and \(100,\) differ"):
+        stft_loss(Tensor(np.ones(99)), spectra, (64,))
+    with pytest.raises(ValueError, match="FFT sizes must be positive multiples of 4, got 10"):
+        Spectra(np.ones(100), (10,))

@@ -21,17 +21,21 @@ def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
     """Σ over n in fft_sizes of mean(| |STFT_n(x)| − |STFT_n(y)| |) (or of its square, "l2").
 
     x and y are signals of one shape (..., samples), Tensors or arrays; either may need a
-    gradient. Returns a scalar Tensor.
+    gradient. y may also be a Spectra of a fixed signal (its magnitudes, computed once: a
+    fitting loop compares every step's sound to the same target). Returns a scalar Tensor.
     """
-    a, b = _data(x, "stft_loss"), _data(y, "stft_loss")
-    if np.shape(a) != np.shape(b):
-        raise ValueError(f"stft_loss: signals of shapes {np.shape(a)} and {np.shape(b)} differ")
+    a = _data(x, "stft_loss")
     if distance not in ("l1", "l2"):
         raise ValueError(f"stft_loss: distance must be 'l1' or 'l2', got {distance!r}")
-    for n in fft_sizes:
-        if not (isinstance(n, int) and n >= OVERLAP and n % OVERLAP == 0):
-            raise ValueError(f"stft_loss: FFT sizes must be positive multiples of {OVERLAP}, got {n!r}")
-    scales = [_compare(a, b, n, distance) for n in fft_sizes]
+    _check_sizes(fft_sizes)
+    target = y if isinstance(y, Spectra) else None
+    b = target.signal if target else _data(y, "stft_loss")
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"stft_loss: signals of shapes {np.shape(a)} and {np.shape(b)} differ")
+    if target and not set(fft_sizes) <= set(target.magnitudes):
+        raise ValueError(f"stft_loss: the target's Spectra has FFT sizes {tuple(target.magnitudes)}, "
+                         f"not all of {tuple(fft_sizes)}")
+    scales = [_compare(a, b, n, distance, target.magnitudes[n] if target else None) for n in fft_sizes]
     out = np.asarray(sum(loss for loss, _ in scales), np.result_type(a, b, np.float32))
     signals = [(t, of_x) for t, of_x in ((x, True), (y, False)) if type(t) is Tensor]
 
@@ -46,11 +50,30 @@ def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
     return _node(out, tuple(t for t, _ in signals), backward, "stft_loss")
 
 
-def _compare(a, b, n, distance):
-    """One scale's loss, and a function from its gradient to either signal's gradient."""
+class Spectra:
+    """A fixed signal's STFT magnitudes at each FFT size, for stft_loss's y: computed once
+    instead of every call (a third of a fitting step's FFTs)."""
+
+    def __init__(self, signal, fft_sizes=FFT_SIZES):
+        _check_sizes(fft_sizes)
+        self.signal = np.array(_data(signal, "Spectra"))
+        self.signal.flags.writeable = False   # the magnitudes are of this signal: keep them in step
+        self.magnitudes = {n: np.abs(_stft(self.signal, n)) for n in fft_sizes}
+
+
+def _check_sizes(fft_sizes):
+    for n in fft_sizes:
+        if not (isinstance(n, int) and n >= OVERLAP and n % OVERLAP == 0):
+            raise ValueError(f"stft_loss: FFT sizes must be positive multiples of {OVERLAP}, got {n!r}")
+
+
+def _compare(a, b, n, distance, mag_y=None):
+    """One scale's loss, and a function from its gradient to either signal's gradient
+    (mag_y: b's magnitudes, when they are known; b then gets no gradient)."""
     samples = np.shape(a)[-1]
-    X, Y = _stft(a, n), _stft(b, n)
-    mag_x, mag_y = np.abs(X), np.abs(Y)
+    X = _stft(a, n)
+    Y = _stft(b, n) if mag_y is None else None
+    mag_x, mag_y = np.abs(X), np.abs(Y) if mag_y is None else mag_y
     diff = mag_x - mag_y
     loss = np.abs(diff).mean() if distance == "l1" else (diff * diff).mean()
     d_diff = (np.sign(diff) if distance == "l1" else 2.0 * diff) / diff.size

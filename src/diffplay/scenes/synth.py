@@ -18,7 +18,7 @@ import io
 import numpy as np
 
 from .. import optim
-from ..engine.spectral import stft_loss
+from ..engine.spectral import Spectra, stft_loss
 from ..engine.tensor import Tensor, no_grad
 from .base import Scene, Setting, frame_record
 from .oscillators import additive, adsr, fm
@@ -104,6 +104,7 @@ class Synth(Scene):
         self.loss, self.audio = None, None
         self.window = np.hanning(samples)
         self.band_hz, self.target_bands, self.target_peak = self.spectrum(self.target)   # the target's, once
+        self.target_spectra = Spectra(self.target)   # what the loss compares with, once
         self.seen = None   # the fitted sound as last computed: what a frame shows
         self.start_sound = self.fitted()
 
@@ -132,7 +133,7 @@ class Synth(Scene):
         factor = self.decay.factor(self.steps)
         self.opt_f0.lr, self.opt_shape.lr = self.values["lr_f0"] * factor, self.values["lr"] * factor
         sound = self.sound()
-        loss = stft_loss(sound, self.target)
+        loss = stft_loss(sound, self.target_spectra)
         self.opt_f0.zero_grad()
         self.opt_shape.zero_grad()
         loss.backward()

@@ -74,6 +74,13 @@ class Problem:
         self.kernel_index = np.concatenate([f.flat_index for f in self.kernel_families] or [np.zeros(0, int)])
         ends = np.cumsum([f.flat_index.size for f in self.kernel_families]).tolist()
         self.spans = {id(f): (end - f.flat_index.size, end) for f, end in zip(self.kernel_families, ends)}
+        self._shapes = None
+
+    def value_shapes(self, z):
+        """Every family's values' (n, m) shape: measured at z once, the same at any z."""
+        if self._shapes is None:
+            self._shapes = [v.shape for v in self.values(z)]
+        return self._shapes
 
     def values(self, z):
         """Every family's values at z, with NumPy only (no graph is built)."""
@@ -97,7 +104,8 @@ class Problem:
 
         def backward(weights):
             grad = self._kernel_grad(pullbacks, weights)
-            terms = [(t * w).sum() for t, w in zip(pullbacks, weights) if isinstance(t, Tensor) and t.requires_grad]
+            terms = [(t * w).sum() for t, w in zip(pullbacks, weights)
+                     if isinstance(t, Tensor) and t.requires_grad and np.any(w)]
             if terms:
                 total = terms[0]
                 for term in terms[1:]:
@@ -111,13 +119,16 @@ class Problem:
 
     def _kernel_grad(self, pullbacks, weights):
         """Σ over kernel families of their pullbacks, scattered into z with one bincount."""
-        parts = []
-        for pullback, w in zip(pullbacks, weights):
-            if not isinstance(pullback, Tensor):
+        parts, slots = [], []
+        for family, pullback, w in zip(self.families, pullbacks, weights):
+            # a family weighted 0 adds nothing (the solver's ∇f alone weights every constraint 0)
+            if not isinstance(pullback, Tensor) and np.any(w):
                 parts.extend(pullback(w))
+                slots.append(family.flat_index)
         if not parts:
             return np.zeros(self.size)
-        return np.bincount(self.kernel_index, np.concatenate(parts, axis=None), minlength=self.size)
+        index = self.kernel_index if len(slots) == len(self.kernel_families) else np.concatenate(slots, axis=None)
+        return np.bincount(index, np.concatenate(parts, axis=None), minlength=self.size)
 
 
 def _kernel_values(family, flat, start, stop):

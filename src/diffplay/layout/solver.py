@@ -69,14 +69,16 @@ class _Lagrangian:
     def __init__(self, problem, z, free):
         self.problem, self.z, self.free = problem, z, free
         self.count = len(problem.constraints)
-        values = problem.values(z)
-        ends = np.cumsum([v.size for v in values[:self.count]]).tolist()
-        self.slices = [(stop - v.size, stop, v.shape) for v, stop in zip(values, ends)]
+        shapes = problem.value_shapes(z)[:self.count]
+        ends = np.cumsum([np.prod(shape, dtype=int) for shape in shapes]).tolist()
+        self.slices = [(stop - int(np.prod(shape, dtype=int)), stop, shape) for shape, stop in zip(shapes, ends)]
         self.equality = np.concatenate(
-            [np.full(v.size, f.relation.equality) for f, v in zip(problem.constraints, values)] or [np.zeros(0, bool)])
+            [np.full(b - a, f.relation.equality) for f, (a, b, _) in zip(problem.constraints, self.slices)]
+            or [np.zeros(0, bool)])
         self.floor = np.where(self.equality, -np.inf, 0.0)   # an inequality's multiplier stays >= 0
         self.objective_weights = [f.weights for f in problem.objectives]
         self.multipliers, self.penalty = np.zeros(self.equality.size), PENALTY_START
+        self.last = None   # (u, values, backward) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
         return np.concatenate([v.ravel() for v in values[:self.count]]) if self.count else np.zeros(0)
@@ -96,6 +98,7 @@ class _Lagrangian:
         self.z[self.free] = u
         try:
             values, backward = self.problem.forward(self.z)
+            self.last = (u.copy(), values, backward)
             c = self.residuals(values)
             lam, mu = self.multipliers, self.penalty
             # w = λ + μc, floored at 0 for inequalities; then both kinds' penalty terms,
@@ -115,7 +118,10 @@ class _Lagrangian:
         constraint with room to spare may not pull.
         """
         self.z[self.free] = u
-        values, backward = self.problem.forward(self.z)
+        if self.last is not None and np.array_equal(self.last[0], u):   # L-BFGS ends where it last evaluated
+            values, backward = self.last[1:]
+        else:
+            values, backward = self.problem.forward(self.z)
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))

@@ -66,6 +66,22 @@ def test_frame_shows_the_picture_its_loss_was_measured_on():
         assert frame["psnr"] == pytest.approx(10 * np.log10(1 / frame["loss"]), abs=1e-4)   # one picture, one error
 
 
+def test_batches_visit_every_painted_pixel_once_an_epoch():
+    scene = Canvas(size=16, batch=64)   # 256 pixels: epochs of 4 batches
+    everything = {row.tobytes() for row in scene.painted_pixels()[0]}
+    for _ in range(2):
+        epoch = [row.tobytes() for _ in range(4) for row in scene.training_batch()[0].data]
+        assert len(epoch) == 256 and set(epoch) == everything
+    assert scene.training_batch()[2] is False and Canvas(size=16, batch=0).training_batch()[2] is True
+
+
+def test_frame_after_a_batch_step_shows_the_network_as_it_is_now():
+    scene = Canvas(size=32, batch=100)
+    scene.step(0.0)
+    output = unraster(scene.frame()["output"]) / 255
+    assert np.abs(output - scene.render_output()).max() <= 0.5 / 255 + 1e-6
+
+
 def test_frame_rasters_of_the_painting_are_the_same_objects_until_it_changes():
     scene = Canvas(size=16)
     first = scene.frame()

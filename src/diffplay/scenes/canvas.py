@@ -3,7 +3,10 @@
 An MLP maps a pixel's position to its colour. Fed raw (x, y) a small MLP can only learn a
 blur; fed sines and cosines of random projections of (x, y) (Tancik et al., "Fourier
 features let networks learn high frequency functions") it learns edges in a few hundred
-steps. One step is one Adam step on the mean squared error over every painted pixel.
+steps. One step is one Adam step on the mean squared error over a batch of painted pixels,
+taken in a shuffled order that visits each once an epoch (ConvNetJS learned from a pixel at a
+time; a batch of 1,024 of the 4,096 reaches 20 dB in about the wall time of 50 full steps, and
+a busy studio's frame can afford one).
 Coordinates are pixels of the size × size target, (0, 0) at the top left.
 """
 
@@ -72,6 +75,8 @@ class Canvas(Scene):
         Setting("scale", Number(0, 100), 10.0, "their spread: higher learns finer detail (and noise)"),
         Setting("hidden", ListOf(Number(1, 256, integer=True), max_length=4), [64, 64], "units per hidden layer"),
         Setting("lr", Number(0, 1), 0.01, "Adam's learning rate", live=True),
+        Setting("batch", Number(0, MAX_IMAGE * MAX_IMAGE, integer=True), 1024,
+                "painted pixels a step learns from (0: all of them)", live=True),
     )
     events = {
         "stroke": Record({
@@ -100,6 +105,7 @@ class Canvas(Scene):
         elif v["image"] != "empty":
             self.paint_image(load_png(v["image"], size))
         rng = np.random.default_rng(self.seed)
+        self.order_rng = np.random.default_rng([self.seed, 1])   # the batches' order, apart from the weights
         # float32: the matmuls are the whole cost, and colours need no more precision
         self.features = fourier_features(size, v["features"], v["scale"], rng).astype(np.float32)
         sizes = [2 * v["features"], *v["hidden"], 3]
@@ -109,20 +115,34 @@ class Canvas(Scene):
         self.seen = None   # the network's picture as last computed, (size, size, 3)
 
     def repainted(self):
-        """Forget what was made from the painting: the training batch and the frame's rasters."""
-        self.batch = self.painting = None
+        """Forget what was made from the painting: the training pixels and the frame's rasters."""
+        self.painted = self.painting = None
+        self.order, self.next = None, 0   # a new epoch over the new pixels
 
     def paint_image(self, rgb):
         self.target[...] = rgb
         self.mask[...] = True
         self.repainted()
 
-    def training_batch(self):
-        """(features, colours) of the painted pixels, kept until the painting changes."""
-        if self.batch is None:
+    def painted_pixels(self):
+        """(features, colours) of every painted pixel, kept until the painting changes."""
+        if self.painted is None:
             painted = self.mask.ravel()
-            self.batch = (Tensor(self.features[painted]), self.target.reshape(-1, 3)[painted].astype(np.float32))
-        return self.batch
+            self.painted = (self.features[painted], self.target.reshape(-1, 3)[painted].astype(np.float32))
+        return self.painted
+
+    def training_batch(self):
+        """(features, colours) of the next `batch` painted pixels of this epoch's shuffled order
+        (all of them, in order, when the batch covers them), and whether that is all of them."""
+        features, colours = self.painted_pixels()
+        count, size = len(colours), self.values["batch"]
+        if size == 0 or size >= count:
+            return Tensor.wrap(features), colours, True
+        if self.order is None or self.next + size > count:   # a new epoch (its last partial batch is dropped)
+            self.order, self.next = self.order_rng.permutation(count), 0
+        chosen = self.order[self.next:self.next + size]
+        self.next += size
+        return Tensor.wrap(features[chosen]), colours[chosen], False
 
     # ---- learning ----
 
@@ -131,7 +151,7 @@ class Canvas(Scene):
             self.last_loss = None   # an empty canvas has nothing to learn
             return
         self.opt.lr = self.values["lr"]
-        inputs, wanted = self.training_batch()
+        inputs, wanted, whole = self.training_batch()
         predicted = self.model(inputs).sigmoid()
         error = predicted - wanted
         loss = (error * error).mean()
@@ -139,9 +159,9 @@ class Canvas(Scene):
         loss.backward()
         self.opt.step()
         self.last_loss = loss.item()
-        # with every pixel painted, the prediction is the whole picture (the one the loss is of):
-        # a frame need not run the network again
-        self.seen = predicted.data.reshape(self.target.shape) if self.mask.all() else None
+        # learning from every pixel, the prediction is the whole picture (the one the loss is
+        # of): a frame need not run the network again
+        self.seen = predicted.data.reshape(self.target.shape) if whole and self.mask.all() else None
 
     def render_output(self):
         """The network's picture: (size, size, 3) in [0, 1]."""

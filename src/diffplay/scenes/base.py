@@ -140,7 +140,7 @@ class Scene:
 
     def step(self, budget_s, step_limit=None):
         """Optimize for up to budget_s seconds and at most step_limit pieces (at least one unless
-        paused or at rest).
+        paused or at rest; no more once the next would likely end past budget_s).
 
         Returns how many pieces it took: steps, unless live_step() splits them. (`max_steps`,
         the class attribute, caps headless runs.)
@@ -150,9 +150,12 @@ class Scene:
         deadline = time.perf_counter() + budget_s
         done = 0
         while True:
+            began = time.perf_counter()
             self.steps += self.live_step()
             done += 1
-            if time.perf_counter() >= deadline or done == step_limit or self.at_rest():
+            now = time.perf_counter()
+            # stop before a piece that would likely end past the deadline (one like the last)
+            if now + (now - began) > deadline or done == step_limit or self.at_rest():
                 return done
 
     def run(self, steps=None, progress=None):

@@ -192,7 +192,7 @@ class Boundary(Scene):
         """The points as the frame lists them; the same list until a click changes them."""
         if self.shown_points is None:
             self.shown_points = [{"x": x, "y": y, "label": label, "test": test} for (x, y), label, test
-                                 in zip(self.xy.tolist(), self.labels.tolist(), self.is_test.tolist())]
+                                 in zip(np.round(self.xy, 4).tolist(), self.labels.tolist(), self.is_test.tolist())]
         return self.shown_points
 
     def view(self):

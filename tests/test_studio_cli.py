@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from diffplay.studio.limits import Limits, RateLimiter, step_budget
+from diffplay.studio.limits import Limits, RateLimiter, frame_rate, step_budget
 from diffplay.studio.worker import TooSlow, time_limit
 from studio_helpers import get_json, serve
 
@@ -67,6 +67,15 @@ def test_step_budget_is_the_scenes_wish_capped_and_shared_when_sessions_outnumbe
     assert step_budget(limits, 0.005, active_sessions=1, cores=2) == 0.005
     assert step_budget(limits, 0.05, active_sessions=2, cores=2) == 0.012
     assert step_budget(limits, 0.05, active_sessions=8, cores=2) == pytest.approx(0.003)
+
+
+def test_frame_rate_is_full_until_four_sessions_a_core_then_falls_to_the_busy_rate():
+    limits = Limits(frame_rate=60, busy_frame_rate=30)
+    assert frame_rate(limits, active_sessions=1, cores=2) == 60
+    assert frame_rate(limits, active_sessions=8, cores=2) == 60
+    assert frame_rate(limits, active_sessions=10, cores=2) == pytest.approx(48)
+    assert frame_rate(limits, active_sessions=20, cores=2) == 30 == frame_rate(limits, active_sessions=32, cores=2)
+    assert frame_rate(Limits(frame_rate=20, busy_frame_rate=30), active_sessions=32, cores=2) == 20   # never above the cap
 
 
 def test_time_limit_stops_a_computation_that_runs_past_it():

@@ -19,6 +19,7 @@ class Limits:
     messages_per_s: float = 200.0       # sustained, per connection (pointer moves and frame acks)
     message_burst: int = 400
     frame_rate: float = 60.0            # frames a page gets per second, at most
+    busy_frame_rate: float = 30.0       # ... and what each is brought down to when the box is busy
     step_budget_s: float = 0.012        # optimizer time per frame, at most (a scene may ask for less)
     compute_limit_s: float = 5.0        # one event, or one step + frame, past this is cut off
     max_frame_bytes: int = 16 << 20     # a frame bigger than this is replaced by an error
@@ -42,6 +43,22 @@ def step_budget(limits, scene_budget, active_sessions, cores=None):
     cores = cores or usable_cores()
     share = min(1.0, cores / max(active_sessions, 1))
     return min(scene_budget, limits.step_budget_s) * share
+
+
+SESSIONS_PER_CORE = 4   # up to this many sessions a core, every page gets the full frame rate
+
+
+def frame_rate(limits, active_sessions, cores=None):
+    """Frames a second for each page: the full rate while there are at most SESSIONS_PER_CORE
+    sessions a core, then less in proportion, down to `busy_frame_rate`.
+
+    On a busy box every session wants the same cores: a scene with cheap frames would take
+    them 60 times a second while one with costly frames stutters. Capped, the time a cheap
+    scene would spend on its 31st to 60th frames goes to the costly scene's 20th to 30th.
+    """
+    cores = cores or usable_cores()
+    shared = limits.frame_rate * SESSIONS_PER_CORE * cores / max(active_sessions, 1)
+    return max(min(limits.frame_rate, limits.busy_frame_rate), min(limits.frame_rate, shared))
 
 
 class RateLimiter:

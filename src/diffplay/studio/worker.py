@@ -7,12 +7,12 @@ the page gets.
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
-`frame_rate` times a second, and only when something changed: a step was taken or an event
-applied. A paused scene, or one at rest until the next click, costs nothing. The frame right
-after an event steps for a shorter time, so a click shows sooner. A frame carries only the
-fields that changed since the frame before it (messages.py): what a scene shows while it
-learns (a boundary, a picture) goes out every frame, what only events change (the points,
-the painting) only after them.
+`frame_rate` times a second (less in a busy studio: limits.frame_rate), and only when
+something changed: a step was taken or an event applied. A paused scene, or one at rest
+until the next click, costs nothing. The frame after an event steps for a shorter time, so
+a click shows sooner. A frame carries only the fields that changed since the frame before
+it (messages.py): what a scene shows while it learns (a boundary, a picture) goes out every
+frame, what only events change (the points, the painting) only after them.
 """
 
 import ctypes
@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from ..errors import UsageError
 from . import catalog
 from .channel import Channel
-from .limits import step_budget
+from .limits import frame_rate, step_budget
 from .messages import encode
 
 
@@ -110,7 +110,7 @@ class Loop:
         self.last_event = 0             # id of the last event applied
         self.changed = True             # the first frame always goes out
         self.idle = False               # the last step took none (paused, or a scene that moves only on events)
-        self.fresh = False              # an event came since the last frame: show it soon
+        self.fresh = False              # an event came since the last frame: step briefly, show it soon
         self.next_tick = 0.0
         self.running = True
         self.shown = {}                 # key -> (value, JSON text) of the fields the page has
@@ -129,8 +129,10 @@ class Loop:
         return self.sent - self.drawn >= self.limits.window
 
     def ready(self):
-        """The page can take a frame, and it is time for one (an event's frame need not wait its turn)."""
-        return not self.behind() and (self.fresh or time.monotonic() >= self.next_tick)
+        """The page can take a frame, and it is time for one. An event's frame waits its turn
+        too: a drag's 60 pointer moves a second make at most frame_rate frames, each showing the
+        latest move (the moves that came meanwhile are applied together)."""
+        return not self.behind() and time.monotonic() >= self.next_tick
 
     def wait(self):
         """How long to wait for a message before the next tick (None: until one comes)."""
@@ -183,7 +185,7 @@ class Loop:
     def tick(self):
         """One step within the budget, then (if anything changed) one frame."""
         began = time.monotonic()
-        self.next_tick = began + 1 / self.limits.frame_rate
+        self.next_tick = began + 1 / frame_rate(self.limits, self.active)
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
         try:

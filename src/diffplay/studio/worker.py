@@ -119,7 +119,11 @@ class Loop:
         self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
                         "limits": self.limits.describe()})
         while self.running:
-            self.receive(self.wait())
+            timeout = self.wait()
+            if timeout:   # nothing is due before the next tick: let messages gather till then
+                time.sleep(timeout)   # (one wake-up a frame instead of one a message)
+                timeout = 0
+            self.receive(timeout)
             if self.running and self.ready() and (self.changed or not self.idle):
                 self.tick()
 

@@ -17,6 +17,7 @@ from .fused import unit
 from .geometry import CONCENTRIC_SOFTENING
 from .ops import TINY
 from .registry import kernel
+from .shapes import FIELDS
 
 
 def _apart(a, b):
@@ -79,14 +80,55 @@ def circle_on_canvas(a, left, top, right, bottom):
     return values, pullback
 
 
-@kernel("keep", "circle")
-def keep_circle(a, x, y):
-    dx, dy = a.x - x, a.y - y
+# ---- pulls between centres: a circle's and a text box's centre is its (x, y) ----
 
-    def pullback(w):
-        return 2 * w * dx, 2 * w * dy, np.zeros_like(w)
+CENTRED = ("circle", "box")
 
-    return dx * dx + dy * dy, pullback
+
+def _at_centre(kind, gx, gy):
+    """A gradient that moves only the centre: zeros for the size fields (r, or w and h)."""
+    return (gx, gy, *[np.zeros_like(gx)] * (len(FIELDS[kind]) - 2))
+
+
+def _keep(kind):
+    def keep(a, x, y):
+        dx, dy = a.x - x, a.y - y
+
+        def pullback(w):
+            return _at_centre(kind, 2 * w * dx, 2 * w * dy)
+
+        return dx * dx + dy * dy, pullback
+
+    return keep
+
+
+def _near(kind_a, kind_b):
+    def near(a, b):
+        dx, dy = a.x - b.x, a.y - b.y
+
+        def pullback(w):
+            gx, gy = 2 * w * dx, 2 * w * dy
+            return (*_at_centre(kind_a, gx, gy), *_at_centre(kind_b, -gx, -gy))
+
+        return dx * dx + dy * dy, pullback
+
+    return near
+
+
+for _kind in CENTRED:
+    kernel("keep", _kind)(_keep(_kind))
+    for _other in CENTRED:
+        kernel("near", _kind, _other)(_near(_kind, _other))
+
+
+@kernel("minimize", "field")
+def field_minimize(a):
+    return a.value, lambda w: (w,)
+
+
+@kernel("maximize", "field")
+def field_maximize(a):
+    return -a.value, lambda w: (-w,)
 
 
 @kernel("in_range", "field")

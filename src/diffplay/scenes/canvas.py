@@ -5,8 +5,9 @@ blur; fed sines and cosines of random projections of (x, y) (Tancik et al., "Fou
 features let networks learn high frequency functions") it learns edges in a few hundred
 steps. One step is one Adam step on the mean squared error over a batch of painted pixels,
 taken in a shuffled order that visits each once an epoch (ConvNetJS learned from a pixel at a
-time; a batch of 1,024 of the 4,096 reaches 20 dB in about the wall time of 50 full steps, and
-a busy studio's frame can afford one).
+time). Half of the 4,096 a step costs half a full step, which a busy studio's frame can
+afford, and loses little: 500 steps on the builtin picture reach 38.8 dB in 0.76 s, against
+39.3 dB in 1.5 s learning from all of them (1,024 a step: 34.6 dB, the sky visibly noisy).
 Coordinates are pixels of the size × size target, (0, 0) at the top left.
 """
 
@@ -75,7 +76,7 @@ class Canvas(Scene):
         Setting("scale", Number(0, 100), 10.0, "their spread: higher learns finer detail (and noise)"),
         Setting("hidden", ListOf(Number(1, 256, integer=True), max_length=4), [64, 64], "units per hidden layer"),
         Setting("lr", Number(0, 1), 0.01, "Adam's learning rate", live=True),
-        Setting("batch", Number(0, MAX_IMAGE * MAX_IMAGE, integer=True), 1024,
+        Setting("batch", Number(0, MAX_IMAGE * MAX_IMAGE, integer=True), 2048,
                 "painted pixels a step learns from (0: all of them)", live=True),
     )
     events = {
@@ -167,7 +168,7 @@ class Canvas(Scene):
         """The network's picture: (size, size, 3) in [0, 1]."""
         size = self.values["size"]
         with no_grad():
-            return self.model(Tensor(self.features)).sigmoid().data.reshape(size, size, 3)
+            return self.model(Tensor.wrap(self.features)).sigmoid().data.reshape(size, size, 3)
 
     def psnr(self, output=None):
         """Peak signal-to-noise ratio, in dB, over the painted pixels (None if none are)."""

@@ -87,6 +87,27 @@ def test_lbfgs_minimizes_rosenbrock():
     assert x.data == pytest.approx(1.0, abs=1e-5) and y.data == pytest.approx(1.0, abs=1e-5)
 
 
+def test_lbfgs_steps_carry_their_curvature_so_two_steps_go_where_one_longer_step_goes():
+    def rosenbrock(opt, x, y):
+        def closure():
+            opt.zero_grad()
+            loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+            loss.backward()
+            return loss
+        return closure
+
+    ends = []
+    for pieces, per_step in ((1, 12), (3, 4)):
+        x, y = Value(-1.2), Value(1.0)
+        opt = optim.LBFGS([x, y], max_iter=per_step)
+        for _ in range(pieces):
+            opt.step(rosenbrock(opt, x, y))
+        ends.append((x.data, y.data))
+    assert ends[0] == pytest.approx(ends[1], abs=1e-12) and ends[0] != (-1.2, 1.0)
+    opt.reset()   # forgotten: the next step starts along the gradient, as the first did
+    assert opt.result is None
+
+
 def test_lbfgs_array_form_reports_progress_honestly():
     result = minimize(lambda v: (float(v @ v), 2 * v), np.array([3.0, -4.0]))
     assert result.converged and np.allclose(result.x, 0.0, atol=1e-6)

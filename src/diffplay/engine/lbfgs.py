@@ -262,6 +262,8 @@ class LBFGS(Slotted):
     """PyTorch-style L-BFGS: `step(closure)` runs up to max_iter iterations.
 
     The closure zeroes the gradients, computes the loss, calls backward() and returns it.
+    As in PyTorch, the curvature pairs carry over from one step() to the next, so steps of
+    5 iterations go the way one step of 10 would (reset() forgets them: a new problem).
     """
 
     def __init__(self, params, lr=1.0, max_iter=20, history_size=10, tolerance_grad=1e-7,
@@ -271,6 +273,10 @@ class LBFGS(Slotted):
                         tolerance_change=tolerance_change)
         self.max_iter, self.history_size = max_iter, history_size
         self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
+        self.result = None
+
+    def reset(self):
+        """Forget the curvature pairs: the next step() starts along the gradient."""
         self.result = None
 
     def _get(self):
@@ -315,7 +321,8 @@ class LBFGS(Slotted):
         try:
             self.result = minimize(trial, taken, max_iter=self.max_iter, history_size=self.history_size,
                                    tolerance_grad=self.tolerance_grad, tolerance_change=self.tolerance_change,
-                                   lr=self.lr, start=first, callback=take)
+                                   lr=self.lr, start=first, callback=take,
+                                   history=self.result.history if self.result else None)
         finally:
             self._set(taken)   # never leave the parameters at a trial point
         return first[0]

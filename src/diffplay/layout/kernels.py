@@ -15,6 +15,7 @@ import numpy as np
 from . import constraints, objectives  # noqa: F401  (kernels attach to these relations)
 from .fused import unit
 from .geometry import CONCENTRIC_SOFTENING
+from .objectives import REPEL_SOFTENING
 from .ops import TINY
 from .registry import kernel
 from .shapes import FIELDS
@@ -80,9 +81,9 @@ def circle_on_canvas(a, left, top, right, bottom):
     return values, pullback
 
 
-# ---- pulls between centres: a circle's and a text box's centre is its (x, y) ----
+# ---- pulls and pushes between centres: a point's, circle's and text box's centre is its (x, y) ----
 
-CENTRED = ("circle", "box")
+CENTRED = ("point", "circle", "box")
 
 
 def _at_centre(kind, gx, gy):
@@ -102,6 +103,15 @@ def _keep(kind):
     return keep
 
 
+def _centered(kind):
+    keep = _keep(kind)   # the same pull, towards (cx, cy)
+
+    def centered(a, cx, cy):
+        return keep(a, cx, cy)
+
+    return centered
+
+
 def _near(kind_a, kind_b):
     def near(a, b):
         dx, dy = a.x - b.x, a.y - b.y
@@ -115,10 +125,41 @@ def _near(kind_a, kind_b):
     return near
 
 
+def _repel(kind_a, kind_b):
+    def repel(a, b):
+        dx, dy = a.x - b.x, a.y - b.y
+        inverse = 1.0 / (dx * dx + dy * dy + REPEL_SOFTENING)
+
+        def pullback(w):
+            scale = -2 * w * inverse * inverse   # d(1/q)/dq = -1/q², q = dx² + dy² + softening
+            gx, gy = scale * dx, scale * dy
+            return (*_at_centre(kind_a, gx, gy), *_at_centre(kind_b, -gx, -gy))
+
+        return inverse, pullback
+
+    return repel
+
+
 for _kind in CENTRED:
     kernel("keep", _kind)(_keep(_kind))
+    kernel("centered", _kind)(_centered(_kind))
     for _other in CENTRED:
         kernel("near", _kind, _other)(_near(_kind, _other))
+        kernel("repel", _kind, _other)(_repel(_kind, _other))
+
+
+def _min_length(line):
+    dx, dy = line.x2 - line.x1, line.y2 - line.y1
+
+    def pullback(w):
+        gx, gy = 2 * w * dx, 2 * w * dy
+        return -gx, -gy, gx, gy
+
+    return dx * dx + dy * dy, pullback
+
+
+for _kind in ("segment", "arrow"):
+    kernel("min_length", _kind)(_min_length)
 
 
 @kernel("minimize", "field")

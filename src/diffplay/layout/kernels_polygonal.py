@@ -223,3 +223,26 @@ for _first in POLYGONAL:
     for _round in ROUND:
         kernel("disjoint", _first, _round)(disjoint_round_polygonal)
         kernel("disjoint", _round, _first)(disjoint_round_polygonal)
+
+
+def label_near_round_polygonal(label, shape, gap):
+    """objectives.label_near between a round and a polygonal shape: (min gap − gap)², the min
+    over geometry.gaps' pieces, its gradient through the nearest piece (as Tensor min's)."""
+    round_first = label.kind in ROUND
+    gaps, back = _round_gaps(label, shape) if round_first else _round_gaps(shape, label)
+    rows, nearest = np.arange(len(gaps)), gaps.argmin(axis=1)
+    d = gaps[rows, nearest] - gap
+
+    def pullback(w):
+        g = np.zeros_like(gaps)
+        g[rows, nearest] = 2 * w * d
+        round_grads, shape_grads = back(g)
+        return (*round_grads, *shape_grads) if round_first else (*shape_grads, *round_grads)
+
+    return d * d, pullback
+
+
+for _first in POLYGONAL:
+    for _round in ROUND:
+        kernel("label_near", _first, _round)(label_near_round_polygonal)
+        kernel("label_near", _round, _first)(label_near_round_polygonal)

@@ -225,24 +225,38 @@ for _first in POLYGONAL:
         kernel("disjoint", _round, _first)(disjoint_round_polygonal)
 
 
-def label_near_round_polygonal(label, shape, gap):
-    """objectives.label_near between a round and a polygonal shape: (min gap − gap)², the min
-    over geometry.gaps' pieces, its gradient through the nearest piece (as Tensor min's)."""
-    round_first = label.kind in ROUND
-    gaps, back = _round_gaps(label, shape) if round_first else _round_gaps(shape, label)
+def _nearest_round_polygonal(a, b):
+    """geometry.signed_distance between a round and a polygonal shape (either first): the
+    least of geometry.gaps' pieces, and its pullback, through the nearest piece only (as
+    Tensor min's gradient), to both shapes' fields in argument order."""
+    round_first = a.kind in ROUND
+    gaps, back = _round_gaps(a, b) if round_first else _round_gaps(b, a)
     rows, nearest = np.arange(len(gaps)), gaps.argmin(axis=1)
-    d = gaps[rows, nearest] - gap
 
     def pullback(w):
         g = np.zeros_like(gaps)
-        g[rows, nearest] = 2 * w * d
+        g[rows, nearest] = w
         round_grads, shape_grads = back(g)
         return (*round_grads, *shape_grads) if round_first else (*shape_grads, *round_grads)
 
-    return d * d, pullback
+    return gaps[rows, nearest], pullback
+
+
+def label_near_round_polygonal(label, shape, gap):
+    """objectives.label_near: (signed distance − gap)²."""
+    distance, back = _nearest_round_polygonal(label, shape)
+    d = distance - gap
+    return d * d, lambda w: back(2 * w * d)
+
+
+def touching_round_polygonal(a, b, pad):
+    """constraints.touching: signed distance − pad."""
+    distance, back = _nearest_round_polygonal(a, b)
+    return distance - pad, back
 
 
 for _first in POLYGONAL:
     for _round in ROUND:
-        kernel("label_near", _first, _round)(label_near_round_polygonal)
-        kernel("label_near", _round, _first)(label_near_round_polygonal)
+        for _name, _fn in (("label_near", label_near_round_polygonal), ("touching", touching_round_polygonal)):
+            kernel(_name, _first, _round)(_fn)
+            kernel(_name, _round, _first)(_fn)

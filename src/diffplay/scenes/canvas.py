@@ -21,6 +21,7 @@ from .picture import load_png, save_png
 from .schema import ListOf, Maybe, Number, Record, SchemaError, Text
 
 MAX_IMAGE = 512   # a loaded image may be at most this many pixels a side
+MAX_SIZE = 128    # the canvas is at most this many pixels a side (a loaded image is scaled to it)
 
 
 def builtin_picture(size):
@@ -69,14 +70,14 @@ class Canvas(Scene):
     name = "canvas"
     title = "a network learns to paint: (x, y) -> colour through Fourier features"
     settings = (
-        Setting("size", Number(8, 128, integer=True), 64, "the canvas is size × size pixels"),
+        Setting("size", Number(8, MAX_SIZE, integer=True), 64, "the canvas is size × size pixels"),
         Setting("image", Text(max_length=4096), "builtin", 'what to learn: "builtin", "empty", or a PNG file',
                 cli_only=True),   # a page sends its pictures as load_image events
         Setting("features", Number(1, 256, integer=True), 64, "how many random Fourier frequencies"),
         Setting("scale", Number(0, 100), 10.0, "their spread: higher learns finer detail (and noise)"),
         Setting("hidden", ListOf(Number(1, 256, integer=True), max_length=4), [64, 64], "units per hidden layer"),
         Setting("lr", Number(0, 1), 0.01, "Adam's learning rate", live=True),
-        Setting("batch", Number(0, MAX_IMAGE * MAX_IMAGE, integer=True), 2048,
+        Setting("batch", Number(0, MAX_SIZE * MAX_SIZE, integer=True), 2048,
                 "painted pixels a step learns from (0: all of them)", live=True),
     )
     events = {

@@ -34,7 +34,8 @@ NICENESS = 4        # sessions yield the CPU to the server that carries every pa
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # mallopt's parameters (malloc.h)
-KEEP_BYTES = 256 << 20   # freed memory below this stays with the process; one array up to this comes from the heap
+KEEP_BYTES = 256 << 20   # freed memory up to this stays with the process
+HEAP_BYTES = 32 << 20    # arrays up to this come from the heap, not mmap (glibc's largest allowed on 64 bits)
 
 
 class TooSlow(Exception):
@@ -75,7 +76,7 @@ def keep_freed_memory():
     try:
         libc = ctypes.CDLL(None)
         libc.mallopt(M_TRIM_THRESHOLD, KEEP_BYTES)
-        libc.mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)
+        libc.mallopt(M_MMAP_THRESHOLD, HEAP_BYTES)
     except (OSError, AttributeError):
         pass
 

@@ -70,6 +70,7 @@ def test_step_budget_is_the_scenes_wish_capped_and_shared_when_sessions_outnumbe
 
 
 def test_frame_rate_is_full_until_four_sessions_a_core_then_falls_to_the_busy_rate():
+    assert frame_rate(Limits(), active_sessions=20, cores=2) == Limits().busy_frame_rate == 25
     limits = Limits(frame_rate=60, busy_frame_rate=30)
     assert frame_rate(limits, active_sessions=1, cores=2) == 60
     assert frame_rate(limits, active_sessions=8, cores=2) == 60

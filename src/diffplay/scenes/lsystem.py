@@ -3,8 +3,8 @@
 The word an L-system rewrites to is read by a turtle into segments, each with a turn from its
 parent and a length. Every segment's turn and length ratio (kept in [min_ratio, max_ratio] by
 a sine) is a parameter; the energy is a soft minimum, over the tips, of log(distance² to
-the target), so the nearest tip takes nearly all the pull and the pull does not fade as it
-closes in. L-BFGS minimizes it, one iteration a step: the steps are one run, cut into
+the target + NEAR²), so the nearest tip takes nearly all the pull and the pull does not fade
+as it closes in. L-BFGS minimizes it, one iteration a step: the steps are one run, cut into
 frames (each carries the last one's loss, gradient and curvature pairs), so a frame costs
 an iteration, not a solve. The tree stands on
 (0, 0) and is scaled so that, as written, it is 1 unit tall.
@@ -30,7 +30,11 @@ PRESETS = {
     "binary": ("FX", "X=[+FX][-FX]", 30.0),
 }
 ITERATIONS_PER_STEP = 1   # L-BFGS iterations per step, going on from the last with its curvature history
-TINY = 1e-12              # keeps log(distance²) finite when a tip sits on the target
+# Within NEAR of the target the energy turns quadratic, instead of falling into log's cusp at
+# 0: there L-BFGS's line search zoomed ~15 times an iteration (the curvature grows as 1/d²);
+# with NEAR at 1 % of the tree's height an iteration takes ~2-5 evaluations instead of ~7-10,
+# and the tip still ends within 1e-5 of a reachable target (measured on the bush).
+NEAR = 1e-2
 
 POINT = Record({"x": Number(), "y": Number()})
 
@@ -96,12 +100,12 @@ class LSystem(Scene):
         return ends.data, ends.data - links.data
 
     def energy(self, x):
-        """Soft-min over tips of log(distance² + tiny), and its gradient, for parameters x."""
+        """Soft-min over tips of log(distance² + NEAR²), and its gradient, for parameters x."""
         n = len(self.tree)
         turns, phases = Tensor(x[:n], requires_grad=True), Tensor(x[n:], requires_grad=True)
         ends, _ = self.kinematics.forward(turns, self.lengths(phases))
         gap = ends.gather(self.tips) - self.target
-        loss = smooth_min(((gap * gap).sum(1) + TINY).log(), self.values["softness"])
+        loss = smooth_min(((gap * gap).sum(1) + NEAR * NEAR).log(), self.values["softness"])
         loss.backward()
         return loss.item(), np.concatenate([turns.grad, phases.grad])
 

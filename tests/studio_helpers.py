@@ -214,8 +214,9 @@ def input_rate(scene, rate):
     return POINTER_RATE if scene in DRAGGED else rate
 
 
-async def play(url, scene, seconds, rate):
-    """Play `scene` for `seconds`, `rate` inputs a second, drawing every frame at once (a fast page).
+async def play(url, scene, seconds, rate, lag=0.0):
+    """Play `scene` for `seconds`, `rate` inputs a second (the first `lag` seconds in), drawing
+    every frame at once (a fast page).
 
     Returns {scene, frames, intervals, latencies, errors}: `intervals` are the seconds from a
     frame of a moving scene to the next frame (after a frame that says the scene is at rest,
@@ -226,7 +227,7 @@ async def play(url, scene, seconds, rate):
     await client.until(lambda m: m["type"] == "hello")
     loop = asyncio.get_running_loop()
     start = loop.time()
-    deadline, next_event, k, last, moving, sent = start + seconds, start, 0, None, False, {}
+    deadline, next_event, k, last, moving, sent = start + seconds, start + lag, 0, None, False, {}
     intervals, latencies = [], []
     while (now := loop.time()) < deadline:
         if now >= next_event:
@@ -251,10 +252,18 @@ async def play(url, scene, seconds, rate):
 
 
 async def crowd(url, clients, seconds, rate):
-    """`clients` pages at once, on the studio's scenes in turn, each played as play() does."""
+    """`clients` pages at once, on the studio's scenes in turn, each played as play() does.
+
+    People do not click in step: each page's inputs start at its own point of an input period,
+    so that twenty of them do not all arrive in the same millisecond, every period.
+    """
     names = catalog.names()
-    return await asyncio.gather(*(play(url, names[i % len(names)], seconds, input_rate(names[i % len(names)], rate))
-                                  for i in range(clients)))
+    plays = []
+    for i in range(clients):
+        name = names[i % len(names)]
+        inputs = input_rate(name, rate)
+        plays.append(play(url, name, seconds, inputs, lag=i / clients / inputs))
+    return await asyncio.gather(*plays)
 
 
 def percentile(values, p):

@@ -138,6 +138,38 @@ def gpt_torch(weights, tokens, targets, n_head=4):
     return step
 
 
+# ---- the optimizer alone: Adam over many small tensors (a model of many layers) ----
+
+def many_tensors(rng, count=64, size=32):
+    return [rng.standard_normal(size) for _ in range(count)], [rng.standard_normal(size) for _ in range(count)]
+
+
+def adam_diffplay(starts, grads):
+    params = [Tensor(a, requires_grad=True) for a in starts]
+    for p, g in zip(params, grads):
+        p.grad = g.copy()
+    opt = optim.Adam(params, lr=1e-3)
+
+    def step():
+        opt.step()
+        return float(params[0].data.sum())
+
+    return step
+
+
+def adam_torch(starts, grads):
+    params = [torch.tensor(a, requires_grad=True) for a in starts]
+    for p, g in zip(params, grads):
+        p.grad = torch.tensor(g)
+    opt = torch.optim.Adam(params, lr=1e-3, foreach=False)   # on CPU torch steps tensor by tensor by default
+
+    def step():
+        opt.step()
+        return float(params[0].detach().sum())
+
+    return step
+
+
 def compare(label, ours, theirs, steps):
     """Check both sides compute the same loss, then time them in alternating rounds (so a
     noisy neighbour slows both alike) and print the medians."""
@@ -164,6 +196,8 @@ def main():
         w = gpt_weights(rng, layers)
         compare(f"{label}  T=16 d=16 heads=4  adam", gpt_diffplay(w, tokens, targets),
                 gpt_torch(w, tokens, targets), 20)
+    starts, grads = many_tensors(rng)
+    compare("adam step alone, 64 tensors of 32", adam_diffplay(starts, grads), adam_torch(starts, grads), 50)
 
 
 if __name__ == "__main__":

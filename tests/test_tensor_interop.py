@@ -69,6 +69,33 @@ def test_optimizer_on_tensors_matches_torch_step_for_step(name, kwargs):
         np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.05))])
+def test_tensors_updated_together_still_step_alone_when_one_has_no_gradient(name, kwargs):
+    """Runs of one dtype share one update (a TensorGroup); a tensor the loss leaves out skips
+    the step and keeps its own state, as in torch; float32 stays float32."""
+    rng = np.random.default_rng(3)
+    starts = [rng.standard_normal(3), rng.standard_normal((2, 2)), rng.standard_normal(4).astype(np.float32)]
+    ours_params = [Tensor(a, requires_grad=True) for a in starts]
+    theirs_params = [torch.tensor(a, requires_grad=True) for a in starts]
+    ours = getattr(optim, name)(ours_params, **kwargs)
+    theirs = getattr(torch.optim, name)(theirs_params, **kwargs)
+
+    def loss(params, uses_b):
+        a, b, c = params
+        total = (a * a).sum() * 0.5 + (c * c * c).sum() * 0.1
+        return total + (b * b).sum() * (a * a).sum() * 0.1 if uses_b else total
+
+    for step in range(9):
+        uses_b = not 3 <= step < 6
+        for opt, params in ((ours, ours_params), (theirs, theirs_params)):
+            opt.zero_grad()
+            loss(params, uses_b).backward()
+            opt.step()
+        for mine, torchs in zip(ours_params, theirs_params):
+            assert mine.data.dtype == torchs.detach().numpy().dtype
+            np.testing.assert_allclose(mine.data, torchs.detach().numpy(), rtol=2e-6, atol=1e-7)
+
+
 def test_lbfgs_on_a_tensor_takes_the_same_path_as_on_values():
     def rosenbrock(p0, p1):
         return (1.0 - p0) ** 2 + 100.0 * (p1 - p0 * p0) ** 2

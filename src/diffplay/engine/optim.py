@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .lbfgs import LBFGS
-from .slots import Slotted, check_hyper
+from .slots import Slotted, TensorGroup, check_hyper, grouped
 
 
 class Optimizer(Slotted):
@@ -17,10 +17,12 @@ class Optimizer(Slotted):
 
     def __init__(self, params, lr):
         super().__init__(params, lr)
+        self.slots = grouped(self.slots)
         self.state = [{} for _ in self.slots]
         self.steps = 0   # calls to step(); the count a schedule or a checkpoint goes by
 
     def step(self):
+        self._split_partly_stepped()
         grads = [slot.grad() for slot in self.slots]
         for i, g in enumerate(grads):
             if g is not None and not np.isfinite(g).all():
@@ -32,6 +34,14 @@ class Optimizer(Slotted):
         for slot, g, state in zip(self.slots, grads, self.state):
             if g is not None:   # like PyTorch, a parameter without a gradient is skipped
                 slot.set_data(self._update(slot.data(), g, state))
+
+    def _split_partly_stepped(self):
+        """A group where some tensors have no gradient goes back to one slot a tensor, for good:
+        as in PyTorch, those skip the step, and each tensor keeps its own state from then on."""
+        for i in reversed(range(len(self.slots))):
+            slot = self.slots[i]
+            if isinstance(slot, TensorGroup) and slot.partly_stepped():
+                self.slots[i:i + 1], self.state[i:i + 1] = slot.split(self.state[i])
 
     def _update(self, p, g, state):
         raise NotImplementedError

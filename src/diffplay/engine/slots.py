@@ -1,7 +1,8 @@
 """Parameters as NumPy arrays ("slots"): the view every optimizer updates through.
 
 All scalar Values of an optimizer share one slot (gathered and scattered each step, so the
-update itself is vectorized), and each Tensor is its own slot, updated in place. `Optimizer`
+update itself is vectorized), and each Tensor is its own slot, updated in place; the
+first-order optimizers join runs of Tensors of one dtype into one TensorGroup. `Optimizer`
 (optim.py) and `LBFGS` (lbfgs.py) both start from `Slotted`.
 """
 
@@ -52,6 +53,60 @@ class TensorSlot:
 
     def zero_grad(self):
         self.tensor.grad = None
+
+
+class TensorGroup:
+    """Tensors of one dtype seen end to end as one flat array: an update rule then runs once
+    over all of them instead of once each (a dozen NumPy calls a tensor a step, ~8 µs)."""
+
+    def __init__(self, tensors):
+        self.tensors = tensors
+        self.ends = np.cumsum([t.data.size for t in tensors]).tolist()
+
+    def data(self):
+        return np.concatenate([t.data.ravel() for t in self.tensors])
+
+    def grad(self):
+        """Every tensor's gradient end to end; None unless each has one (see partly_stepped)."""
+        grads = [t.grad for t in self.tensors]
+        return None if any(g is None for g in grads) else np.concatenate([np.ravel(g) for g in grads])
+
+    def partly_stepped(self):
+        """Some tensors have a gradient and some do not: only the first may take the step."""
+        have = [t.grad is not None for t in self.tensors]
+        return any(have) and not all(have)
+
+    def set_data(self, array):
+        for t, (start, end) in zip(self.tensors, self._spans()):
+            t.data[...] = array[start:end].reshape(t.data.shape)
+
+    def zero_grad(self):
+        for t in self.tensors:
+            t.grad = None
+
+    def split(self, state):
+        """One TensorSlot per tensor, each with its part of the group's optimizer state."""
+        states = [{key: value[start:end].reshape(t.data.shape).copy() if isinstance(value, np.ndarray) else value
+                   for key, value in state.items()} for t, (start, end) in zip(self.tensors, self._spans())]
+        return [TensorSlot(t) for t in self.tensors], states
+
+    def _spans(self):
+        return zip([0, *self.ends[:-1]], self.ends)
+
+
+def grouped(slots):
+    """The slots with each run of consecutive Tensors of one dtype as one TensorGroup (in order,
+    so a checkpoint that walks the slots meets the parameters as they were given)."""
+    out = []
+    for slot in slots:
+        last = out[-1] if out else None
+        if isinstance(slot, TensorSlot) and isinstance(last, (TensorSlot, TensorGroup)):
+            members = last.tensors if isinstance(last, TensorGroup) else [last.tensor]
+            if slot.tensor.data.dtype == members[0].data.dtype and all(slot.tensor is not t for t in members):
+                out[-1] = TensorGroup([*members, slot.tensor])
+                continue
+        out.append(slot)
+    return out
 
 
 def as_slots(params, who):

@@ -8,6 +8,10 @@ import os
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+from .memory import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()
+
 from . import functional, nn, optim
 from .engine.gradcheck import gradcheck
 from .engine.graph import graph

@@ -33,11 +33,6 @@ RESPONSIVE = 0.25   # the share of the step budget spent before the frame that f
 NICENESS = 4        # sessions yield the CPU to the server that carries every page's frames, and to the browser
 
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # mallopt's parameters (malloc.h)
-KEEP_BYTES = 256 << 20   # freed memory up to this stays with the process
-HEAP_BYTES = 32 << 20    # arrays up to this come from the heap, not mmap (glibc's largest allowed on 64 bits)
-
-
 class TooSlow(Exception):
     """One event, or one step and frame, ran past the compute limit."""
 
@@ -65,29 +60,12 @@ def name_process(title):
         pass
 
 
-def keep_freed_memory():
-    """Let malloc keep the memory a step frees, for the next step (glibc; elsewhere nothing).
-
-    A scene allocates and frees the same big arrays every step. By default glibc hands freed
-    memory at the top of the heap, and whole mmapped blocks, back to the kernel, and the
-    next step faults every page in again: a canvas step after a stroke took ~2,400 page
-    faults and 8 ms instead of 3.5 (worse under load, where the faults contend across sessions).
-    """
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(M_TRIM_THRESHOLD, KEEP_BYTES)
-        libc.mallopt(M_MMAP_THRESHOLD, HEAP_BYTES)
-    except (OSError, AttributeError):
-        pass
-
-
 def serve(sock, name, seed, limits, active):
     """The session process's whole life: build the scene, loop until told to stop."""
     conn = Channel(sock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
     os.nice(NICENESS)
     name_process(f"diffplay {name}")
-    keep_freed_memory()
     try:
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = catalog.load(name)(seed=seed)

@@ -86,7 +86,7 @@ def circle_on_canvas(a, left, top, right, bottom):
 CENTRED = ("point", "circle", "box")
 
 
-def _at_centre(kind, gx, gy):
+def at_centre(kind, gx, gy):
     """A gradient that moves only the centre: zeros for the size fields (r, or w and h)."""
     return (gx, gy, *[np.zeros_like(gx)] * (len(FIELDS[kind]) - 2))
 
@@ -96,7 +96,7 @@ def _keep(kind):
         dx, dy = a.x - x, a.y - y
 
         def pullback(w):
-            return _at_centre(kind, 2 * w * dx, 2 * w * dy)
+            return at_centre(kind, 2 * w * dx, 2 * w * dy)
 
         return dx * dx + dy * dy, pullback
 
@@ -118,7 +118,7 @@ def _near(kind_a, kind_b):
 
         def pullback(w):
             gx, gy = 2 * w * dx, 2 * w * dy
-            return (*_at_centre(kind_a, gx, gy), *_at_centre(kind_b, -gx, -gy))
+            return (*at_centre(kind_a, gx, gy), *at_centre(kind_b, -gx, -gy))
 
         return dx * dx + dy * dy, pullback
 
@@ -133,7 +133,7 @@ def _repel(kind_a, kind_b):
         def pullback(w):
             scale = -2 * w * inverse * inverse   # d(1/q)/dq = -1/q², q = dx² + dy² + softening
             gx, gy = scale * dx, scale * dy
-            return (*_at_centre(kind_a, gx, gy), *_at_centre(kind_b, -gx, -gy))
+            return (*at_centre(kind_a, gx, gy), *at_centre(kind_b, -gx, -gy))
 
         return inverse, pullback
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import constraints  # noqa: F401  (kernels attach to these relations)
 from .ops import SHORT
-from .kernels import CENTRED, _at_centre
+from .kernels import CENTRED, at_centre
 from .registry import kernel
 
 LINES = ("segment", "arrow")
@@ -38,7 +38,7 @@ def _on_line(kind):
             gux = w * (-py / length - value * ux / (length * length))
             guy = w * (px / length - value * uy / (length * length))
             x1, y1, x2, y2 = _to_ends(gux, guy)
-            return (*_at_centre(kind, gpx, gpy), x1 - gpx, y1 - gpy, x2, y2)
+            return (*at_centre(kind, gpx, gpy), x1 - gpx, y1 - gpy, x2, y2)
 
         return value, pullback
 

@@ -56,6 +56,23 @@ def test_kernel_matches_the_relation_on_tensors(relation, signature, static):
     rng = np.random.default_rng(0)
     arrays, params = _inputs(relation, signature, rng)
     params.update(static)
+    assert_kernel_is_the_relation(relation, signature, arrays, params, rng)
+
+
+@pytest.mark.parametrize("name", ["label_near", "touching"])
+@pytest.mark.parametrize("box_first", [True, False])
+def test_a_circle_equally_near_every_side_of_a_box_shares_the_gradient_among_them(name, box_first):
+    """Four pieces tie at the minimum: as with Tensor min, each carries a quarter of the pull."""
+    box = {"x": np.array([0.0]), "y": np.array([0.0]), "w": np.array([2.0]), "h": np.array([2.0])}
+    circle = {"x": np.array([0.0]), "y": np.array([0.0]), "r": np.array([0.3])}
+    signature, arrays = (("box", "circle"), [box, circle]) if box_first else (("circle", "box"), [circle, box])
+    relation = OBJECTIVES.get(name) or CONSTRAINTS[name]
+    params = {k: np.array([0.1]) for k, v in relation.params.items() if k != "weight"}
+    assert_kernel_is_the_relation(relation, signature, arrays, params, np.random.default_rng(2))
+
+
+def assert_kernel_is_the_relation(relation, signature, arrays, params, rng):
+    """The kernel's values and pullback equal the relation's on Tensors, for random weights."""
     values, pullback = relation.kernels[signature](*_batches(signature, arrays, np.asarray), **params)
     leaves = [{k: Tensor(v, requires_grad=True) for k, v in fields.items()} for fields in arrays]
     reference = relation.fn(*[Batch(kind, leaf) for kind, leaf in zip(signature, leaves)], **params)

@@ -227,19 +227,17 @@ for _first in POLYGONAL:
 
 def _nearest_round_polygonal(a, b):
     """geometry.signed_distance between a round and a polygonal shape (either first): the
-    least of geometry.gaps' pieces, and its pullback, through the nearest piece only (as
-    Tensor min's gradient), to both shapes' fields in argument order."""
+    least of geometry.gaps' pieces, and its pullback to both shapes' fields in argument order,
+    through the nearest piece (pieces that tie share it, as in Tensor min's gradient)."""
     round_first = a.kind in ROUND
     gaps, back = _round_gaps(a, b) if round_first else _round_gaps(b, a)
-    rows, nearest = np.arange(len(gaps)), gaps.argmin(axis=1)
+    nearest, back_nearest = _extreme(gaps, np.min)
 
     def pullback(w):
-        g = np.zeros_like(gaps)
-        g[rows, nearest] = w
-        round_grads, shape_grads = back(g)
+        round_grads, shape_grads = back(back_nearest(w))
         return (*round_grads, *shape_grads) if round_first else (*shape_grads, *round_grads)
 
-    return gaps[rows, nearest], pullback
+    return nearest, pullback
 
 
 def label_near_round_polygonal(label, shape, gap):

@@ -96,6 +96,24 @@ def test_tensors_updated_together_still_step_alone_when_one_has_no_gradient(name
             np.testing.assert_allclose(mine.data, torchs.detach().numpy(), rtol=2e-6, atol=1e-7)
 
 
+def test_only_elementwise_optimizers_see_small_tensors_as_one_and_a_bad_gradient_is_named():
+    from diffplay.engine.slots import GROUP_MAX, TensorGroup
+
+    small = [Tensor(np.ones(3), requires_grad=True), Tensor(np.ones((2, 2)), requires_grad=True)]
+    big = Tensor(np.ones(GROUP_MAX + 1), requires_grad=True)
+    adam = optim.Adam([*small, big])
+    assert [type(s).__name__ for s in adam.slots] == ["TensorGroup", "TensorSlot"]   # a big one stays in place
+
+    class Normed(optim.Optimizer):   # a rule that looks at each tensor whole gets each tensor whole
+        def _update(self, p, g, state):
+            return p - self.lr * g / np.linalg.norm(g)
+
+    assert not any(isinstance(s, TensorGroup) for s in Normed(small, lr=0.1).slots)
+    small[1].grad, small[0].grad = np.array([[1.0, np.nan], [0.0, 0.0]]), np.ones(3)
+    with pytest.raises(FloatingPointError, match=r"the Tensor of shape \(2, 2\) has a non-finite gradient"):
+        adam.step()
+
+
 def test_lbfgs_on_a_tensor_takes_the_same_path_as_on_values():
     def rosenbrock(p0, p1):
         return (1.0 - p0) ** 2 + 100.0 * (p1 - p0 * p0) ** 2

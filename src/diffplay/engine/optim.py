@@ -9,25 +9,33 @@ import math
 import numpy as np
 
 from .lbfgs import LBFGS
-from .slots import Slotted, TensorGroup, check_hyper, grouped
+from .slots import Slotted, TensorGroup, ValueSlot, check_hyper, grouped
 
 
 class Optimizer(Slotted):
-    """The loop every optimizer shares: gather grads, refuse non-finite ones, update."""
+    """The loop every optimizer shares: gather grads, refuse non-finite ones, update.
+
+    An optimizer whose rule treats every entry on its own (elementwise = True) may be handed
+    several small Tensors end to end as one flat array; one that looks at a whole tensor (a
+    norm, a shape) keeps the default and gets each Tensor as it is.
+    """
+
+    elementwise = False
 
     def __init__(self, params, lr):
         super().__init__(params, lr)
-        self.slots = grouped(self.slots)
+        if self.elementwise:
+            self.slots = grouped(self.slots)
         self.state = [{} for _ in self.slots]
         self.steps = 0   # calls to step(); the count a schedule or a checkpoint goes by
 
     def step(self):
         self._split_partly_stepped()
         grads = [slot.grad() for slot in self.slots]
-        for i, g in enumerate(grads):
+        for slot, g in zip(self.slots, grads):
             if g is not None and not np.isfinite(g).all():
                 raise FloatingPointError(
-                    f"{type(self).__name__}.step: parameter group {i} has a non-finite gradient; "
+                    f"{type(self).__name__}.step: {_which(slot)} has a non-finite gradient; "
                     "parameters left at their last good values"
                 )
         self.steps += 1
@@ -47,8 +55,19 @@ class Optimizer(Slotted):
         raise NotImplementedError
 
 
+def _which(slot):
+    """The parameters of a slot whose gradient is not finite, in words."""
+    if isinstance(slot, ValueSlot):
+        return "a Value"
+    tensors = slot.tensors if isinstance(slot, TensorGroup) else [slot.tensor]
+    bad = [t for t in tensors if t.grad is not None and not np.isfinite(t.grad).all()]
+    return " and ".join(f"the Tensor of shape {tuple(t.data.shape)}" for t in bad)
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay."""
+
+    elementwise = True
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         check_hyper("SGD", momentum=momentum, dampening=dampening, weight_decay=weight_decay)
@@ -79,6 +98,7 @@ class Adam(Optimizer):
     """
 
     decoupled = False
+    elementwise = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         who = type(self).__name__

@@ -94,19 +94,26 @@ class TensorGroup:
         return zip([0, *self.ends[:-1]], self.ends)
 
 
+GROUP_MAX = 1 << 13   # entries: past ~8k, copying a Tensor in and out of the group costs more than its own calls (Adam, measured)
+
+
 def grouped(slots):
-    """The slots with each run of consecutive Tensors of one dtype as one TensorGroup (in order,
-    so a checkpoint that walks the slots meets the parameters as they were given)."""
+    """The slots with each run of consecutive small Tensors of one dtype as one TensorGroup (in
+    order, so a checkpoint that walks the slots meets the parameters as they were given)."""
     out = []
     for slot in slots:
         last = out[-1] if out else None
-        if isinstance(slot, TensorSlot) and isinstance(last, (TensorSlot, TensorGroup)):
+        if small(slot) and (isinstance(last, TensorGroup) or small(last)):
             members = last.tensors if isinstance(last, TensorGroup) else [last.tensor]
             if slot.tensor.data.dtype == members[0].data.dtype and all(slot.tensor is not t for t in members):
                 out[-1] = TensorGroup([*members, slot.tensor])
                 continue
         out.append(slot)
     return out
+
+
+def small(slot):
+    return isinstance(slot, TensorSlot) and slot.tensor.data.size <= GROUP_MAX
 
 
 def as_slots(params, who):

@@ -148,14 +148,14 @@ for _kind in CENTRED:
         kernel("repel", _kind, _other)(_repel(_kind, _other))
 
 
+def to_ends(gx, gy):
+    """A gradient on a line's direction (x2 − x1, y2 − y1) as one on its fields x1, y1, x2, y2."""
+    return -gx, -gy, gx, gy
+
+
 def _min_length(line):
     dx, dy = line.x2 - line.x1, line.y2 - line.y1
-
-    def pullback(w):
-        gx, gy = 2 * w * dx, 2 * w * dy
-        return -gx, -gy, gx, gy
-
-    return dx * dx + dy * dy, pullback
+    return dx * dx + dy * dy, lambda w: to_ends(2 * w * dx, 2 * w * dy)
 
 
 for _kind in ("segment", "arrow"):

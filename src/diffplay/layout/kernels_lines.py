@@ -9,8 +9,8 @@ Tensors and to finite differences.
 import numpy as np
 
 from . import constraints  # noqa: F401  (kernels attach to these relations)
-from .ops import SHORT
-from .kernels import CENTRED, at_centre
+from .fused import _direction_length
+from .kernels import CENTRED, at_centre, to_ends
 from .registry import kernel
 
 LINES = ("segment", "arrow")
@@ -18,12 +18,7 @@ LINES = ("segment", "arrow")
 
 def _direction(line):
     ux, uy = line.x2 - line.x1, line.y2 - line.y1
-    return ux, uy, np.sqrt(ux * ux + uy * uy + SHORT * SHORT)
-
-
-def _to_ends(gx, gy):
-    """A gradient on the direction (x2 − x1, y2 − y1) as one on the fields x1, y1, x2, y2."""
-    return -gx, -gy, gx, gy
+    return ux, uy, _direction_length(ux, uy)[0]
 
 
 def _on_line(kind):
@@ -37,7 +32,7 @@ def _on_line(kind):
             gpx, gpy = w * uy / length, -w * ux / length
             gux = w * (-py / length - value * ux / (length * length))
             guy = w * (px / length - value * uy / (length * length))
-            x1, y1, x2, y2 = _to_ends(gux, guy)
+            x1, y1, x2, y2 = to_ends(gux, guy)
             return (*at_centre(kind, gpx, gpy), x1 - gpx, y1 - gpy, x2, y2)
 
         return value, pullback
@@ -61,7 +56,7 @@ def _angle(product, partials):
             su, sv = value / (2 * lu * lu), value / (2 * lv * lv)
             gux, guy = w * (pux / mean - su * ux), w * (puy / mean - su * uy)
             gvx, gvy = w * (pvx / mean - sv * vx), w * (pvy / mean - sv * vy)
-            return (*_to_ends(gux, guy), *_to_ends(gvx, gvy))
+            return (*to_ends(gux, guy), *to_ends(gvx, gvy))
 
         return value, pullback
 

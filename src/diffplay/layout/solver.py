@@ -18,6 +18,7 @@ The multipliers and penalty come back in `state`, so the next solve (a drag fram
 where this one ended; so does the L-BFGS run when its iterations ran out.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,8 +71,9 @@ class _Lagrangian:
         self.problem, self.z, self.free = problem, z, free
         self.count = len(problem.constraints)
         shapes = problem.value_shapes(z)[:self.count]
-        ends = np.cumsum([np.prod(shape, dtype=int) for shape in shapes]).tolist()
-        self.slices = [(stop - int(np.prod(shape, dtype=int)), stop, shape) for shape, stop in zip(shapes, ends)]
+        sizes = [math.prod(shape) for shape in shapes]
+        ends = np.cumsum(sizes, dtype=int).tolist()
+        self.slices = [(stop - size, stop, shape) for shape, size, stop in zip(shapes, sizes, ends)]
         self.equality = np.concatenate(
             [np.full(b - a, f.relation.equality) for f, (a, b, _) in zip(problem.constraints, self.slices)]
             or [np.zeros(0, bool)])
@@ -111,17 +113,19 @@ class _Lagrangian:
         return self.objective(values) + float(penalty), grad[self.free]
 
     def measure(self, u):
-        """(values, violation, updated multipliers, KKT residual) at u.
+        """(values, violation, updated multipliers, KKT residual) at u; self.fresh says whether
+        that took an evaluation (not when u is where L-BFGS last evaluated).
 
         The KKT residual is the larger of stationarity, ‖∇f + Σ λ∇c‖∞ (relative to ‖∇f‖∞
         when that exceeds 1), and complementarity, max min(λ, −c) over the inequalities: a
         constraint with room to spare may not pull.
         """
         self.z[self.free] = u
-        if self.last is not None and np.array_equal(self.last[0], u):   # L-BFGS ends where it last evaluated
-            values, backward = self.last[1:]
-        else:
+        self.fresh = self.last is None or not np.array_equal(self.last[0], u)
+        if self.fresh:
             values, backward = self.problem.forward(self.z)
+        else:   # L-BFGS ends where it last evaluated
+            values, backward = self.last[1:]
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
@@ -153,7 +157,7 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
             u, iterations, evaluations = inner.x, iterations + inner.iterations, evaluations + inner.evaluations
             history, step = inner.history, curvature_scale(inner.history) or step
         values, violation, multipliers, stationarity = lagrangian.measure(u)
-        evaluations += 1
+        evaluations += lagrangian.fresh
         feasible = violation <= tolerance
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
         best_violation = min(best_violation, violation)

@@ -104,5 +104,5 @@ def test_stft_loss_bad_arguments_say_what_is_wrong():
         stft_loss(x, spectra, (64, 32))
     with pytest.raises(ValueError, match=r"signals of shapes \(99,\) and \(100,\) differ"):
         stft_loss(Tensor(np.ones(99)), spectra, (64,))
-    with pytest.raises(ValueError, match="FFT sizes must be positive multiples of 4, got 10"):
+    with pytest.raises(ValueError, match="Spectra: FFT sizes must be positive multiples of 4, got 10"):
         Spectra(np.ones(100), (10,))

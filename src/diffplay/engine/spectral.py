@@ -27,7 +27,7 @@ def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
     a = _data(x, "stft_loss")
     if distance not in ("l1", "l2"):
         raise ValueError(f"stft_loss: distance must be 'l1' or 'l2', got {distance!r}")
-    _check_sizes(fft_sizes)
+    _check_sizes(fft_sizes, "stft_loss")
     target = y if isinstance(y, Spectra) else None
     b = target.signal if target else _data(y, "stft_loss")
     if np.shape(a) != np.shape(b):
@@ -55,16 +55,16 @@ class Spectra:
     instead of every call (a third of a fitting step's FFTs)."""
 
     def __init__(self, signal, fft_sizes=FFT_SIZES):
-        _check_sizes(fft_sizes)
+        _check_sizes(fft_sizes, "Spectra")
         self.signal = np.array(_data(signal, "Spectra"))
         self.signal.flags.writeable = False   # the magnitudes are of this signal: keep them in step
         self.magnitudes = {n: np.abs(_stft(self.signal, n)) for n in fft_sizes}
 
 
-def _check_sizes(fft_sizes):
+def _check_sizes(fft_sizes, who):
     for n in fft_sizes:
         if not (isinstance(n, int) and n >= OVERLAP and n % OVERLAP == 0):
-            raise ValueError(f"stft_loss: FFT sizes must be positive multiples of {OVERLAP}, got {n!r}")
+            raise ValueError(f"{who}: FFT sizes must be positive multiples of {OVERLAP}, got {n!r}")
 
 
 def _compare(a, b, n, distance, mag_y=None):

@@ -21,7 +21,7 @@ from .picture import load_png, save_png
 from .schema import ListOf, Maybe, Number, Record, SchemaError, Text
 
 MAX_IMAGE = 512   # a loaded image may be at most this many pixels a side
-MAX_SIZE = 128    # the canvas is at most this many pixels a side (a loaded image is scaled to it)
+MAX_SIZE = 128    # the canvas is at most this many pixels a side (a loaded image is scaled to its size)
 
 
 def builtin_picture(size):

@@ -103,7 +103,9 @@ class GPTScene(Scene):
         """training.losses as an array, extended by the steps since the last frame instead of
         converted whole each frame (a long run has 100,000)."""
         losses, have = self.training.losses, len(self.loss_array)
-        if have != len(losses):
+        if have > len(losses):   # a new run (reset() starts the array again too)
+            self.loss_array, have = np.zeros(0), 0
+        if have < len(losses):
             self.loss_array = np.concatenate([self.loss_array, losses[have:]])
         return self.loss_array
 

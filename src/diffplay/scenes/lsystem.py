@@ -4,7 +4,7 @@ The word an L-system rewrites to is read by a turtle into segments, each with a 
 parent and a length. Every segment's turn and length ratio (kept in [min_ratio, max_ratio] by
 a sine) is a parameter; the energy is a soft minimum, over the tips, of log(distance² to
 the target + NEAR²), so the nearest tip takes nearly all the pull and the pull does not fade
-as it closes in. L-BFGS minimizes it, one iteration a step: the steps are one run, cut into
+as it closes in, until it is within NEAR, where the energy turns quadratic. L-BFGS minimizes it, one iteration a step: the steps are one run, cut into
 frames (each carries the last one's loss, gradient and curvature pairs), so a frame costs
 an iteration, not a solve. The tree stands on
 (0, 0) and is scaled so that, as written, it is 1 unit tall.

@@ -1,25 +1,29 @@
 """diffplay.Tensor vs PyTorch eager on CPU, at the small sizes where per-op overhead decides.
 
-Both sides run single-threaded (torch.set_num_threads(1); OpenBLAS pinned to one thread
-before NumPy loads) in float64, the same model, loss and optimizer, interleaved repeats.
-Prints µs per training step (median over rounds) and the ratio torch / diffplay.
+Both sides run single-threaded (torch.set_num_threads(1); diffplay.tune_process() for NumPy's
+BLAS) in float64, the same model, loss and optimizer, interleaved repeats. Prints µs per
+training step (median over rounds) and the ratio torch / diffplay.
+
+The import-order rows run the MLP in fresh processes that import NumPy, torch or diffplay
+first (then diffplay and tune_process(), as README says), and one that never tunes: the
+thread setting must hold whatever came first.
 """
 
-import os
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # must precede the NumPy import
+import numpy as np
+import torch
+import torch.nn.functional as TF
 
-import statistics  # noqa: E402
-import time  # noqa: E402
+import diffplay
+from diffplay import Tensor, optim
+from diffplay.engine import tensor_ops as ops
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
-
-from diffplay import Tensor, optim  # noqa: E402
-from diffplay.engine import tensor_ops as ops  # noqa: E402
-
-torch.set_num_threads(1)
 ROUNDS = 15
 
 
@@ -170,26 +174,78 @@ def adam_torch(starts, grads):
     return step
 
 
-def compare(label, ours, theirs, steps):
-    """Check both sides compute the same loss, then time them in alternating rounds (so a
-    noisy neighbour slows both alike) and print the medians."""
+def alternate(ours, theirs, steps, rounds=ROUNDS):
+    """Median seconds a step of each side, timed in alternating rounds (so a noisy neighbour
+    slows both alike), once both are checked to compute the same loss."""
     loss_ours, loss_theirs = ours(), theirs()
     assert abs(loss_ours - loss_theirs) < 1e-9 * max(1.0, abs(loss_theirs)), (loss_ours, loss_theirs)
     times = {ours: [], theirs: []}
-    for i in range(ROUNDS):
+    for i in range(rounds):
         for step in (ours, theirs) if i % 2 else (theirs, ours):
             times[step].append(seconds_per_step(step, steps))
-    a, b = (statistics.median(times[step]) * 1e6 for step in (ours, theirs))
+    return statistics.median(times[ours]), statistics.median(times[theirs])
+
+
+def compare(label, ours, theirs, steps):
+    """Time both sides (alternate) and print the medians and the ratio."""
+    a, b = (t * 1e6 for t in alternate(ours, theirs, steps))
     print(f"{label}  steps={steps}x{ROUNDS}  diffplay {a:.0f} µs/step  torch {b:.0f} µs/step  "
           f"ratio {b / a:.2f}x", flush=True)
 
 
-def main():
-    rng = np.random.default_rng(0)
+def mlp_sides(rng):
     x = rng.uniform(-1, 1, (256, 2))
     y = np.sin(3 * x[:, :1]) * np.cos(2 * x[:, 1:])
     w = mlp_weights(rng)
-    compare("mlp 2-64-64-1  batch=256  adam", mlp_diffplay(w, x, y), mlp_torch(w, x, y), 20)
+    return mlp_diffplay(w, x, y), mlp_torch(w, x, y)
+
+
+# ---- the same MLP in fresh processes, importing things in another order ----
+
+ORDERS = {   # label: (what the process imports first, whether it calls tune_process)
+    "numpy first": ("import numpy", True),
+    "torch first": ("import torch", True),
+    "diffplay first": ("", True),
+    "numpy first, never tuned": ("import numpy", False),
+}
+CHILD = """
+import json, sys
+{first}
+import diffplay
+{tune}
+sys.path.insert(0, {here!r})
+import tensor
+tensor.torch.set_num_threads(1)
+print(json.dumps(tensor.alternate(*tensor.mlp_sides(tensor.np.random.default_rng(0)), 20, rounds=9)))
+"""
+
+
+def import_orders(repeats=3):
+    """The MLP's µs a step (diffplay, torch) per import order: the median over `repeats` fresh
+    processes, the orders taking turns."""
+    times = {label: [] for label in ORDERS}
+    for _ in range(repeats):
+        for label, (first, tune) in ORDERS.items():
+            code = CHILD.format(first=first, tune="diffplay.tune_process()" if tune else "", here=str(Path(__file__).parent))
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            times[label].append(json.loads(out.stdout.splitlines()[-1]))
+    return {label: [1e6 * statistics.median(t[i] for t in runs) for i in (0, 1)] for label, runs in times.items()}
+
+
+def report_import_orders():
+    medians = import_orders()
+    for label, (ours, theirs) in medians.items():
+        print(f"mlp 2-64-64-1  import order: {label:26s} diffplay {ours:6.0f} µs/step  torch {theirs:6.0f} µs/step  "
+              f"ratio {theirs / ours:.2f}x", flush=True)
+    first, best = medians["numpy first"][0], medians["diffplay first"][0]
+    print(f"mlp 2-64-64-1  numpy first / diffplay first {first / best:.2f}x (goal <= 1.10x)", flush=True)
+
+
+def main():
+    diffplay.tune_process()
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    compare("mlp 2-64-64-1  batch=256  adam", *mlp_sides(rng), 20)
     tokens = rng.integers(0, 26, 16)
     targets = np.append(tokens[1:], 26)
     for layers, label in ((4, "attention 4 layers"), (1, "microgpt 1 layer  ")):
@@ -198,6 +254,7 @@ def main():
                 gpt_torch(w, tokens, targets), 20)
     starts, grads = many_tensors(rng)
     compare("adam step alone, 64 tensors of 32", adam_diffplay(starts, grads), adam_torch(starts, grads), 50)
+    report_import_orders()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from .errors import RunFailed, UsageError
+from .process import tune_process
 
 
 def build_parser():
@@ -39,6 +40,7 @@ def with_default_command(argv):
 
 def main(argv=None):
     args = build_parser().parse_args(with_default_command(sys.argv[1:] if argv is None else list(argv)))
+    tune_process()   # diffplay owns this process: one BLAS thread, freed memory kept (process.py)
     try:
         return args.run(args) or 0
     except (UsageError, RunFailed) as error:

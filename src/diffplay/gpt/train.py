@@ -13,6 +13,7 @@ from ..engine.optim import Adam, LinearDecay
 from ..errors import Interrupted, RunFailed, UsageError
 from ..files import check_writable
 from ..interrupt import stop_between_steps
+from ..process import one_blas_thread
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import GPTConfig, flatten, init_weights, parameter_shapes, split
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
@@ -69,7 +70,8 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
                    f"as in microgpt, each is trained on its first {size} positions only")
     start = time.perf_counter()
-    tokens = _train_steps(run, out, checkpoint_every, on_step)
+    with one_blas_thread():
+        tokens = _train_steps(run, out, checkpoint_every, on_step)
     seconds = time.perf_counter() - start
     names = run.gpt.sample(samples, temperature)
     data = f"{len(run.docs):,} documents from {run.described}"

@@ -12,7 +12,6 @@ many wait here. Closing the tab ends the process.
 import asyncio
 import gc
 import multiprocessing
-import os
 import socket
 from collections import deque
 
@@ -36,8 +35,6 @@ class Sessions:
 
     def start(self):
         """Start the fork server with numpy and every scene imported, so a session starts in milliseconds."""
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")   # one thread per session process: the sessions are the parallelism
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["numpy", "diffplay.studio.worker", *catalog.modules()])
         gc.freeze()   # the server's modules stay: full collections need not walk them (ms every few seconds)

@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 
 from ..errors import UsageError
+from ..process import tune_process
 from . import catalog
 from .channel import Channel
 from .limits import frame_rate, step_budget
@@ -65,6 +66,7 @@ def serve(sock, name, seed, limits, active):
     conn = Channel(sock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
     os.nice(NICENESS)
+    tune_process()   # the sessions are the parallelism: one BLAS thread each
     name_process(f"diffplay {name}")
     try:
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):

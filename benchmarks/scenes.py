@@ -41,7 +41,7 @@ def median_seconds(fn, repeats=REPEATS):
 
 
 def steps_per_second(scene, n):
-    return n / median_seconds(lambda: [scene.advance() for _ in range(n)])
+    return n / median_seconds(lambda: scene.run(steps=n))
 
 
 def frame_loop(scene, frames=30, moves=None):
@@ -132,8 +132,8 @@ def main():
     torch.set_num_threads(1)
     compare("boundary  epoch (250 points, batch 10, 2-4-2-2 tanh)", *boundary_sides(Boundary(seed=0)), 5)
     boundary = Boundary(seed=0)
-    epoch = median_seconds(boundary.advance)
-    one = median_seconds(lambda: (boundary.advance(), json.dumps(boundary.frame())))
+    epoch = median_seconds(lambda: boundary.run(steps=1))
+    one = median_seconds(lambda: (boundary.run(steps=1), json.dumps(boundary.frame())))
     print(f"boundary  epoch + 100x100 frame {1000 * one:.1f} ms (goal <= 50)")
     report("boundary", boundary, 1 / epoch, "  (a step is an epoch; live it trains by SGD batches, and steps/frame "
                                             "counts those)")

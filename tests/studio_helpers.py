@@ -17,7 +17,7 @@ from pathlib import Path
 
 import websockets
 
-from diffplay.studio import catalog
+from diffplay.scenes import registry
 from diffplay.studio.messages import SERVER_MESSAGE, merge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,7 +257,7 @@ async def crowd(url, clients, seconds, rate):
     People do not click in step: each page's inputs start at its own point of an input period,
     so that twenty of them do not all arrive in the same millisecond, every period.
     """
-    names = catalog.names()
+    names = registry.names()
     plays = []
     for i in range(clients):
         name = names[i % len(names)]

@@ -49,14 +49,20 @@ def test_a_thread_count_in_the_environment_wins():
     assert set(inside.values()) == {2} and set(tuned.values()) == {2} and "blas_threads" not in changed
 
 
-def test_gpt_training_runs_on_one_blas_thread_and_gives_the_thread_back():
+def test_gpt_training_and_scene_steps_run_on_one_blas_thread_and_give_the_thread_back():
     from threadpoolctl import threadpool_limits
 
     import diffplay.gpt as gpt
+    from diffplay.scenes.boundary import Boundary
 
     seen = []
     with threadpool_limits(2, user_api="blas"):
         gpt.train(steps=2, samples=0, on_step=lambda *_: seen.append(blas_threads()))
+        scene = Boundary(seed=0)
+        advance = scene.advance
+        scene.advance = lambda: (seen.append(blas_threads()), advance())[1]
+        scene.step(0.0)
+        scene.run(steps=1)
         assert set(blas_threads().values()) == {2}
     assert seen and all(set(threads.values()) == {1} for threads in seen)
 

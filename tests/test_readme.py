@@ -43,3 +43,14 @@ def test_python_example_prints_what_its_comments_say(index, tmp_path, monkeypatc
     assert len(printed) == len(promised)
     for got, want in zip(printed, promised):
         assert same(got, want), (got, want)
+
+
+def test_readme_shows_every_scene_with_the_command_that_draws_its_picture():
+    from diffplay.scenes import registry
+
+    text = README.read_text()
+    for scene in registry.all_scenes():
+        command = scene.example.command(scene.name)
+        assert f"`{command}`" in text, f"README lacks scene {scene.name}'s example: {command}"
+        picture = f"docs/images/scene-{scene.name}.{scene.example.format}"
+        assert f"]({picture})" in text and (README.parent / picture).exists()

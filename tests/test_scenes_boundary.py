@@ -12,15 +12,14 @@ from hypothesis.extra.numpy import arrays
 
 from diffplay.scenes.base import unraster
 from diffplay.scenes.boundary import Boundary, class_and_confidence
-from diffplay.scenes.datasets import DATASETS, make
+from diffplay.scenes.parts.datasets import DATASETS, make
 from diffplay.scenes.schema import SchemaError
 
 
 def epochs_to_reach(scene, accuracy, epochs):
     """The first epoch (1-based) after which test accuracy is at least `accuracy`, else None."""
     for epoch in range(1, epochs + 1):
-        scene.advance()
-        scene.steps += 1
+        scene.run(steps=1)
         if scene.scores()["test_accuracy"] >= accuracy:
             return epoch
     return None
@@ -55,7 +54,7 @@ def test_point_added_in_the_wrong_region_is_learned_within_50_epochs(seed, x, y)
     scene.handle({"type": "add_point", "x": x, "y": y, "label": 1 - wrong})
     learned = None
     for epoch in range(1, 51):
-        scene.advance()
+        scene.run(steps=1)
         if scene.logits(np.array([[x, y]])).argmax() == 1 - wrong:
             learned = epoch
             break

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from diffplay.scenes.base import unraster
 from diffplay.scenes.canvas import Canvas, fourier_features
-from diffplay.scenes.picture import save_png
+from diffplay.scenes.parts.picture import save_png
 from diffplay.scenes.schema import SchemaError
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from micrograd.engine import Value as MicrogradValue
 
 from diffplay.engine.gradcheck import gradcheck
-from diffplay.scenes.expression import MAX_DEPTH, ExpressionError, evaluate, parse
+from diffplay.scenes.parts.expression import MAX_DEPTH, ExpressionError, evaluate, parse
 from diffplay.scenes.graph import Graph, layered_layout
 from diffplay.scenes.schema import SchemaError
 from micrograd_readme import readme_expression

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from diffplay.engine.lbfgs import minimize
 from diffplay.engine.tensor import Tensor
 from diffplay.errors import UsageError
-from diffplay.scenes import kinematics
-from diffplay.scenes.kinematics import KinematicTree
+from diffplay.scenes.parts import kinematics
+from diffplay.scenes.parts.kinematics import KinematicTree
 from diffplay.scenes.lsystem import ITERATIONS_PER_STEP, LSystem
-from diffplay.scenes.lsystem_grammar import parse_rules, rewrite, turtle
+from diffplay.scenes.parts.lsystem_grammar import parse_rules, rewrite, turtle
 from diffplay.scenes.schema import SchemaError
 from test_tensor_checks import assert_matches_torch
 
@@ -150,7 +150,7 @@ def test_reach_of_a_chain_is_its_length_and_its_fold():
 # ---- reaching ----
 
 def distance_after(scene, x, y, steps):
-    scene.restart()
+    scene.reset()
     scene.handle({"type": "click", "x": x, "y": y})
     for _ in range(steps):
         scene.advance()

@@ -85,7 +85,7 @@ class Walk(Scene):
     frame_schema = frame_record({"x": Number(), "loss": Number()})
     max_steps = 500
 
-    def reset(self):
+    def build(self):
         self.x = Value(0.0)
         self.opt = optim.Adam([self.x], lr=self.values["lr"])
 
@@ -255,3 +255,48 @@ def test_render_to_an_unwritable_path_is_a_usage_error_naming_out(tmp_path, name
 def test_cli_scene_without_out_is_usage_error():
     result = _diffplay("scene", "graph")
     assert result.returncode == 2 and "--out FILE is required" in result.stderr
+
+
+# ---- every registered scene, from its own example ----
+
+def _check_picture(path):
+    """The file is a whole picture (or sound) of its kind, not just some bytes."""
+    import wave
+    import xml.etree.ElementTree as ElementTree
+
+    from PIL import Image
+
+    suffix = path.suffix
+    if suffix == ".png":
+        with Image.open(path) as image:
+            image.verify()
+    elif suffix == ".svg":
+        assert ElementTree.parse(path).getroot().tag.endswith("svg")
+    elif suffix == ".wav":
+        with wave.open(str(path)) as sound:
+            assert sound.getnframes() > 0
+    else:
+        raise AssertionError(f"no check for {suffix} files")
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_scene_steps_renders_each_of_its_formats_and_its_frames_match_its_schema(name, tmp_path):
+    cls = registry.load(name)
+    scene = cls.from_assignments(cls.example.settings)
+    for _ in range(3):
+        scene.step(0.005)
+        frame = json.loads(json.dumps(scene.frame()))
+        assert cls.frame_schema.check(frame, "frame")["scene"] == name
+    assert scene.steps >= 1 or scene.at_rest()
+    for suffix in cls.formats:
+        scene.render(tmp_path / f"{name}.{suffix}")
+        _check_picture(tmp_path / f"{name}.{suffix}")
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_scene_has_an_example_whose_settings_parse_and_whose_format_it_writes(name):
+    cls = registry.load(name)
+    assert cls.example.format in cls.formats
+    for text in cls.example.settings:
+        key, _, raw = text.partition("=")
+        cls.setting(key, "example").schema.parse(raw, f"example {key}")

@@ -10,7 +10,7 @@ import pytest
 
 from diffplay.engine.gradcheck import gradcheck
 from diffplay.engine.tensor import Tensor
-from diffplay.scenes.particle_physics import World, flight, kept_steps, rollout, scan
+from diffplay.scenes.parts.particle_physics import World, flight, kept_steps, rollout, scan
 from diffplay.scenes.particles import Particles, letter_points
 from diffplay.scenes.schema import SchemaError
 from test_tensor_checks import assert_matches_torch

@@ -12,10 +12,10 @@ import pytest
 
 from diffplay.engine.tensor import Tensor
 from diffplay.errors import UsageError
-from diffplay.scenes.oscillators import additive, adsr, fm
+from diffplay.scenes.parts.oscillators import additive, adsr, fm
 from diffplay.scenes.synth import Synth
 from diffplay.scenes.schema import SchemaError
-from diffplay.scenes.wav import read_wav, write_wav
+from diffplay.scenes.parts.wav import read_wav, write_wav
 from test_tensor_checks import assert_matches_torch
 
 torch = pytest.importorskip("torch")

@@ -10,7 +10,8 @@ import urllib.request
 import pytest
 import websockets
 
-from diffplay.studio import catalog, channel
+from diffplay.scenes import registry
+from diffplay.studio import channel
 from diffplay.studio.limits import Limits
 from studio_helpers import Client, get_json, serve, session_processes, wait_until, ws_url
 
@@ -47,8 +48,8 @@ def test_files_outside_the_static_folder_are_not_served(server, path):
 def test_scene_list_describes_every_scene_and_the_layout_editor(server):
     url, _ = server
     scenes = get_json(url + "api/scenes")
-    assert [s["name"] for s in scenes] == catalog.names()
-    assert "layout" in catalog.names() and "boundary" in catalog.names()
+    assert [s["name"] for s in scenes] == registry.names()
+    assert "layout" in registry.names() and "boundary" in registry.names()
     for scene in scenes:
         assert {"settings", "events", "frame"} <= scene.keys()
         assert {"set", "reset", "pause", "resume"} <= scene["events"]["variants"].keys()

@@ -1,4 +1,7 @@
-"""Output files: check that a path can be written before the work, write it atomically after.
+"""Files a user names: read them with errors that say where, write them whole or not at all.
+
+read_text reads a UTF-8 file (a BOM is fine) or raises a UsageError naming the flag, the file,
+and for bad bytes the line and column.
 
 Every command that writes a file (`gpt train --out`, `scene --out`, …) calls check_writable
 first, so a typo in a folder name costs a message, not a finished run; then it writes with
@@ -11,6 +14,31 @@ import tempfile
 from pathlib import Path
 
 from .errors import UsageError
+
+
+def read_text(path, where, max_bytes=None):
+    """The text of a UTF-8 file; a UsageError at `where` if it cannot be read, is larger than
+    max_bytes, or is not UTF-8 (naming the line and column of the first bad byte)."""
+    try:
+        if max_bytes is not None and Path(path).stat().st_size > max_bytes:
+            raise UsageError(f"larger than {max_bytes:,} bytes", where=where)
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError("no such file", where=where) from None
+    except IsADirectoryError:
+        raise UsageError("is a folder, not a file", where=where) from None
+    except OSError as error:
+        raise UsageError(f"cannot read it ({error.strerror})", where=where) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(_not_utf8(raw, error.start), where=where) from None
+
+
+def _not_utf8(raw, offset):
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    line = raw.count(b"\n", 0, offset) + 1
+    return f"line {line} is not UTF-8 (byte 0x{raw[offset]:02x} at column {offset - line_start + 1})"
 
 
 def check_writable(path, flag):

@@ -5,38 +5,20 @@ shipped by the `names` package (US census lists), so the main job needs no netwo
 """
 
 import hashlib
-from pathlib import Path
 
 from ..errors import UsageError
+from ..files import read_text
 
 DEFAULT_SOURCE = "the names package (first names)"
 
 
 def read_docs(path):
     """The documents of a UTF-8 file, one per line, as microgpt reads them."""
-    where = f"--data {path}"
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError("no such file", where=where) from None
-    except IsADirectoryError:
-        raise UsageError("is a directory, not a file of documents", where=where) from None
-    except OSError as error:
-        raise UsageError(f"cannot read it ({error.strerror})", where=where) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UsageError(_not_utf8(raw, error.start), where=where) from None
+    text = read_text(path, f"--data {path}")
     docs = [line.strip() for line in text.strip().split("\n") if line.strip()]
     if not docs:
-        raise UsageError("has no documents (every line is empty)", where=where)
+        raise UsageError("has no documents (every line is empty)", where=f"--data {path}")
     return docs
-
-
-def _not_utf8(raw, offset):
-    line_start = raw.rfind(b"\n", 0, offset) + 1
-    line = raw.count(b"\n", 0, offset) + 1
-    return f"line {line} is not UTF-8 (byte 0x{raw[offset]:02x} at column {offset - line_start + 1})"
 
 
 def default_docs():

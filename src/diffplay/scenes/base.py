@@ -1,6 +1,6 @@
 """The Scene protocol: a small world whose energy autodiff minimizes while someone watches.
 
-A scene is driven by one loop, the same in the studio and on the command line:
+A scene is driven by one loop, the same in the studio, in a notebook and on the command line:
 
     scene.handle(event)      # a click, a drag, a slider: a JSON dict, validated first
     scene.step(budget_s)     # optimize for up to budget_s seconds (at least one step)
@@ -8,10 +8,11 @@ A scene is driven by one loop, the same in the studio and on the command line:
 
 A subclass declares its `settings` (each a `Setting`: a schema, a default and a line of help,
 used alike by `--set key=value`, by "set" events and by the studio's controls), its own
-`events` (type -> Record of fields), and a `frame_schema`. It implements `reset()` (build the
-world from `self.values`), `advance()` (one optimizer step), `view()` (its part of the frame),
-`report()` (its numbers for the summary) and `render_<suffix>(path)` for each of `formats`.
-docs/scenes.md describes the protocol and every scene's events and frames.
+`events` (type -> Record of fields), a `frame_schema` and the `example` that shows it off. It
+implements `build()` (the world from `self.values`), `advance()` (one optimizer step, or a piece
+of a long one), `view()` (its part of the frame), `report()` (its numbers for the summary) and
+`render_<suffix>(path)` for each of `formats`. docs/scenes.md describes the protocol and every
+scene's events and frames.
 """
 
 import base64
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UsageError
+from ..process import one_blas_thread
 from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text, did_you_mean
 
 
@@ -46,6 +48,30 @@ class Setting:
                 "cli_only": self.cli_only, **self.schema.describe()}
 
 
+@dataclass(frozen=True)
+class Example:
+    """The headless run that shows a scene off: README's command, the gallery's picture, and
+    what the generic scene test builds. `settings` are `key=value` texts, as `--set` takes them."""
+
+    settings: tuple = ()
+    format: str = "png"
+    steps: int | None = None   # None: until converged() (at most max_steps)
+
+    def arguments(self, name, out):
+        """`diffplay …` arguments that draw it into `out`."""
+        sets = [arg for text in self.settings for arg in ("--set", text)]
+        steps = [] if self.steps is None else ["--steps", str(self.steps)]
+        return ["scene", name, *sets, *steps, "--out", str(out)]
+
+    def command(self, name):
+        """The command README shows, drawing into docs/images/."""
+        return " ".join(["diffplay", *(_quoted(a) for a in self.arguments(name, f"docs/images/scene-{name}.{self.format}"))])
+
+
+def _quoted(argument):
+    return f"'{argument}'" if any(c in argument for c in " ;*()") else argument
+
+
 # Every scene understands these; a scene's own `events` add to them.
 COMMON_EVENTS = {
     "set": Record({"key": Text(64), "value": Anything()}),
@@ -65,15 +91,16 @@ class Scene:
     events = {}                # event type -> Record of its fields (besides "type")
     frame_schema = Anything()  # what frame() returns, for the docs, the tests and the studio
     formats = ("svg",)         # file suffixes render() can write
+    example = Example()        # the headless run that shows it (README, gallery, tests)
     max_steps = 1000           # headless runs stop here unless converged() says so sooner
     budget_s = 0.02            # the step() budget a live loop should give each frame
+    steps_per_frame = None     # live, at most this many steps a frame (1: each step is watched)
 
     def __init__(self, seed=0, **values):
         self.seed = seed
         self.values = {s.name: s.default for s in self.settings}
         for key, value in values.items():
             self.values[key] = self.setting(key, f"settings.{key}").schema.check(value, f"settings.{key}")
-        self.steps = 0
         self.paused = False
         self.event_schema = Tagged({**COMMON_EVENTS, **self.events})
         self.reset()
@@ -103,12 +130,14 @@ class Scene:
 
     # ---- what a subclass implements ----
 
-    def reset(self):
-        """Build the world from self.values (called at start, on "reset" and on a rebuilding "set")."""
+    def build(self):
+        """Build the world from self.values (at start, on "reset" and on a rebuilding "set")."""
         raise NotImplementedError
 
     def advance(self):
-        """One optimizer step."""
+        """One optimizer step. A scene whose step is long may do a piece of it instead (boundary:
+        one SGD batch of an epoch), so a frame in a busy studio costs its budget and not a whole
+        step: it then returns False while the step is still under way."""
         raise NotImplementedError
 
     def view(self):
@@ -126,49 +155,53 @@ class Scene:
     def at_rest(self):
         """True when a step would change nothing (an arm on its target, a finished schedule):
         the live loop then takes none and sends no frame until an event comes. Cheap: it is
-        asked after every live step."""
-        return False
+        asked after every live step. By default, converged()."""
+        return self.converged()
 
     # ---- the loop ----
 
-    def live_step(self):
-        """The live loop's piece of work; returns the steps it completed. By default one whole
-        step. A scene whose step is long may split it (boundary: one SGD batch of an epoch),
-        so that a frame in a busy studio costs its budget and not a whole step."""
-        self.advance()
-        return 1
+    def reset(self):
+        """Back to step 0: the world built again from the current settings."""
+        self.steps = 0
+        self.build()
 
     def step(self, budget_s, step_limit=None):
-        """Optimize for up to budget_s seconds and at most step_limit pieces (at least one unless
-        paused or at rest; no more once the next would likely end past budget_s).
-
-        Returns how many pieces it took: steps, unless live_step() splits them. (`max_steps`,
-        the class attribute, caps headless runs.)
-        """
-        if self.paused or step_limit == 0 or self.at_rest():
+        """Live: advance for up to budget_s seconds and at most step_limit pieces (and at most
+        steps_per_frame steps); at least one piece unless paused or at rest, and none that would
+        likely end past budget_s. Returns the pieces taken."""
+        cap = _least(step_limit, self.steps_per_frame)
+        if self.paused or cap == 0 or self.at_rest():
             return 0
         deadline = time.perf_counter() + budget_s
         done = 0
-        while True:
-            began = time.perf_counter()
-            self.steps += self.live_step()
-            done += 1
-            now = time.perf_counter()
-            # stop before a piece that would likely end past the deadline (one like the last)
-            if now + (now - began) > deadline or done == step_limit or self.at_rest():
-                return done
+        with one_blas_thread():
+            while True:
+                began = time.perf_counter()
+                self._advance_counted()
+                done += 1
+                now = time.perf_counter()
+                # stop before a piece that would likely end past the deadline (one like the last)
+                if now + (now - began) > deadline or done == cap or self.at_rest():
+                    return done
 
     def run(self, steps=None, progress=None):
-        """Headless: `steps` steps, or until converged() or max_steps when steps is None."""
+        """Headless: `steps` whole steps, or until converged() or max_steps when steps is None."""
         limit = self.max_steps if steps is None else steps
-        for _ in range(limit):
-            if steps is None and self.converged():
-                break
-            self.advance()
-            self.steps += 1
-            if progress:
-                progress(self)
+        with one_blas_thread():
+            for _ in range(limit):
+                if steps is None and self.converged():
+                    break
+                while not self._advance_counted():
+                    pass
+                if progress:
+                    progress(self)
         return self
+
+    def _advance_counted(self):
+        """advance(), counting the step if it ended one; True if it did."""
+        ended = self.advance() is not False
+        self.steps += ended
+        return ended
 
     def handle(self, event):
         """Validate a JSON event and dispatch it to on_<type>(**fields)."""
@@ -184,14 +217,14 @@ class Scene:
         self.values[key] = setting.schema.check(value, f"event.value ({key})")
         if not setting.live:
             try:
-                self.restart()
+                self.reset()
             except Exception:
                 self.values[key] = old   # a value the world cannot be built from leaves it as it was
-                self.restart()
+                self.reset()
                 raise
 
     def on_reset(self):
-        self.restart()
+        self.reset()
 
     def on_pause(self):
         self.paused = True
@@ -199,13 +232,12 @@ class Scene:
     def on_resume(self):
         self.paused = False
 
-    def restart(self):
-        self.steps = 0
-        self.reset()
-
     # ---- what comes out ----
 
     def frame(self):
+        """The header and view(). The studio keeps what it sent and takes the very same object
+        again for "unchanged": so a scene may hand back an object it returned before, and must
+        never change an object (a list, a dict) after frame() returned it; make a new one."""
         return {"scene": self.name, "step": self.steps, "paused": self.paused, **self.view()}
 
     def summary(self):
@@ -235,6 +267,12 @@ class Scene:
             "events": Tagged({**COMMON_EVENTS, **cls.events}).describe(),
             "frame": cls.frame_schema.describe(),
         }
+
+
+def _least(*limits):
+    """The smallest of the limits that are given (None: no limit)."""
+    given = [n for n in limits if n is not None]
+    return min(given) if given else None
 
 
 def frame_record(fields, optional=()):

@@ -12,9 +12,9 @@ from .. import optim
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_ops import cross_entropy, softmax
 from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
-from .base import RASTER, Scene, Setting, frame_record, raster
-from .datasets import DATASETS, make
-from .picture import save_png
+from .base import RASTER, Example, Scene, Setting, frame_record, raster
+from .parts.datasets import DATASETS, make
+from .parts.picture import save_png
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError
 
 EXTENT = 6.0
@@ -75,10 +75,11 @@ class Boundary(Scene):
         "train_accuracy": Maybe(Number(0, 1)), "test_accuracy": Maybe(Number(0, 1)),
     })
     formats = ("png",)
+    example = Example(("dataset=spiral", "hidden=8,8,8"))
     max_steps = 1000
     MAX_POINTS = 5000   # clicks cannot grow the world without bound
 
-    def reset(self):
+    def build(self):
         v = self.values
         rng = np.random.default_rng(self.seed)
         self.xy, self.labels = make(v["dataset"], v["points"], v["noise"] / 100, v["classes"], rng)
@@ -104,17 +105,11 @@ class Boundary(Scene):
         return sum(terms[1:], terms[0]) * rate
 
     def advance(self):
-        """One epoch: SGD over the training points in batches, in a new order each epoch (or the
-        rest of the epoch a live frame left under way).
+        """One SGD batch of the epoch under way (a new one, in a new order, when none is); a step
+        is an epoch, so it returns whether this batch ended one. Live, an epoch may span frames.
 
         (Playground keeps one order; reshuffling reached its accuracy figures on more seeds.)
         """
-        while not self.live_step():
-            pass
-
-    def live_step(self):
-        """One SGD batch of the epoch under way (a new one, in a new order, when none is);
-        returns 1 when it ended the epoch, else 0. Live, an epoch may span frames."""
         if self.done >= len(self.order):
             self.order, self.done = self.rng.permutation(np.flatnonzero(~self.is_test)), 0
         batch = self.order[self.done:self.done + self.values["batch"]]
@@ -125,7 +120,7 @@ class Boundary(Scene):
             loss.backward()
             self.opt.step()
         self.done += len(batch)
-        return int(self.done >= len(self.order))
+        return self.done >= len(self.order)
 
     def at_rest(self):
         return self.is_test.all()   # no training points: nothing to learn

@@ -16,8 +16,8 @@ import numpy as np
 from .. import optim
 from ..engine.tensor import Tensor, no_grad
 from ..nn.tensor_mlp import TensorMLP
-from .base import RASTER, Scene, Setting, frame_record, raster, unraster
-from .picture import load_png, save_png
+from .base import RASTER, Example, Scene, Setting, frame_record, raster, unraster
+from .parts.picture import load_png, save_png
 from .schema import ListOf, Maybe, Number, Record, SchemaError, Text
 
 MAX_IMAGE = 512   # a loaded image may be at most this many pixels a side
@@ -94,10 +94,11 @@ class Canvas(Scene):
         "loss": Maybe(Number()), "psnr": Maybe(Number()),
     })
     formats = ("png",)
+    example = Example()
     max_steps = 500
     budget_s = 0.05
 
-    def reset(self):
+    def build(self):
         v = self.values
         size = v["size"]
         self.target, self.mask = np.ones((size, size, 3)), np.zeros((size, size), bool)
@@ -181,8 +182,6 @@ class Canvas(Scene):
 
     def converged(self):
         return not self.mask.any()
-
-    at_rest = converged   # an empty canvas has nothing to learn
 
     # ---- painting ----
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..engine.tensor import no_grad
 from ..gpt.train import DEFAULTS, Run
-from .base import Scene, Setting, frame_record
-from .picture import svg_document, svg_polyline, svg_text, write_svg
+from .base import Example, Scene, Setting, frame_record
+from .parts.picture import svg_document, svg_polyline, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
 SAMPLE = Record({"step": Number(0, integer=True), "text": Text(64)})
@@ -58,10 +58,11 @@ class GPTScene(Scene):
         "lr": Number(), "done": Boolean(),
     })
     formats = ("svg",)
+    example = Example(format="svg")
     max_steps = 100_000
     MAX_SAMPLES = 50
 
-    def reset(self):
+    def build(self):
         v = self.values
         settings = {**DEFAULTS, "steps": v["steps"], "lr": v["lr"], "seed": self.seed}
         self.training = Run(v["data"] or None, settings, "tensor")
@@ -79,12 +80,10 @@ class GPTScene(Scene):
     def converged(self):
         return self.training.step >= self.training.steps
 
-    at_rest = converged   # training is over: the curve, the samples and the weights stay as they are
-
-    def step(self, budget_s, step_limit=None):
+    @property
+    def steps_per_frame(self):
         """Live, at most `speed` steps a frame: a 1,000-step run lasts seconds, not a blink."""
-        cap = self.values["speed"] if step_limit is None else min(step_limit, self.values["speed"])
-        return super().step(budget_s, cap)
+        return self.values["speed"]
 
     def sample(self):
         """Draw one name from the model now, and keep where its heads looked."""

@@ -9,9 +9,9 @@ import math
 
 from ..engine.graph import graph
 from ..engine.value import nonfinite_error, topological_order   # the engine's own diagnosis, reused
-from .base import Scene, Setting, frame_record
-from .expression import evaluate, parse
-from .picture import svg_document, svg_text, write_svg
+from .base import Example, Scene, Setting, frame_record
+from .parts.expression import evaluate, parse
+from .parts.picture import svg_document, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
 # micrograd's README example, so its numbers can be checked against the page.
@@ -84,9 +84,12 @@ class Graph(Scene):
         "rows": Number(1, integer=True), "message": Maybe(Text(1000)),
     })
     formats = ("svg",)
+    example = Example(("expression=n = x1*w1 + x2*w2 + b; o = tanh(n)",   # micrograd's neuron
+                       "variables=x1 = 2, x2 = 0, w1 = -3, w2 = 1, b = 6.8814"), format="svg")
     max_steps = 10**6
+    steps_per_frame = 1   # autoplaying, one node a frame, so the pass can be watched
 
-    def reset(self):
+    def build(self):
         programs = (parse(self.values["variables"], "variables", allow_empty=True), parse(self.values["expression"], "expression"))
         evaluation = evaluate(*programs)
         self.root = evaluation.output
@@ -123,10 +126,6 @@ class Graph(Scene):
     def at_rest(self):
         """Live, the graph only moves by events, or when autoplaying until the pass is done."""
         return not self.values["autoplay"] or self.converged()
-
-    def step(self, budget_s, step_limit=None):
-        """One node per frame when autoplaying, so the pass can be watched."""
-        return super().step(budget_s, 1 if step_limit is None else min(step_limit, 1))
 
     def on_backward_step(self):
         self.advance()

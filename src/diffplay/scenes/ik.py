@@ -16,10 +16,10 @@ import numpy as np
 
 from ..engine.lbfgs import minimize
 from ..engine.tensor import Tensor, no_grad
-from .base import Scene, Setting, frame_record
-from .kinematics import KinematicTree
+from .base import Example, Scene, Setting, frame_record
+from .parts.kinematics import KinematicTree
 from .schema import Boolean, ListOf, Maybe, Number, Record, SchemaError
-from .sketch import Sketch
+from .parts.sketch import Sketch
 
 TOLERANCE = 1e-3       # a hand this close to the target has reached it
 OBSTACLE_WEIGHT = 100.0
@@ -53,9 +53,11 @@ class IK(Scene):
         "solve_ms": Maybe(Number(0)), "evaluations": Number(0, integer=True),
     })
     formats = ("png",)
+    example = Example(("joints=10", "target=-0.3,0.55", "obstacle=-0.12,0.32,0.12"))
     max_steps = 50
+    steps_per_frame = 1   # a solve is a frame's work (nothing to do if nothing moved)
 
-    def reset(self):
+    def build(self):
         v = self.values
         n = v["joints"]
         lengths = v["lengths"] or [1.0 / n] * n
@@ -131,11 +133,6 @@ class IK(Scene):
     def converged(self):
         return self.settled
 
-    at_rest = converged   # nothing moved since the last solve: a frame would show the same arm
-
-    def step(self, budget_s, step_limit=None):
-        """A solve is a frame's work: one step a frame (nothing to do if nothing moved)."""
-        return super().step(budget_s, 1 if step_limit is None else min(step_limit, 1))
 
     # ---- events ----
 

@@ -17,11 +17,11 @@ import numpy as np
 from ..engine.lbfgs import minimize
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_functional import smooth_min
-from .base import Scene, Setting, frame_record
-from .kinematics import KinematicTree
-from .lsystem_grammar import parse_rules, rewrite, turtle
+from .base import Example, Scene, Setting, frame_record
+from .parts.kinematics import KinematicTree
+from .parts.lsystem_grammar import parse_rules, rewrite, turtle
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
-from .sketch import Sketch
+from .parts.sketch import Sketch
 
 # name: (axiom, rules, angle in degrees) — the first two are The Algorithmic Beauty of Plants' figures 1.24a and 1.24f
 PRESETS = {
@@ -62,10 +62,11 @@ class LSystem(Scene):
         "iterations": Number(0, integer=True),
     })
     formats = ("png",)
+    example = Example(("preset=plant", "iterations=5", "target=0.55,0.9"))
     max_steps = 1000   # L-BFGS iterations
     budget_s = 0.015   # a bush's step takes ~10 ms: leaves room for the frame at 30 frames/s
 
-    def reset(self):
+    def build(self):
         v = self.values
         axiom, rules, angle = PRESETS.get(v["preset"], (v["axiom"], v["rules"], v["angle"]))
         self.tree = turtle(rewrite(axiom, parse_rules(rules), v["iterations"]), angle)
@@ -125,8 +126,6 @@ class LSystem(Scene):
     def converged(self):
         """No target, or a step that no longer lowers the energy."""
         return self.target is None or (self.last is not None and self.settled)
-
-    at_rest = converged
 
     # ---- clicks ----
 

@@ -15,11 +15,11 @@ import numpy as np
 
 from .. import optim
 from ..engine.tensor import Tensor, no_grad
-from .base import Scene, Setting, frame_record
-from .particle_physics import World, positions, rollout, scan
+from .base import Example, Scene, Setting, frame_record
+from .parts.particle_physics import World, positions, rollout, scan
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError
-from .picture import save_png
-from .sketch import Sketch, side_by_side
+from .parts.picture import save_png
+from .parts.sketch import Sketch, side_by_side
 
 TOLERANCE = 1e-3   # a particle this close to its place has landed
 SCAN_ANGLES = np.radians(np.linspace(0.0, 180.0, 181))
@@ -94,10 +94,11 @@ class Particles(Scene):
         "max_error": Number(0), "reached": Boolean(), "reachable": Boolean(), "lr": Number(0), "scan": Maybe(SCAN),
     })
     formats = ("png",)
+    example = Example()
     max_steps = 300
     budget_s = 0.015   # an Adam step through the flight takes ~4 ms
 
-    def reset(self):
+    def build(self):
         v = self.values
         self.world = World(width=v["width"], gravity=v["gravity"], drag=v["drag"], dt=v["dt"], steps=v["time_steps"])
         self.start = np.array(v["launch"], float)
@@ -136,8 +137,6 @@ class Particles(Scene):
 
     def converged(self):
         return self.since_aim >= self.values["schedule"] or (self.loss is not None and self.loss < 1e-14)
-
-    at_rest = converged   # the schedule's rate has reached 0 (or every particle sits on its place)
 
     # ---- events ----
 

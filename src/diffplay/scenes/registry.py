@@ -1,5 +1,6 @@
 """Scene name -> Scene class. Scene NAME is the Scene subclass with name = NAME in scenes/NAME.py;
-adding a scene adds that file only. Other modules here (helpers) are simply not scenes."""
+adding a scene adds that file only. The machinery beside them (base, schema, registry, command)
+and the parts/ package are simply not scenes."""
 
 import importlib
 import pkgutil
@@ -11,7 +12,7 @@ from .schema import did_you_mean
 
 
 def _modules():
-    return sorted(m.name for m in pkgutil.iter_modules(_package_path) if not m.name.startswith("_"))
+    return sorted(m.name for m in pkgutil.iter_modules(_package_path) if not m.name.startswith("_") and not m.ispkg)
 
 
 def _scene_in(module_name):
@@ -39,3 +40,12 @@ def load(name):
 
 def all_scenes():
     return [load(name) for name in names()]
+
+
+def describe_all():
+    return [scene.describe() for scene in all_scenes()]
+
+
+def modules():
+    """The modules of every scene, for a process to import once before it builds any."""
+    return [f"{__package__}.{name}" for name in names()]

@@ -20,11 +20,11 @@ import numpy as np
 from .. import optim
 from ..engine.spectral import Spectra, stft_loss
 from ..engine.tensor import Tensor, no_grad
-from .base import Scene, Setting, frame_record
-from .oscillators import additive, adsr, fm
+from .base import Example, Scene, Setting, frame_record
+from .parts.oscillators import additive, adsr, fm
 from .schema import Choice, ListOf, Maybe, Number, Record, SchemaError, Text
-from .sketch import Sketch
-from .wav import read_wav, write_wav
+from .parts.sketch import Sketch
+from .parts.wav import read_wav, write_wav
 
 HARMONIC_TARGET = (440.0, [1.0, 0.5, 0.33, 0.25])   # the target: 440 Hz and three harmonics
 TARGET_GAIN = 0.45                                    # keeps its peak below full scale
@@ -74,10 +74,11 @@ class Synth(Scene):
         "audio": Maybe(Record({"target": Text(1 << 24), "fitted": Text(1 << 24)})),
     }, optional=())
     formats = ("png", "wav")
+    example = Example()
     max_steps = 300
     budget_s = 0.05
 
-    def reset(self):
+    def build(self):
         v = self.values
         if v["target"] == "builtin":
             self.rebuild(None, v["rate"])
@@ -143,8 +144,6 @@ class Synth(Scene):
 
     def converged(self):
         return self.steps >= self.values["schedule"]
-
-    at_rest = converged   # the schedule's rates have reached 0: the sound no longer changes
 
     def fitted(self):
         with no_grad():

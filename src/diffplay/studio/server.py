@@ -16,8 +16,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from ..errors import UsageError
+from ..scenes import registry
 from ..scenes.schema import Number
-from . import catalog
 from .limits import Limits
 from .messages import error
 from .session import Session, Sessions
@@ -69,7 +69,7 @@ def same_origin(websocket):
 def create_app(limits=None):
     limits = limits or Limits()
     sessions = Sessions(limits)
-    described = [{**scene, "thumbnail": thumbnail(scene["name"])} for scene in catalog.describe_all()]
+    described = [{**scene, "thumbnail": thumbnail(scene["name"])} for scene in registry.describe_all()]
 
     async def scenes(request):
         return JSONResponse(described)
@@ -83,8 +83,8 @@ def create_app(limits=None):
         await websocket.accept()
         name = websocket.path_params["name"]
         try:
-            if name not in catalog.names():
-                catalog.load(name)   # raises the error that lists the scenes
+            if name not in registry.names():
+                registry.load(name)   # raises the error that lists the scenes
             seed = SEED.parse(websocket.query_params.get("seed", "0"), "seed")
             if sessions.count() >= limits.max_sessions:
                 raise UsageError(f"the studio already runs {limits.max_sessions} scenes, its limit; "

@@ -18,7 +18,8 @@ from collections import deque
 from starlette.websockets import WebSocketDisconnect
 
 from ..errors import UsageError
-from . import catalog, channel, worker
+from ..scenes import registry
+from . import channel, worker
 from .limits import RateLimiter
 from .messages import error, parse
 
@@ -36,7 +37,7 @@ class Sessions:
     def start(self):
         """Start the fork server with numpy and every scene imported, so a session starts in milliseconds."""
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["numpy", "diffplay.studio.worker", *catalog.modules()])
+        self.context.set_forkserver_preload(["numpy", "diffplay.studio.worker", *registry.modules()])
         gc.freeze()   # the server's modules stay: full collections need not walk them (ms every few seconds)
 
     async def close_all(self):

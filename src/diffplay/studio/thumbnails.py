@@ -1,36 +1,26 @@
-"""The gallery's pictures: each scene drawn by the headless command line, shrunk for its card.
+"""The gallery's pictures: each scene's `example` drawn by the headless command, shrunk for its card.
 
-    .venv/bin/python -m diffplay.studio.thumbnails      writes static/thumbs/NAME.png or .svg
+    .venv/bin/python -m diffplay.studio.thumbnails [--docs docs/images]
 
-Run it again when a scene's picture changes; the files are shipped, not made at run time.
-PNGs are fitted into THUMB pixels on white; SVGs (gpt, graph, the layout editor) scale by
-themselves and are copied as they are. Each must stay under MAX_BYTES.
+writes static/thumbs/NAME.png or .svg, and with --docs README's full-size pictures too
+(docs/images/scene-NAME.*, which the README's commands draw). Run it again when a scene's
+picture changes; the files are shipped, not made at run time. PNGs are fitted into THUMB
+pixels on white; SVGs scale by themselves and are copied as they are. Each thumbnail must
+stay under MAX_BYTES.
 """
 
+import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from ..scenes import registry
 
 THUMBS = Path(__file__).parent / "static" / "thumbs"
 THUMB = (448, 252)      # twice the card's picture, for sharp screens
 MAX_BYTES = 30_000
-LAYOUT_EXAMPLE = Path(__file__).resolve().parents[1] / "layout" / "examples" / "euler.toml"
-
-# scene: (file suffix, command-line arguments after `diffplay`)
-COMMANDS = {
-    "boundary": ("png", ["scene", "boundary", "--set", "dataset=xor"]),
-    "canvas": ("png", ["scene", "canvas", "--steps", "300"]),
-    "gpt": ("svg", ["scene", "gpt", "--set", "steps=300"]),
-    "graph": ("svg", ["scene", "graph", "--set", "expression=n = x1*w1 + x2*w2 + b; o = tanh(n)",   # a neuron
-                      "--set", "variables=x1 = 2, x2 = 0, w1 = -3, w2 = 1, b = 6.8814"]),
-    "ik": ("png", ["scene", "ik", "--set", "obstacle=0.35,0.35,0.12", "--set", "target=0.1,0.75"]),
-    "lsystem": ("png", ["scene", "lsystem"]),
-    "particles": ("png", ["scene", "particles"]),
-    "synth": ("png", ["scene", "synth"]),
-    "layout": ("svg", ["layout", str(LAYOUT_EXAMPLE)]),
-}
 
 
 def fit(path, size=THUMB):
@@ -44,14 +34,17 @@ def fit(path, size=THUMB):
     return canvas
 
 
-def make(name, folder=THUMBS):
-    """Draw scene `name` headless and write its thumbnail; returns the file."""
-    suffix, arguments = COMMANDS[name]
+def make(name, folder=THUMBS, docs=None):
+    """Draw scene `name`'s example headless and write its thumbnail (and its README picture
+    into `docs`, when given); returns the thumbnail."""
+    example = registry.load(name).example
+    suffix = example.format
     with tempfile.TemporaryDirectory() as scratch:
         drawn = Path(scratch) / f"{name}.{suffix}"
-        out = ["-o", str(drawn)] if arguments[0] == "layout" else ["--out", str(drawn)]
-        subprocess.run([sys.executable, "-m", "diffplay.cli", *arguments, *out], check=True,
+        subprocess.run([sys.executable, "-m", "diffplay.cli", *example.arguments(name, drawn)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if docs is not None:
+            shutil.copyfile(drawn, Path(docs) / f"scene-{name}.{suffix}")
         target = folder / f"{name}.{suffix}"
         if suffix == "svg":
             target.write_bytes(drawn.read_bytes())
@@ -64,9 +57,13 @@ def make(name, folder=THUMBS):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="draw the gallery's thumbnails from each scene's example")
+    parser.add_argument("--docs", metavar="FOLDER", help="also write README's pictures there (scene-NAME.*)")
+    parser.add_argument("names", nargs="*", help="only these scenes (default: all)")
+    args = parser.parse_args()
     THUMBS.mkdir(exist_ok=True)
-    for name in COMMANDS:
-        target = make(name)
+    for name in args.names or registry.names():
+        target = make(name, docs=args.docs)
         print(f"{target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}  "
               f"{target.stat().st_size} bytes")
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 from ..errors import UsageError
 from ..process import tune_process
-from . import catalog
+from ..scenes import registry
 from .channel import Channel
 from .limits import frame_rate, step_budget
 from .messages import encode
@@ -70,7 +70,7 @@ def serve(sock, name, seed, limits, active):
     name_process(f"diffplay {name}")
     try:
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
-            scene = catalog.load(name)(seed=seed)
+            scene = registry.load(name)(seed=seed)
     except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
         conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": _explain(e)}).encode())
         return
@@ -217,7 +217,7 @@ class Loop:
         """After a failure mid-step the world may be half-changed: rebuild it, or end the session."""
         try:
             with time_limit(self.limits.compute_limit_s, "rebuilding the scene"):
-                self.scene.restart()
+                self.scene.reset()
         except Exception as again:
             self.post("X", {"type": "error", "id": event_id, "message": f"{_explain(error)}; then {_explain(again)}"})
             self.running = False

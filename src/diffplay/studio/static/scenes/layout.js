@@ -7,10 +7,10 @@ import { element, makeCanvas, pointer, sizeCanvas } from "../draw.js";
 const MAX_W = 760;
 let canvas, scale = 1, picture = null, lastSvg = "", lastSpec = null;
 let dragging = null, grip = [0, 0], hover = null, queued = null;   // grip: pointer minus the shape's center
-let verdict, violations, examples, source;
+let verdict, violations, source;
 
 export const hints = "<kbd>drag</kbd> a shape · let go and it settles · <kbd>s</kbd> shuffle (solve from a new start) · " +
-  "open a spec or an example, edit it under settings, download the SVG or the TOML";
+  "pick an example or open a spec, edit it under settings, download the SVG or the TOML";
 export const hide = ["release"];
 
 function toDiagram(view, e) {
@@ -41,10 +41,6 @@ function download(name, text, type) {
 }
 
 function toolbar(view) {
-  const names = view.scene.events.variants.open_example ? view.scene.events.variants.open_example.fields.name.options : [];
-  examples = element("select", { title: "open an example" },
-    element("option", { value: "", textContent: "examples…" }), ...names.map((n) => element("option", { value: n, textContent: n })));
-  examples.addEventListener("change", () => { if (examples.value) view.send({ type: "open_example", name: examples.value }); });
   const file = element("input", { type: "file", accept: ".toml,text/plain", hidden: true });
   const open = element("button", { type: "button", textContent: "open spec…" });
   open.addEventListener("click", () => file.click());
@@ -58,7 +54,7 @@ function toolbar(view) {
   const toml = element("button", { type: "button", textContent: "download TOML", id: "download-toml" });
   toml.addEventListener("click", () => view.frame && download(view.frame.source, view.frame.spec, "application/toml"));
   source = element("span", { className: "mono" });
-  return element("div", { className: "toolbar" }, examples, open, file, svg, toml, source);
+  return element("div", { className: "toolbar" }, open, file, svg, toml, source);
 }
 
 export function setup(view) {

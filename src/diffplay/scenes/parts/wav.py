@@ -8,7 +8,7 @@ import wave
 
 import numpy as np
 
-from ..errors import UsageError
+from ...errors import UsageError
 
 RATES = (4000, 48000)   # sample rates the synth accepts, in Hz
 MAX_SECONDS = 5.0

@@ -11,8 +11,8 @@ below hold", each one bincount.
 
 import numpy as np
 
-from ..engine.tensor import Tensor
-from ..engine.tensor_ops import fused_op, stack
+from ...engine.tensor import Tensor
+from ...engine.tensor_ops import fused_op, stack
 
 DENSE_LIMIT = 256   # up to this many segments, the path-sum matrix is small enough to keep
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.tensor import Tensor, no_grad
-from ..engine.tensor_ops import fused_op, stack
+from ...engine.tensor import Tensor, no_grad
+from ...engine.tensor_ops import fused_op, stack
 
 CEILING = 1e6   # the box has no lid; a wall this far away never pushes
 

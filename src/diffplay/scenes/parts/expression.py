@@ -20,8 +20,8 @@ recurses, and it is capped at MAX_DEPTH with a clear error.
 import math
 import re
 
-from ..engine.value import Value
-from ..errors import UsageError
+from ...engine.value import Value
+from ...errors import UsageError
 
 FUNCTIONS = ("exp", "log", "tanh", "relu", "sigmoid", "sin", "cos", "sqrt", "abs")
 MAX_DEPTH = 100

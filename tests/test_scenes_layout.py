@@ -4,8 +4,10 @@ import json
 
 import pytest
 
+from diffplay.errors import UsageError
 from diffplay.layout import examples
-from diffplay.studio.layout_session import LayoutEditor
+from diffplay.scenes.layout import Layout
+from diffplay.scenes.schema import SchemaError
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout:UserWarning")   # the approximations it notes
 
@@ -18,15 +20,29 @@ def settle(editor, limit=200):
 
 
 def test_the_editor_offers_the_packaged_examples_and_opens_them():
-    editor = LayoutEditor()
-    offered = LayoutEditor.describe()["events"]["variants"]["open_example"]["fields"]["name"]["options"]
+    editor = Layout()
+    offered = {s["name"]: s for s in Layout.describe()["settings"]}["example"]["options"]
     assert offered == examples.names() and editor.source == "euler.toml"
-    editor.handle({"type": "open_example", "name": "packing"})
-    assert editor.source == "packing.toml" and editor.values["spec"] == examples.path("packing").read_text()
+    editor.handle({"type": "open", "name": "mine.toml", "text": examples.path("flowchart").read_text()})
+    assert editor.source == "mine.toml" and editor.values["spec"]
+    editor.handle({"type": "set", "key": "example", "value": "packing"})
+    assert editor.source == "packing.toml" and editor.frame()["spec"] == examples.path("packing").read_text()
+    assert editor.values["example"] == "packing" and editor.values["spec"] == ""
+
+
+def test_the_layout_scene_opens_a_spec_file_from_the_command_line(tmp_path):
+    spec = tmp_path / "two.toml"
+    spec.write_text(examples.path("euler").read_text(encoding="utf-8"), encoding="utf-8")
+    scene = Layout.from_assignments([f"file={spec}"])
+    assert scene.source == str(spec) and scene.frame()["spec"] == spec.read_text(encoding="utf-8")
+    with pytest.raises(UsageError, match=r"--set file=.*missing\.toml: no such file"):
+        Layout.from_assignments([f"file={tmp_path / 'missing.toml'}"])
+    with pytest.raises(SchemaError, match="can only be given on the command line"):
+        scene.handle({"type": "set", "key": "file", "value": str(spec)})
 
 
 def test_a_settled_diagram_rests_until_a_drag_moves_it():
-    editor = settle(LayoutEditor())
+    editor = settle(Layout())
     assert editor.at_rest() and editor.frame()["settled"] and editor.result.status == "converged"
     shape = min((s for s in editor.frame()["shapes"] if s["kind"] == "circle"), key=lambda s: s["box"][2] - s["box"][0])
     x, y = shape["center"]
@@ -35,11 +51,11 @@ def test_a_settled_diagram_rests_until_a_drag_moves_it():
     frame = json.loads(json.dumps(settle(editor).frame()))
     center = {s["name"]: s["center"] for s in frame["shapes"]}[shape["name"]]
     assert frame["dragging"] == shape["name"] and center == pytest.approx([x + 20, y + 10], abs=0.5)
-    assert frame["feasible"] and LayoutEditor.frame_schema.check(frame, "frame")
+    assert frame["feasible"] and Layout.frame_schema.check(frame, "frame")
 
 
 def test_every_pointer_move_of_a_drag_gets_a_step():
-    editor = settle(LayoutEditor())
+    editor = settle(Layout())
     shape = editor.frame()["shapes"][0]
     x, y = shape["center"]
     steps = []

@@ -13,33 +13,35 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UsageError
+from ..files import read_text
 from ..layout import examples as shipped
 from ..layout.geometry import box
 from ..layout.spec import loads
-from ..scenes.base import Scene, Setting, frame_record
-from ..scenes.schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text, did_you_mean
+from .base import Example, Scene, Setting, frame_record
+from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text, did_you_mean
 
 MAX_SPEC = 200_000     # characters of TOML
 MAX_WORK = 3000        # solver iterations after a change before an unconverged diagram is left as it is
 MAX_VIOLATIONS = 50    # listed in a frame, worst first
 FIRST = "euler"        # the example the editor opens with (they ship in the package: layout/examples)
-DEFAULT_SPEC = shipped.path(FIRST).read_text(encoding="utf-8")
 
 SHAPE = Record({"name": Text(200), "kind": Text(16), "box": ListOf(Number(), 4, 4), "center": ListOf(Number(), 2, 2)})
 VIOLATION = Record({"constraint": Text(10_000), "residual": Number(), "where": Text(300)})
 
 
-class LayoutEditor(Scene):
+class Layout(Scene):
     name = "layout"
     title = "diagrams from constraints: drag a shape and watch the layout re-solve"
     settings = (
-        Setting("spec", Text(max_length=MAX_SPEC), DEFAULT_SPEC, "the diagram, as a TOML spec"),
+        Setting("example", Choice(*shipped.names()), FIRST, "a diagram that ships with diffplay"),
+        Setting("spec", Text(max_length=MAX_SPEC), "", "the diagram as TOML text, instead of the example"),
+        Setting("file", Text(max_length=4096), "", "a TOML spec on this machine, instead of the example",
+                cli_only=True),
         Setting("iterations", Number(1, 500, integer=True), 5, "solver iterations per call (a frame makes "
                 "calls until its budget is spent; under load, one)", live=True),
     )
     events = {
         "open": Record({"name": Text(200), "text": Text(MAX_SPEC)}),
-        "open_example": Record({"name": Choice(*shipped.names())}),
         "drag": Record({"shape": Text(200), "x": Number(-1e6, 1e6), "y": Number(-1e6, 1e6)}),
         "release": Record({}),
         "shuffle": Record({}),
@@ -53,17 +55,28 @@ class LayoutEditor(Scene):
         "violations": ListOf(VIOLATION, max_length=MAX_VIOLATIONS), "violated": Number(0, integer=True),
     })
     formats = ("svg",)
+    example = Example(format="svg")
     max_steps = 10_000
 
     def __init__(self, seed=0, **values):
-        self.source = f"{FIRST}.toml" if values.get("spec", DEFAULT_SPEC) == DEFAULT_SPEC else "spec.toml"
+        self.named = "spec.toml"   # what the page called the text it opened
         super().__init__(seed, **values)
 
-    def reset(self):
-        self.diagram, _ = loads(self.values["spec"], self.source)
+    def build(self):
+        self.source, self.text = self.opened()
+        self.diagram, _ = loads(self.text, self.source)
         self.target = None   # (shape, x, y) while a shape is dragged
         self.work, self.moved = 0, False
         self.result = self.diagram.solve(seed=self.seed, max_iterations=self.values["iterations"])
+
+    def opened(self):
+        """(file name, TOML text) of the diagram: the text given, else the file, else the example."""
+        v = self.values
+        if v["spec"]:
+            return self.named, v["spec"]
+        if v["file"]:
+            return v["file"], read_text(v["file"], f"--set file={v['file']}", MAX_SPEC)
+        return f"{v['example']}.toml", shipped.path(v["example"]).read_text(encoding="utf-8")
 
     # ---- solving, a few iterations at a time ----
 
@@ -81,21 +94,27 @@ class LayoutEditor(Scene):
         is the one status that may go on) or since MAX_WORK iterations without one."""
         return not self.moved and (self.result.status != "max_iterations" or self.work >= MAX_WORK)
 
-    at_rest = converged   # live, a settled diagram takes no solver calls until the next event
-
     # ---- events ----
 
     def on_open(self, name, text):
-        old = self.source
-        self.source = Path(name).name or "spec.toml"
+        old = self.named
+        self.named = Path(name).name or "spec.toml"
         try:
             self.on_set("spec", text)
         except Exception:
-            self.source = old
+            self.named = old
             raise
 
-    def on_open_example(self, name):
-        self.on_open(f"{name}.toml", shipped.path(name).read_text(encoding="utf-8"))
+    def on_set(self, key, value):
+        """An example replaces the text opened or typed before it."""
+        spec = self.values["spec"]
+        if key == "example":
+            self.values["spec"] = ""
+        try:
+            super().on_set(key, value)
+        except Exception:
+            self.values["spec"] = spec
+            raise
 
     def on_drag(self, shape, x, y):
         if shape not in self.diagram.shapes:
@@ -109,14 +128,14 @@ class LayoutEditor(Scene):
     def on_shuffle(self):
         """Solve again from a new random start."""
         self.seed += 1
-        self.restart()
+        self.reset()
 
     # ---- what comes out ----
 
     def view(self):
         c, r = self.diagram.canvas, self.result
         return {
-            "source": self.source, "spec": self.values["spec"], "svg": self.diagram.svg(),
+            "source": self.source, "spec": self.text, "svg": self.diagram.svg(),
             "canvas": {"left": c.left, "top": c.top, "width": c.width, "height": c.height},
             "shapes": [self.outline(s) for s in self.diagram.shapes.values()],
             "dragging": self.target[0] if self.target else None,
@@ -138,6 +157,3 @@ class LayoutEditor(Scene):
 
     def render_svg(self, path):
         self.diagram.save(path)
-
-
-EDITOR = LayoutEditor

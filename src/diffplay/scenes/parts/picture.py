@@ -8,8 +8,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ..errors import UsageError
-from ..files import write_atomic
+from ...errors import UsageError
+from ...files import write_atomic
 
 
 def save_png(path, pixels):

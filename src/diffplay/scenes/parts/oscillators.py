@@ -6,7 +6,7 @@ Tensor (with requires_grad when it should learn); the other parameters may be pl
 
 import numpy as np
 
-from ..engine.tensor import Tensor
+from ...engine.tensor import Tensor
 
 TWO_PI = 2.0 * np.pi
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UsageError
+from ...errors import UsageError
 
 DRAW = "FG"
 TURNS = {"+": 1, "-": -1}

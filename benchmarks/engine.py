@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _baseline_value import BaselineValue  # noqa: E402
 
+import diffplay  # noqa: E402
 import diffplay.functional as F  # noqa: E402
 from diffplay import Value  # noqa: E402
 
@@ -160,6 +161,7 @@ def bench_microgpt(repeats=7):
 
 
 if __name__ == "__main__":
+    diffplay.tune_process()
     print(f"python {sys.version.split()[0]}, gc {'on' if gc.isenabled() else 'off'}, medians")
     bench_microgpt()   # first: before the MLP's garbage makes the collector's walks longer
     bench_mlp()

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from gpt_reference import NAMES_TXT, MicrogptReference, torch_batch, torch_gpt  # noqa: E402
 
+import diffplay  # noqa: E402
 from diffplay.gpt import train  # noqa: E402
 from diffplay.gpt.train import DEFAULTS, Run  # noqa: E402
 
@@ -126,6 +127,7 @@ def case_memory():
 
 
 if __name__ == "__main__":
+    diffplay.tune_process()
     print(f"data: {DATA or 'names package (names.txt absent)'}; python {sys.version.split()[0]}; medians")
     case_value()   # first: before torch's import fills the heap the cyclic collector walks
     case_batch1()

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+import diffplay
 from diffplay.layout import CONSTRAINTS, OBJECTIVES, Diagram, examples
 from diffplay.layout.spec import load
 
@@ -121,6 +122,7 @@ def drag_line(seed=0, frames=60):
 
 
 def main():
+    diffplay.tune_process()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     seeds = range(parser.parse_args().seeds)

@@ -16,12 +16,13 @@ import json
 import statistics
 import time
 
-from tensor import compare   # benchmarks/tensor.py: one BLAS thread, one torch thread, alternating rounds
+from tensor import compare   # benchmarks/tensor.py: alternating rounds
 from scenes_ii import live   # the one frame loop: moves(i), step(budget), frame(), JSON
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import diffplay  # noqa: E402
 from diffplay.scenes.boundary import Boundary  # noqa: E402
 from diffplay.scenes.canvas import Canvas  # noqa: E402
 from diffplay.scenes.gpt import GPTScene  # noqa: E402
@@ -129,6 +130,7 @@ def worst_stroke():
 
 
 def main():
+    diffplay.tune_process()
     torch.set_num_threads(1)
     compare("boundary  epoch (250 points, batch 10, 2-4-2-2 tanh)", *boundary_sides(Boundary(seed=0)), 5)
     boundary = Boundary(seed=0)

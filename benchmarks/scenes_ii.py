@@ -17,11 +17,12 @@ import statistics
 import time
 import tracemalloc
 
-from tensor import compare   # benchmarks/tensor.py: one BLAS thread, one torch thread, alternating rounds
+from tensor import compare   # benchmarks/tensor.py: alternating rounds
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import diffplay  # noqa: E402
 from diffplay.scenes.ik import IK  # noqa: E402
 from diffplay.scenes.lsystem import LSystem  # noqa: E402
 from diffplay.scenes.particles import Particles  # noqa: E402
@@ -154,6 +155,7 @@ def synth_sides(scene):
 
 
 def main():
+    diffplay.tune_process()
     torch.set_num_threads(1)
     bush = LSystem(seed=0)
     report("lsystem", bush, steps_per_second(LSystem(seed=0)), 30, moves=circling("click", (0.0, 0.8), 0.5),

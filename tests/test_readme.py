@@ -54,3 +54,10 @@ def test_readme_shows_every_scene_with_the_command_that_draws_its_picture():
         assert f"`{command}`" in text, f"README lacks scene {scene.name}'s example: {command}"
         picture = f"docs/images/scene-{scene.name}.{scene.example.format}"
         assert f"]({picture})" in text and (README.parent / picture).exists()
+
+
+def test_readme_lists_the_elementwise_functions_of_the_table():
+    from diffplay.engine.elementwise import NAMES
+
+    listed = re.search(r"the elementwise functions `([^`]*)`", README.read_text()).group(1).split()
+    assert listed == list(NAMES)

@@ -9,7 +9,9 @@ import builtins
 import functools
 import math
 
-from .tensor import Tensor
+from . import tensor_functional
+from .tensor_core import Tensor
+from .tensor_functional import positive
 from .value import Value, _as_float
 
 _INF = float("inf")
@@ -87,7 +89,7 @@ def softmax(xs):
 @_either_engine
 def smooth_max(xs, temperature=1.0):
     """A differentiable max: t·log Σ exp(xᵢ/t); tends to max(x) as t → 0, never below it."""
-    t = _positive(temperature, "smooth_max", "temperature")
+    t = positive(temperature, "smooth_max", "temperature")
     return logsumexp([_lift(x) / t for x in xs]) * t
 
 
@@ -147,15 +149,6 @@ def sigmoid(x):
     """1 / (1 + e⁻ˣ), stable for any x (a Value, a Tensor or a number)."""
     return x.sigmoid() if hasattr(x, "sigmoid") else _lift(x).sigmoid()
 
-
-def _positive(x, op, name):
-    x = _as_float(x, op)
-    if not x > 0.0:
-        raise ValueError(f"{op}: {name} must be > 0, got {x!r}")
-    return x
-
-
-from . import tensor_functional  # noqa: E402  (it builds on _positive above)
 
 __all__ = [
     "clamp", "distance", "dot", "hinge", "logsumexp", "norm", "sigmoid", "smooth_max",

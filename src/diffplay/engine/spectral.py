@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from .tensor import Tensor, _data, _node
+from .tensor_core import Tensor, node, operand
 
 FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
 OVERLAP = 4   # hop = n / OVERLAP
@@ -24,12 +24,12 @@ def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
     gradient. y may also be a Spectra of a fixed signal (its magnitudes, computed once: a
     fitting loop compares every step's sound to the same target). Returns a scalar Tensor.
     """
-    a = _data(x, "stft_loss")
+    a = operand(x, "stft_loss")
     if distance not in ("l1", "l2"):
         raise ValueError(f"stft_loss: distance must be 'l1' or 'l2', got {distance!r}")
     _check_sizes(fft_sizes, "stft_loss")
     target = y if isinstance(y, Spectra) else None
-    b = target.signal if target else _data(y, "stft_loss")
+    b = target.signal if target else operand(y, "stft_loss")
     if np.shape(a) != np.shape(b):
         raise ValueError(f"stft_loss: signals of shapes {np.shape(a)} and {np.shape(b)} differ")
     if target and not set(fft_sizes) <= set(target.magnitudes):
@@ -47,7 +47,7 @@ def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
             for t, of_x in signals
         )
 
-    return _node(out, tuple(t for t, _ in signals), backward, "stft_loss")
+    return node(out, tuple(t for t, _ in signals), backward, "stft_loss")
 
 
 class Spectra:
@@ -56,7 +56,7 @@ class Spectra:
 
     def __init__(self, signal, fft_sizes=FFT_SIZES):
         _check_sizes(fft_sizes, "Spectra")
-        self.signal = np.array(_data(signal, "Spectra"))
+        self.signal = np.array(operand(signal, "Spectra"))
         self.signal.flags.writeable = False   # the magnitudes are of this signal: keep them in step
         self.magnitudes = {n: np.abs(_stft(self.signal, n)) for n in fft_sizes}
 

@@ -5,16 +5,26 @@ last axis (or `axis`): leading axes are a batch, so one call evaluates every ins
 constraint at once. On a 1-D Tensor each function equals its Value twin.
 """
 
+import numbers
+
 import numpy as np
 
 from . import tensor_ops
-from .functional import _positive
-from .tensor import Tensor, _as_array, _clip, _node
+from .tensor_core import Tensor, as_array, clip, constant, node
+
+
+def positive(x, op, name):
+    """x as a float, when it is a number > 0 (for either engine's settings, like a temperature)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__} {x!r:.40}")
+    if not x > 0.0:
+        raise ValueError(f"{op}: {name} must be > 0, got {x!r}")
+    return float(x)
 
 
 def _tensor(x):
     """A Tensor as is; numbers, lists and arrays as a constant Tensor."""
-    return x if type(x) is Tensor else Tensor._wrap(_as_array(x, None))
+    return x if type(x) is Tensor else constant(as_array(x, None))
 
 
 def _same_length(a, b, axis, complaint):
@@ -51,7 +61,7 @@ def softmax(xs, axis=-1):
 
 def smooth_max(xs, temperature=1.0, axis=-1):
     """t·log Σ exp(xᵢ/t) along the axis: a max that is smooth, and never below the max."""
-    t = _positive(temperature, "smooth_max", "temperature")
+    t = positive(temperature, "smooth_max", "temperature")
     return tensor_ops.logsumexp(_tensor(xs) / t, axis) * t
 
 
@@ -67,7 +77,7 @@ def softplus(x):
 
 def clamp(x, lo=None, hi=None):
     """x limited to [lo, hi] elementwise; gradient 1 inside, 0 where clipped."""
-    return _clip(_tensor(x), lo, hi, "clamp")
+    return clip(_tensor(x), lo, hi, "clamp")
 
 
 def hinge(x, margin=0.0):
@@ -83,7 +93,7 @@ def norm(xs, axis=-1):
     big[big == 0.0] = 1.0
     n = big * np.sqrt(((a / big) ** 2).sum(axis, keepdims=True))   # scaled: squares never overflow
     unit = np.divide(a, n, out=np.zeros_like(a), where=n > 0.0)
-    return _node(np.squeeze(n, axis), (x,), lambda g: (np.expand_dims(g, axis) * unit,), "norm")
+    return node(np.squeeze(n, axis), (x,), lambda g: (np.expand_dims(g, axis) * unit,), "norm")
 
 
 def distance(a, b, axis=-1):

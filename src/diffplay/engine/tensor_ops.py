@@ -20,8 +20,8 @@ import math
 import numpy as np
 
 from .spectral import stft_loss
-from .tensor import Tensor, _data, _needs_grad, _node, _only_tensors, _unbroadcast
-from .tensor_shape import _integer_indices, concat, gather, stack, where
+from .tensor_core import Tensor, needs_grad, node, only_tensors, operand, unbroadcast
+from .tensor_shape import concat, gather, integer_indices, stack, where
 
 
 def fused_op(forward, name=None):
@@ -37,7 +37,7 @@ def fused_op(forward, name=None):
     name = name or forward.__name__.lstrip("_")
 
     def op(*inputs, **settings):
-        arrays = [_data(x, name) for x in inputs]
+        arrays = [operand(x, name) for x in inputs]
         out, vjp = forward(*arrays, **settings)
         tensors = tuple([x for x in inputs if type(x) is Tensor])
         if not tensors:
@@ -51,7 +51,7 @@ def fused_op(forward, name=None):
             return tuple([_fitted(grad, a, name, i) for i, (grad, a, x) in enumerate(zip(grads, arrays, inputs))
                           if type(x) is Tensor])
 
-        return _node(out, tensors, backward, name)
+        return node(out, tensors, backward, name)
 
     functools.update_wrapper(op, forward)
     op.__name__, op.forward = name, forward
@@ -68,7 +68,7 @@ def _fitted(grad, a, name, i):
         return None
     shape = np.shape(a)
     if np.shape(grad) != shape:
-        grad = _unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
+        grad = unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
         if grad.shape != shape:
             raise ValueError(f"{name}: vjp returned a gradient of shape {np.shape(grad)} for input {i} "
                              f"of shape {shape}")
@@ -77,29 +77,29 @@ def _fitted(grad, a, name, i):
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one node; weight is (out, in), as torch.nn.functional.linear."""
-    a, w = _data(x, "linear"), _data(weight, "linear")
+    a, w = operand(x, "linear"), operand(weight, "linear")
     try:
         out = a @ w.T
     except ValueError:
         raise ValueError(f"linear: input of shape {np.shape(a)} does not fit weight of shape {np.shape(w)}") from None
     if bias is not None:
-        b = _data(bias, "linear")
+        b = operand(bias, "linear")
         if np.shape(b) != out.shape[-1:]:
             raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
         out += b
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    need_x, need_w, need_b = _needs_grad(x), _needs_grad(weight), _needs_grad(bias)
+    need_x, need_w, need_b = needs_grad(x), needs_grad(weight), needs_grad(bias)
 
     def backward(g):
         g2 = g.reshape(-1, g.shape[-1])   # every leading axis is a batch that shares the weight
         grad_x = g @ w if need_x else None
         grad_w = g2.T @ a.reshape(-1, a.shape[-1]) if need_w else None
         if bias is None:
-            return _only_tensors((grad_x, grad_w), inputs)
+            return only_tensors((grad_x, grad_w), inputs)
         grad_b = np.ones(len(g2), g.dtype) @ g2 if need_b else None   # column sums, via BLAS
-        return _only_tensors((grad_x, grad_w, grad_b), inputs)
+        return only_tensors((grad_x, grad_w, grad_b), inputs)
 
-    return _node(out, _only_tensors(inputs, inputs), backward, "linear")
+    return node(out, only_tensors(inputs, inputs), backward, "linear")
 
 
 # ---- softmax family ----
@@ -112,7 +112,7 @@ def _softmax(a, axis):
 def softmax(x, axis=-1):
     """exp(x) / Σ exp(x) along `axis`."""
     p = _softmax(x.data, axis)
-    return _node(p, (x,), lambda g: (p * (g - (g * p).sum(axis, keepdims=True)),), "softmax")
+    return node(p, (x,), lambda g: (p * (g - (g * p).sum(axis, keepdims=True)),), "softmax")
 
 
 def log_softmax(x, axis=-1):
@@ -120,7 +120,7 @@ def log_softmax(x, axis=-1):
     a = x.data
     shifted = a - a.max(axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))
-    return _node(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis, keepdims=True),), "log_softmax")
+    return node(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis, keepdims=True),), "log_softmax")
 
 
 def logsumexp(x, axis=-1, keepdims=False):
@@ -134,7 +134,7 @@ def logsumexp(x, axis=-1, keepdims=False):
     def backward(g):
         return ((g if keepdims else np.expand_dims(g, axis)) * np.exp(a - kept),)
 
-    return _node(out, (x,), backward, "logsumexp")
+    return node(out, (x,), backward, "logsumexp")
 
 
 def cross_entropy(logits, targets, ignore_index=-100, mask=None, reduction="mean"):
@@ -146,7 +146,7 @@ def cross_entropy(logits, targets, ignore_index=-100, mask=None, reduction="mean
     """
     a = logits.data
     classes = a.shape[-1]
-    t = _integer_indices(targets, "cross_entropy")
+    t = integer_indices(targets, "cross_entropy")
     if t.shape != a.shape[:-1]:
         raise ValueError(f"cross_entropy: logits of shape {a.shape} need targets of shape "
                          f"{a.shape[:-1]}, got {t.shape}")
@@ -175,7 +175,7 @@ def cross_entropy(logits, targets, ignore_index=-100, mask=None, reduction="mean
         d *= (keep * (g * scale))[:, None]
         return (d.reshape(a.shape),)
 
-    return _node(out, (logits,), backward, "cross_entropy")
+    return node(out, (logits,), backward, "cross_entropy")
 
 
 def _reduction_scale(reduction, count):
@@ -195,7 +195,7 @@ def rms_norm(x, eps=1e-5, axis=-1):
     r = 1.0 / np.sqrt((a * a).sum(axis, keepdims=True) / n + eps)
     y = a * r
     # d y = r (g − y · mean(g y)): the component along y is what the normalization removes
-    return _node(y, (x,), lambda g: (r * (g - y * ((g * y).sum(axis, keepdims=True) / n)),), "rms_norm")
+    return node(y, (x,), lambda g: (r * (g - y * ((g * y).sum(axis, keepdims=True) / n)),), "rms_norm")
 
 
 def attention_weights(q, k, n_head=1, causal=True):
@@ -225,14 +225,14 @@ def attention(q, k, v, n_head=1, causal=True):
         dP = G @ V.swapaxes(-1, -2)
         dS = p * (dP - (dP * p).sum(-1, keepdims=True)) * scale   # softmax's VJP, then the scale
         grads = (_merge_heads(dS @ K), _merge_heads(dS.swapaxes(-1, -2) @ Q), _merge_heads(dV))
-        return _only_tensors(grads, inputs)
+        return only_tensors(grads, inputs)
 
-    return _node(out, _only_tensors(inputs, inputs), backward, "attention")
+    return node(out, only_tensors(inputs, inputs), backward, "attention")
 
 
 def _heads(n_head, causal, **named):
     """The named inputs (q, k and maybe v) split into heads, once they are checked to fit."""
-    arrays = {name: _data(t, "attention") for name, t in named.items()}
+    arrays = {name: operand(t, "attention") for name, t in named.items()}
     Q, K, *rest = (_split_heads(a, n_head, name) for name, a in arrays.items())
     if any(V.shape != K.shape for V in rest) or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
         shapes = ", ".join(str(np.shape(a)) for a in arrays.values())

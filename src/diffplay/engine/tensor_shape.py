@@ -4,7 +4,7 @@ indexing, gather, concat, stack, where. Their gradients route each entry back to
 
 import numpy as np
 
-from .tensor import Tensor, _data, _node, _only_tensors, _unbroadcast
+from .tensor_core import Tensor, node, only_tensors, operand, unbroadcast
 
 
 def reshape(x, shape):
@@ -14,7 +14,7 @@ def reshape(x, shape):
     except (ValueError, TypeError):
         wanted = tuple(shape) if isinstance(shape, tuple | list) else (shape,)
         raise ValueError(f"reshape: cannot reshape shape {a.shape} into {wanted}") from None
-    return _node(out, (x,), lambda g: (g.reshape(a.shape),), "reshape")
+    return node(out, (x,), lambda g: (g.reshape(a.shape),), "reshape")
 
 
 def transpose(x, axes):
@@ -26,7 +26,7 @@ def transpose(x, axes):
     except (ValueError, TypeError):
         raise ValueError(f"transpose: axes {axes} do not permute the {a.ndim} axes of shape {a.shape}") from None
     undo = tuple(np.argsort(axes))
-    return _node(out, (x,), lambda g: (g.transpose(undo),), "transpose")
+    return node(out, (x,), lambda g: (g.transpose(undo),), "transpose")
 
 
 def getitem(x, index):
@@ -51,7 +51,7 @@ def getitem(x, index):
             np.add.at(full, index, g)   # unlike `full[index] += g`, adds every repeat
             return (full,)
 
-    return _node(out, (x,), backward, "index")
+    return node(out, (x,), backward, "index")
 
 
 def _is_basic(index):
@@ -63,7 +63,7 @@ def _is_basic(index):
 def gather(x, indices, axis=0):
     """Entries at integer `indices` along `axis` (an embedding lookup when axis=0)."""
     a = x.data
-    idx = _integer_indices(indices, "gather")
+    idx = integer_indices(indices, "gather")
     size = a.shape[axis]
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = idx[(idx < 0) | (idx >= size)].flat[0]
@@ -76,10 +76,10 @@ def gather(x, indices, axis=0):
         np.add.at(full, where, g)   # repeated indices add up
         return (full,)
 
-    return _node(out, (x,), backward, "gather")
+    return node(out, (x,), backward, "gather")
 
 
-def _integer_indices(indices, op):
+def integer_indices(indices, op):
     idx = np.asarray(indices.data if type(indices) is Tensor else indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got an array of {idx.dtype}")
@@ -96,9 +96,9 @@ def concat(tensors, axis=0):
     cuts = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
 
     def backward(g):
-        return _only_tensors(np.split(g, cuts, axis), tensors)
+        return only_tensors(np.split(g, cuts, axis), tensors)
 
-    return _node(out, _only_tensors(tensors, tensors), backward, "concat")
+    return node(out, only_tensors(tensors, tensors), backward, "concat")
 
 
 def stack(tensors, axis=0):
@@ -110,33 +110,33 @@ def stack(tensors, axis=0):
         raise ValueError(f"stack: shapes {_shapes(arrays)} differ; stack needs equal shapes") from None
 
     def backward(g):
-        return _only_tensors(list(np.moveaxis(g, axis, 0)), tensors)
+        return only_tensors(list(np.moveaxis(g, axis, 0)), tensors)
 
-    return _node(out, _only_tensors(tensors, tensors), backward, "stack")
+    return node(out, only_tensors(tensors, tensors), backward, "stack")
 
 
 def where(condition, x, y):
     """x where condition holds, else y (broadcasting all three); gradients follow the choice."""
     cond = np.asarray(condition.data if type(condition) is Tensor else condition, bool)
-    a, b = _data(x, "where"), _data(y, "where")
+    a, b = operand(x, "where"), operand(y, "where")
     try:
         out = np.where(cond, a, b)
     except ValueError:
         raise ValueError(f"where: shapes {_shapes([cond, a, b])} do not broadcast") from None
 
     def backward(g):
-        grads = (_unbroadcast(np.where(cond, g, 0.0), np.shape(a)),
-                 _unbroadcast(np.where(cond, 0.0, g), np.shape(b)))
-        return _only_tensors(grads, (x, y))
+        grads = (unbroadcast(np.where(cond, g, 0.0), np.shape(a)),
+                 unbroadcast(np.where(cond, 0.0, g), np.shape(b)))
+        return only_tensors(grads, (x, y))
 
-    return _node(out, _only_tensors((x, y), (x, y)), backward, "where")
+    return node(out, only_tensors((x, y), (x, y)), backward, "where")
 
 
 def _operands(tensors, op):
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: needs at least one input, got none")
-    return tensors, [_data(t, op) for t in tensors]
+    return tensors, [operand(t, op) for t in tensors]
 
 
 def _shapes(arrays):

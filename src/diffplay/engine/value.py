@@ -87,6 +87,8 @@ class Value:
         x = self.data
         return Value(abs(x), (self,), ((x > 0.0) - (x < 0.0) + 0.0,), "abs")
 
+    abs = __abs__
+
     # ---- elementary functions ----
 
     def exp(self):

@@ -10,7 +10,7 @@ import math
 from ..engine.graph import graph
 from ..engine.value import nonfinite_error, topological_order   # the engine's own diagnosis, reused
 from .base import Example, Scene, Setting, frame_record
-from .parts.expression import evaluate, parse
+from .parts.expression import FUNCTIONS, evaluate, parse
 from .parts.picture import svg_document, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
@@ -69,7 +69,7 @@ class Graph(Scene):
     title = "the computation graph: forward values, and backward one node at a time"
     settings = (
         Setting("expression", Text(max_length=200_000), MICROGRAD_README,
-                "statements: numbers, names, + - * / **, exp log tanh relu sigmoid sin cos sqrt abs"),
+                f"statements: numbers, names, + - * / **, {' '.join(FUNCTIONS)}"),
         Setting("variables", Text(max_length=10_000), "a = -4.0, b = 2.0", "the leaves' values: a = 1, b = 2"),
         Setting("autoplay", Boolean(), False, "step backward one node per frame", live=True),
     )

@@ -7,8 +7,8 @@
     g = log(d * d) / 2
 
 Numbers, names, `+ - * / **` (`**` binds tighter than unary minus and is right-associative,
-as in Python), parentheses, the functions `exp log tanh relu sigmoid sin cos sqrt abs` called as
-`f(x)` or `x.f()`, and statements `name = expr` or `name op= expr` separated by `;`, `,` or new
+as in Python), parentheses, the elementwise functions of both engines (`exp log sqrt tanh
+sigmoid relu softplus sin cos abs`: engine/elementwise.py) called as `f(x)` or `x.f()`, and statements `name = expr` or `name op= expr` separated by `;`, `,` or new
 lines; `#` starts a comment. A name assigned a constant is a variable: a leaf of the graph.
 The last statement is the output.
 
@@ -20,10 +20,10 @@ recurses, and it is capped at MAX_DEPTH with a clear error.
 import math
 import re
 
+from ...engine.elementwise import NAMES as FUNCTIONS
 from ...engine.value import Value
 from ...errors import UsageError
 
-FUNCTIONS = ("exp", "log", "tanh", "relu", "sigmoid", "sin", "cos", "sqrt", "abs")
 MAX_DEPTH = 100
 MAX_NODES = 100_000
 
@@ -269,7 +269,7 @@ class Evaluation:
 
 
 def _call(name, x):
-    return abs(x) if name == "abs" else getattr(x, name)()
+    return getattr(x, name)()
 
 
 _OPERATORS = {

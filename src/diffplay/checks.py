@@ -1,7 +1,11 @@
-"""Checks of what a user gave (flags, checkpoint fields): each raises a UsageError saying what
-was expected, what came, and where (`--steps: must be a positive integer, got 0`)."""
+"""The one vocabulary for checking what a user gave (flags, spec fields, checkpoint fields,
+settings): predicates (`is_number`, `is_integer`), the checks that raise a UsageError saying what
+was expected, what came, and where (`--steps: must be a positive integer, got 0`), and the
+"did you mean" that follows an unknown name. Every layer uses these, the engine included."""
 
+import difflib
 import math
+import numbers
 
 from .errors import UsageError
 
@@ -12,12 +16,19 @@ def flag(name):
 
 
 def is_integer(x):
-    return isinstance(x, int) and not isinstance(x, bool)
+    """An int (NumPy's integers too), not a bool."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def is_number(x):
-    """A finite int or float (not a bool, not NaN or ±inf)."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    """A finite real number: an int or a float (NumPy's too), not a bool, not NaN or ±inf."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def did_you_mean(word, options):
+    """' (did you mean "x"?)' for the closest of options, or ''."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def check_integer(value, where, low=None):

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import did_you_mean
 from ..errors import UsageError
 from ..process import one_blas_thread
-from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text, did_you_mean
+from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import did_you_mean
 from ..errors import UsageError
 from ..files import read_text
 from ..layout import examples as shipped
 from ..layout.geometry import box
 from ..layout.spec import loads
 from .base import Example, Scene, Setting, frame_record
-from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text, did_you_mean
+from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
 
 MAX_SPEC = 200_000     # characters of TOML
 MAX_WORK = 3000        # solver iterations after a change before an unconverged diagram is left as it is

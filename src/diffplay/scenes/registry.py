@@ -5,10 +5,10 @@ and the parts/ package are simply not scenes."""
 import importlib
 import pkgutil
 
+from ..checks import did_you_mean
 from ..errors import UsageError
 from . import __path__ as _package_path
 from .base import Scene
-from .schema import did_you_mean
 
 
 def _modules():

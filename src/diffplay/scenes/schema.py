@@ -9,10 +9,10 @@ The same schema parses a `--set key=value` string from the command line, and des
 as plain JSON so the studio can build its controls from it. Nothing here ever evaluates text.
 """
 
-import difflib
 import json
 import math
 
+from ..checks import did_you_mean
 from ..errors import UsageError
 
 
@@ -27,11 +27,6 @@ def _show(value):
     except (TypeError, ValueError):
         text = f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def did_you_mean(word, options):
-    close = difflib.get_close_matches(str(word), list(options), n=1)
-    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 class Schema:

@@ -1,7 +1,7 @@
 """Tuning a process for many small steps: one BLAS thread, and freed memory kept for the next step.
 
-diffplay's arrays are small, so a second BLAS thread only adds hand-off cost (up to 25x on a
-busy 2-core box, benchmarks/tensor.py's import-order rows), and a training step frees and
+diffplay's arrays are small, so a second BLAS thread only adds hand-off cost (many times a
+step's work on a busy box: benchmarks/tensor.py's import-order rows), and a training step frees and
 makes the same big arrays every time, which glibc would otherwise hand back to the kernel and
 fault in again (benchmarks/scenes.py's canvas row).
 
@@ -12,7 +12,8 @@ settings. Two ways in, one mechanism (threadpoolctl, which works whatever was im
   the studio's session processes, the benchmarks) it calls this itself; a script of yours
   that trains with Tensors calls it once at the top.
 - `one_blas_thread()`: a scope that diffplay's own loops run in (`gpt.train`, a layout
-  solve, a scene's steps), restoring the host's setting when it ends. It costs ~6 µs.
+  solve, a scene's steps), restoring the host's setting when it ends; entering it costs
+  microseconds.
 
 The user's explicit settings win: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS
 in the environment leave the BLAS threads alone, MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_

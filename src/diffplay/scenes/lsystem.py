@@ -64,7 +64,7 @@ class LSystem(Scene):
     formats = ("png",)
     example = Example(("preset=plant", "iterations=5", "target=0.55,0.9"))
     max_steps = 1000   # L-BFGS iterations
-    budget_s = 0.015   # a bush's step takes ~10 ms: leaves room for the frame at 30 frames/s
+    budget_s = 0.015   # about a bush's step (benchmarks/scenes_ii.py): leaves room for the frame at 30 frames/s
 
     def build(self):
         v = self.values

@@ -96,7 +96,7 @@ class Particles(Scene):
     formats = ("png",)
     example = Example()
     max_steps = 300
-    budget_s = 0.015   # an Adam step through the flight takes ~4 ms
+    budget_s = 0.015   # a few Adam steps through the flight (benchmarks/scenes_ii.py)
 
     def build(self):
         v = self.values

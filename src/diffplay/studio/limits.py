@@ -55,8 +55,8 @@ def frame_rate(limits, active_sessions, cores=None):
     On a busy box every session wants the same cores: a scene with cheap frames would take
     them 60 times a second while one with costly frames stutters. Capped, the time a cheap
     scene would spend on its 26th to 60th frames goes to the costly scenes' 20th to 25th.
-    25 frames a second, steady, looks live (film runs at 24); measured with 20 pages on 2
-    cores, 30 a second saturated them and every page's frames came late, by 15-20 ms at p95.
+    25 frames a second, steady, looks live (film runs at 24); with 20 pages on 2 cores, 30 a
+    second saturated them and every page's frames came late (benchmarks/studio.py --load).
     """
     cores = cores or usable_cores()
     shared = limits.frame_rate * SESSIONS_PER_CORE * cores / max(active_sessions, 1)

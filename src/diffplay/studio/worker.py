@@ -75,7 +75,7 @@ def serve(sock, name, seed, limits, active):
         conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": _explain(e)}).encode())
         return
     # The modules and the scene as built live as long as this process: the cyclic collector
-    # need not walk them again (a full collection over them took ~15 ms, a frame's worth).
+    # need not walk them again (a full collection over them took a frame's worth of time).
     gc.freeze()
     Loop(conn, scene, limits, active).run()
 

@@ -53,7 +53,7 @@ def scene_line(name, runs, rate):
 
 
 def per_scene(url, seconds, repeats, rate):
-    for name in registry.names():
+    for name in registry.names("scenes"):
         asyncio.run(play(url, name, 1.0, input_rate(name, rate)))   # warm-up: first imports, first solve
         runs = [asyncio.run(play(url, name, seconds, input_rate(name, rate))) for _ in range(repeats)]
         print(scene_line(name, runs, input_rate(name, rate)), flush=True)
@@ -78,7 +78,7 @@ def load(url, process, clients, seconds, rate):
           f"p95 {ms(percentile(intervals, 95))} ms  event->frame p95 {ms(percentile(latencies, 95))} ms  "
           f"errors {len(errors)}  leaked session processes {len(leaked)}  "
           f"{'goal met' if percentile(intervals, 95) <= 0.050 and not errors and not leaked else 'goal MISSED'}")
-    for name in registry.names():
+    for name in registry.names("scenes"):
         mine = [r for r in runs if r["scene"] == name]
         gaps = [i for r in mine for i in r["intervals"]]
         fps = statistics.median(r["frames"] / r["seconds"] for r in mine)

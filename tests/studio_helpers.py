@@ -257,7 +257,7 @@ async def crowd(url, clients, seconds, rate):
     People do not click in step: each page's inputs start at its own point of an input period,
     so that twenty of them do not all arrive in the same millisecond, every period.
     """
-    names = registry.names()
+    names = registry.names("scenes")
     plays = []
     for i in range(clients):
         name = names[i % len(names)]

@@ -7,7 +7,7 @@ import pytest
 
 from diffplay.gpt.config import GPTConfig, init_weights
 from diffplay.gpt.model_value import ValueGPT
-from diffplay.learn.trace import SOURCE, trace_position
+from diffplay.learn.trace import SOURCE, trace_document, trace_position
 
 TOKENS = [26, 4, 12, 12, 0, 26]   # <bos> e m m a <bos>
 
@@ -75,3 +75,12 @@ def test_the_callers_tracer_is_left_as_it_was():
 def test_a_position_past_the_document_is_refused():
     with pytest.raises(ValueError, match=r"position must be in \[0, 4\], got 5"):
         trace_position(model(), TOKENS, 5)
+
+
+def test_tracing_a_whole_document_gives_each_position_as_tracing_it_alone():
+    m = model()
+    every = trace_document(m, TOKENS)
+    assert [t.position for t in every] == list(range(len(TOKENS) - 1))
+    alone = trace_position(m, TOKENS, 3)
+    assert [v.data for v in every[3].logits] == [v.data for v in alone.logits]
+    assert [s.block for s in every[3].steps] == [s.block for s in alone.steps]

@@ -49,7 +49,7 @@ def test_readme_shows_every_scene_with_the_command_that_draws_its_picture():
     from diffplay.scenes import registry
 
     text = README.read_text()
-    for scene in registry.all_scenes():
+    for scene in registry.all_scenes("scenes"):
         command = scene.example.command(scene.name)
         assert f"`{command}`" in text, f"README lacks scene {scene.name}'s example: {command}"
         picture = f"docs/images/scene-{scene.name}.{scene.example.format}"

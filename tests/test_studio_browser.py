@@ -97,7 +97,7 @@ def test_gallery_lists_every_scene_and_opens_one(page, studio):
     page.goto(studio)
     page.wait_for_selector(".card")
     names = page.eval_on_selector_all(".card", "cards => cards.map(c => c.dataset.scene)")
-    assert names == registry.names()
+    assert names == registry.names("scenes")
     loaded = "[...document.querySelectorAll('.card img')].map(i => i.complete && i.naturalWidth > 0)"
     wait(page, f"{loaded}.length === {len(names)} && {loaded}.every(Boolean)", what="every card's picture")
     shot(page, "gallery")

@@ -9,7 +9,10 @@ the numbers shown are the engine's own.
     record.steps[3].outputs        # {"q": [Value, ...16]}: what the 4th executed line made
     record.loss.backward()         # every traced Value now has its .grad
     record.block_of[value]         # "layer 0 · head 2": where in the model a node was made
+    trace_document(model, tokens)  # every position's record, one forward each
 """
+
+import functools
 
 import ast
 import inspect
@@ -38,14 +41,20 @@ class Executed:
 class PositionTrace:
     tokens: list
     position: int
-    steps: list                                  # Executed, in the order they ran
-    logits: list                                 # the output: one Value per vocabulary token
-    loss: Value                                  # −log softmax(logits)[next token]
-    block_of: dict = field(default_factory=dict)  # Value -> block name, for every node the position made
+    steps: list                # Executed, in the order they ran
+    logits: list               # the output: one Value per vocabulary token
+    loss: Value                # −log softmax(logits)[next token]
+    model: object = field(repr=False)
+    earlier: set = field(repr=False)   # the nodes the positions before made
 
     @property
     def target(self):
         return self.tokens[self.position + 1]
+
+    @functools.cached_property
+    def block_of(self):
+        """Value -> block name, for every node this position's loss depends on."""
+        return _blocks(self.steps, self.loss, self.earlier, self.model)
 
 
 def trace_position(model, tokens, position):
@@ -53,19 +62,34 @@ def trace_position(model, tokens, position):
 
     `tokens` are ids ([BOS] + a name + [BOS]); the loss is the cross-entropy of predicting
     tokens[position + 1]."""
-    if not 0 <= position < min(len(tokens) - 1, model.config.block_size):
-        raise ValueError(f"trace_position: position must be in [0, {min(len(tokens) - 1, model.config.block_size) - 1}], "
-                         f"got {position}")
+    _check_position(model, tokens, position)
     keys, values = model.new_cache()
     for pos in range(position):
         model.gpt(tokens[pos], pos, keys, values)
+    return _traced(model, tokens, position, keys, values)
+
+
+def trace_document(model, tokens):
+    """The record of every position of a document, in order (one forward each, one cache)."""
+    keys, values = model.new_cache()
+    return [_traced(model, tokens, pos, keys, values)
+            for pos in range(min(len(tokens) - 1, model.config.block_size))]
+
+
+def _check_position(model, tokens, position):
+    last = min(len(tokens) - 1, model.config.block_size) - 1
+    if not 0 <= position <= last:
+        raise ValueError(f"trace_position: position must be in [0, {last}], got {position}")
+
+
+def _traced(model, tokens, position, keys, values):
     earlier = _made_so_far(keys, values)
     tracer = _LineTracer(model.config.head_dim)
     logits = tracer.run(model.gpt, tokens[position], position, keys, values)
     loss = F.logsumexp(logits) - logits[tokens[position + 1]]
-    steps = tracer.steps
-    block_of = _blocks(steps, loss, earlier, model)
-    return PositionTrace(list(tokens), position, steps, logits, loss, block_of)
+    for step in tracer.steps:
+        step.block = block_name(step.line, step.context, model.config.head_dim)
+    return PositionTrace(list(tokens), position, tracer.steps, logits, loss, model, earlier)
 
 
 # ---- which variables a line assigns (read once from the source) ----
@@ -164,7 +188,6 @@ def _blocks(steps, loss, earlier, model):
     for v in earlier:
         block_of[v] = "earlier positions"
     for step in steps:
-        step.block = block_name(step.line, step.context, model.config.head_dim)
         for out in step.outputs.values():
             _claim(out, step.block, block_of)
     _claim(loss, "loss", block_of)

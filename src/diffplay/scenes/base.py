@@ -86,13 +86,15 @@ FRAME_HEADER = {"scene": Text(64), "step": Number(0, integer=True), "paused": Bo
 
 
 class Scene:
-    name = ""                  # `diffplay scene NAME`; the module is scenes/NAME.py
+    name = ""                  # `diffplay scene NAME`; the module is scenes/NAME.py (or learn/NAME.py)
     title = ""                 # one line for --list and the studio
+    section = "scenes"         # where the studio lists it: the gallery ("scenes") or the learn section
+    number = 0                 # its place in its section (chapters go in order)
     settings = ()              # Setting, ...
     events = {}                # event type -> Record of its fields (besides "type")
     frame_schema = Anything()  # what frame() returns, for the docs, the tests and the studio
     formats = ("svg",)         # file suffixes render() can write
-    example = Example()        # the headless run that shows it (README, gallery, tests)
+    example = Example()        # the headless run that shows it (README, gallery, tests); None if it draws none
     max_steps = 1000           # headless runs stop here unless converged() says so sooner
     budget_s = 0.02            # the step() budget a live loop should give each frame
     steps_per_frame = None     # live, at most this many steps a frame (1: each step is watched)
@@ -252,6 +254,8 @@ class Scene:
     def check_format(cls, path):
         """The suffix of `path` if this scene can write it, else a UsageError."""
         suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
+        if not cls.formats:
+            raise UsageError(f"--out {path}: {cls.name} draws no pictures of its own; open it in the studio")
         if suffix not in cls.formats:
             raise UsageError(f"--out {path}: scene {cls.name} writes {', '.join('.' + f for f in cls.formats)} files")
         return suffix
@@ -262,6 +266,8 @@ class Scene:
         return {
             "name": cls.name,
             "title": cls.title,
+            "section": cls.section,
+            "number": cls.number,
             "formats": list(cls.formats),
             "settings": [s.describe() for s in cls.settings if not s.cli_only],   # the studio's controls
             "cli_settings": [s.describe() for s in cls.settings if s.cli_only],   # no control: events cannot set them

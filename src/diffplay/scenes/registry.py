@@ -1,45 +1,63 @@
-"""Scene name -> Scene class. Scene NAME is the Scene subclass with name = NAME in scenes/NAME.py;
-adding a scene adds that file only. The machinery beside them (base, schema, registry, command)
-and the parts/ package are simply not scenes."""
+"""Scene name -> Scene class, for every live unit diffplay has: the scenes (scenes/NAME.py) and
+the learn chapters (learn/NAME.py). Scene NAME is the Scene subclass with name = NAME in a module
+called NAME of one of those packages; adding one adds that file only. The machinery beside them
+(base, schema, registry, command, a chapter's base, trace) and sub-packages are simply not scenes.
+
+Scenes list by name; chapters by their number (`section` and `number` are class attributes).
+"""
 
 import importlib
 import pkgutil
 
 from ..checks import did_you_mean
 from ..errors import UsageError
-from . import __path__ as _package_path
 from .base import Scene
+
+PACKAGES = ("diffplay.scenes", "diffplay.learn")
+SECTIONS = ("scenes", "learn")
 
 
 def _modules():
-    return sorted(m.name for m in pkgutil.iter_modules(_package_path) if not m.name.startswith("_") and not m.ispkg)
+    """{module name: its package} for every module that may hold a scene."""
+    found = {}
+    for package in PACKAGES:
+        for m in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            if not m.name.startswith("_") and not m.ispkg:
+                found.setdefault(m.name, package)
+    return found
 
 
-def _scene_in(module_name):
+def _scene_in(package, module_name):
     """The Scene subclass that module_name defines under its own name, or None."""
-    module = importlib.import_module(f"{__package__}.{module_name}")
+    module = importlib.import_module(f"{package}.{module_name}")
     for thing in vars(module).values():
         if isinstance(thing, type) and issubclass(thing, Scene) and thing.name == module_name:
             return thing
     return None
 
 
-def names():
-    """The names of all scenes, sorted."""
-    return [name for name in _modules() if _scene_in(name) is not None]
+def _found():
+    scenes = [s for s in (_scene_in(package, name) for name, package in _modules().items()) if s is not None]
+    return sorted(scenes, key=lambda s: (SECTIONS.index(s.section), s.number, s.name))
+
+
+def names(section=None):
+    """The names of all scenes (or of one section's): scenes by name, then chapters in order."""
+    return [s.name for s in _found() if section in (None, s.section)]
 
 
 def load(name):
     """The Scene class called `name`; a UsageError listing the scenes if there is none."""
-    scene = _scene_in(name) if name in _modules() else None
+    package = _modules().get(name)
+    scene = _scene_in(package, name) if package else None
     if scene is None:
         known = names()
         raise UsageError(f"unknown scene {name!r}; scenes: {', '.join(known)}{did_you_mean(name, known)}")
     return scene
 
 
-def all_scenes():
-    return [load(name) for name in names()]
+def all_scenes(section=None):
+    return [load(name) for name in names(section)]
 
 
 def describe_all():
@@ -48,4 +66,4 @@ def describe_all():
 
 def modules():
     """The modules of every scene, for a process to import once before it builds any."""
-    return [f"{__package__}.{name}" for name in names()]
+    return [f"{_modules()[name]}.{name}" for name in names()]

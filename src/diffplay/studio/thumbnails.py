@@ -62,7 +62,7 @@ def main():
     parser.add_argument("names", nargs="*", help="only these scenes (default: all)")
     args = parser.parse_args()
     THUMBS.mkdir(exist_ok=True)
-    for name in args.names or registry.names():
+    for name in args.names or registry.names("scenes"):
         target = make(name, docs=args.docs)
         print(f"{target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}  "
               f"{target.stat().st_size} bytes")

@@ -19,6 +19,7 @@
 import { Controls } from "./controls.js";
 import { element, fmt } from "./draw.js";
 import { Plot } from "./plot.js";
+import { showChapter } from "./chapter.js";
 import * as fallback from "./fallback.js";
 
 const COMMON = ["set", "reset", "pause", "resume"];
@@ -161,9 +162,9 @@ function connect(name) {
 
 // ---- start ----
 
-async function loadDrawing(name) {
+async function loadDrawing(scene) {
   try {
-    return await import(`./scenes/${name}.js`);
+    return await import(`./${scene.section}/${scene.name}.js`);   // scenes/NAME.js or learn/NAME.js
   } catch (e) {
     console.info(`no drawing module for ${name}; showing the frame as text`, e);
     return fallback;
@@ -182,7 +183,8 @@ async function main() {
   document.title = `${scene.name} · diffplay studio`;
   $("name").textContent = scene.name;
   $("title").textContent = scene.title;
-  drawing = await loadDrawing(scene.name);
+  drawing = await loadDrawing(scene);
+  if (scene.section === "learn") showChapter(scene, scenes);
   view = { stage: $("stage"), scene, values: {}, controls: null, frame: null, send, status: showError };
   plot = new Plot($("plot"));
   buildActions(scene);

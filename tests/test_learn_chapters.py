@@ -1,0 +1,99 @@
+"""The learn chapters compute what they show with diffplay's engines: checked here against the
+same engines run in the test, and against plain arithmetic."""
+
+import math
+
+import pytest
+
+from diffplay.errors import UsageError
+from diffplay.gpt.data import Tokenizer
+from diffplay.learn.attention import Attention
+from diffplay.learn.bigram import Bigram
+from diffplay.learn.model import value_model
+from diffplay.learn.tokens import Tokens
+from diffplay.learn.trace import trace_position
+from diffplay.learn.transformer import Transformer
+from diffplay.scenes import registry
+
+
+def test_chapters_come_in_order_after_the_scenes_and_name_their_microgpt_part():
+    chapters = registry.all_scenes("learn")
+    assert [c.number for c in chapters] == sorted(c.number for c in chapters) and chapters[0].name == "tokens"
+    assert registry.names() == registry.names("scenes") + registry.names("learn")
+    for chapter in chapters:
+        described = chapter.describe()
+        assert described["section"] == "learn" and described["about"] and 2 <= len(described["text"]) <= 5
+        assert all(len(paragraph) < 500 for paragraph in described["text"])   # short, to be read
+
+
+def test_a_chapter_draws_no_files_and_says_so():
+    with pytest.raises(UsageError, match="tokens draws no pictures of its own"):
+        Tokens.check_format("t.png")
+
+
+def test_tokens_are_the_tokenizers_and_the_uniform_loss_is_ln_v():
+    frame = Tokens(name="emma").frame()
+    tokenizer = Tokenizer(frame["vocabulary"])
+    assert [t["id"] for t in frame["tokens"]] == tokenizer.encode("emma")
+    assert frame["uniform_loss"] == pytest.approx(math.log(frame["vocab_size"]), abs=1e-12)
+    assert frame["pairs"][0] == {"input": "BOS", "target": "e"} and frame["pairs"][-1] == {"input": "a", "target": "BOS"}
+    assert "'É'" in Tokens(name="Émma").frame()["unknown"]
+
+
+def test_the_bigram_gradient_two_ways_agrees_and_descent_approaches_the_counted_loss():
+    chapter = Bigram(lr=5.0)
+    first = chapter.frame()["loss"]
+    assert first == pytest.approx(math.log(27), abs=1e-12)   # W starts at zero: the uniform guess
+    chapter.run(steps=150)
+    frame = chapter.frame()
+    check = frame["check"]
+    assert check["difference"] <= 1e-7 * max(1.0, abs(check["analytic"]))
+    assert frame["count_loss"] < frame["loss"] < first - 0.5
+    chapter.handle({"type": "pick", "row": 26, "col": 0})
+    assert (chapter.frame()["check"]["input"], chapter.frame()["check"]["target"]) == ("BOS", "a")
+    with pytest.raises(ValueError, match="the table is 27×27"):
+        chapter.handle({"type": "pick", "row": 27, "col": 0})
+
+
+def test_attention_weights_are_softmax_of_scores_masked_to_the_past_and_mix_the_values():
+    frame = Attention(name="emma", head=2).frame()
+    T, d = len(frame["chars"]), frame["head_dim"]
+    for t, (scores, weights) in enumerate(zip(frame["scores"], frame["weights"])):
+        assert weights[t + 1:] == [None] * (T - t - 1) and abs(sum(weights[:t + 1]) - 1) < 1e-12
+        z = [math.exp(s - max(scores[:t + 1])) for s in scores[:t + 1]]
+        assert weights[:t + 1] == pytest.approx([e / sum(z) for e in z], abs=1e-12)
+    q, w = frame["q"], frame["weights"][frame["query"]]
+    assert frame["scores"][frame["query"]][0] == pytest.approx(sum(a * b for a, b in zip(q, frame["keys"][0])) / math.sqrt(d))
+    mixed = [sum(w[t] * v[j] for t, v in enumerate(frame["values"])) for j in range(d)]
+    assert frame["output"] == pytest.approx(mixed, abs=1e-12)
+
+
+def test_attention_follows_the_query_and_refuses_one_past_the_name():
+    chapter = Attention(name="ann")
+    chapter.handle({"type": "query", "position": 1})
+    assert chapter.frame()["query"] == 1 and len(chapter.frame()["keys"]) == 2
+    with pytest.raises(ValueError, match="the name has 4 positions"):
+        chapter.handle({"type": "query", "position": 4})
+
+
+def test_the_transformer_shows_each_line_as_the_engine_computed_it_and_its_gradients():
+    chapter = Transformer(name="emma", position=2)
+    model, tokenizer = value_model(1000)
+    mine = trace_position(model, tokenizer.encode("emma"), 2)
+    for k in range(1, 8):
+        chapter.handle({"type": "line", "delta": 1})
+        current = chapter.frame()["current"]
+        step = mine.steps[k - 1]
+        assert current["line"] == step.line
+        for out, (name, value) in zip(current["outputs"], step.outputs.items()):
+            assert out["name"] == name and out["data"] == ([v.data for v in value] if isinstance(value, list) else value)
+    chapter.handle({"type": "line", "delta": -3})
+    assert chapter.frame()["cursor"] == 3
+    chapter.handle({"type": "backward"})
+    frame = chapter.frame()
+    for p in model.parameters():
+        p.grad = 0.0
+    mine.loss.backward()
+    assert frame["loss"] == mine.loss.data and frame["current"]["outputs"][0]["grad"] == [v.grad for v in mine.logits]
+    assert frame["gradients"]["lm_head"] == [[round(p.grad, 8) for p in row] for row in model.state_dict["lm_head"]]
+    assert sum(g["p"] for g in frame["guesses"]) <= 1.0

@@ -93,3 +93,22 @@ def test_time_limit_leaves_a_quick_computation_alone():
         total = sum(range(1000))
     time.sleep(1.1)   # the alarm was cancelled: nothing goes off later
     assert total == 499500
+
+
+def test_learn_serves_the_studio_at_its_learn_section():
+    process = subprocess.Popen([*DIFFPLAY, "learn", "--no-open", "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split()[2]
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/learn.html")
+        base = url.removesuffix("learn.html")
+        for _ in range(100):
+            try:
+                chapters = [s for s in get_json(base + "api/scenes") if s["section"] == "learn"]
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert [c["number"] for c in chapters] == sorted(c["number"] for c in chapters) and chapters
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(15)

@@ -1,4 +1,5 @@
-"""`diffplay serve [--host 127.0.0.1] [--port 8000] [--open]`: the studio, on this machine."""
+"""`diffplay serve [--host 127.0.0.1] [--port 8000] [--open]`: the studio, on this machine; and
+`diffplay learn`, the same studio opened at its learn section."""
 
 import ipaddress
 import socket
@@ -55,7 +56,7 @@ def run_serve(args):
     config = uvicorn.Config(create_app(limits), ws="websockets-sansio", ws_max_size=limits.socket_max_bytes,
                             ws_per_message_deflate=False, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=3)
-    url = url_of(sock)
+    url = url_of(sock) + args.page
     print(f"diffplay studio: {url}  (Ctrl-C stops it)", flush=True)
     if args.open:
         webbrowser.open(url)
@@ -68,9 +69,21 @@ def run_serve(args):
 def add_serve_command(commands):
     serve = commands.add_parser("serve", help="the studio: every scene live in the browser",
                                 description="Serve the studio, a local web page where every scene runs live.")
-    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="the port (0 picks a free one; default 8000)")
-    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
-    serve.add_argument("--max-sessions", type=int, default=Limits.max_sessions, metavar="N",
-                       help=f"live scenes at once, all pages together (default {Limits.max_sessions})")
-    serve.set_defaults(run=run_serve)
+    _add_options(serve, opens=False)
+    serve.set_defaults(run=run_serve, page="")
+    learn = commands.add_parser("learn", help="learn microgpt and autograd: the studio's chapters, live",
+                                description="Serve the studio and open its learn section: chapters that take "
+                                            "microgpt apart with the engine's own numbers.")
+    _add_options(learn, opens=True)
+    learn.set_defaults(run=run_serve, page="learn.html")
+
+
+def _add_options(parser, opens):
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="the port (0 picks a free one; default 8000)")
+    if opens:
+        parser.add_argument("--no-open", dest="open", action="store_false", help="do not open a web browser")
+    else:
+        parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+    parser.add_argument("--max-sessions", type=int, default=Limits.max_sessions, metavar="N",
+                        help=f"live scenes at once, all pages together (default {Limits.max_sessions})")

@@ -30,6 +30,7 @@ export function showChapter(scene, all) {
   $("back").href = "/learn.html";
   $("name").textContent = `${scene.number}. ${scene.title.split(":")[0]}`;
   $("title").textContent = scene.title.split(":").slice(1).join(":").trim();
+  $("numbers").closest(".box").hidden = true;   // a chapter shows its own numbers, in words
   const box = $("chapter");
   box.hidden = false;
   box.replaceChildren(

@@ -55,6 +55,7 @@ export class Heatmap {
     this.width = this.left + this.cols.length * c + 2;
     const height = this.top + this.rows.length * c + 2;
     const ctx = sizeCanvas(this.canvas, this.width, height);
+    Object.assign(this.canvas.dataset, { left: this.left, top: this.top, cell: c });   // where the cells are, for tests and tools
     ctx.clearRect(0, 0, this.width, height);
     ctx.font = FONT;
     ctx.fillStyle = "#1d2330";

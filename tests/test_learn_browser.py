@@ -1,0 +1,116 @@
+"""The learn section in a real browser: every chapter walked with its next/previous links, each
+one's action done as a person would, and the numbers read off the page checked against
+diffplay's engines run here, in the test, to the precision the page shows."""
+
+import math
+
+import pytest
+
+from diffplay.gpt.data import Tokenizer
+from diffplay.learn.bigram import Bigram
+from diffplay.learn.model import read_name, value_model
+from diffplay.learn.trace import trace_document, trace_position
+from diffplay.scenes import registry
+from test_studio_browser import browser, frame, newer_frame, page, shot, studio, wait  # noqa: F401  (fixtures)
+
+
+def text(page, selector):
+    return page.locator(selector).inner_text()
+
+
+def go(page, rel):
+    """Follow the chapter's previous or next link and wait for the new chapter's first frame."""
+    before = page.evaluate("window.studio.hello.scene.name")
+    page.click(f"a[rel={rel}]")
+    wait(page, f"window.studio && window.studio.hello && window.studio.hello.scene.name !== '{before}' "
+               "&& window.studio.frames > 0", what=f"the {rel} chapter")
+    return page.evaluate("window.studio.hello.scene.name")
+
+
+def cell_point(page, selector, row, col):
+    """The page coordinates of a heatmap cell's centre (the canvas says where its cells are)."""
+    canvas = page.locator(selector).first
+    canvas.scroll_into_view_if_needed()
+    box, grid = canvas.bounding_box(), canvas.evaluate("c => [c.dataset.left, c.dataset.top, c.dataset.cell, c.logicalWidth]")
+    left, top, cell, width = (float(x) for x in grid)
+    k = box["width"] / width   # CSS may have shrunk the canvas
+    return box["x"] + k * (left + (col + 0.5) * cell), box["y"] + k * (top + (row + 0.5) * cell)
+
+
+def hover_tip(page, selector, row, col):
+    """The tooltip a heatmap shows over one of its cells."""
+    page.mouse.move(*cell_point(page, selector, row, col))
+    wait(page, "[...document.querySelectorAll('.heatmap-tip')].some(t => !t.hidden)", what="a tooltip")
+    return page.evaluate("[...document.querySelectorAll('.heatmap-tip')].find(t => !t.hidden).textContent")
+
+
+def do_tokens(page):
+    page.fill("#typed-name", "ann")
+    wait(page, "window.studio.frame.name === 'ann'", what="the typed name")
+    tokenizer = Tokenizer(frame(page)["vocabulary"])
+    shown = [int(chip.split("\n")[-1]) for chip in page.locator("#name-tokens .token").all_inner_texts()]
+    assert shown == tokenizer.encode("ann")
+    assert text(page, "#uniform-loss") == f"{math.log(tokenizer.vocab_size):.4f}"
+
+
+def do_bigram(page):
+    newer_frame(page, lambda f: f["step"] >= 5, what="a few steps of descent")
+    page.keyboard.press(" ")
+    newer_frame(page, lambda f: f["paused"], what="paused")
+    page.mouse.click(*cell_point(page, "canvas[aria-label='learned probabilities']", 26, 0))   # row BOS, column a
+    f = newer_frame(page, lambda f: f["check"]["input"] == "BOS", what="the picked weight")
+    mine = Bigram(seed=0).run(steps=f["step"])
+    mine.handle({"type": "pick", "row": f["check"]["row"], "col": f["check"]["col"]})
+    rows = page.locator("#gradient-check dd").all_inner_texts()
+    assert rows[1] == f"{mine.check['analytic']:.10g}" and rows[2] == f"{mine.check['numeric']:.10g}"
+
+
+def do_attention(page):
+    page.mouse.click(*cell_point(page, "canvas[aria-label='attention weights']", 3, 1))   # query row 3
+    f = newer_frame(page, lambda f: f["query"] == 3, what="query 3")
+    model, tokenizer = value_model(1000)
+    tokens, _ = read_name(tokenizer, f["chars"] and "emma", model.config.block_size)
+    mine = [s for s in trace_document(model, tokens)[3].steps if s.block == "layer 0 · head 0"]
+    weights = next(s.outputs["attn_weights"] for s in mine if "attn_weights" in s.outputs)
+    shown = page.locator("#attention-detail table").nth(2).locator("tr").nth(2).locator("td").all_inner_texts()
+    assert [float(x) for x in shown[:4]] == [round(w.data, 4) for w in weights]
+
+
+def do_transformer(page):
+    for key in ["ArrowRight"] * 5 + ["ArrowLeft"] * 3:
+        page.keyboard.press(key)
+    f = newer_frame(page, lambda f: f["cursor"] == 1, what="two lines run")
+    model, tokenizer = value_model(1000)
+    tokens, _ = read_name(tokenizer, "emma", model.config.block_size)
+    step = trace_position(model, tokens, f["position"]).steps[1]
+    (name, values), = step.outputs.items()
+    tip = hover_tip(page, "#outputs canvas", 0, 0)   # the first cell of the line's output
+    assert tip.startswith(f"{name}[0][0] = ") or tip.startswith(f"{name}[0] = ")
+    assert float(tip.split("=")[1].split()[0]) == values[0].data   # all its digits
+    page.keyboard.press("b")
+    f = newer_frame(page, lambda f: f["phase"] == "backward", what="backward")
+    for p in model.parameters():
+        p.grad = 0.0
+    mine = trace_position(model, tokens, f["position"])
+    mine.loss.backward()
+    assert f["gradients"]["lm_head"][0][0] == round(model.state_dict["lm_head"][0][0].grad, 8)
+
+
+ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "attention": do_attention, "transformer": do_transformer}
+
+
+def test_walk_every_chapter_with_next_and_previous_doing_what_each_asks(page, studio):
+    chapters = registry.names("learn")
+    page.goto(f"{studio}learn.html")
+    page.wait_for_selector(".chapter-item a")
+    assert page.locator(".chapter-item a").count() == len(chapters)
+    page.click(".chapter-item a")
+    wait(page, "window.studio && window.studio.frames > 0", what="the first chapter")
+    for i, name in enumerate(chapters):
+        assert page.evaluate("window.studio.hello.scene.name") == name
+        ACTIONS[name](page)
+        shot(page, f"learn-{i + 1}-{name}")
+        if i + 1 < len(chapters):
+            assert go(page, "next") == chapters[i + 1]
+    for name in reversed(chapters[:-1]):
+        assert go(page, "prev") == name

@@ -2,11 +2,13 @@
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,10 @@ from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
 
 SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
+# Written by the diffplay of version 1 checkpoints (Adam's moments as adam.m and adam.v): step 3
+# of a 6-step run on the default names with these settings, saved when it was interrupted.
+VERSION_1 = Path(__file__).parent / "data" / "gpt-checkpoint-v1.json"
+VERSION_1_SETTINGS = {"steps": 6, "n_embd": 4, "n_head": 2, "block_size": 4}
 
 
 @pytest.fixture
@@ -40,6 +46,15 @@ def test_resume_ends_with_the_same_parameters_losses_and_samples_as_one_run(docs
         train(docs, steps=12, engine=engine, out=part, checkpoint_every=5, on_step=stop_at(7), **SMALL)
     assert read_checkpoint(part)["step"] == 5
     resumed = train(docs, engine=engine, out=part, resume=True, samples=3)   # settings come from the file
+    assert resumed.gpt.weights() == whole.gpt.weights()
+    assert resumed.losses == whole.losses and resumed.samples == whole.samples
+
+
+def test_a_version_1_checkpoint_resumes_as_if_never_stopped(tmp_path):
+    part = tmp_path / "part.json"
+    shutil.copy(VERSION_1, part)
+    resumed = train(out=part, resume=True, samples=3)
+    whole = train(samples=3, **VERSION_1_SETTINGS)
     assert resumed.gpt.weights() == whole.gpt.weights()
     assert resumed.losses == whole.losses and resumed.samples == whole.samples
 

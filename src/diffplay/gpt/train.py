@@ -177,7 +177,7 @@ class Run:
             "vocabulary": self.gpt.tokenizer.chars,
             "step": self.step,
             "weights": self.gpt.weights(),
-            "adam": {"steps": self.optimizer.steps, **_adam_moments(self.optimizer, self.shapes)},
+            "adam": {"steps": self.step, **_adam_moments(self.optimizer, self.shapes)},
             "random_state": self.gpt.rng.getstate(),
             "losses": self.losses,
         }
@@ -188,11 +188,11 @@ class Run:
         for slot, state in zip(self.optimizer.slots, self.optimizer.state):
             shape = np.shape(slot.data())
             size = math.prod(shape)
-            for key in ("m", "v"):
-                state[key] = flat[key][offset:offset + size].reshape(shape).copy()
+            for key, name in (("m", "exp_avg"), ("v", "exp_avg_sq")):
+                state[name] = flat[key][offset:offset + size].reshape(shape).copy()
             state["step"] = adam["steps"]   # Adam counts per slot; every slot of a GPT steps every step
             offset += size
-        self.optimizer.steps = self.schedule.k = adam["steps"]
+        self.schedule.k = adam["steps"]
         self.optimizer.lr = self.schedule.base_lr * self.schedule.factor(self.schedule.k)
 
 
@@ -200,8 +200,8 @@ def _adam_moments(optimizer, shapes):
     """Adam's first and second moments as {"m": {name: rows}, "v": …} (zeros before step 1)."""
     slot_shapes = [np.shape(slot.data()) for slot in optimizer.slots]
     moments = {}
-    for key in ("m", "v"):
-        flat = flatten([state.get(key) for state in optimizer.state], slot_shapes)
+    for key, name in (("m", "exp_avg"), ("v", "exp_avg_sq")):
+        flat = flatten([state.get(name) for state in optimizer.state], slot_shapes)
         moments[key] = {name: rows.tolist() for name, rows in split(flat, shapes).items()}
     return moments
 

@@ -3,9 +3,12 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_optim import rosenbrock_closure
 
 from diffplay import Tensor, Value, optim
+from diffplay.engine.flat import Flat
 from diffplay.engine.slots import GROUP_MAX, TensorGroup
 
 CONFIGS = [
@@ -238,3 +241,14 @@ def test_a_schedule_refuses_a_state_dict_with_other_keys():
         sched.load_state_dict({"last_epoch": 3})
     with pytest.raises(ValueError, match="LinearDecay: k must be a whole number >= 0, got -1"):
         sched.load_state_dict({**sched.state_dict(), "k": -1})
+
+
+@settings(max_examples=25)
+@given(shapes=st.lists(st.lists(st.integers(1, 4), max_size=3), min_size=1, max_size=4),
+       missing=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_flat_split_undoes_join_and_none_stands_for_zeros(shapes, missing):
+    rng = np.random.default_rng(len(shapes))
+    arrays = [None if gone else rng.normal(size=shape) for shape, gone in zip(shapes, missing)]
+    layout = Flat(shapes)
+    for array, part, shape in zip(arrays, layout.split(layout.join(arrays)), shapes):
+        assert np.array_equal(part, np.zeros(shape) if array is None else array)

@@ -85,9 +85,14 @@ class TensorGroup:
         self.indices = [i for slot in members for i in slot.indices]
         self.layout = Flat([t.data.shape for t in self.tensors])
         self.shape, self.dtype = (self.layout.size,), self.tensors[0].data.dtype
+        # data() fills one buffer, and set_data copies out of it through views cut once, not each
+        # step (the difference shows in benchmarks/gpt.py's batch=1 row)
+        self.buffer = self.layout.join([t.data for t in self.tensors])
+        self.parts = self.layout.split(self.buffer)
 
     def data(self):
-        return self.layout.join([t.data for t in self.tensors])
+        """Every tensor's data end to end, in the group's own buffer (refilled on each call)."""
+        return np.concatenate([t.data.ravel() for t in self.tensors], out=self.buffer)
 
     def grad(self):
         """Every tensor's gradient end to end; None unless each has one (see partly_stepped)."""
@@ -100,7 +105,7 @@ class TensorGroup:
         return any(have) and not all(have)
 
     def set_data(self, array):
-        for t, part in zip(self.tensors, self.layout.split(array)):
+        for t, part in zip(self.tensors, self.parts if array is self.buffer else self.layout.split(array)):
             t.data[...] = part
 
     def zero_grad(self):
@@ -112,7 +117,7 @@ class TensorGroup:
         return self.members, split_state(state, self.layout)
 
 
-GROUP_MAX = 1 << 13   # entries: past ~8k, copying a Tensor in and out of the group costs more than its own calls (Adam)
+GROUP_MAX = 1 << 13   # entries: past ~8k, copying a Tensor in and out of the group costs more than its own calls (Adam, measured)
 
 
 def grouped(slots):

@@ -121,8 +121,8 @@ GROUP_MAX = 1 << 13   # entries: past ~8k, copying a Tensor in and out of the gr
 
 
 def grouped(slots):
-    """The slots with each run of consecutive small Tensors of one dtype as one TensorGroup (in
-    order, so a checkpoint that walks the slots meets the parameters as they were given)."""
+    """The slots, in order, with each run of consecutive small Tensors of one dtype as one
+    TensorGroup (its members' indices keep their places for state_dict)."""
     out = []
     for slot in slots:
         last = out[-1] if out else None

@@ -2,12 +2,15 @@
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from diffplay.errors import Interrupted, RunFailed, UsageError
@@ -15,6 +18,10 @@ from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
 
 SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
+# Written by the diffplay of version 1 checkpoints (Adam's moments as adam.m and adam.v): step 3
+# of a 6-step run on the default names with these settings, saved when it was interrupted.
+VERSION_1 = Path(__file__).parent / "data" / "gpt-checkpoint-v1.json"
+VERSION_1_SETTINGS = {"steps": 6, "n_embd": 4, "n_head": 2, "block_size": 4}
 
 
 @pytest.fixture
@@ -42,6 +49,57 @@ def test_resume_ends_with_the_same_parameters_losses_and_samples_as_one_run(docs
     resumed = train(docs, engine=engine, out=part, resume=True, samples=3)   # settings come from the file
     assert resumed.gpt.weights() == whole.gpt.weights()
     assert resumed.losses == whole.losses and resumed.samples == whole.samples
+
+
+def test_a_version_1_checkpoint_resumes_as_if_never_stopped(tmp_path):
+    part = tmp_path / "part.json"
+    shutil.copy(VERSION_1, part)
+    resumed = train(out=part, resume=True, samples=3)
+    whole = train(samples=3, **VERSION_1_SETTINGS)
+    assert resumed.gpt.weights() == whole.gpt.weights()
+    assert resumed.losses == whole.losses and resumed.samples == whole.samples
+
+
+def test_a_version_1_checkpoint_loads_and_its_damage_is_named(tmp_path):
+    assert GPT.load(VERSION_1).weights() == read_checkpoint(VERSION_1)["weights"]
+    damaged = tmp_path / "old.json"
+    shutil.copy(VERSION_1, damaged)
+    corrupt(damaged, lambda p: p["adam"].update(steps=2))
+    with pytest.raises(UsageError, match="old.json: field 'adam.steps': is 2, but step is 3: Adam takes one step"):
+        GPT.load(damaged)
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_a_checkpoint_holds_adams_state_dict_by_weight_matrix_whichever_engine_wrote_it(docs, tmp_path, engine):
+    out = tmp_path / "model.json"
+    train(docs, steps=3, engine=engine, out=out, samples=0, **SMALL)
+    saved = json.loads(out.read_text())
+    names = list(saved["weights"])
+    assert saved["optimizer"]["param_groups"] == [{"lr": 0.01 * (1 - 3 / 3), "betas": [0.85, 0.99], "eps": 1e-8,
+                                                   "weight_decay": 0.0, "params": list(range(len(names)))}]
+    assert list(saved["optimizer"]["state"]) == [str(i) for i in range(len(names))]
+    assert all(np.shape(saved["optimizer"]["state"][str(i)]["exp_avg"]) == np.shape(saved["weights"][name])
+               for i, name in enumerate(names))
+    assert saved["schedule"] == {"base_lr": 0.01, "total_steps": 3, "end_factor": 0.0, "k": 3}
+
+
+def test_a_run_resumes_on_the_other_engine(docs, tmp_path):
+    part = tmp_path / "part.json"
+    with pytest.raises(KeyboardInterrupt):
+        train(docs, steps=8, engine="tensor", out=part, checkpoint_every=4, on_step=stop_at(5), **SMALL)
+    resumed = train(docs, engine="value", out=part, resume=True, samples=0)
+    whole = train(docs, steps=8, engine="value", samples=0, **SMALL)
+    np.testing.assert_allclose(resumed.losses, whole.losses, rtol=1e-12)
+
+
+def test_optimizer_settings_the_optimizer_refuses_are_a_usage_error_on_resume(docs, tmp_path):
+    out = tmp_path / "model.json"
+    with pytest.raises(KeyboardInterrupt):
+        train(docs, steps=6, out=out, checkpoint_every=2, on_step=stop_at(3), **SMALL)
+    corrupt(out, lambda p: p["optimizer"]["param_groups"][0].update(betas=[0.85, 1.5]))
+    with pytest.raises(UsageError, match=r"--resume: the checkpoint's optimizer state does not fit this run "
+                                         r"\(Adam: betas must be two numbers in \[0, 1\), got \[0.85, 1.5\]\)"):
+        train(docs, out=out, resume=True)
 
 
 def test_checkpoint_round_trip_keeps_weights_vocabulary_and_random_stream(docs, tmp_path):
@@ -106,10 +164,17 @@ def corrupt(path, edit):
     (lambda p: p["config"].update(n_head=3), "config.n_head", r"must divide n_embd \(8\), got 3"),
     (lambda p: p["config"].update(dropout=0.1), "config.dropout", r"is not a model setting \(those are n_embd, "),
     (lambda p: p["weights"]["wte"].pop(), "weights.wte", r"must be 17 rows of 8 finite numbers"),
-    (lambda p: p["adam"]["v"]["lm_head"][0].__setitem__(0, "x"), "adam.v.lm_head", r"must be 17 rows of 8 finite numbers"),
+    (lambda p: p["optimizer"]["state"]["2"]["exp_avg_sq"][0].__setitem__(0, "x"), "optimizer.state.2.exp_avg_sq",
+     r"must be 17 rows of 8 finite numbers"),
+    (lambda p: p["optimizer"]["state"].pop("4"), "optimizer.state.4", "is missing"),
+    (lambda p: p["optimizer"]["param_groups"][0]["params"].pop(), "optimizer.param_groups",
+     "must be one group whose params are 0 to 8, one a weight matrix"),
     (lambda p: p.update(vocabulary="aab"), "vocabulary", "must be a non-empty string of distinct characters"),
     (lambda p: p.update(step=99), "step", r"is 99, past settings.steps \(3\)"),
-    (lambda p: p["adam"].update(steps=2), "adam.steps", "is 2, but step is 3: Adam takes one step per training step"),
+    (lambda p: p["optimizer"]["state"]["0"].update(step=2), "optimizer.state.0.step",
+     "is 2, but step is 3: Adam takes one step per training step"),
+    (lambda p: p["schedule"].update(k=4), "schedule.k", "is 4, but step is 3: the schedule takes one step per training step"),
+    (lambda p: p.update(version=3), "version", r"is 3; this diffplay reads versions 1 and 2 \(a newer one wrote it\?\)"),
     (lambda p: p["random_state"][1].pop(), "random_state", r"must be \[version, 625 integers, gauss_next\]"),
     (lambda p: p.update(format="something else"), "format", "must be 'diffplay-gpt-checkpoint', got 'something else'"),
 ])
@@ -188,7 +253,7 @@ def test_a_diverging_run_fails_saving_its_last_good_step(docs, tmp_path, engine)
                                         r"finite\); the last good state \(step 1\) is saved in .*model.json"):
         train(docs, steps=20, lr=1e300, engine=engine, out=out, **SMALL)
     saved = read_checkpoint(out)
-    assert saved["step"] == 1 and len(saved["losses"]) == 1 and saved["adam"]["steps"] == 1
+    assert saved["step"] == 1 and len(saved["losses"]) == 1 and saved["schedule"]["k"] == 1
     assert GPT.load(out).weights() == saved["weights"]   # readable, as it was after step 1
     with pytest.raises(RunFailed, match=r"logits are not finite \(did its training diverge\?\)"):
         GPT.load(out).sample(2)

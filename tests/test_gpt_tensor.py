@@ -5,11 +5,9 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from diffplay.gpt import GPTConfig, train
-from diffplay.gpt.config import flatten, init_weights, split
+from diffplay.gpt.config import init_weights
 from diffplay.gpt.model_tensor import TensorGPT
 from diffplay.gpt.train import DEFAULTS, Run
 from gpt_reference import MICROGPT, names_txt
@@ -45,18 +43,6 @@ def test_a_larger_model_trains_from_flags_alone():
     result = train(steps=60, n_layer=4, n_embd=64, batch=4, samples=2)
     assert result.gpt.num_params == 2 * 27 * 64 + 16 * 64 + 4 * 12 * 64 * 64
     assert np.mean(result.losses[-10:]) < np.mean(result.losses[:10]) - 0.3
-
-
-@settings(max_examples=25)
-@given(shapes=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=4),
-       missing=st.lists(st.booleans(), min_size=4, max_size=4))
-def test_split_undoes_flatten_and_none_stands_for_zeros(shapes, missing):
-    shapes = {f"w{i}": shape for i, shape in enumerate(shapes)}
-    rng = np.random.default_rng(len(shapes))
-    arrays = [None if gone else rng.normal(size=shape) for shape, gone in zip(shapes.values(), missing)]
-    parts = split(flatten(arrays, shapes.values()), shapes)
-    for array, (name, shape) in zip(arrays, shapes.items()):
-        assert np.array_equal(parts[name], np.zeros(shape) if array is None else array)
 
 
 def rms_norm(x):

@@ -72,36 +72,31 @@ def test_cosine_decay_matches_torch():
         tsched.step()
 
 
-def test_lbfgs_minimizes_rosenbrock():
-    x, y = Value(-1.2), Value(1.0)
-    opt = optim.LBFGS([x, y], max_iter=200)
-
+def rosenbrock_closure(opt, x, y):
+    """The closure L-BFGS's step() takes, for the 2-d Rosenbrock function of Values x and y."""
     def closure():
         opt.zero_grad()
         loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
         loss.backward()
         return loss
+    return closure
 
-    opt.step(closure)
+
+def test_lbfgs_minimizes_rosenbrock():
+    x, y = Value(-1.2), Value(1.0)
+    opt = optim.LBFGS([x, y], max_iter=200)
+    opt.step(rosenbrock_closure(opt, x, y))
     assert opt.result.converged
     assert x.data == pytest.approx(1.0, abs=1e-5) and y.data == pytest.approx(1.0, abs=1e-5)
 
 
 def test_lbfgs_steps_carry_their_curvature_so_two_steps_go_where_one_longer_step_goes():
-    def rosenbrock(opt, x, y):
-        def closure():
-            opt.zero_grad()
-            loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
-            loss.backward()
-            return loss
-        return closure
-
     ends = []
     for pieces, per_step in ((1, 12), (3, 4)):
         x, y = Value(-1.2), Value(1.0)
         opt = optim.LBFGS([x, y], max_iter=per_step)
         for _ in range(pieces):
-            opt.step(rosenbrock(opt, x, y))
+            opt.step(rosenbrock_closure(opt, x, y))
         ends.append((x.data, y.data))
     assert ends[0] == pytest.approx(ends[1], abs=1e-12) and ends[0] != (-1.2, 1.0)
     opt.reset()   # forgotten: the next step starts along the gradient, as the first did

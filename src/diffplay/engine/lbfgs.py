@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .flat import Flat
+from .optim_state import checked_array
 from .slots import Slotted, check_hyper
 
 
@@ -264,35 +266,76 @@ class LBFGS(Slotted):
     The closure zeroes the gradients, computes the loss, calls backward() and returns it.
     As in PyTorch, the curvature pairs carry over from one step() to the next, so steps of
     5 iterations go the way one step of 10 would (reset() forgets them: a new problem).
+
+    They are all its state: state_dict() keeps them on parameter 0, where PyTorch keeps its
+    L-BFGS state, under PyTorch's names — "old_stps" (the steps s), "old_dirs" (the gradient
+    changes y), "ro" (1 / s·y), oldest first, each vector over all parameters end to end.
+    PyTorch's other entries (its direction, step length, previous gradient and loss) describe
+    an iteration in progress; here each step() starts one afresh from the pairs.
     """
+
+    settings = ("lr", "max_iter", "history_size", "tolerance_grad", "tolerance_change")
+    state_keys = ("old_stps", "old_dirs", "ro")
 
     def __init__(self, params, lr=1.0, max_iter=20, history_size=10, tolerance_grad=1e-7,
                  tolerance_change=1e-9):
-        super().__init__(params, lr)
-        _check_settings("LBFGS", max_iter, history_size, tolerance_grad=tolerance_grad,
+        super().__init__(params)
+        self._configure(lr=lr, max_iter=max_iter, history_size=history_size, tolerance_grad=tolerance_grad,
                         tolerance_change=tolerance_change)
-        self.max_iter, self.history_size = max_iter, history_size
+        self.history, self.result = [], None
+
+    def _configure(self, lr, max_iter, history_size, tolerance_grad, tolerance_change):
+        _check_settings("LBFGS", max_iter, history_size, lr=lr, tolerance_grad=tolerance_grad,
+                        tolerance_change=tolerance_change)
+        self.lr, self.max_iter, self.history_size = lr, max_iter, history_size
         self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
-        self.result = None
 
     def reset(self):
         """Forget the curvature pairs: the next step() starts along the gradient."""
-        self.result = None
+        self.history, self.result = [], None
 
-    def _get(self):
-        return np.concatenate([np.ravel(s.data()) for s in self.slots])
+    def _layout(self):
+        return Flat([slot.shape for slot in self.slots])   # read each step: a Tensor may change size
 
-    def _set(self, x):
-        start = 0
-        for s in self.slots:
-            old = s.data()
-            s.set_data(x[start:start + old.size].reshape(np.shape(old)).astype(old.dtype))
-            start += old.size
+    def _get(self, layout):
+        return layout.join([slot.data() for slot in self.slots])
 
-    def _grad(self):
-        return np.concatenate([
-            np.zeros(np.size(s.data())) if s.grad() is None else np.ravel(s.grad()) for s in self.slots
-        ])
+    def _set(self, layout, x):
+        for slot, part in zip(self.slots, layout.split(x)):
+            slot.set_data(part)
+
+    def _grad(self, layout):
+        return layout.join([slot.grad() for slot in self.slots])   # a Tensor without one: zeros
+
+    def _parameter_states(self):
+        if not self.history:
+            return {}
+        steps, changes, rhos = zip(*self.history)
+        return {0: {"old_stps": [s.copy() for s in steps], "old_dirs": [y.copy() for y in changes],
+                    "ro": [float(rho) for rho in rhos]}}
+
+    def _checked_state(self, states, who):
+        """The curvature pairs (s, y, 1/s·y) of a loaded state, each vector as long as the parameters."""
+        if any(states[1:]):
+            raise ValueError(f"{who}: L-BFGS keeps its state on parameter 0 only")
+        state = states[0]
+        if not state:
+            return []
+        if not isinstance(state, dict) or set(state) != set(self.state_keys):
+            raise ValueError(f"{who}: the state of parameter 0 must hold {list(self.state_keys)}")
+        if not all(isinstance(state[key], list) for key in self.state_keys) or len(
+                {len(state[key]) for key in self.state_keys}) != 1:
+            raise ValueError(f"{who}: {', '.join(self.state_keys)} must be lists of one length, an entry a pair")
+
+        def entries(key, shape):
+            return [checked_array(v, shape, float, f"{who}: state[0][{key!r}][{n}]") for n, v in enumerate(state[key])]
+
+        size = self._layout().size
+        rhos = [rho.item() for rho in entries("ro", ())]
+        return list(zip(entries("old_stps", (size,)), entries("old_dirs", (size,)), rhos))
+
+    def _set_state(self, history):
+        self.history, self.result = history, None
 
     def step(self, closure):
         """Optimize; returns the loss at the start (as PyTorch does), keeps details in .result.
@@ -300,10 +343,12 @@ class LBFGS(Slotted):
         The parameters end at the last point L-BFGS took, even when the closure raises.
         """
 
+        layout = self._layout()
+
         def loss_and_grad(x):
-            self._set(x)
+            self._set(layout, x)
             loss = closure()
-            return np.asarray(loss.data if hasattr(loss, "data") else loss).item(), self._grad()
+            return np.asarray(loss.data if hasattr(loss, "data") else loss).item(), self._grad(layout)
 
         def trial(x):
             try:
@@ -311,7 +356,7 @@ class LBFGS(Slotted):
             except _FAILED_EVALUATION:
                 return np.inf, np.zeros_like(x)   # an infinite loss: the line search backs off
 
-        taken = self._get()
+        taken = self._get(layout)
         first = loss_and_grad(taken)   # unguarded: a closure failing at the start is the caller's error
 
         def take(x):
@@ -321,8 +366,8 @@ class LBFGS(Slotted):
         try:
             self.result = minimize(trial, taken, max_iter=self.max_iter, history_size=self.history_size,
                                    tolerance_grad=self.tolerance_grad, tolerance_change=self.tolerance_change,
-                                   lr=self.lr, start=first, callback=take,
-                                   history=self.result.history if self.result else None)
+                                   lr=self.lr, start=first, callback=take, history=self.history)
+            self.history = self.result.history
         finally:
-            self._set(taken)   # never leave the parameters at a trial point
+            self._set(layout, taken)   # never leave the parameters at a trial point
         return first[0]

@@ -1,7 +1,9 @@
 """Optimizers with PyTorch's names and semantics, over Values or Tensors alike.
 
 Parameters are viewed as NumPy arrays ("slots", see slots.py), so the update rules only ever
-see arrays.
+see arrays. Each keeps its state under PyTorch's names, and `state_dict()` /
+`load_state_dict()` give and take it in PyTorch's layout, one entry per parameter
+(optim_state.py).
 """
 
 import math
@@ -9,6 +11,7 @@ import math
 import numpy as np
 
 from .lbfgs import LBFGS
+from .optim_state import check_keys, checked_count, checked_entry, join_state, split_state
 from .slots import Slotted, TensorGroup, ValueSlot, check_hyper, grouped
 
 
@@ -21,13 +24,14 @@ class Optimizer(Slotted):
     """
 
     elementwise = False
+    state_keys = ()   # what each parameter's state holds once it has stepped, by PyTorch's names
 
-    def __init__(self, params, lr):
-        super().__init__(params, lr)
+    def __init__(self, params, lr, **settings):
+        super().__init__(params)
+        self._configure(lr=lr, **settings)
         if self.elementwise:
             self.slots = grouped(self.slots)
         self.state = [{} for _ in self.slots]
-        self.steps = 0   # calls to step(); the count a schedule or a checkpoint goes by
 
     def step(self):
         self._split_partly_stepped()
@@ -38,7 +42,6 @@ class Optimizer(Slotted):
                     f"{type(self).__name__}.step: {_which(slot)} has a non-finite gradient; "
                     "parameters left at their last good values"
                 )
-        self.steps += 1
         for slot, g, state in zip(self.slots, grads, self.state):
             if g is not None:   # like PyTorch, a parameter without a gradient is skipped
                 slot.set_data(self._update(slot.data(), g, state))
@@ -54,6 +57,35 @@ class Optimizer(Slotted):
     def _update(self, p, g, state):
         raise NotImplementedError
 
+    def _parameter_states(self):
+        states = {}
+        for slot, state in zip(self.slots, self.state):
+            if state:
+                states.update(zip(slot.indices, split_state(state, slot.layout)))
+        return dict(sorted(states.items()))
+
+    def _checked_state(self, states, who):
+        """(slots, their states): a group whose tensors' states cannot be one (a tensor that
+        took fewer steps) goes back to one slot a tensor, as a partly stepped group does."""
+        slots, slot_states = [], []
+        for slot in self.slots:
+            parts = [checked_entry(states[i], self.state_keys, shape, slot.dtype, f"{who}: state of parameter {i}")
+                     for i, shape in zip(slot.indices, slot.layout.shapes)]
+            joined = join_state(parts, slot.shape)
+            if joined is not None:
+                slots.append(slot)
+                slot_states.append(joined)
+            elif isinstance(slot, TensorGroup):
+                slots += slot.members
+                slot_states += parts
+            else:
+                raise ValueError(f"{who}: the Values share one slot, so they all have state or none, with one "
+                                 "step count")
+        return slots, slot_states
+
+    def _set_state(self, state):
+        self.slots, self.state = state
+
 
 def _which(slot):
     """The parameters of a slot whose gradient is not finite, in words."""
@@ -68,22 +100,28 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay."""
 
     elementwise = True
+    settings = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+    torch_settings = {"maximize": False}
+    state_keys = ("momentum_buffer",)   # none without momentum, as in PyTorch
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        check_hyper("SGD", momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                         nesterov=nesterov)
+
+    def _configure(self, lr, momentum, dampening, weight_decay, nesterov):
+        check_hyper("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
-        super().__init__(params, lr)
-        self.momentum, self.dampening = momentum, dampening
+        self.lr, self.momentum, self.dampening = lr, momentum, dampening
         self.weight_decay, self.nesterov = weight_decay, nesterov
 
     def _update(self, p, g, state):
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
-            buf = state.get("momentum")
+            buf = state.get("momentum_buffer")
             buf = g.copy() if buf is None else self.momentum * buf + (1 - self.dampening) * g
-            state["momentum"] = buf
+            state["momentum_buffer"] = buf
             g = g + self.momentum * buf if self.nesterov else buf
         p -= self.lr * g
         return p
@@ -99,14 +137,22 @@ class Adam(Optimizer):
 
     decoupled = False
     elementwise = True
+    settings = ("lr", "betas", "eps", "weight_decay")
+    state_keys = ("step", "exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    @property
+    def torch_settings(self):
+        return {"maximize": False, "amsgrad": False, "decoupled_weight_decay": self.decoupled}
+
+    def _configure(self, lr, betas, eps, weight_decay):
         who = type(self).__name__
-        check_hyper(who, eps=eps, weight_decay=weight_decay)
+        check_hyper(who, lr=lr, eps=eps, weight_decay=weight_decay)
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{who}: betas must be two numbers in [0, 1), got {betas!r}")
-        super().__init__(params, lr)
-        self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
+        self.lr, self.betas, self.eps, self.weight_decay = lr, tuple(betas), eps, weight_decay
 
     def _update(self, p, g, state):
         b1, b2 = self.betas
@@ -115,9 +161,9 @@ class Adam(Optimizer):
         elif self.weight_decay:
             g = g + self.weight_decay * p
         if not state:
-            state["step"], state["m"], state["v"] = 0, np.zeros_like(p), np.zeros_like(p)
+            state["step"], state["exp_avg"], state["exp_avg_sq"] = 0, np.zeros_like(p), np.zeros_like(p)
         state["step"] += 1   # this slot's own count: a gradient that arrives late starts at 1
-        m, v, t = state["m"], state["v"], state["step"]
+        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         m *= b1
         m += (1 - b1) * g
         v *= b2
@@ -140,24 +186,44 @@ class AdamW(Adam):
 class LinearDecay:
     """lr_k = lr · (1 − k/total_steps) after k calls to step() (microgpt's schedule)."""
 
+    state_keys = ("base_lr", "total_steps", "end_factor", "k")
+
     def __init__(self, optimizer, total_steps, end_factor=0.0):
-        if not (isinstance(total_steps, int) and total_steps > 0):
-            raise ValueError(f"LinearDecay: total_steps must be a positive integer, got {total_steps!r}")
-        self.optimizer, self.total, self.end = optimizer, total_steps, end_factor
-        self.base_lr, self.k = optimizer.lr, 0
+        self.optimizer = optimizer
+        self._configure(base_lr=optimizer.lr, total_steps=total_steps, end_factor=end_factor, k=0)
 
     def factor(self, k):
-        return 1.0 - (1.0 - self.end) * min(k, self.total) / self.total
+        return 1.0 - (1.0 - self.end_factor) * min(k, self.total_steps) / self.total_steps
 
     def step(self):
         self.k += 1
         self.optimizer.lr = self.base_lr * self.factor(self.k)
+
+    def state_dict(self):
+        """All but the optimizer, as PyTorch's schedulers give theirs: {"base_lr", "total_steps",
+        "end_factor", "k"}, k the calls to step() so far."""
+        return {key: getattr(self, key) for key in self.state_keys}
+
+    def load_state_dict(self, state_dict):
+        """Go on from a state_dict(); as in PyTorch, the optimizer's lr comes from its own state_dict."""
+        check_keys(state_dict, self.state_keys, f"{type(self).__name__}.load_state_dict")
+        self._configure(**state_dict)
+
+    def _configure(self, base_lr, total_steps, end_factor, k):
+        who = type(self).__name__
+        if not (isinstance(total_steps, int) and not isinstance(total_steps, bool) and total_steps > 0):
+            raise ValueError(f"{who}: total_steps must be a positive integer, got {total_steps!r}")
+        check_hyper(who, base_lr=base_lr, end_factor=end_factor)
+        k = checked_count(k, f"{who}: k")
+        self.base_lr, self.total_steps, self.end_factor, self.k = base_lr, total_steps, end_factor, k
 
 
 class CosineDecay(LinearDecay):
     """lr_k = end + (lr − end)·½(1 + cos(πk/total)): slow, fast, then slow again."""
 
     def factor(self, k):
-        return self.end + (1.0 - self.end) * 0.5 * (1.0 + math.cos(math.pi * min(k, self.total) / self.total))
+        return self.end_factor + (1.0 - self.end_factor) * 0.5 * (
+            1.0 + math.cos(math.pi * min(k, self.total_steps) / self.total_steps))
+
 
 __all__ = ["SGD", "Adam", "AdamW", "LBFGS", "LinearDecay", "CosineDecay", "Optimizer"]

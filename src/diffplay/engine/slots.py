@@ -2,7 +2,9 @@
 
 All scalar Values of an optimizer share one slot (gathered and scattered each step, so the
 update itself is vectorized), and each Tensor is its own slot, updated in place; the
-first-order optimizers join runs of Tensors of one dtype into one TensorGroup. `Optimizer`
+first-order optimizers join runs of Tensors of one dtype into one TensorGroup. A slot knows
+each of its parameters' place in the list the optimizer was given (`indices`) and shape
+(`layout`, a flat.Flat), so its state can be shown one parameter at a time. `Optimizer`
 (optim.py) and `LBFGS` (lbfgs.py) both start from `Slotted`.
 """
 
@@ -11,14 +13,21 @@ import numbers
 
 import numpy as np
 
+from .flat import Flat
+from .optim_state import loaded_settings, split_state, unpacked
 from .value import Value
 
 
 class ValueSlot:
-    """Many scalar Values seen as one float64 array."""
+    """Many scalar Values seen as one float64 array; indices are their places in the parameter
+    list, each Value a parameter of its own (as a 0-d tensor would be in PyTorch)."""
 
-    def __init__(self, values):
-        self.values = values
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, values, indices):
+        self.values, self.indices = values, indices
+        self.shape = (len(values),)
+        self.layout = Flat([()] * len(values))
 
     def data(self):
         return np.fromiter((v.data for v in self.values), float, len(self.values))
@@ -36,10 +45,22 @@ class ValueSlot:
 
 
 class TensorSlot:
-    """One Tensor, whose .data array is updated in place."""
+    """One Tensor, whose .data array is updated in place; index is its place in the parameter list."""
 
-    def __init__(self, tensor):
-        self.tensor = tensor
+    def __init__(self, tensor, index):
+        self.tensor, self.indices = tensor, [index]
+
+    @property
+    def shape(self):
+        return self.tensor.data.shape
+
+    @property
+    def dtype(self):
+        return self.tensor.data.dtype
+
+    @property
+    def layout(self):
+        return Flat([self.shape])
 
     def data(self):
         return self.tensor.data
@@ -56,20 +77,27 @@ class TensorSlot:
 
 
 class TensorGroup:
-    """Tensors of one dtype seen end to end as one flat array: an update rule then runs once
-    over all of them instead of once each (a dozen NumPy calls a tensor a step, ~8 µs)."""
+    """TensorSlots of one dtype seen end to end as one flat array: an update rule then runs once
+    over all of them instead of once each (benchmarks/tensor.py, "adam step alone")."""
 
-    def __init__(self, tensors):
-        self.tensors = tensors
-        self.ends = np.cumsum([t.data.size for t in tensors]).tolist()
+    def __init__(self, members):
+        self.members, self.tensors = members, [slot.tensor for slot in members]
+        self.indices = [i for slot in members for i in slot.indices]
+        self.layout = Flat([t.data.shape for t in self.tensors])
+        self.shape, self.dtype = (self.layout.size,), self.tensors[0].data.dtype
+        # data() fills one buffer, and set_data copies out of it through views cut once, not each
+        # step (the difference shows in benchmarks/gpt.py's batch=1 row)
+        self.buffer = self.layout.join([t.data for t in self.tensors])
+        self.parts = self.layout.split(self.buffer)
 
     def data(self):
-        return np.concatenate([t.data.ravel() for t in self.tensors])
+        """Every tensor's data end to end, in the group's own buffer (refilled on each call)."""
+        return np.concatenate([t.data.ravel() for t in self.tensors], out=self.buffer)
 
     def grad(self):
         """Every tensor's gradient end to end; None unless each has one (see partly_stepped)."""
         grads = [t.grad for t in self.tensors]
-        return None if any(g is None for g in grads) else np.concatenate([np.ravel(g) for g in grads])
+        return None if any(g is None for g in grads) else self.layout.join(grads)
 
     def partly_stepped(self):
         """Some tensors have a gradient and some do not: only the first may take the step."""
@@ -77,36 +105,31 @@ class TensorGroup:
         return any(have) and not all(have)
 
     def set_data(self, array):
-        for t, (start, end) in zip(self.tensors, self._spans()):
-            t.data[...] = array[start:end].reshape(t.data.shape)
+        for t, part in zip(self.tensors, self.parts if array is self.buffer else self.layout.split(array)):
+            t.data[...] = part
 
     def zero_grad(self):
         for t in self.tensors:
             t.grad = None
 
     def split(self, state):
-        """One TensorSlot per tensor, each with its part of the group's optimizer state."""
-        states = [{key: value[start:end].reshape(t.data.shape).copy() if isinstance(value, np.ndarray) else value
-                   for key, value in state.items()} for t, (start, end) in zip(self.tensors, self._spans())]
-        return [TensorSlot(t) for t in self.tensors], states
-
-    def _spans(self):
-        return zip([0, *self.ends[:-1]], self.ends)
+        """Its members, one slot a tensor, each with its part of the group's optimizer state."""
+        return self.members, split_state(state, self.layout)
 
 
 GROUP_MAX = 1 << 13   # entries: past ~8k, copying a Tensor in and out of the group costs more than its own calls (Adam, measured)
 
 
 def grouped(slots):
-    """The slots with each run of consecutive small Tensors of one dtype as one TensorGroup (in
-    order, so a checkpoint that walks the slots meets the parameters as they were given)."""
+    """The slots, in order, with each run of consecutive small Tensors of one dtype as one
+    TensorGroup (its members' indices keep their places for state_dict)."""
     out = []
     for slot in slots:
         last = out[-1] if out else None
         if small(slot) and (isinstance(last, TensorGroup) or small(last)):
-            members = last.tensors if isinstance(last, TensorGroup) else [last.tensor]
-            if slot.tensor.data.dtype == members[0].data.dtype and all(slot.tensor is not t for t in members):
-                out[-1] = TensorGroup([*members, slot.tensor])
+            members = last.members if isinstance(last, TensorGroup) else [last]
+            if slot.dtype == members[0].dtype and all(slot.tensor is not m.tensor for m in members):
+                out[-1] = TensorGroup([*members, slot])
                 continue
         out.append(slot)
     return out
@@ -121,12 +144,13 @@ def as_slots(params, who):
     params = list(params)
     if not params:
         raise ValueError(f"{who}: got an empty parameter list")
-    values = [p for p in params if type(p) is Value]
-    others = [p for p in params if type(p) is not Value]
-    for p in others:
-        if not isinstance(getattr(p, "data", None), np.ndarray):
-            raise TypeError(f"{who}: parameters must be Values or Tensors, got {type(p).__name__}")
-    return ([ValueSlot(values)] if values else []) + [TensorSlot(t) for t in others]
+    values = [i for i, p in enumerate(params) if type(p) is Value]
+    tensors = [i for i, p in enumerate(params) if type(p) is not Value]
+    for i in tensors:
+        if not isinstance(getattr(params[i], "data", None), np.ndarray):
+            raise TypeError(f"{who}: parameters must be Values or Tensors, got {type(params[i]).__name__}")
+    value_slot = [ValueSlot([params[i] for i in values], values)] if values else []
+    return value_slot + [TensorSlot(params[i], i) for i in tensors]
 
 
 def check_hyper(who, **hypers):
@@ -138,14 +162,52 @@ def check_hyper(who, **hypers):
 
 
 class Slotted:
-    """What every optimizer starts from: its parameters as slots, a learning rate, zero_grad."""
+    """What every optimizer starts from: its parameters as slots, zero_grad, and its state in
+    PyTorch's layout (optim_state.py).
 
-    def __init__(self, params, lr):
-        who = type(self).__name__
-        check_hyper(who, lr=lr)
-        self.slots = as_slots(params, who)
-        self.lr = lr
+    A subclass names its settings (`settings`, checked and set by `_configure`), PyTorch's
+    settings it lacks with the value at which PyTorch does what it does (`torch_settings`), and
+    how its state goes to and from one state per parameter.
+    """
+
+    settings = ("lr",)
+    torch_settings = {}
+
+    def __init__(self, params):
+        self.slots = as_slots(params, type(self).__name__)
+        self.num_params = sum(len(slot.indices) for slot in self.slots)
 
     def zero_grad(self):
         for slot in self.slots:
             slot.zero_grad()
+
+    def state_dict(self):
+        """{"state": {index: {name: value}}, "param_groups": [{setting: value, "params": [0, 1, …]}]}
+        as PyTorch gives it, index a parameter's place in the list given; arrays are copies."""
+        group = {name: getattr(self, name) for name in self.settings}
+        return {"state": self._parameter_states(), "param_groups": [{**group, "params": list(range(self.num_params))}]}
+
+    def load_state_dict(self, state_dict):
+        """Go on from a state_dict() (this class's, or PyTorch's with NumPy arrays or tensors):
+        its settings and state replace these; all is checked before anything changes."""
+        who = f"{type(self).__name__}.load_state_dict"
+        group, states = unpacked(state_dict, self.num_params, who)
+        settings = loaded_settings(group, self.settings, self.torch_settings, who)
+        state = self._checked_state(states, who)
+        self._configure(**settings)
+        self._set_state(state)
+
+    def _configure(self, lr):
+        """Check every setting, then set them all (a subclass with more settings takes them all)."""
+        check_hyper(type(self).__name__, lr=lr)
+        self.lr = lr
+
+    def _parameter_states(self):
+        raise NotImplementedError
+
+    def _checked_state(self, states, who):
+        """The state to set from one loaded state per parameter (in order), checked."""
+        raise NotImplementedError
+
+    def _set_state(self, state):
+        raise NotImplementedError

@@ -1,29 +1,45 @@
 """Checkpoint files: one JSON document, written atomically, read back with every field checked.
 
 A checkpoint holds all a run needs to go on exactly: the config and vocabulary, the weights,
-Adam's moments, the random generator's state, the step reached and the losses so far.
-Floats are written with repr, so every number reads back bit for bit.
+Adam's and its schedule's state_dict(), the random generator's state, the step reached and the
+losses so far. Adam's is PyTorch's layout with one parameter per weight matrix, parameter i the
+i-th of `weights` (whichever engine trained it); its arrays are nested lists. Floats are
+written with repr, so every number reads back bit for bit.
+
+Version 1, written before optimizers had a state_dict, kept Adam's moments by weight name and
+its step count instead ("adam": {"steps", "m", "v"}); it is still read (train.py turns it into
+today's state), and GPT.load reads either.
 """
 
 import json
 from pathlib import Path
+
+import numpy as np
 
 from ..checks import check_integer, check_number, is_number
 from ..errors import UsageError
 from ..files import write_atomic
 from .config import GPTConfig, check_config, parameter_shapes
 
-FORMAT, VERSION = "diffplay-gpt-checkpoint", 1
+FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
 
 
 def write_checkpoint(path, payload):
     """Write payload as JSON to path atomically (diffplay.files.write_atomic): a reader, or a
     run killed mid-write, only ever sees the old file or the new one."""
     try:
-        text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False)
+        text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False,
+                          default=_as_lists)
     except ValueError:   # NaN or ±inf: JSON has no such numbers, and read_checkpoint refuses them
         raise FloatingPointError("checkpoint: a number is not finite; nothing written") from None
     write_atomic(path, text, "--out")
+
+
+def _as_lists(value):
+    """What json cannot write itself: an array of optimizer state, as nested lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"checkpoint: cannot write a {type(value).__name__}")
 
 
 def read_checkpoint(path):
@@ -32,7 +48,9 @@ def read_checkpoint(path):
     payload = _read_json(path)
     check = _Checker(path, payload)
     check.equal("format", FORMAT)
-    check.equal("version", VERSION)
+    version = check.integer("version")
+    if version not in (1, VERSION):
+        raise check.error("version", f"is {version}; this diffplay reads versions 1 and {VERSION} (a newer one wrote it?)")
     config = check.config()
     vocabulary = check.vocabulary()
     shapes = parameter_shapes(config, len(vocabulary) + 1)
@@ -46,16 +64,13 @@ def read_checkpoint(path):
     check.field("settings.data_fingerprint", str)
     if not isinstance(payload["settings"].get("data", ""), (str, type(None))):
         raise check.error("settings.data", "must be a file path or null (the default names)")
-    for field in ("weights", "adam.m", "adam.v"):
-        check.matrices(field, shapes)
-    adam_steps = check.integer("adam.steps", low=0)
-    if adam_steps != step:   # Adam's bias correction and the schedule both count from it
-        raise check.error("adam.steps", f"is {adam_steps}, but step is {step}: Adam takes one step per training step")
+    check.matrices("weights", shapes)
+    optimizer = check.optimizer(shapes, step) if version > 1 else check.version_1_adam(shapes, step)
     check.random_state()
     losses = check.field("losses", list)
     if len(losses) != step or not all(is_number(x) for x in losses):
         raise check.error("losses", f"must be {step} numbers, one per step done")
-    return {**payload, "config": config}
+    return {**payload, "config": config, **optimizer}
 
 
 def _read_json(path):
@@ -123,15 +138,51 @@ class _Checker:
 
     def matrices(self, field, shapes):
         table = self.field(field, dict)
-        for name, (rows, cols) in shapes.items():
-            matrix = table.get(name)
-            if not (isinstance(matrix, list) and len(matrix) == rows and all(
-                    isinstance(row, list) and len(row) == cols and all(is_number(x) for x in row)
-                    for row in matrix)):
-                raise self.error(f"{field}.{name}", f"must be {rows} rows of {cols} finite numbers")
+        for name, shape in shapes.items():
+            self.matrix(f"{field}.{name}", table.get(name), shape)   # names hold dots: no self.value
         extra = sorted(set(table) - set(shapes))
         if extra:
             raise self.error(f"{field}.{extra[0]}", "is not a parameter of this config")
+
+    def matrix(self, field, matrix, shape):
+        rows, cols = shape
+        if not (isinstance(matrix, list) and len(matrix) == rows and all(
+                isinstance(row, list) and len(row) == cols and all(is_number(x) for x in row) for row in matrix)):
+            raise self.error(field, f"must be {rows} rows of {cols} finite numbers")
+
+    def optimizer(self, shapes, step):
+        """{"optimizer": Adam's state_dict, arrays and int keys again, "schedule": its schedule's};
+        the settings in them are checked as they are loaded."""
+        groups = self.field("optimizer.param_groups", list)
+        if not (len(groups) == 1 and isinstance(groups[0], dict) and groups[0].get("params") == list(range(len(shapes)))):
+            raise self.error("optimizer.param_groups", f"must be one group whose params are 0 to {len(shapes) - 1}, "
+                                                       "one a weight matrix")
+        table = self.field("optimizer.state", dict)
+        extra = sorted(set(table) - {str(i) for i in range(len(shapes))})
+        if extra:
+            raise self.error(f"optimizer.state.{extra[0]}", "is not the index of a weight matrix")
+        state = {}
+        for i, shape in enumerate(shapes.values()):
+            entry = self.field(f"optimizer.state.{i}", dict)
+            self.steps_taken(f"optimizer.state.{i}.step", step, "Adam")
+            for key in ("exp_avg", "exp_avg_sq"):
+                self.matrix(f"optimizer.state.{i}.{key}", entry.get(key), shape)
+            state[i] = {key: np.array(value) if isinstance(value, list) else value for key, value in entry.items()}
+        schedule = self.field("schedule", dict)
+        self.steps_taken("schedule.k", step, "the schedule")
+        return {"optimizer": {"state": state, "param_groups": groups}, "schedule": schedule}
+
+    def version_1_adam(self, shapes, step):
+        """Version 1's Adam: its moments by weight name, and one step count."""
+        for field in ("adam.m", "adam.v"):
+            self.matrices(field, shapes)
+        self.steps_taken("adam.steps", step, "Adam")
+        return {}
+
+    def steps_taken(self, field, step, who):
+        taken = self.integer(field, low=0)
+        if taken != step:   # Adam's bias correction and the schedule both count from it
+            raise self.error(field, f"is {taken}, but step is {step}: {who} takes one step per training step")
 
     def random_state(self):
         state = self.field("random_state", list)

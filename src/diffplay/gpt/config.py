@@ -1,5 +1,4 @@
-"""The model's shape and its parameters: names, shapes, microgpt's initialization order, and
-all of them as one flat vector (flatten / split)."""
+"""The model's shape and its parameters: names, shapes and microgpt's initialization order."""
 
 import math
 from dataclasses import asdict, dataclass, fields
@@ -59,18 +58,3 @@ def init_weights(config, vocab_size, rng, std=0.08):
     return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
             for name, (rows, cols) in parameter_shapes(config, vocab_size).items()}
 
-
-def flatten(arrays, shapes):
-    """The arrays end to end as one float64 vector; a None stands for zeros of its shape (a
-    gradient not computed yet, an Adam moment before the first step)."""
-    return np.concatenate([np.zeros(math.prod(shape)) if a is None else np.ravel(np.asarray(a, dtype=np.float64))
-                           for a, shape in zip(arrays, shapes, strict=True)])
-
-
-def split(flat, shapes):
-    """flatten's inverse: {name: (rows, cols) view of flat} following shapes ({name: (rows, cols)})."""
-    out, offset = {}, 0
-    for name, (rows, cols) in shapes.items():
-        out[name] = flat[offset:offset + rows * cols].reshape(rows, cols)
-        offset += rows * cols
-    return out

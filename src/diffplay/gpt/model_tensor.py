@@ -4,50 +4,27 @@ A causal mask over the whole sequence is the same computation as microgpt's KV c
 sees keys 0..i), so the math — and, to rounding, the numbers — are the scalar model's. Each
 step of the forward pass is one fused node (linear, rms_norm, attention, cross_entropy).
 
-All weights live end to end in one float64 buffer; each weight Tensor is a view into it. The
-optimizer steps that buffer as a single array (see FlatParameters), so Adam is a dozen NumPy
-calls per step, not a dozen per weight matrix.
+Each weight is a Tensor of its own; Adam sees them end to end as one array all the same (they
+are small: see engine/slots.py's TensorGroup), so its step is a dozen NumPy calls, not a dozen
+per weight matrix.
 """
 
 import numpy as np
 
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_ops import attention, attention_weights, cross_entropy, gather, linear, rms_norm
-from .config import flatten, parameter_shapes, split
-
-
-class FlatParameters:
-    """Every weight as one vector for the optimizer: .data is the buffer the weight Tensors view,
-    .grad their gradients end to end; setting .grad to None clears theirs."""
-
-    def __init__(self, data, tensors):
-        self.data, self.tensors = data, tensors
-
-    @property
-    def grad(self):
-        return flatten([t.grad for t in self.tensors], [t.data.shape for t in self.tensors])
-
-    @grad.setter
-    def grad(self, value):
-        if value is not None:
-            raise ValueError("FlatParameters.grad can only be cleared (set to None)")
-        for t in self.tensors:
-            t.grad = None
+from .config import parameter_shapes
 
 
 class TensorGPT:
-    """The batched GPT: weights as Tensors named as in microgpt, viewing one flat buffer."""
+    """The batched GPT: weights as Tensors named as in microgpt."""
 
     def __init__(self, config, vocab_size, weights):
         self.config, self.vocab_size = config, vocab_size
-        shapes = parameter_shapes(config, vocab_size)
-        flat = flatten([weights[name] for name in shapes], shapes.values())
-        self.w = {name: Tensor.wrap(view, requires_grad=True)   # views of flat, not copies
-                  for name, view in split(flat, shapes).items()}
-        self.flat = FlatParameters(flat, list(self.w.values()))
+        self.w = {name: Tensor(weights[name], requires_grad=True) for name in parameter_shapes(config, vocab_size)}
 
     def parameters(self):
-        return [self.flat]
+        return list(self.w.values())
 
     def weights(self):
         return {name: t.data.tolist() for name, t in self.w.items()}

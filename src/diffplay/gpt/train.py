@@ -10,12 +10,13 @@ import numpy as np
 
 from ..checks import check_choice, check_integer, check_number, flag
 from ..engine.optim import Adam, LinearDecay
+from ..engine.optim_state import regrouped
 from ..errors import Interrupted, RunFailed, UsageError
 from ..files import check_writable
 from ..interrupt import stop_between_steps
 from ..process import one_blas_thread
 from .checkpoint import read_checkpoint, write_checkpoint
-from .config import GPTConfig, flatten, init_weights, parameter_shapes, split
+from .config import GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
 from .model import ENGINES, GPT, as_random_state
 from .sample import check_count, check_temperature
@@ -147,7 +148,7 @@ class Run:
         self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
         if saved is not None:
-            self._restore_adam(saved["adam"])
+            self._restore(saved)
 
     def batch(self, step):
         """The token lists of step's documents: docs[step·B + b] for b < B, wrapping around."""
@@ -179,33 +180,38 @@ class Run:
             "vocabulary": self.gpt.tokenizer.chars,
             "step": self.step,
             "weights": self.gpt.weights(),
-            "adam": {"steps": self.optimizer.steps, **_adam_moments(self.optimizer, self.shapes)},
+            "optimizer": self._by_matrix(self.optimizer.state_dict()),
+            "schedule": self.schedule.state_dict(),
             "random_state": self.gpt.rng.getstate(),
             "losses": self.losses,
         }
 
-    def _restore_adam(self, adam):
-        flat = {key: np.concatenate([np.ravel(adam[key][name]) for name in self.shapes]) for key in ("m", "v")}
-        offset = 0
-        for slot, state in zip(self.optimizer.slots, self.optimizer.state):
-            shape = np.shape(slot.data())
-            size = math.prod(shape)
-            for key in ("m", "v"):
-                state[key] = flat[key][offset:offset + size].reshape(shape).copy()
-            state["step"] = adam["steps"]   # Adam counts per slot; every slot of a GPT steps every step
-            offset += size
-        self.optimizer.steps = self.schedule.k = adam["steps"]
-        self.optimizer.lr = self.schedule.base_lr * self.schedule.factor(self.schedule.k)
+    def _by_matrix(self, state_dict):
+        """An optimizer state_dict with one parameter per weight matrix, as a checkpoint keeps it
+        whichever engine wrote it (the Value engine's optimizer has one per entry)."""
+        return regrouped(state_dict, self.shapes.values()) if self.gpt.engine == "value" else state_dict
 
+    def _restore(self, saved):
+        """Adam and its schedule as saved; a state they refuse is a UsageError."""
+        optimizer, schedule = (saved["optimizer"], saved["schedule"]) if saved["version"] > 1 else self._version_1(saved)
+        try:
+            if self.gpt.engine == "value":   # its optimizer has a parameter per weight entry
+                optimizer = regrouped(optimizer, [()] * self.optimizer.num_params)
+            self.optimizer.load_state_dict(optimizer)
+            self.schedule.load_state_dict(schedule)
+        except ValueError as error:
+            raise UsageError(f"the checkpoint's optimizer state does not fit this run ({error})",
+                             where="--resume") from None
 
-def _adam_moments(optimizer, shapes):
-    """Adam's first and second moments as {"m": {name: rows}, "v": …} (zeros before step 1)."""
-    slot_shapes = [np.shape(slot.data()) for slot in optimizer.slots]
-    moments = {}
-    for key in ("m", "v"):
-        flat = flatten([state.get(key) for state in optimizer.state], slot_shapes)
-        moments[key] = {name: rows.tolist() for name, rows in split(flat, shapes).items()}
-    return moments
+    def _version_1(self, saved):
+        """A version 1 checkpoint's Adam (moments by weight name, one step count) as the optimizer
+        and schedule state_dicts of today's checkpoints; the rate is the one the schedule reached."""
+        adam, k = saved["adam"], saved["adam"]["steps"]
+        state = {i: {"step": k, "exp_avg": np.array(adam["m"][name]), "exp_avg_sq": np.array(adam["v"][name])}
+                 for i, name in enumerate(self.shapes)}
+        group = {**self.optimizer.state_dict()["param_groups"][0], "params": list(range(len(self.shapes))),
+                 "lr": self.schedule.base_lr * self.schedule.factor(k)}
+        return {"state": state, "param_groups": [group]}, {**self.schedule.state_dict(), "k": k}
 
 
 def _read_resume(out):

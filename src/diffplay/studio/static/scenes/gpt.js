@@ -54,3 +54,7 @@ export function draw(view, f) {
 export function series(f) {
   return { loss: f.losses };
 }
+
+export function baseline(f) {
+  return { label: "guessing", value: f.guess_loss };
+}

@@ -190,6 +190,20 @@ def test_gpt_plot_toggles_smoothing_and_log_scale_and_marks_the_guessing_loss(pa
     shot(page, "gpt-plot-log-raw")
 
 
+def test_gpt_attention_cell_hover_tells_query_key_and_weight(page, studio):
+    open_scene(page, studio, "gpt")
+    page.keyboard.press(" ")   # paused: no new sample replaces the maps under the pointer
+    f = newer_frame(page, lambda f: f["paused"], what="paused")
+    tokens, weights = f["tokens"], f["attention"][0][1]
+    t, s = len(tokens) - 1, 1
+    u, v = page.evaluate(f"document.querySelector('canvas.attention').cellCentre(0, 1, {t}, {s})")
+    page.mouse.move(*canvas_point(page, "canvas.attention", u, v))
+    tip = wait(page, "!document.querySelector('.tip').hidden && document.querySelector('.tip').innerText", what="the tip")
+    name = lambda i: "BOS" if tokens[i] == "<bos>" else f"'{tokens[i]}'"
+    assert tip.splitlines() == ["layer 0 · head 1", f"query {name(t)} (pos {t}) → key {name(s)} (pos {s}): {weights[t][s]:.4f}"]
+    shot(page, "gpt-attention-hover")
+
+
 def test_gpt_speed_slider_moves_in_equal_ratios(page, studio):
     open_scene(page, studio, "gpt")
     page.fill("[data-setting=speed] input[type=range]", "500")   # the middle of 1..100 on a log scale

@@ -55,7 +55,7 @@ class GPTScene(Scene):
         Setting("lr", Number(0, 1), 0.01, "Adam's starting learning rate"),
         Setting("data", Text(max_length=4096), "", "a text file of one document per line (empty: the names package)",
                 cli_only=True),
-        Setting("temperature", Number(0.05, 5), 0.5, "sampling temperature", live=True),
+        Setting("temperature", Number(0.05, 5), 0.5, "sampling temperature", live=True, log=True),
         Setting("sample_every", Number(1, 10_000, integer=True), 100, "steps between samples", live=True),
         Setting("speed", Number(1, 100, integer=True), 1, "at most this many steps per frame (1: about 60 a second)",
                 live=True, log=True),

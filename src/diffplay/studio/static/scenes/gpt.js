@@ -4,7 +4,10 @@
 import { element } from "../draw.js";
 import { AttentionMaps } from "./gpt_attention.js";
 
-let progress, samples, heading, maps, width = 0;
+// What the page shows above the maps (header, progress, 16 samples in four rows, two headings)
+// and below (the caption): the maps get the rest of the window's height.
+const ABOVE_AND_BELOW = 330;
+let progress, samples, heading, maps, size = "";
 
 export const hints = "<kbd>s</kbd> or <kbd>sample</kbd> draw a name now · move <b>temperature</b> to see samples get " +
   "bolder or tamer · hover an attention cell for its weight";
@@ -20,9 +23,9 @@ export function setup(view) {
   });
   maps.figure.append(caption);
   view.stage.append(progress, element("h3", { textContent: "samples, newest first" }), samples, heading, maps.figure);
-  new ResizeObserver(() => {
-    if (maps.figure.clientWidth !== width && view.frame) draw(view, view.frame);
-  }).observe(maps.figure);
+  const refit = () => { if (view.frame && room() !== size) draw(view, view.frame); };
+  new ResizeObserver(refit).observe(maps.figure);
+  window.addEventListener("resize", refit);
 }
 
 export function key(view, e) {
@@ -35,8 +38,13 @@ export function draw(view, f) {
     element("li", { textContent: `${s.text || "(empty)"}  `, title: `at step ${s.step}` })));
   const newest = f.samples[f.samples.length - 1];
   heading.textContent = newest ? `attention of “${newest.text}”, the newest sample (step ${newest.step})` : "attention";
-  width = maps.figure.clientWidth;
-  if (f.attention.length) maps.draw(f.tokens, f.attention, width);
+  size = room();
+  if (f.attention.length) maps.draw(f.tokens, f.attention, maps.figure.clientWidth, Math.max(300, innerHeight - ABOVE_AND_BELOW));
+}
+
+/** The room the maps have, as a key that changes when it does. */
+function room() {
+  return `${maps.figure.clientWidth}x${innerHeight}`;
 }
 
 export function series(f) {

@@ -24,12 +24,12 @@ export class AttentionMaps {
     this.canvas.cellCentre = (layer, head, t, s) => this.centre(layer, head, t, s);
   }
 
-  /** Draw the maps of `attention` ([layer][head] → T × T) over `tokens` in `width` CSS pixels. */
-  draw(tokens, attention, width) {
+  /** Draw the maps of `attention` ([layer][head] → T × T) over `tokens` in about `width` × `height` CSS pixels. */
+  draw(tokens, attention, width, height) {
     this.tokens = tokens;
     this.attention = attention;
     const heads = Math.max(...attention.map((layer) => layer.length), 1);
-    this.layout = fit(tokens.length, heads, attention.length, width);
+    this.layout = fit(Math.max(tokens.length, 1), heads, attention.length, width, height);
     this.paint();
   }
 
@@ -121,15 +121,21 @@ function label(token) {
   return token === "<bos>" ? BOS : token;
 }
 
-/** How the maps fit `width`: as many a row as keep cells ≥ MIN_CELL, in rows of equal length
- * (2 × 2 rather than 3 + 1), cells at most MAX_CELL. */
-function fit(n, heads, layers, width) {
-  const cellFor = (perRow) => Math.floor((width - perRow * (LABEL + GAP)) / (perRow * Math.max(n, 1)));
-  let perRow = heads;
-  while (perRow > 1 && cellFor(perRow) < MIN_CELL) perRow--;
-  perRow = Math.ceil(heads / Math.ceil(heads / perRow));
-  const cell = Math.max(Math.min(cellFor(perRow), MAX_CELL), 12);
+/** How the maps fit `width` × `height`: the arrangement (heads a row, in rows of equal length:
+ * 2 × 2 rather than 3 + 1) with the largest cells, at most MAX_CELL, that fits the width, and
+ * the height too unless that would make cells smaller than MIN_CELL (then the page scrolls).
+ * Ties go to fewer rows. */
+function fit(n, heads, layers, width, height) {
+  let best = null;
+  for (let perRow = heads; perRow >= 1; perRow--) {
+    if (perRow > 1 && Math.ceil(heads / perRow) === Math.ceil(heads / (perRow - 1))) continue;   // fewer a row balance them
+    const rows = Math.ceil(heads / perRow), blocks = layers * rows;
+    const across = (width - perRow * (LABEL + GAP)) / (perRow * n);
+    const down = (height - blocks * (TITLE + COLUMNS + GAP)) / (blocks * n);
+    const cell = Math.floor(Math.min(across, MAX_CELL, Math.max(down, MIN_CELL)));
+    if (!best || cell > best.cell) best = { cell, perRow, rows };
+  }
+  const { perRow, rows } = best, cell = Math.max(best.cell, 12);
   const blockW = LABEL + n * cell + GAP, blockH = TITLE + COLUMNS + n * cell + GAP;
-  const rows = Math.ceil(heads / perRow);
-  return { cell, perRow, rows, blockW, blockH, w: Math.min(heads, perRow) * blockW - GAP, h: layers * rows * blockH - GAP };
+  return { cell, perRow, rows, blockW, blockH, w: perRow * blockW - GAP, h: layers * rows * blockH - GAP };
 }

@@ -10,6 +10,7 @@
 //   export function setup(view)          make the canvases, listen to the pointer and keys
 //   export function draw(view, frame)    draw one frame
 //   export function series(frame)        optional: {name: number or [numbers]} for the loss plot
+//                                        (a number: this step's; [numbers]: the whole curve, steps 1..step)
 //   export function baseline(frame)      optional: {label, value} or null, a level the plot marks
 //   export function key(view, event)     optional: a key press the page did not use
 //   export const hints = "..."           optional: what the mouse and keys do (HTML)

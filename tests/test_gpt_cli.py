@@ -43,11 +43,18 @@ def test_train_shows_progress_on_stderr_and_results_on_stdout(docs, tmp_path):
     assert "trained 20 steps" in done.stdout and "sample  2:" in done.stdout
 
 
-def test_sample_continues_the_training_stream_or_uses_a_seed(docs, tmp_path):
+def test_sample_without_a_seed_draws_fresh_names_each_run(docs, tmp_path):
     out = tmp_path / "model.json"
-    trained = diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "4", "--out", out, "--json")
-    sampled = diffplay("gpt", "sample", "--model", out, "-n", "4")
-    assert sampled.stdout.split() == json.loads(trained.stdout.splitlines()[-1])["samples"]
+    diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "0", "--out", out)
+    runs = [diffplay("gpt", "sample", "--model", out, "-n", "10", "--temperature", "2") for _ in range(2)]
+    assert all(run.returncode == 0 and run.stderr == "" for run in runs)
+    assert all(len(run.stdout.splitlines()) == 10 for run in runs)   # the names and nothing else
+    assert runs[0].stdout != runs[1].stdout
+
+
+def test_sample_with_a_seed_repeats_exactly(docs, tmp_path):
+    out = tmp_path / "model.json"
+    diffplay("gpt", "train", "--data", docs, *FAST, "--samples", "0", "--out", out)
     seeded = [diffplay("gpt", "sample", "--model", out, "-n", "5", "--seed", "3", "--prompt", "b") for _ in range(2)]
     assert seeded[0].stdout == seeded[1].stdout
     assert all(name.startswith("b") for name in seeded[0].stdout.split())

@@ -1,6 +1,7 @@
 """The gpt scene: microgpt's run, samples as it learns, attention per head, pause and settings."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -62,8 +63,10 @@ def test_pause_stops_training_and_resume_goes_on():
     scene.handle({"type": "pause"})
     assert scene.step(0.01) == 0 and scene.training.losses == []
     scene.handle({"type": "resume"})
-    assert scene.step(1.0) == 10 and len(scene.training.losses) == 10   # speed: 10 steps a frame
-    assert scene.step(1.0, step_limit=3) == 3 and len(scene.training.losses) == 13
+    assert scene.step(1.0) == 1 and len(scene.training.losses) == 1   # speed: 1 step a frame, to watch
+    scene.handle({"type": "set", "key": "speed", "value": 10})
+    assert scene.step(1.0) == 10 and len(scene.training.losses) == 11
+    assert scene.step(1.0, step_limit=3) == 3 and len(scene.training.losses) == 14
 
 
 def test_temperature_is_live_and_sample_event_draws_now():
@@ -73,13 +76,34 @@ def test_temperature_is_live_and_sample_event_draws_now():
     assert scene.training.step == 5 and scene.samples[-1]["step"] == 5
 
 
+def test_each_sample_event_draws_a_fresh_name_also_after_training_ends():
+    scene = GPTScene(steps=100).run()
+    for _ in range(10):
+        scene.handle({"type": "sample"})
+    names = [s["text"] for s in scene.samples[-10:]]
+    assert scene.at_rest() and len(set(names)) >= 3
+
+
+def test_samples_are_the_same_in_two_runs_with_the_same_seed():
+    def names():
+        scene = GPTScene(seed=7, steps=40, sample_every=10).run()
+        scene.handle({"type": "sample"})
+        return [s["text"] for s in scene.samples]
+    assert names() == names()
+
+
+def test_frame_carries_the_loss_of_guessing_uniformly():
+    scene = GPTScene(steps=10)
+    assert scene.frame()["guess_loss"] == pytest.approx(math.log(27)) == pytest.approx(3.2958, abs=1e-4)   # 26 letters + BOS
+
+
 def test_training_stops_at_the_end_of_the_schedule():
     scene = GPTScene(steps=30).run()
     assert scene.converged() and scene.training.step == 30 and scene.frame()["done"]
 
 
 def test_a_finished_run_takes_no_more_steps_until_an_event():
-    scene = GPTScene(steps=15)
+    scene = GPTScene(steps=15, speed=10)
     assert scene.step(10.0) == 10 and scene.step(10.0) == 5   # the run ends mid-frame: the frame stops there
     before = scene.frame()
     assert scene.at_rest() and scene.step(10.0) == 0 and scene.frame() == before
@@ -97,9 +121,9 @@ def test_frame_validates_as_json_and_curve_is_capped():
 
 
 def test_frame_curve_follows_training_as_it_goes():
-    scene = GPTScene(steps=700, speed=700)
-    for _ in range(3):
-        scene.step(10.0, step_limit=300)
+    scene = GPTScene(steps=700, speed=100)
+    for _ in range(7):
+        scene.step(10.0)
         assert np.allclose(scene.frame()["losses"], loss_curve(scene.training.losses), atol=1e-15)
 
 

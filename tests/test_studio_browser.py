@@ -174,6 +174,44 @@ def test_gpt_trains_and_samples_on_request(page, studio):
     shot(page, "gpt")
 
 
+def test_gpt_plot_toggles_smoothing_and_log_scale_and_marks_the_guessing_loss(page, studio):
+    open_scene(page, studio, "gpt")
+    newer_frame(page, lambda f: f["trained"] >= 60, what="60 steps trained")
+    page.keyboard.press(" ")
+    paused = newer_frame(page, lambda f: f["paused"], what="paused")
+    smooth = wait(page, "window.studio.plot.shown", what="the plot drawn")
+    assert smooth["smooth"] and not smooth["log"] and smooth["legend"][1] == "guessing: 3.296"
+    page.uncheck("input[name=plot-smooth]")
+    raw = wait(page, "!window.studio.plot.shown.smooth && window.studio.plot.shown", what="the raw curve")
+    assert raw["legend"][0] == f"loss {paused['losses'][-1]:#.4g}"   # the last step's own loss, as fmt() writes it
+    page.check("input[name=plot-log]")
+    logged = wait(page, "window.studio.plot.shown.log && window.studio.plot.shown", what="the log scale")
+    assert logged["yTicks"] and all(tick > 0 for tick in logged["yTicks"])
+    shot(page, "gpt-plot-log-raw")
+
+
+def test_gpt_attention_cell_hover_tells_query_key_and_weight(page, studio):
+    open_scene(page, studio, "gpt")
+    page.keyboard.press(" ")   # paused: no new sample replaces the maps under the pointer
+    f = newer_frame(page, lambda f: f["paused"], what="paused")
+    tokens, weights = f["tokens"], f["attention"][0][1]
+    t, s = len(tokens) - 1, 1
+    u, v = page.evaluate(f"document.querySelector('canvas.attention').cellCentre(0, 1, {t}, {s})")
+    page.mouse.move(*canvas_point(page, "canvas.attention", u, v))
+    tip = wait(page, "!document.querySelector('.tip').hidden && document.querySelector('.tip').innerText", what="the tip")
+    name = lambda i: "BOS" if tokens[i] == "<bos>" else f"'{tokens[i]}'"
+    assert tip.splitlines() == ["layer 0 · head 1", f"query {name(t)} (pos {t}) → key {name(s)} (pos {s}): {weights[t][s]:.4f}"]
+    shot(page, "gpt-attention-hover")
+
+
+def test_gpt_speed_slider_moves_in_equal_ratios(page, studio):
+    open_scene(page, studio, "gpt")
+    page.fill("[data-setting=speed] input[type=range]", "500")   # the middle of 1..100 on a log scale
+    assert page.input_value("[data-setting=speed] input[type=number]") == "10"
+    wait(page, "window.studio.applied >= window.studio.sent", what="the new speed")
+    assert page.evaluate("window.studio.errors") == []
+
+
 def test_lsystem_click_sets_the_target_and_the_tree_reaches_for_it(page, studio):
     open_scene(page, studio, "lsystem")
     start = frame(page)

@@ -85,7 +85,7 @@ def add_gpt_command(commands):
     sample.add_argument("-n", type=int, default=20, help="how many (20)")
     sample.add_argument("--temperature", type=float, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
     sample.add_argument("--prompt", default="", help="every sample starts with these characters")
-    sample.add_argument("--seed", type=int, help="a fresh random stream (default: go on with the model's own)")
+    sample.add_argument("--seed", type=int, help="draw reproducibly from this seed (default: fresh names each run)")
     sample.add_argument("--engine", choices=ENGINES, default="tensor")
     sample.add_argument("--json", action="store_true", help="print {\"samples\": [...]} as the last line")
     sample.set_defaults(run=run_sample)

@@ -28,16 +28,14 @@ class GPT:
     def __init__(self, config, tokenizer, weights, engine="tensor", rng=None):
         self.config, self.tokenizer, self.engine = config, tokenizer, engine
         self.model = build_model(engine, config, tokenizer.vocab_size, weights)
-        self.rng = rng if rng is not None else random.Random()
+        self.rng = rng if rng is not None else random.Random()   # no seed: os.urandom seeds it
 
     @classmethod
     def load(cls, path, engine="tensor"):
-        """A GPT from a checkpoint; its random stream goes on where training left it."""
+        """A GPT from a checkpoint, with a random stream seeded by the OS: each load samples
+        fresh names. (The checkpoint's own stream is for `train --resume`.)"""
         payload = read_checkpoint(path)
-        rng = random.Random()
-        rng.setstate(as_random_state(payload["random_state"]))
-        return cls(payload["config"], Tokenizer(payload["vocabulary"]),
-                   payload["weights"], engine, rng)
+        return cls(payload["config"], Tokenizer(payload["vocabulary"]), payload["weights"], engine)
 
     @property
     def num_params(self):
@@ -48,16 +46,13 @@ class GPT:
         return self.model.weights()
 
     def sample(self, n=20, temperature=0.5, prompt="", seed=None):
-        """n documents drawn at this temperature, each starting with prompt. With no seed the
-        draws continue the model's own random stream (after training: microgpt's samples)."""
+        """n documents drawn at this temperature, each starting with prompt. With a seed they are
+        reproducible; with none they continue the model's own random stream, so each call draws
+        fresh ones (after train(): the run's seeded stream, microgpt's samples; after load():
+        a stream seeded by the OS, different each run)."""
         check_count(n, "-n")
         check_temperature(temperature)
         check_prompt(prompt, self.config.block_size)
         prompt_ids = self.tokenizer.prompt_ids(prompt)
         rng = self.rng if seed is None else random.Random(seed)
         return [sample_one(self.model, self.tokenizer, rng, temperature, prompt_ids) for _ in range(n)]
-
-
-def as_random_state(saved):
-    version, internal, gauss_next = saved
-    return version, tuple(internal), gauss_next

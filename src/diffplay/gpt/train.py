@@ -18,7 +18,7 @@ from ..process import one_blas_thread
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
-from .model import ENGINES, GPT, as_random_state
+from .model import ENGINES, GPT
 from .sample import check_count, check_temperature
 
 DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, **asdict(GPTConfig())}
@@ -143,7 +143,7 @@ class Run:
         else:   # the saved stream already went past those draws (and the steps since)
             _check_same_data(self, saved, tokenizer)
             weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
-            rng.setstate(as_random_state(saved["random_state"]))
+            rng.setstate(_as_random_state(saved["random_state"]))
         self.gpt = GPT(self.config, tokenizer, weights, engine, rng)
         self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
@@ -212,6 +212,12 @@ class Run:
         group = {**self.optimizer.state_dict()["param_groups"][0], "params": list(range(len(self.shapes))),
                  "lr": self.schedule.base_lr * self.schedule.factor(k)}
         return {"state": state, "param_groups": [group]}, {**self.schedule.state_dict(), "k": k}
+
+
+def _as_random_state(saved):
+    """random.setstate's tuple from the checkpoint's JSON list."""
+    version, internal, gauss_next = saved
+    return version, tuple(internal), gauss_next
 
 
 def _read_resume(out):

@@ -34,7 +34,8 @@ class Setting:
 
     `cli_only` ones (a path on the machine running the scene) are taken from the command line
     and keyword arguments only: a "set" event may come from any web page, so it may not point
-    the scene at a file.
+    the scene at a file. `log` ones (numbers above 0 spanning decades) get a studio slider that
+    moves by equal ratios, not equal steps.
     """
 
     name: str
@@ -43,10 +44,11 @@ class Setting:
     help: str
     live: bool = False
     cli_only: bool = False
+    log: bool = False
 
     def describe(self):
         return {"name": self.name, "default": self.default, "help": self.help, "live": self.live,
-                "cli_only": self.cli_only, **self.schema.describe()}
+                "cli_only": self.cli_only, "log": self.log, **self.schema.describe()}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@
 //   export function setup(view)          make the canvases, listen to the pointer and keys
 //   export function draw(view, frame)    draw one frame
 //   export function series(frame)        optional: {name: number or [numbers]} for the loss plot
+//                                        (a number: this step's; [numbers]: the whole curve, steps 1..step)
+//   export function baseline(frame)      optional: {label, value} or null, a level the plot marks
 //   export function key(view, event)     optional: a key press the page did not use
 //   export const hints = "..."           optional: what the mouse and keys do (HTML)
 //   export const hide = ["release"]      optional: events not to offer as buttons
@@ -26,7 +28,7 @@ const COMMON = ["set", "reset", "pause", "resume"];
 const $ = (id) => document.getElementById(id);
 
 // sent: the id of the last event sent; applied: of the last one the drawn frame shows
-export const studio = { frames: 0, frame: null, hello: null, errors: [], socket: null, fps: 0, sent: 0, applied: 0 };
+export const studio = { frames: 0, frame: null, hello: null, errors: [], socket: null, fps: 0, sent: 0, applied: 0, plot: null };
 window.studio = studio;   // for people poking at the console, and for the browser tests
 
 let view, drawing, plot, socket, latest = null, pending = null, scheduled = false, nextId = 1;
@@ -120,6 +122,7 @@ function render() {
     showError(`drawing failed: ${e.message}`);
   }
   plot.add(frame.step, seriesOf(frame));
+  plot.baseline = drawing.baseline ? drawing.baseline(frame) : null;
   plot.draw();
   $("plot-box").hidden = plot.series.size === 0;
   showNumbers(frame, message.stats);
@@ -186,7 +189,7 @@ async function main() {
   drawing = await loadDrawing(scene);
   if (scene.section === "learn") showChapter(scene, scenes);
   view = { stage: $("stage"), scene, values: {}, controls: null, frame: null, send, status: showError };
-  plot = new Plot($("plot"));
+  plot = studio.plot = new Plot($("plot"), $("plot-toggles"));
   buildActions(scene);
   $("hints").innerHTML = `<kbd>space</kbd> pause or resume · <kbd>r</kbd> reset${drawing.hints ? " · " + drawing.hints : ""}`;
   drawing.setup(view);

@@ -1,6 +1,6 @@
 // Controls built from a scene's settings (describe().settings): the schema picks the widget.
 //
-//   number or integer in [lo, hi]  a slider and a number box
+//   number or integer in [lo, hi]  a slider and a number box (a log slider if the setting says log)
 //   number without both bounds     a number box
 //   choice                          a select
 //   boolean                         a checkbox
@@ -27,6 +27,21 @@ function throttle(fn, ms) {
   };
 }
 
+/** The slider's scale: its position for a value and back (log: equal ratios per notch, 1000 notches). */
+function sliderScale(setting) {
+  const integer = setting.type === "integer";
+  if (!(setting.log && setting.min > 0)) {
+    const step = integer ? 1 : (setting.max - setting.min) / 1000;
+    return { min: setting.min, max: setting.max, step, toValue: Number, toPosition: (v) => v };
+  }
+  const ratio = Math.log(setting.max / setting.min);
+  const toValue = (p) => {
+    const v = setting.min * Math.exp((p / 1000) * ratio);
+    return integer ? Math.round(v) : Number(v.toPrecision(3));
+  };
+  return { min: 0, max: 1000, step: 1, toValue, toPosition: (v) => (1000 * Math.log(v / setting.min)) / ratio };
+}
+
 function numberWidget(setting, value, send) {
   const bounded = setting.min !== null && setting.max !== null;
   const step = setting.type === "integer" ? 1 : bounded ? (setting.max - setting.min) / 1000 : "any";
@@ -34,18 +49,20 @@ function numberWidget(setting, value, send) {
   if (setting.min !== null) box.min = setting.min;
   if (setting.max !== null) box.max = setting.max;
   const parts = [box];
-  let slider = null;
+  let slider = null, scale = null;
   if (bounded) {
-    slider = element("input", { type: "range", min: setting.min, max: setting.max, step, value, name: setting.name });
+    scale = sliderScale(setting);
+    slider = element("input", { type: "range", min: scale.min, max: scale.max, step: scale.step, name: setting.name });
+    slider.value = scale.toPosition(value);
     slider.setAttribute("aria-label", setting.name);
-    const now = () => Number(slider.value);
+    const now = () => scale.toValue(Number(slider.value));
     const live = throttle(() => send(now()), 50);
-    slider.addEventListener("input", () => { box.value = slider.value; if (setting.live) live(); });
+    slider.addEventListener("input", () => { box.value = now(); if (setting.live) live(); });
     slider.addEventListener("change", () => send(now()));
     parts.unshift(slider);
   }
-  box.addEventListener("change", () => { if (slider) slider.value = box.value; send(Number(box.value)); });
-  const show = (v) => { box.value = v; if (slider) slider.value = v; };
+  box.addEventListener("change", () => { if (slider) slider.value = scale.toPosition(Number(box.value)); send(Number(box.value)); });
+  const show = (v) => { box.value = v; if (slider) slider.value = scale.toPosition(v); };
   return { parts, show };
 }
 

@@ -17,13 +17,23 @@ export function makeCanvas(w, h, label = "") {
 }
 
 export function sizeCanvas(canvas, w, h) {
-  const ratio = window.devicePixelRatio || 1;
   canvas.logicalWidth = w;   // CSS may shrink the canvas to fit: pointer() maps back to these units
+  canvas.style.width = `${w}px`;
+  canvas.style.height = `${h}px`;
+  return backed(canvas, w, h);
+}
+
+/** A context on a canvas that CSS sizes (a width of 100%, say), sharp at its size on screen now. */
+export function fitCanvas(canvas) {
+  return backed(canvas, canvas.clientWidth || 300, canvas.clientHeight || 150);
+}
+
+/** The canvas's pixels made w × h CSS pixels at the screen's density; its context then draws in CSS pixels. */
+function backed(canvas, w, h) {
+  const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
     canvas.width = Math.round(w * ratio);
     canvas.height = Math.round(h * ratio);
-    canvas.style.width = `${w}px`;
-    canvas.style.height = `${h}px`;
   }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);

@@ -8,8 +8,10 @@ import pytest
 
 from diffplay.gpt.data import Tokenizer
 from diffplay.learn.bigram import Bigram
+from diffplay.learn.compare import Compare
 from diffplay.learn.model import read_name, value_model
 from diffplay.learn.trace import trace_document, trace_position
+from diffplay.learn.training import Training
 from diffplay.scenes import registry
 from test_studio_browser import browser, frame, newer_frame, page, shot, studio, wait  # noqa: F401  (fixtures)
 
@@ -96,7 +98,26 @@ def do_transformer(page):
     assert f["gradients"]["lm_head"][0][0] == round(model.state_dict["lm_head"][0][0].grad, 8)
 
 
-ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "attention": do_attention, "transformer": do_transformer}
+def do_training(page):
+    newer_frame(page, lambda f: f["trained"] >= 100, what="100 steps of training")
+    page.keyboard.press(" ")
+    f = newer_frame(page, lambda f: f["paused"], what="paused")
+    mine = Training(steps=f["steps"]).run(steps=f["trained"])
+    value = mine.job.gpt.model.w["lm_head"].data[0, 0]
+    assert page.locator("#picked-parameter dd").first.inner_text() == f"{value:.8g}"
+    assert text(page, "#training-progress").startswith(f"step {f['trained']} of {f['steps']}")
+
+
+def do_compare(page):
+    f = newer_frame(page, lambda f: f["parting"] is not None and f["change"] == "lr", what="the runs to part")
+    mine = Compare(change="lr", to=0.02).run(steps=1).frame()["parting"]
+    shown = text(page, "#verdict")
+    assert "They part at step 1, in the update:" in shown and mine["where"] in shown
+    assert f"A: {mine['a']}" in shown and f"B: {mine['b']}" in shown
+
+
+ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "attention": do_attention, "transformer": do_transformer,
+           "training": do_training, "compare": do_compare}
 
 
 def test_walk_every_chapter_with_next_and_previous_doing_what_each_asks(page, studio):

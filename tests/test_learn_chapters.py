@@ -9,9 +9,11 @@ from diffplay.errors import UsageError
 from diffplay.gpt.data import Tokenizer
 from diffplay.learn.attention import Attention
 from diffplay.learn.bigram import Bigram
+from diffplay.learn.compare import Compare
 from diffplay.learn.model import value_model
 from diffplay.learn.tokens import Tokens
 from diffplay.learn.trace import trace_position
+from diffplay.learn.training import Training
 from diffplay.learn.transformer import Transformer
 from diffplay.scenes import registry
 
@@ -97,3 +99,46 @@ def test_the_transformer_shows_each_line_as_the_engine_computed_it_and_its_gradi
     assert frame["loss"] == mine.loss.data and frame["current"]["outputs"][0]["grad"] == [v.grad for v in mine.logits]
     assert frame["gradients"]["lm_head"] == [[round(p.grad, 8) for p in row] for row in model.state_dict["lm_head"]]
     assert sum(g["p"] for g in frame["guesses"]) <= 1.0
+
+
+def test_training_shows_adams_own_state_for_the_picked_parameter():
+    chapter = Training(steps=40).run(steps=3)
+    chapter.handle({"type": "pick", "matrix": "layer0.mlp_fc1", "row": 5, "col": 7})
+    chapter.run(steps=2)
+    picked = chapter.frame()["picked"]
+    state = chapter.job.optimizer.state_dict()["state"][chapter.names.index("layer0.mlp_fc1")]
+    weight = chapter.job.gpt.model.w["layer0.mlp_fc1"]
+    assert (picked["m"], picked["v"], picked["value"]) == (state["exp_avg"][5, 7], state["exp_avg_sq"][5, 7], weight.data[5, 7])
+    assert picked["history"]["step"] == [3, 4, 5] and picked["moved"] == picked["history"]["value"][-1] - picked["history"]["value"][-2]
+    with pytest.raises(ValueError, match="layer0.mlp_fc1 is 64×16"):
+        chapter.handle({"type": "pick", "matrix": "layer0.mlp_fc1", "row": 64, "col": 0})
+
+
+def test_training_samples_a_fresh_name_each_press():
+    chapter = Training(steps=20).run(steps=20)
+    for _ in range(10):
+        chapter.handle({"type": "sample"})
+    assert len({s["text"] for s in chapter.frame()["samples"]}) >= 3
+
+
+@pytest.mark.parametrize("change, to, step, stage, where", [
+    ("lr", 0.02, 1, "update", "Adam's update of wte[0][0]"),
+    ("batch", 2, 1, "forward", "node 2 of the forward pass, gather(wte)"),
+    ("seed", 7, 0, "setup", "the order of the documents (document 0)"),
+    ("n_embd", 20, 0, "setup", "the weight wte"),
+])
+def test_two_runs_one_setting_apart_are_told_where_they_part(change, to, step, stage, where):
+    parting = Compare(change=change, to=to).run(steps=2).frame()["parting"]
+    assert (parting["step"], parting["stage"], parting["where"]) == (step, stage, where)
+
+
+def test_two_runs_with_nothing_changed_are_identical_to_the_last_bit():
+    frame = Compare(change="nothing").run(steps=5).frame()
+    assert frame["parting"] is None and frame["bitwise"] and frame["loss_a"] == frame["loss_b"]
+
+
+def test_a_setting_run_b_cannot_take_is_refused_and_the_runs_stay():
+    chapter = Compare(change="n_embd", to=20)
+    with pytest.raises(UsageError, match="n_embd must be a multiple of n_head"):
+        chapter.handle({"type": "set", "key": "to", "value": 18})
+    assert chapter.b_settings["n_embd"] == 20

@@ -158,17 +158,32 @@ class Run:
 
     def train_step(self):
         """One step of Adam on one batch; returns (loss, positions predicted)."""
+        loss, batch = self.forward()
+        self.backward(loss)
+        self.update(loss)
+        return self.losses[-1], sum(min(self.config.block_size, len(t) - 1) for t in batch)
+
+    # A step's three parts, apart, for whoever wants to look between them (learn's comparison
+    # of two runs): the forward pass, the gradients, then the update.
+
+    def forward(self):
+        """This step's loss (its graph, before backward) and its batch."""
         batch = self.batch(self.step)
         loss = self.gpt.model.loss(batch)
         if not math.isfinite(loss.data):   # nothing is updated: the run stays at its last good step
             raise FloatingPointError(f"the loss is {float(loss.data)}")
+        return loss, batch
+
+    def backward(self, loss):
         self.optimizer.zero_grad()
         loss.backward()
+
+    def update(self, loss):
+        """Adam's step and the schedule's: this step is done."""
         self.optimizer.step()
         self.schedule.step()
         self.step += 1
         self.losses.append(float(loss.data))
-        return self.losses[-1], sum(min(self.config.block_size, len(t) - 1) for t in batch)
 
     def checkpoint(self):
         """Everything needed to go on exactly from here, as JSON-ready data."""

@@ -42,8 +42,8 @@ class Tokens(Chapter):
     })
 
     def build(self):
-        self.run = Run(None, {**DEFAULTS, "seed": 42}, "value")
-        self.tokenizer = self.run.gpt.tokenizer
+        self.job = Run(None, {**DEFAULTS, "seed": 42}, "value")
+        self.tokenizer = self.job.gpt.tokenizer
 
     def advance(self):
         pass   # nothing learns here: the page changes only when the name does
@@ -62,10 +62,10 @@ class Tokens(Chapter):
         ids = t.encode("".join(ch for ch in name if ch in t.ids))
         shown = [{"text": "BOS" if i == t.bos else t.chars[i], "id": i} for i in ids]
         return {
-            "documents": len(self.run.docs), "first": self.run.docs[:SHOWN_DOCUMENTS],
+            "documents": len(self.job.docs), "first": self.job.docs[:SHOWN_DOCUMENTS],
             "vocabulary": list(t.chars), "bos": t.bos, "vocab_size": t.vocab_size, "name": name,
-            "tokens": shown[: self.run.config.block_size + 1],
-            "pairs": [{"input": a["text"], "target": b["text"]} for a, b in zip(shown, shown[1:])][: self.run.config.block_size],
+            "tokens": shown[: self.job.config.block_size + 1],
+            "pairs": [{"input": a["text"], "target": b["text"]} for a, b in zip(shown, shown[1:])][: self.job.config.block_size],
             "unknown": f"not in the vocabulary, left out: {' '.join(map(repr, unknown))}" if unknown else None,
             "uniform_loss": self.uniform_loss(),
         }

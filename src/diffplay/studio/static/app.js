@@ -5,7 +5,8 @@
 // drawn all but a couple, so a slow page gets fresher frames, never a backlog. A frame
 // carries only the fields that changed; the others (listed in "same") keep the values of the
 // frame before, so an unchanged field is the very same object as before (drawing code may
-// skip work on it). A scene's own drawing lives in /scenes/NAME.js:
+// skip work on it). A scene's own drawing lives in /scenes/NAME.js (a learn chapter's in
+// /learn/NAME.js, and chapter.js adds its words around the page):
 //
 //   export function setup(view)          make the canvases, listen to the pointer and keys
 //   export function draw(view, frame)    draw one frame

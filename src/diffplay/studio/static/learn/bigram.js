@@ -43,5 +43,9 @@ export function draw(view, f) {
 }
 
 export function series(f) {
-  return { loss: f.loss, "counted model": f.count_loss };
+  return { loss: f.loss };
+}
+
+export function baseline(f) {
+  return { label: "counted model", value: f.count_loss };
 }

@@ -3,3 +3,5 @@
 from .tensor import Tensor
 from .tensor_ops import fused_op
 from .value import Value
+
+__all__ = ["Tensor", "Value", "fused_op"]

@@ -10,12 +10,12 @@ in, so each call continues the quasi-Newton run where the previous one stopped:
     result = minimize(fun, result.x, max_iter=5, history=result.history)
 """
 
-import numbers
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
+from ..checks import is_integer
 from .flat import Flat
 from .optim_state import checked_array
 from .slots import Slotted, check_hyper
@@ -168,7 +168,7 @@ def _trial_step(lo, hi):
 
 def _check_settings(who, max_iter, history_size, **tolerances):
     for name, n in (("max_iter", max_iter), ("history_size", history_size)):
-        if not (isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0):
+        if not (is_integer(n) and n > 0):
             raise ValueError(f"{who}: {name} must be a positive integer, got {n!r}")
     check_hyper(who, **tolerances)
 

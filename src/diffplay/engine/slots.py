@@ -8,11 +8,9 @@ each of its parameters' place in the list the optimizer was given (`indices`) an
 (optim.py) and `LBFGS` (lbfgs.py) both start from `Slotted`.
 """
 
-import math
-import numbers
-
 import numpy as np
 
+from ..checks import is_number
 from .flat import Flat
 from .optim_state import loaded_settings, split_state, unpacked
 from .value import Value
@@ -156,8 +154,7 @@ def as_slots(params, who):
 def check_hyper(who, **hypers):
     """Refuse a hyperparameter that is not a finite real number >= 0 (NumPy scalars welcome, bools not)."""
     for name, x in hypers.items():
-        real = isinstance(x, numbers.Real) and not isinstance(x, bool)   # np.float32 is Real; True is not wanted
-        if not (real and math.isfinite(x) and x >= 0):
+        if not (is_number(x) and x >= 0):
             raise ValueError(f"{who}: {name} must be a finite number >= 0, got {x!r}")
 
 

@@ -5,19 +5,16 @@ last axis (or `axis`): leading axes are a batch, so one call evaluates every ins
 constraint at once. On a 1-D Tensor each function equals its Value twin.
 """
 
-import numbers
-
 import numpy as np
 
+from ..checks import is_number
 from . import tensor_ops
 from .tensor_core import Tensor, as_array, clip, constant, node
 
 
 def positive(x, op, name):
     """x as a float, when it is a number > 0 (for either engine's settings, like a temperature)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__} {x!r:.40}")
-    if not x > 0.0:
+    if not (is_number(x) and x > 0):
         raise ValueError(f"{op}: {name} must be > 0, got {x!r}")
     return float(x)
 

@@ -85,6 +85,23 @@ def newer_frame(page, condition, timeout=30, what=None):
     raise AssertionError(f"no frame {what or ''} within {timeout} s")
 
 
+def cell_point(page, selector, row, col):
+    """The page coordinates of a heatmap cell's centre (the canvas says where its cells are)."""
+    canvas = page.locator(selector).first
+    canvas.scroll_into_view_if_needed()
+    box, grid = canvas.bounding_box(), canvas.evaluate("c => [c.dataset.left, c.dataset.top, c.dataset.cell, c.logicalWidth]")
+    left, top, cell, width = (float(x) for x in grid)
+    k = box["width"] / width   # CSS may have shrunk the canvas
+    return box["x"] + k * (left + (col + 0.5) * cell), box["y"] + k * (top + (row + 0.5) * cell)
+
+
+def hover_tip(page, selector, row, col):
+    """The tooltip a heatmap shows over one of its cells."""
+    page.mouse.move(*cell_point(page, selector, row, col))
+    wait(page, "[...document.querySelectorAll('.heatmap-tip')].some(t => !t.hidden)", what="a tooltip")
+    return page.evaluate("[...document.querySelectorAll('.heatmap-tip')].find(t => !t.hidden).textContent")
+
+
 def canvas_point(page, selector, u, v):
     """Page coordinates of (u, v) CSS pixels inside the element."""
     box = page.locator(selector).bounding_box()
@@ -196,11 +213,9 @@ def test_gpt_attention_cell_hover_tells_query_key_and_weight(page, studio):
     f = newer_frame(page, lambda f: f["paused"], what="paused")
     tokens, weights = f["tokens"], f["attention"][0][1]
     t, s = len(tokens) - 1, 1
-    u, v = page.evaluate(f"document.querySelector('canvas.attention').cellCentre(0, 1, {t}, {s})")
-    page.mouse.move(*canvas_point(page, "canvas.attention", u, v))
-    tip = wait(page, "!document.querySelector('.tip').hidden && document.querySelector('.tip').innerText", what="the tip")
+    tip = hover_tip(page, "canvas[aria-label='layer 0 · head 1']", t, s)
     name = lambda i: "BOS" if tokens[i] == "<bos>" else f"'{tokens[i]}'"
-    assert tip.splitlines() == ["layer 0 · head 1", f"query {name(t)} (pos {t}) → key {name(s)} (pos {s}): {weights[t][s]:.4f}"]
+    assert tip == f"layer 0 · head 1: query {name(t)} (pos {t}) → key {name(s)} (pos {s}): {weights[t][s]:.4f}"
     shot(page, "gpt-attention-hover")
 
 

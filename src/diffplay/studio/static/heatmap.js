@@ -44,7 +44,8 @@ export class Heatmap {
     this.tipBox.hidden = value === null || value === undefined;
     if (this.tipBox.hidden) return;
     this.tipBox.textContent = this.tip(value, ...at);
-    this.tipBox.style.left = `${e.offsetX + 14}px`;
+    const right = e.offsetX + 14 + this.tipBox.offsetWidth <= this.canvas.clientWidth;   // else left of the pointer
+    this.tipBox.style.left = `${right ? e.offsetX + 14 : Math.max(0, e.offsetX - 14 - this.tipBox.offsetWidth)}px`;
     this.tipBox.style.top = `${e.offsetY + 10}px`;
     this.hovered = at;
   }
@@ -62,8 +63,8 @@ export class Heatmap {
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     this.rows.forEach((label, i) => ctx.fillText(String(label), this.left - 5, this.top + i * c + c / 2));
-    const long = this.cols.some((label) => String(label).length > 2);   // long labels stand upright
     this.cols.forEach((label, j) => {
+      const long = String(label).length > 2;   // a long label stands upright; a character stays level
       ctx.save();
       ctx.translate(this.left + j * c + c / 2, this.top - 5);
       if (long) ctx.rotate(-Math.PI / 2);

@@ -206,6 +206,30 @@ def output_on_canvas(page):
     }""")
 
 
+def test_graph_bad_expression_shows_a_caret_keeps_the_text_and_a_good_one_clears_it(page, studio):
+    open_scene(page, studio, "graph")
+    editor = "[data-setting=expression] textarea"
+    typed = "c = a * b\nd = c +\ne = 2"
+    page.fill(editor, typed)
+    page.click("[data-setting=expression] button")
+    error = page.wait_for_selector("[data-setting=expression] .field-error")
+    assert "line 2, column 8: expected a number" in error.text_content()
+    source, caret = page.text_content("[data-setting=expression] .field-error pre").split("\n")
+    assert source.strip() == "d = c +" and caret.index("^") == source.index("d") + 7   # under column 8
+    assert page.input_value(editor) == typed   # what was typed stays
+    assert page.evaluate(f"document.querySelector('{editor}').selectionStart") == len("c = a * b\n") + 7
+    page.fill(editor, "a $ b")
+    page.click("[data-setting=expression] button")
+    wait(page, "document.querySelector('[data-setting=expression] .field-error').textContent.includes('column 3')",
+         what="the second error")
+    assert page.locator("[data-setting=expression] .field-error").count() == 1 and page.locator("#errors .error").count() == 0
+    shot(page, "graph-error")
+    page.fill(editor, "a * b + a")
+    page.click("[data-setting=expression] button")
+    newer_frame(page, lambda f: f["total"] == 4, what="the new graph")
+    wait(page, "!document.querySelector('[data-setting=expression] .field-error')", what="the error cleared")
+
+
 def test_graph_microgpt_position_opens_a_block_by_click_and_shuts_it_by_its_chip(page, studio):
     open_scene(page, studio, "graph")
     page.select_option("[data-setting=source] select", "microgpt")

@@ -86,6 +86,7 @@ def assert_arrows_on_consumers(fields):
         else:
             box, (x, y) = fields["boxes"][wire["to"]], wire["points"][-2:]
             assert y == pytest.approx(box["y"]) and box["x"] < x < box["x"] + box["w"]
+            assert wire.get("label") is None or wire["label"][1] < box["y"]   # a count, in the gap above
 
 
 def check(fields):

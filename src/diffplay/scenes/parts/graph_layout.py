@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 GAP_X = 18          # between neighbouring boxes in a row
 SLOT_GAP = 10       # between a long edge's slot and its neighbours
-GAP_Y = 40          # between rows: where the wires bend
+GAP_Y = 34          # between rows: where the wires bend
 PAD = 24            # around the drawing
 LANE = 14           # between the outside lanes of the long edges past the budget
 DUMMY_BUDGET = 20_000

@@ -15,7 +15,7 @@ def draw_svg(fields):
     bounds = fields["bounds"]
     body = [_wire(wire) for wire in fields["wires"]]
     body += [_arrow(wire) for wire in fields["wires"] if wire["to"] is not None]
-    body += [_count(wire) for wire in fields["wires"] if wire["count"] > 1]
+    body += [_count(wire) for wire in fields["wires"] if wire["label"] is not None]
     for k, box in enumerate(fields["boxes"]):
         body.append(_box(box, fields["grads"][k], fields["done"][k], k == bounds["root"]))
     return svg_document(bounds["width"], bounds["height"], body)
@@ -42,8 +42,9 @@ def _arrow(wire):
 
 
 def _count(wire):
-    x, y = wire["points"][-2], wire["points"][-1]
-    return svg_text(x + 6, y - 10, f"×{wire['count']}", 10, fill=MUTED)
+    x, y = wire["label"]
+    return (f'<text x="{x}" y="{y + 3.5}" font-size="10" text-anchor="middle" fill="{MUTED}" stroke="#fff" '
+            f'stroke-width="3" paint-order="stroke">×{wire["count"]}</text>')
 
 
 def number(x):

@@ -38,7 +38,8 @@ GRAPH_FIELDS = {
         "node": Maybe(_ID), "group": Maybe(Text(300)), "hue": Maybe(Number(0, 360)),
     }), max_length=10**6),
     "wires": ListOf(Record({"points": ListOf(Number(), max_length=10**6), "from": _ID, "to": Maybe(_ID),
-                            "count": Number(0, integer=True)}), max_length=10**7),
+                            "count": Number(0, integer=True), "label": Maybe(ListOf(Number(), 2, 2))}),
+                    max_length=10**7),
     "bounds": Record({"width": Number(0), "height": Number(0), "root": _ID}),
     "groups": ListOf(Record({"name": Text(300), "expanded": Boolean(), "hue": Number(0, 360)}), max_length=10**4),
     "grads": ListOf(Maybe(Number()), max_length=10**6),
@@ -114,7 +115,8 @@ class GraphView:
         units, edges = self._units()
         laid = lay_out([self._size(unit) for unit in units], edges)
         self.boxes = [self._box(unit, laid, k) for k, unit in enumerate(units)]
-        wires = [{"points": list(w.points), "from": w.source, "to": w.target, "count": w.count} for w in laid.wires]
+        wires = [{"points": list(w.points), "from": w.source, "to": w.target, "count": w.count,
+                  "label": _label_at(w.points) if w.count > 1 else None} for w in laid.wires]
         groups = [{"name": name, "expanded": name in self.expanded, "hue": self.hue[name]} for name in self.names]
         bounds = {"width": round(laid.width, 1), "height": round(laid.height, 1), "root": self.box_of[-1]}
         self.layout = {"boxes": self.boxes, "wires": wires, "bounds": bounds, "groups": groups}
@@ -162,6 +164,15 @@ class GraphView:
             sub = f"part {unit.rank} of {unit.parts} · {sub}"
         return {**place, "kind": "group", "title": unit.group, "sub": sub, "nodes": unit.nodes,
                 "data": None, "node": None, "group": unit.group, "hue": self.hue[unit.group]}
+
+
+def _label_at(points):
+    """Where a merged wire writes its count: halfway along its last bend, in the gap above its
+    consumer (the middle of the cubic there), where converging wires are still apart."""
+    k = len(points) - 4   # the last bend ends at the consumer's row, two points before the end
+    while k > 1 and points[k - 1] == points[k + 1]:
+        k -= 2
+    return [round((points[k - 2] + points[k]) / 2, 1), round((points[k - 1] + points[k + 1]) / 2, 1)]
 
 
 class _Unit:

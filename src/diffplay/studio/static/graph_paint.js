@@ -38,7 +38,7 @@ export function prepare(fields) {
     trace(lines, w.points);
     if (w.to === null) continue;
     arrowHead(arrows, w.points);
-    if (w.count > 1) counts.push({ x: w.points.at(-2) + 6, y: w.points.at(-1) - 11, text: `×${w.count}` });
+    if (w.label) counts.push({ x: w.label[0], y: w.label[1], text: `×${w.count}` });
   }
   const colours = fields.boxes.map((b) => b.hue === null
     ? { fill: "#eaf2f8", done: "#fdebd0", stroke: "#7b8494" }
@@ -79,8 +79,18 @@ export function paint(ctx, fields, prepared, scale, seen, marks) {
 
 function paintCounts(ctx, counts, seen) {
   ctx.font = LINE;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = "#fbfcfe";   // a halo of the background, so the count reads over crossing wires
   ctx.fillStyle = MUTED;
-  for (const c of counts) if (c.x < seen.right && c.x > seen.left - 40 && c.y < seen.bottom && c.y > seen.top) ctx.fillText(c.text, c.x, c.y);
+  for (const c of counts) {
+    if (c.x > seen.right + 30 || c.x < seen.left - 30 || c.y > seen.bottom + 10 || c.y < seen.top - 10) continue;
+    ctx.strokeText(c.text, c.x, c.y);
+    ctx.fillText(c.text, c.x, c.y);
+  }
+  ctx.textAlign = "start";
+  ctx.textBaseline = "alphabetic";
 }
 
 function paintBox(ctx, b, colour, done, scale, root) {

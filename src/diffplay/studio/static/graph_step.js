@@ -53,13 +53,19 @@ export class StepPanel {
     this.box.dataset.node = chain.node;
   }
 
-  /** Put the panel beside the screen rectangle r (right of it if there is room, else left), inside w × h. */
+  /** Put the panel beside the screen rectangle r, inside w × h: right of it, else left, else
+   *  below, else above: never over the box it explains. */
   place(r, w, h) {
-    const pw = this.box.offsetWidth, ph = this.box.offsetHeight, gap = 14;
-    let left = r.right + gap;
-    if (left + pw > w) left = r.left - gap - pw;
-    if (left < 0) left = Math.max(0, Math.min(w - pw, r.left));
-    const top = Math.max(0, Math.min(h - ph, r.top));
+    const pw = this.box.offsetWidth, ph = this.box.offsetHeight, gap = 12;
+    const clamp = (v, most) => Math.max(0, Math.min(most, v));
+    let left, top;
+    if (r.right + gap + pw <= w || r.left - gap - pw >= 0) {
+      left = r.right + gap + pw <= w ? r.right + gap : r.left - gap - pw;
+      top = clamp(r.top, h - ph);
+    } else {
+      left = clamp(r.left, w - pw);
+      top = r.bottom + gap + ph <= h ? r.bottom + gap : clamp(r.top - gap - ph, h - ph);
+    }
     this.box.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
   }
 }

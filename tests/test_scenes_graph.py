@@ -57,6 +57,7 @@ def test_stepped_backward_equals_the_engines_backward():
     engine = Graph()
     engine.handle({"type": "backward_all"})
     assert [v.grad for v in stepped.order] == [v.grad for v in engine.order]
+    assert engine.frame()["chain"] == stepped.frame()["chain"]   # the same last step explained
 
 
 def test_each_stepped_node_has_its_final_gradient_when_its_turn_comes():

@@ -57,7 +57,8 @@ class SteppedBackward:
         root = self.order[-1]
         try:
             root.backward()
-            self.cursor, self.focus = len(self.order), 0
+            last = next((i for i, node in enumerate(self.order) if node._children), len(self.order) - 1)
+            self.cursor, self.focus = len(self.order), last   # as if stepped: the last node that passed a gradient on
         except FloatingPointError:
             # an infinite local derivative (sqrt at 0): the engine refuses, stepping shows it (as null)
             self.forward()

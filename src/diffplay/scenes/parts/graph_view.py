@@ -58,6 +58,7 @@ class GraphView:
         self.names = list(dict.fromkeys(g for g in self.group if g is not None))   # in order of first use
         self.hue = {name: round(k * GOLDEN_ANGLE) % 360 for k, name in enumerate(self.names)}
         self.expanded = set()
+        self.version = 0                               # of the layout: what the cached fields below were made for
         self._state = self._chain = (None, None)
         self._lay_out()
 
@@ -111,7 +112,7 @@ class GraphView:
     # ---- the layout ----
 
     def _lay_out(self):
-        self.version = getattr(self, "version", 0) + 1
+        self.version += 1
         units, edges = self._units()
         laid = lay_out([self._size(unit) for unit in units], edges)
         self.boxes = [self._box(unit, laid, k) for k, unit in enumerate(units)]

@@ -13,7 +13,7 @@ import { element } from "./draw.js";
 import { paint, prepare, wiresOf, number } from "./graph_paint.js";
 import { StepPanel } from "./graph_step.js";
 
-const FIT_MOST = 1.25, OPEN_LEAST = 0.35, SCALE_LEAST = 0.002, SCALE_MOST = 4, MARGIN = 28, GLIDE_MS = 280, DRAG_PX = 4;
+const FIT_MOST = 1.25, OPEN_LEAST = 0.35, SCALE_LEAST = 1e-4, SCALE_MOST = 4, MARGIN = 28, GLIDE_MS = 280, DRAG_PX = 4;
 
 export class GraphView {
   constructor(parent, actions) {

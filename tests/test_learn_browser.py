@@ -13,8 +13,10 @@ from diffplay.learn.model import read_name, value_model
 from diffplay.learn.trace import trace_document, trace_position
 from diffplay.learn.training import Training
 from diffplay.scenes import registry
-from test_studio_browser import (browser, cell_point, frame, hover_tip, newer_frame, page, shot,  # noqa: F401  (fixtures)
-                                 studio, wait)
+from diffplay.engine.value import topological_order
+from diffplay.scenes.parts.expression import evaluate, parse
+from test_studio_browser import (browser, cell_point, frame, graph_settled, hover_tip, newer_frame, page,  # noqa: F401
+                                 shot, studio, wait)
 
 
 def text(page, selector):
@@ -50,6 +52,24 @@ def do_bigram(page):
     rows = page.locator("#gradient-check dd").all_inner_texts()
     assert float(rows[1]) == float(f"{mine.check['analytic']:.10g}")   # to the 10 digits the page shows
     assert float(rows[2]) == float(f"{mine.check['numeric']:.10g}")
+
+
+def do_autograd(page):
+    editor = "[data-setting=expression] textarea"
+    page.fill(editor, "c = a * b\nd = c + b.tanh()\ne = d * d")
+    page.click("[data-setting=expression] button")
+    newer_frame(page, lambda f: f["total"] > 1 and f["cursor"] == 0 and "tanh" in page.input_value(editor), what="the typed graph")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    graph_settled(page)
+    chain = frame(page)["chain"]
+    rows = page.eval_on_selector_all(".graph-step tbody tr", "rows => rows.map(r => ({...r.dataset}))")
+    evaluation = evaluate(parse("a = -4.0, b = 2.0", "variables"), parse("c = a * b\nd = c + b.tanh()\ne = d * d", "expression"))
+    evaluation.output.backward()
+    node = topological_order(evaluation.output)[chain["node"]]
+    assert len(rows) == len(node._children) > 0
+    for row, local in zip(rows, node._local_grads):
+        assert (float(row["local"]), float(row["arriving"]), float(row["passed"])) == (local, node.grad, local * node.grad)
 
 
 def do_attention(page):
@@ -101,7 +121,7 @@ def do_compare(page):
     assert f"A: {mine['a']}" in shown and f"B: {mine['b']}" in shown
 
 
-ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "attention": do_attention, "transformer": do_transformer,
+ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "autograd": do_autograd, "attention": do_attention, "transformer": do_transformer,
            "training": do_training, "compare": do_compare}
 
 

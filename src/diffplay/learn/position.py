@@ -1,6 +1,6 @@
-"""One position of microgpt as a graph to look at: the untrained model the CLI starts from
-(`diffplay gpt train`'s seed, data and initialization), its forward pass for one position of
-one name traced, every node named by its block and by the variable that made it.
+"""One position of microgpt as a graph to look at: the model the CLI starts from (`diffplay
+gpt train`'s seed, data and initialization; or trained some steps), its forward pass for one
+position of one name traced, every node named by its block and by the variable that made it.
 
     graph = position_graph("emma", 2)    # predicting "m" after "<bos> e m"
     graph.root                           # the loss, a Value; graph.groups[v] "layer 0 · head 1"
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..engine.value import Value
 from ..errors import UsageError
-from ..gpt.train import DEFAULTS, Run
+from .model import read_name, value_model
 from .trace import trace_position
 
 
@@ -22,15 +22,11 @@ class PositionGraph:
     labels: dict     # Value -> the variable that made it, with its index ("q[3]")
 
 
-def position_graph(name, position, seed=DEFAULTS["seed"]):
-    """The traced graph of predicting the character after `name[:position]` (0: after <bos>)."""
-    run = Run(None, {**DEFAULTS, "seed": seed}, "value")
-    tokenizer, model = run.gpt.tokenizer, run.gpt.model
-    for column, ch in enumerate(name, 1):
-        if ch not in tokenizer.ids:
-            raise UsageError(f"character {ch!r} (column {column}) is not in microgpt's vocabulary "
-                             f"({tokenizer.chars!r})", where="name")
-    tokens = tokenizer.encode(name)
+def position_graph(name, position, steps=0):
+    """The traced graph of predicting the character after `name[:position]` (0: after <bos>),
+    by the model after `steps` of training (0: as initialized)."""
+    model, tokenizer = value_model(steps)
+    tokens, _ = read_name(tokenizer, name, model.config.block_size)
     last = min(len(tokens) - 1, model.config.block_size) - 1
     if position > last:
         raise UsageError(f'"{name}" has positions 0 to {last} (the last predicts the end), got {position}',

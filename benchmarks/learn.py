@@ -32,6 +32,8 @@ CASES = {   # label: (chapter, the k-th event)
     "attention    another query row": ("attention", lambda k: {"type": "query", "position": k % 5}),
     "bigram       pick a weight to check": ("bigram", lambda k: {"type": "pick", "row": k % 27, "col": (3 * k) % 27}),
     "tokens       type a name": ("tokens", lambda k: {"type": "set", "key": "name", "value": "emma"[: 1 + k % 4]}),
+    "autograd     a node backward": ("autograd", lambda k: {"type": "backward_step" if k % 30 else "forward"}),
+    "training     follow another weight": ("training", lambda k: {"type": "pick", "matrix": "lm_head", "row": k % 27, "col": k % 16}),
 }
 
 

@@ -2,8 +2,8 @@
 
 Each case opens a chapter over its WebSocket, as a page does, and sends the events a person
 sends while reading (a line forward, a query row, a picked weight, a typed name, a node backward),
-one at a time,
-paced like keystrokes, and times each from the event sent to the first frame that shows it.
+one at a time, paced like keystrokes, and times each from the event sent to the first frame that
+shows it.
 Prints the median and p95 per case (goal: p95 <= 50 ms).
 
     .venv/bin/python benchmarks/learn.py [--events 60]

@@ -15,8 +15,6 @@ import warnings
 
 import numpy as np
 
-from . import constraints, objectives  # noqa: F401  (they fill the registry)
-from . import kernels, kernels_box, kernels_contains, kernels_lines, kernels_polygonal  # noqa: F401  (and its fast paths)
 from .checks import is_number, suggest
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods

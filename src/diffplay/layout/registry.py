@@ -8,9 +8,13 @@ solver, the TOML parser, the Python API and the docs all read these tables.
 Arguments are typed: "shape" (any shape), "line" (a segment or arrow), "circle", "field"
 (a field such as `A.r`, or a number), "any" (a shape or a field). A variadic relation takes two or
 more shapes and is applied to each sliding window of `window` of them.
+
+Fast paths (kernels/) register under a relation's name, so the two may be registered in
+either order.
 """
 
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass
 
 REQUIRED = object()   # a parameter without a default
 CHOICES = {   # the values a string parameter may take
@@ -29,8 +33,12 @@ class Relation:
     hard: bool
     equality: bool = False
     window: int = 0           # > 0: variadic, applied to every run of `window` consecutive shapes
-    kernels: dict = field(default_factory=dict)   # signature -> fast NumPy path
     doc: str = ""
+
+    @property
+    def kernels(self):
+        """Signature (argument kinds) -> fast NumPy path."""
+        return KERNELS.setdefault(self.name, {})
 
     @property
     def static(self):
@@ -45,6 +53,7 @@ class Relation:
 
 CONSTRAINTS: dict = {}
 OBJECTIVES: dict = {}
+KERNELS: dict = {}   # relation name -> {signature: kernel}
 
 
 def _register(table, name, args, params, hard, equality=False, window=0):
@@ -66,8 +75,9 @@ def objective(name, args, params=None, window=0):
     return _register(OBJECTIVES, name, args, {**(params or {}), "weight": 1.0}, False, window=window)
 
 
-def kernel(name, *signature):
-    """Register a fast NumPy path for one relation on one signature of shape kinds.
+def kernel(name, *kinds):
+    """Register a fast NumPy path for relation `name` on these argument kinds: per argument a
+    kind ("circle") or a tuple of kinds, every combination of which is registered.
 
     The function takes the gathered field arrays and parameters and returns
     (residuals, pullback) where pullback(w) gives the gradient of Σ w·residuals with respect
@@ -75,8 +85,9 @@ def kernel(name, *signature):
     """
 
     def decorate(fn):
-        table = CONSTRAINTS if name in CONSTRAINTS else OBJECTIVES
-        table[name].kernels[tuple(signature)] = fn
+        options = [(kind,) if isinstance(kind, str) else kind for kind in kinds]
+        for signature in itertools.product(*options):
+            KERNELS.setdefault(name, {})[signature] = fn
         return fn
 
     return decorate

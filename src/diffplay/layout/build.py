@@ -12,7 +12,7 @@ import numpy as np
 
 from .problem import Family, Problem
 from .registry import CONSTRAINTS, OBJECTIVES
-from .shapes import FIELDS, SIZES, Ref
+from .shapes import SIZES, Ref, batch_fields
 
 GROUP_HUG = 0.1   # weight pulling a group's box in around its members
 
@@ -107,9 +107,13 @@ def _param(inst, name):
 
 def _arrays(kind, args):
     """[(name, index array)] for one argument position: a shape kind's fields, or a field."""
-    if kind == "field":
-        return [("value", np.array([a.slot for a in args]))]
-    if kind in ("polyline", "polygon"):
-        return [(axis, np.array([[a.slots[f"{axis[1]}{i}"] for i in range(a.vertices)] for a in args]))
-                for axis in ("vx", "vy")]
-    return [(name, np.array([a.slots[name] for a in args])) for name in FIELDS[kind]]
+    return [(name, np.array([_slots(a, name) for a in args])) for name in batch_fields(kind)]
+
+
+def _slots(arg, name):
+    """The slot of one array entry of an argument: a field's, a field of a shape's, or a row of vertices'."""
+    if name == "value":
+        return arg.slot
+    if name in ("vx", "vy"):
+        return [arg.slots[f"{name[1]}{i}"] for i in range(arg.vertices)]
+    return arg.slots[name]

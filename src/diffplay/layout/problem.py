@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.tensor import Tensor
+from .shapes import batch_fields
 
 
 class Batch:
@@ -23,6 +24,16 @@ class Batch:
     def __init__(self, kind, arrays):
         self.kind = kind
         self.__dict__.update(arrays)
+
+
+def batches(kinds, arrays):
+    """One Batch per argument of these kinds, cut from their arrays in order (batch_fields of each)."""
+    out, start = [], 0
+    for kind in kinds:
+        names = batch_fields(kind)
+        out.append(Batch(kind, dict(zip(names, arrays[start:start + len(names)]))))
+        start += len(names)
+    return out
 
 
 @dataclass
@@ -36,29 +47,21 @@ class Family:
     wheres: list          # where each instance was written ("spec.toml:14"), or ""
 
     def __post_init__(self):
-        self.flat_index = np.concatenate([idx.ravel() for arg in self.arrays for _, idx in arg])
+        indices = [idx for arg in self.arrays for _, idx in arg]
+        self.flat_index = np.concatenate([idx.ravel() for idx in indices])
         self.kernel = self.relation.kernels.get(self.kinds)
         self.size = len(self.labels)
-        self.pieces, start = [], 0   # per argument: where each array sits in the one gather
-        for kind, arg in zip(self.kinds, self.arrays):
-            pieces = []
-            for name, idx in arg:
-                pieces.append((name, start, start + idx.size, idx.shape if idx.ndim > 1 else None))
-                start += idx.size
-            self.pieces.append((kind, pieces))
+        ends = np.cumsum([idx.size for idx in indices]).tolist()
+        self.cuts = [(end - idx.size, end, idx.shape if idx.ndim > 1 else None)   # each array in the one gather
+                     for idx, end in zip(indices, ends)]
 
-    def batches(self, z):
-        """Gather every argument's arrays from z (a NumPy array or a Tensor) in one indexing."""
-        return self.unpack(z[self.flat_index])
-
-    def unpack(self, flat):
-        """Every argument's arrays, cut from z[flat_index] already gathered."""
-        return [Batch(kind, {name: flat[a:b] if shape is None else flat[a:b].reshape(shape)
-                             for name, a, b, shape in pieces}) for kind, pieces in self.pieces]
+    def gathered(self, flat):
+        """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
+        return [flat[a:b] if shape is None else flat[a:b].reshape(shape) for a, b, shape in self.cuts]
 
     def call(self, z):
         """The relation's values at z: (n, m), whatever z is made of."""
-        out = self.relation.fn(*self.batches(z), **self.params, **self.static)
+        out = self.relation.fn(*batches(self.kinds, self.gathered(z[self.flat_index])), **self.params, **self.static)
         return out.reshape((self.size, -1))
 
 
@@ -133,6 +136,6 @@ class Problem:
 
 def _kernel_values(family, flat, start, stop):
     """A kernel's values as (n, m), and its pullback taking weights of that shape."""
-    v, pullback = family.kernel(*family.unpack(flat[start:stop]), **family.params, **family.static)
+    v, pullback = family.kernel.forward(*family.gathered(flat[start:stop]), **family.params, **family.static)
     shape = v.shape
     return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))

@@ -16,6 +16,9 @@ either order.
 import itertools
 from dataclasses import dataclass
 
+from ..engine.tensor_ops import fused_op
+from .problem import batches
+
 REQUIRED = object()   # a parameter without a default
 CHOICES = {   # the values a string parameter may take
     "side": ("left", "right", "top", "bottom", "center-x", "center-y"),
@@ -79,18 +82,29 @@ def kernel(name, *kinds):
     """Register a fast NumPy path for relation `name` on these argument kinds: per argument a
     kind ("circle") or a tuple of kinds, every combination of which is registered.
 
-    The function takes the gathered field arrays and parameters and returns
-    (residuals, pullback) where pullback(w) gives the gradient of Σ w·residuals with respect
-    to each gathered array, in the same structure.
+    The function takes one Batch per argument and the parameters, and returns (values,
+    pullback): pullback(w) is the gradient of Σ w·values with respect to each of the batches'
+    arrays, argument by argument. What is registered is a fused_op of those arrays, so
+    `kernel.forward(*arrays, **params)` returns (values, vjp) as every fused op does, and on
+    Tensors the kernel is one graph node.
     """
 
     def decorate(fn):
         options = [(kind,) if isinstance(kind, str) else kind for kind in kinds]
         for signature in itertools.product(*options):
-            KERNELS.setdefault(name, {})[signature] = fn
+            KERNELS.setdefault(name, {})[signature] = fused_op(_over_arrays(fn, signature), f"{name}{signature}")
         return fn
 
     return decorate
+
+
+def _over_arrays(fn, signature):
+    """fn, which takes Batches, as a function of the batches' arrays in order."""
+
+    def forward(*arrays, **params):
+        return fn(*batches(signature, arrays), **params)
+
+    return forward
 
 
 def lookup(name):

@@ -29,6 +29,14 @@ SIZES = {"r", "rx", "ry", "w", "h"}   # lengths that must stay positive
 GLYPH_WIDTH, LINE_HEIGHT = 0.6, 1.2
 
 
+def batch_fields(kind):
+    """The arrays a batch of `kind` holds: a field's value, a polyline's or polygon's vertex
+    arrays (n, vertices), or the kind's fields."""
+    if kind == "field":
+        return ("value",)
+    return ("vx", "vy") if kind in ("polyline", "polygon") else FIELDS[kind]
+
+
 def vertex_fields(count):
     """x0, y0, x1, y1, … for a polyline or polygon of `count` vertices."""
     return tuple(f"{axis}{i}" for i in range(count) for axis in "xy")

@@ -9,9 +9,13 @@ and tests/test_layout_kernels.py holds every registered one equal to its relatio
 Tensors and to finite differences.
 
 A kernel declares the relation and argument kinds it serves in its decorator,
-`@kernel("disjoint", "circle", "circle")`; a tuple of kinds serves each of them. It returns
-(values, pullback): pullback(w) is the gradient of Σ w·values with respect to each gathered
-array, in the family's order (argument by argument, fields in the kind's order).
+`@kernel("disjoint", "circle", "circle")`; a tuple of kinds serves each of them. It is
+written over Batches, reading fields by name (`a.r`) and, where one function serves several
+kinds, the batch's kind; and it returns (values, pullback), pullback(w) being the gradient
+of Σ w·values with respect to each array, argument by argument. The decorator registers it
+as a `fused_op` of the arrays themselves (fields in shapes.batch_fields order), so every
+kernel speaks the engine's convention: `kernel.forward(*arrays, **params) -> (values, vjp)`
+for the solver's NumPy path, and one graph node when called on Tensors.
 
 This package imports every module in it, so adding a kernel adds a function here, and a new
 file needs no list updated.

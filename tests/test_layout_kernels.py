@@ -8,8 +8,8 @@ import pytest
 from diffplay.engine.tensor import Tensor
 from diffplay.layout import examples
 from diffplay.layout.problem import batches
-from diffplay.layout.registry import CHOICES, CONSTRAINTS, OBJECTIVES
-from diffplay.layout.shapes import batch_fields
+from diffplay.layout.registry import CHOICES, CONSTRAINTS, KERNELS, OBJECTIVES, lookup
+from diffplay.layout.shapes import FIELDS, OPEN, batch_fields
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
@@ -103,3 +103,19 @@ def test_every_hot_packing_family_has_a_kernel():
     problem = diagram._compiled()
     assert all(f.kernel is not None for f in problem.families), [f.relation.name for f in problem.families
                                                                  if f.kernel is None]
+
+
+SOLVER_KINDS = tuple(k for k in FIELDS if k not in ("text", "group"))   # text boxes and groups are "box"es
+TAKES = {"shape": SOLVER_KINDS, "closed": tuple(k for k in SOLVER_KINDS if k not in OPEN), "line": ("segment", "arrow"),
+         "circle": ("circle",), "field": ("field",), "any": SOLVER_KINDS + ("field",)}
+
+
+def test_every_kernel_serves_a_registered_relation_on_kinds_it_takes():
+    """Kernels register by name, in any order: a misspelt name or signature would go unused."""
+    for name, kernels in KERNELS.items():
+        relation = lookup(name)
+        assert relation is not None, name
+        for signature in kernels:
+            types = relation.args * relation.window if relation.window else relation.args
+            assert len(signature) == len(types) and all(k in TAKES[t] for k, t in zip(signature, types)), \
+                (name, signature)

@@ -15,7 +15,8 @@ import numpy as np
 
 from . import ops
 from .fused import hypot
-from .outlines import OPEN, edge_distances, edge_gaps, edge_offsets, round_gaps
+from .outlines import edge_distances, edge_gaps, edge_offsets, round_gaps
+from .shapes import OPEN
 
 ROUND = ("point", "circle")
 ELLIPSE_SIDES = 32
@@ -24,26 +25,12 @@ CORNERS_X, CORNERS_Y = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0
 # circles share a center (where a packing's optimum often sits, and |d| has a kink), and
 # conservative by at most ε, a tenth of the default tolerance.
 CONCENTRIC_SOFTENING = 1e-4
-APPROXIMATIONS = {
+APPROXIMATIONS = {   # per shape kind, what measuring it (a relation declared measured=True) approximates
     "ellipse": f"ellipses are measured as inscribed {ELLIPSE_SIDES}-gons (off by at most 0.5 % of a radius)",
-    "polygon": "a polygon's inside is measured as if it were convex",
+    "polygon": "a polygon's inside is measured as if it were convex",   # noted only for a concave one
     "polyline": "a polyline has no inside: crossing one reads as touching it",
-    "contains": f"circle-in-circle containment is conservative by at most {CONCENTRIC_SOFTENING:g} of the canvas",
     "text": "text boxes are estimated from the font size (0.6 em a character, 1.2 em a line), not measured",
 }
-MEASURED = ("touching", "disjoint", "overlapping", "contains", "label_near")   # relations that use the above
-
-
-def approximations(families):
-    """The APPROXIMATIONS keys that apply to these families (polygons: only if one is concave)."""
-    found = set()
-    for family in families:
-        if family.relation.name not in MEASURED:
-            continue
-        found |= family.shape_kinds & {"ellipse", "polyline", "text"}
-        if family.relation.name == "contains" and family.kinds == ("circle", "circle"):
-            found.add("contains")
-    return found
 
 
 def is_convex(vx, vy):
@@ -165,13 +152,12 @@ def signed_distance(a, b):
 
 
 def outside(a, b):
-    """How far each piece of b reaches outside a: (n, pieces), all <= 0 when a contains b.
+    """How far each piece of b reaches outside a, a shape with an inside: (n, pieces), all
+    <= 0 when a contains b.
 
     One column per vertex of b (per edge of a, for a polygon) instead of their max, so an
     incircle, held by all three sides at once, is not sitting on a kink.
     """
-    if a.kind in OPEN:
-        raise ValueError(f"contains: a {a.kind} has no inside to contain anything")
     if a.kind in ROUND:
         ax, ay = center(a)
         if b.kind in ROUND:

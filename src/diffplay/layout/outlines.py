@@ -17,8 +17,7 @@ import numpy as np
 
 from ..engine.tensor_ops import fused_op
 from .fused import line_offsets, segment_distances
-
-OPEN = ("segment", "arrow", "polyline")   # kinds whose own edges bound no inside
+from .shapes import OPEN
 
 
 def _edge_gaps(avx, avy, bvx, bvy, kinds):

@@ -21,8 +21,8 @@ def test_numbers_pin_fields_and_free_unpins_them():
     d = Diagram(400, 300)
     a = d.circle("A", x=100, y=100, r=30)
     b = d.circle("B", x=100, y=100, r=30, free=["x"])
-    assert all(d.pinned[s] for s in a.slots.values())
-    assert not d.pinned[b.slots["x"]] and d.pinned[b.slots["r"]]
+    assert all(d.slots.pinned[s] for s in a.slots.values())
+    assert not d.slots.pinned[b.slots["x"]] and d.slots.pinned[b.slots["r"]]
     d.disjoint(a, b)
     d.solve()
     assert d.get("A") == {"x": 100, "y": 100, "r": 30}
@@ -126,11 +126,11 @@ def test_drag_puts_the_shape_under_the_pointer_and_moves_others_only_as_needed()
 def test_release_gives_the_fields_back_to_the_solver():
     d, a, b = two_circles()
     d.solve()
-    was = list(d.pinned)
+    was = list(d.slots.pinned)
     d.drag(a, 200, 150)
-    assert d.pinned[a.slots["x"]] and d.pinned[a.slots["y"]]
+    assert d.slots.pinned[a.slots["x"]] and d.slots.pinned[a.slots["y"]]
     d.release(a)
-    assert d.pinned == was
+    assert d.slots.pinned == was
 
 
 def test_approximations_are_noted_in_the_result_and_warned_once(recwarn):

@@ -47,7 +47,7 @@ def implicit(diagram):
             for name in ("w", "h"):
                 out.append(_instance(OBJECTIVES["minimize"], (getattr(shape, name),), {"weight": GROUP_HUG}, c.scale))
         for name in SIZES & set(shape.slots):
-            if not diagram.pinned[shape.slots[name]]:
+            if not diagram.slots.pinned[shape.slots[name]]:
                 zero = diagram.constant(0.0, angle=False)
                 out.append(_instance(CONSTRAINTS["greater_than"], (getattr(shape, name), zero), {"pad": 0.0}, c.scale))
     return out
@@ -66,7 +66,7 @@ def solver_kind(diagram, arg):
     if arg.kind in ("text", "group"):
         return "box"
     angle = arg.slots.get("angle")
-    if arg.kind == "rect" and diagram.pinned[angle] and diagram.values[angle] == 0:
+    if arg.kind == "rect" and diagram.slots.pinned[angle] and diagram.slots.values[angle] == 0:
         return "box"
     return arg.kind
 
@@ -83,7 +83,7 @@ def compile_problem(diagram, extra=()):
     for (name, kinds, _, static), instances in groups.items():
         family = _family(instances, kinds, dict(static))
         (constraints if family.relation.hard else objectives).append(family)
-    return Problem(constraints, objectives, len(diagram.values))
+    return Problem(constraints, objectives, len(diagram.slots))
 
 
 def _family(instances, kinds, static):

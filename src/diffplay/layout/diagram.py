@@ -24,6 +24,7 @@ from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
 from .result import Result, max_residual, violations
 from .shapes import FIELDS, Ref, Shape
+from .slots import Slots
 from .solver import solve as solve_problem
 from .start import starting_values
 from ..errors import UsageError
@@ -49,7 +50,7 @@ class Diagram(ShapeMethods, DragMethods):
         self.canvas = Canvas(float(width), float(height), float(left), float(top), background)
         self.tolerance = tolerance
         self.shapes = {}
-        self.values, self.starts, self.pinned, self.roles = [], [], [], []
+        self.slots = Slots()
         self.relations = []
         self.result = None
         self._constants, self._problem, self._state, self._drag = {}, None, None, None
@@ -57,12 +58,8 @@ class Diagram(ShapeMethods, DragMethods):
     # ---- the state vector: one slot per field ----
 
     def _slot(self, value, pinned, role):
-        self.values.append(np.nan if value is None else float(value))
-        self.starts.append(self.values[-1])
-        self.pinned.append(bool(pinned))
-        self.roles.append(role)
         self._problem = None
-        return len(self.values) - 1
+        return self.slots.add(value, pinned, role)
 
     def constant(self, value, angle=False):
         """A pinned slot holding `value`, for relations that compare a field with a number."""
@@ -70,9 +67,6 @@ class Diagram(ShapeMethods, DragMethods):
         if key not in self._constants:
             self._constants[key] = Ref(None, f"{float(value):g}", self._slot(value, True, "angle" if angle else "const"))
         return self._constants[key]
-
-    def _scales(self):
-        return np.array([1.0 if role == "angle" else self.canvas.scale for role in self.roles])
 
     # ---- relations ----
 
@@ -103,8 +97,7 @@ class Diagram(ShapeMethods, DragMethods):
         windows = [args] if not relation.window else [args[i:i + relation.window]
                                                         for i in range(len(args) - relation.window + 1)]
         label = describe(name, args, params)
-        unit = next((1.0 if self.roles[a.slot] == "angle" else self.canvas.scale
-                     for a in args if isinstance(a, Ref)), self.canvas.scale)
+        unit = next((self.slots.unit(a.slot, self.canvas.scale) for a in args if isinstance(a, Ref)), self.canvas.scale)
         made = [Instance(relation, tuple(w), params, where, label, unit) for w in windows]
         self.relations.extend(made)
         self._problem = None
@@ -129,7 +122,7 @@ class Diagram(ShapeMethods, DragMethods):
                                  f"{'s' if len(relation.args) != 1 else ''} ({relation.usage()}), got {len(args)}",
                                  where=where)
             types = relation.args
-        angle = any(isinstance(a, Ref) and self.roles[a.slot] == "angle" for a in args)
+        angle = any(isinstance(a, Ref) and self.slots.roles[a.slot] == "angle" for a in args)
         return tuple(self._argument(a, t, relation.name, i, where, angle) for i, (a, t) in enumerate(zip(args, types)))
 
     def _argument(self, arg, kind, relation, position, where, angle):
@@ -199,9 +192,9 @@ class Diagram(ShapeMethods, DragMethods):
         if restarts < 1:
             raise UsageError(f"restarts must be at least 1, got {restarts}")
         began = time.perf_counter()
-        keeps = self._drag["keeps"] if self._drag else ()
+        keeps = self._drag.keeps if self._drag else ()
         problem = self._compiled(keeps)
-        scales, free = self._scales(), ~np.array(self.pinned, bool)
+        scales, free = self.slots.scales(self.canvas.scale), self.slots.free()
         rng, best, iterations, evaluations = np.random.default_rng(seed), None, 0, 0
         for attempt in range(restarts):
             z = starting_values(self, rng, warm and attempt == 0, fresh=attempt > 0) / scales
@@ -210,7 +203,7 @@ class Diagram(ShapeMethods, DragMethods):
             iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
             if best is None or _better(outcome, best):
                 best = outcome
-        self.values = (best.z * scales).tolist()
+        self.slots.values = (best.z * scales).tolist()
         self._state = best.state
         self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
                              self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
@@ -223,7 +216,7 @@ class Diagram(ShapeMethods, DragMethods):
     def get(self, shape):
         """{field: value} of a shape, in canvas units."""
         shape = self.shapes[shape] if isinstance(shape, str) else shape
-        return {name: self.values[slot] for name, slot in shape.slots.items()}
+        return {name: self.slots.values[slot] for name, slot in shape.slots.items()}
 
     def center(self, shape, values=None):
         """(x, y) of a shape's center, in canvas units (at `values`, the current ones by default)."""
@@ -232,7 +225,7 @@ class Diagram(ShapeMethods, DragMethods):
 
     def batch(self, shape, values=None):
         """A one-shape Batch of the current values (or of `values`), for the geometry functions."""
-        values = np.array(self.values if values is None else values, float)
+        values = np.array(self.slots.values if values is None else values, float)
         if shape.kind in ("polyline", "polygon"):
             vx = [[values[shape.slots[f"x{i}"]] for i in range(shape.vertices)]]
             vy = [[values[shape.slots[f"y{i}"]] for i in range(shape.vertices)]]
@@ -245,7 +238,7 @@ class Diagram(ShapeMethods, DragMethods):
         """The diagram as an SVG document (solving first if it never was)."""
         from .svg import render
 
-        if np.isnan(self.values).any():
+        if np.isnan(self.slots.values).any():
             self.solve()
         return render(self)
 

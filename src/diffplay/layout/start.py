@@ -26,15 +26,16 @@ class Start:
 def starting_values(diagram, rng, warm, fresh):
     """The values a solve starts from: the given ones (the current ones if warm), each free
     field with no value (every free field if fresh) drawn at random."""
-    values = np.array(diagram.values if warm else diagram.starts, float)
-    redo = ~np.array(diagram.pinned, bool) & (np.isnan(values) | fresh)
+    slots = diagram.slots
+    values = np.array(slots.values if warm else slots.starts, float)
+    redo = slots.free() & (np.isnan(values) | fresh)
     c, ranges = diagram.canvas, {}
     default = {"x": (c.left, c.left + c.width), "y": (c.top, c.top + c.height), "size": (0.02 * c.scale, 0.08 * c.scale)}
     for inst in diagram.relations:
         if inst.relation.start_range is not None:
             ranges.update(inst.relation.start_range(inst))
     for slot in np.flatnonzero(redo):
-        role = diagram.roles[slot]
+        role = slots.roles[slot]
         values[slot] = rng.uniform(*ranges.get(slot, default[role])) if role in default else 0.0
     start = Start(diagram, values, redo, rng)
     for inst in diagram.relations:

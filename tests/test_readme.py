@@ -43,3 +43,13 @@ def test_python_example_prints_what_its_comments_say(index, tmp_path, monkeypatc
     assert len(printed) == len(promised)
     for got, want in zip(printed, promised):
         assert same(got, want), (got, want)
+
+
+def test_readme_lists_every_layout_shape_and_relation():
+    from diffplay.layout import CONSTRAINTS, OBJECTIVES
+    from diffplay.layout.shapes import KINDS
+
+    text = " ".join(README.read_text().split())
+    lists = re.search(r"Shapes: (.*?)\. Constraints: (.*?)\. Objectives: (.*?)\.", text).groups()
+    listed = [[re.sub(r" \(.*\)", "", item) for item in names.split(", ")] for names in lists]
+    assert [sorted(names) for names in listed] == [sorted(KINDS), sorted(CONSTRAINTS), sorted(OBJECTIVES)]

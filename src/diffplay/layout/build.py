@@ -6,7 +6,7 @@ relation, argument kinds and string parameters, and their numbers are put in sol
 lengths divided by the canvas's larger side, angles as they are.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,7 +25,6 @@ class Instance:
     where: str = ""
     label: str = ""
     unit: float = 1.0    # canvas units per solver unit of this instance's residual
-    extra: dict = field(default_factory=dict)
 
 
 def describe(name, args, params):
@@ -92,13 +91,10 @@ def _family(instances, kinds, static):
     numeric = [k for k in relation.params if k not in static and k != "weight"]
     units = np.array([inst.unit for inst in instances])
     params = {k: np.array([_param(inst, k) for inst in instances]) / units for k in numeric}
-    family = Family(relation, kinds, static, params, arrays, [inst.label for inst in instances],
-                    [inst.where for inst in instances])
-    family.units = units
-    family.shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref)}
-    if not relation.hard:
-        family.weights = np.array([_param(inst, "weight") for inst in instances])[:, None]
-    return family
+    shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref)}
+    weights = None if relation.hard else np.array([_param(inst, "weight") for inst in instances])[:, None]
+    return Family(relation, kinds, static, params, arrays, [inst.label for inst in instances],
+                  [inst.where for inst in instances], units, shape_kinds, weights)
 
 
 def _param(inst, name):

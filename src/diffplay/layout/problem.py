@@ -45,6 +45,9 @@ class Family:
     arrays: list          # per argument: [(name, index array of shape (n,) or (n, k)), …]
     labels: list          # one description per instance, for reports
     wheres: list          # where each instance was written ("spec.toml:14"), or ""
+    units: np.ndarray     # canvas units per solver unit of each instance's residual
+    shape_kinds: set      # its shapes' own kinds (a text is a "box" in `kinds`), for notes
+    weights: np.ndarray = None   # an objective's weight per instance, (n, 1)
 
     def __post_init__(self):
         indices = [idx for arg in self.arrays for _, idx in arg]

@@ -64,9 +64,11 @@ def overlapping(a, b, amount):
     return signed_distance(a, b) + amount
 
 
-@constraint("contains", args=("closed", "shape"), params={"pad": 0.0}, measured=True, approximations={
-    ("circle", "circle"): f"circle-in-circle containment is conservative by at most {CONCENTRIC_SOFTENING:g} "
-                          "of the canvas"})
+CONCENTRIC = f"circle-in-circle containment is conservative by at most {CONCENTRIC_SOFTENING:g} of the canvas"
+
+
+@constraint("contains", args=("closed", "shape"), params={"pad": 0.0}, measured=True,
+            approximations={("circle", "circle"): CONCENTRIC})
 def contains(a, b, pad):
     """b lies inside a, at least `pad` from its edge."""
     return outside(a, b) + pad.reshape((-1, 1))

@@ -46,10 +46,10 @@ class Relation:
     equality: bool = False
     window: int = 0           # > 0: variadic, applied to every run of `window` consecutive shapes
     doc: str = ""
-    measured: bool = False
-    approximations: dict = field(default_factory=dict)
-    start_range: object = None
-    start: object = None
+    measured: bool = False    # measures shapes with geometry's exact distances: their approximations are noted
+    approximations: dict = field(default_factory=dict)   # argument kinds -> a note on an approximation of its own
+    start_range: object = None   # start_range(instance) -> {slot: (lo, hi)}: where its fields' random starts fall
+    start: object = None         # start(instance, start.Start): moves starting values once they are drawn
 
     @property
     def kernels(self):

@@ -13,7 +13,7 @@ from .parts import CENTRED, LINES, at_centre, to_ends
 
 
 @kernel("on_line", CENTRED, LINES)
-def on_line(a, line):
+def centre_on_line(a, line):
     """The signed distance from a's centre to the line."""
     ux, uy, length = _direction_and_length(line)
     px, py = a.x - line.x1, a.y - line.y1
@@ -31,19 +31,19 @@ def on_line(a, line):
 
 
 @kernel("perpendicular", LINES, LINES)
-def perpendicular(a, b):
+def perpendicular_lines(a, b):
     """cos θ · √(|u|·|v|)."""
     return _angle(a, b, lambda ux, uy, vx, vy: ux * vx + uy * vy, lambda ux, uy, vx, vy: (vx, vy, ux, uy))
 
 
 @kernel("parallel", LINES, LINES)
-def parallel(a, b):
+def parallel_lines(a, b):
     """sin θ · √(|u|·|v|)."""
     return _angle(a, b, lambda ux, uy, vx, vy: ux * vy - uy * vx, lambda ux, uy, vx, vy: (vy, -vx, -uy, ux))
 
 
 @kernel("min_length", LINES)
-def min_length(line):
+def min_length_line(line):
     """The squared length."""
     dx, dy = line.x2 - line.x1, line.y2 - line.y1
     return dx * dx + dy * dy, lambda w: to_ends(2 * w * dx, 2 * w * dy)

@@ -7,16 +7,16 @@ from .parts import CENTRED, at_centre
 
 
 @kernel("keep", CENTRED)
-def keep(a, x, y):
+def keep_centre(a, x, y):
     """The squared distance from a's centre to (x, y)."""
     dx, dy = a.x - x, a.y - y
     return dx * dx + dy * dy, lambda w: at_centre(a.kind, 2 * w * dx, 2 * w * dy)
 
 
 @kernel("centered", CENTRED)
-def centered(a, cx, cy):
+def centered_centre(a, cx, cy):
     """keep's pull, towards the middle of the canvas."""
-    return keep(a, cx, cy)
+    return keep_centre(a, cx, cy)
 
 
 @kernel("near", CENTRED, CENTRED)
@@ -27,7 +27,7 @@ def near_centres(a, b):
 
 
 @kernel("repel", CENTRED, CENTRED)
-def repel(a, b):
+def repel_centres(a, b):
     """1 / (squared distance + softening)."""
     dx, dy = a.x - b.x, a.y - b.y
     inverse = 1.0 / (dx * dx + dy * dy + REPEL_SOFTENING)

@@ -9,7 +9,7 @@ from diffplay.engine.tensor import Tensor
 from diffplay.layout import examples
 from diffplay.layout.problem import batches
 from diffplay.layout.registry import CHOICES, CONSTRAINTS, KERNELS, OBJECTIVES, lookup
-from diffplay.layout.shapes import FIELDS, OPEN, batch_fields
+from diffplay.layout.shapes import BATCH_FIELDS, FIELDS, OPEN
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
@@ -38,7 +38,7 @@ def _field(name, rng, n):
 
 def _inputs(relation, signature, rng, n=12):
     """Random arrays for each argument's fields, in the family's order, and the parameters."""
-    arrays = [_field(name, rng, n) for kind in signature for name in batch_fields(kind)]
+    arrays = [_field(name, rng, n) for kind in signature for name in BATCH_FIELDS[kind]]
     params = {k: rng.uniform(-0.3, 0.3, n) for k, v in relation.params.items()
               if k != "weight" and not isinstance(v, str)}
     return arrays, params

@@ -12,7 +12,7 @@ import numpy as np
 
 from .problem import Family, Problem
 from .registry import CONSTRAINTS, OBJECTIVES
-from .shapes import SIZES, Ref, batch_fields
+from .shapes import BATCH_FIELDS, SIZES, Ref
 
 GROUP_HUG = 0.1   # weight pulling a group's box in around its members
 
@@ -103,13 +103,10 @@ def _param(inst, name):
 
 def _arrays(kind, args):
     """[(name, index array)] for one argument position: a shape kind's fields, or a field."""
-    return [(name, np.array([_slots(a, name) for a in args])) for name in batch_fields(kind)]
-
-
-def _slots(arg, name):
-    """The slot of one array entry of an argument: a field's, a field of a shape's, or a row of vertices'."""
-    if name == "value":
-        return arg.slot
-    if name in ("vx", "vy"):
-        return [arg.slots[f"{name[1]}{i}"] for i in range(arg.vertices)]
-    return arg.slots[name]
+    names = BATCH_FIELDS[kind]
+    if kind == "field":
+        return [(names[0], np.array([a.slot for a in args]))]
+    if kind in ("polyline", "polygon"):   # vx, vy: rows of x0, x1, … and of y0, y1, …
+        return [(name, np.array([[a.slots[f"{name[1]}{i}"] for i in range(a.vertices)] for a in args]))
+                for name in names]
+    return [(name, np.array([a.slots[name] for a in args])) for name in names]

@@ -19,6 +19,7 @@ from .outlines import edge_distances, edge_gaps, edge_offsets, round_gaps
 from .shapes import OPEN
 
 ROUND = ("point", "circle")
+VERTICES = ("segment", "arrow", "polyline", "polygon")   # kinds whose fields are their vertices
 ELLIPSE_SIDES = 32
 CORNERS_X, CORNERS_Y = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0.5, 0.5])   # a box's, per w and h
 # Circle-in-circle containment measures the center distance as √(d² + ε²): smooth where the
@@ -70,8 +71,8 @@ def box(b):
     """(left, top, right, bottom) of the axis-aligned bounding box (y grows downwards)."""
     if b.kind == "point":
         return b.x, b.y, b.x, b.y
-    vx, vy = _vertex_arrays(b)
-    if vx is not None:
+    if b.kind in VERTICES:
+        vx, vy = outline(b)
         return ops.amin(vx, 1), ops.amin(vy, 1), ops.amax(vx, 1), ops.amax(vy, 1)
     hw, hh = half_extents(b)
     return b.x - hw, b.y - hh, b.x + hw, b.y + hh
@@ -85,20 +86,13 @@ def extremes(b):
     return outline(b)
 
 
-def _vertex_arrays(b):
-    if b.kind in ("segment", "arrow"):
-        return ops.stack([b.x1, b.x2]), ops.stack([b.y1, b.y2])
-    if b.kind in ("polyline", "polygon"):
-        return b.vx, b.vy
-    return None, None
-
-
 def outline(b):
     """Vertices (vx, vy), each (n, k), of a polygonal shape (a point is one vertex); an
     ellipse becomes a 32-gon."""
-    vx, vy = _vertex_arrays(b)
-    if vx is not None:
-        return vx, vy
+    if b.kind in ("polyline", "polygon"):
+        return b.vx, b.vy
+    if b.kind in ("segment", "arrow"):
+        return ops.stack([b.x1, b.x2]), ops.stack([b.y1, b.y2])
     if b.kind == "point":
         return _col(b.x), _col(b.y)
     if b.kind == "ellipse":

@@ -10,12 +10,13 @@ itself on Tensors otherwise, so the solver sees the same thing either way:
     grad_z = backward(weights)                # ∇z Σ weights·values, weights shaped like values
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.tensor import Tensor
-from .shapes import batch_fields
+from .shapes import BATCH_FIELDS
 
 
 class Batch:
@@ -27,13 +28,9 @@ class Batch:
 
 
 def batches(kinds, arrays):
-    """One Batch per argument of these kinds, cut from their arrays in order (batch_fields of each)."""
-    out, start = [], 0
-    for kind in kinds:
-        names = batch_fields(kind)
-        out.append(Batch(kind, dict(zip(names, arrays[start:start + len(names)]))))
-        start += len(names)
-    return out
+    """One Batch per argument of these kinds, taking their arrays in order (BATCH_FIELDS of each)."""
+    rest = iter(arrays)
+    return [Batch(kind, zip(BATCH_FIELDS[kind], rest)) for kind in kinds]
 
 
 @dataclass
@@ -54,13 +51,13 @@ class Family:
         self.flat_index = np.concatenate([idx.ravel() for idx in indices])
         self.kernel = self.relation.kernels.get(self.kinds)
         self.size = len(self.labels)
-        ends = np.cumsum([idx.size for idx in indices]).tolist()
-        self.cuts = [(end - idx.size, end, idx.shape if idx.ndim > 1 else None)   # each array in the one gather
+        ends = itertools.accumulate(idx.size for idx in indices)
+        self.cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None)   # each array in the one gather
                      for idx, end in zip(indices, ends)]
 
     def gathered(self, flat):
         """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
-        return [flat[a:b] if shape is None else flat[a:b].reshape(shape) for a, b, shape in self.cuts]
+        return [flat[cut] if shape is None else flat[cut].reshape(shape) for cut, shape in self.cuts]
 
     def call(self, z):
         """The relation's values at z: (n, m), whatever z is made of."""

@@ -21,6 +21,9 @@ FIELDS = {
 }
 KINDS = tuple(FIELDS)
 FIELDS["box"] = ("x", "y", "w", "h")   # not a kind of its own: how the solver sees unrotated boxes
+# The arrays a batch of each kind holds: a field's value, a polyline's or polygon's vertex
+# arrays (n, vertices), or the kind's fields.
+BATCH_FIELDS = {**FIELDS, "polyline": ("vx", "vy"), "polygon": ("vx", "vy"), "field": ("value",)}
 ALIASES = {"line": "segment", "rectangle": "rect", "label": "text"}
 OPEN = ("segment", "arrow", "polyline")   # kinds without an inside
 
@@ -28,14 +31,6 @@ SIZES = {"r", "rx", "ry", "w", "h"}   # lengths that must stay positive
 # Text is measured, not rendered: an average glyph is about 0.6 em wide (an approximation
 # stated once here; real widths depend on the font), and a line is 1.2 em high.
 GLYPH_WIDTH, LINE_HEIGHT = 0.6, 1.2
-
-
-def batch_fields(kind):
-    """The arrays a batch of `kind` holds: a field's value, a polyline's or polygon's vertex
-    arrays (n, vertices), or the kind's fields."""
-    if kind == "field":
-        return ("value",)
-    return ("vx", "vy") if kind in ("polyline", "polygon") else FIELDS[kind]
 
 
 def vertex_fields(count):

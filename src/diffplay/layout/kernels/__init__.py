@@ -13,7 +13,7 @@ A kernel declares the relation and argument kinds it serves in its decorator,
 written over Batches, reading fields by name (`a.r`) and, where one function serves several
 kinds, the batch's kind; and it returns (values, pullback), pullback(w) being the gradient
 of Σ w·values with respect to each array, argument by argument. The decorator registers it
-as a `fused_op` of the arrays themselves (fields in shapes.batch_fields order), so every
+as a `fused_op` of the arrays themselves (fields in shapes.BATCH_FIELDS order), so every
 kernel speaks the engine's convention: `kernel.forward(*arrays, **params) -> (values, vjp)`
 for the solver's NumPy path, and one graph node when called on Tensors.
 

@@ -10,7 +10,7 @@ Each measurement here is a fused op: a NumPy forward and its vector-Jacobian pro
 by side, as in fused.py. geometry.py calls the op, on arrays or Tensors (one graph node
 each); the kernels call its `.forward` and carry the vjp on into their shapes' fields. For
 min, max and where the vjps follow the Tensor engine's rules (ties share the gradient), and
-tests/test_layout_relations.py holds them to finite differences.
+tests/test_layout_geometry.py holds each to finite differences.
 """
 
 import numpy as np

@@ -8,12 +8,12 @@ import numpy as np
 
 from ..geometry import CORNERS_X, CORNERS_Y, ROUND, outline
 from ..outlines import round_gaps
-from ..shapes import FIELDS
+from ..shapes import FIELDS, OPEN
 
 CENTRED = ("point", "circle", "box")   # kinds whose center is their (x, y)
 LINES = ("segment", "arrow")
-POLYGONAL = ("box",) + LINES + ("polyline", "polygon")   # the kinds with a vertex pullback below
-CLOSED = ("box", "polygon")   # polygonal kinds with an inside
+POLYGONAL = ("box",) + LINES + ("polyline", "polygon")   # outlines with a pullback (not a turned rect or an ellipse)
+CLOSED = tuple(kind for kind in POLYGONAL if kind not in OPEN)   # those with an inside
 VERTEX_PULLBACKS = {
     "point": lambda gx, gy: (gx[:, 0], gy[:, 0]),
     "box": lambda gx, gy: (gx.sum(1), gy.sum(1), gx @ CORNERS_X, gy @ CORNERS_Y),

@@ -51,6 +51,7 @@ class Family:
         self.flat_index = np.concatenate([idx.ravel() for idx in indices])
         self.kernel = self.relation.kernels.get(self.kinds)
         self.size = len(self.labels)
+        self.settings = {**self.params, **self.static}   # the keywords of each call
         ends = itertools.accumulate(idx.size for idx in indices)
         self.cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None)   # each array in the one gather
                      for idx, end in zip(indices, ends)]
@@ -61,7 +62,7 @@ class Family:
 
     def call(self, z):
         """The relation's values at z: (n, m), whatever z is made of."""
-        out = self.relation.fn(*batches(self.kinds, self.gathered(z[self.flat_index])), **self.params, **self.static)
+        out = self.relation.fn(*batches(self.kinds, self.gathered(z[self.flat_index])), **self.settings)
         return out.reshape((self.size, -1))
 
 
@@ -136,6 +137,6 @@ class Problem:
 
 def _kernel_values(family, flat, start, stop):
     """A kernel's values as (n, m), and its pullback taking weights of that shape."""
-    v, pullback = family.kernel.forward(*family.gathered(flat[start:stop]), **family.params, **family.static)
+    v, pullback = family.kernel.forward(*family.gathered(flat[start:stop]), **family.settings)
     shape = v.shape
     return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))

@@ -138,5 +138,7 @@ class Problem:
 def _kernel_values(family, flat, start, stop):
     """A kernel's values as (n, m), and its pullback taking weights of that shape."""
     v, pullback = family.kernel.forward(*family.gathered(flat[start:stop]), **family.settings)
+    if v.ndim == 2:
+        return v, pullback
     shape = v.shape
     return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))

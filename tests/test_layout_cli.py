@@ -46,7 +46,21 @@ def test_layout_of_a_malformed_spec_exits_2_with_file_and_line(tmp_path):
 
 def test_layout_of_a_missing_file_exits_2():
     run = layout("no/such/spec.toml")
-    assert run.returncode == 2 and "cannot read the spec" in run.stderr
+    assert run.returncode == 2 and run.stderr.strip() == "diffplay: no/such/spec.toml: no such file"
+
+
+def test_a_spec_saved_with_a_byte_order_mark_reads_as_any_other(tmp_path):
+    spec = tmp_path / "bom.toml"
+    spec.write_bytes("\ufeff".encode() + b'[shapes]\nA = { kind = "circle", r = 20 }\n')
+    run = layout(spec, "-o", tmp_path / "bom.svg")
+    assert run.returncode == 0, run.stderr
+
+
+def test_a_spec_that_is_not_utf8_names_its_line_and_column(tmp_path):
+    spec = tmp_path / "latin1.toml"
+    spec.write_bytes(b'[shapes]\nA = { kind = "text", text = "caf\xe9" }\n')
+    run = layout(spec)
+    assert run.returncode == 2 and run.stderr.strip() == f"diffplay: {spec}: line 2 is not UTF-8 (byte 0xe9 at column 33)"
 
 
 def test_layout_restarts_are_reported(tmp_path):

@@ -14,7 +14,9 @@ import time
 
 import numpy as np
 
-from .checks import is_number, suggest
+from ..checks import did_you_mean, is_number
+from ..errors import UsageError
+from ..process import one_blas_thread
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods
 from .drag import DragMethods
@@ -27,7 +29,6 @@ from .shapes import FIELDS, Ref, Shape
 from .slots import Slots
 from .solver import solve as solve_problem
 from .start import starting_values
-from ..errors import UsageError
 
 
 class Canvas:
@@ -85,7 +86,7 @@ class Diagram(ShapeMethods, DragMethods):
         """Add relation `name` over `args`; returns its instances (several for a variadic one)."""
         relation = lookup(name)
         if relation is None:
-            raise UsageError(f'unknown relation "{name}"{suggest(name, list(CONSTRAINTS) + list(OBJECTIVES))}',
+            raise UsageError(f'unknown relation "{name}"{did_you_mean(name, list(CONSTRAINTS) + list(OBJECTIVES))}',
                              where=where)
         if not relation.window and len(args) > len(relation.args):   # in_range(A.r, 15, 40)
             extra = args[len(relation.args):]
@@ -150,7 +151,7 @@ class Diagram(ShapeMethods, DragMethods):
         """A shape name ("A") or a field ("A.r") written as a string."""
         name, _, field = text.partition(".")
         if name not in self.shapes:
-            raise UsageError(f'{what}: unknown shape "{name}"{suggest(name, self.shapes)}', where=where)
+            raise UsageError(f'{what}: unknown shape "{name}"{did_you_mean(name, self.shapes)}', where=where)
         shape = self.shapes[name]
         if not field:
             return shape
@@ -163,7 +164,7 @@ class Diagram(ShapeMethods, DragMethods):
         unknown = [k for k in params if k not in relation.params]
         if unknown:
             raise UsageError(f'{relation.name}: unknown parameter "{unknown[0]}"'
-                             f'{suggest(unknown[0], relation.params)} (it takes: {relation.usage()})', where=where)
+                             f'{did_you_mean(unknown[0], relation.params)} (it takes: {relation.usage()})', where=where)
         out = {}
         for key, default in relation.params.items():
             value = params.get(key, default)
@@ -196,13 +197,14 @@ class Diagram(ShapeMethods, DragMethods):
         problem = self._compiled(keeps)
         scales, free = self.slots.scales(self.canvas.scale), self.slots.free()
         rng, best, iterations, evaluations = np.random.default_rng(seed), None, 0, 0
-        for attempt in range(restarts):
-            z = starting_values(self, rng, warm and attempt == 0, fresh=attempt > 0) / scales
-            outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
-                                    state=self._state if warm and attempt == 0 else None)
-            iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
-            if best is None or _better(outcome, best):
-                best = outcome
+        with one_blas_thread():
+            for attempt in range(restarts):
+                z = starting_values(self, rng, warm and attempt == 0, fresh=attempt > 0) / scales
+                outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
+                                        state=self._state if warm and attempt == 0 else None)
+                iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
+                if best is None or _better(outcome, best):
+                    best = outcome
         self.slots.values = (best.z * scales).tolist()
         self._state = best.state
         self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),

@@ -62,11 +62,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _trailing(a, normalized_shape, op):
+    """The axes that normalized_shape names (the last ones; one as an int, which NumPy reduces
+    over faster than a tuple) and how many entries they hold."""
     shape = (normalized_shape,) if type(normalized_shape) is int else tuple(normalized_shape)
     k = len(shape)
     if not 0 < k <= a.ndim or a.shape[a.ndim - k:] != shape:
         raise ValueError(f"{op}: normalized_shape {shape} is not the trailing shape of {a.shape}")
-    return tuple(range(a.ndim - k, a.ndim)), math.prod(shape)
+    return (a.ndim - 1, shape[0]) if k == 1 else (tuple(range(a.ndim - k, a.ndim)), math.prod(shape))
 
 
 def _move(running, batch, momentum):

@@ -86,7 +86,7 @@ def _fitted(grad, a, name, i):
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one node; weight is (out, in), as torch.nn.functional.linear."""
     a, w = operand(x, "linear"), operand(weight, "linear")
-    fold = a.ndim > 2 and len(a) > 2   # many matrices: one product of all their rows beats NumPy's loop
+    fold = a.ndim > 2 and a.shape[0] > 2   # many matrices: one product of all their rows beats NumPy's loop
     try:
         out = (rows(a) @ w.T).reshape(a.shape[:-1] + w.shape[:1]) if fold else a @ w.T
     except ValueError:

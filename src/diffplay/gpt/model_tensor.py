@@ -67,7 +67,7 @@ class TensorGPT:
 
 def _rms_norm(x):
     """microgpt's rmsnorm: x / √(mean(x²) + 1e-5) over the embedding, no learned scale."""
-    return rms_norm(x, x.shape[-1:], eps=1e-5)
+    return rms_norm(x, x.data.shape[-1], eps=1e-5)
 
 
 def pad(batch, block_size):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from diffplay.layout import examples
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "layout"   # as README's commands name them: a link to diffplay/layout/examples
 
@@ -68,3 +70,29 @@ def test_layout_restarts_are_reported(tmp_path):
     assert run.returncode == 0
     assert json.loads(run.stdout.strip().splitlines()[-1])["restarts"] == 2
     assert layout(EXAMPLES / "packing.toml", "--restarts", 0).returncode == 2
+
+
+def test_layout_writes_where_the_user_stands_by_default(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "diffplay.cli", "layout", str(examples.path("euler"))],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "euler.svg").exists() and not examples.path("euler").with_suffix(".svg").exists()
+
+
+@pytest.mark.parametrize("name, message", [
+    ("out.png", "-o {out}: diffplay layout writes SVG; give a file name ending in .svg"),
+    ("nodir/out.svg", "-o {out}: no such folder"),
+])
+def test_layout_checks_its_output_before_solving(tmp_path, name, message):
+    out = tmp_path / name
+    run = layout(examples.path("euler"), "-o", out)
+    assert run.returncode == 2 and run.stderr.strip().startswith("diffplay: " + message.format(out=out))
+    assert not out.exists()
+
+
+def test_layout_refuses_to_write_over_its_own_spec(tmp_path):
+    spec = tmp_path / "mine.svg"
+    spec.write_text(examples.path("euler").read_text(encoding="utf-8"), encoding="utf-8")
+    before = spec.read_bytes()
+    run = layout(spec, "-o", spec)
+    assert run.returncode == 2 and "is the spec itself" in run.stderr and spec.read_bytes() == before

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..checks import did_you_mean, is_number
 from ..errors import UsageError
+from ..files import write_atomic
 from ..process import one_blas_thread
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods
@@ -244,9 +245,9 @@ class Diagram(ShapeMethods, DragMethods):
             self.solve()
         return render(self)
 
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.svg())
+    def save(self, path, flag="save"):
+        """Write the SVG to path, whole or not at all (a UsageError naming `flag` and the path)."""
+        write_atomic(path, self.svg(), flag)
 
     def _repr_svg_(self):
         return self.svg()

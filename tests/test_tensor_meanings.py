@@ -63,6 +63,14 @@ def test_comparisons_make_boolean_tensors_that_index_and_count():
     assert mask.float().mean().item() == pytest.approx(2 / 3)
 
 
+def test_masks_combine_with_and_or_xor_and_floats_are_refused():
+    x = Tensor([-1.0, 0.5, 2.0])
+    assert ((x > 0) & (x < 1)).tolist() == [False, True, False] and ((x < 0) | True).tolist() == [True] * 3
+    assert (np.array([True, False, True]) ^ (x > 0)).tolist() == [True, True, False]
+    with pytest.raises(TypeError, match="and: needs boolean or integer Tensors, got bool and float64"):
+        (x > 0) & x
+
+
 def test_the_truth_of_a_tensor_is_its_single_element_or_an_error():
     assert bool(Tensor([3.0]) > 2) and not Tensor(0.0)
     with pytest.raises(RuntimeError, match=r"bool: the truth of a Tensor of shape \(2,\) is ambiguous"):

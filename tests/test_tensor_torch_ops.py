@@ -1,7 +1,8 @@
 """Every op a makemore / nanoGPT user reaches for, against PyTorch: one table of cases, each a
 function of the library it runs on (`torch` or `diffplay.torch`), so the same text runs on
 both; values and gradients are held to PyTorch's (1e-8) and to finite differences. The
-shapes cover broadcasting, negative dims, 0-d and empty Tensors."""
+shapes cover broadcasting, negative dims, 0-d and empty Tensors. A second table holds the ops
+that answer with indices, masks or counts to torch's exact answers and dtypes."""
 
 import numpy as np
 import pytest
@@ -164,6 +165,38 @@ CASES = {
     "binary_cross_entropy_with_logits pos_weight": (
         lambda t, x: F(t).binary_cross_entropy_with_logits(x, t.tensor(LABELS), pos_weight=t.tensor([2.0, 1.0, 0.5]),
                                                            reduction="none"), [(2, 3)], normal),
+    # 0-d Tensors (one nameable dim, 0 or -1) and empty ones, op by op
+    "prod of 0-d": (lambda t, x: x.prod(0), [()], normal),
+    "prod over an empty dim": (lambda t, x: x.prod(1), [(2, 0)], normal),
+    "cumsum of 0-d": (lambda t, x: x.cumsum(-1), [()], normal),
+    "cumsum of empty": (lambda t, x: x.cumsum(-1), [(0, 3)], normal),
+    "var of 0-d, correction 0": (lambda t, x: x.var(correction=0), [()], normal),
+    "var negative dims": (lambda t, x: x.var((-1, -3)), [(2, 3, 4)], normal),
+    "amax of 0-d over dim -1": (lambda t, x: x.amax(-1), [()], normal),
+    "max(dim) of 0-d": (lambda t, x: x.max(0).values, [()], normal),
+    "topk of 0-d": (lambda t, x: x.topk(1, 0).values, [()], normal),
+    "softmax of 0-d": (lambda t, x: x.softmax(0), [()], normal),
+    "softmax of no rows": (lambda t, x: x.softmax(-1), [(0, 3)], normal),
+    "logsumexp of no rows": (lambda t, x: x.logsumexp(-1), [(0, 3)], normal),
+    "expand 0-d": (lambda t, x: x.expand(2, 3) * t.arange(3.0), [()], normal),
+    "unsqueeze 0-d": (lambda t, x: x.unsqueeze(0), [()], normal),
+    "squeeze 0-d": (lambda t, x: x.squeeze(), [()], normal),
+    "flip 0-d": (lambda t, x: x.flip(0), [()], normal),
+    "transpose 0-d": (lambda t, x: x.transpose(0, -1), [()], normal),
+    "gather 0-d": (lambda t, x: x.gather(0, long(t, 0)), [()], normal),
+    "stack 0-d": (lambda t, x, y: t.stack([x, y]), [(), ()], normal),
+    "maximum with a 0-d": (lambda t, x, y: t.maximum(x, y), [(2, 3), ()], normal),
+    "where with a 0-d": (lambda t, x, y: t.where(x > 0, x, y), [(2, 3), ()], normal),
+    "masked_fill of 0-d": (lambda t, x: x.masked_fill(t.tensor(True), 2.0), [()], normal),
+    "einsum with a 0-d": (lambda t, x, y: t.einsum("i,->i", x, y), [(3,), ()], normal),
+    "elementwise of empty": (lambda t, x: F(t).gelu(x) * 2.0, [(0, 3)], normal),
+    "linear of an empty batch": (lambda t, x, w, b: F(t).linear(x, w, b), [(0, 4), (5, 4), (5,)], normal),
+    "layer_norm of an empty batch": (lambda t, x: F(t).layer_norm(x, (4,)), [(0, 4)], normal),
+    "embedding of no ids": (lambda t, w: F(t).embedding(long(t, np.zeros(0, int)), w), [(4, 3)], normal),
+    "conv1d of an empty batch": (lambda t, x, w: F(t).conv1d(x, w), [(0, 3, 5), (2, 3, 2)], normal),
+    "cross_entropy of no rows, summed": (lambda t, x: F(t).cross_entropy(x, long(t, np.zeros(0, int)),
+                                                                         reduction="sum"), [(0, 4)], normal),
+    "mse_loss of 0-d": (lambda t, x, y: F(t).mse_loss(x, y), [(), ()], normal),
 }
 
 
@@ -172,3 +205,39 @@ def test_op_matches_pytorch_in_value_and_gradient(name):
     op, shapes, draw = CASES[name]
     arrays = [draw(shape, seed) for seed, shape in enumerate(shapes)]
     assert_matches_torch(lambda *xs: op(ours, *xs), lambda *xs: op(torch, *xs), *arrays)
+
+
+TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+
+# ops whose answers are indices, masks or counts (no gradient): name -> op on (lib, x), x of shape (3, 4)
+PICKED = {
+    "argmax dim -1 keepdim": lambda t, x: x.argmax(-1, keepdim=True),
+    "argmax of everything": lambda t, x: t.argmax(x),
+    "argmax of 0-d": lambda t, x: x[0, 0].argmax(0),
+    "argmin dim 0": lambda t, x: x.argmin(0),
+    "argmax over rows of none": lambda t, x: x[:0].argmax(1),
+    "argmax takes the first of a tie": lambda t, x: t.tensor(TIES).argmax(1),
+    "max(dim) indices, ties": lambda t, x: t.tensor(TIES).max(1).indices,
+    "min(dim) indices, negative dim": lambda t, x: t.tensor(TIES).min(-1).indices,
+    "max(dim) of 0-d indices": lambda t, x: x[1, 1].max(0).indices,
+    "topk indices dim -2": lambda t, x: x.topk(2, dim=-2).indices,
+    "topk indices, ties": lambda t, x: t.tensor(TIES).topk(2).indices,
+    "comparison broadcast": lambda t, x: x > x[0],
+    "comparison with a 0-d": lambda t, x: x <= x[1, 2],
+    "masks combined": lambda t, x: ((x > 0) & (x < 1)) | ~(x > -1) ^ (x[0] > 0),
+    "any along dim -1": lambda t, x: (x > 1).any(-1),
+    "all": lambda t, x: (x > -5).all(),
+    "count of a mask": lambda t, x: (x > 0).sum(0),
+    "one_hot": lambda t, x: F(t).one_hot(long(t, [[1, 0], [2, 3]]), 5),
+    "integer arithmetic": lambda t, x: long(t, [[1, 2], [3, 4]]).sum(0) * 3 + 1,
+    "integer cumsum": lambda t, x: long(t, [1, 2, 3]).cumsum(0),
+    "tril of integers": lambda t, x: t.tril(t.ones(3, 3, dtype=t.int64), -1),
+}
+
+
+@pytest.mark.parametrize("name", PICKED)
+def test_an_op_that_picks_or_counts_matches_pytorch_exactly(name):
+    x = normal((3, 4))
+    mine, theirs = PICKED[name](ours, ours.tensor(x)), PICKED[name](torch, torch.tensor(x))
+    assert mine.dtype == np.dtype(str(theirs.dtype).removeprefix("torch.")) and not mine.requires_grad
+    assert mine.shape == tuple(theirs.shape) and mine.tolist() == theirs.tolist()

@@ -65,5 +65,11 @@ def test_torch_functions_of_tensors_are_their_methods():
 def test_what_diffplay_lacks_is_named():
     with pytest.raises(AttributeError, match="diffplay.torch has no 'fft': torch.fft is not implemented in diffplay"):
         ours.fft
+    with pytest.raises(AttributeError, match="diffplay.nn has no 'init': torch.nn.init is not implemented"):
+        ours.nn.init
+    with pytest.raises(AttributeError, match="diffplay.nn.functional has no 'unfold': torch.nn.functional.unfold is"):
+        ours.nn.functional.unfold
+    with pytest.raises(AttributeError, match="diffplay.optim has no 'lr_scheduler': torch.optim.lr_scheduler is"):
+        ours.optim.lr_scheduler
     with pytest.raises(NotImplementedError, match="conv1d: groups other than 1 are not implemented"):
         ours.nn.functional.conv1d(ours.ones(1, 2, 4), ours.ones(2, 1, 3), groups=2)

@@ -19,6 +19,7 @@ from .engine.tensor_create import (arange, empty, eye, full, full_like, linspace
                                    zeros_like)
 from .engine.tensor_ops import cat, concat, einsum, stack, where
 from .engine.tensor_random import Generator, default_generator, manual_seed, multinomial, rand, randint, randn, randperm
+from .errors import missing_from
 
 inf, nan, pi, e = np.inf, np.nan, np.pi, np.e
 Size = tuple
@@ -68,9 +69,7 @@ METHOD_FUNCTIONS = (
 globals().update({name: _method_as_function(name) for name in METHOD_FUNCTIONS})
 
 
-def __getattr__(name):
-    raise AttributeError(f"diffplay.torch has no {name!r}: torch.{name} is not implemented in diffplay "
-                         "(README's Tensor section lists what is)")
+__getattr__ = missing_from("diffplay.torch", "torch")
 
 
 float32 = float = np.dtype(np.float32)

@@ -239,10 +239,30 @@ class Tensor:
                                "use .any() or .all()")
         return bool(self.data)
 
+    # ---- masks combine with ~ & | ^ (boolean or integer Tensors; constants, as in torch) ----
+
     def __invert__(self):
         if self.data.dtype.kind not in "biu":
             raise TypeError(f"invert: ~ needs a boolean or integer Tensor, got {self.data.dtype}")
         return constant(~self.data)
+
+    def __and__(self, other):
+        return _bitwise(operator.and_, self, other, "and")
+
+    def __rand__(self, other):
+        return _bitwise(operator.and_, other, self, "and")
+
+    def __or__(self, other):
+        return _bitwise(operator.or_, self, other, "or")
+
+    def __ror__(self, other):
+        return _bitwise(operator.or_, other, self, "or")
+
+    def __xor__(self, other):
+        return _bitwise(operator.xor, self, other, "xor")
+
+    def __rxor__(self, other):
+        return _bitwise(operator.xor, other, self, "xor")
 
     # ---- reverse mode ----
 
@@ -456,6 +476,16 @@ def _compare(test, x, other):
         return constant(np.asarray(test(x.data, b)))
     except ValueError:
         raise ValueError(f"compare: shapes {x.data.shape} and {np.shape(b)} do not broadcast") from None
+
+
+def _bitwise(op, x, y, name):
+    a, b = (v.data if type(v) is Tensor else np.asarray(v) for v in (x, y))
+    if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
+        raise TypeError(f"{name}: needs boolean or integer Tensors, got {a.dtype} and {b.dtype}")
+    try:
+        return constant(np.asarray(op(a, b)))
+    except ValueError:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from None
 
 
 def unbroadcast(g, shape):

@@ -187,7 +187,7 @@ def _arg(x, pick, dim, keepdim, op):
         axis = one_axis(dim, a.ndim, op)
         if not a.ndim:
             return np.zeros((), np.int64)
-    if a.size == 0:
+    if (a.size if axis is None else a.shape[axis]) == 0:   # other empty axes just make an empty answer
         raise ValueError(f"{op}: cannot reduce over an empty axis (shape {a.shape})")
     return np.asarray(pick(a, axis=axis, keepdims=keepdim), np.int64)
 

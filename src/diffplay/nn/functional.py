@@ -1,7 +1,8 @@
 """torch.nn.functional's shape over diffplay's Tensor ops: `import diffplay.nn.functional as F`.
 
 Every name here is the engine's own function (tensor_ops and the modules beside it), or,
-for an elementwise function, a call of the Tensor method its table makes.
+for an elementwise function, a call of the Tensor method its table makes. A name of torch's
+that is not here raises an AttributeError naming it.
 """
 
 from ..engine.elementwise import ELEMENTWISE
@@ -10,6 +11,7 @@ from ..engine.tensor_ops import (avg_pool1d, avg_pool2d, batch_norm, binary_cros
                                  l1_loss, layer_norm, linear, log_softmax, max_pool1d, max_pool2d, mse_loss,
                                  nll_loss, one_hot, pad, rms_norm, scaled_dot_product_attention, softmax)
 from ..engine.tensor_random import dropout
+from ..errors import missing_from
 
 
 def _elementwise_function(name):
@@ -30,3 +32,5 @@ __all__ = [
     "softmax",
 ]
 __all__ += list(ELEMENTWISE)
+
+__getattr__ = missing_from("diffplay.nn.functional", "torch.nn.functional")

@@ -120,3 +120,13 @@ def test_the_scenes_mlp_is_a_module_of_linear_layers():
     assert isinstance(mlp, nn.Module) and all(isinstance(layer, nn.Linear) for layer in mlp.linears)
     assert [k for k, _ in mlp.named_parameters()] == ["linears.0.weight", "linears.0.bias", "linears.1.weight",
                                                        "linears.1.bias"]
+
+
+def test_a_module_dict_holds_modules_by_name_as_torchs_does():
+    theirs = torch.nn.ModuleDict({"embed": torch.nn.Embedding(3, 2), "head": torch.nn.Linear(2, 3)})
+    mine = nn.ModuleDict({"embed": nn.Embedding(3, 2), "head": nn.Linear(2, 3)})
+    assert list(mine) == list(theirs) == mine.keys() and "head" in mine and "tail" not in mine and len(mine) == 2
+    assert [k for k, _ in mine.named_parameters()] == [k for k, _ in theirs.named_parameters()]
+    assert mine["head"] is mine.head and [m for _, m in mine.items()] == mine.values()
+    with pytest.raises(KeyError):
+        mine["tail"]

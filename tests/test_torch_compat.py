@@ -65,8 +65,10 @@ def test_torch_functions_of_tensors_are_their_methods():
 def test_what_diffplay_lacks_is_named():
     with pytest.raises(AttributeError, match="diffplay.torch has no 'fft': torch.fft is not implemented in diffplay"):
         ours.fft
-    with pytest.raises(AttributeError, match="diffplay.nn has no 'init': torch.nn.init is not implemented"):
-        ours.nn.init
+    with pytest.raises(AttributeError, match="diffplay.nn has no 'Conv1d': torch.nn.Conv1d is not implemented"):
+        ours.nn.Conv1d
+    with pytest.raises(AttributeError, match="diffplay.nn.init has no 'kaiming_normal_': torch.nn.init.kaiming"):
+        ours.nn.init.kaiming_normal_
     with pytest.raises(AttributeError, match="diffplay.nn.functional has no 'unfold': torch.nn.functional.unfold is"):
         ours.nn.functional.unfold
     with pytest.raises(AttributeError, match="diffplay.optim has no 'lr_scheduler': torch.optim.lr_scheduler is"):

@@ -87,6 +87,7 @@ METHODS = {
     # arithmetic by name, and dtypes
     "maximum": maximum, "minimum": minimum, "pow": Tensor.__pow__, "clone": _clone, "to": to,
     "nelement": Tensor.numel,
+    "contiguous": lambda self, memory_format=None: self,   # nothing to do: a view never shares memory here
     "float": lambda self: cast(self, float32, "float"), "double": lambda self: cast(self, float64, "double"),
     "long": lambda self: cast(self, int64, "long"), "int": lambda self: cast(self, np.int32, "int"),
     "bool": lambda self: cast(self, np.bool_, "bool"),

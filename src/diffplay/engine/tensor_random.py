@@ -39,13 +39,13 @@ def manual_seed(seed):
 
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Standard normal entries."""
-    values = _rng(generator).standard_normal(shape_of(size))
+    values = numpy_rng(generator).standard_normal(shape_of(size))
     return leaf(values.astype(dtype_or_default(dtype), copy=False), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False):
     """Uniform entries in [0, 1)."""
-    return leaf(_rng(generator).random(shape_of(size)).astype(dtype_or_default(dtype), copy=False), requires_grad)
+    return leaf(numpy_rng(generator).random(shape_of(size)).astype(dtype_or_default(dtype), copy=False), requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None):
@@ -54,12 +54,12 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: needs a size, as randint(high, size) or randint(low, high, size)")
-    values = _rng(generator).integers(low, high, shape_of((size,)))
+    values = numpy_rng(generator).integers(low, high, shape_of((size,)))
     return leaf(values.astype(int64 if dtype is None else dtype_or_default(dtype)))
 
 
 def randperm(n, generator=None):
-    return leaf(_rng(generator).permutation(n).astype(int64))
+    return leaf(numpy_rng(generator).permutation(n).astype(int64))
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
@@ -75,7 +75,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if not replacement and num_samples > np.count_nonzero(rows, 1).min():
         raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from fewer "
                          "categories with weight")
-    rng = _rng(generator)
+    rng = numpy_rng(generator)
     picks = [rng.choice(len(p), num_samples, replace=replacement, p=p) for p in rows / totals]
     return leaf(np.array(picks, np.int64).reshape(weights.shape[:-1] + (num_samples,)))
 
@@ -87,12 +87,13 @@ def dropout(input, p=0.5, training=True, generator=None):
     if not training or p == 0.0:
         return input
     a = input.data
-    keep = (_rng(generator).random(a.shape) >= p) * (1.0 / (1.0 - p) if p < 1.0 else 0.0)
+    keep = (numpy_rng(generator).random(a.shape) >= p) * (1.0 / (1.0 - p) if p < 1.0 else 0.0)
     keep = keep.astype(a.dtype, copy=False)
     return node(a * keep, (input,), lambda g: (g * keep,), "dropout")
 
 
-def _rng(generator):
+def numpy_rng(generator):
+    """The NumPy generator behind `generator`, or behind the default one when it is None."""
     return (default_generator if generator is None else generator).rng
 
 

@@ -1,4 +1,4 @@
-"""`Module`, PyTorch's building block for models of Tensors, and its two containers.
+"""`Module`, PyTorch's building block for models of Tensors, and its three containers.
 
 A Module finds what it holds by looking at what you assign to it: a Module is a child, a
 leaf Tensor that requires grad is a parameter (diffplay has no Parameter class: `Parameter(x)`
@@ -11,6 +11,7 @@ import collections
 
 import numpy as np
 
+from ..engine.slots import clear_grad
 from ..engine.tensor import Tensor
 from ..engine.tensor_core import cast, constant, dtype_of
 
@@ -150,7 +151,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
+            clear_grad(p, set_to_none)
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -250,3 +251,38 @@ class ModuleList(Module):
 
     def __iter__(self):
         return self.children()
+
+
+class ModuleDict(Module):
+    """Modules by name, whose parameters count as the holder's (nanoGPT's `transformer`)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        for name, module in dict(modules or {}).items():
+            self[name] = module
+
+    def __getitem__(self, name):
+        if self._kinds().get(name) != _MODULE:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __setitem__(self, name, module):
+        setattr(self, name, module)
+
+    def __len__(self):
+        return len(self._own(_MODULE))
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __contains__(self, name):
+        return self._kinds().get(name) == _MODULE
+
+    def keys(self):
+        return [name for name, _ in self._own(_MODULE)]
+
+    def values(self):
+        return list(self.children())
+
+    def items(self):
+        return self._own(_MODULE)

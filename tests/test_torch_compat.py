@@ -60,6 +60,7 @@ def test_torch_functions_of_tensors_are_their_methods():
     assert ours.tanh(x).tolist() == x.tanh().tolist() and ours.sum(x, dim=1).tolist() == [-1.0, 3.5]
     assert ours.max(x, 1).indices.tolist() == [0, 0] and ours.argmax(x).item() == 2
     assert ours.allclose(ours.exp(ours.log(ours.abs(x))), x.abs())
+    assert ours.any(x < 0).item() and not ours.all(x < 0).item() and ours.numel(x) == 4
 
 
 def test_what_diffplay_lacks_is_named():

@@ -61,10 +61,11 @@ def _method_as_function(name):
 
 
 METHOD_FUNCTIONS = (
-    "abs", "amax", "amin", "argmax", "argmin", "chunk", "clamp", "clip", "cos", "cumsum", "exp", "flatten", "flip",
-    "gather", "index_select", "log", "log_softmax", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "permute", "pow", "prod", "relu", "reshape", "sigmoid", "sin", "softmax", "split", "sqrt",
-    "squeeze", "std", "sum", "tanh", "topk", "transpose", "tril", "triu", "unsqueeze", "var",
+    "abs", "all", "amax", "amin", "any", "argmax", "argmin", "chunk", "clamp", "clip", "clone", "cos", "cumsum",
+    "detach", "exp", "flatten", "flip", "gather", "index_select", "log", "log_softmax", "logsumexp", "masked_fill",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "numel", "permute", "pow", "prod", "relu", "reshape",
+    "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "std", "sum", "tanh", "topk", "transpose", "tril",
+    "triu", "unsqueeze", "var",
 )
 globals().update({name: _method_as_function(name) for name in METHOD_FUNCTIONS})
 

@@ -105,7 +105,7 @@ class LSystem(Scene):
         n = len(self.tree)
         turns, phases = Tensor(x[:n], requires_grad=True), Tensor(x[n:], requires_grad=True)
         ends, _ = self.kinematics.forward(turns, self.lengths(phases))
-        gap = ends.gather(self.tips) - self.target
+        gap = ends.index_select(0, self.tips) - self.target
         loss = smooth_min(((gap * gap).sum(1) + NEAR * NEAR).log(), self.values["softness"])
         loss.backward()
         return loss.item(), np.concatenate([turns.grad, phases.grad])

@@ -170,6 +170,21 @@ def test_canvas_painting_with_the_mouse_gives_the_network_pixels_to_learn(page, 
     shot(page, "canvas")
 
 
+def test_canvas_learns_a_picture_on_white_loaded_in_the_page_past_25_db_and_reset_keeps_it(page, studio):
+    open_scene(page, studio, "canvas")
+    newer_frame(page, lambda f: f["step"] > 50, what="the sunset learning")
+    lsystem = ROOT / "docs" / "images" / "scene-lsystem.png"   # the project's own picture: white around a plant
+    page.set_input_files(".stage input[type=file]", str(lsystem))
+    loaded = newer_frame(page, lambda f: f["step"] < 20 and f["target"]["data"] != "", what="the picture loaded")
+    learned = newer_frame(page, lambda f: f["psnr"] is not None and f["psnr"] >= 25 and f["target"] == loaded["target"],
+                          timeout=120, what="25 dB")
+    assert learned["step"] <= 2000
+    page.click("#reset")
+    again = newer_frame(page, lambda f: f["step"] < learned["step"], what="reset")
+    assert again["target"] == loaded["target"]
+    shot(page, "canvas-loaded")
+
+
 def test_graph_steps_backward_by_button_and_key_to_micrograds_gradients(page, studio):
     open_scene(page, studio, "graph")
     page.click("button[data-event=backward_step]")

@@ -340,6 +340,16 @@ def test_lsystem_click_sets_the_target_and_the_tree_reaches_for_it(page, studio)
     shot(page, "lsystem")
 
 
+def test_lsystem_out_of_reach_click_says_so_and_the_tree_stays_a_tree(page, studio):
+    open_scene(page, studio, "lsystem")
+    page.mouse.click(*canvas_point(page, ".stage canvas", 540, 20))   # the top right corner: past every tip's reach
+    far = newer_frame(page, lambda f: f["reachable"] is False and f["iterations"] > 100, timeout=60, what="out of reach")
+    status = page.locator(".scene-status")
+    assert status.inner_text().startswith("out of reach") and "status-bad" in status.get_attribute("class")
+    assert far["distance"] > 0.1
+    shot(page, "lsystem-out-of-reach")
+
+
 def test_ik_dragging_the_target_brings_the_hand_to_it(page, studio):
     open_scene(page, studio, "ik")
     reach = frame(page)["reach"]
@@ -381,7 +391,7 @@ def test_synth_from_a_click_at_any_pitch_ends_within_1_hz_and_listen_brings_both
         assert abs(frame(page)["f0"] - hz) < 15 or frame(page)["step"] > 0   # a pixel of the axis is ~14 Hz
         done = newer_frame(page, lambda f: f["step"] == 300, timeout=90, what=f"the fit from {hz} Hz")
         assert abs(done["f0"] - 440) <= 1 and not done["stalled"], (hz, done["f0"])
-        assert page.locator(".synth-status").inner_text().startswith("fitted: f0 440.0")
+        assert page.locator(".scene-status").inner_text().startswith("fitted: f0 440.0")
     page.keyboard.press("l")
     newer_frame(page, lambda f: f["audio"] is not None, what="with the sounds")
     assert page.locator(".stage audio").count() == 2
@@ -395,7 +405,7 @@ def test_synth_without_the_search_says_on_the_page_that_the_fit_stalled(page, st
     page.mouse.click(*canvas_point(page, ".stage canvas", 44 + 300 / (rate / 2) * (620 - 44 - 8), 150))
     stalled = newer_frame(page, lambda f: f["stalled"], timeout=90, what="a stalled fit")
     assert abs(stalled["f0"] - 293.3) < 1   # two thirds of 440 Hz: the valley near 300 Hz
-    status = page.locator(".synth-status")
+    status = page.locator(".scene-status")
     assert "local minimum" in status.inner_text() and "status-bad" in status.get_attribute("class")
 
 

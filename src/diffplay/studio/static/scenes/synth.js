@@ -14,7 +14,7 @@ export const hints = "<kbd>click</kbd> the spectrum to start again from that fun
 export function setup(view) {
   canvas = makeCanvas(W, H, "spectra: click to start from that frequency");
   readout = element("p", { className: "mono" });
-  status = element("p", { className: "synth-status", role: "status" });
+  status = element("p", { className: "scene-status", role: "status" });
   players = element("div", { className: "toolbar" });
   view.stage.append(wavPicker(view), status, readout, canvas, players);
   canvas.addEventListener("click", (e) => {

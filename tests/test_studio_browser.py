@@ -152,6 +152,20 @@ def test_boundary_live_slider_changes_the_next_frames(page, studio):
     assert f["grid"]["height"] == 40 and f["step"] > 0   # live: no rebuild
 
 
+def test_boundary_learning_rate_slider_is_logarithmic_and_class_buttons_follow_the_classes(page, studio):
+    open_scene(page, studio, "boundary")
+    slider = page.locator("[data-setting=lr] input[type=range]")
+    share = float(slider.input_value()) / float(slider.get_attribute("max"))
+    assert 0.5 < share < 0.65   # log: 0.03 between 1e-5 and 10 sits past the middle (linear: at 0.3 %, the far left)
+    buttons = page.locator(".stage button[data-label]")
+    assert [buttons.nth(k).is_visible() for k in range(4)] == [True, True, False, False]
+    page.fill("[data-setting=classes] input[type=number]", "3")
+    page.keyboard.press("Enter")
+    newer_frame(page, lambda f: f["classes"] == 3, what="three classes")
+    wait(page, "!document.querySelectorAll('.stage button[data-label]')[2].hidden", what="the third class's button")
+    assert not buttons.nth(3).is_visible()
+
+
 def test_canvas_painting_with_the_mouse_gives_the_network_pixels_to_learn(page, studio):
     open_scene(page, studio, "canvas")
     page.click("button[data-event=clear]")

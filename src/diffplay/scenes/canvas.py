@@ -82,9 +82,9 @@ class Canvas(Scene):
         Setting("image", Text(max_length=4096), "builtin", 'what to learn: "builtin", "empty", or a PNG file',
                 cli_only=True),   # a page sends its pictures as load_image events
         Setting("features", Number(1, 256, integer=True), 64, "how many random Fourier frequencies"),
-        Setting("scale", Number(0, 100), 10.0, "their spread: higher learns finer detail (and noise)"),
+        Setting("scale", Number(0.1, 100), 10.0, "their spread: higher learns finer detail (and noise)", log=True),
         Setting("hidden", ListOf(Number(1, 256, integer=True), max_length=4), [64, 64], "units per hidden layer"),
-        Setting("lr", Number(0, 1), 0.01, "Adam's learning rate", live=True),
+        Setting("lr", Number(1e-5, 1), 0.01, "Adam's learning rate", live=True, log=True),
         Setting("batch", Number(0, MAX_SIZE * MAX_SIZE, integer=True), 2048,
                 "painted pixels a step learns from (0: all of them)", live=True),
     )

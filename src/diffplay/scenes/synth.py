@@ -73,8 +73,8 @@ class Synth(Scene):
         Setting("decay", Number(0, 5), 0.05, "envelope: seconds down to the sustain level"),
         Setting("sustain", Number(0, 1), 0.8, "envelope: the level held"),
         Setting("release", Number(0, 5), 0.05, "envelope: seconds of fading out at the end"),
-        Setting("lr_f0", Number(0, 100), 2.0, "Adam's learning rate for f0, Hz per step", live=True),
-        Setting("lr", Number(0, 1), 0.1, "Adam's learning rate for amplitudes and the index", live=True),
+        Setting("lr_f0", Number(0.01, 100), 2.0, "Adam's learning rate for f0, Hz per step", live=True, log=True),
+        Setting("lr", Number(1e-4, 1), 0.1, "Adam's learning rate for amplitudes and the index", live=True, log=True),
         Setting("schedule", Number(1, 100_000, integer=True), 300, "steps of cosine decay of both rates"),
     )
     events = {"listen": Record({}), "load_wav": Record({"data": Text(MAX_WAV_BASE64)})}

@@ -382,6 +382,22 @@ def test_ik_dragging_the_target_brings_the_hand_to_it(page, studio):
     shot(page, "ik")
 
 
+def test_ik_target_dragged_off_the_stage_stays_on_its_edge(page, studio):
+    open_scene(page, studio, "ik")
+    reach = frame(page)["reach"]
+    start = frame(page)["target"]
+    page.mouse.move(*canvas_point(page, ".stage canvas", (start["x"] / (1.15 * reach) + 1) * 260,
+                                  (1 - start["y"] / (1.15 * reach)) * 260))
+    page.mouse.down()
+    box = page.locator(".stage canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] + 300, box["y"] - 200, steps=10)   # far past the top right corner
+    page.mouse.up()
+    wait(page, "window.studio.applied >= window.studio.sent", what="the drag")
+    edge = 1.15 * reach   # ik.js: the view is a square of half-side 1.15 reach
+    held = frame(page)["target"]
+    assert [held["x"], held["y"]] == pytest.approx([edge, edge], rel=0.02)
+
+
 def test_particles_click_moves_the_target_and_the_loss_falls_again(page, studio):
     open_scene(page, studio, "particles")
     before = frame(page)["targets"]

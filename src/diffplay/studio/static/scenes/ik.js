@@ -17,7 +17,12 @@ function frameView(f) {
 export function setup(view) {
   canvas = makeCanvas(SIZE, SIZE, "the arm: drag the target");
   view.stage.append(canvas);
-  const at = (e) => plane.toScene(...pointer(canvas, e));
+  // Held to the stage: dragged past its edge, the target stays on the edge, in view, instead of
+  // leaving with the pointer (the pointer is captured, so it keeps sending from anywhere).
+  const at = (e) => {
+    const [u, v] = pointer(canvas, e);
+    return plane.toScene(Math.min(Math.max(u, 0), SIZE), Math.min(Math.max(v, 0), SIZE));
+  };
   canvas.addEventListener("pointerdown", (e) => {
     if (!plane) return;
     const [x, y] = at(e);

@@ -539,3 +539,44 @@ def test_space_pauses_and_resumes(page, studio):
     assert page.text_content("#pause") == "resume"
     page.keyboard.press(" ")
     newer_frame(page, lambda f: not f["paused"] and f["step"] > paused["step"], what="running again")
+
+
+# ---- the page's layout, at the widths people use ----
+
+STAGE_FILL = """() => {
+  const stage = document.querySelector('.stage'), style = getComputedStyle(stage);
+  const room = stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const boxes = [...stage.querySelectorAll('canvas')].map((c) => c.getBoundingClientRect());
+  const left = Math.min(...boxes.map((b) => b.left)), right = Math.max(...boxes.map((b) => b.right));
+  const top = Math.min(...boxes.map((b) => b.top)), bottom = Math.max(...boxes.map((b) => b.bottom));
+  const hints = document.getElementById('hints').getBoundingClientRect();
+  return {width: (right - left) / room, height: (bottom - top) / (innerHeight - 150), hints: hints.bottom <= innerHeight};
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1280, 1920])
+def test_every_scene_drawing_fills_its_stage_and_how_to_play_is_in_view(browser, studio, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for name in ("boundary", "canvas", "ik", "layout", "lsystem", "particles", "synth"):
+            open_scene(page, studio, name)
+            newer_frame(page, lambda f: True, what="a frame")
+            page.wait_for_timeout(300)   # the next frame drawn at the page's size
+            fill = page.evaluate(STAGE_FILL)
+            assert fill["width"] >= 0.9 or fill["height"] >= 0.9, (name, width, fill)
+            if width >= 1280:   # two columns: the panel's top is in view (one column puts it under the stage)
+                assert fill["hints"], (name, width)
+            shot(page, f"fill-{name}-{width}")
+    finally:
+        context.close()
+
+
+def test_now_rows_keep_their_order_from_frame_to_frame(page, studio):
+    open_scene(page, studio, "boundary")
+    rows = lambda: page.eval_on_selector_all("#numbers dt", "dts => dts.map((d) => d.textContent)")
+    first = rows()
+    for _ in range(10):
+        newer_frame(page, lambda f: True)
+        page.wait_for_timeout(50)
+        assert rows() == first

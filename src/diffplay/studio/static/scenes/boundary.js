@@ -1,6 +1,6 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, element, makeCanvas, pointer, rasterCanvas, rgb, sizeCanvas, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, element, makeCanvas, pointer, rasterCanvas, rgb, fillCanvas, view as planeView } from "../draw.js";
 
 const SIZE = 480;
 let canvas, plane, label = 0, swatches = [], cache = null;
@@ -74,7 +74,7 @@ export function draw(view, f) {
   plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
   swatches.forEach((s, k) => { s.hidden = k >= f.classes; });   // only the classes in use
   if (label >= f.classes) choose(0);
-  const ctx = sizeCanvas(canvas, SIZE, SIZE);
+  const ctx = fillCanvas(canvas, SIZE, SIZE);
   const confidence = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
   const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
   cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);

@@ -1,7 +1,7 @@
 // ik: a planar arm on (0, 0), pointing up; drag the target and the hand follows it.
 // The view is a square around the arm's reach, y up.
 
-import { makeCanvas, pointer, reachCircle, sizeCanvas, view as planeView } from "../draw.js";
+import { makeCanvas, pointer, reachCircle, fillCanvas, view as planeView } from "../draw.js";
 
 const SIZE = 520;
 let canvas, plane = null, holding = false, queued = null;
@@ -58,7 +58,7 @@ function disc(ctx, u, v, r, fill) {
 
 export function draw(view, f) {
   plane = frameView(f);
-  const ctx = sizeCanvas(canvas, SIZE, SIZE);
+  const ctx = fillCanvas(canvas, SIZE, SIZE);
   ctx.clearRect(0, 0, SIZE, SIZE);
   reachCircle(ctx, plane, f.reach);
   if (f.obstacle) {

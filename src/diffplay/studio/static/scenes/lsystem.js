@@ -1,7 +1,7 @@
 // lsystem: a tree on (0, 0), about 1 unit tall, y up; its branches bend until the nearest tip
 // reaches the target. The view spans the tree's reach, so every reachable place is on screen.
 
-import { element, makeCanvas, pointer, reachCircle, sizeCanvas, view as planeView } from "../draw.js";
+import { element, makeCanvas, pointer, reachCircle, fillCanvas, view as planeView } from "../draw.js";
 
 const W = 560, H = 400;
 let canvas, status, plane = null;
@@ -31,7 +31,7 @@ export function key(view, e) {
 
 export function draw(view, f) {
   plane = frameView(f);
-  const ctx = sizeCanvas(canvas, W, H);
+  const ctx = fillCanvas(canvas, W, H);
   ctx.clearRect(0, 0, W, H);
   reachCircle(ctx, plane, f.reach);
   ctx.strokeStyle = "#2f6b3a";

@@ -2,7 +2,7 @@
 // and harmonics it has learned. Click the spectrum to start again from that fundamental;
 // "listen" brings both sounds as WAV files, to play here.
 
-import { base64, element, makeCanvas, pointer, sizeCanvas } from "../draw.js";
+import { base64, element, makeCanvas, pointer, fillCanvas } from "../draw.js";
 
 const W = 620, H = 300, LEFT = 44, BOTTOM = 22, FLOOR_DB = -80;
 let canvas, readout, status, players, shown = null, axis = null;
@@ -69,7 +69,7 @@ export function draw(view, f) {
   const X = (v) => LEFT + (v / nyquist) * (W - LEFT - 8);
   const Y = (db) => 8 + ((top - Math.max(db, FLOOR_DB)) / (top - FLOOR_DB)) * (H - BOTTOM - 8);
   axis = { toHz: (u) => ((u - LEFT) / (W - LEFT - 8)) * nyquist };
-  const ctx = sizeCanvas(canvas, W, H);
+  const ctx = fillCanvas(canvas, W, H);
   ctx.clearRect(0, 0, W, H);
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = "#667085";

@@ -106,9 +106,13 @@ def hover_tip(page, selector, row, col):
 
 
 def canvas_point(page, selector, u, v):
-    """Page coordinates of (u, v) CSS pixels inside the element."""
-    box = page.locator(selector).bounding_box()
-    return box["x"] + u, box["y"] + v
+    """Page coordinates of (u, v) inside the element, in the units its drawing was sized in
+    (a canvas's logical width, which the page scales to fill the stage)."""
+    element = page.locator(selector).first
+    element.scroll_into_view_if_needed()   # a control further down may have scrolled it away
+    box = element.bounding_box()
+    k = box["width"] / (element.evaluate("e => e.logicalWidth || e.getBoundingClientRect().width"))
+    return box["x"] + u * k, box["y"] + v * k
 
 
 # ---- the gallery ----
@@ -457,13 +461,12 @@ def test_layout_drag_moves_the_shape_with_the_pointer_and_keeps_the_diagram_feas
     open_scene(page, studio, "layout")
     settled = newer_frame(page, lambda f: f["settled"] and f["feasible"], timeout=60, what="settled")
     shape = {s["name"]: s for s in settled["shapes"]}["E"]
-    scale = page.evaluate("document.querySelector('.stage canvas').getBoundingClientRect().width") / settled["canvas"]["width"]
+    scale = page.evaluate("document.querySelector('.stage canvas').logicalWidth") / settled["canvas"]["width"]
     cx, cy = shape["center"]
     below_label = 0.6 * (shape["box"][3] - cy)   # E's label sits on its center: take the circle below it
-    x, y = canvas_point(page, ".stage canvas", cx * scale, (cy + below_label) * scale)
-    page.mouse.move(x, y)
+    page.mouse.move(*canvas_point(page, ".stage canvas", cx * scale, (cy + below_label) * scale))
     page.mouse.down()
-    page.mouse.move(x - 20 * scale, y + 12 * scale, steps=8)
+    page.mouse.move(*canvas_point(page, ".stage canvas", (cx - 20) * scale, (cy + 12 + below_label) * scale), steps=8)
     target = (cx - 20, cy + 12)
     held = newer_frame(page, lambda f: f["dragging"] == "E" and f["settled"]
                        and abs({s["name"]: s for s in f["shapes"]}["E"]["center"][0] - target[0]) < 1.5, timeout=60,

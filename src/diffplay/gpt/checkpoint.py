@@ -12,13 +12,13 @@ today's state), and GPT.load reads either.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 
 from ..checks import check_integer, check_number, is_number
 from ..errors import UsageError
-from ..files import write_atomic
+from ..files import read_text, write_atomic
+from ..parsing import load_json
 from .config import GPTConfig, check_config, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
@@ -74,17 +74,7 @@ def read_checkpoint(path):
 
 
 def _read_json(path):
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError("no such file", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read it ({error})", where=str(path)) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"not a checkpoint: invalid JSON at line {error.lineno} column {error.colno} "
-                         f"({error.msg})", where=str(path)) from None
+    return load_json(read_text(path, str(path)), str(path))
 
 
 class _Checker:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import did_you_mean
+from ..checks import check_integer, did_you_mean
 from ..errors import UsageError
 from ..process import one_blas_thread
 from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text
@@ -75,6 +75,8 @@ def _quoted(argument):
     return f"'{argument}'" if any(c in argument for c in " ;*()") else argument
 
 
+MAX_SEED = 2**31 - 1   # a seed every random generator takes alike (NumPy's refuses negatives)
+
 # Every scene understands these; a scene's own `events` add to them.
 COMMON_EVENTS = {
     "set": Record({"key": Text(64), "value": Anything()}),
@@ -102,7 +104,7 @@ class Scene:
     steps_per_frame = None     # live, at most this many steps a frame (1: each step is watched)
 
     def __init__(self, seed=0, **values):
-        self.seed = seed
+        self.seed = check_integer(seed, "seed", 0, MAX_SEED)
         self.values = {s.name: s.default for s in self.settings}
         for key, value in values.items():
             self.values[key] = self.setting(key, f"settings.{key}").schema.check(value, f"settings.{key}")
@@ -124,6 +126,11 @@ class Scene:
     @classmethod
     def from_assignments(cls, assignments, seed=0):
         """A scene from command-line `key=value` strings, each parsed by its setting's schema."""
+        return cls(seed=seed, **cls.assigned(assignments))
+
+    @classmethod
+    def assigned(cls, assignments):
+        """{key: value} from command-line `key=value` strings, each parsed by its setting's schema."""
         values = {}
         for text in assignments:
             key, sep, raw = text.partition("=")
@@ -131,7 +138,13 @@ class Scene:
                 raise UsageError(f"--set {text!r}: expected key=value")
             key = key.strip()
             values[key] = cls.setting(key, f"--set {key}").schema.parse(raw.strip(), f"--set {key}")
-        return cls(seed=seed, **values)
+        return values
+
+    @classmethod
+    def files(cls, values):
+        """The paths among `values` that a scene reads: its command-line-only settings' (a
+        picture, a data file), which its --out must not overwrite."""
+        return [value for key, value in values.items() if cls.setting(key, key).cli_only and value]
 
     # ---- what a subclass implements ----
 

@@ -51,7 +51,7 @@ class LSystem(Scene):
         Setting("min_ratio", Number(0.05, 0.99), 0.5, "a segment may shrink to this share of its length"),
         Setting("max_ratio", Number(1.01, 5), 1.5, "and grow to this multiple"),
         Setting("softness", Number(0.01, 5), 0.25, "soft-min temperature over log distances", live=True),
-        Setting("target", ListOf(Number(-100, 100), max_length=2, min_length=0), [0.6, 0.9],
+        Setting("target", ListOf(Number(-100, 100), max_length=2, lengths=(0, 2)), [0.6, 0.9],
                 "x,y of the first target (empty: none)"),
     )
     events = {"click": Record({"x": Number(-100, 100), "y": Number(-100, 100)}), "clear": Record({})}

@@ -7,6 +7,7 @@ import sys
 import webbrowser
 
 from ..errors import UsageError
+from ..parsing import argument, parse_integer
 from .limits import Limits
 
 
@@ -80,10 +81,10 @@ def add_serve_command(commands):
 
 def _add_options(parser, opens):
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
-    parser.add_argument("--port", type=int, default=8000, help="the port (0 picks a free one; default 8000)")
+    parser.add_argument("--port", type=argument(parse_integer), default=8000, help="the port (0 picks a free one; default 8000)")
     if opens:
         parser.add_argument("--no-open", dest="open", action="store_false", help="do not open a web browser")
     else:
         parser.add_argument("--open", action="store_true", help="open the page in a web browser")
-    parser.add_argument("--max-sessions", type=int, default=Limits.max_sessions, metavar="N",
+    parser.add_argument("--max-sessions", type=argument(parse_integer), default=Limits.max_sessions, metavar="N",
                         help=f"live scenes at once, all pages together (default {Limits.max_sessions})")

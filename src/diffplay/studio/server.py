@@ -17,13 +17,14 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import UsageError
 from ..scenes import registry
+from ..scenes.base import MAX_SEED
 from ..scenes.schema import Number
 from .limits import Limits
 from .messages import error
 from .session import Session, Sessions
 
 STATIC = Path(__file__).parent / "static"
-SEED = Number(0, 2**31 - 1, integer=True)
+SEED = Number(0, MAX_SEED, integer=True)
 
 # What the pages may load and talk to: this server, and images they make themselves.
 HEADERS = [

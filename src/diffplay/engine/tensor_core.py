@@ -163,12 +163,12 @@ class Tensor:
 
     def sum(self, axis=None, keepdims=False):
         a = self.data
-        out = a.sum(axis=axis, keepdims=keepdims)
+        out = a.sum(axis=checked_axis(axis, a.shape, "sum"), keepdims=keepdims)
         return node(out, (self,), lambda g: (_expand(g, a.shape, axis, keepdims),), "sum")
 
     def mean(self, axis=None, keepdims=False):
         a = self.data
-        total = a.sum(axis=axis, keepdims=keepdims)
+        total = a.sum(axis=checked_axis(axis, a.shape, "mean"), keepdims=keepdims)
         n = a.size // max(np.size(total), 1)
         return node(total / n, (self,), lambda g: (_expand(g / n, a.shape, axis, keepdims),), "mean")
 
@@ -373,6 +373,20 @@ def _matmul_grads(g, a, b, need_a, need_b):
 
 # ---- reductions ----
 
+def checked_axis(axis, shape, op):
+    """`axis` (None, an int or a tuple of ints), once it names distinct axes of `shape`; else a
+    ValueError in the op's words rather than NumPy's."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    ndim = len(shape)
+    if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) and -ndim <= i < ndim for i in axes):
+        raise ValueError(f"{op}: axis {axis!r} is out of range for a Tensor of shape {tuple(shape)}")
+    if len({int(i) % ndim for i in axes}) != len(axes):
+        raise ValueError(f"{op}: axis {axis!r} names one axis twice")
+    return axis
+
+
 def _expand(g, shape, axis, keepdims):
     """A reduction's output gradient, broadcast back over the axes it reduced."""
     if axis is not None and not keepdims:
@@ -382,7 +396,7 @@ def _expand(g, shape, axis, keepdims):
 
 def _extreme(x, reduce, axis, keepdims, op):
     a = x.data
-    out = reduce(a, axis=axis, keepdims=keepdims)
+    out = reduce(a, axis=checked_axis(axis, a.shape, op), keepdims=keepdims)
 
     def backward(g):
         hit = a == _expand(out, a.shape, axis, keepdims)

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .spectral import stft_loss
-from .tensor_core import Tensor, needs_grad, node, only_tensors, operand, unbroadcast
+from .tensor_core import Tensor, checked_axis, needs_grad, node, only_tensors, operand, unbroadcast
 from .tensor_shape import concat, gather, integer_indices, stack, where
 
 
@@ -111,13 +111,14 @@ def _softmax(a, axis):
 
 def softmax(x, axis=-1):
     """exp(x) / Σ exp(x) along `axis`."""
-    p = _softmax(x.data, axis)
+    p = _softmax(x.data, checked_axis(axis, x.data.shape, "softmax"))
     return node(p, (x,), lambda g: (p * (g - (g * p).sum(axis, keepdims=True)),), "softmax")
 
 
 def log_softmax(x, axis=-1):
     """x − logsumexp(x) along `axis`; its gradient is g − softmax·Σg."""
     a = x.data
+    checked_axis(axis, a.shape, "log_softmax")
     shifted = a - a.max(axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))
     return node(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis, keepdims=True),), "log_softmax")
@@ -126,6 +127,7 @@ def log_softmax(x, axis=-1):
 def logsumexp(x, axis=-1, keepdims=False):
     """log Σ exp(x) along `axis`, shifted by the max so it never overflows; gradient softmax."""
     a = x.data
+    checked_axis(axis, a.shape, "logsumexp")
     top = a.max(axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)   # all −inf (or an inf) needs no shift
     kept = top + np.log(np.exp(a - top).sum(axis, keepdims=True))
@@ -191,7 +193,7 @@ def _reduction_scale(reduction, count):
 def rms_norm(x, eps=1e-5, axis=-1):
     """x / √(mean(x²) + eps) along `axis` (no learned scale; multiply one in if wanted)."""
     a = x.data
-    n = a.shape[axis]   # sum / n: ndarray.mean costs twice as much at these sizes
+    n = a.shape[checked_axis(axis, a.shape, "rms_norm")]   # sum / n: ndarray.mean costs twice as much at these sizes
     r = 1.0 / np.sqrt((a * a).sum(axis, keepdims=True) / n + eps)
     y = a * r
     # d y = r (g − y · mean(g y)): the component along y is what the normalization removes

@@ -4,7 +4,7 @@ indexing, gather, concat, stack, where. Their gradients route each entry back to
 
 import numpy as np
 
-from .tensor_core import Tensor, node, only_tensors, operand, unbroadcast
+from .tensor_core import Tensor, checked_axis, node, only_tensors, operand, unbroadcast
 
 
 def reshape(x, shape):
@@ -64,7 +64,7 @@ def gather(x, indices, axis=0):
     """Entries at integer `indices` along `axis` (an embedding lookup when axis=0)."""
     a = x.data
     idx = integer_indices(indices, "gather")
-    size = a.shape[axis]
+    size = a.shape[checked_axis(axis, a.shape, "gather")]
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = idx[(idx < 0) | (idx >= size)].flat[0]
         raise IndexError(f"gather: index {bad} is out of range for axis {axis} of size {size}")

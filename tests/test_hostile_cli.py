@@ -4,7 +4,6 @@ says what, where and what to do, with exit status 2, and every file as it was.""
 
 import json
 import os
-import signal
 import struct
 import subprocess
 import sys
@@ -80,7 +79,8 @@ def test_a_checkpoint_of_10_to_the_400_steps_is_refused_naming_the_field(checkpo
 @pytest.mark.parametrize("args, phrases", [
     (["scene", "ik", "--set", "joints=" + "9" * 400, "--out", "x.png"], ["--set joints: an integer of 400 digits"]),
     (["scene", "lsystem", "--set", "target=0.5", "--out", "x.png"], ["--set target: expected 0 or 2", "got 1"]),
-    (["scene", "boundary", "--seed", "-1", "--out", "x.png"], ["--seed: must be an integer in [0, 2147483647], got -1"]),
+    (["scene", "boundary", "--seed", "-1", "--out", "x.png"],
+     ["--seed: must be an integer in [0, 2147483647], got -1"]),
     (["gpt", "train", "--seed", "9" * 400], ["--seed: an integer of 400 digits"]),
     (["demo", "--steps", "1" * 5000], ["--steps: an integer of 5,000 digits"]),
 ])
@@ -89,7 +89,8 @@ def test_a_bad_number_on_the_command_line_is_refused_in_one_line(tmp_path, args,
     assert not (tmp_path / "x.png").exists()
 
 
-@pytest.mark.parametrize("flag, value", [("--n-embd", 100_000), ("--block-size", 10_000_000), ("--batch", 1_000_000_000)])
+@pytest.mark.parametrize("flag, value", [("--n-embd", 100_000), ("--block-size", 10_000_000),
+                                         ("--batch", 1_000_000_000)])
 def test_a_model_too_big_for_memory_is_refused_at_once_saying_the_limit_and_how_to_lift_it(flag, value):
     began = time.monotonic()
     last = refused(diffplay("gpt", "train", flag, value, "--steps", "1"),

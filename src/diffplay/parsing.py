@@ -92,7 +92,8 @@ def _loaded(kind, parse, where):
     except _TooLong as error:
         raise UsageError(f"not {kind} we read: {error}", where=where) from None
     except ValueError:   # int() past Python's own 4,300 digits, inside the parser
-        raise UsageError(f"not {kind} we read: an integer of more than {MAX_INTEGER_DIGITS} digits", where=where) from None
+        raise UsageError(f"not {kind} we read: an integer of more than {MAX_INTEGER_DIGITS} digits",
+                         where=where) from None
     return bounded(value, where)
 
 

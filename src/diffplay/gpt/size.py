@@ -24,7 +24,8 @@ def estimate_bytes(config, vocab_size, batch, positions, engine):
     params = 2 * vocab_size * d + config.block_size * d + 12 * layers * d * d
     tokens = batch * positions
     if engine == "value":   # each position: its q, k, v, the MLP (12 d² products) and the attention
-        return params * VALUE_PER_PARAMETER + tokens * layers * (12 * d * d + 2 * config.n_head * positions) * VALUE_PER_NODE
+        nodes = tokens * layers * (12 * d * d + 2 * config.n_head * positions)
+        return params * VALUE_PER_PARAMETER + nodes * VALUE_PER_NODE
     return params * TENSOR_PER_PARAMETER + tokens * layers * d * TENSOR_PER_ACTIVATION
 
 

@@ -2,8 +2,8 @@
 
 The server talks to this loop over a socket pair (channel.py). In: ["event", id, {...}],
 ["drawn", frame id], ["load", live sessions], ["stop"]. Out: one byte saying what follows
-("F" a frame, "M" a message, "X" a last message before this process ends) and the JSON text
-the page gets.
+("F" a frame, "M" a message, "X" a last message before this process ends), for a frame its id
+(8 bytes), and the JSON text the page gets.
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
@@ -78,6 +78,11 @@ def serve(sock, name, seed, limits, active):
     # need not walk them again (a full collection over them took a frame's worth of time).
     gc.freeze()
     Loop(conn, scene, limits, active).run()
+
+
+def read_frame(data):
+    """(frame id, JSON text) of a frame as the server receives it (b"F", 8 bytes of id, the text)."""
+    return int.from_bytes(data[1:9], "big"), data[9:].decode()
 
 
 def _explain(error):
@@ -211,7 +216,7 @@ class Loop:
                             "message": f"frame: {len(text)} bytes is more than the limit of {self.limits.max_frame_bytes}"})
             return
         self.shown = shown
-        self.send("F", text)
+        self.send("F", text, self.sent)
 
     def recover(self, error, event_id):
         """After a failure mid-step the world may be half-changed: rebuild it, or end the session."""
@@ -229,8 +234,9 @@ class Loop:
     def post(self, kind, message):
         self.send(kind, encode(message))
 
-    def send(self, kind, text):
+    def send(self, kind, text, frame_id=None):
+        head = kind.encode() + (b"" if frame_id is None else frame_id.to_bytes(8, "big"))
         try:
-            self.conn.send_bytes(kind.encode() + text.encode())
+            self.conn.send_bytes(head + text.encode())
         except (BrokenPipeError, OSError):
             self.running = False

@@ -304,3 +304,32 @@ def test_lsystem_target_of_one_number_is_refused_and_the_tree_goes_on(server):
 def test_a_400_digit_seed_is_refused_with_a_message(server):
     message, code = run(refusal(server[0], "boundary", "seed=" + "9" * 400))
     assert message["message"] == "seed: an integer of 400 digits; at most 18 are read" and code == 1008
+
+
+def points(n):
+    """A layout spec of n free points, in few characters each (under the editor's 200,000)."""
+    return "[shapes]\n" + "".join(f'p{i}={{kind="point"}}\n' for i in range(n))
+
+
+async def _slow_layout(url):
+    client = await Client.open(url, "layout")
+    await client.until(lambda m: m["type"] == "frame")
+    opened = await client.send({"type": "open", "name": "big.toml", "text": points(9500)})
+    failed = await client.until(lambda m: m["type"] == "error", 60)
+    later = []
+    with pytest.raises(asyncio.TimeoutError):   # not failing again every few seconds
+        while True:
+            later.append(await client.receive(timeout=4))
+    again = await client.send({"type": "set", "key": "example", "value": "euler"})
+    frame = await client.frame_after(again, 60)
+    await client.close()
+    return opened, failed, later, frame
+
+
+def test_a_layout_too_slow_to_draw_fails_once_and_waits_instead_of_looping():
+    with serve("--limit", "compute_limit_s=1") as (url, _):
+        opened, failed, later, frame = run(_slow_layout(url))
+    assert failed["id"] == opened and "took more than 1 s" in failed["message"]
+    assert "paused" in failed["message"] and "Error" not in failed["message"]
+    assert [m for m in later if m["type"] == "error"] == []
+    assert frame["frame"]["source"] == "euler.toml"

@@ -16,6 +16,7 @@ scene's events and frames.
 """
 
 import base64
+import copy
 import math
 import time
 from dataclasses import dataclass
@@ -182,6 +183,16 @@ class Scene:
         """Back to step 0: the world built again from the current settings."""
         self.steps = 0
         self.build()
+
+    def snapshot(self):
+        """A copy of this scene's whole state, to go back to with restore() (the studio keeps one,
+        in case a later step or frame fails)."""
+        return copy.deepcopy(self.__dict__)
+
+    def restore(self, snapshot):
+        """Go back to a snapshot(), which stays as it was, to go back to again."""
+        self.__dict__.clear()
+        self.__dict__.update(copy.deepcopy(snapshot))
 
     def step(self, budget_s, step_limit=None):
         """Live: advance for up to budget_s seconds and at most step_limit pieces (and at most

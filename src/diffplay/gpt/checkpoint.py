@@ -27,12 +27,16 @@ FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
 def write_checkpoint(path, payload):
     """Write payload as JSON to path atomically (diffplay.files.write_atomic): a reader, or a
     run killed mid-write, only ever sees the old file or the new one."""
+    write_atomic(path, checkpoint_text(payload), "--out")
+
+
+def checkpoint_text(payload):
+    """The JSON text of a checkpoint of `payload` (Run.checkpoint()'s)."""
     try:
-        text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False,
+        return json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False,
                           default=_as_lists)
     except ValueError:   # NaN or ±inf: JSON has no such numbers, and read_checkpoint refuses them
         raise FloatingPointError("checkpoint: a number is not finite; nothing written") from None
-    write_atomic(path, text, "--out")
 
 
 def _as_lists(value):
@@ -45,7 +49,12 @@ def _as_lists(value):
 def read_checkpoint(path):
     """The checked contents of a checkpoint, its config as a GPTConfig; any problem is a
     UsageError naming file and field."""
-    payload = _read_json(path)
+    return parse_checkpoint(read_text(path, str(path)), path)
+
+
+def parse_checkpoint(text, path):
+    """The checked contents of a checkpoint's text (read from `path`, which errors name)."""
+    payload = load_json(text, str(path))
     check = _Checker(path, payload)
     check.equal("format", FORMAT)
     version = check.integer("version")
@@ -71,10 +80,6 @@ def read_checkpoint(path):
     if len(losses) != step or not all(is_number(x) for x in losses):
         raise check.error("losses", f"must be {step} numbers, one per step done")
     return {**payload, "config": config, **optimizer}
-
-
-def _read_json(path):
-    return load_json(read_text(path, str(path)), str(path))
 
 
 class _Checker:

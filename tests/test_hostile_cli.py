@@ -74,6 +74,12 @@ def test_a_checkpoint_of_10_to_the_400_steps_is_refused_naming_the_field(checkpo
     refused(diffplay("gpt", "train", "--resume", "--out", checkpoint), "settings.steps: an integer of 401 digits")
 
 
+def test_a_checkpoint_claiming_2_to_the_53_layers_is_refused_before_any_is_built(checkpoint):
+    put_literal(checkpoint, lambda p, marker: p["config"].update(n_layer=marker), str(2**53))
+    refused(diffplay("gpt", "sample", "--model", checkpoint, timeout=30), "model.json: field 'config'",
+            "parameters, more than a file of")
+
+
 # ---- flags and settings ----
 
 @pytest.mark.parametrize("args, phrases", [

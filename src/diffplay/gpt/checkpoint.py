@@ -19,7 +19,7 @@ from ..checks import check_integer, check_number, is_number
 from ..errors import UsageError
 from ..files import read_text, write_atomic
 from ..parsing import load_json
-from .config import GPTConfig, check_config, parameter_shapes
+from .config import GPTConfig, check_config, parameter_count, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
 
@@ -62,6 +62,10 @@ def parse_checkpoint(text, path):
         raise check.error("version", f"is {version}; this diffplay reads versions 1 and {VERSION} (a newer one wrote it?)")
     config = check.config()
     vocabulary = check.vocabulary()
+    count = parameter_count(config, len(vocabulary) + 1)
+    if 2 * count > len(text):   # each weight is written as a digit and a comma at the least
+        raise check.error("config", f"describes {count:,} parameters, more than a file of {len(text):,} characters "
+                                    "holds")
     shapes = parameter_shapes(config, len(vocabulary) + 1)
     step = check.integer("step", low=0)
     steps = check.integer("settings.steps", low=1)

@@ -8,6 +8,7 @@ keeps. It is within a factor of two either way, which is all a refusal needs.
 """
 
 from ..errors import UsageError
+from .config import parameter_count
 
 MAX_MEMORY_GB = 4.0   # the default limit; --max-memory (train(max_memory_gb=...)) lifts it
 
@@ -21,7 +22,7 @@ VALUE_PER_NODE = 50              # each scalar Value a forward pass makes (and b
 def estimate_bytes(config, vocab_size, batch, positions, engine):
     """Peak memory of a step: the parameters' share and the activations' share, in bytes."""
     d, layers = config.n_embd, config.n_layer
-    params = 2 * vocab_size * d + config.block_size * d + 12 * layers * d * d
+    params = parameter_count(config, vocab_size)
     tokens = batch * positions
     if engine == "value":   # each position: its q, k, v, the MLP (12 d² products) and the attention
         nodes = tokens * layers * (12 * d * d + 2 * config.n_head * positions)

@@ -263,4 +263,4 @@ def test_a_diverging_run_fails_saving_its_last_good_step(docs, tmp_path, engine)
     assert saved["step"] == 1 and len(saved["losses"]) == 1 and saved["schedule"]["k"] == 1
     assert GPT.load(out).weights() == saved["weights"]   # readable, as it was after step 1
     with pytest.raises(RunFailed, match=r"logits are not finite \(did its training diverge\?\)"):
-        GPT.load(out).sample(2)
+        GPT.load(out).sample(2, seed=0)   # a path that meets the overflowed weights (some draw BOS first)

@@ -24,17 +24,15 @@ def run_layout(tmp_path, spec_text, *options, encoding="utf-8"):
     return main(["layout", str(spec), "-o", str(tmp_path / "out.svg"), *options])
 
 
-@LAYOUT_MERGE
 @pytest.mark.parametrize("spec_text", [
-    '[shapes]\nA = { kind = ["circle"] }\n',
-    '[shapes]\nA = { kind = "circle", r = 1' + "0" * 400 + " }\n",
-    "canvas = 5\n" + CIRCLE,
-    "a = " + "[" * 5000 + "]" * 5000 + "\n" + CIRCLE,
-    "a = " + "{ b = " * 3000 + "1" + " }" * 3000 + "\n" + CIRCLE,
-    CIRCLE + '\n[[constraints]]\nin_range = ["A.r", 40, 10]\n',
-    '[shapes]\nA = { kind = "circle", on_canvas = "false" }\n',
-], ids=["kind-list", "r-400-digits", "canvas-number", "arrays-5000-deep", "tables-3000-deep", "lo-above-hi",
-        "boolean-as-text"])
+    pytest.param('[shapes]\nA = { kind = ["circle"] }\n', id="kind-list", marks=LAYOUT_MERGE),
+    pytest.param('[shapes]\nA = { kind = "circle", r = 1' + "0" * 400 + " }\n", id="r-400-digits"),
+    pytest.param("canvas = 5\n" + CIRCLE, id="canvas-number", marks=LAYOUT_MERGE),
+    pytest.param("a = " + "[" * 5000 + "]" * 5000 + "\n" + CIRCLE, id="arrays-5000-deep", marks=LAYOUT_MERGE),
+    pytest.param("a = " + "{ b = " * 3000 + "1" + " }" * 3000 + "\n" + CIRCLE, id="tables-3000-deep", marks=LAYOUT_MERGE),
+    pytest.param(CIRCLE + '\n[[constraints]]\nin_range = ["A.r", 40, 10]\n', id="lo-above-hi", marks=LAYOUT_MERGE),
+    pytest.param('[shapes]\nA = { kind = "circle", on_canvas = "false" }\n', id="boolean-as-text", marks=LAYOUT_MERGE),
+])
 def test_a_hostile_spec_is_refused_in_one_line(tmp_path, capsys, spec_text):
     assert run_layout(tmp_path, spec_text) == 2
     assert capsys.readouterr().err.startswith("diffplay: ")
@@ -45,12 +43,10 @@ def test_a_negative_seed_is_refused_in_one_line(tmp_path):
     assert run_layout(tmp_path, CIRCLE, "--seed", "-1") == 2
 
 
-@LAYOUT_MERGE
 def test_a_spec_saved_with_a_byte_order_mark_is_read(tmp_path):
     assert run_layout(tmp_path, CIRCLE, encoding="utf-8-sig") == 0
 
 
-@LAYOUT_MERGE
 def test_output_naming_the_spec_is_refused_and_the_spec_is_kept(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(CIRCLE)
@@ -58,7 +54,6 @@ def test_output_naming_the_spec_is_refused_and_the_spec_is_kept(tmp_path):
     assert spec.read_text() == CIRCLE
 
 
-@LAYOUT_MERGE
 def test_a_full_disk_leaves_the_old_picture_whole(tmp_path, monkeypatch):
     out = tmp_path / "out.svg"
     out.write_text("<svg>old</svg>")

@@ -1,14 +1,17 @@
 """Fuzzing what reads outside input (issue 14): 10,000 hostile inputs to the command line's flags,
-a checkpoint's JSON and a studio page's messages, and not one traceback — every input is taken
-or refused with a UsageError (argparse's exit 2, for a flag).
+a checkpoint's JSON, a layout spec's TOML and a studio page's messages, and not one traceback —
+every input is taken or refused with a UsageError (argparse's exit 2, for a flag); a spec that is
+taken solves and draws valid SVG.
 
 Deterministic: the profile in conftest.py derandomizes hypothesis (its seed is fixed by the
-test itself). The layout spec parser joins after the layout merge.
+test itself).
 """
 
 import contextlib
 import io
 import json
+import math
+import xml.etree.ElementTree as ElementTree
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +20,7 @@ from diffplay.cli import build_parser
 from diffplay.errors import UsageError
 from diffplay.gpt.checkpoint import checkpoint_text, parse_checkpoint
 from diffplay.gpt.train import DEFAULTS, Run
+from diffplay.layout.spec import loads
 from diffplay.scenes import registry
 from diffplay.studio.limits import Limits
 from diffplay.studio.messages import parse
@@ -51,6 +55,12 @@ LIMITS = Limits()
 SCENE = registry.load("ik")(seed=0)
 EVENT_FIELDS = {kind: list(event["fields"]) for kind, event in SCENE.describe()["events"]["variants"].items()}
 EVENT_TYPES = sorted(EVENT_FIELDS) + ["", "shout"]
+SPEC = {"canvas": {"width": 300, "height": 200}, "solve": {"seed": 1, "restarts": 1},
+        "shapes": {"A": {"kind": "circle", "r": 40, "text": "A", "fill": "#eee"}, "B": {"kind": "rect", "free": ["x"]},
+                   "L": {"kind": "text", "text": "label"}, "S": {"kind": "arrow", "from": "A", "to": [10, 20]},
+                   "P": {"kind": "polygon", "points": [[0, 0], [40, 0], [0, 30]]}},
+        "constraints": [{"disjoint": ["A", "B"], "pad": 5}, {"in_range": ["B.w", 10, 60]}],
+        "objectives": [{"near": ["L", "A"]}]}
 CHECKPOINT = checkpoint_text(Run(None, {**DEFAULTS, "steps": 2, "n_embd": 2, "n_head": 1, "block_size": 2},
                                  "tensor").checkpoint())
 
@@ -72,28 +82,63 @@ def flags(draw):
     return "flags", argv
 
 
-def with_raw(draw, value):
-    """json text of value, where a MARKER, if any, becomes a raw hostile literal."""
-    text = json.dumps(value)
-    return text.replace(json.dumps(MARKER), draw(st.sampled_from(RAW)), 1)
+def with_raw(draw, value, write=json.dumps):
+    """write(value) (JSON text, or TOML), where a MARKER, if any, becomes a raw hostile literal."""
+    return write(value).replace(json.dumps(MARKER), draw(st.sampled_from(RAW)), 1)
 
 
-@st.composite
-def checkpoints(draw):
-    """A small valid checkpoint with one field, at any depth (the whole of it included), made
-    hostile; now and then its text cut short."""
-    root = {"checkpoint": json.loads(CHECKPOINT)}
-    parent, key = root, "checkpoint"
+def hostile_field(draw, document):
+    """`document` (a copy) with one field, at any depth, the whole of it included, made hostile."""
+    root = {"document": json.loads(json.dumps(document))}
+    parent, key = root, "document"
     for _ in range(draw(st.integers(0, 4))):
         node = parent[key]
         if not isinstance(node, (dict, list)) or not node:
             break
         parent, key = node, draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
     parent[key] = draw(HOSTILE)
-    text = with_raw(draw, root["checkpoint"])
+    return root["document"]
+
+
+def toml_text(document):
+    """A spec as TOML text, each section an inline value (`shapes = { A = { kind = "circle" } }`);
+    TOML has no null, so a None is written as an empty table."""
+    document = document if isinstance(document, dict) else {"canvas": document}
+    return "".join(f"{json.dumps(key)} = {_toml(value)}\n" for key, value in document.items())
+
+
+def _toml(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):   # JSON's escapes are TOML's
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if value is None:
+        return "{}"
+    return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+
+
+@st.composite
+def checkpoints(draw):
+    """A small valid checkpoint with one field made hostile; now and then its text cut short."""
+    text = with_raw(draw, hostile_field(draw, json.loads(CHECKPOINT)))
     if draw(st.booleans()) and draw(st.integers(0, 9)) == 0:
         text = text[:draw(st.integers(0, len(text)))]
     return "checkpoint", text
+
+
+@st.composite
+def specs(draw):
+    """A small valid layout spec with one field made hostile; now and then its text cut short."""
+    text = with_raw(draw, hostile_field(draw, SPEC), toml_text)
+    if draw(st.integers(0, 19)) == 0:
+        text = text[:draw(st.integers(0, len(text)))]
+    return "spec", text
 
 
 @st.composite
@@ -133,11 +178,18 @@ def take_message(text):
         SCENE.handle(message["event"])
 
 
-TAKE = {"flags": take_flags, "checkpoint": lambda text: parse_checkpoint(text, "model.json"), "message": take_message}
+def take_spec(text):
+    diagram, _ = loads(text, "spec.toml")
+    diagram.solve(max_iterations=20)
+    ElementTree.fromstring(diagram.svg())
+
+
+TAKE = {"flags": take_flags, "checkpoint": lambda text: parse_checkpoint(text, "model.json"), "spec": take_spec,
+        "message": take_message}
 
 
 @settings(max_examples=10_000, suppress_health_check=list(HealthCheck))
-@given(flags() | checkpoints() | messages())
+@given(flags() | checkpoints() | specs() | messages())
 def test_ten_thousand_hostile_inputs_are_each_taken_or_refused_in_words(case):
     kind, text = case
     try:

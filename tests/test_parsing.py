@@ -60,7 +60,7 @@ def test_load_json_bounds_digits_and_depth_and_says_where(text, message):
     ("r = " + "9" * 5000, "^s.toml: not TOML we read: an integer of more than 18 digits$"),
     ("r = 1." + "5" * 500, "^s.toml: not TOML we read: a number of 502 characters"),
     ("a = " + "[" * 5000 + "]" * 5000, f"^s.toml: not TOML we read: nested more than {MAX_DEPTH} deep$"),
-    ("a = = 1", "^s.toml: not valid TOML: "),
+    ("a = = 1", "^s.toml:1: not valid TOML: Invalid value$"),
 ])
 def test_load_toml_bounds_digits_and_depth_for_the_layout_spec(text, message):
     with pytest.raises(UsageError, match=message):

@@ -169,12 +169,7 @@ def test_a_bad_event_value_is_refused_and_the_scene_keeps_its_state(page):
 
 # ---- every scene and chapter can go back ----
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=RecursionError,
-                                               reason="layout.shapes.Shape.__getattr__ recurses on a copy made "
-                                                      "without its fields; fixed in the layout merge"))
-    if name == "layout" else name
-    for name in registry.names()])
+@pytest.mark.parametrize("name", registry.names())
 def test_every_scene_and_chapter_goes_back_to_a_snapshot_exactly(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -11,6 +11,9 @@ import numbers
 from .errors import UsageError
 
 
+MAX_SEED = 2**31 - 1   # a seed every random generator takes alike (NumPy's refuses negatives)
+
+
 def flag(name):
     """The command-line flag of a setting: n_embd -> --n-embd."""
     return "--" + name.replace("_", "-")

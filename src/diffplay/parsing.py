@@ -87,8 +87,9 @@ def _loaded(kind, parse, where):
         raise UsageError(f"not {kind} we read: nested more than {MAX_DEPTH} deep", where=where) from None
     except json.JSONDecodeError as error:
         raise UsageError(f"not JSON: {error.msg} at line {error.lineno} column {error.colno}", where=where) from None
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"not valid TOML: {error}", where=where) from None
+    except tomllib.TOMLDecodeError as error:   # "Invalid statement (at line 3, column 1)", "… (at end of document)"
+        message, _, at = str(error).partition(" (at line ")
+        raise UsageError(f"not valid TOML: {message}", where=f"{where}:{at.split(',')[0]}" if at else where) from None
     except _TooLong as error:
         raise UsageError(f"not {kind} we read: {error}", where=where) from None
     except ValueError:   # int() past Python's own 4,300 digits, inside the parser

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_integer, did_you_mean
+from ..checks import MAX_SEED, check_integer, did_you_mean
 from ..errors import UsageError
 from ..process import one_blas_thread
 from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text
@@ -75,8 +75,6 @@ class Example:
 def _quoted(argument):
     return f"'{argument}'" if any(c in argument for c in " ;*()") else argument
 
-
-MAX_SEED = 2**31 - 1   # a seed every random generator takes alike (NumPy's refuses negatives)
 
 # Every scene understands these; a scene's own `events` add to them.
 COMMON_EVENTS = {

@@ -6,12 +6,12 @@ import time
 
 from tqdm import tqdm
 
+from ..checks import MAX_SEED
 from ..errors import UsageError
 from ..files import check_writable
 from ..parsing import argument, parse_integer
 from ..text import printable
 from . import registry
-from .base import MAX_SEED
 
 
 def list_scenes(args):

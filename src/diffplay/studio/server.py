@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from ..checks import MAX_SEED
 from ..errors import UsageError
 from ..scenes import registry
-from ..scenes.base import MAX_SEED
 from ..scenes.schema import Number
 from .connections import quiet_repeated_logs
 from .hosts import Gate, TrustedHosts

@@ -24,6 +24,7 @@ from diffplay.layout.spec import loads
 from diffplay.scenes import registry
 from diffplay.studio.limits import Limits
 from diffplay.studio.messages import parse
+from memory_bounds import bounded_memory
 
 MARKER = "MARKER"
 # what a hostile writer puts where a value goes, as raw text (json.dumps cannot write most of it)
@@ -188,9 +189,14 @@ TAKE = {"flags": take_flags, "checkpoint": lambda text: parse_checkpoint(text, "
         "message": take_message}
 
 
+def test_ten_thousand_hostile_inputs_are_each_taken_or_refused_in_words():
+    with bounded_memory(2):
+        take_each()
+
+
 @settings(max_examples=10_000, suppress_health_check=list(HealthCheck))
 @given(flags() | checkpoints() | specs() | messages())
-def test_ten_thousand_hostile_inputs_are_each_taken_or_refused_in_words(case):
+def take_each(case):
     kind, text = case
     try:
         TAKE[kind](text)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from diffplay.gpt import train
+from memory_bounds import limit_memory
 
 SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
 # this checkout's diffplay, whatever folder a run starts in
@@ -22,7 +23,7 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "sr
 
 def diffplay(*args, timeout=120, cwd=None):
     return subprocess.run([sys.executable, "-m", "diffplay.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, env=ENV)
+                          timeout=timeout, cwd=cwd, env=ENV, preexec_fn=limit_memory)
 
 
 def refused(done, *phrases):
@@ -150,7 +151,8 @@ def kill_mid_write(out, docs):
     """SIGKILL a training run while it writes a checkpoint to `out`; True if it left a temporary file."""
     process = subprocess.Popen([sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", docs, "--out", out,
                                 "--steps", "100000", "--checkpoint-every", "1", "--n-embd", "128", "--n-head", "2",
-                                "--samples", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+                                "--samples", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+                               preexec_fn=limit_memory)
     try:
         deadline = time.monotonic() + 60
         while not (out.exists() and list(out.parent.glob(f".{out.name}.*.tmp"))):

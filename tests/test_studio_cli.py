@@ -141,7 +141,7 @@ def test_limits_take_name_value_texts_and_refuse_what_is_not_a_limit():
 
 def test_connections_are_capped_below_what_ulimit_n_leaves(monkeypatch):
     monkeypatch.setattr(resource, "getrlimit", lambda kind: (1024, 4096))
-    assert Limits(max_sessions=8).within_descriptors().max_connections == 1024 - 64 - 2 * 128 - 4 * 8
+    assert Limits(max_sessions=8).within_descriptors().max_connections == 1024 - 64 - 4 * 128 - 4 * 8
     monkeypatch.setattr(resource, "getrlimit", lambda kind: (256, 4096))
     with pytest.raises(UsageError, match="ulimit -n is 256: too few open files for 32 sessions"):
         Limits().within_descriptors()

@@ -67,7 +67,8 @@ class Limits:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft == resource.RLIM_INFINITY:
             return self
-        room = soft - RESERVED_DESCRIPTORS - 2 * ACCEPT_BACKLOG - DESCRIPTORS_PER_SESSION * self.max_sessions
+        room = (soft - RESERVED_DESCRIPTORS - ACCEPTS_IN_FLIGHT * ACCEPT_BACKLOG
+                - DESCRIPTORS_PER_SESSION * self.max_sessions)
         if room < 16:
             raise UsageError(f"ulimit -n is {soft}: too few open files for {self.max_sessions} sessions and the "
                              "connections to them; raise it (ulimit -n 4096) or lower --max-sessions",
@@ -77,9 +78,13 @@ class Limits:
 
 RESERVED_DESCRIPTORS = 64     # the server's own: its socket, the fork server, logs, static files being read
 DESCRIPTORS_PER_SESSION = 4   # a session's end of its socket pair, its process's sentinel and pipes
-# connections the kernel queues, and asyncio accepts in one go before any is refused; as many
-# again may be closing (refused, or made room for) before their descriptors are free
+# connections the kernel queues, and asyncio accepts in one go before any is refused
 ACCEPT_BACKLOG = 128
+# batches of them holding descriptors beyond the count: asyncio makes a connection's protocol two
+# turns of its loop after accepting it (and accepts a batch each turn), and a connection closed to
+# make room frees its descriptor a turn later; with 2, a flood on a busy server reached 935 of
+# 1024 descriptors, and now and then all of them (an accept error and a 1 s pause in accepting)
+ACCEPTS_IN_FLIGHT = 4
 
 
 def usable_cores():

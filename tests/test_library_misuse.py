@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from diffplay import Tensor, Value, optim
-from diffplay.engine import tensor_ops
 
 
 @pytest.mark.parametrize("make", [lambda: Tensor([1.0, 2.0], requires_grad=True), lambda: Value(1.0)],

@@ -553,7 +553,7 @@ def test_malformed_and_oversized_messages_get_error_replies_and_the_page_keeps_w
     assert page.locator(".error").count() >= 3
     shot(page, "errors")
     count = len(frame(page)["points"])
-    page.mouse.click(*canvas_point(page, ".stage canvas", 240, 240))
+    page.mouse.click(*canvas_point(page, PLANE, 240, 240))
     newer_frame(page, lambda f: len(f["points"]) == count + 1, what="the click after the errors")
 
 

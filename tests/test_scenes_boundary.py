@@ -245,7 +245,7 @@ def test_exported_script_predicts_as_the_scene_with_numpy_alone_and_as_a_torch_m
     scene = Boundary(dataset="spiral", hidden=[8, 8], activation="relu").run(steps=20)
     scene.render(tmp_path / "model.py")
     xy = np.random.default_rng(1).uniform(-6, 6, (200, 2))
-    wanted = scene.probabilities_at(xy)
+    wanted = scene.outputs_at(xy)
     np.save(tmp_path / "xy.npy", xy)
     # a fresh process where diffplay cannot be imported: the script needs NumPy alone
     script = subprocess.run([sys.executable, "-c", "import sys, runpy, numpy as np; sys.modules['diffplay'] = None; "
@@ -313,3 +313,41 @@ def test_cli_exports_the_network_and_refuses_a_bad_csv_with_exit_2(tmp_path):
     assert good.returncode == 0 and "def torch_model" in (tmp_path / "model.py").read_text()
     bad = run("--set", f"data={tmp_path / 'bad.csv'}", "--out", "x.png")
     assert bad.returncode == 2 and "line 2, label: must be in [0, 1], got 7" in bad.stderr
+
+
+# ---- regression, as Playground's "regress plane" and "regress gaussian" ----
+
+def test_regression_learns_the_plane_and_its_frames_say_so():
+    scene = Boundary(dataset="plane", hidden=[4]).run(steps=100)
+    frame = json.loads(json.dumps(scene.frame()))
+    assert Boundary.frame_schema.check(frame, "frame")["regression"] is True
+    assert frame["train_accuracy"] is None and frame["test_loss"] < 1e-3   # mean squared error of values in [-1, 1]
+    assert frame["network"]["sizes"] == [2, 4, 1]
+    xy = np.array([[3.0, 2.0], [-4.0, -5.0]])
+    np.testing.assert_allclose(scene.outputs_at(xy)[:, 0], [0.5, -0.9], atol=0.05)   # (x + y) / 10
+
+
+def test_regression_points_carry_their_values_and_a_click_adds_minus_or_plus_one():
+    scene = Boundary(dataset="gaussians")
+    assert all(-1 <= p["value"] <= 1 and p["label"] == int(p["value"] > 0) for p in scene.frame()["points"])
+    scene.handle({"type": "add_point", "x": 1, "y": 1, "label": 1})
+    scene.handle({"type": "add_point", "x": 2, "y": 2, "label": 0})
+    assert scene.labels[-2:].tolist() == [1.0, -1.0]
+
+
+def test_regression_exports_predict_values_in_numpy_and_torch(tmp_path):
+    scene = Boundary(dataset="gaussians", hidden=[6, 6]).run(steps=10)
+    scene.render(tmp_path / "model.py")
+    module = runpy.run_path(str(tmp_path / "model.py"))
+    xy = np.random.default_rng(2).uniform(-6, 6, (50, 2))
+    np.testing.assert_allclose(module["predict"](xy), scene.outputs_at(xy), atol=1e-12)
+    np.testing.assert_allclose(module["torch_model"]()(torch.from_numpy(xy)).detach().numpy(), scene.outputs_at(xy), atol=1e-6)
+
+
+def test_regression_csv_values_are_numbers_in_minus_one_to_one(tmp_path):
+    (tmp_path / "v.csv").write_text("x,y,label\n1,1,0.25\n-1,2,-0.5\n")
+    scene = Boundary(dataset="plane", data=str(tmp_path / "v.csv"))
+    assert scene.labels.tolist() == [0.25, -0.5]
+    (tmp_path / "bad.csv").write_text("1,1,0.25\n-1,2,1.5\n")
+    with pytest.raises(SchemaError, match=r"bad\.csv, line 2, label: must be in \[-1, 1\], got 1\.5"):
+        Boundary(dataset="plane", data=str(tmp_path / "bad.csv"))

@@ -166,6 +166,16 @@ def test_boundary_network_diagram_names_a_weight_its_value_and_gradient_on_hover
     shot(page, "boundary-network")
 
 
+def test_boundary_regresses_the_plane_with_values_coloured_orange_to_blue(page, studio):
+    open_scene(page, studio, "boundary")
+    page.select_option("[data-setting=dataset] select", "plane")
+    learned = newer_frame(page, lambda f: f["regression"] and f["step"] > 20 and f["train_loss"] < 0.01, timeout=60,
+                          what="the plane regressed")
+    assert learned["network"]["sizes"][-1] == 1 and "value" in learned["points"][0]
+    assert page.locator(".stage button[data-label]").nth(2).is_hidden()
+    shot(page, "boundary-regression")
+
+
 def test_boundary_live_slider_changes_the_next_frames(page, studio):
     open_scene(page, studio, "boundary")
     page.fill("[data-setting=grid] input[type=range]", "40")

@@ -11,10 +11,11 @@ import numpy as np
 from .. import optim
 from ..files import read_text, write_atomic
 from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor_losses import mse_loss
 from ..engine.tensor_ops import cross_entropy, softmax
 from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
 from .base import RASTER, Example, Scene, Setting, frame_record, raster
-from .parts.datasets import DATASETS, make
+from .parts.datasets import DATASETS, REGRESSIONS, make
 from .parts.mlp_export import mlp_json, mlp_script
 from .parts.picture import save_png
 from .parts.point_table import read_points
@@ -25,7 +26,8 @@ COLOURS = np.array([[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189
 
 NEURON_CELLS = 16   # each neuron's own picture in the network diagram, cells a side
 MAX_CSV = 1 << 20   # a page's CSV of points, in characters
-POINT = Record({"x": Number(), "y": Number(), "label": Number(0, 3, integer=True), "test": Boolean()})
+POINT = Record({"x": Number(), "y": Number(), "label": Number(0, 3, integer=True), "test": Boolean(),
+                "value": Number(-1, 1)}, optional=["value"])   # a regression's value (its label: 0 below 0, 1 above)
 
 
 def _accuracy(logits, labels):
@@ -55,13 +57,14 @@ class Boundary(Scene):
     name = "boundary"
     title = "decision boundaries: a small network learns to separate points (TensorFlow Playground)"
     settings = (
-        Setting("dataset", Choice(*DATASETS), "circle", "the points: " + ", ".join(DATASETS)),
+        Setting("dataset", Choice(*DATASETS, *REGRESSIONS), "circle", "the points: to classify, " + ", ".join(DATASETS)
+                + "; to regress (a value in [-1, 1] a point), " + ", ".join(REGRESSIONS)),
         Setting("data", Text(4096), "", "a CSV file of points, x,y,label[,test] a line, instead of the dataset",
                 cli_only=True),   # a page sends its file's text as a load_csv event
         Setting("points", Number(4, 2000, integer=True), 500, "how many points, train and test together"),
         Setting("noise", Number(0, 50), 0.0, "noise, in Playground's percent"),
         Setting("train_ratio", Number(10, 90), 50.0, "percent of the points used for training"),
-        Setting("classes", Number(2, 4, integer=True), 2, "how many classes"),
+        Setting("classes", Number(2, 4, integer=True), 2, "how many classes (to classify)"),
         Setting("hidden", ListOf(Number(1, 32, integer=True), max_length=6), [4, 2], "units per hidden layer (0-6 layers)"),
         Setting("activation", Choice(*ACTIVATIONS), "tanh", "the hidden layers' activation"),
         Setting("lr", Number(1e-5, 10), 0.03, "SGD's learning rate", live=True, log=True),
@@ -79,7 +82,7 @@ class Boundary(Scene):
     }
     frame_schema = frame_record({
         "grid": RASTER, "grid_class": RASTER, "points": ListOf(POINT, max_length=100_000),
-        "classes": Number(2, 4, integer=True), "extent": Number(),
+        "classes": Number(2, 4, integer=True), "extent": Number(), "regression": Boolean(),
         "train_loss": Maybe(Number()), "test_loss": Maybe(Number()),
         "train_accuracy": Maybe(Number(0, 1)), "test_accuracy": Maybe(Number(0, 1)),
         "download": Maybe(Record({"id": Number(1, integer=True), "name": Text(64), "text": Text(1 << 24)})),
@@ -97,9 +100,11 @@ class Boundary(Scene):
     def build(self):
         v = self.values
         rng = np.random.default_rng(self.seed)
-        table = self.table or (v["data"] and self.read_table(read_text(v["data"], f"--set data={v['data']}"), v["data"]))
+        self.regression = v["dataset"] in REGRESSIONS
+        table = self.table if self.table and self.table[0] == self.regression else None   # read for this task
+        table = table or (v["data"] and self.read_table(read_text(v["data"], f"--set data={v['data']}"), v["data"]))
         if table:
-            self.xy, self.labels, test = table
+            _, self.xy, self.labels, test = table
             if test is None:   # a file may be sorted by label: split it in a shuffled order
                 test = np.zeros(len(self.xy), bool)
                 test[rng.permutation(len(self.xy))[round(len(self.xy) * v["train_ratio"] / 100):]] = True
@@ -108,7 +113,8 @@ class Boundary(Scene):
             self.xy, self.labels = make(v["dataset"], v["points"], v["noise"] / 100, v["classes"], rng)
             self.is_test = np.arange(len(self.xy)) >= round(len(self.xy) * v["train_ratio"] / 100)
         self.download = None
-        self.model = TensorMLP([2, *v["hidden"], v["classes"]], v["activation"], "playground", bias=0.1, rng=rng)
+        outputs = 1 if self.regression else v["classes"]   # a value, or a logit per class
+        self.model = TensorMLP([2, *v["hidden"], outputs], v["activation"], "playground", bias=0.1, rng=rng)
         self.opt = optim.SGD(self.model.parameters(), lr=v["lr"])
         self.rng = rng   # goes on to shuffle each epoch
         self.best_loss, self.best_step = np.inf, 0
@@ -120,6 +126,10 @@ class Boundary(Scene):
         self.order, self.done = np.zeros(0, np.intp), 0   # the epoch's training points; how many have trained
 
     # ---- learning ----
+
+    def loss(self, out, targets):
+        """Cross-entropy of the logits, or (regression) the mean squared error of the values."""
+        return mse_loss(out.reshape(-1), targets) if self.regression else cross_entropy(out, targets)
 
     def penalty(self):
         kind, rate = self.values["regularization"], self.values["reg_rate"]
@@ -139,7 +149,7 @@ class Boundary(Scene):
         batch = self.order[self.done:self.done + self.values["batch"]]
         if len(batch):
             self.opt.lr = self.values["lr"]
-            loss = cross_entropy(self.model(Tensor(self.xy[batch])), self.labels[batch]) + self.penalty()
+            loss = self.loss(self.model(Tensor(self.xy[batch])), self.labels[batch]) + self.penalty()
             self.opt.zero_grad()
             loss.backward()
             self.opt.step()
@@ -155,13 +165,13 @@ class Boundary(Scene):
 
     def scores(self):
         """Loss and accuracy on the training and the test points (None where there are none)."""
-        logits = self.logits(self.xy) if len(self.xy) else np.zeros((0, self.values["classes"]))
+        logits = self.logits(self.xy) if len(self.xy) else np.zeros((0, self.model.linears[-1].weight.shape[0]))
         out = {}
         for name, mask in (("train", ~self.is_test), ("test", self.is_test)):
             if mask.any():
                 with no_grad():
-                    out[f"{name}_loss"] = cross_entropy(Tensor(logits[mask]), self.labels[mask]).item()
-                out[f"{name}_accuracy"] = _accuracy(logits[mask], self.labels[mask])
+                    out[f"{name}_loss"] = self.loss(Tensor(logits[mask]), self.labels[mask]).item()
+                out[f"{name}_accuracy"] = None if self.regression else _accuracy(logits[mask], self.labels[mask])
             else:
                 out[f"{name}_loss"] = out[f"{name}_accuracy"] = None
         return out
@@ -178,12 +188,12 @@ class Boundary(Scene):
     # ---- clicks ----
 
     def on_add_point(self, x, y, label, test=False):
-        if label >= self.values["classes"]:
+        if not self.regression and label >= self.values["classes"]:
             raise SchemaError(f"event.label: must be below the number of classes ({self.values['classes']}), got {label}")
         if len(self.xy) >= self.MAX_POINTS:
             raise SchemaError(f"event: the scene already has the most points allowed ({self.MAX_POINTS})")
         self.xy = np.vstack([self.xy, [[x, y]]])
-        self.labels = np.append(self.labels, label)
+        self.labels = np.append(self.labels, (1.0 if label else -1.0) if self.regression else label)
         self.is_test = np.append(self.is_test, test)
         self.shown_points = None
         self.new_epoch()   # so that the new point trains from the next batch on
@@ -201,7 +211,9 @@ class Boundary(Scene):
             self.new_epoch()   # the epoch's order held the old indices
 
     def read_table(self, text, where):
-        return read_points(text, where, EXTENT, self.values["classes"], self.MAX_POINTS)
+        """(whether its third column is a regression's value, xy, labels or values, test or None)."""
+        label = Number(-1, 1) if self.regression else Number(0, self.values["classes"] - 1, integer=True)
+        return (self.regression, *read_points(text, where, EXTENT, label, self.MAX_POINTS))
 
     def on_load_csv(self, text):
         """Points from a CSV file the page read: they replace the dataset (reset keeps them)."""
@@ -218,7 +230,8 @@ class Boundary(Scene):
 
     def about(self):
         """What the exported network was trained for, as it goes into the files."""
-        return {"title": "diffplay boundary", "classes": self.values["classes"], "extent": EXTENT,
+        return {"title": "diffplay boundary", "task": "regression" if self.regression else "classification",
+                "classes": None if self.regression else self.values["classes"], "extent": EXTENT,
                 "epochs": self.steps, "seed": self.seed, "settings": {k: v for k, v in self.values.items() if k != "data"}}
 
     def export_json(self):
@@ -245,34 +258,43 @@ class Boundary(Scene):
         pictures = np.round((maps + 1) * 127.5).reshape(-1, NEURON_CELLS)
         linears = self.model.linears
         return {
-            "sizes": [2, *self.values["hidden"], self.values["classes"]], "neurons": raster(pictures),
+            "sizes": [2, *(layer.weight.shape[0] for layer in linears)], "neurons": raster(pictures),
             "weights": [np.round(layer.weight.data, 5).tolist() for layer in linears],
             "grads": [None if layer.weight.grad is None else np.round(layer.weight.grad, 6).tolist() for layer in linears],
         }
 
-    def probabilities_at(self, xy):
-        """Class probabilities (n, classes) at points xy (n, 2)."""
+    def outputs_at(self, xy):
+        """At points xy (n, 2): class probabilities (n, classes), or (regression) values (n, 1)."""
+        if self.regression:
+            return self.logits(xy)
         with no_grad():
             return softmax(Tensor(self.logits(xy))).data
 
-    def probabilities(self, cells):
-        """Class probabilities on a cells × cells grid over the plane, row 0 at the top."""
-        return self.probabilities_at(grid_points(cells)).reshape(cells, cells, -1)
+    def outputs(self, cells):
+        """outputs_at on a cells × cells grid over the plane, row 0 at the top."""
+        return self.outputs_at(grid_points(cells)).reshape(cells, cells, -1)
 
     def points(self):
         """The points as the frame lists them; the same list until a click changes them."""
         if self.shown_points is None:
-            self.shown_points = [{"x": x, "y": y, "label": label, "test": test} for (x, y), label, test
-                                 in zip(np.round(self.xy, 4).tolist(), self.labels.tolist(), self.is_test.tolist())]
+            self.shown_points = [
+                {"x": x, "y": y, "label": label, "test": test} if not self.regression else
+                {"x": x, "y": y, "label": int(label > 0), "test": test, "value": round(label, 4)}
+                for (x, y), label, test in zip(np.round(self.xy, 4).tolist(), self.labels.tolist(), self.is_test.tolist())]
         return self.shown_points
 
     def view(self):
         cells = self.values["grid"]
-        best, confidence = class_and_confidence(self.logits(grid_points(cells)))
+        if self.regression:   # the value, 0 to 255 for -1 to 1 (clipped), and no classes
+            shade = np.round((np.clip(self.outputs(cells)[..., 0], -1, 1) + 1) * 127.5)
+            best = np.zeros((cells, cells))
+        else:
+            best, confidence = class_and_confidence(self.logits(grid_points(cells)))
+            shade = np.round(confidence * 255).reshape(cells, cells)
         return {
-            "grid": raster(np.round(confidence * 255).reshape(cells, cells)),
-            "grid_class": raster(best.reshape(cells, cells)), "points": self.points(),
-            "classes": self.values["classes"], "extent": EXTENT, **self.scores(), "download": self.download,
+            "grid": raster(shade), "grid_class": raster(best.reshape(cells, cells)), "points": self.points(),
+            "classes": self.values["classes"], "regression": self.regression, "extent": EXTENT, **self.scores(),
+            "download": self.download,
             "network": self.network(),
         }
 
@@ -280,10 +302,20 @@ class Boundary(Scene):
         scores = {k: None if v is None else round(v, 4) for k, v in self.scores().items()}
         return {"epochs": self.steps, "train_points": int((~self.is_test).sum()), "test_points": int(self.is_test.sum()), **scores}
 
+    def point_colour(self, label):
+        """A class's colour; a value's, from orange (-1) through white (0) to blue (1)."""
+        if not self.regression:
+            return COLOURS[label]
+        return 255 * (1 - abs(label)) + COLOURS[int(label > 0)] * abs(label)
+
     def render_png(self, path, size=400):
-        p = self.probabilities(size)
-        shade = (p.max(-1, keepdims=True) - 1 / p.shape[-1]) * 0.7   # Playground's pale regions
-        pixels = 255 * (1 - shade) + COLOURS[p.argmax(-1)] * shade
+        p = self.outputs(size)
+        if self.regression:   # orange for -1, white for 0, blue for 1 (Playground's value colours)
+            value = np.clip(p, -1, 1)
+            pixels = 255 * (1 - np.abs(value) * 0.7) + np.where(value > 0, COLOURS[1], COLOURS[0]) * np.abs(value) * 0.7
+        else:
+            shade = (p.max(-1, keepdims=True) - 1 / p.shape[-1]) * 0.7   # Playground's pale regions
+            pixels = 255 * (1 - shade) + COLOURS[p.argmax(-1)] * shade
         from PIL import Image, ImageDraw
 
         image = Image.fromarray(pixels.astype(np.uint8))
@@ -291,6 +323,6 @@ class Boundary(Scene):
         scale = size / (2 * EXTENT)
         for (x, y), label, test in zip(self.xy, self.labels, self.is_test):
             u, v = (x + EXTENT) * scale, (EXTENT - y) * scale
-            draw.ellipse([u - 3.5, v - 3.5, u + 3.5, v + 3.5], fill=tuple(COLOURS[label].astype(int)),
+            draw.ellipse([u - 3.5, v - 3.5, u + 3.5, v + 3.5], fill=tuple(self.point_colour(label).astype(int)),
                          outline=(0, 0, 0) if test else (255, 255, 255))
         save_png(path, np.asarray(image))

@@ -1,4 +1,4 @@
-"""Two-dimensional classification datasets, as TensorFlow Playground defines them.
+"""Two-dimensional datasets, as TensorFlow Playground defines them: five to classify, two to regress.
 
 Each maker returns (points (n, 2), labels (n,)) on the plane around [-6, 6]², from a seeded
 NumPy generator. `noise` is Playground's fraction (its slider's percent / 100). With two
@@ -68,8 +68,34 @@ def moons(n, noise, classes, rng):
 DATASETS = {"circle": circle, "xor": xor, "gauss": gauss, "spiral": spiral, "moons": moons}
 
 
+# ---- regression: each point's value is a number in [-1, 1] ----
+
+def plane(n, noise, rng):
+    """Values rising along x + y: (x + y) / 10 of the noisy point, clipped to [-1, 1]."""
+    points = rng.uniform(-6, 6, (n, 2))
+    noisy = points + rng.uniform(-6, 6, (n, 2)) * noise
+    return points, np.clip(noisy.sum(1) / 10, -1, 1)
+
+
+GAUSSIANS = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]
+
+
+def gaussians(n, noise, rng):
+    """Six bumps of alternating sign: a point's value is the strongest bump's there, its sign
+    times 1 − distance / 2 (0 past 2 units)."""
+    points = rng.uniform(-6, 6, (n, 2))
+    noisy = points + rng.uniform(-6, 6, (n, 2)) * noise
+    bumps = np.array([sign * np.clip(1 - np.hypot(noisy[:, 0] - x, noisy[:, 1] - y) / 2, 0, 1)
+                      for x, y, sign in GAUSSIANS])
+    return points, bumps[np.abs(bumps).argmax(0), np.arange(n)]
+
+
+REGRESSIONS = {"plane": plane, "gaussians": gaussians}
+
+
 def make(name, n, noise, classes, rng):
-    """(points, labels) of dataset `name`, shuffled (as Playground shuffles before its split)."""
-    points, labels = DATASETS[name](n, noise, classes, rng)
+    """(points, labels) of dataset `name` (values in [-1, 1] for a regression), shuffled (as
+    Playground shuffles before its split)."""
+    points, labels = REGRESSIONS[name](n, noise, rng) if name in REGRESSIONS else DATASETS[name](n, noise, classes, rng)
     order = rng.permutation(len(points))
     return points[order], labels[order]

@@ -20,13 +20,15 @@ def mlp_json(model, about):
 
 
 def mlp_script(model, about):
-    """A standalone Python script holding the network: predict(xy) -> class probabilities."""
+    """A standalone Python script holding the network: predict(xy) -> class probabilities, or
+    (about["task"] == "regression") the values."""
+    regression = about.get("task") == "regression"
     layers = [(layer.weight.data.tolist(), layer.bias.data.tolist()) for layer in model.linears]
     lines = [
         f'"""{about["title"]}: the trained network, standalone.',
         "",
         "    python this.py            prints the classes of a few points",
-        "    predict(xy)               class probabilities for points xy (n, 2), with NumPy",
+        f"    predict(xy)               {'values (n, 1)' if regression else 'class probabilities'} for points xy (n, 2), with NumPy",
         "    torch_model()             the same network as a torch.nn.Sequential (float64), if torch is installed",
         "",
         f"Written by diffplay: {json.dumps({k: v for k, v in about.items() if k != 'title'})}",
@@ -37,18 +39,18 @@ def mlp_script(model, about):
         "",
         "",
         "def predict(xy):",
-        '    """Class probabilities (n, classes) for points xy (n, 2)."""',
+        f'    """{"Values (n, 1)" if regression else "Class probabilities (n, classes)"} for points xy (n, 2)."""',
         "    h = np.asarray(xy, float)",
         "    for i, (w, b) in enumerate(LAYERS):",
         "        h = h @ np.asarray(w).T + np.asarray(b)",
         "        if i < len(LAYERS) - 1:",
         f"            h = {NUMPY_ACTIVATIONS[model.activation]}",
-        "    h = np.exp(h - h.max(1, keepdims=True))",
-        "    return h / h.sum(1, keepdims=True)",
+        *(["    return h"] if regression else ["    h = np.exp(h - h.max(1, keepdims=True))",
+                                            "    return h / h.sum(1, keepdims=True)"]),
         "",
         "",
         "def torch_model():",
-        '    """The network as torch.nn.Sequential in float64, ending in logits (softmax them for probabilities)."""',
+        f'    """The network as torch.nn.Sequential in float64, ending in {"the values" if regression else "logits (softmax them for probabilities)"}."""',
         "    import torch",
         "    from torch import nn",
         "",
@@ -67,6 +69,7 @@ def mlp_script(model, about):
         'if __name__ == "__main__":',
         "    points = np.array([[0.0, 0.0], [3.0, 3.0], [-4.0, 2.0]])",
         "    for point, p in zip(points.tolist(), predict(points)):",
+        '        print(point, "value", round(float(p[0]), 4))' if regression else
         '        print(point, "class", int(p.argmax()), "p", round(float(p.max()), 4))',
         "",
     ]

@@ -1,4 +1,5 @@
-"""Labelled points from CSV text: `x,y,label` a line (and, optionally, `test` as 0 or 1).
+"""Labelled points from CSV text: `x,y,label` a line (and, optionally, `test` as true or false);
+the label is a class, or a regression's value in [-1, 1].
 
 A first line of names (x,y,label[,test]) is taken as a header. Blank lines and lines starting
 with # are skipped. Every value is read by the scene's own schemas, so a bad one is refused
@@ -15,9 +16,10 @@ from ..schema import Boolean, Number, SchemaError
 COLUMNS = ("x", "y", "label", "test")
 
 
-def read_points(text, where, extent, classes, max_points):
-    """(xy (n, 2), labels (n,), test (n,) bool or None when no line says) from CSV text."""
-    schemas = (Number(-extent, extent), Number(-extent, extent), Number(0, classes - 1, integer=True), Boolean())
+def read_points(text, where, extent, label, max_points):
+    """(xy (n, 2), labels (n,), test (n,) bool or None when no line says) from CSV text; `label`
+    is the third column's schema (a class, or a regression's value)."""
+    schemas = (Number(-extent, extent), Number(-extent, extent), label, Boolean())
     rows, tests = [], []
     for number, fields in enumerate(csv.reader(io.StringIO(text)), 1):
         fields = [f.strip() for f in fields]
@@ -38,5 +40,5 @@ def read_points(text, where, extent, classes, max_points):
     if len({t is None for t in tests}) > 1:
         raise SchemaError(f"{where}: give the test column on every line or on none")
     xy = np.array([r[:2] for r in rows], float)
-    labels = np.array([r[2] for r in rows], np.intp)
+    labels = np.array([r[2] for r in rows], np.intp if label.integer else float)
     return xy, labels, None if tests[0] is None else np.array(tests, bool)

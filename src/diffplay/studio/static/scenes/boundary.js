@@ -91,9 +91,19 @@ function axes(ctx, extent) {
   }
 }
 
+// A regression's value, -1 to 1: orange through white to blue (at most `most` of the colour).
+function diverging(value, most) {
+  const c = CLASS_COLOURS[value > 0 ? 1 : 0], s = Math.min(Math.abs(value), 1) * most;
+  return [255 * (1 - s) + c[0] * s, 255 * (1 - s) + c[1] * s, 255 * (1 - s) + c[2] * s];
+}
+
+function valueColour(shade) {
+  return (_, i) => diverging(shade[i] / 127.5 - 1, 0.7);
+}
+
 export function draw(view, f) {
   plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
-  swatches.forEach((s, k) => { s.hidden = k >= f.classes; });   // only the classes in use
+  swatches.forEach((s, k) => { s.hidden = k >= (f.regression ? 2 : f.classes); });   // only the classes in use (regression: -1 and 1)
   if (label >= f.classes) choose(0);
   if (f.download && f.download.id !== downloaded) {   // the answer to an export: saved once
     downloaded = f.download.id;
@@ -101,16 +111,16 @@ export function draw(view, f) {
   }
   const ctx = fillCanvas(canvas, SIZE, SIZE, 0.52, 7);   // beside the network diagram, 14 px apart
   diagram.draw(f.network, 0.48, 7);
-  const confidence = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
+  const shade = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
   const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
-  cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);
+  cache = rasterCanvas(f.grid, f.regression ? valueColour(shade) : regionColour(shade, classes), cache);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(cache, 0, 0, SIZE, SIZE);
   for (const p of f.points) {
     const [u, v] = plane.toCanvas(p.x, p.y);
     ctx.beginPath();
     ctx.arc(u, v, 4, 0, 2 * Math.PI);
-    ctx.fillStyle = rgb(CLASS_COLOURS[p.label]);
+    ctx.fillStyle = rgb(p.value === undefined ? CLASS_COLOURS[p.label] : diverging(p.value, 1));
     ctx.fill();
     ctx.lineWidth = p.test ? 1.5 : 1;
     ctx.strokeStyle = p.test ? "#000" : "#fff";

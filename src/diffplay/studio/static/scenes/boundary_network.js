@@ -73,8 +73,8 @@ export class NetworkDiagram {
       if (d < bestDistance) { bestDistance = d; best = { l, i, j, w }; }
     })));
     if (!best) { this.tip.hidden = true; return; }
-    this.tip.textContent = best.j === undefined ? neuronName(best.l, best.i, this.net.sizes.length)
-      : `weight ${best.l + 1}: ${neuronName(best.l, best.i, this.net.sizes.length)} → ${neuronName(best.l + 1, best.j, this.net.sizes.length)}` +
+    this.tip.textContent = best.j === undefined ? neuronName(best.l, best.i, this.net.sizes)
+      : `weight ${best.l + 1}: ${neuronName(best.l, best.i, this.net.sizes)} → ${neuronName(best.l + 1, best.j, this.net.sizes)}` +
         `  value ${best.w.toFixed(4)}  gradient ${this.net.grads[best.l] ? this.net.grads[best.l][best.j][best.i].toExponential(3) : "—"}`;
     this.tip.hidden = false;
     const k = this.canvas.getBoundingClientRect().width / W;
@@ -83,9 +83,10 @@ export class NetworkDiagram {
   }
 }
 
-function neuronName(l, i, layers) {
+function neuronName(l, i, sizes) {
   if (l === 0) return i === 0 ? "x" : "y";
-  return l === layers - 1 ? `class ${i + 1}` : `h${l}.${i + 1}`;
+  if (l < sizes.length - 1) return `h${l}.${i + 1}`;
+  return sizes[l] === 1 ? "value" : `class ${i + 1}`;   // a regression has one output
 }
 
 function segmentDistance(u, v, x0, y0, x1, y1) {

@@ -254,7 +254,7 @@ def test_render_to_an_unwritable_path_is_a_usage_error_naming_out(tmp_path, name
 
 def test_cli_scene_without_out_is_usage_error():
     result = _diffplay("scene", "graph")
-    assert result.returncode == 2 and "--out FILE is required" in result.stderr
+    assert result.returncode == 2 and "--out FILE (a picture) or --save FILE" in result.stderr
 
 
 # ---- every registered scene, from its own example ----

@@ -28,6 +28,8 @@ from ..errors import UsageError
 from ..process import one_blas_thread
 from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text
 
+MAX_EVENTS = 100_000   # events a run keeps for its record (record.py); past them it is not recorded
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -109,6 +111,8 @@ class Scene:
             self.values[key] = self.setting(key, f"settings.{key}").schema.check(value, f"settings.{key}")
         self.paused = False
         self.event_schema = Tagged({**COMMON_EVENTS, **self.events})
+        self.initial = copy.deepcopy(self.values)   # what a record of this run starts from (record.py)
+        self.pieces, self.history = 0, []           # pieces of work done; [piece, event] for each event
         self.reset()
 
     @classmethod
@@ -228,12 +232,18 @@ class Scene:
         """advance(), counting the step if it ended one; True if it did."""
         ended = self.advance() is not False
         self.steps += ended
+        self.pieces += 1
         return ended
 
     def handle(self, event):
         """Validate a JSON event and dispatch it to on_<type>(**fields)."""
         event = self.event_schema.check(event, "event")
+        kept = copy.deepcopy(event)
         getattr(self, "on_" + event.pop("type"))(**event)
+        if self.history is not None:   # taken: a replay of this run takes it here too
+            self.history.append([self.pieces, kept])
+            if len(self.history) > MAX_EVENTS:
+                self.history = None   # too long a run to record: record_of says so
 
     def on_set(self, key, value):
         setting = self.setting(key, "event.key")

@@ -1,4 +1,5 @@
-"""`diffplay scene NAME [--set key=value …] [--steps N] --out FILE [--json]`, and `--list`."""
+"""`diffplay scene NAME [--set key=value …] [--steps N] [--out FILE] [--save RUN.json | --load RUN.json] [--json]`,
+and `--list`."""
 
 import json
 import sys
@@ -8,10 +9,11 @@ from tqdm import tqdm
 
 from ..checks import MAX_SEED
 from ..errors import UsageError
-from ..files import check_writable
+from ..files import check_writable, write_atomic
 from ..parsing import argument, parse_integer
 from ..text import printable
 from . import registry
+from .record import read_record, record_text
 
 
 def list_scenes(args):
@@ -59,19 +61,27 @@ def run_scene(args):
         return list_scenes(args)
     if not args.name:
         raise UsageError("scene: name a scene (see `diffplay scene --list`)")
-    if not args.out:
-        raise UsageError("scene: --out FILE is required (a .png or .svg file)")
+    if not args.out and not args.save:
+        raise UsageError("scene: --out FILE (a picture) or --save FILE (the run, to --load later) is required")
+    if args.load and (args.assignments or args.seed):
+        raise UsageError("scene: --load takes the settings and seed from the record; leave out --set and --seed")
     cls = registry.load(args.name)
-    cls.check_format(args.out)   # before the scene is built and run, not after
+    if args.out:
+        cls.check_format(args.out)   # before the scene is built and run, not after
     values = cls.assigned(args.assignments)
-    check_writable(args.out, "--out", inputs=cls.files(values))
-    scene = cls(seed=args.seed, **values)
+    for path, flag, suffixes in ((args.out, "--out", None), (args.save, "--save", (".json",))):
+        if path:
+            check_writable(path, flag, suffixes=suffixes, inputs=[*cls.files(values), *([args.load] if args.load else [])])
+    scene = read_record(args.load, cls) if args.load else cls(seed=args.seed, **values)
     start = time.perf_counter()
     with tqdm(total=args.steps, desc=cls.name, unit="step", file=sys.stderr, disable=args.json) as bar:
         scene.run(args.steps, progress=lambda _: bar.update())
     seconds = time.perf_counter() - start
-    scene.render(args.out)
-    summary = {**scene.summary(), "out": args.out, "seconds": round(seconds, 3)}
+    if args.out:
+        scene.render(args.out)
+    if args.save:
+        write_atomic(args.save, record_text(scene), "--save")
+    summary = {**scene.summary(), "out": args.out, "saved": args.save, "seconds": round(seconds, 3)}
     if args.json:
         print(json.dumps(summary))
     else:
@@ -90,5 +100,7 @@ def add_scene_command(commands):
     scene.add_argument("--seed", type=argument(parse_integer, lo=0, hi=MAX_SEED), default=0,
                        help=f"the random seed, 0 to {MAX_SEED} (0)")
     scene.add_argument("--out", metavar="FILE", help="the picture to write (.png or .svg)")
+    scene.add_argument("--save", metavar="RUN.json", help="write the run (settings, seed, events) to resume with --load")
+    scene.add_argument("--load", metavar="RUN.json", help="resume a run --save wrote: replayed to the same state, bit for bit")
     scene.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     scene.set_defaults(run=run_scene)

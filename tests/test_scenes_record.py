@@ -1,0 +1,99 @@
+"""A scene's run saved as a record and replayed: the very same state, bit for bit."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import diffplay
+from diffplay.errors import UsageError
+from diffplay.scenes import registry
+from diffplay.scenes.boundary import Boundary
+from diffplay.scenes.record import read_record, record_of, record_text, replay
+from diffplay.scenes.schema import SchemaError
+
+
+def same_state(a, b):
+    """Frames and summaries equal, as JSON (what a page and a report see), but for clock readings."""
+    untimed = lambda d: json.dumps({k: v for k, v in d.items() if not k.endswith("_ms") and k != "seconds"}, sort_keys=True)
+    return untimed(a.frame()) == untimed(b.frame()) and untimed(a.summary()) == untimed(b.summary())
+
+
+@pytest.mark.parametrize("name", registry.names("scenes"))
+def test_every_scene_replays_its_run_to_the_same_frame(name):
+    cls = registry.load(name)
+    scene = cls.from_assignments(cls.example.settings if cls.example else ())
+    for _ in range(3):
+        scene.step(0.005)   # live pieces, as a studio takes them
+    scene.handle({"type": "pause"})
+    scene.handle({"type": "resume"})
+    again = replay(json.loads(record_text(scene)), cls)
+    assert again.pieces == scene.pieces and again.steps == scene.steps
+    assert same_state(again, scene)
+
+
+def test_boundary_clicks_and_settings_between_pieces_replay_to_the_same_weights_bit_for_bit():
+    scene = Boundary(points=60)
+    events = [{"type": "add_point", "x": 1.5, "y": -2.0, "label": 1},
+              {"type": "set", "key": "lr", "value": 0.3},
+              {"type": "remove_point", "x": 0.0, "y": 0.0},
+              {"type": "set", "key": "hidden", "value": [5, 3]},   # a rebuilding setting
+              {"type": "add_point", "x": -4.0, "y": 4.0, "label": 0, "test": True}]
+    for event in events:
+        for _ in range(7):
+            scene._advance_counted()   # seven batches: the event lands mid-epoch
+        scene.handle(event)
+    scene.run(steps=3)
+    again = replay(record_of(scene), Boundary)
+    for mine, theirs in zip(scene.model.parameters(), again.model.parameters()):
+        np.testing.assert_array_equal(mine.data, theirs.data)
+    assert again.values["lr"] == 0.3 and again.xy.tolist() == scene.xy.tolist()
+
+
+def test_cli_save_then_load_resumes_to_the_same_end_as_one_run(tmp_path):
+    source = {**os.environ, "PYTHONPATH": str(Path(diffplay.__file__).parents[1])}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "canvas", "--json", *args],
+                                       capture_output=True, text=True, cwd=tmp_path, env=source)
+    first = run("--set", "size=16", "--steps", "5", "--save", "half.json")
+    assert first.returncode == 0, first.stderr
+    resumed = run("--load", "half.json", "--steps", "5", "--out", "a.png")
+    whole = run("--set", "size=16", "--steps", "10", "--out", "b.png")
+    assert resumed.returncode == 0 and whole.returncode == 0, resumed.stderr + whole.stderr
+    ended = [{k: v for k, v in json.loads(r.stdout.splitlines()[-1]).items() if k not in ("out", "saved", "seconds")}
+             for r in (resumed, whole)]
+    assert ended[0] == ended[1] and ended[0]["steps"] == 10
+    refused = run("--load", "half.json", "--set", "size=8", "--out", "c.png")
+    assert refused.returncode == 2 and "--load takes the settings and seed from the record" in refused.stderr
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r.update(record="something"), r'record: not a scene record'),
+    (lambda r: r.update(version=7), r"record\.version: this diffplay reads version 1, got 7"),
+    (lambda r: r.update(scene="canvas"), r"record\.scene: the record is of scene 'canvas', not boundary"),
+    (lambda r: r.update(pieces=10**9), r"record\.pieces: expected an integer from 0 to 10,000,000"),
+    (lambda r: r.update(seed=-1), r"record\.seed: expected an integer from 0 to"),
+    (lambda r: r.update(settings={"lr": "fast"}), r"settings\.lr: expected a number"),
+    (lambda r: r.update(pieces=6, history=[[5, {"type": "pause"}], [2, {"type": "resume"}]]),
+     r"record\.history\[1\]\[0\]: events come in order of their pieces, got 2 after 5"),
+    (lambda r: r.update(history=[[1, {"type": "add_point", "x": 99, "y": 0, "label": 0}]]),
+     r"record\.history\[0\]\[1\]: event\.x: must be in"),
+    (lambda r: r.update(history=[[1, "pause"]]), r"record\.history\[0\]\[1\]: event: expected an object"),
+    (lambda r: r.update(history=[[1]]), r"record\.history\[0\]: expected \[piece, event\]"),
+])
+def test_a_bad_record_is_refused_naming_the_field(change, message, tmp_path):
+    record = record_of(Boundary(points=20).run(steps=2))
+    change(record)
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(record))
+    with pytest.raises(UsageError, match=message):
+        read_record(path, Boundary)
+
+
+def test_not_json_is_refused_with_its_line(tmp_path):
+    (tmp_path / "run.json").write_text('{"record": \n')
+    with pytest.raises(UsageError, match=r"run\.json.*not JSON"):
+        read_record(tmp_path / "run.json", Boundary)

@@ -45,6 +45,13 @@ def test_blas_threads_are_the_hosts_until_diffplay_is_asked_whatever_the_import_
     assert set(inside.values()) == {1} and set(tuned.values()) == {1} and changed["blas_threads"] == 1
 
 
+def test_tune_process_called_before_numpy_was_imported_still_gives_numpy_one_thread():
+    # `import diffplay` loads no NumPy (its names load on first use): tuning must load the BLAS it tunes
+    threads = run("import json, diffplay\ndiffplay.tune_process()\nimport numpy\n"
+                  "from diffplay.process import blas_threads\nprint(json.dumps(blas_threads()))")
+    assert threads and set(threads.values()) == {1}
+
+
 def test_a_thread_count_in_the_environment_wins():
     imported, inside, after, tuned, changed = run(HOST_TWO_THREADS.format(first=""), OPENBLAS_NUM_THREADS="2")
     assert set(inside.values()) == {2} and set(tuned.values()) == {2} and "blas_threads" not in changed

@@ -79,6 +79,10 @@ def _user_set(names):
 def _blas(refresh=False):
     global _controller
     if _controller is None or refresh:
+        # NumPy's BLAS must be loaded for threadpoolctl to find it: `import diffplay` loads no
+        # NumPy (its names load on first use), so `import diffplay; tune_process()` comes here first
+        import numpy  # noqa: F401
+
         _controller = ThreadpoolController()
     return _controller
 

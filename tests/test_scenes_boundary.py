@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from diffplay.scenes.base import unraster
+from diffplay.scenes.blobs import unraster
 from diffplay.scenes.boundary import Boundary, class_and_confidence
 from diffplay.scenes.parts.datasets import DATASETS, make
 from diffplay.scenes.schema import SchemaError

@@ -239,7 +239,7 @@ def test_graph_bad_expression_shows_a_caret_keeps_the_text_and_a_good_one_clears
     page.click("[data-setting=expression] button")
     wait(page, "document.querySelector('[data-setting=expression] .field-error').textContent.includes('column 3')",
          what="the second error")
-    assert page.locator("[data-setting=expression] .field-error").count() == 1 and page.locator("#errors .error").count() == 0
+    assert page.locator("[data-setting=expression] .field-error").count() == 1 and page.locator(".errors .error").count() == 0
     shot(page, "graph-error")
     page.fill(editor, "a * b + a")
     page.click("[data-setting=expression] button")
@@ -470,6 +470,6 @@ def test_space_pauses_and_resumes(page, studio):
     open_scene(page, studio, "boundary")
     page.keyboard.press(" ")
     paused = newer_frame(page, lambda f: f["paused"], what="paused")
-    assert page.text_content("#pause") == "resume"
+    assert page.text_content("[data-action=pause]") == "resume"
     page.keyboard.press(" ")
     newer_frame(page, lambda f: not f["paused"] and f["step"] > paused["step"], what="running again")

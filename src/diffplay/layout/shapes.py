@@ -75,7 +75,8 @@ class Shape:
         slots = self.__dict__.get("slots", {})
         if name in slots:
             return Ref(self, name, slots[name])
-        raise AttributeError(f"{self.kind} {self.__dict__.get('name')!r} has no field {name!r} "
+        # only __dict__ here: a copy (or a pickle) asks before the fields are there
+        raise AttributeError(f"{self.__dict__.get('kind')} {self.__dict__.get('name')!r} has no field {name!r} "
                              f"(its fields: {', '.join(slots)})")
 
     @property

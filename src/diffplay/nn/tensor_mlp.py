@@ -51,5 +51,9 @@ class TensorMLP:
     def parameters(self):
         return [p for layer in self.layers for p in layer]
 
+    def named_parameters(self):
+        """{"layer1.weight": w, "layer1.bias": b, ...}, layers counted from 1."""
+        return {f"layer{i}.{part}": p for i, layer in enumerate(self.layers, 1) for part, p in zip(("weight", "bias"), layer)}
+
     def weights(self):
         return [w for w, _ in self.layers]

@@ -12,7 +12,8 @@ from .. import optim
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_ops import cross_entropy, softmax
 from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
-from .base import RASTER, Example, Scene, Setting, frame_record, raster
+from .base import Example, Scene, Setting, copies, frame_record
+from .blobs import RASTER, raster
 from .parts.datasets import DATASETS, make
 from .parts.picture import save_png
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError
@@ -198,6 +199,9 @@ class Boundary(Scene):
             "grid_class": raster(best.reshape(cells, cells)), "points": self.points(),
             "classes": self.values["classes"], "extent": EXTENT, **self.scores(),
         }
+
+    def parameters(self):
+        return copies(self.model.named_parameters())
 
     def report(self):
         scores = {k: None if v is None else round(v, 4) for k, v in self.scores().items()}

@@ -48,8 +48,11 @@ class Channel:
         (size,) = HEADER.unpack(self._exactly(HEADER.size))
         return json.loads(self._exactly(size))
 
-    def send_bytes(self, data):
-        self.sock.sendall(pack(data))
+    def send(self, kind, text, blobs=()):
+        """A message to pass on to the page: its kind (one byte, worker.py) and its text. The
+        studio's frames carry their blobs in the text (messages.FrameWriter without buffers)."""
+        assert not blobs, "the studio's socket pair carries text only"
+        self.sock.sendall(pack(kind.encode() + text.encode()))
 
     def _exactly(self, size):
         data = bytearray()

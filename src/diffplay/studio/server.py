@@ -1,7 +1,7 @@
 """The studio's web app: the pages (files shipped in this package, nothing else), the scenes'
 descriptions, and one WebSocket per live scene.
 
-    GET /                  the gallery          GET /api/scenes   every scene's describe() and picture
+    GET /                  the gallery          GET /api/scenes   every scene's describe(), picture and drawing
     GET /scene.html?name=  one scene            GET /api/status   live sessions and limits
     WS  /ws/NAME?seed=N    a live scene (see messages.py for what travels on it)
 """
@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from ..errors import UsageError
 from ..scenes import registry
 from ..scenes.schema import Number
+from . import modules
 from .limits import Limits
 from .messages import error
 from .session import Session, Sessions
@@ -69,7 +70,8 @@ def same_origin(websocket):
 def create_app(limits=None):
     limits = limits or Limits()
     sessions = Sessions(limits)
-    described = [{**scene, "thumbnail": thumbnail(scene["name"])} for scene in registry.describe_all()]
+    described = [{**scene, "thumbnail": thumbnail(scene["name"]), "drawing": modules.drawing(scene)}
+                 for scene in registry.describe_all()]
 
     async def scenes(request):
         return JSONResponse(described)

@@ -147,6 +147,8 @@ class Session:
             message = parse(text, self.limits)
             if message["type"] == "drawn":
                 return self.tell(["drawn", message["frame"]], must=False)
+            if message["type"] == "join":
+                return self.tell(["join"])
             event_id = message["id"]
             if not self.tell(["event", event_id, message["event"]]):
                 raise UsageError("event: the scene is still busy with earlier ones; this one was dropped")

@@ -1,9 +1,12 @@
-"""One page's scene, live, in a process of its own: apply events, step, send a frame, repeat.
+"""One page's scene, live: apply events, step, send a frame, repeat.
 
-The server talks to this loop over a socket pair (channel.py). In: ["event", id, {...}],
-["drawn", frame id], ["load", live sessions], ["stop"]. Out: one byte saying what follows
-("F" a frame, "M" a message, "X" a last message before this process ends) and the JSON text
-the page gets.
+The studio runs this loop in a process of its own per page (serve()), and the server talks to
+it over a socket pair (channel.py); a notebook widget runs the same loop in a thread of the
+kernel (widgets/runner.py). In: ["event", id, {...}], ["drawn", frame id], ["load", live
+sessions], ["join"] (a page starts over: the hello again, then a whole frame), ["call", job]
+(a notebook's Python, run on the scene between steps), ["stop"]. Out: a kind ("F" a frame,
+"M" a message, "X" a last message before the loop ends), the JSON text the page gets, and
+the frame's blobs as bytes (a notebook's; messages.FrameWriter).
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
@@ -27,7 +30,7 @@ from ..process import tune_process
 from ..scenes import registry
 from .channel import Channel
 from .limits import frame_rate, step_budget
-from .messages import encode, error
+from .messages import FrameTooBig, FrameWriter, encode, error
 
 
 RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
@@ -72,7 +75,7 @@ def serve(sock, name, seed, limits, active):
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = registry.load(name)(seed=seed)
     except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
-        conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": _explain(e)}).encode())
+        conn.send("X", encode({"type": "error", "id": None, "message": _explain(e)}))
         return
     # The modules and the scene as built live as long as this process: the cyclic collector
     # need not walk them again (a full collection over them took a frame's worth of time).
@@ -85,8 +88,15 @@ def _explain(error):
 
 
 class Loop:
-    def __init__(self, conn, scene, limits, active):
-        self.conn, self.scene, self.limits, self.active = conn, scene, limits, active
+    """The loop over a `link` (poll(timeout), recv(), send(kind, text, blobs)). `guard(seconds,
+    what)` cuts off an event or a step that runs too long (time_limit: a process's main thread
+    only); `buffers` sends blobs as bytes."""
+
+    def __init__(self, link, scene, limits, active, guard=time_limit, buffers=False):
+        self.conn, self.scene, self.limits, self.active, self.guard = link, scene, limits, active, guard
+        self.frames = FrameWriter(buffers)
+        self.latest = None              # the last whole frame made (a notebook's Python reads it)
+        self.told = dict(scene.values)  # the settings as the page knows them
         self.sent = self.drawn = 0      # frame ids: made and sent / on the page's screen
         self.last_event = 0             # id of the last event applied
         self.changed = True             # the first frame always goes out
@@ -94,11 +104,9 @@ class Loop:
         self.fresh = False              # an event came since the last frame: step briefly, show it soon
         self.next_tick = 0.0
         self.running = True
-        self.shown = {}                 # key -> (value, JSON text) of the fields the page has
 
     def run(self):
-        self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
-                        "limits": self.limits.describe()})
+        self.hello()
         while self.running:
             timeout = self.wait()
             if timeout:   # nothing is due before the next tick: let messages gather till then
@@ -151,12 +159,24 @@ class Loop:
             self.drawn = max(self.drawn, min(args[0], self.sent))
         elif kind == "load":
             self.active = args[0]
+        elif kind == "join":
+            self.hello()
+        elif kind == "call":
+            self.call(args[0])
         elif kind == "stop":
             self.running = False
 
+    def hello(self):
+        """Start the page over: what the scene is, its settings, then a whole frame as soon as it can take one."""
+        self.frames = FrameWriter(self.frames.buffers)
+        self.drawn, self.changed = self.sent, True   # frames before this one the page will never acknowledge
+        self.told = dict(self.scene.values)
+        self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.told,
+                        "limits": self.limits.describe()})
+
     def apply(self, event_id, event):
         try:
-            with time_limit(self.limits.compute_limit_s, f"event {event.get('type')!r}"):
+            with self.guard(self.limits.compute_limit_s, f"event {event.get('type')!r}"):
                 self.scene.handle(event)
         except UsageError as e:
             self.send("M", error(e, event_id))
@@ -164,6 +184,22 @@ class Loop:
             self.recover(e, event_id)
         self.last_event = event_id
         self.changed, self.idle, self.fresh = True, False, True
+        self.tell_values(own=event.get("key") if event.get("type") == "set" else None)
+
+    def call(self, job):
+        """Run a notebook's job(scene) between steps (its exceptions are the job's to report)."""
+        job(self.scene)
+        self.changed, self.idle = True, False
+        self.tell_values()
+
+    def tell_values(self, own=None):
+        """Tell the page the settings that changed, but for `own`: the one its own "set" changed
+        (echoing it would move a slider back under the pointer that drags it)."""
+        changed = {k: v for k, v in self.scene.values.items() if self.told.get(k) != v or k not in self.told}
+        self.told = dict(self.scene.values)
+        changed.pop(own, None)
+        if changed:
+            self.post("M", {"type": "values", "values": changed})
 
     # ---- out ----
 
@@ -174,7 +210,7 @@ class Loop:
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
         try:
-            with time_limit(self.limits.compute_limit_s, "one step and frame"):
+            with self.guard(self.limits.compute_limit_s, "one step and frame"):
                 steps = self.scene.step(budget)
                 stepped = time.monotonic()
                 self.idle = steps == 0
@@ -193,30 +229,20 @@ class Loop:
     def send_frame(self, frame, stats):
         """Send the fields that changed since the last frame sent, naming the others in "same"."""
         self.sent += 1
-        fields, same, shown = [], [], {}
-        for key, value in frame.items():
-            before = self.shown.get(key)
-            # the same object again means unchanged (a scene never mutates what frame() returned)
-            text = before[1] if before is not None and before[0] is value else encode(value)
-            if before is not None and before[1] == text:
-                same.append(key)
-            else:
-                fields.append(f"{encode(key)}:{text}")
-            shown[key] = (value, text)
-        head = encode({"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats, "same": same})
-        text = head[:-1] + ',"frame":{' + ",".join(fields) + "}}"
-        if len(text) > self.limits.max_frame_bytes:
+        self.latest = frame
+        head = {"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats}
+        try:
+            text, blobs = self.frames.write(frame, head, self.limits.max_frame_bytes)
+        except FrameTooBig as e:
             self.drawn += 1   # never sent, so never drawn: do not wait for it
-            self.post("M", {"type": "error", "id": None,
-                            "message": f"frame: {len(text)} bytes is more than the limit of {self.limits.max_frame_bytes}"})
+            self.post("M", {"type": "error", "id": None, "message": str(e)})
             return
-        self.shown = shown
-        self.send("F", text)
+        self.send("F", text, blobs)
 
     def recover(self, error, event_id):
         """After a failure mid-step the world may be half-changed: rebuild it, or end the session."""
         try:
-            with time_limit(self.limits.compute_limit_s, "rebuilding the scene"):
+            with self.guard(self.limits.compute_limit_s, "rebuilding the scene"):
                 self.scene.reset()
         except Exception as again:
             self.post("X", {"type": "error", "id": event_id, "message": f"{_explain(error)}; then {_explain(again)}"})
@@ -229,8 +255,8 @@ class Loop:
     def post(self, kind, message):
         self.send(kind, encode(message))
 
-    def send(self, kind, text):
+    def send(self, kind, text, blobs=()):
         try:
-            self.conn.send_bytes(kind.encode() + text.encode())
+            self.conn.send(kind, text, blobs)
         except (BrokenPipeError, OSError):
             self.running = False

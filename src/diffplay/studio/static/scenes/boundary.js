@@ -1,6 +1,6 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, element, makeCanvas, pointer, rasterCanvas, rgb, sizeCanvas, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, element, makeCanvas, pixels, pointer, rasterCanvas, rgb, sizeCanvas, view as planeView } from "../draw.js";
 
 const SIZE = 480;
 let canvas, plane, label = 0, swatches = [], cache = null;
@@ -58,8 +58,7 @@ function regionColour(confidence, classes) {
 export function draw(view, f) {
   plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
   const ctx = sizeCanvas(canvas, SIZE, SIZE);
-  const confidence = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
-  const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
+  const confidence = pixels(f.grid), classes = pixels(f.grid_class);
   cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(cache, 0, 0, SIZE, SIZE);

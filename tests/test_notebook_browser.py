@@ -140,6 +140,8 @@ def test_jupyterlab_shows_every_widget_drawing_and_python_and_the_page_agree(pag
         answer = run_cell(page, len(NAMES) + 3).locator(".jp-OutputArea-output")   # another cell runs while it plays
         wait_until(lambda: answer.count() and answer.inner_text().strip() == "5", 30, "the next cell's answer")
         wait_until(lambda: widget.evaluate("e => e.diffplay.frames") > frames + 10, 30, "frames after resuming")
+        widget.evaluate("e => e.closest('.jp-Cell').scrollIntoView()")   # the cell's code above its widget
+        shot(page, "jupyterlab-notebook")   # README's picture (docs/images/notebook-jupyterlab.png)
     finally:
         kernel.stop_channels()
 

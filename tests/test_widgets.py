@@ -15,9 +15,9 @@ from diffplay.scenes.blobs import array, raster, sound, unarray
 from diffplay.scenes.schema import SchemaError
 from diffplay.studio import modules
 from diffplay.studio.messages import SERVER_MESSAGE, FrameWriter, merge
-from diffplay.widgets.runner import Runner
 
-widgets = pytest.importorskip("diffplay.widgets")
+widgets = pytest.importorskip("diffplay.widgets")   # the notebook extra (tests/test_notebook_extra.py: the core without it)
+from diffplay.widgets.runner import Runner  # noqa: E402
 
 HEAD = {"type": "frame", "id": 1, "events": 0, "stats": {}}
 

@@ -66,7 +66,9 @@ function show(key, blob, kind) {
   if (f.shown === blob) return;   // unchanged since the frame before
   f.shown = blob;
   if (kind === "sound") {
-    f.canvas.replaceWith(f.canvas = element("audio", { controls: true, src: URL.createObjectURL(new Blob([bytes(blob)], { type: `audio/${blob.format}` })) }));
+    if (f.url) URL.revokeObjectURL(f.url);   // the sound before: its bytes may go
+    f.url = URL.createObjectURL(new Blob([bytes(blob)], { type: `audio/${blob.format}` }));
+    f.canvas.replaceWith(f.canvas = element("audio", { controls: true, src: f.url }));
     f.caption.textContent = key;
     return;
   }

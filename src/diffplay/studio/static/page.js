@@ -48,6 +48,8 @@ export class Page {
     this.nextId = 1;
     this.settings = new Map();   // id of a "set" not yet answered -> {key, revert}: undone and explained if refused
     this.frameTimes = [];
+    this.numberKeys = null;   // the numbers' names as shown, and their [dt, dd] cells
+    this.numberCells = [];
     const p = this.parts;
     p.name.textContent = scene.name;
     p.title.textContent = scene.title;
@@ -204,7 +206,16 @@ export class Page {
     for (const [k, v] of Object.entries(frame)) {
       if (!["scene", "step", "paused"].includes(k) && (v === null || ["number", "boolean"].includes(typeof v))) rows.push([k, v]);
     }
-    this.parts.numbers.replaceChildren(...rows.flatMap(([k, v]) => [element("dt", { textContent: k }), element("dd", { textContent: fmt(v) })]));
+    const keys = rows.map(([k]) => k).join("\n");
+    if (keys !== this.numberKeys) {   // new rows: build them; else only the text that changed, so the page's layout stays put
+      this.numberKeys = keys;
+      this.numberCells = rows.map(([k]) => [element("dt", { textContent: k }), element("dd")]);
+      this.parts.numbers.replaceChildren(...this.numberCells.flat());
+    }
+    rows.forEach(([, v], i) => {
+      const cell = this.numberCells[i][1], text = fmt(v);
+      if (cell.textContent !== text) cell.textContent = text;
+    });
   }
 
   countFrame() {
@@ -223,14 +234,15 @@ export class Page {
     this.view.frame = state.frame = frame;
     state.applied = message.events;
     this.countFrame();
+    // the plot first: it reads its size, which is free before this frame changes the page (after, it costs a layout)
+    this.plot.baseline = this.drawing.baseline ? this.drawing.baseline(frame) : null;
+    this.parts.plotBox.hidden = this.plot.series.size === 0;
+    if (this.plot.series.size) this.plot.draw();
     try {
       this.drawing.draw(this.view, frame);
     } catch (e) {
       this.showError(`drawing failed: ${e.message}`);
     }
-    this.plot.baseline = this.drawing.baseline ? this.drawing.baseline(frame) : null;
-    this.plot.draw();
-    this.parts.plotBox.hidden = this.plot.series.size === 0;
     this.showNumbers(frame, message.stats);
     if (this.parts.pause) this.parts.pause.textContent = frame.paused ? "resume" : "pause";
     if (this.live) this.status(`${frame.paused ? "paused · " : ""}step ${frame.step} · ${state.fps} frames/s`);

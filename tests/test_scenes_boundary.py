@@ -67,7 +67,7 @@ def test_network_starts_as_playground_does():
     scene = Boundary(seed=3)
     assert isinstance(scene.model, TensorMLP) and [w.shape for w in scene.model.weights()] == [(4, 2), (2, 4), (2, 2)]
     assert all(np.abs(w.data).max() <= 0.5 for w in scene.model.weights())   # U(-0.5, 0.5)
-    assert all(np.all(b.data == 0.1) for _, b in scene.model.layers)         # every bias 0.1
+    assert all(np.all(layer.bias.data == 0.1) for layer in scene.model.linears)   # every bias 0.1
 
 
 # ---- datasets ----

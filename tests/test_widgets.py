@@ -177,9 +177,9 @@ def test_a_widget_reads_and_changes_its_scene_while_it_plays(widget):
     assert w.values["lr"] == 0.2
     w.pause()
     assert w.frame["paused"]
-    before = w.parameters["layer1.weight"].copy()
+    before = w.parameters["linears.0.weight"].copy()
     w.run(5)
-    assert w.frame["step"] >= 5 and not np.array_equal(w.parameters["layer1.weight"], before)
+    assert w.frame["step"] >= 5 and not np.array_equal(w.parameters["linears.0.weight"], before)
 
 
 def test_a_widget_its_host_closed_ends_its_loop_and_sends_nothing_more(widget):

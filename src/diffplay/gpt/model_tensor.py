@@ -12,7 +12,7 @@ per weight matrix.
 import numpy as np
 
 from ..engine.tensor import Tensor, no_grad
-from ..engine.tensor_ops import attention, attention_weights, cross_entropy, gather, linear, rms_norm
+from ..engine.tensor_ops import attention, attention_weights, cross_entropy, embedding, linear, rms_norm
 from .config import parameter_shapes
 
 
@@ -37,15 +37,15 @@ class TensorGPT:
         values with (computed apart from the fused op, so only when asked for).
         """
         w, c = self.w, self.config
-        x = gather(w["wte"], idx) + w["wpe"][: idx.shape[1]]
-        x = rms_norm(x)
+        x = embedding(idx, w["wte"]) + w["wpe"][: idx.shape[1]]
+        x = _rms_norm(x)
         for i in range(c.n_layer):
-            h = rms_norm(x)
+            h = _rms_norm(x)
             q, k, v = (linear(h, w[f"layer{i}.attn_w{name}"]) for name in "qkv")
             if on_attention is not None:
                 on_attention(i, attention_weights(q, k, n_head=c.n_head, causal=True))
             x = x + linear(attention(q, k, v, n_head=c.n_head, causal=True), w[f"layer{i}.attn_wo"])
-            h = linear(rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu()
+            h = linear(_rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu()
             x = x + linear(h, w[f"layer{i}.mlp_fc2"])
         return linear(x, w["lm_head"])
 
@@ -53,7 +53,7 @@ class TensorGPT:
         """Mean cross-entropy over every predicted position of the token lists in `batch`;
         shorter documents are padded and their padding masked out of the mean."""
         idx, targets, mask = pad(batch, self.config.block_size)
-        return cross_entropy(self.logits(idx), targets, mask=mask)
+        return cross_entropy(self.logits(idx).view(-1, self.vocab_size), targets.reshape(-1), mask=mask.reshape(-1))
 
     def new_cache(self):
         return []
@@ -63,6 +63,11 @@ class TensorGPT:
         cache.append(token_id)
         with no_grad(), np.errstate(all="ignore"):   # the sampler refuses non-finite logits, saying why
             return self.logits(np.array([cache])).data[0, -1].tolist()
+
+
+def _rms_norm(x):
+    """microgpt's rmsnorm: x / √(mean(x²) + 1e-5) over the embedding, no learned scale."""
+    return rms_norm(x, x.data.shape[-1], eps=1e-5)
 
 
 def pad(batch, block_size):

@@ -58,9 +58,9 @@ class Boundary(Scene):
         Setting("classes", Number(2, 4, integer=True), 2, "how many classes"),
         Setting("hidden", ListOf(Number(1, 32, integer=True), max_length=6), [4, 2], "units per hidden layer (0-6 layers)"),
         Setting("activation", Choice(*ACTIVATIONS), "tanh", "the hidden layers' activation"),
-        Setting("lr", Number(0, 10), 0.03, "SGD's learning rate", live=True),
+        Setting("lr", Number(1e-5, 10), 0.03, "SGD's learning rate", live=True, log=True),
         Setting("regularization", Choice("none", "l1", "l2"), "none", "penalty on the weights", live=True),
-        Setting("reg_rate", Number(0, 10), 0.0, "its strength", live=True),
+        Setting("reg_rate", Number(1e-5, 10), 0.001, "its strength (when there is a penalty)", live=True, log=True),
         Setting("batch", Number(1, 500, integer=True), 10, "points per SGD step", live=True),
         Setting("grid", Number(8, 200, integer=True), 100, "boundary resolution (cells per side)", live=True),
     )
@@ -201,7 +201,7 @@ class Boundary(Scene):
         }
 
     def parameters(self):
-        return copies(self.model.named_parameters())
+        return copies(dict(self.model.named_parameters()))
 
     def report(self):
         scores = {k: None if v is None else round(v, 4) for k, v in self.scores().items()}

@@ -29,6 +29,28 @@ export function sizeCanvas(canvas, w, h) {
   return backed(canvas, w, h);
 }
 
+/**
+ * A scene's drawing of w × h units, as large as its stage allows: `share` of the stage's width
+ * (less `gap` px, for drawings side by side), no taller than the window leaves room for, and
+ * sharp at the screen's density. Its context draws in the w × h units; pointer() maps back.
+ */
+export function fillCanvas(canvas, w, h, share = 1, gap = 0) {
+  const stage = canvas.closest(".stage");
+  let scale = 1;
+  if (stage) {
+    const style = getComputedStyle(stage);
+    const room = stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const tall = Math.max(240, window.innerHeight - 150);   // the header and a toolbar stay in view
+    scale = Math.max(0.25, Math.min((room * share - gap) / w, tall / h));
+  }
+  canvas.logicalWidth = w;
+  canvas.style.width = `${w * scale}px`;
+  canvas.style.height = `${h * scale}px`;
+  const ctx = backed(canvas, w * scale, h * scale);
+  ctx.scale(scale, scale);
+  return ctx;
+}
+
 /** A context on a canvas that CSS sizes (a width of 100%, say), sharp at its size on screen now. */
 export function fitCanvas(canvas) {
   return backed(canvas, canvas.clientWidth || 300, canvas.clientHeight || 150);

@@ -48,7 +48,7 @@ export class Page {
     this.nextId = 1;
     this.settings = new Map();   // id of a "set" not yet answered -> {key, revert}: undone and explained if refused
     this.frameTimes = [];
-    this.numberKeys = null;   // the numbers' names as shown, and their [dt, dd] cells
+    this.numberKeys = [];   // the frame's numbers in the order they first came, and every row's [dt, dd]
     this.numberCells = [];
     const p = this.parts;
     p.name.textContent = scene.name;
@@ -203,12 +203,12 @@ export class Page {
   showNumbers(frame, stats) {
     const rows = [["step", frame.step], ...(this.live ? [["frames/s", this.state.fps.toFixed(0)]] : []),
       ["step ms", stats.step_ms], ["frame ms", stats.frame_ms]];
-    for (const [k, v] of Object.entries(frame)) {
-      if (!["scene", "step", "paused"].includes(k) && (v === null || ["number", "boolean"].includes(typeof v))) rows.push([k, v]);
+    for (const [k, v] of Object.entries(frame)) {   // a number's row comes when it first does, and never moves
+      const shown = !["scene", "step", "paused"].includes(k) && (v === null || ["number", "boolean"].includes(typeof v));
+      if (shown && !this.numberKeys.includes(k)) this.numberKeys.push(k);
     }
-    const keys = rows.map(([k]) => k).join("\n");
-    if (keys !== this.numberKeys) {   // new rows: build them; else only the text that changed, so the page's layout stays put
-      this.numberKeys = keys;
+    for (const k of this.numberKeys) rows.push([k, frame[k] ?? null]);
+    if (this.numberCells.length !== rows.length) {   // new rows: build them; else only the text that changed, so the page's layout stays put
       this.numberCells = rows.map(([k]) => [element("dt", { textContent: k }), element("dd")]);
       this.parts.numbers.replaceChildren(...this.numberCells.flat());
     }
@@ -268,12 +268,12 @@ function skeleton(root, back) {
         part("stage", "section", { className: "stage", ariaLabel: "scene" })),
       element("aside", { className: "panel" },
         element("div", { className: "box" }, part("actions", "div", { className: "actions" })),
+        box("how to play", part("hints", "p", { className: "hints" })),
         part("errors", "div", { className: "errors", ariaLive: "polite" }),
         part("plotBox", "div", { className: "box plot-box" },
           element("div", { className: "plot-head" }, element("h3", { textContent: "loss" }), part("toggles", "span", { className: "toggles" })),
           part("plot", "canvas", { className: "plot", ariaLabel: "loss against step" })),
         part("numbersBox", "div", { className: "box" }, element("h3", { textContent: "now" }), part("numbers", "dl", { className: "numbers" })),
-        box("settings", part("controls", "div", { className: "controls" })),
-        box("how to play", part("hints", "p", { className: "hints" })))));
+        box("settings", part("controls", "div", { className: "controls" })))));
   return p;
 }

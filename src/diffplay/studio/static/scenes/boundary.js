@@ -1,6 +1,6 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, element, makeCanvas, pixels, pointer, rasterCanvas, rgb, sizeCanvas, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, element, fillCanvas, makeCanvas, pixels, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
 
 const SIZE = 480;
 let canvas, plane, label = 0, swatches = [], cache = null;
@@ -55,9 +55,26 @@ function regionColour(confidence, classes) {
   };
 }
 
+// Tick labels along the left and bottom edges, every `step` units, over a wash of white.
+function axes(ctx, extent) {
+  const step = extent > 4 ? 2 : 1;
+  ctx.font = "10px system-ui, sans-serif";
+  ctx.fillStyle = "rgba(255,255,255,0.75)";
+  ctx.fillRect(0, SIZE - 14, SIZE, 14);
+  ctx.fillRect(0, 0, 18, SIZE - 14);
+  ctx.fillStyle = "#475467";
+  for (let t = -Math.floor(extent / step) * step; t <= extent; t += step) {
+    const [u, v] = plane.toCanvas(t, t);
+    if (u > 22 && u < SIZE - 8) ctx.fillText(String(t), u - 3 * String(t).length, SIZE - 3);
+    if (v > 8 && v < SIZE - 18) ctx.fillText(String(t), 2, v + 3);
+  }
+}
+
 export function draw(view, f) {
   plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
-  const ctx = sizeCanvas(canvas, SIZE, SIZE);
+  swatches.forEach((s, k) => { s.hidden = k >= f.classes; });   // only the classes in use
+  if (label >= f.classes) choose(0);
+  const ctx = fillCanvas(canvas, SIZE, SIZE);
   const confidence = pixels(f.grid), classes = pixels(f.grid_class);
   cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);
   ctx.imageSmoothingEnabled = true;
@@ -72,6 +89,7 @@ export function draw(view, f) {
     ctx.strokeStyle = p.test ? "#000" : "#fff";
     ctx.stroke();
   }
+  axes(ctx, f.extent);
 }
 
 export function series(f) {

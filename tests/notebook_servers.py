@@ -16,6 +16,9 @@ from pathlib import Path
 TOKEN = "diffplay-test"
 # JupyterLab asks about news on first start; a test page has no use for the question.
 PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+# Every cell in the page, not only those scrolled into view (the tests find widgets by scene);
+# the notebook's kernel starts without asking (a slow server's kernel list made it ask).
+NOTEBOOK_SETTINGS = {"windowingMode": "none", "autoStartDefaultKernel": True}
 
 
 def free_port():
@@ -84,10 +87,14 @@ def jupyterlab(folder):
     config = folder / ".jupyter"
     (config / "labconfig").mkdir(parents=True, exist_ok=True)
     (config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
+    settings = folder / ".settings"
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True, exist_ok=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS))
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}", "--ServerApp.open_browser=False",
                *(["--allow-root"] if os.geteuid() == 0 else [])]
-    env = {"JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(folder / ".runtime")}
+    env = {"JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(folder / ".runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     base = f"http://127.0.0.1:{port}/"
     with server(command, f"{base}api/status?token={TOKEN}", folder, env):
         yield base

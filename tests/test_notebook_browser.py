@@ -74,22 +74,14 @@ def in_widget(page, name, selector):
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lab")
-    settings = folder / ".settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    # every cell in the page, not only those scrolled into view: the test finds widgets by scene
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     cells = ["from diffplay import widgets\nshown = {}"]
     cells += [f"for w in shown.values():\n    w.close()   # one at a time: the box has two cores\n"
               f"shown = {{{n!r}: widgets.Scene({n!r})}}\nshown[{n!r}]" for n in NAMES]
     cells += ["for w in shown.values():\n    w.close()\nshown = {}\n" + DIAGRAM + "d"]
     cells += ["w = widgets.Scene('boundary')\nw", "print(2 + 3)"]
     notebook_file(folder / "widgets.ipynb", cells)
-    os.environ["JUPYTERLAB_SETTINGS_DIR"] = str(folder / ".settings")
-    try:
-        with jupyterlab(folder) as base:
-            yield base, folder
-    finally:
-        del os.environ["JUPYTERLAB_SETTINGS_DIR"]
+    with jupyterlab(folder) as base:
+        yield base, folder
 
 
 def run_cell(page, index):
@@ -98,6 +90,10 @@ def run_cell(page, index):
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     prompt = cell.locator(".jp-InputPrompt")
     for _ in range(3):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count():   # JupyterLab asks something before the page is usable: say what
+            shot(page, f"dialog-cell-{index}")
+            raise AssertionError(f"JupyterLab shows a dialog: {dialog.first.inner_text()!r}")
         cell.locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
         try:

@@ -261,7 +261,7 @@ def test_cli_scene_without_out_is_usage_error():
 # ---- every registered scene, from its own example ----
 
 def _check_picture(path):
-    """The file is a whole picture (or sound) of its kind, not just some bytes."""
+    """The file is a whole picture (or sound, or export) of its kind, not just some bytes."""
     import wave
     import xml.etree.ElementTree as ElementTree
 
@@ -276,6 +276,10 @@ def _check_picture(path):
     elif suffix == ".wav":
         with wave.open(str(path)) as sound:
             assert sound.getnframes() > 0
+    elif suffix == ".json":
+        assert json.loads(path.read_text())
+    elif suffix == ".py":
+        compile(path.read_text(), str(path), "exec")   # a whole Python file
     else:
         raise AssertionError(f"no check for {suffix} files")
 

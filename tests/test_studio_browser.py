@@ -170,6 +170,21 @@ def test_boundary_learning_rate_slider_is_logarithmic_and_class_buttons_follow_t
     assert not buttons.nth(3).is_visible()
 
 
+def test_boundary_loads_points_from_a_csv_and_exports_the_network_as_a_script(page, studio, tmp_path):
+    open_scene(page, studio, "boundary")
+    (tmp_path / "mine.csv").write_text("x,y,label\n1,1,0\n-1,-1,1\n2,-2,1\n-2,2,0\n")
+    page.set_input_files(".stage input[type=file]", str(tmp_path / "mine.csv"))
+    newer_frame(page, lambda f: len(f["points"]) == 4, what="the CSV's four points")
+    with page.expect_download() as script:
+        page.click("#export-py")
+    assert script.value.suggested_filename == "boundary.py"
+    assert "def torch_model()" in Path(script.value.path()).read_text()
+    (tmp_path / "notes.csv").write_text("name,age\nAda,36\n")   # a CSV, but not of points
+    page.set_input_files(".stage input[type=file]", str(tmp_path / "notes.csv"))
+    wait(page, "window.studio.errors.length > 0", what="the refusal")
+    assert "the CSV file, line 1: expected x,y,label" in page.evaluate("window.studio.errors.at(-1)")
+
+
 def test_canvas_painting_with_the_mouse_gives_the_network_pixels_to_learn(page, studio):
     open_scene(page, studio, "canvas")
     page.click("button[data-event=clear]")

@@ -136,7 +136,7 @@ class Canvas(Scene):
         steps drive every output into the sigmoid's flat top, where it learns slowly."""
         if self.mask.any():
             mean = np.clip(self.target[self.mask].mean(0), 0.02, 0.98)
-            self.model.layers[-1][1].data[...] = np.log(mean / (1 - mean))
+            self.model.linears[-1].bias.data[...] = np.log(mean / (1 - mean))
 
     def repainted(self):
         """Forget what was made from the painting: the training pixels and the frame's rasters."""

@@ -68,6 +68,16 @@ function backed(canvas, w, h) {
   return ctx;
 }
 
+/** Save text as a file named `name`, as a download the browser offers. */
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = element("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 /** The pointer's position in the units the canvas was sized in (its CSS pixels, before any shrinking). */
 export function pointer(canvas, event) {
   const r = canvas.getBoundingClientRect();

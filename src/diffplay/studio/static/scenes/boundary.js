@@ -1,12 +1,14 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, element, fillCanvas, makeCanvas, pixels, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, download, element, fillCanvas, makeCanvas, pixels, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
 
 const SIZE = 480;
-let canvas, plane, label = 0, swatches = [], cache = null;
+let canvas, plane, label = 0, swatches = [], cache = null, downloaded = null;
 
 export const hints = "<kbd>click</kbd> add a point of the chosen class · <kbd>1</kbd>–<kbd>4</kbd> choose the class · " +
-  "<kbd>shift</kbd>-click the second class · <kbd>ctrl</kbd>-click or right-click remove the nearest point";
+  "<kbd>shift</kbd>-click the second class · <kbd>ctrl</kbd>-click or right-click remove the nearest point · " +
+  "<kbd>load CSV</kbd> points of your own (x,y,label a line) · <kbd>export</kbd> the trained network as JSON or a " +
+  "Python script (NumPy, and a PyTorch module)";
 
 function choose(k) {
   label = k;
@@ -26,10 +28,26 @@ function classButtons(view) {
   return bar;
 }
 
+function fileTools(view) {
+  const file = element("input", { type: "file", accept: ".csv,text/csv,text/plain", hidden: true });
+  const open = element("button", { type: "button", textContent: "load CSV" });
+  open.addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => {
+    if (file.files[0]) view.send({ type: "load_csv", text: await file.files[0].text() });
+    file.value = "";
+  });
+  const exports = ["json", "py"].map((format) => {
+    const b = element("button", { type: "button", textContent: `export .${format}`, id: `export-${format}` });
+    b.addEventListener("click", () => view.send({ type: "export", format }));
+    return b;
+  });
+  return element("div", { className: "toolbar" }, open, file, ...exports);
+}
+
 export function setup(view) {
   canvas = makeCanvas(SIZE, SIZE, "the plane: click to add points");
   plane = planeView(-6, 6, -6, 6, SIZE, SIZE);
-  view.stage.append(classButtons(view), canvas);
+  view.stage.append(fileTools(view), classButtons(view), canvas);
   choose(0);
   const act = (e) => {
     e.preventDefault();
@@ -74,6 +92,10 @@ export function draw(view, f) {
   plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
   swatches.forEach((s, k) => { s.hidden = k >= f.classes; });   // only the classes in use
   if (label >= f.classes) choose(0);
+  if (f.download && f.download.id !== downloaded) {   // the answer to an export: saved once
+    downloaded = f.download.id;
+    download(f.download.name, f.download.text, f.download.name.endsWith(".json") ? "application/json" : "text/x-python");
+  }
   const ctx = fillCanvas(canvas, SIZE, SIZE);
   const confidence = pixels(f.grid), classes = pixels(f.grid_class);
   cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);

@@ -128,7 +128,7 @@ def test_jupyterlab_shows_every_widget_drawing_and_python_and_the_page_agree(pag
         run_in(kernel, "w.set(lr=0.3)")   # Python's value ...
         lr = in_widget(page, "boundary", "input[type=number][name=lr]")
         wait_until(lambda: lr.input_value() == "0.3", 30, "the page to show lr 0.3")   # ... on the page
-        in_widget(page, "boundary", ".stage canvas").click(position={"x": 40, "y": 40})   # focus the widget: its keys
+        in_widget(page, "boundary", "canvas[aria-label^='the plane']").click(position={"x": 40, "y": 40})   # focus the widget: its keys
         page.keyboard.press(" ")
         wait_until(lambda: json.loads(run_in(kernel, "import json; print(json.dumps(w.frame['paused']))")), 30, "space to pause it")
         frames = widget.evaluate("e => e.diffplay.frames")

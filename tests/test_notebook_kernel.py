@@ -90,8 +90,9 @@ def run(client, code):
 
 
 def to_widget(client, comm_id, content):
-    """A widget's custom message from its page, as JupyterLab sends it."""
-    client.shell_channel.send(client.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": content}}))
+    """A widget's custom message from its page, as JupyterLab sends it (notebook.js: its JSON text)."""
+    data = {"method": "custom", "content": {"text": json.dumps(content)}}
+    client.shell_channel.send(client.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
 
 
 def from_widget(client, comm_id, seconds):
@@ -117,8 +118,11 @@ def test_a_page_over_the_kernels_messages_gets_pictures_as_buffers_and_at_most_t
     assert got[0][0]["type"] == "hello" and got[0][0]["scene"]["name"] == "boundary"
     assert len(frames) == 2   # nothing drawn yet: two frames, then it waits
     first, buffers = frames[0]
-    assert first["same"] == [] and first["buffers"] == [["grid", "data"], ["grid_class", "data"]]
-    assert [len(b) for b in buffers] == [40 * 40, 40 * 40] and first["frame"]["grid"]["data"] is None
+    assert first["same"] == [] and first["buffers"] == [["grid", "data"], ["grid_class", "data"],
+                                                        ["network", "neurons", "data"]]
+    neurons = first["frame"]["network"]["neurons"]
+    assert [len(b) for b in buffers] == [40 * 40, 40 * 40, neurons["width"] * neurons["height"]]
+    assert first["frame"]["grid"]["data"] is None and neurons["data"] is None
     for _ in range(5):   # a page that draws what it gets: frames keep coming, two at a time
         to_widget(kernel, comm_id, {"type": "drawn", "frame": frames[-1][0]["id"]})
         more = [m for m, _ in from_widget(kernel, comm_id, 1.0) if m["type"] == "frame"]
@@ -134,6 +138,7 @@ def test_other_cells_run_while_a_widget_plays(kernel):
     began = time.monotonic()
     assert run(kernel, "print(sum(range(10)))").strip() == "45"   # the kernel answers at once
     assert time.monotonic() - began < 5
+    from_widget(kernel, comm_id, 1.0)   # the join's two frames, then it waits for the page
     stepped = run(kernel, "import time\na = w.frame['step']; time.sleep(0.3); print(w.frame['step'] - a)")
     assert int(stepped) == 0   # a page that draws nothing holds the scene: it waits for the page
     run(kernel, "w.run(3)")

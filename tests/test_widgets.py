@@ -12,7 +12,8 @@ import pytest
 from diffplay.layout import Diagram
 from diffplay.scenes import registry
 from diffplay.scenes.blobs import array, raster, sound, unarray
-from diffplay.scenes.schema import SchemaError
+from diffplay.scenes.base import Scene, Setting
+from diffplay.scenes.schema import Boolean, SchemaError
 from diffplay.studio import modules
 from diffplay.studio.messages import SERVER_MESSAGE, FrameWriter, merge
 
@@ -75,7 +76,7 @@ class Page:
             self.messages.append(message)
             self.arrived.notify_all()
         if message["type"] == "frame" and self.draws:
-            self.runner.take({"type": "drawn", "frame": message["id"]})
+            self.runner.take(json.dumps({"type": "drawn", "frame": message["id"]}))
 
     def wait(self, condition, seconds=20, what="a message"):
         with self.arrived:
@@ -92,7 +93,7 @@ def live():
     pages = []
 
     def start(name, draws=True, **values):
-        page = Page(registry.load(name)(seed=0, **values), draws)
+        page = Page((Fails if name == "fails" else registry.load(name))(seed=0, **values), draws)
         pages.append(page)
         return page
 
@@ -104,7 +105,7 @@ def live():
 
 def test_a_page_that_joins_gets_the_hello_then_a_whole_frame_with_its_pictures_as_bytes(live):
     page = live("boundary", grid=20)
-    page.runner.take({"type": "join"})
+    page.runner.take(json.dumps({"type": "join"}))
     page.wait(lambda m: m["type"] == "frame" and m["id"] > 2, what="frames after the join")
     hellos = page.of_type("hello")
     assert len(hellos) == 2 and hellos[-1]["scene"]["name"] == "boundary"   # one at the start, one for the join
@@ -121,7 +122,7 @@ def test_a_page_that_draws_nothing_gets_two_frames_and_the_scene_waits_for_it(li
     steps = page.runner.call(lambda scene: scene.steps)
     time.sleep(0.2)
     assert page.runner.call(lambda scene: scene.steps) == steps   # no page, no steps
-    page.runner.take({"type": "drawn", "frame": 2})
+    page.runner.take(json.dumps({"type": "drawn", "frame": 2}))
     page.wait(lambda m: m["type"] == "frame" and m["id"] == 4, what="two more frames once drawn")
 
 
@@ -129,7 +130,7 @@ def test_a_setting_changed_from_python_reaches_the_page_and_the_pages_own_is_not
     page = live("boundary")
     page.runner.call(lambda scene: scene.handle({"type": "set", "key": "lr", "value": 0.25}))
     assert page.wait(lambda m: m["type"] == "values")["values"] == {"lr": 0.25}
-    page.runner.take({"type": "event", "id": 1, "event": {"type": "set", "key": "lr", "value": 0.5}})
+    page.runner.take(json.dumps({"type": "event", "id": 1, "event": {"type": "set", "key": "lr", "value": 0.5}}))
     page.wait(lambda m: m["type"] == "frame" and m["events"] == 1, what="the event's frame")
     assert [m["values"] for m in page.of_type("values")] == [{"lr": 0.25}]
     assert page.runner.call(lambda scene: scene.values["lr"]) == 0.5
@@ -137,12 +138,66 @@ def test_a_setting_changed_from_python_reaches_the_page_and_the_pages_own_is_not
 
 def test_a_bad_message_from_the_page_gets_an_error_and_the_loop_goes_on(live):
     page = live("ik")
-    page.runner.take({"type": "dance"})
-    page.runner.take({"type": "event", "id": 3, "event": {"type": "drag", "x": 999, "y": 0}})
+    page.runner.take(json.dumps({"type": "dance"}))
+    page.runner.take(json.dumps({"type": "event", "id": 3, "event": {"type": "drag", "x": 999, "y": 0}}))
     assert page.wait(lambda m: m["type"] == "error" and m["id"] is None)["message"].startswith("message.type")
     assert "event.x" in page.wait(lambda m: m["type"] == "error" and m["id"] == 3)["message"]
-    page.runner.take({"type": "event", "id": 4, "event": {"type": "drag", "x": 0.3, "y": 0.3}})
+    page.runner.take(json.dumps({"type": "event", "id": 4, "event": {"type": "drag", "x": 0.3, "y": 0.3}}))
     page.wait(lambda m: m["type"] == "frame" and m["events"] == 4, what="the good event's frame")
+
+
+class Fails(Scene):
+    """A counter whose step fails once told to, half changed."""
+
+    name = "fails"
+    settings = (Setting("fail", Boolean(), False, "fail in the step", live=True),)
+    example = None
+    budget_s = 0.002
+    steps_per_frame = 1
+
+    def build(self):
+        self.count = 0
+
+    def advance(self):
+        if self.values["fail"]:
+            self.count = -1
+            raise ZeroDivisionError("division by zero")
+        self.count += 1
+
+    def view(self):
+        return {"count": self.count}
+
+
+def test_a_notebook_scene_that_fails_goes_back_to_its_last_good_state_and_pauses_as_the_studios_does(live):
+    page = live("fails")
+    page.wait(lambda m: m["type"] == "frame" and m["frame"].get("count", 0) >= 20, what="twenty steps")
+    page.runner.take(json.dumps({"type": "event", "id": 1, "event": {"type": "set", "key": "fail", "value": True}}))
+    failed = page.wait(lambda m: m["type"] == "error")
+    assert failed["id"] == 1 and failed["message"].startswith("a step failed (a bug in the scene: ZeroDivisionError), "
+                                                             "so the scene went back to how it was at step ")
+    assert page.runner.call(lambda scene: (scene.paused, scene.count >= 20, scene.values["fail"])) == (True, True, False)
+
+
+def test_a_notebook_page_that_claims_frames_it_never_got_gets_no_more_than_the_window(live):
+    page = live("boundary", draws=False)
+    page.wait(lambda m: m["type"] == "frame" and m["id"] == 2, what="two frames")
+    page.runner.take(json.dumps({"type": "drawn", "frame": 1000}))   # more than it was handed
+    page.wait(lambda m: m["type"] == "frame" and m["id"] == 4, what="two more frames")
+    time.sleep(0.5)
+    assert page.runner.loop.sent == 4   # the claim counted only up to frame 2
+
+
+def test_a_flood_from_a_notebook_page_gets_few_errors_and_an_oversized_message_is_refused(live):
+    page = live("ik", draws=False)
+    drawn = json.dumps({"type": "drawn", "frame": 0})
+    for _ in range(2000):
+        page.runner.take(drawn)
+    time.sleep(1)   # the bucket refills: the next one is read
+    page.runner.take("x" * (2 << 20))
+    errors = [m["message"] for m in page.of_type("error")]
+    assert 1 <= len(errors) - 1 <= 10, errors   # one per stretch of refusals, not one per message (1,600 refused)
+    assert all("messages a second" in e for e in errors[:-1])
+    assert errors[-1].startswith("message: 2097152 bytes is more than the limit")
 
 
 def test_a_call_after_the_loop_ended_runs_in_the_callers_thread(live):
@@ -185,7 +240,7 @@ def test_a_widget_reads_and_changes_its_scene_while_it_plays(widget):
 def test_a_widget_its_host_closed_ends_its_loop_and_sends_nothing_more(widget):
     w = widget("ik")
     w.comm.close()   # as marimo does to a cell's widgets when the cell runs again
-    w.runner.take({"type": "join"})   # the hello it would send finds the line closed
+    w.runner.take(json.dumps({"type": "join"}))   # the hello it would send finds the line closed
     w.runner.thread.join(5)
     assert not w.runner.thread.is_alive() and w.values["joints"] == 6   # the scene stays, for Python to read
 

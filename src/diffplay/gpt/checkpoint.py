@@ -12,14 +12,14 @@ today's state), and GPT.load reads either.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 
 from ..checks import check_integer, check_number, is_number
 from ..errors import UsageError
-from ..files import write_atomic
-from .config import GPTConfig, check_config, parameter_shapes
+from ..files import read_text, write_atomic
+from ..parsing import load_json
+from .config import GPTConfig, check_config, parameter_count, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
 
@@ -27,12 +27,16 @@ FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
 def write_checkpoint(path, payload):
     """Write payload as JSON to path atomically (diffplay.files.write_atomic): a reader, or a
     run killed mid-write, only ever sees the old file or the new one."""
+    write_atomic(path, checkpoint_text(payload), "--out")
+
+
+def checkpoint_text(payload):
+    """The JSON text of a checkpoint of `payload` (Run.checkpoint()'s)."""
     try:
-        text = json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False,
+        return json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False,
                           default=_as_lists)
     except ValueError:   # NaN or ±inf: JSON has no such numbers, and read_checkpoint refuses them
         raise FloatingPointError("checkpoint: a number is not finite; nothing written") from None
-    write_atomic(path, text, "--out")
 
 
 def _as_lists(value):
@@ -45,7 +49,12 @@ def _as_lists(value):
 def read_checkpoint(path):
     """The checked contents of a checkpoint, its config as a GPTConfig; any problem is a
     UsageError naming file and field."""
-    payload = _read_json(path)
+    return parse_checkpoint(read_text(path, str(path)), path)
+
+
+def parse_checkpoint(text, path):
+    """The checked contents of a checkpoint's text (read from `path`, which errors name)."""
+    payload = load_json(text, str(path))
     check = _Checker(path, payload)
     check.equal("format", FORMAT)
     version = check.integer("version")
@@ -53,6 +62,10 @@ def read_checkpoint(path):
         raise check.error("version", f"is {version}; this diffplay reads versions 1 and {VERSION} (a newer one wrote it?)")
     config = check.config()
     vocabulary = check.vocabulary()
+    count = parameter_count(config, len(vocabulary) + 1)
+    if 2 * count > len(text):   # each weight is written as a digit and a comma at the least
+        raise check.error("config", f"describes {count:,} parameters, more than a file of {len(text):,} characters "
+                                    "holds")
     shapes = parameter_shapes(config, len(vocabulary) + 1)
     step = check.integer("step", low=0)
     steps = check.integer("settings.steps", low=1)
@@ -71,20 +84,6 @@ def read_checkpoint(path):
     if len(losses) != step or not all(is_number(x) for x in losses):
         raise check.error("losses", f"must be {step} numbers, one per step done")
     return {**payload, "config": config, **optimizer}
-
-
-def _read_json(path):
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError("no such file", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read it ({error})", where=str(path)) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"not a checkpoint: invalid JSON at line {error.lineno} column {error.colno} "
-                         f"({error.msg})", where=str(path)) from None
 
 
 class _Checker:

@@ -6,8 +6,13 @@ import time
 
 from tqdm import tqdm
 
+from ..parsing import argument, parse_integer, parse_number
+from ..text import printable
 from .model import ENGINES, GPT
+from .size import MAX_MEMORY_GB
 from .train import DEFAULTS, train
+
+INTEGER, NUMBER = argument(parse_integer), argument(parse_number)   # ranges: train's own checks, which name them
 
 
 class ProgressBar:
@@ -42,7 +47,8 @@ def run_train(args):
             n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, batch=args.batch,
             engine=args.engine, out=args.out, checkpoint_every=args.checkpoint_every,
             resume=args.resume, samples=args.samples, temperature=args.temperature, on_step=bar,
-            on_warning=lambda message: print(f"diffplay: warning: {message}", file=sys.stderr))
+            max_memory_gb=args.max_memory,
+            on_warning=lambda message: print(f"diffplay: warning: {printable(message)}", file=sys.stderr))
     finally:
         bar.close()
     summary = result.summary()
@@ -58,9 +64,9 @@ def run_train(args):
           f"{summary['loss_first']:.4f} at step 1, {summary['loss_last100']:.4f} over the last "
           f"{min(100, summary['steps'])} steps")
     for i, name in enumerate(result.samples, 1):
-        print(f"sample {i:2d}: {name}")
+        print(f"sample {i:2d}: {printable(name)}")   # a name is made of the data's characters, whatever they are
     if result.out is not None:
-        print(f"saved {result.out}")
+        print(f"saved {printable(result.out)}")
 
 
 def _describe(config):
@@ -73,7 +79,7 @@ def run_sample(args):
     if args.json:
         print(json.dumps({"samples": names}))
     else:
-        print("\n".join(names))
+        print("\n".join(map(printable, names)))
 
 
 def add_gpt_command(commands):
@@ -82,10 +88,10 @@ def add_gpt_command(commands):
     add_train_command(verbs)
     sample = verbs.add_parser("sample", help="draw documents from a trained model")
     sample.add_argument("--model", default="model.json", help="checkpoint written by `gpt train` (model.json)")
-    sample.add_argument("-n", type=int, default=20, help="how many (20)")
-    sample.add_argument("--temperature", type=float, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
+    sample.add_argument("-n", type=INTEGER, default=20, help="how many (20)")
+    sample.add_argument("--temperature", type=NUMBER, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
     sample.add_argument("--prompt", default="", help="every sample starts with these characters")
-    sample.add_argument("--seed", type=int, help="draw reproducibly from this seed (default: fresh names each run)")
+    sample.add_argument("--seed", type=INTEGER, help="draw reproducibly from this seed (default: fresh names each run)")
     sample.add_argument("--engine", choices=ENGINES, default="tensor")
     sample.add_argument("--json", action="store_true", help="print {\"samples\": [...]} as the last line")
     sample.set_defaults(run=run_sample)
@@ -95,19 +101,21 @@ def add_train_command(verbs):
     train_parser = verbs.add_parser("train", help="train microgpt (default data: the `names` package)")
     option = train_parser.add_argument
     option("--data", help="UTF-8 text file, one document per line (default: first names from `names`)")
-    for name, kind, text in (("steps", int, "optimizer steps"), ("seed", int, "random seed"),
-                             ("lr", float, "Adam learning rate, decayed linearly to 0"),
-                             ("n-embd", int, "embedding width"), ("n-head", int, "attention heads"),
-                             ("n-layer", int, "transformer blocks"), ("block-size", int, "context length"),
-                             ("batch", int, "documents per step")):
+    for name, kind, text in (("steps", INTEGER, "optimizer steps"), ("seed", INTEGER, "random seed"),
+                             ("lr", NUMBER, "Adam learning rate, decayed linearly to 0"),
+                             ("n-embd", INTEGER, "embedding width"), ("n-head", INTEGER, "attention heads"),
+                             ("n-layer", INTEGER, "transformer blocks"), ("block-size", INTEGER, "context length"),
+                             ("batch", INTEGER, "documents per step")):
         option(f"--{name}", type=kind, help=f"{text} ({DEFAULTS[name.replace('-', '_')]})")
     option("--engine", choices=ENGINES, default="tensor", help="tensor (fast) or value (scalar, readable)")
     option("--out", default="model.json", help="checkpoint file (model.json)")
-    option("--checkpoint-every", type=int, default=100, metavar="N",
+    option("--max-memory", type=argument(parse_number, lo=0.001), default=MAX_MEMORY_GB, metavar="GB",
+           help=f"refuse a model and batch that would need more memory than this, roughly ({MAX_MEMORY_GB:g})")
+    option("--checkpoint-every", type=INTEGER, default=100, metavar="N",
            help="write the checkpoint every N steps (100; 0: not periodically), and always at the end, "
                 "on Ctrl-C (after the step in progress) and when training diverges (the last good step)")
     option("--resume", action="store_true", help="go on from the checkpoint in --out")
-    option("--samples", type=int, default=20, help="names to draw after training (20)")
-    option("--temperature", type=float, default=0.5, help="sampling temperature (0.5)")
+    option("--samples", type=INTEGER, default=20, help="names to draw after training (20)")
+    option("--temperature", type=NUMBER, default=0.5, help="sampling temperature (0.5)")
     option("--json", action="store_true", help="print a JSON summary as the last line")
     train_parser.set_defaults(run=run_train)

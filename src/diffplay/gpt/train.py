@@ -20,6 +20,7 @@ from .config import GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
 from .model import ENGINES, GPT
 from .sample import check_count, check_temperature
+from .size import MAX_MEMORY_GB, check_size
 
 DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, **asdict(GPTConfig())}
 BETAS, EPS = (0.85, 0.99), 1e-8   # microgpt's Adam
@@ -48,7 +49,7 @@ class TrainResult:
 
 def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None, n_layer=None,
           block_size=None, batch=None, engine="tensor", out=None, checkpoint_every=None,
-          resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None):
+          resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None, max_memory_gb=MAX_MEMORY_GB):
     """Train a GPT on the documents of `data` (default: the `names` package's first names).
 
     Settings left as None take microgpt's defaults (DEFAULTS), or with resume=True the values
@@ -56,16 +57,18 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     at the end), at the end, and before raising RunFailed (a step went non-finite; the last good
     step is saved) or Interrupted (Ctrl-C; the step in progress is finished and saved).
     on_step(step, steps, loss) is called after every step; on_warning(message) hears about
-    documents truncated to the block size.
+    documents truncated to the block size. A run that would need more than max_memory_gb
+    (size.py's estimate) is refused before it allocates anything.
     """
     given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
-    if out is not None:
-        check_writable(out, "--out")   # before any work, not after the last step
     saved = _read_resume(out) if resume else None
+    source = data if data is not None or saved is None else saved["settings"]["data"]
+    if out is not None:   # before any work, not after the last step; never over the data it reads
+        check_writable(out, "--out", inputs=[] if source is None else [source])
     settings = _settings(given, saved)
     _check_run(settings, engine, out, checkpoint_every, samples, temperature)
-    run = Run(data if data is not None or saved is None else saved["settings"]["data"], settings, engine, saved)
+    run = Run(source, settings, engine, saved, max_memory_gb)
     if run.truncated and on_warning:
         size = run.config.block_size
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
@@ -127,7 +130,7 @@ def _diverged(run, out, error):
 class Run:
     """One run's state: shuffled documents, the GPT, Adam and its schedule, step and losses."""
 
-    def __init__(self, data, settings, engine, saved=None):
+    def __init__(self, data, settings, engine, saved=None, max_memory_gb=MAX_MEMORY_GB):
         self.source, self.settings, self.steps = data, settings, settings["steps"]
         self.docs, self.described = load_docs(data)
         rng = random.Random(settings["seed"])
@@ -136,6 +139,8 @@ class Run:
         tokenizer = Tokenizer.from_docs(self.docs)
         self.config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
         self.truncated = count_truncated(self.docs, self.config.block_size)
+        positions = min(self.config.block_size, max(map(len, self.docs)) + 1)   # a batch is padded to its longest
+        check_size(self.config, tokenizer.vocab_size, settings["batch"], positions, engine, max_memory_gb)
         self.shapes = parameter_shapes(self.config, tokenizer.vocab_size)
         if saved is None:
             weights = init_weights(self.config, tokenizer.vocab_size, rng)   # drawn right after the shuffle

@@ -72,12 +72,14 @@ class Shape:
     on_canvas: bool = True
 
     def __getattr__(self, name):
+        """A field as a Ref (A.r); reads only __dict__, since copy and pickle ask for
+        __setstate__ on an instance whose fields are not set yet."""
         slots = self.__dict__.get("slots", {})
         if name in slots:
             return Ref(self, name, slots[name])
         # only __dict__ here: a copy (or a pickle) asks before the fields are there
-        raise AttributeError(f"{self.__dict__.get('kind')} {self.__dict__.get('name')!r} has no field {name!r} "
-                             f"(its fields: {', '.join(slots)})")
+        raise AttributeError(f"{self.__dict__.get('kind', 'shape')} {self.__dict__.get('name')!r} has no field "
+                             f"{name!r} (its fields: {', '.join(slots)})")
 
     @property
     def closed(self):

@@ -5,8 +5,8 @@ it over a socket pair (channel.py); a notebook widget runs the same loop in a th
 kernel (widgets/runner.py). In: ["event", id, {...}], ["drawn", frame id], ["load", live
 sessions], ["join"] (a page starts over: the hello again, then a whole frame), ["call", job]
 (a notebook's Python, run on the scene between steps), ["stop"]. Out: a kind ("F" a frame,
-"M" a message, "X" a last message before the loop ends), the JSON text the page gets, and
-the frame's blobs as bytes (a notebook's; messages.FrameWriter).
+"M" a message, "X" a last message before the loop ends), the JSON text the page gets, the
+frame's blobs as bytes (a notebook's; messages.FrameWriter) and its id.
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
@@ -15,7 +15,12 @@ something changed: a step was taken or an event applied. A paused scene, or one 
 until the next click, costs nothing. The frame after an event steps for a shorter time, so
 a click shows sooner. A frame carries only the fields that changed since the frame before
 it (messages.py): what a scene shows while it learns (a boundary, a picture) goes out every
-frame, what only events change (the points, the painting) only after them.
+frame, what only events change (the points, the painting) only after them. The page's "drawn"
+reaches the loop capped at the frames that have left for it (inbound.py), so a page that claims
+more than it got cannot make frames pile up.
+
+A scene that fails (a bug, or past the compute limit) goes back to its last good state and
+pauses, and the page is told why in a sentence (recovery.py).
 """
 
 import ctypes
@@ -31,13 +36,14 @@ from ..scenes import registry
 from .channel import Channel
 from .limits import frame_rate, step_budget
 from .messages import FrameTooBig, FrameWriter, encode, error
+from .recovery import PERIOD_S, LastGood, plainly
 
 
 RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
 NICENESS = 4        # sessions yield the CPU to the server that carries every page's frames, and to the browser
 
 
-class TooSlow(Exception):
+class TooSlow(TimeoutError):
     """One event, or one step and frame, ran past the compute limit."""
 
 
@@ -75,7 +81,7 @@ def serve(sock, name, seed, limits, active):
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = registry.load(name)(seed=seed)
     except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
-        conn.send("X", encode({"type": "error", "id": None, "message": _explain(e)}))
+        conn.send("X", encode({"type": "error", "id": None, "message": plainly(e)}))
         return
     # The modules and the scene as built live as long as this process: the cyclic collector
     # need not walk them again (a full collection over them took a frame's worth of time).
@@ -83,12 +89,8 @@ def serve(sock, name, seed, limits, active):
     Loop(conn, scene, limits, active).run()
 
 
-def _explain(error):
-    return str(error) if isinstance(error, UsageError) else f"{type(error).__name__}: {error}"
-
-
 class Loop:
-    """The loop over a `link` (poll(timeout), recv(), send(kind, text, blobs)). `guard(seconds,
+    """The loop over a `link` (poll(timeout), recv(), send(kind, text, blobs, frame_id)). `guard(seconds,
     what)` cuts off an event or a step that runs too long (time_limit: a process's main thread
     only); `buffers` sends blobs as bytes."""
 
@@ -104,6 +106,9 @@ class Loop:
         self.fresh = False              # an event came since the last frame: step briefly, show it soon
         self.next_tick = 0.0
         self.running = True
+        self.kept = LastGood(scene)     # the state to go back to if the scene fails
+        self.failures = 0               # since the last event
+        self.blamed = None              # the event whose frame has not gone out yet: a failure before it is its
 
     def run(self):
         self.hello()
@@ -175,15 +180,22 @@ class Loop:
                         "limits": self.limits.describe()})
 
     def apply(self, event_id, event):
+        """Handle one event (an object: inbound.py checked its envelope); a UsageError leaves the
+        scene as it was, any other failure sends it back to the state kept before."""
+        self.kept.keep()
+        self.failures = 0
+        doing = f"event {str(event.get('type'))[:64]!r}"
         try:
-            with self.guard(self.limits.compute_limit_s, f"event {event.get('type')!r}"):
+            with self.guard(self.limits.compute_limit_s, doing):
                 self.scene.handle(event)
         except UsageError as e:
             self.send("M", error(e, event_id))
-        except Exception as e:   # TooSlow, or a scene's own failure: say so, start the world again
-            self.recover(e, event_id)
+        except Exception as e:   # TooSlow, or a scene's own failure
+            self.recover(e, event_id, doing)
+        else:
+            self.blamed = event_id   # so the page's control for a "set" goes back too
         self.last_event = event_id
-        self.changed, self.idle, self.fresh = True, False, True
+        self.changed, self.idle, self.fresh = self.changed or not self.failures, False, True
         self.tell_values(own=event.get("key") if event.get("type") == "set" else None)
 
     def call(self, job):
@@ -209,6 +221,7 @@ class Loop:
         self.next_tick = began + 1 / frame_rate(self.limits, self.active)
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
+        doing = "a step"
         try:
             with self.guard(self.limits.compute_limit_s, "one step and frame"):
                 steps = self.scene.step(budget)
@@ -216,9 +229,11 @@ class Loop:
                 self.idle = steps == 0
                 if steps == 0 and not self.changed:
                     return
+                doing = "making a frame"
                 frame = self.scene.frame()
         except Exception as e:
-            self.recover(e, None)
+            self.recover(e, self.blamed, doing)
+            self.blamed = None
             return
         self.changed = False
         moving = not self.scene.paused and not self.scene.at_rest()   # the next frame comes without an event
@@ -237,26 +252,32 @@ class Loop:
             self.drawn += 1   # never sent, so never drawn: do not wait for it
             self.post("M", {"type": "error", "id": None, "message": str(e)})
             return
-        self.send("F", text, blobs)
+        self.send("F", text, blobs, self.sent)
+        self.blamed = None
+        self.kept.keep(PERIOD_S)
 
-    def recover(self, error, event_id):
-        """After a failure mid-step the world may be half-changed: rebuild it, or end the session."""
-        try:
-            with self.guard(self.limits.compute_limit_s, "rebuilding the scene"):
-                self.scene.reset()
-        except Exception as again:
-            self.post("X", {"type": "error", "id": event_id, "message": f"{_explain(error)}; then {_explain(again)}"})
-            self.running = False
-            return
-        self.scene.paused = True   # so a step that keeps failing does not fail 60 times a second
-        self.post("M", {"type": "error", "id": event_id, "message": f"{_explain(error)}; the scene was rebuilt and paused"})
-        self.changed = True
+    def recover(self, error, event_id, doing):
+        """After a failure the world may be half changed: go back to the state kept last and
+        pause there (so a step that keeps failing does not fail 60 times a second), and show it
+        once; if that fails too, or nothing was kept, wait for the next event."""
+        self.failures += 1
+        step = self.kept.restore()
+        self.scene.paused = True
+        if step is None:
+            self.changed, self.idle = False, True
+            outcome = ("and there is no earlier state to go back to, so the scene is paused until the next "
+                       "change you make")
+        else:
+            self.changed = self.failures == 1
+            outcome = f"so the scene went back to how it was at step {step:,} and paused"
+        self.post("M", {"type": "error", "id": event_id, "message": f"{doing} failed ({plainly(error)}), {outcome}."})
+        self.tell_values()   # the state gone back to may hold other settings
 
     def post(self, kind, message):
         self.send(kind, encode(message))
 
-    def send(self, kind, text, blobs=()):
+    def send(self, kind, text, blobs=(), frame_id=None):
         try:
-            self.conn.send(kind, text, blobs)
+            self.conn.send(kind, text, blobs, frame_id)
         except (BrokenPipeError, OSError):
             self.running = False

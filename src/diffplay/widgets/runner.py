@@ -1,13 +1,16 @@
 """A scene's live loop in a thread of the kernel, for a notebook widget: the studio's own loop
 (studio/worker.py), message for message, over another line.
 
-Into the loop go the page's messages (the widget's: events, "drawn", "join") and Python's calls
-(`call(fn)`), through an Inbox its thread polls; out come the same hello, frame, values and
+Into the loop go the page's messages (the widget's: events, "drawn", "join", each as JSON text,
+read as the studio reads a WebSocket's: studio/inbound.py) and Python's calls (`call(fn)`),
+through an Inbox its thread polls; out come the same hello, frame, values and
 error texts the studio's WebSocket carries, with each frame's blobs as bytes (`send(text,
 buffers)`). Everything that touches the scene runs in that thread, between steps: so a
 notebook reads and changes a scene while it plays without racing a step, and the kernel
-stays free for other cells. Pacing is the studio's: never more than `window` frames the page
-has not drawn, so a widget nobody looks at takes no step (`call`, or `run` on the widget,
+stays free for other cells. Safety is the studio's: a failing step goes back to the last good
+state (recovery.py), the page's messages are rate-limited and bounded, and no more than
+MAX_PENDING wait for the loop. Pacing is the studio's too: never more than `window` frames the page
+has not drawn (and "drawn" never past the frames handed to the widget), so a widget nobody looks at takes no step (`call`, or `run` on the widget,
 still works: it runs in the loop's thread or, once the loop has ended, in the caller's).
 """
 
@@ -15,15 +18,16 @@ import threading
 from collections import deque
 from contextlib import nullcontext
 
-from ..errors import UsageError
 from ..process import tune_process
+from ..studio.inbound import BUSY, Inbound
 from ..studio.limits import Limits
-from ..studio.messages import CLIENT_MESSAGE, error
+from ..studio.messages import error
 from ..studio.worker import Loop
 
 # A kernel's cells share the interpreter with the loop's thread: a step budget of 8 ms a frame
 # leaves them most of it, and 60 frames a second still look live.
 NOTEBOOK_LIMITS = Limits(step_budget_s=0.008)
+MAX_PENDING = 10_000   # the page's messages waiting for a busy loop; beyond, its events are refused
 
 _live = set()   # the runners whose loops run in this process, which share its cores
 _live_lock = threading.Lock()
@@ -42,10 +46,14 @@ class Inbox:
         self.items = deque()
         self.ready = threading.Condition()
 
-    def put(self, message):
+    def put(self, message, bound=None):
+        """Queue `message`; False (and not queued) when `bound` messages already wait."""
         with self.ready:
+            if bound is not None and len(self.items) >= bound:
+                return False
             self.items.append(message)
             self.ready.notify()
+        return True
 
     def poll(self, timeout):
         with self.ready:
@@ -83,6 +91,8 @@ class Runner:
     def __init__(self, scene, send, limits=NOTEBOOK_LIMITS):
         self.scene, self.deliver = scene, send
         self.inbox = Inbox()
+        self.inbound = Inbound(limits)   # the page's messages: rate-limited, parsed, bounded
+        self.delivered = 0               # the last frame handed to the page
         self.lock = threading.Lock()    # guards `ended`: a job goes to the loop or runs here, never neither
         self.ended = False
         self.loop = Loop(self, scene, limits, active=1, guard=no_limit, buffers=True)
@@ -107,18 +117,13 @@ class Runner:
 
     # ---- in ----
 
-    def take(self, content):
-        """A message from the page (the widget's JSON content): checked, then to the loop."""
-        try:
-            message = CLIENT_MESSAGE.check(content, "message")
-        except UsageError as e:
-            return self.deliver(error(e), [])
-        if message["type"] == "event":
-            self.inbox.put(["event", message["id"], message["event"]])
-        elif message["type"] == "drawn":
-            self.inbox.put(["drawn", message["frame"]])
-        else:
-            self.inbox.put([message["type"]])
+    def take(self, text):
+        """A message from the page (its JSON text): checked as the studio checks its pages', then to the loop."""
+        message, reply = self.inbound.read(text, self.delivered)
+        if reply is not None:
+            self.deliver(reply, [])
+        if message is not None and not self.inbox.put(message, MAX_PENDING) and message[0] == "event":
+            self.deliver(error(BUSY, message[1]), [])
 
     def call(self, fn):
         """fn(scene) between two steps, in the loop's thread; its result, or its exception raised here."""
@@ -139,8 +144,10 @@ class Runner:
     def recv(self):
         return self.inbox.take()
 
-    def send(self, kind, text, blobs=()):
+    def send(self, kind, text, blobs=(), frame_id=None):
         self.deliver(text, list(blobs))
+        if frame_id is not None:
+            self.delivered = frame_id
 
     # ---- life ----
 

@@ -102,7 +102,8 @@ class SceneWidget(anywidget.AnyWidget):
         self.send({"text": text}, buffers)
 
     def _from_page(self, widget, content, buffers):
-        self.runner.take(content)
+        text = content.get("text") if isinstance(content, dict) else None
+        self.runner.take(text if isinstance(text, str) else "")   # "": refused as not JSON, as a WebSocket's would be
 
 
 def Scene(scene, seed=0, **values):

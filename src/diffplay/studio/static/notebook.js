@@ -22,11 +22,13 @@ export async function render({ model, el, load, files }) {
   el.dataset.lmSuppressShortcuts = "true";   // JupyterLab: a key pressed in the widget is the scene's ...
   el.dataset.jpSuppressContextMenu = "";     // ... and so is a right click (boundary removes a point)
   let open = true;   // until the view goes: a frame drawn after that is acknowledged to no one
-  const page = new Page(root, { scene, drawing, transport: { send: (message) => open && model.send(message) } });
+  // as JSON text, read by the kernel as the studio reads a WebSocket's (bounded, then parsed)
+  const send = (message) => open && model.send({ text: JSON.stringify(message) });
+  const page = new Page(root, { scene, drawing, transport: { send } });
   el.diffplay = page.state;   // for the browser tests, and for people poking at the console
   const onMessage = (content, buffers) => page.receive(revive(content, buffers));
   model.on("msg:custom", onMessage);
-  model.send({ type: "join" });
+  send({ type: "join" });
   page.status("waiting for the kernel…");
   return () => {
     open = false;

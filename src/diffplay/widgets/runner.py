@@ -145,9 +145,9 @@ class Runner:
         return self.inbox.take()
 
     def send(self, kind, text, blobs=(), frame_id=None):
-        self.deliver(text, list(blobs))
-        if frame_id is not None:
+        if frame_id is not None:   # handed over before the page can answer for it
             self.delivered = frame_id
+        self.deliver(text, list(blobs))
 
     # ---- life ----
 

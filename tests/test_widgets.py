@@ -12,13 +12,13 @@ import pytest
 from diffplay.layout import Diagram
 from diffplay.scenes import registry
 from diffplay.scenes.blobs import array, raster, sound, unarray
-from diffplay.scenes.base import Scene, Setting
-from diffplay.scenes.schema import Boolean, SchemaError
+from diffplay.scenes.schema import SchemaError
 from diffplay.studio import modules
 from diffplay.studio.messages import SERVER_MESSAGE, FrameWriter, merge
 
 widgets = pytest.importorskip("diffplay.widgets")   # the notebook extra (tests/test_notebook_extra.py: the core without it)
 from diffplay.widgets.runner import Runner  # noqa: E402
+from flaky_scene import Flaky  # noqa: E402
 
 HEAD = {"type": "frame", "id": 1, "events": 0, "stats": {}}
 
@@ -93,7 +93,7 @@ def live():
     pages = []
 
     def start(name, draws=True, **values):
-        page = Page((Fails if name == "fails" else registry.load(name))(seed=0, **values), draws)
+        page = Page((Flaky if name == "flaky" else registry.load(name))(seed=0, **values), draws)
         pages.append(page)
         return page
 
@@ -146,36 +146,14 @@ def test_a_bad_message_from_the_page_gets_an_error_and_the_loop_goes_on(live):
     page.wait(lambda m: m["type"] == "frame" and m["events"] == 4, what="the good event's frame")
 
 
-class Fails(Scene):
-    """A counter whose step fails once told to, half changed."""
-
-    name = "fails"
-    settings = (Setting("fail", Boolean(), False, "fail in the step", live=True),)
-    example = None
-    budget_s = 0.002
-    steps_per_frame = 1
-
-    def build(self):
-        self.count = 0
-
-    def advance(self):
-        if self.values["fail"]:
-            self.count = -1
-            raise ZeroDivisionError("division by zero")
-        self.count += 1
-
-    def view(self):
-        return {"count": self.count}
-
-
 def test_a_notebook_scene_that_fails_goes_back_to_its_last_good_state_and_pauses_as_the_studios_does(live):
-    page = live("fails")
+    page = live("flaky")
     page.wait(lambda m: m["type"] == "frame" and m["frame"].get("count", 0) >= 20, what="twenty steps")
-    page.runner.take(json.dumps({"type": "event", "id": 1, "event": {"type": "set", "key": "fail", "value": True}}))
+    page.runner.take(json.dumps({"type": "event", "id": 1, "event": {"type": "set", "key": "fail", "value": "step"}}))
     failed = page.wait(lambda m: m["type"] == "error")
     assert failed["id"] == 1 and failed["message"].startswith("a step failed (a bug in the scene: ZeroDivisionError), "
                                                              "so the scene went back to how it was at step ")
-    assert page.runner.call(lambda scene: (scene.paused, scene.count >= 20, scene.values["fail"])) == (True, True, False)
+    assert page.runner.call(lambda scene: (scene.paused, scene.count >= 20, scene.values["fail"])) == (True, True, "no")
 
 
 def test_a_notebook_page_that_claims_frames_it_never_got_gets_no_more_than_the_window(live):

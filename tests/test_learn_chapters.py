@@ -3,6 +3,7 @@ same engines run in the test, and against plain arithmetic."""
 
 import math
 
+import numpy as np
 import pytest
 
 from diffplay.errors import UsageError
@@ -135,6 +136,13 @@ def test_two_runs_one_setting_apart_are_told_where_they_part(change, to, step, s
 def test_two_runs_with_nothing_changed_are_identical_to_the_last_bit():
     frame = Compare(change="nothing").run(steps=5).frame()
     assert frame["parting"] is None and frame["bitwise"] and frame["loss_a"] == frame["loss_b"]
+
+
+@pytest.mark.parametrize("change, equal", [("nothing", True), ("lr", False)])
+def test_the_two_runs_weights_are_their_parameters_equal_until_they_part(change, equal):
+    weights = Compare(change=change).run(steps=2).parameters()
+    pairs = [(weights[key], weights["B." + key[2:]]) for key in weights if key.startswith("A.")]
+    assert pairs and all(np.array_equal(a, b) for a, b in pairs) == equal
 
 
 def test_a_setting_run_b_cannot_take_is_refused_and_the_runs_stay():

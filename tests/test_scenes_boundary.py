@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import diffplay
-from diffplay.scenes.base import unraster
+from diffplay.scenes.blobs import unraster
 from diffplay.scenes.boundary import Boundary, class_and_confidence
 from diffplay.scenes.parts.datasets import DATASETS, make
 from diffplay.scenes.schema import SchemaError

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from diffplay.scenes.base import unraster
+from diffplay.scenes.blobs import unraster
 from diffplay.scenes.canvas import Canvas, fourier_features
 from diffplay.scenes.parts.picture import load_png, save_png
 from diffplay.scenes.schema import SchemaError

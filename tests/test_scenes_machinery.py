@@ -9,7 +9,8 @@ import pytest
 from diffplay import Value, optim
 from diffplay.errors import UsageError
 from diffplay.scenes import registry
-from diffplay.scenes.base import Scene, Setting, frame_record, raster, unraster
+from diffplay.scenes.base import Scene, Setting, frame_record
+from diffplay.scenes.blobs import raster, unraster
 from diffplay.scenes.schema import Boolean, Choice, ListOf, Number, Record, SchemaError, Tagged, Text
 
 import numpy as np

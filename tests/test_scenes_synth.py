@@ -195,7 +195,7 @@ def test_listen_puts_both_sounds_in_the_frame_as_wav_files():
     frame = json.loads(json.dumps(scene.frame()))
     Synth.frame_schema.check(frame, "frame")
     for name, expected in (("target", scene.target), ("fitted", scene.fitted())):
-        samples, rate = read_wav(io.BytesIO(base64.b64decode(frame["audio"][name])))
+        samples, rate = read_wav(io.BytesIO(base64.b64decode(frame["audio"][name]["data"])))
         assert rate == 16000 and np.abs(samples - expected).max() <= 1 / 32767
 
 

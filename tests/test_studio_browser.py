@@ -239,7 +239,7 @@ def test_canvas_learns_a_picture_on_white_loaded_in_the_page_past_25_db_and_rese
     learned = newer_frame(page, lambda f: f["psnr"] is not None and f["psnr"] >= 25 and f["target"] == loaded["target"],
                           timeout=120, what="25 dB")
     assert learned["step"] <= 2000
-    page.click("#reset")
+    page.click("[data-action=reset]")
     again = newer_frame(page, lambda f: f["step"] < learned["step"], what="reset")
     assert again["target"] == loaded["target"]
     shot(page, "canvas-loaded")
@@ -314,7 +314,7 @@ def test_graph_bad_expression_shows_a_caret_keeps_the_text_and_a_good_one_clears
     page.click("[data-setting=expression] button")
     wait(page, "document.querySelector('[data-setting=expression] .field-error').textContent.includes('column 3')",
          what="the second error")
-    assert page.locator("[data-setting=expression] .field-error").count() == 1 and page.locator("#errors .error").count() == 0
+    assert page.locator("[data-setting=expression] .field-error").count() == 1 and page.locator(".errors .error").count() == 0
     shot(page, "graph-error")
     page.fill(editor, "a * b + a")
     page.click("[data-setting=expression] button")
@@ -581,7 +581,7 @@ def test_space_pauses_and_resumes(page, studio):
     open_scene(page, studio, "boundary")
     page.keyboard.press(" ")
     paused = newer_frame(page, lambda f: f["paused"], what="paused")
-    assert page.text_content("#pause") == "resume"
+    assert page.text_content("[data-action=pause]") == "resume"
     page.keyboard.press(" ")
     newer_frame(page, lambda f: not f["paused"] and f["step"] > paused["step"], what="running again")
 
@@ -594,7 +594,7 @@ STAGE_FILL = """() => {
   const boxes = [...stage.querySelectorAll('canvas')].map((c) => c.getBoundingClientRect());
   const left = Math.min(...boxes.map((b) => b.left)), right = Math.max(...boxes.map((b) => b.right));
   const top = Math.min(...boxes.map((b) => b.top)), bottom = Math.max(...boxes.map((b) => b.bottom));
-  const hints = document.getElementById('hints').getBoundingClientRect();
+  const hints = document.querySelector('.hints').getBoundingClientRect();
   return {width: (right - left) / room, height: (bottom - top) / (innerHeight - 150), hints: hints.bottom <= innerHeight};
 }"""
 
@@ -619,7 +619,7 @@ def test_every_scene_drawing_fills_its_stage_and_how_to_play_is_in_view(browser,
 
 def test_now_rows_keep_their_order_from_frame_to_frame(page, studio):
     open_scene(page, studio, "boundary")
-    rows = lambda: page.eval_on_selector_all("#numbers dt", "dts => dts.map((d) => d.textContent)")
+    rows = lambda: page.eval_on_selector_all(".numbers dt", "dts => dts.map((d) => d.textContent)")
     first = rows()
     for _ in range(10):
         newer_frame(page, lambda f: True)

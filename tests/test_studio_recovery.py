@@ -14,40 +14,13 @@ import warnings
 import pytest
 
 from diffplay.scenes import registry
-from diffplay.scenes.base import Scene, Setting
-from diffplay.scenes.schema import Choice
 from diffplay.studio import channel
 from diffplay.studio.limits import Limits
 from diffplay.studio.messages import encode, merge
-from diffplay.studio.worker import Loop, read_frame
+from diffplay.studio.worker import Loop
+from flaky_scene import Flaky
 
 LIMITS = Limits(compute_limit_s=0.5)
-
-
-class Flaky(Scene):
-    """A counter that fails where it is told to: in its step, in its frame, or by being slow."""
-
-    name = "flaky"
-    settings = (Setting("fail", Choice("no", "step", "frame", "slowly"), "no", "where to fail", live=True),)
-    example = None
-    budget_s = 0.002
-    steps_per_frame = 1
-
-    def build(self):
-        self.count = 0
-
-    def advance(self):
-        if self.values["fail"] == "step":
-            self.count = -1   # half changed, then
-            raise ZeroDivisionError("division by zero")
-        self.count += 1
-
-    def view(self):
-        if self.values["fail"] == "frame":
-            raise IndexError("index 1 is out of bounds for axis 0 with size 1")
-        if self.values["fail"] == "slowly":
-            time.sleep(2)
-        return {"count": self.count}
 
 
 def _run(sock, make):
@@ -74,7 +47,7 @@ class Page:
         size = int.from_bytes(self._exactly(4), "big")
         data = self._exactly(size)
         if data[:1] == b"F":
-            frame_id, text = read_frame(data)
+            frame_id, text = channel.read_frame(data)
             self.sock.sendall(channel.pack_json(["drawn", frame_id]))   # drawn at once
             message = json.loads(text)
             message["frame"] = self.whole = merge(self.whole, message)   # the fields left out as "same"

@@ -25,12 +25,14 @@ def build_parser():
     from .layout.command import add_layout_command
     from .scenes.command import add_scene_command
     from .studio.command import add_serve_command
+    from .studio.export import add_export_command
 
     add_demo_command(commands)
     add_gpt_command(commands)
     add_layout_command(commands)
     add_scene_command(commands)
     add_serve_command(commands)
+    add_export_command(commands)
     return parser
 
 

@@ -58,6 +58,11 @@ class Diagram(ShapeMethods, DragMethods):
         self.result = None
         self._constants, self._problem, self._state, self._drag = {}, None, None, None
 
+    def __getstate__(self):
+        """A copy (or a pickle) leaves the compiled problem behind: it is keyed by this diagram's
+        own objects, and is compiled again when first needed."""
+        return {**self.__dict__, "_problem": None}
+
     # ---- the state vector: one slot per field ----
 
     def _slot(self, value, pinned, role):
@@ -260,6 +265,20 @@ class Diagram(ShapeMethods, DragMethods):
 
     def _repr_svg_(self):
         return self.svg()
+
+    def widget(self):
+        """The diagram live in a notebook cell: drag a shape and watch it re-solve (a copy of
+        this diagram; diffplay.widgets, pip install 'diffplay[notebook]')."""
+        from ..widgets import Diagram as live   # the one way up from here, taken only when asked
+
+        return live(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """In a notebook with anywidget installed, the live widget; else None, so the SVG shows."""
+        try:
+            return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        except ImportError:
+            return None
 
 
 def _better(a, b):

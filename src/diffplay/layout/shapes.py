@@ -77,6 +77,7 @@ class Shape:
         slots = self.__dict__.get("slots", {})
         if name in slots:
             return Ref(self, name, slots[name])
+        # only __dict__ here: a copy (or a pickle) asks before the fields are there
         raise AttributeError(f"{self.__dict__.get('kind', 'shape')} {self.__dict__.get('name')!r} has no field "
                              f"{name!r} (its fields: {', '.join(slots)})")
 

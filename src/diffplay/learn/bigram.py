@@ -8,7 +8,7 @@ import random
 from ..engine import functional as F
 from ..engine.value import Value
 from ..gpt.train import DEFAULTS, Run
-from ..scenes.base import Setting, frame_record
+from ..scenes.base import Setting, copies, frame_record
 from ..scenes.schema import ListOf, Number, Record, Text
 from .chapter import Chapter
 
@@ -142,6 +142,10 @@ class Bigram(Chapter):
 
     def converged(self):
         return self.steps >= self.max_steps
+
+    def parameters(self):
+        """W: the logits table, row = input token, column = next token."""
+        return copies({"W": [[w.data for w in row] for row in self.W]})
 
     def view(self):
         return {"labels": self.labels(), "counts": self.counts, "count_loss": self.count_loss, "learned": self.shown,

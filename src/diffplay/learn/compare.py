@@ -3,7 +3,7 @@ together, and the first step and the first node where their numbers part."""
 
 from ..errors import UsageError
 from ..gpt.train import DEFAULTS, Run
-from ..scenes.base import Setting, frame_record
+from ..scenes.base import Setting, copies, frame_record
 from ..scenes.schema import Anything, Boolean, Choice, Maybe, Number
 from .chapter import Chapter
 from .parting import TOLERANCE, Comparison
@@ -73,6 +73,11 @@ class Compare(Chapter):
 
     def converged(self):
         return self.comparison.a.step >= self.comparison.a.steps
+
+    def parameters(self):
+        """Both runs' weights, "A.wte", "B.wte", …: equal to the last bit until the runs part."""
+        runs = {"A": self.comparison.a, "B": self.comparison.b}
+        return copies({f"{name}.{key}": w for name, run in runs.items() for key, w in run.gpt.model.w.items()})
 
     def view(self):
         c = self.comparison

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine.tensor import no_grad
 from ..gpt.train import BETAS, DEFAULTS, EPS, Run
-from ..scenes.base import Setting, frame_record
+from ..scenes.base import Setting, copies, frame_record
 from ..scenes.schema import Anything, ListOf, Number, Record, Text
 from .chapter import Chapter
 
@@ -118,6 +118,9 @@ class Training(Chapter):
         self.samples = [*self.samples, {"step": self.job.step, "text": text}][-MAX_SAMPLES:]
 
     # ---- what comes out ----
+
+    def parameters(self):
+        return copies(self.job.gpt.model.w)
 
     def view(self):
         matrix, row, col = self.picked

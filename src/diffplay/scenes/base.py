@@ -15,9 +15,7 @@ of a long one), `view()` (its part of the frame), `report()` (its numbers for th
 scene's events and frames.
 """
 
-import base64
 import copy
-import math
 import time
 from dataclasses import dataclass
 
@@ -169,6 +167,11 @@ class Scene:
         """This scene's numbers for the summary (JSON-able)."""
         return {}
 
+    def parameters(self):
+        """The numbers this scene learns, by name, as NumPy arrays the caller may keep (copies):
+        what a notebook reads while the scene plays; {} for a scene that learns none."""
+        return {}
+
     def converged(self):
         """True when a headless run may stop early."""
         return False
@@ -277,6 +280,12 @@ class Scene:
         never change an object (a list, a dict) after frame() returned it; make a new one."""
         return {"scene": self.name, "step": self.steps, "paused": self.paused, **self.view()}
 
+    def widget(self):
+        """This scene, live in a notebook cell (diffplay.widgets; pip install 'diffplay[notebook]')."""
+        from ..widgets import Scene as live   # the one way up from here, taken only when asked: the core needs no notebook
+
+        return live(self)
+
     def summary(self):
         return {"scene": self.name, "steps": self.steps, "seed": self.seed, "settings": dict(self.values), **self.report()}
 
@@ -310,6 +319,11 @@ class Scene:
         }
 
 
+def copies(named):
+    """{name: a copy of its array} of Tensors or arrays: a scene's parameters() to hand out."""
+    return {name: np.array(getattr(value, "data", value), dtype=float, copy=True) for name, value in named.items()}
+
+
 def _least(*limits):
     """The smallest of the limits that are given (None: no limit)."""
     given = [n for n in limits if n is not None]
@@ -319,27 +333,3 @@ def _least(*limits):
 def frame_record(fields, optional=()):
     """A frame schema: the common header plus a scene's own fields."""
     return Record({**FRAME_HEADER, **fields}, optional)
-
-
-RASTER = Record({"width": Number(1, integer=True), "height": Number(1, integer=True),
-                 "channels": Number(1, 4, integer=True), "data": Text(max_length=1 << 24)})
-
-
-def raster(pixels):
-    """An image for a frame: uint8 pixels (h, w) or (h, w, c), row-major, base64 in "data"."""
-    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
-    height, width = pixels.shape[:2]
-    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-    return {"width": width, "height": height, "channels": channels, "data": base64.b64encode(pixels.tobytes()).decode()}
-
-
-def unraster(image, path="raster"):
-    """The uint8 array back from a raster() dict, or a SchemaError at `path` if its data does not fit."""
-    try:
-        pixels = np.frombuffer(base64.b64decode(image["data"], validate=True), dtype=np.uint8)
-    except ValueError:
-        raise SchemaError(f"{path}.data: not base64") from None
-    shape = (image["height"], image["width"]) + ((image["channels"],) if image["channels"] > 1 else ())
-    if pixels.size != math.prod(shape):
-        raise SchemaError(f"{path}.data: expected {math.prod(shape)} bytes, got {pixels.size}")
-    return pixels.reshape(shape)

@@ -14,7 +14,8 @@ from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_losses import mse_loss
 from ..engine.tensor_ops import cross_entropy, softmax
 from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
-from .base import RASTER, Example, Scene, Setting, frame_record, raster
+from .base import Example, Scene, Setting, copies, frame_record
+from .blobs import RASTER, raster
 from .parts.datasets import DATASETS, REGRESSIONS, make
 from .parts.mlp_export import mlp_json, mlp_script
 from .parts.picture import save_png
@@ -297,6 +298,9 @@ class Boundary(Scene):
             "download": self.download,
             "network": self.network(),
         }
+
+    def parameters(self):
+        return copies(dict(self.model.named_parameters()))
 
     def report(self):
         scores = {k: None if v is None else round(v, 4) for k, v in self.scores().items()}

@@ -16,7 +16,8 @@ import numpy as np
 from .. import optim
 from ..engine.tensor import Tensor, no_grad
 from ..nn.tensor_mlp import TensorMLP
-from .base import RASTER, Example, Scene, Setting, frame_record, raster, unraster
+from .base import Example, Scene, Setting, copies, frame_record
+from .blobs import RASTER, raster, unraster
 from .parts.picture import load_png, on_white, save_png
 from .schema import ListOf, Maybe, Number, Record, SchemaError, Text
 
@@ -243,6 +244,9 @@ class Canvas(Scene):
                              "painted": int(self.mask.sum())}
         return {**self.painting, "output": raster(np.round(self.seen * 255)), "loss": self.last_loss,
                 "psnr": self.psnr(self.seen)}
+
+    def parameters(self):
+        return copies(dict(self.model.named_parameters()))
 
     def report(self):
         psnr = self.psnr()

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine.tensor import no_grad
 from ..gpt.train import DEFAULTS, Run
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
 from .parts.picture import svg_document, svg_polyline, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
@@ -126,6 +126,9 @@ class GPTScene(Scene):
             "lr": self.training.optimizer.lr, "done": self.converged(),
             "guess_loss": math.log(self.training.gpt.tokenizer.vocab_size),   # the loss of a uniform guess
         }
+
+    def parameters(self):
+        return copies(self.training.gpt.model.w)
 
     def report(self):
         losses = self.training.losses

@@ -10,7 +10,7 @@ microgpt's graph for one position (thousands of nodes) starts collapsed into its
 
 from ..engine.value import topological_order
 from ..learn.position import position_graph
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
 from .parts.backward_steps import SteppedBackward, finite
 from .parts.expression import FUNCTIONS, evaluate, parse
 from .parts.graph_svg import draw_svg
@@ -119,6 +119,10 @@ class Graph(Scene):
     def view(self):
         return {**self.graph_view.fields(), "output": finite(self.root.data), "cursor": self.backward.cursor,
                 "total": len(self.order), "message": self.backward.message()}
+
+    def parameters(self):
+        """Every node's value and gradient, in the order backward visits them."""
+        return copies({"data": [v.data for v in self.order], "grad": [v.grad for v in self.order]})
 
     def report(self):
         return {

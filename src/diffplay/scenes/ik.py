@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine.lbfgs import minimize
 from ..engine.tensor import Tensor, no_grad
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
 from .parts.kinematics import KinematicTree
 from .schema import Boolean, ListOf, Maybe, Number, Record, SchemaError
 from .parts.sketch import Sketch
@@ -183,6 +183,10 @@ class IK(Scene):
             "target": point(self.target), "obstacle": obstacle, **self.numbers(),
             "solve_ms": self.solve_ms, "evaluations": self.evaluations,
         }
+
+    def parameters(self):
+        """The joint angles in degrees (what the solver moves is u, with angle = limit · sin u)."""
+        return copies({"angles": np.degrees(self.limit * np.sin(self.u))})
 
     def report(self):
         numbers = {k: round(v, 6) if isinstance(v, float) else v for k, v in self.numbers().items()}

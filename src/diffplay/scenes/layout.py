@@ -8,6 +8,7 @@ or given up: any status but max_iterations) or MAX_WORK iterations went by witho
 editor rests until the next event.
 """
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..files import read_text
 from ..layout import examples as shipped
 from ..layout.geometry import box
 from ..layout.spec import loads
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
 
 MAX_SPEC = 200_000     # characters of TOML
@@ -65,7 +66,11 @@ class Layout(Scene):
 
     def build(self):
         self.source, self.text = self.opened()
-        self.diagram, _ = loads(self.text, self.source)
+        self.start(loads(self.text, self.source)[0])
+
+    def start(self, diagram):
+        """Edit `diagram`, solved a first few iterations."""
+        self.diagram = diagram
         self.target = None   # (shape, x, y) while a shape is dragged
         self.work, self.moved = 0, False
         self.result = self.diagram.solve(seed=self.seed, max_iterations=self.values["iterations"])
@@ -153,8 +158,32 @@ class Layout(Scene):
         return {"name": shape.name, "kind": shape.kind, "box": [left, top, right, bottom],
                 "center": list(self.diagram.center(shape))}
 
+    def parameters(self):
+        """The solver's state: every field of every shape, in the diagram's slot order."""
+        return copies({"state": self.diagram.slots.values})
+
     def report(self):
         return {"source": self.source, **self.result.to_dict()}
 
     def render_svg(self, path):
         self.diagram.save(path, "--out")
+
+
+class DiagramLayout(Layout):
+    """The editor over a Diagram made in Python, which a notebook shows live (Diagram.widget()).
+
+    It edits a copy, so the notebook's own diagram stays as it was made while its widget plays
+    in a thread; reset starts again from that diagram. Its only setting is the solver's pace:
+    no example, spec or file replaces the diagram it was given.
+    """
+
+    settings = tuple(s for s in Layout.settings if s.name == "iterations")
+    events = {k: v for k, v in Layout.events.items() if k != "open"}
+
+    def __init__(self, diagram, seed=0, **values):
+        self.given = diagram
+        super().__init__(seed, **values)
+
+    def build(self):
+        self.source, self.text = "diagram", ""
+        self.start(copy.deepcopy(self.given))

@@ -17,7 +17,7 @@ import numpy as np
 from ..engine.lbfgs import minimize
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_functional import smooth_min
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
 from .parts.kinematics import KinematicTree
 from .parts.lsystem_grammar import parse_rules, rewrite, turtle
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
@@ -173,6 +173,12 @@ class LSystem(Scene):
             "reachable": self.reachable(), "reach": float(self.far.max()),
             "loss": None if self.last is None else float(self.last.loss), "iterations": self.iterations,
         }
+
+    def parameters(self):
+        """Each segment's turn (radians) and length, as the tree stands."""
+        n = len(self.tree)
+        with no_grad():
+            return copies({"turns": self.x[:n], "lengths": self.lengths(Tensor(self.x[n:]))})
 
     def report(self):
         _, _, nearest, distance = self.state()

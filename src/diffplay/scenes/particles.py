@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import optim
 from ..engine.tensor import Tensor, no_grad
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
 from .parts.particle_physics import World, positions, rollout, scan
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError
 from .parts.picture import save_png
@@ -182,6 +182,9 @@ class Particles(Scene):
             "particles": flights[-1].tolist(), "paths": np.round(flights[:, :MAX_PATHS].transpose(1, 0, 2), 4).tolist(),
             **self.numbers(flights[-1]), "lr": self.opt.lr, "scan": self.last_scan,
         }
+
+    def parameters(self):
+        return copies({"velocity": self.velocity})
 
     def report(self):
         numbers = self.numbers(self.finals())

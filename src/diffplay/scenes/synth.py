@@ -20,7 +20,8 @@ import numpy as np
 from .. import optim
 from ..engine.spectral import Spectra, stft_distances, stft_loss
 from ..engine.tensor import Tensor, no_grad
-from .base import Example, Scene, Setting, frame_record
+from .base import Example, Scene, Setting, copies, frame_record
+from .blobs import SOUND, sound
 from .parts.oscillators import additive, adsr, fm
 from .parts.sketch import Sketch
 from .parts.start_search import StartSearch
@@ -48,10 +49,11 @@ SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Numb
                    "fitted": ListOf(Number(), SPECTRUM_BINS)})
 
 
-def wav_bytes(samples, rate):
+def wav_sound(samples, rate):
+    """A WAV file of the samples, as a frame's sound()."""
     buffer = io.BytesIO()
     write_wav(buffer, samples, rate)
-    return base64.b64encode(buffer.getvalue()).decode()
+    return sound(buffer.getvalue())
 
 
 class Synth(Scene):
@@ -82,7 +84,7 @@ class Synth(Scene):
         "mode": Text(16), "f0": Number(), "amplitudes": Maybe(ListOf(Number(), 64)), "index": Maybe(Number()),
         "amplitude": Maybe(Number()), "loss": Maybe(Number(0)), "rate": Number(0, integer=True),
         "target_peak_hz": Number(0), "fitted_peak_hz": Number(0), "spectrum": SPECTRUM,
-        "audio": Maybe(Record({"target": Text(1 << 24), "fitted": Text(1 << 24)})),
+        "audio": Maybe(Record({"target": SOUND, "fitted": SOUND})),
         "status": Text(300), "stalled": Boolean(),
     }, optional=())
     formats = ("png", "wav")
@@ -252,12 +254,13 @@ class Synth(Scene):
         self.rebuild(target, rate)
 
     def on_listen(self):
-        """Put both sounds, as WAV files in base64, into the next frames."""
-        self.audio = {"target": wav_bytes(self.target, self.rate), "fitted": wav_bytes(self.fitted(), self.rate)}
+        """Put both sounds, as WAV files, into the next frames."""
+        self.audio = {"target": wav_sound(self.target, self.rate), "fitted": wav_sound(self.fitted(), self.rate)}
 
     # ---- what comes out ----
 
-    def parameters(self):
+    def numbers(self):
+        """What it has learned, for the frame and the summary (JSON)."""
         additive_mode = self.values["mode"] == "additive"
         return {
             "f0": float(self.f0.data),
@@ -280,15 +283,18 @@ class Synth(Scene):
             self.seen = self.fitted()
         _, fitted, peak = self.spectrum(self.seen)
         return {
-            "mode": self.values["mode"], **self.parameters(), "loss": self.loss, "rate": self.rate,
+            "mode": self.values["mode"], **self.numbers(), "loss": self.loss, "rate": self.rate,
             "target_peak_hz": self.target_peak, "fitted_peak_hz": peak,
             "spectrum": {"hz": self.band_hz.tolist(), "target": np.round(self.target_bands, 2).tolist(),
                          "fitted": np.round(fitted, 2).tolist()},
             "audio": self.audio, **dict(zip(("status", "stalled"), self.status())),
         }
 
+    def parameters(self):
+        return copies({k: v for k, v in self.numbers().items() if v is not None})
+
     def report(self):
-        numbers = {k: (np.round(v, 5).tolist() if v is not None else None) for k, v in self.parameters().items()}
+        numbers = {k: (np.round(v, 5).tolist() if v is not None else None) for k, v in self.numbers().items()}
         return {"mode": self.values["mode"], **numbers, "loss": self.loss, "rate": self.rate, "samples": len(self.t),
                 "target_peak_hz": round(self.target_peak, 2), "fitted_peak_hz": round(self.spectrum(self.fitted())[2], 2)}
 

@@ -4,8 +4,9 @@ A message is its length (4 bytes, big-endian) and that many bytes. The server's 
 asyncio stream, so its event loop never waits on a session and no thread hands bytes over
 (a reader and a writer thread per session took the interpreter lock twice a frame, and under
 load waited for it). The session's end blocks, with a poll for its loop's timeouts. To the
-session go JSON lists (["event", id, {...}], ["drawn", frame], ["load", sessions], ["stop"]);
-from it come bytes the server passes on (worker.py says which).
+session go JSON lists (["event", id, {...}], ["drawn", frame], ["load", sessions], ["join"],
+["stop"]); from it come a kind ("F" a frame, "M" a message, "X" a last message), for a frame
+its id (8 bytes), and the JSON text the server passes on (read_frame).
 """
 
 import asyncio
@@ -33,6 +34,11 @@ async def receive(reader):
         return None
 
 
+def read_frame(data):
+    """(frame id, JSON text) of a frame as the server receives it (b"F", 8 bytes of id, the text)."""
+    return int.from_bytes(data[1:9], "big"), data[9:].decode()
+
+
 class Channel:
     """The session process's end of the pair: blocking sends and receives."""
 
@@ -48,8 +54,12 @@ class Channel:
         (size,) = HEADER.unpack(self._exactly(HEADER.size))
         return json.loads(self._exactly(size))
 
-    def send_bytes(self, data):
-        self.sock.sendall(pack(data))
+    def send(self, kind, text, blobs=(), frame_id=None):
+        """A message to pass on to the page: its kind (one byte, worker.py), a frame's id, its
+        text. The studio's frames carry their blobs in the text (messages.FrameWriter without buffers)."""
+        assert not blobs, "the studio's socket pair carries text only"
+        head = kind.encode() + (b"" if frame_id is None else frame_id.to_bytes(8, "big"))
+        self.sock.sendall(pack(head + text.encode()))
 
     def _exactly(self, size):
         data = bytearray()

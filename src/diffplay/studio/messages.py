@@ -1,15 +1,18 @@
-"""What travels over a studio WebSocket, checked with the scenes' own schemas.
+"""What travels between a scene and a page (over a studio WebSocket, or a notebook widget's
+messages), checked with the scenes' own schemas.
 
 A page sends JSON text messages:
 
     {"type": "event", "id": 7, "event": {"type": "add_point", "x": 1, "y": 2, "label": 0}}
     {"type": "drawn", "frame": 41}      # every frame up to 41 is on screen: send more
+    {"type": "join"}                    # start over: the hello again, then a whole frame
 
 The envelope is checked here; the event inside it by the scene (`Scene.handle`). The server
 answers with:
 
     {"type": "hello", "scene": describe(), "values": {...}, "limits": {...}}
     {"type": "frame", "id": 42, "events": 7, "stats": {...}, "same": ["points"], "frame": {...}}
+    {"type": "values", "values": {"lr": 0.1}}    # settings changed by other than the page's own "set"
     {"type": "error", "id": 7, "message": "event.x: must be in [-6, 6], got 9"}
     {"type": "error", "id": 8, "message": "expression: column 4: ...", "at": {"line": 1, "column": 4}}
 
@@ -21,13 +24,17 @@ was made, so a page (or a benchmark) knows which of its events a frame already s
 `stats`, `moving` says whether the scene goes on by itself (false: paused, or at rest until
 the next event). An error without an id is about a message that never became an event (not
 JSON, too big, too many). An error about a place in a text a setting holds (an expression that
-does not parse) says where in `at`, so the page can point at it.
+does not parse) says where in `at`, so the page can point at it. A notebook widget's frame
+may name `buffers`: the places in `frame` of the blobs (scenes/blobs.py) whose bytes travel
+beside the text, in that order, each `data` there null in the text.
 """
 
+import base64
 import json
 import math
 
 from ..parsing import load_json
+from ..scenes.blobs import is_blob
 from ..scenes.schema import Anything, Boolean, ListOf, Maybe, Number, Object, Record, SchemaError, Tagged, Text
 
 MAX_ID = 2**53   # the largest integer a JavaScript number holds exactly
@@ -35,6 +42,7 @@ MAX_ID = 2**53   # the largest integer a JavaScript number holds exactly
 CLIENT_MESSAGE = Tagged({
     "event": Record({"id": Number(0, MAX_ID, integer=True), "event": Object()}),
     "drawn": Record({"frame": Number(0, MAX_ID, integer=True)}),
+    "join": Record({}),
 })
 
 SERVER_MESSAGE = Tagged({
@@ -44,8 +52,10 @@ SERVER_MESSAGE = Tagged({
         "stats": Record({"steps": Number(0, integer=True), "step_ms": Number(0), "frame_ms": Number(0),
                          "budget_ms": Number(0), "moving": Boolean()}),
         "same": ListOf(Text(64), max_length=10_000),
+        "buffers": ListOf(ListOf(Anything(), max_length=64), max_length=10_000),
         "frame": Anything(),
-    }),
+    }, optional=["buffers"]),
+    "values": Record({"values": Anything()}),
     "error": Record({"id": Maybe(Number(0, MAX_ID, integer=True)), "message": Text(10_000),
                      "at": Record({"line": Number(1, integer=True), "column": Number(1, integer=True)})}, optional=["at"]),
 })
@@ -67,6 +77,77 @@ def _finite(value):
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
+
+
+class FrameTooBig(Exception):
+    """A frame message longer than the page may take."""
+
+    def __init__(self, size, limit):
+        super().__init__(f"frame: {size} bytes is more than the limit of {limit}")
+
+
+class FrameWriter:
+    """Frame messages for one page, each holding only the fields that changed since the last.
+
+    A field is unchanged when the scene hands back the very object it gave before (a scene never
+    changes what frame() returned), or when it encodes to the same text (and bytes). With
+    `buffers` (a notebook) each blob's bytes leave the text and travel beside it; the studio's
+    WebSocket carries them in the text, as base64.
+    """
+
+    def __init__(self, buffers=False):
+        self.buffers = buffers
+        self.shown = {}   # key -> (value, text, ((path, bytes), ...)) of each field the page has
+
+    def write(self, frame, head, max_bytes):
+        """(text, [bytes]) of a frame message: `head` ({"type": "frame", "id": ...}), "same",
+        "buffers" and the changed fields. Past max_bytes, FrameTooBig, and nothing is kept as sent."""
+        fields, same, shown, paths, blobs = [], [], {}, [], []
+        for key, value in frame.items():
+            before = self.shown.get(key)
+            now = before if before is not None and before[0] is value else (value, *self._encoded(value))
+            if before is not None and before[1:] == now[1:]:
+                same.append(key)
+            else:
+                fields.append(f"{encode(key)}:{now[1]}")
+                for path, data in now[2]:
+                    paths.append([key, *path])
+                    blobs.append(data)
+            shown[key] = now
+        envelope = encode({**head, "same": same, **({"buffers": paths} if paths else {})})
+        text = envelope[:-1] + ',"frame":{' + ",".join(fields) + "}}"
+        size = len(text) + sum(len(b) for b in blobs)
+        if size > max_bytes:
+            raise FrameTooBig(size, max_bytes)
+        self.shown = shown
+        return text, blobs
+
+    def _encoded(self, value):
+        if not self.buffers:
+            return encode(value), ()
+        rest, lifted = lift_blobs(value)
+        return encode(rest), tuple(lifted)
+
+
+def lift_blobs(value, path=()):
+    """(value with each blob's data set to None, [(path to that data, its bytes), ...]); the
+    value itself where it holds no blob. A list is looked into only if it starts with a dict
+    or a list (a frame's lists hold one kind of thing: long lists of numbers cost nothing)."""
+    if is_blob(value):
+        return {**value, "data": None}, [((*path, "data"), base64.b64decode(value["data"]))]
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        items = enumerate(value)
+    else:
+        return value, []
+    rest, lifted = {}, []
+    for key, item in items:
+        rest[key], found = lift_blobs(item, (*path, key))
+        lifted += found
+    if not lifted:
+        return value, []
+    return (rest if isinstance(value, dict) else list(rest.values())), lifted
 
 
 def merge(previous, message):

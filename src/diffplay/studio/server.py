@@ -1,7 +1,7 @@
 """The studio's web app: the pages (files shipped in this package, nothing else), the scenes'
 descriptions, and one WebSocket per live scene.
 
-    GET /                  the gallery          GET /api/scenes   every scene's describe() and picture
+    GET /                  the gallery          GET /api/scenes   every scene's describe(), picture and drawing
     GET /scene.html?name=  one scene            GET /api/status   live sessions and limits
     WS  /ws/NAME?seed=N    a live scene (see messages.py for what travels on it)
 
@@ -20,6 +20,7 @@ from ..checks import MAX_SEED
 from ..errors import UsageError
 from ..scenes import registry
 from ..scenes.schema import Number
+from . import modules
 from .connections import quiet_repeated_logs
 from .hosts import Gate, TrustedHosts
 from .limits import Limits
@@ -68,7 +69,8 @@ def create_app(limits=None, trusted=None):
     """The studio's ASGI app: its limits, and the hosts it answers to (by default, this machine's names)."""
     limits = limits or Limits()
     sessions = Sessions(limits)
-    described = [{**scene, "thumbnail": thumbnail(scene["name"])} for scene in registry.describe_all()]
+    described = [{**scene, "thumbnail": thumbnail(scene["name"]), "drawing": modules.drawing(scene)}
+                 for scene in registry.describe_all()]
 
     async def scenes(request):
         return JSONResponse(described)

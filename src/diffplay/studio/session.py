@@ -15,8 +15,9 @@ not reading them. Frames never pile up: the process paces itself by the frames t
 for the page, not by the acknowledgements the page claims. Replies to events are never
 dropped: once `outbox_bytes` wait to go out, the server stops reading from that page (and
 from its process) until the page takes them, so a page that sends without reading is slowed
-by its own TCP window, not buffered without end. A flood of messages past the rate limit is
-refused with one error per flood, not one per message.
+by its own TCP window, not buffered without end. A page's messages are read by inbound.py
+(as a notebook widget's are): a flood past the rate limit is refused with one error per flood,
+not one per message.
 """
 
 import asyncio
@@ -31,8 +32,8 @@ from starlette.websockets import WebSocketDisconnect
 from ..errors import UsageError
 from ..scenes import registry
 from . import channel, worker
-from .limits import RateLimiter
-from .messages import error, parse
+from .inbound import BUSY, Inbound
+from .messages import error
 
 PENDING_BYTES = 8 << 20   # events waiting for a busy scene, past the socket's own buffer; beyond, refused
 REAP_GRACE_S = 5.0        # a reaped page that does not take its last message is cut off after this
@@ -104,8 +105,7 @@ class Session:
         self.sessions, self.socket, self.name, self.seed = sessions, websocket, name, seed
         self.client = websocket.client.host if websocket.client else ""
         self.limits = sessions.limits
-        self.rate = RateLimiter(self.limits.messages_per_s, self.limits.message_burst)
-        self.refusing = False               # in a flood past the rate limit, already told so
+        self.inbound = Inbound(self.limits)   # the page's messages: rate-limited, parsed, bounded
         self.early = []                     # to the process, said before it started
         self.outbox = deque()               # to the page, in order: (text, frame id or 0)
         self.waiting = 0                    # bytes in the outbox
@@ -203,30 +203,15 @@ class Session:
             self._take(raw.get("text") if raw.get("text") is not None else raw.get("bytes") or b"")
 
     def _take(self, text):
-        """Check one message from the page and pass it on, or answer with an error."""
-        event_id = None
-        try:
-            if not self._allowed():
-                return
-            message = parse(text, self.limits)
-            if message["type"] == "drawn":   # never more than has left for the page: the pace is real
-                return self.tell(["drawn", min(message["frame"], self.delivered)], must=False)
-            event_id = message["id"]
-            if not self.tell(["event", event_id, message["event"]]):
-                raise UsageError("event: the scene is still busy with earlier ones; this one was dropped")
-        except UsageError as e:
-            self._push(error(e, event_id))
-
-    def _allowed(self):
-        """Whether the rate limit lets this message through; the first refused of a flood says so."""
-        if self.rate.allow():
-            self.refusing = False
-            return True
-        if not self.refusing:
-            self.refusing = True
-            self._push(error(f"message: more than {self.limits.messages_per_s:g} messages a second; "
-                             "dropping them until they slow down"))
-        return False
+        """Check one message from the page (inbound.py) and pass it on, or answer with an error."""
+        message, reply = self.inbound.read(text, self.delivered)
+        if reply is not None:
+            self._push(reply)
+        if message is None:
+            return
+        kind = message[0]
+        if not self.tell(message, must=kind != "drawn") and kind == "event":
+            self._push(error(BUSY, message[1]))
 
     def tell(self, message, must=True):
         """Send a message (a JSON list) to the process; False when it must go but the process is
@@ -258,7 +243,7 @@ class Session:
         if data is None:
             self.wake.set()
         elif data[:1] == b"F":
-            frame_id, text = worker.read_frame(data)
+            frame_id, text = channel.read_frame(data)
             self._push(text, frame_id)
         else:
             self._push(data[1:].decode())

@@ -1,9 +1,12 @@
-"""One page's scene, live, in a process of its own: apply events, step, send a frame, repeat.
+"""One page's scene, live: apply events, step, send a frame, repeat.
 
-The server talks to this loop over a socket pair (channel.py). In: ["event", id, {...}],
-["drawn", frame id], ["load", live sessions], ["stop"]. Out: one byte saying what follows
-("F" a frame, "M" a message, "X" a last message before this process ends), for a frame its id
-(8 bytes), and the JSON text the page gets.
+The studio runs this loop in a process of its own per page (serve()), and the server talks to
+it over a socket pair (channel.py); a notebook widget runs the same loop in a thread of the
+kernel (widgets/runner.py). In: ["event", id, {...}], ["drawn", frame id], ["load", live
+sessions], ["join"] (a page starts over: the hello again, then a whole frame), ["call", job]
+(a notebook's Python, run on the scene between steps), ["stop"]. Out: a kind ("F" a frame,
+"M" a message, "X" a last message before the loop ends), the JSON text the page gets, the
+frame's blobs as bytes (a notebook's; messages.FrameWriter) and its id.
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
@@ -12,7 +15,9 @@ something changed: a step was taken or an event applied. A paused scene, or one 
 until the next click, costs nothing. The frame after an event steps for a shorter time, so
 a click shows sooner. A frame carries only the fields that changed since the frame before
 it (messages.py): what a scene shows while it learns (a boundary, a picture) goes out every
-frame, what only events change (the points, the painting) only after them.
+frame, what only events change (the points, the painting) only after them. The page's "drawn"
+reaches the loop capped at the frames that have left for it (inbound.py), so a page that claims
+more than it got cannot make frames pile up.
 
 A scene that fails (a bug, or past the compute limit) goes back to its last good state and
 pauses, and the page is told why in a sentence (recovery.py).
@@ -30,7 +35,7 @@ from ..process import tune_process
 from ..scenes import registry
 from .channel import Channel
 from .limits import frame_rate, step_budget
-from .messages import encode, error
+from .messages import FrameTooBig, FrameWriter, encode, error
 from .recovery import PERIOD_S, LastGood, plainly
 
 
@@ -76,7 +81,7 @@ def serve(sock, name, seed, limits, active):
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = registry.load(name)(seed=seed)
     except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
-        conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": plainly(e)}).encode())
+        conn.send("X", encode({"type": "error", "id": None, "message": plainly(e)}))
         return
     # The modules and the scene as built live as long as this process: the cyclic collector
     # need not walk them again (a full collection over them took a frame's worth of time).
@@ -84,14 +89,16 @@ def serve(sock, name, seed, limits, active):
     Loop(conn, scene, limits, active).run()
 
 
-def read_frame(data):
-    """(frame id, JSON text) of a frame as the server receives it (b"F", 8 bytes of id, the text)."""
-    return int.from_bytes(data[1:9], "big"), data[9:].decode()
-
-
 class Loop:
-    def __init__(self, conn, scene, limits, active):
-        self.conn, self.scene, self.limits, self.active = conn, scene, limits, active
+    """The loop over a `link` (poll(timeout), recv(), send(kind, text, blobs, frame_id)). `guard(seconds,
+    what)` cuts off an event or a step that runs too long (time_limit: a process's main thread
+    only); `buffers` sends blobs as bytes."""
+
+    def __init__(self, link, scene, limits, active, guard=time_limit, buffers=False):
+        self.conn, self.scene, self.limits, self.active, self.guard = link, scene, limits, active, guard
+        self.frames = FrameWriter(buffers)
+        self.latest = None              # the last whole frame made (a notebook's Python reads it)
+        self.told = dict(scene.values)  # the settings as the page knows them
         self.sent = self.drawn = 0      # frame ids: made and sent / on the page's screen
         self.last_event = 0             # id of the last event applied
         self.changed = True             # the first frame always goes out
@@ -99,14 +106,12 @@ class Loop:
         self.fresh = False              # an event came since the last frame: step briefly, show it soon
         self.next_tick = 0.0
         self.running = True
-        self.shown = {}                 # key -> (value, JSON text) of the fields the page has
         self.kept = LastGood(scene)     # the state to go back to if the scene fails
         self.failures = 0               # since the last event
         self.blamed = None              # the event whose frame has not gone out yet: a failure before it is its
 
     def run(self):
-        self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
-                        "limits": self.limits.describe()})
+        self.hello()
         while self.running:
             timeout = self.wait()
             if timeout:   # nothing is due before the next tick: let messages gather till then
@@ -159,17 +164,29 @@ class Loop:
             self.drawn = max(self.drawn, min(args[0], self.sent))
         elif kind == "load":
             self.active = args[0]
+        elif kind == "join":
+            self.hello()
+        elif kind == "call":
+            self.call(args[0])
         elif kind == "stop":
             self.running = False
 
+    def hello(self):
+        """Start the page over: what the scene is, its settings, then a whole frame as soon as it can take one."""
+        self.frames = FrameWriter(self.frames.buffers)
+        self.drawn, self.changed = self.sent, True   # frames before this one the page will never acknowledge
+        self.told = dict(self.scene.values)
+        self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.told,
+                        "limits": self.limits.describe()})
+
     def apply(self, event_id, event):
-        """Handle one event (an object: the server checked its envelope); a UsageError leaves the
+        """Handle one event (an object: inbound.py checked its envelope); a UsageError leaves the
         scene as it was, any other failure sends it back to the state kept before."""
         self.kept.keep()
         self.failures = 0
         doing = f"event {str(event.get('type'))[:64]!r}"
         try:
-            with time_limit(self.limits.compute_limit_s, doing):
+            with self.guard(self.limits.compute_limit_s, doing):
                 self.scene.handle(event)
         except UsageError as e:
             self.send("M", error(e, event_id))
@@ -179,6 +196,22 @@ class Loop:
             self.blamed = event_id   # so the page's control for a "set" goes back too
         self.last_event = event_id
         self.changed, self.idle, self.fresh = self.changed or not self.failures, False, True
+        self.tell_values(own=event.get("key") if event.get("type") == "set" else None)
+
+    def call(self, job):
+        """Run a notebook's job(scene) between steps (its exceptions are the job's to report)."""
+        job(self.scene)
+        self.changed, self.idle = True, False
+        self.tell_values()
+
+    def tell_values(self, own=None):
+        """Tell the page the settings that changed, but for `own`: the one its own "set" changed
+        (echoing it would move a slider back under the pointer that drags it)."""
+        changed = {k: v for k, v in self.scene.values.items() if self.told.get(k) != v or k not in self.told}
+        self.told = dict(self.scene.values)
+        changed.pop(own, None)
+        if changed:
+            self.post("M", {"type": "values", "values": changed})
 
     # ---- out ----
 
@@ -190,7 +223,7 @@ class Loop:
         self.fresh = False
         doing = "a step"
         try:
-            with time_limit(self.limits.compute_limit_s, "one step and frame"):
+            with self.guard(self.limits.compute_limit_s, "one step and frame"):
                 steps = self.scene.step(budget)
                 stepped = time.monotonic()
                 self.idle = steps == 0
@@ -211,25 +244,15 @@ class Loop:
     def send_frame(self, frame, stats):
         """Send the fields that changed since the last frame sent, naming the others in "same"."""
         self.sent += 1
-        fields, same, shown = [], [], {}
-        for key, value in frame.items():
-            before = self.shown.get(key)
-            # the same object again means unchanged (a scene never mutates what frame() returned)
-            text = before[1] if before is not None and before[0] is value else encode(value)
-            if before is not None and before[1] == text:
-                same.append(key)
-            else:
-                fields.append(f"{encode(key)}:{text}")
-            shown[key] = (value, text)
-        head = encode({"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats, "same": same})
-        text = head[:-1] + ',"frame":{' + ",".join(fields) + "}}"
-        if len(text) > self.limits.max_frame_bytes:
+        self.latest = frame
+        head = {"type": "frame", "id": self.sent, "events": self.last_event, "stats": stats}
+        try:
+            text, blobs = self.frames.write(frame, head, self.limits.max_frame_bytes)
+        except FrameTooBig as e:
             self.drawn += 1   # never sent, so never drawn: do not wait for it
-            self.post("M", {"type": "error", "id": None,
-                            "message": f"frame: {len(text)} bytes is more than the limit of {self.limits.max_frame_bytes}"})
+            self.post("M", {"type": "error", "id": None, "message": str(e)})
             return
-        self.shown = shown
-        self.send("F", text, self.sent)
+        self.send("F", text, blobs, self.sent)
         self.blamed = None
         self.kept.keep(PERIOD_S)
 
@@ -248,13 +271,13 @@ class Loop:
             self.changed = self.failures == 1
             outcome = f"so the scene went back to how it was at step {step:,} and paused"
         self.post("M", {"type": "error", "id": event_id, "message": f"{doing} failed ({plainly(error)}), {outcome}."})
+        self.tell_values()   # the state gone back to may hold other settings
 
     def post(self, kind, message):
         self.send(kind, encode(message))
 
-    def send(self, kind, text, frame_id=None):
-        head = kind.encode() + (b"" if frame_id is None else frame_id.to_bytes(8, "big"))
+    def send(self, kind, text, blobs=(), frame_id=None):
         try:
-            self.conn.send_bytes(head + text.encode())
+            self.conn.send(kind, text, blobs, frame_id)
         except (BrokenPipeError, OSError):
             self.running = False

@@ -13,11 +13,7 @@
 // shows under its control (error()): the next replaces it, a later success clears it. Settings
 // that name a file on the server (cli_only) are not in describe().settings: they get no control.
 
-function element(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
+import { element, focused } from "./draw.js";
 
 function throttle(fn, ms) {
   let last = 0, timer = null, args = null;
@@ -74,7 +70,7 @@ function textWidget(setting, value, send) {
     const apply = element("button", { type: "button", textContent: "apply" });
     apply.addEventListener("click", () => send(area.value));
     area.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(area.value); });
-    return { parts: [area, apply], show: (v) => { if (document.activeElement !== area) area.value = v; }, wide: true,
+    return { parts: [area, apply], show: (v) => { if (!focused(area)) area.value = v; }, wide: true,
       keepsText: true, point: (at) => putCaret(area, at) };
   }
   const box = element("input", { type: "text", value, name: setting.name });

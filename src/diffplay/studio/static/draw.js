@@ -8,6 +8,12 @@ export function element(tag, props = {}, ...children) {
   return node;
 }
 
+/** Whether the node has the keyboard's focus (in a widget's shadow root too, where
+ *  document.activeElement is the widget's host element). */
+export function focused(node) {
+  return node.getRootNode().activeElement === node;
+}
+
 /** A canvas of w × h CSS pixels, drawn sharp on high-density screens; ctx works in CSS pixels. */
 export function makeCanvas(w, h, label = "") {
   const canvas = element("canvas");
@@ -79,26 +85,49 @@ export function pointer(canvas, event) {
   return [(event.clientX - r.left) * k, (event.clientY - r.top) * k];
 }
 
-/** The uint8 pixels of a frame's raster ({width, height, channels, data: base64}). */
+/** The bytes of a frame's blob (scenes/blobs.py): its `data` is base64 text over the studio's
+ *  WebSocket, and a binary buffer (a DataView) in a notebook. */
+export function bytes(blob) {
+  const data = blob.data;
+  if (typeof data === "string") return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** The uint8 pixels of a frame's raster ({width, height, channels, data}). */
 export function pixels(raster) {
-  return Uint8Array.from(atob(raster.data), (c) => c.charCodeAt(0));
+  return bytes(raster);
+}
+
+/** The float32 numbers of a frame's array ({dtype: "float32", shape, data}), row-major. */
+export function floats(array) {
+  const b = bytes(array);
+  const aligned = b.byteOffset % 4 === 0 ? b : b.slice();   // a Float32Array starts on a multiple of 4
+  return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }
 
 /** An offscreen canvas holding a raster; `colour(pixels, i)` -> [r, g, b] for one pixel, if given. */
 export function rasterCanvas(raster, colour = null, into = null) {
   const { width, height, channels } = raster;
   const data = pixels(raster);
+  if (colour) return paintedCanvas(width, height, (i) => colour(data, i), into);
+  if (channels >= 3) {
+    const alpha = channels === 4 ? (i) => data[i * 4 + 3] : () => 255;
+    return paintedCanvas(width, height, (i) => [data[i * channels], data[i * channels + 1], data[i * channels + 2], alpha(i)], into);
+  }
+  return paintedCanvas(width, height, (i) => [data[i], data[i], data[i]], into);
+}
+
+/** An offscreen canvas of width × height pixels, pixel i (row-major) coloured [r, g, b] or
+ *  [r, g, b, a] by colour(i); `into`, a canvas of that size, is drawn again instead of a new one. */
+export function paintedCanvas(width, height, colour, into = null) {
   const canvas = into && into.width === width && into.height === height ? into : element("canvas", { width, height });
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(width, height);
   const out = image.data;
   for (let i = 0, n = width * height; i < n; i++) {
-    let rgb;
-    if (colour) rgb = colour(data, i);
-    else if (channels >= 3) rgb = [data[i * channels], data[i * channels + 1], data[i * channels + 2]];
-    else rgb = [data[i], data[i], data[i]];
+    const rgb = colour(i);
     out[4 * i] = rgb[0]; out[4 * i + 1] = rgb[1]; out[4 * i + 2] = rgb[2];
-    out[4 * i + 3] = channels === 4 && !colour ? data[i * 4 + 3] : 255;
+    out[4 * i + 3] = rgb.length > 3 ? rgb[3] : 255;
   }
   ctx.putImageData(image, 0, 0);
   return canvas;

@@ -39,8 +39,14 @@ export class Plot {
     return box;
   }
 
+  /** Forget every point (a new session). */
+  clear() {
+    this.series.clear();
+    this.lastStep = -1;
+  }
+
   add(step, values) {
-    if (step < this.lastStep) this.series.clear();
+    if (step < this.lastStep) this.clear();
     this.lastStep = step;
     for (const [name, value] of Object.entries(values)) {
       if (Array.isArray(value)) {

@@ -4,7 +4,7 @@
 import { element, fmt } from "../draw.js";
 import { Heatmap, blues } from "../heatmap.js";
 
-let counts, learned, check, countLoss;
+let counts, learned, check, countLoss, tables;
 
 export const hints = "<kbd>click</kbd> a cell of the learned table: its gradient, two ways · <b>lr</b> and <b>batch</b> change the descent";
 
@@ -15,7 +15,8 @@ function tableBox(title, map) {
 export function setup(view) {
   countLoss = element("p", { id: "count-loss" });
   check = element("dl", { className: "check", id: "gradient-check" });
-  view.stage.append(countLoss, element("div", { className: "row", id: "tables" }), element("h3", { textContent: "the picked weight's gradient, two ways" }), check);
+  tables = element("div", { className: "row", id: "tables" });
+  view.stage.append(countLoss, tables, element("h3", { textContent: "the picked weight's gradient, two ways" }), check);
 }
 
 function maps(view, f) {
@@ -26,7 +27,7 @@ function maps(view, f) {
   learned = new Heatmap({ rows: labels, cols: labels, cell, colour: (v) => blues(Math.sqrt(v)),
     tip: (v, r, c) => `P(${f.labels[c]} | ${f.labels[r]}) = ${v.toFixed(5)}`, label: "learned probabilities",
     onPick: (r, c) => view.send({ type: "pick", row: r, col: c }) });
-  document.getElementById("tables").replaceChildren(tableBox("counted: how often each input (row) is followed by each target (column)", counts),
+  tables.replaceChildren(tableBox("counted: how often each input (row) is followed by each target (column)", counts),
     tableBox("learned by gradient descent: softmax of each row of W (click a cell)", learned));
 }
 

@@ -1,6 +1,6 @@
 // Chapter 1: the documents, the vocabulary with its ids, and a name as token ids with BOS.
 
-import { element } from "../draw.js";
+import { element, focused } from "../draw.js";
 
 let facts, typed, tokens, pairs, vocabulary, documents, note;
 
@@ -37,7 +37,7 @@ export function draw(view, f) {
   facts.querySelector("#vocab-size").textContent = f.vocab_size;
   facts.querySelector("#bos").textContent = f.bos;
   facts.querySelector("#uniform-loss").textContent = f.uniform_loss.toFixed(4);
-  if (document.activeElement !== typed) typed.value = f.name;
+  if (!focused(typed)) typed.value = f.name;
   tokens.replaceChildren(...f.tokens.map((t) => token(t.text, t.id)));
   note.textContent = f.unknown || "";
   pairs.replaceChildren(...f.pairs.map((p) => element("span", { className: "token" },

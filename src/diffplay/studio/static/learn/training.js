@@ -4,7 +4,7 @@
 import { element, fmt, sizeCanvas } from "../draw.js";
 import { Heatmap, diverging } from "../heatmap.js";
 
-let progress, card, charts, chooser, mapBox, samples, map = null, mapKey = "";
+let progress, pickedName, card, charts, chooser, mapBox, samples, map = null, mapKey = "";
 
 export const hints = "<kbd>click</kbd> a weight to follow it · <kbd>space</kbd> pause and look · <kbd>s</kbd> a sample now · " +
   "<b>speed</b> sets steps a frame";
@@ -20,7 +20,7 @@ export function setup(view) {
   mapBox = element("figure", {});
   samples = element("ol", { className: "samples", id: "training-samples", reversed: true });
   view.stage.append(progress, element("div", { className: "row" },
-    element("div", { className: "story" }, element("h3", { id: "picked-name" }), card, charts),
+    element("div", { className: "story" }, pickedName = element("h3", { id: "picked-name" }), card, charts),
     element("div", {}, element("label", {}, "weights of ", chooser), mapBox)),
     element("h3", { textContent: "samples, newest first" }), samples);
 }
@@ -66,7 +66,7 @@ export function draw(view, f) {
   progress.replaceChildren(element("b", { textContent: `step ${f.trained} of ${f.steps}` }),
     ` · learning rate now ${f.lr.toPrecision(3)} · loss ${f.loss.toFixed(4)} (guessing: ${f.guess_loss.toFixed(4)})`);
   const p = f.picked;
-  document.getElementById("picked-name").textContent = `${p.matrix}[${p.row}][${p.col}]`;
+  pickedName.textContent = `${p.matrix}[${p.row}][${p.col}]`;
   const rows = [["value", fmt(p.value, 8)], ["gradient", fmt(p.grad, 8)], ["m (mean of g)", fmt(p.m, 8)],
     ["v (mean of g²)", fmt(p.v, 8)], ["the last step moved it", fmt(p.moved, 6)], ["−lr·m̂/(√v̂+ε) now", fmt(p.adam_step, 6)]];
   card.replaceChildren(...rows.flatMap(([k, v]) => [element("dt", { textContent: k }), element("dd", { textContent: v })]));

@@ -1,6 +1,6 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, download, element, fillCanvas, makeCanvas, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, download, element, fillCanvas, makeCanvas, pixels, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
 
 import { NetworkDiagram } from "./boundary_network.js";
 
@@ -111,8 +111,7 @@ export function draw(view, f) {
   }
   const ctx = fillCanvas(canvas, SIZE, SIZE, 0.52, 7);   // beside the network diagram, 14 px apart
   diagram.draw(f.network, 0.48, 7);
-  const shade = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
-  const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
+  const shade = pixels(f.grid), classes = pixels(f.grid_class);
   cache = rasterCanvas(f.grid, f.regression ? valueColour(shade) : regionColour(shade, classes), cache);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(cache, 0, 0, SIZE, SIZE);

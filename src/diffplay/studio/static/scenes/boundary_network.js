@@ -3,7 +3,7 @@
 // positive, orange negative), each weight a line coloured by its sign and as thick as its size.
 // Hover a line for the weight's value and its gradient from the last batch; a neuron for its place.
 
-import { element, fillCanvas, makeCanvas, pointer } from "../draw.js";
+import { element, fillCanvas, makeCanvas, pixels, pointer } from "../draw.js";
 
 export const W = 440, H = 480;
 const BLUE = [8, 119, 189], ORANGE = [245, 147, 34];
@@ -38,7 +38,7 @@ export class NetworkDiagram {
 
   // Each input and hidden neuron's picture; the outputs as plain squares (the plane shows them).
   pictures(ctx, net, side) {
-    const cells = net.neurons.width, grey = Uint8Array.from(atob(net.neurons.data), (c) => c.charCodeAt(0));
+    const cells = net.neurons.width, grey = pixels(net.neurons);
     const image = ctx.createImageData(cells, cells), scratch = element("canvas", { width: cells, height: cells });
     let k = 0;
     ctx.lineWidth = 1;

@@ -2,7 +2,7 @@
 // and harmonics it has learned. Click the spectrum to start again from that fundamental;
 // "listen" brings both sounds as WAV files, to play here.
 
-import { base64, element, makeCanvas, pointer, fillCanvas } from "../draw.js";
+import { base64, bytes, element, fillCanvas, makeCanvas, pointer } from "../draw.js";
 
 const W = 620, H = 300, LEFT = 44, BOTTOM = 22, FLOOR_DB = -80;
 let canvas, readout, status, players, shown = null, axis = null;
@@ -40,14 +40,13 @@ export function key(view, e) {
   if (e.key === "l") view.send({ type: "listen" });
 }
 
-function audioUrl(data) {
-  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-  return URL.createObjectURL(new Blob([bytes], { type: "audio/wav" }));
+function audioUrl(sound) {
+  return URL.createObjectURL(new Blob([bytes(sound)], { type: `audio/${sound.format}` }));
 }
 
 function showAudio(audio) {
   if (!audio || audio === shown) return;
-  if (shown && audio.target === shown.target && audio.fitted === shown.fitted) return;
+  if (shown && audio.target.data === shown.target.data && audio.fitted.data === shown.fitted.data) return;   // listened again
   shown = audio;
   for (const old of players.querySelectorAll("audio")) URL.revokeObjectURL(old.src);
   players.replaceChildren(

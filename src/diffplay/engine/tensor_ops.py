@@ -15,10 +15,10 @@ product side by side:
 """
 
 import functools
-import math
 
 import numpy as np
 
+from . import tensor_kernels as kernels
 from .spectral import stft_loss
 from .tensor_core import Tensor, needs_grad, node, only_tensors, operand, unbroadcast
 from .tensor_shape import concat, gather, integer_indices, stack, where
@@ -37,21 +37,21 @@ def fused_op(forward, name=None):
     name = name or forward.__name__.lstrip("_")
 
     def op(*inputs, **settings):
-        arrays = [operand(x, name) for x in inputs]
+        arrays = [x.data if type(x) is Tensor else operand(x, name) for x in inputs]
         out, vjp = forward(*arrays, **settings)
-        tensors = tuple([x for x in inputs if type(x) is Tensor])
-        if not tensors:
+        traced = [i for i, x in enumerate(inputs) if type(x) is Tensor]
+        if not traced:
             return out
+        shapes = [arrays[i].shape for i in traced]
 
         def backward(g):
             grads = vjp(g)
-            if not isinstance(grads, tuple | list) or len(grads) != len(inputs):
+            if type(grads) is not tuple and type(grads) is not list or len(grads) != len(inputs):
                 raise ValueError(f"{name}: vjp must return a tuple of {len(inputs)} gradients, one per "
                                  f"input, got {_count(grads)}")
-            return tuple([_fitted(grad, a, name, i) for i, (grad, a, x) in enumerate(zip(grads, arrays, inputs))
-                          if type(x) is Tensor])
+            return tuple([_fitted(grads[i], shape, name, i) for i, shape in zip(traced, shapes)])
 
-        return node(out, tensors, backward, name)
+        return node(out, tuple([inputs[i] for i in traced]), backward, name)
 
     functools.update_wrapper(op, forward)
     op.__name__, op.forward = name, forward
@@ -62,11 +62,10 @@ def _count(grads):
     return f"{len(grads)}" if isinstance(grads, tuple | list) else type(grads).__name__
 
 
-def _fitted(grad, a, name, i):
+def _fitted(grad, shape, name, i):
     """A gradient from a fused op's vjp, in its input's shape (broadcast axes summed)."""
-    if grad is None:
-        return None
-    shape = np.shape(a)
+    if grad is None or type(grad) is np.ndarray and grad.shape == shape:
+        return grad
     if np.shape(grad) != shape:
         grad = unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
         if grad.shape != shape:
@@ -79,40 +78,31 @@ def linear(x, weight, bias=None):
     """x @ weight.T + bias in one node; weight is (out, in), as torch.nn.functional.linear."""
     a, w = operand(x, "linear"), operand(weight, "linear")
     try:
-        out = a @ w.T
+        out, vjp = kernels.linear(a, w, (needs_grad(x), needs_grad(weight)))
     except ValueError:
         raise ValueError(f"linear: input of shape {np.shape(a)} does not fit weight of shape {np.shape(w)}") from None
-    if bias is not None:
-        b = operand(bias, "linear")
-        if np.shape(b) != out.shape[-1:]:
-            raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
-        out += b
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    need_x, need_w, need_b = needs_grad(x), needs_grad(weight), needs_grad(bias)
+    if bias is None:
+        inputs = (x, weight)
+        return node(out, only_tensors(inputs, inputs), lambda g: only_tensors(vjp(g), inputs), "linear")
+    b = operand(bias, "linear")
+    if np.shape(b) != out.shape[-1:]:
+        raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
+    out += b
+    inputs, need_b = (x, weight, bias), needs_grad(bias)
 
     def backward(g):
-        g2 = g.reshape(-1, g.shape[-1])   # every leading axis is a batch that shares the weight
-        grad_x = g @ w if need_x else None
-        grad_w = g2.T @ a.reshape(-1, a.shape[-1]) if need_w else None
-        if bias is None:
-            return only_tensors((grad_x, grad_w), inputs)
-        grad_b = np.ones(len(g2), g.dtype) @ g2 if need_b else None   # column sums, via BLAS
-        return only_tensors((grad_x, grad_w, grad_b), inputs)
+        grad_b = np.ones(g.size // g.shape[-1], g.dtype) @ g.reshape(-1, g.shape[-1]) if need_b else None   # column sums, via BLAS
+        return only_tensors((*vjp(g), grad_b), inputs)
 
     return node(out, only_tensors(inputs, inputs), backward, "linear")
 
 
 # ---- softmax family ----
 
-def _softmax(a, axis):
-    e = np.exp(a - a.max(axis, keepdims=True))   # shifted so the largest term is e^0 = 1
-    return e / e.sum(axis, keepdims=True)
-
-
 def softmax(x, axis=-1):
     """exp(x) / Σ exp(x) along `axis`."""
-    p = _softmax(x.data, axis)
-    return node(p, (x,), lambda g: (p * (g - (g * p).sum(axis, keepdims=True)),), "softmax")
+    p, vjp = kernels.softmax(x.data, axis)
+    return node(p, (x,), vjp, "softmax")
 
 
 def log_softmax(x, axis=-1):
@@ -161,21 +151,8 @@ def cross_entropy(logits, targets, ignore_index=-100, mask=None, reduction="mean
     count = int(keep.sum())
     if count == 0:
         raise ValueError("cross_entropy: every target is ignored; there is nothing to average")
-    scale = _reduction_scale(reduction, count)
-    rows = np.arange(len(t))
-    shifted = z - z.max(1, keepdims=True)
-    e = np.exp(shifted)
-    total = e.sum(1, keepdims=True)
-    nll = np.log(total[:, 0]) - shifted[rows, safe]
-    out = np.asarray((nll @ keep) * scale, a.dtype)
-
-    def backward(g):
-        d = e / total   # d nll/d logits = softmax − one_hot(target)
-        d[rows, safe] -= 1.0
-        d *= (keep * (g * scale))[:, None]
-        return (d.reshape(a.shape),)
-
-    return node(out, (logits,), backward, "cross_entropy")
+    out, vjp = kernels.cross_entropy(z, safe, keep, _reduction_scale(reduction, count))
+    return node(out, (logits,), lambda g: (vjp(g)[0].reshape(a.shape),), "cross_entropy")
 
 
 def _reduction_scale(reduction, count):
@@ -190,12 +167,8 @@ def _reduction_scale(reduction, count):
 
 def rms_norm(x, eps=1e-5, axis=-1):
     """x / √(mean(x²) + eps) along `axis` (no learned scale; multiply one in if wanted)."""
-    a = x.data
-    n = a.shape[axis]   # sum / n: ndarray.mean costs twice as much at these sizes
-    r = 1.0 / np.sqrt((a * a).sum(axis, keepdims=True) / n + eps)
-    y = a * r
-    # d y = r (g − y · mean(g y)): the component along y is what the normalization removes
-    return node(y, (x,), lambda g: (r * (g - y * ((g * y).sum(axis, keepdims=True) / n)),), "rms_norm")
+    y, vjp = kernels.rms_norm(x.data, eps, axis)
+    return node(y, (x,), vjp, "rms_norm")
 
 
 def attention_weights(q, k, n_head=1, causal=True):
@@ -205,7 +178,7 @@ def attention_weights(q, k, n_head=1, causal=True):
     graph: it is for showing where each head looks, not for training.
     """
     Q, K = _heads(n_head, causal, q=q, k=k)
-    return _weights(Q, K, causal)
+    return kernels.weights(Q, K, causal)
 
 
 def attention(q, k, v, n_head=1, causal=True):
@@ -214,26 +187,19 @@ def attention(q, k, v, n_head=1, causal=True):
     q is (..., Tq, C), k and v are (..., Tk, C) with C = n_head · d. With `causal`, query i
     sees keys up to i + Tk − Tq (so the queries are the last Tq positions of the keys).
     """
-    Q, K, V = _heads(n_head, causal, q=q, k=k, v=v)
-    p, scale = _weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
-    out = _merge_heads(p @ V)
+    _heads(n_head, causal, q=q, k=k, v=v)
+    out, vjp = kernels.attention(*(operand(t, "attention") for t in (q, k, v)), n_head, causal)
     inputs = (q, k, v)
-
-    def backward(g):
-        G = _split_heads(g, n_head, "grad")
-        dV = p.swapaxes(-1, -2) @ G
-        dP = G @ V.swapaxes(-1, -2)
-        dS = p * (dP - (dP * p).sum(-1, keepdims=True)) * scale   # softmax's VJP, then the scale
-        grads = (_merge_heads(dS @ K), _merge_heads(dS.swapaxes(-1, -2) @ Q), _merge_heads(dV))
-        return only_tensors(grads, inputs)
-
-    return node(out, only_tensors(inputs, inputs), backward, "attention")
+    return node(out, only_tensors(inputs, inputs), lambda g: only_tensors(vjp(g), inputs), "attention")
 
 
 def _heads(n_head, causal, **named):
     """The named inputs (q, k and maybe v) split into heads, once they are checked to fit."""
     arrays = {name: operand(t, "attention") for name, t in named.items()}
-    Q, K, *rest = (_split_heads(a, n_head, name) for name, a in arrays.items())
+    for name, a in arrays.items():
+        if a.ndim < 2 or a.shape[-1] % n_head:
+            raise ValueError(f"attention: {name} of shape {a.shape} does not split into {n_head} heads")
+    Q, K, *rest = (kernels.split_heads(a, n_head) for a in arrays.values())
     if any(V.shape != K.shape for V in rest) or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
         shapes = ", ".join(str(np.shape(a)) for a in arrays.values())
         raise ValueError(f"attention: {', '.join(arrays)} of shapes {shapes} do not fit together")
@@ -241,35 +207,6 @@ def _heads(n_head, causal, **named):
         raise ValueError(f"attention: causal with more queries ({Q.shape[-2]}) than keys ({K.shape[-2]}); "
                          "the first queries would see nothing")
     return (Q, K, *rest)
-
-
-def _weights(Q, K, causal):
-    """softmax(Q Kᵀ / √d) of heads already split, a future key weighing exactly 0 when causal."""
-    scores = (Q @ K.swapaxes(-1, -2)) * (1.0 / math.sqrt(Q.shape[-1]))
-    if causal:
-        scores += _causal_bias(Q.shape[-2], K.shape[-2], scores.dtype)
-    return _softmax(scores, -1)
-
-
-def _split_heads(a, n_head, name):
-    """(..., T, C) -> (..., n_head, T, C / n_head), a view."""
-    if a.ndim < 2 or a.shape[-1] % n_head:
-        raise ValueError(f"attention: {name} of shape {a.shape} does not split into {n_head} heads")
-    return a.reshape(*a.shape[:-1], n_head, a.shape[-1] // n_head).swapaxes(-2, -3)
-
-
-def _merge_heads(a):
-    """(..., n_head, T, d) -> (..., T, n_head · d)."""
-    a = a.swapaxes(-2, -3)
-    return a.reshape(*a.shape[:-2], a.shape[-2] * a.shape[-1])
-
-
-@functools.lru_cache(maxsize=64)
-def _causal_bias(tq, tk, dtype):
-    """0 where query i may look at key j, −inf where j lies in its future."""
-    bias = np.triu(np.full((tq, tk), -np.inf, dtype), k=1 + tk - tq)
-    bias.flags.writeable = False   # shared by every call with these sizes
-    return bias
 
 
 __all__ = [

@@ -4,6 +4,7 @@ indexing, gather, concat, stack, where. Their gradients route each entry back to
 
 import numpy as np
 
+from . import tensor_kernels as kernels
 from .tensor_core import Tensor, node, only_tensors, operand, unbroadcast
 
 
@@ -68,6 +69,9 @@ def gather(x, indices, axis=0):
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = idx[(idx < 0) | (idx >= size)].flat[0]
         raise IndexError(f"gather: index {bad} is out of range for axis {axis} of size {size}")
+    if axis % a.ndim == 0:   # an embedding lookup: the kernel a GPT's blocks use too
+        out, vjp = kernels.embedding(a, idx)
+        return node(out, (x,), vjp, "gather")
     out = np.take(a, idx, axis=axis)
     where = (slice(None),) * (axis % a.ndim) + (idx,)
 

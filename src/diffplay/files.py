@@ -7,10 +7,12 @@ Every command that writes a file (`gpt train --out`, `scene --out`, …) calls c
 first, so a typo in a folder name costs a message, not a finished run; then it writes with
 write_atomic, so a reader (or a run killed mid-write) sees the old file or the new one, never
 half of one. Both turn the operating system's complaints into a UsageError naming the flag.
+BackgroundWriter does the same writes on a thread of its own (a training loop's checkpoints).
 """
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from .errors import UsageError
@@ -101,3 +103,65 @@ def _fsync_folder(folder):
             os.close(fd)
     except OSError:
         pass
+
+
+class BackgroundWriter:
+    """Atomic writes (write_atomic) on a thread of their own, so a long loop need not wait for
+    the disk: `submit(path, make)` hands over a function that returns the bytes, called on that
+    thread; a submission not yet started gives way to a newer one (the file only ever holds a
+    whole version, and the newest wins); `close()` waits until everything submitted is on disk.
+    An error on the thread (a full disk) is raised by the next submit() or by close()."""
+
+    def __init__(self, flag):
+        self.flag, self.pending, self.error, self.closing = flag, None, None, False
+        self.ready = threading.Condition()
+        self.thread = threading.Thread(target=self._run, name=f"writer {flag}")   # not a daemon: a
+        self.thread.start()   # process that exits (an exception) still finishes the write in progress
+
+    def submit(self, path, make):
+        with self.ready:
+            if self.closing:
+                raise RuntimeError(f"BackgroundWriter {self.flag}: submit after close")
+            self._raise_error()
+            self.pending = (path, make)
+            self.ready.notify()
+
+    def close(self):
+        """Wait until all submitted is written; raise the thread's error, if any."""
+        with self.ready:
+            self.closing = True
+            self.ready.notify()
+        self.thread.join()
+        with self.ready:
+            self._raise_error()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None:
+            self.close()
+            return
+        try:   # already failing: wait for the writes, but let the first error be the one raised
+            self.close()
+        except Exception:
+            pass
+
+    def _raise_error(self):
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _run(self):
+        while True:
+            with self.ready:
+                while self.pending is None and not self.closing:
+                    self.ready.wait()
+                if self.pending is None:
+                    return
+                (path, make), self.pending = self.pending, None
+            try:
+                write_atomic(path, make(), self.flag)
+            except Exception as error:   # raised where the loop can hear it
+                with self.ready:
+                    self.error = error

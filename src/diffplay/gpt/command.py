@@ -6,6 +6,7 @@ import time
 
 from tqdm import tqdm
 
+from .config import DTYPES
 from .model import ENGINES, GPT
 from .train import DEFAULTS, train
 
@@ -40,7 +41,7 @@ def run_train(args):
         result = train(
             args.data, steps=args.steps, seed=args.seed, lr=args.lr, n_embd=args.n_embd,
             n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, batch=args.batch,
-            engine=args.engine, out=args.out, checkpoint_every=args.checkpoint_every,
+            dtype=args.dtype, engine=args.engine, out=args.out, checkpoint_every=args.checkpoint_every,
             resume=args.resume, samples=args.samples, temperature=args.temperature, on_step=bar,
             on_warning=lambda message: print(f"diffplay: warning: {message}", file=sys.stderr))
     finally:
@@ -81,7 +82,7 @@ def add_gpt_command(commands):
     verbs = gpt.add_subparsers(dest="verb", metavar="VERB", required=True)
     add_train_command(verbs)
     sample = verbs.add_parser("sample", help="draw documents from a trained model")
-    sample.add_argument("--model", default="model.json", help="checkpoint written by `gpt train` (model.json)")
+    sample.add_argument("--model", default="model.npz", help="checkpoint written by `gpt train` (model.npz)")
     sample.add_argument("-n", type=int, default=20, help="how many (20)")
     sample.add_argument("--temperature", type=float, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
     sample.add_argument("--prompt", default="", help="every sample starts with these characters")
@@ -101,8 +102,9 @@ def add_train_command(verbs):
                              ("n-layer", int, "transformer blocks"), ("block-size", int, "context length"),
                              ("batch", int, "documents per step")):
         option(f"--{name}", type=kind, help=f"{text} ({DEFAULTS[name.replace('-', '_')]})")
+    option("--dtype", choices=DTYPES, help="the numbers the tensor engine computes in (float64)")
     option("--engine", choices=ENGINES, default="tensor", help="tensor (fast) or value (scalar, readable)")
-    option("--out", default="model.json", help="checkpoint file (model.json)")
+    option("--out", default="model.npz", help="checkpoint file (model.npz: NumPy arrays and JSON in a zip)")
     option("--checkpoint-every", type=int, default=100, metavar="N",
            help="write the checkpoint every N steps (100; 0: not periodically), and always at the end, "
                 "on Ctrl-C (after the step in progress) and when training diverges (the last good step)")

@@ -2,6 +2,8 @@
 
 import random
 
+import numpy as np
+
 from ..checks import check_choice
 from .checkpoint import read_checkpoint
 from .data import Tokenizer
@@ -10,8 +12,8 @@ from .sample import check_count, check_prompt, check_temperature, sample_one
 ENGINES = ("tensor", "value")
 
 
-def build_model(engine, config, vocab_size, weights):
-    """The engine's model (ValueGPT or TensorGPT) holding `weights` ({name: rows})."""
+def build_model(engine, config, vocab_size, weights, dtype="float64"):
+    """The engine's model (ValueGPT or TensorGPT) holding `weights` ({name: rows or array})."""
     check_choice(engine, ENGINES, "--engine")
     if engine == "value":
         from .model_value import ValueGPT
@@ -19,23 +21,25 @@ def build_model(engine, config, vocab_size, weights):
         return ValueGPT(config, vocab_size, weights)
     from .model_tensor import TensorGPT
 
-    return TensorGPT(config, vocab_size, weights)
+    return TensorGPT(config, vocab_size, weights, dtype)
 
 
 class GPT:
     """A trained (or freshly initialized) GPT: config, tokenizer, weights, random stream."""
 
-    def __init__(self, config, tokenizer, weights, engine="tensor", rng=None):
-        self.config, self.tokenizer, self.engine = config, tokenizer, engine
-        self.model = build_model(engine, config, tokenizer.vocab_size, weights)
+    def __init__(self, config, tokenizer, weights, engine="tensor", rng=None, dtype="float64"):
+        self.config, self.tokenizer, self.engine, self.dtype = config, tokenizer, engine, dtype
+        self.model = build_model(engine, config, tokenizer.vocab_size, weights, dtype)
         self.rng = rng if rng is not None else random.Random()   # no seed: os.urandom seeds it
 
     @classmethod
     def load(cls, path, engine="tensor"):
-        """A GPT from a checkpoint, with a random stream seeded by the OS: each load samples
-        fresh names. (The checkpoint's own stream is for `train --resume`.)"""
+        """A GPT from a checkpoint (in the dtype it was trained in, where the engine has it), with
+        a random stream seeded by the OS: each load samples fresh names. (The checkpoint's own
+        stream is for `train --resume`.)"""
         payload = read_checkpoint(path)
-        return cls(payload["config"], Tokenizer(payload["vocabulary"]), payload["weights"], engine)
+        dtype = "float64" if engine == "value" else saved_dtype(payload)
+        return cls(payload["config"], Tokenizer(payload["vocabulary"]), payload["weights"], engine, dtype=dtype)
 
     @property
     def num_params(self):
@@ -56,3 +60,10 @@ class GPT:
         prompt_ids = self.tokenizer.prompt_ids(prompt)
         rng = self.rng if seed is None else random.Random(seed)
         return [sample_one(self.model, self.tokenizer, rng, temperature, prompt_ids) for _ in range(n)]
+
+
+def saved_dtype(payload):
+    """The dtype a checkpoint's model computes in: its run's, or its weights' (a model alone)."""
+    if "settings" in payload:
+        return payload["settings"]["dtype"]
+    return str(np.asarray(next(iter(payload["weights"].values()))).dtype)

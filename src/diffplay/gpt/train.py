@@ -15,13 +15,13 @@ from ..errors import Interrupted, RunFailed, UsageError
 from ..files import check_writable
 from ..interrupt import stop_between_steps
 from ..process import one_blas_thread
-from .checkpoint import read_checkpoint, write_checkpoint
-from .config import GPTConfig, init_weights, parameter_shapes
+from .checkpoint import CheckpointWriter, read_checkpoint
+from .config import DTYPES, GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
 from .model import ENGINES, GPT
 from .sample import check_count, check_temperature
 
-DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, **asdict(GPTConfig())}
+DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, "dtype": "float64", **asdict(GPTConfig())}
 BETAS, EPS = (0.85, 0.99), 1e-8   # microgpt's Adam
 
 
@@ -47,7 +47,7 @@ class TrainResult:
 
 
 def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None, n_layer=None,
-          block_size=None, batch=None, engine="tensor", out=None, checkpoint_every=None,
+          block_size=None, batch=None, dtype=None, engine="tensor", out=None, checkpoint_every=None,
           resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None):
     """Train a GPT on the documents of `data` (default: the `names` package's first names).
 
@@ -58,7 +58,7 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     on_step(step, steps, loss) is called after every step; on_warning(message) hears about
     documents truncated to the block size.
     """
-    given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "n_embd": n_embd,
+    given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "dtype": dtype, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
     if out is not None:
         check_writable(out, "--out")   # before any work, not after the last step
@@ -82,8 +82,9 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
 def _train_steps(run, out, checkpoint_every, on_step):
     """Step the run to its end, saving to out every checkpoint_every steps and at the end;
     returns the positions predicted. A step that goes non-finite (RunFailed) and a Ctrl-C
-    (Interrupted, after the step in progress) first save the last whole step."""
-    tokens, written = 0, None
+    (Interrupted, after the step in progress) first save the last whole step. Checkpoints are
+    written off this thread (checkpoint.CheckpointWriter), and all are on disk when it returns."""
+    tokens, saver = 0, None if out is None else CheckpointWriter(out)
     # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying so
     with stop_between_steps() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
@@ -92,16 +93,24 @@ def _train_steps(run, out, checkpoint_every, on_step):
                 tokens += n
                 if on_step:
                     on_step(run.step, run.steps, loss)
-                if out is not None and (stop.requested or checkpoint_every and run.step % checkpoint_every == 0):
-                    write_checkpoint(out, run.checkpoint())
-                    written = run.step
+                if saver and (stop.requested or checkpoint_every and run.step % checkpoint_every == 0):
+                    saver.save(run.checkpoint())
                 if stop.requested:
+                    _close(saver)
                     raise Interrupted(_interrupted(run, out))
+            if saver and saver.step != run.step:
+                saver.save(run.checkpoint())
         except FloatingPointError as error:   # raised before anything was updated
-            raise RunFailed(_diverged(run, out, error)) from error
-    if out is not None and written != run.step:
-        write_checkpoint(out, run.checkpoint())
+            raise RunFailed(_diverged(run, saver, out, error)) from error
+        finally:
+            _close(saver)
     return tokens
+
+
+def _close(saver):
+    """Wait for the checkpoints in flight (a second close does nothing)."""
+    if saver is not None:
+        saver.close()
 
 
 def _interrupted(run, out):
@@ -111,12 +120,13 @@ def _interrupted(run, out):
             f"go on with: diffplay gpt train --resume --out {out}")
 
 
-def _diverged(run, out, error):
+def _diverged(run, saver, out, error):
     """What went wrong, saving the last good step to out first where its numbers are finite."""
     saved = "nothing saved (no --out)"
-    if out is not None:
+    if saver is not None:
         try:
-            write_checkpoint(out, run.checkpoint())
+            saver.save(run.checkpoint())
+            _close(saver)
             saved = f"the last good state (step {run.step}) is saved in {out}"
         except FloatingPointError:
             saved = f"nothing saved: the weights of step {run.step} are no longer finite"
@@ -144,7 +154,7 @@ class Run:
             _check_same_data(self, saved, tokenizer)
             weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
             rng.setstate(_as_random_state(saved["random_state"]))
-        self.gpt = GPT(self.config, tokenizer, weights, engine, rng)
+        self.gpt = GPT(self.config, tokenizer, weights, engine, rng, settings["dtype"])
         self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
         if saved is not None:
@@ -186,19 +196,20 @@ class Run:
         self.losses.append(float(loss.data))
 
     def checkpoint(self):
-        """Everything needed to go on exactly from here, as JSON-ready data."""
+        """Everything needed to go on exactly from here, its arrays copies: a snapshot that
+        training can go on from while it is written."""
         return {
             "config": self.config.to_dict(),
-            "settings": {**{k: self.settings[k] for k in ("steps", "seed", "lr", "batch")},
+            "settings": {**{k: self.settings[k] for k in ("steps", "seed", "lr", "batch", "dtype")},
                          "data": None if self.source is None else str(self.source),
                          "data_fingerprint": self.fingerprint},
             "vocabulary": self.gpt.tokenizer.chars,
             "step": self.step,
-            "weights": self.gpt.weights(),
+            "weights": self.gpt.model.weight_arrays(),
             "optimizer": self._by_matrix(self.optimizer.state_dict()),
             "schedule": self.schedule.state_dict(),
             "random_state": self.gpt.rng.getstate(),
-            "losses": self.losses,
+            "losses": list(self.losses),
         }
 
     def _by_matrix(self, state_dict):
@@ -271,6 +282,10 @@ def _check_run(settings, engine, out, checkpoint_every, samples, temperature):
     check_integer(settings["seed"], "--seed")
     check_number(settings["lr"], "--lr", above=0)
     check_choice(engine, ENGINES, "--engine")
+    check_choice(settings["dtype"], DTYPES, "--dtype")
+    if engine == "value" and settings["dtype"] != "float64":
+        raise UsageError("the value engine computes in float64 only (Python floats); use --engine tensor",
+                         where=f"--dtype {settings['dtype']}")
     if checkpoint_every is not None:
         check_integer(checkpoint_every, "--checkpoint-every", low=0)   # 0: only at the end
         if checkpoint_every and out is None:

@@ -19,6 +19,7 @@ import pytest
 from diffplay.errors import Interrupted, RunFailed, UsageError
 from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
+from gpt_runs import kill_once_saved, stop_at
 
 SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
 # Written by the diffplay of version 1 checkpoints (Adam's moments as adam.m and adam.v): step 3
@@ -32,14 +33,6 @@ def docs(tmp_path):
     path = tmp_path / "docs.txt"
     path.write_text("\n".join(["anna", "bob", "carla", "dan", "eve", "fay", "gus", "hal"]), encoding="utf-8")
     return path
-
-
-def stop_at(step):
-    """An on_step callback that interrupts training right after `step`."""
-    def on_step(done, steps, loss):
-        if done == step:
-            raise KeyboardInterrupt
-    return on_step
 
 
 @pytest.mark.parametrize("engine", ["value", "tensor"])
@@ -128,15 +121,7 @@ def test_killed_run_resumed_from_its_checkpoint_matches_an_uninterrupted_run(doc
     out = tmp_path / "killed.npz"
     args = [sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", str(docs), "--steps", "4000",
             "--n-embd", "8", "--n-head", "2", "--block-size", "8", "--samples", "2", "--json"]
-    proc = subprocess.Popen([*args, "--out", str(out), "--checkpoint-every", "50"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait()
+    proc = kill_once_saved([*args, "--out", str(out), "--checkpoint-every", "50"], out)
     assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
     assert read_checkpoint(out)["step"] < 4000
     done = subprocess.run([*args, "--out", str(out), "--resume"], capture_output=True, text=True)

@@ -39,7 +39,9 @@ def with_default_command(argv):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(with_default_command(sys.argv[1:] if argv is None else list(argv)))
+    argv = with_default_command(sys.argv[1:] if argv is None else list(argv))
+    args = build_parser().parse_args(argv)
+    args.argv = [arg for arg in argv if arg != "--debug"]   # as given: `gpt train --nproc N` runs it again in N processes
     tune_process()   # diffplay owns this process: one BLAS thread, freed memory kept (process.py)
     try:
         return args.run(args) or 0

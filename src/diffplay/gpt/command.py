@@ -6,8 +6,11 @@ import time
 
 from tqdm import tqdm
 
+from ..checks import check_integer
+from ..errors import UsageError
 from .config import DTYPES
 from .model import ENGINES, GPT
+from .torch import DEVICES
 from .train import DEFAULTS, train
 
 
@@ -36,12 +39,20 @@ class ProgressBar:
 
 
 def run_train(args):
+    from .torch.launch import in_torchrun, quiet_other_ranks
+
+    check_integer(args.nproc, "--nproc", low=1)
+    if in_torchrun():
+        quiet_other_ranks(args.debug)
+    elif args.nproc > 1:
+        return launch_ranks(args)
     bar = ProgressBar(disable=args.json)
     try:
         result = train(
             args.data, steps=args.steps, seed=args.seed, lr=args.lr, n_embd=args.n_embd,
             n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, batch=args.batch,
-            dtype=args.dtype, engine=args.engine, out=args.out, checkpoint_every=args.checkpoint_every,
+            dtype=args.dtype, engine=args.engine, device=args.device, out=args.out,
+            checkpoint_every=args.checkpoint_every,
             resume=args.resume, samples=args.samples, temperature=args.temperature, on_step=bar,
             on_warning=lambda message: print(f"diffplay: warning: {message}", file=sys.stderr))
     finally:
@@ -64,6 +75,18 @@ def run_train(args):
         print(f"saved {result.out}")
 
 
+def launch_ranks(args):
+    """`--nproc N`: this same command in N processes under torchrun; their exit status."""
+    from .torch import require_torch
+    from .torch.launch import launch
+
+    if args.engine != "torch":
+        raise UsageError("training in many processes is the torch engine's; add --engine torch",
+                         where=f"--nproc {args.nproc}")
+    require_torch(f"--nproc {args.nproc}")
+    return launch(args.argv, args.nproc, args.debug)
+
+
 def _describe(config):
     return ", ".join(f"{name} {value}" for name, value in config.to_dict().items())
 
@@ -77,10 +100,36 @@ def run_sample(args):
         print("\n".join(names))
 
 
+def run_export(args):
+    from .torch.export import export_file
+
+    gpt = export_file(args.model, args.out)
+    print(f"wrote {args.out}: MicroGPT ({_describe(gpt.config)}, vocab_size {gpt.tokenizer.vocab_size}, "
+          f"{gpt.dtype}); load it with torch.load({str(args.out)!r}, weights_only=True)")
+
+
+def run_import(args):
+    from .torch.export import import_file
+
+    gpt = import_file(args.model, args.out)
+    print(f"wrote {args.out}: {gpt.num_params:,} parameters ({_describe(gpt.config)}), {gpt.dtype}; "
+          f"sample it with: diffplay gpt sample --model {args.out}")
+
+
 def add_gpt_command(commands):
     gpt = commands.add_parser("gpt", help="microgpt: train a GPT on names, sample new ones")
     verbs = gpt.add_subparsers(dest="verb", metavar="VERB", required=True)
     add_train_command(verbs)
+    export = verbs.add_parser("export", help="a trained model as a PyTorch file: MicroGPT's config and state_dict")
+    export.add_argument("model", help="checkpoint written by `gpt train` (e.g. model.npz)")
+    export.add_argument("--to", choices=("torch",), default="torch", help="the format (torch)")
+    export.add_argument("-o", "--out", default="model.pt", help="the file to write (model.pt)")
+    export.set_defaults(run=run_export)
+    imported = verbs.add_parser("import", help="a PyTorch file of `gpt export`'s as a model to sample from")
+    imported.add_argument("model", help="the .pt file")
+    imported.add_argument("--from", dest="source", choices=("torch",), default="torch", help="the format (torch)")
+    imported.add_argument("-o", "--out", default="model.npz", help="the model file to write (model.npz)")
+    imported.set_defaults(run=run_import)
     sample = verbs.add_parser("sample", help="draw documents from a trained model")
     sample.add_argument("--model", default="model.npz", help="checkpoint written by `gpt train` (model.npz)")
     sample.add_argument("-n", type=int, default=20, help="how many (20)")
@@ -103,7 +152,11 @@ def add_train_command(verbs):
                              ("batch", int, "documents per step")):
         option(f"--{name}", type=kind, help=f"{text} ({DEFAULTS[name.replace('-', '_')]})")
     option("--dtype", choices=DTYPES, help="the numbers the tensor engine computes in (float64)")
-    option("--engine", choices=ENGINES, default="tensor", help="tensor (fast) or value (scalar, readable)")
+    option("--engine", choices=ENGINES, default="tensor",
+           help="tensor (fast), value (scalar, readable) or torch (PyTorch: pip install 'diffplay[torch]')")
+    option("--device", choices=DEVICES, default="cpu", help="where the torch engine computes (cpu)")
+    option("--nproc", type=int, default=1, metavar="N",
+           help="train in N processes under torchrun, each on its share of every batch (torch engine; 1)")
     option("--out", default="model.npz", help="checkpoint file (model.npz: NumPy arrays and JSON in a zip)")
     option("--checkpoint-every", type=int, default=100, metavar="N",
            help="write the checkpoint every N steps (100; 0: not periodically), and always at the end, "

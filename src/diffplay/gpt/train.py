@@ -3,6 +3,7 @@ with checkpoints from which a killed run goes on exactly as if it had never stop
 
 import math
 import random
+import signal
 import time
 from dataclasses import asdict, dataclass
 
@@ -14,12 +15,12 @@ from ..engine.optim_state import regrouped
 from ..errors import Interrupted, RunFailed, UsageError
 from ..files import check_writable
 from ..interrupt import stop_between_steps
-from ..process import one_blas_thread
 from .checkpoint import CheckpointWriter, read_checkpoint
 from .config import DTYPES, GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
-from .model import ENGINES, GPT
+from .model import ENGINES, GPT, engine_threads
 from .sample import check_count, check_temperature
+from .torch import check_device
 
 DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, "dtype": "float64", **asdict(GPTConfig())}
 BETAS, EPS = (0.85, 0.99), 1e-8   # microgpt's Adam
@@ -47,8 +48,8 @@ class TrainResult:
 
 
 def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None, n_layer=None,
-          block_size=None, batch=None, dtype=None, engine="tensor", out=None, checkpoint_every=None,
-          resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None):
+          block_size=None, batch=None, dtype=None, engine="tensor", device="cpu", out=None,
+          checkpoint_every=None, resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None):
     """Train a GPT on the documents of `data` (default: the `names` package's first names).
 
     Settings left as None take microgpt's defaults (DEFAULTS), or with resume=True the values
@@ -64,14 +65,15 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
         check_writable(out, "--out")   # before any work, not after the last step
     saved = _read_resume(out) if resume else None
     settings = _settings(given, saved)
-    _check_run(settings, engine, out, checkpoint_every, samples, temperature)
-    run = Run(data if data is not None or saved is None else saved["settings"]["data"], settings, engine, saved)
+    _check_run(settings, engine, device, out, checkpoint_every, samples, temperature)
+    run = run_class(engine)(data if data is not None or saved is None else saved["settings"]["data"], settings,
+                            engine, saved, device)
     if run.truncated and on_warning:
         size = run.config.block_size
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
                    f"as in microgpt, each is trained on its first {size} positions only")
     start = time.perf_counter()
-    with one_blas_thread():
+    with engine_threads(engine):
         tokens = _train_steps(run, out, checkpoint_every, on_step)
     seconds = time.perf_counter() - start
     names = run.gpt.sample(samples, temperature)
@@ -84,18 +86,19 @@ def _train_steps(run, out, checkpoint_every, on_step):
     returns the positions predicted. A step that goes non-finite (RunFailed) and a Ctrl-C
     (Interrupted, after the step in progress) first save the last whole step. Checkpoints are
     written off this thread (checkpoint.CheckpointWriter), and all are on disk when it returns."""
-    tokens, saver = 0, None if out is None else CheckpointWriter(out)
+    tokens, saver = 0, CheckpointWriter(out) if out is not None and run.writes else None
     # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying so
-    with stop_between_steps() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with stop_between_steps(run.stop_signals) as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             while run.step < run.steps:
                 loss, n = run.train_step()
                 tokens += n
                 if on_step:
                     on_step(run.step, run.steps, loss)
-                if saver and (stop.requested or checkpoint_every and run.step % checkpoint_every == 0):
+                stopping = run.agreed(stop.requested)
+                if saver and (stopping or checkpoint_every and run.step % checkpoint_every == 0):
                     saver.save(run.checkpoint())
-                if stop.requested:
+                if stopping:
                     _close(saver)
                     raise Interrupted(_interrupted(run, out))
             if saver and saver.step != run.step:
@@ -135,9 +138,13 @@ def _diverged(run, saver, out, error):
 
 
 class Run:
-    """One run's state: shuffled documents, the GPT, Adam and its schedule, step and losses."""
+    """One run's state: shuffled documents, the GPT, Adam and its schedule, step and losses.
+    (In many processes, torch/distributed.py's DistributedRun is one rank of a run.)"""
 
-    def __init__(self, data, settings, engine, saved=None):
+    stop_signals = (signal.SIGINT,)   # what asks the run to stop after the step in progress
+    writes = True                     # it writes the checkpoints (in many processes, rank 0 alone)
+
+    def __init__(self, data, settings, engine, saved=None, device="cpu"):
         self.source, self.settings, self.steps = data, settings, settings["steps"]
         self.docs, self.described = load_docs(data)
         rng = random.Random(settings["seed"])
@@ -154,8 +161,8 @@ class Run:
             _check_same_data(self, saved, tokenizer)
             weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
             rng.setstate(_as_random_state(saved["random_state"]))
-        self.gpt = GPT(self.config, tokenizer, weights, engine, rng, settings["dtype"])
-        self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
+        self.gpt = GPT(self.config, tokenizer, weights, engine, rng, settings["dtype"], device)
+        self.optimizer = new_adam(self.gpt, settings["lr"])
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
         if saved is not None:
             self._restore(saved)
@@ -179,10 +186,22 @@ class Run:
     def forward(self):
         """This step's loss (its graph, before backward) and its batch."""
         batch = self.batch(self.step)
-        loss = self.gpt.model.loss(batch)
-        if not math.isfinite(loss.data):   # nothing is updated: the run stays at its last good step
-            raise FloatingPointError(f"the loss is {float(loss.data)}")
+        loss = self.batch_loss(batch)
+        value = self.loss_value(loss)
+        if not math.isfinite(value):   # nothing is updated: the run stays at its last good step
+            raise FloatingPointError(f"the loss is {value}")
         return loss, batch
+
+    def batch_loss(self, batch):
+        return self.gpt.model.loss(batch)
+
+    def loss_value(self, loss):
+        """The step's loss as a float."""
+        return float(loss.item())
+
+    def agreed(self, requested):
+        """Whether to stop after this step, asked `requested` (one process: as asked)."""
+        return requested
 
     def backward(self, loss):
         self.optimizer.zero_grad()
@@ -193,7 +212,7 @@ class Run:
         self.optimizer.step()
         self.schedule.step()
         self.step += 1
-        self.losses.append(float(loss.data))
+        self.losses.append(self.loss_value(loss))
 
     def checkpoint(self):
         """Everything needed to go on exactly from here, its arrays copies: a snapshot that
@@ -240,6 +259,29 @@ class Run:
         return {"state": state, "param_groups": [group]}, {**self.schedule.state_dict(), "k": k}
 
 
+def run_class(engine):
+    """Run, or DistributedRun in one of the processes torchrun started (then the torch engine's)."""
+    from .torch.launch import in_torchrun
+
+    if not in_torchrun():
+        return Run
+    if engine != "torch":
+        raise UsageError("training in many processes is the torch engine's; add --engine torch",
+                         where=f"--engine {engine}")
+    from .torch.distributed import DistributedRun
+
+    return DistributedRun
+
+
+def new_adam(gpt, lr):
+    """microgpt's Adam over the model's weights: diffplay's, or PyTorch's for the torch engine."""
+    if gpt.engine == "torch":
+        from .torch.engine import TorchAdam
+
+        return TorchAdam(gpt.model.parameters(), lr=lr, betas=BETAS, eps=EPS)
+    return Adam(gpt.model.parameters(), lr=lr, betas=BETAS, eps=EPS)
+
+
 def _as_random_state(saved):
     """random.setstate's tuple from the checkpoint's JSON list."""
     version, internal, gauss_next = saved
@@ -249,7 +291,11 @@ def _as_random_state(saved):
 def _read_resume(out):
     if out is None:
         raise UsageError("needs --out: the checkpoint to resume from", where="--resume")
-    return read_checkpoint(out)
+    saved = read_checkpoint(out)
+    if "step" not in saved:
+        raise UsageError("holds a model only (gpt import wrote it), no training to go on with; sample from it, "
+                         "or train anew into another --out", where=str(out))
+    return saved
 
 
 def _settings(given, saved):
@@ -276,13 +322,14 @@ def _check_same_data(run, saved, tokenizer):
                          "resume with the same --data", where="--resume")
 
 
-def _check_run(settings, engine, out, checkpoint_every, samples, temperature):
+def _check_run(settings, engine, device, out, checkpoint_every, samples, temperature):
     for name in ("steps", "batch"):
         check_integer(settings[name], flag(name), low=1)
     check_integer(settings["seed"], "--seed")
     check_number(settings["lr"], "--lr", above=0)
     check_choice(engine, ENGINES, "--engine")
     check_choice(settings["dtype"], DTYPES, "--dtype")
+    check_device(device, engine)
     if engine == "value" and settings["dtype"] != "float64":
         raise UsageError("the value engine computes in float64 only (Python floats); use --engine tensor",
                          where=f"--dtype {settings['dtype']}")

@@ -94,6 +94,7 @@ class TensorGroup:
         # step (the difference shows in benchmarks/gpt.py's batch=1 row)
         self.buffer = self.layout.join(self.views) if self.shared is None else self.shared
         self.parts = self.layout.split(self.buffer)
+        self.grad_buffer = np.empty(self.layout.size, self.dtype)
 
     def in_place(self):
         """The tensors still hold the views of one array that they held when grouped."""
@@ -104,12 +105,15 @@ class TensorGroup:
         (refilled on each call)."""
         if self.in_place():
             return self.shared
-        return np.concatenate([t.data.ravel() for t in self.tensors], out=self.buffer)
+        return np.concatenate([t.data for t in self.tensors], axis=None, out=self.buffer)
 
     def grad(self):
-        """Every tensor's gradient end to end; None unless each has one (see partly_stepped)."""
+        """Every tensor's gradient end to end, in a buffer of the group's (refilled on each call);
+        None unless each has one (see partly_stepped)."""
         grads = [t.grad for t in self.tensors]
-        return None if any(g is None for g in grads) else self.layout.join(grads)
+        if any(g is None for g in grads):
+            return None
+        return np.concatenate(grads, axis=None, out=self.grad_buffer)   # axis None: each flattened
 
     def partly_stepped(self):
         """Some tensors have a gradient and some do not: only the first may take the step."""

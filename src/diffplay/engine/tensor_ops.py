@@ -37,19 +37,28 @@ def fused_op(forward, name=None):
     name = name or forward.__name__.lstrip("_")
 
     def op(*inputs, **settings):
-        arrays = [x.data if type(x) is Tensor else operand(x, name) for x in inputs]
+        arrays, traced = [], []   # loops, not comprehensions: this runs for every node
+        for i, x in enumerate(inputs):
+            if type(x) is Tensor:
+                arrays.append(x.data)
+                traced.append(i)
+            else:
+                arrays.append(operand(x, name))
         out, vjp = forward(*arrays, **settings)
-        traced = [i for i, x in enumerate(inputs) if type(x) is Tensor]
         if not traced:
             return out
-        shapes = [arrays[i].shape for i in traced]
 
         def backward(g):
             grads = vjp(g)
             if type(grads) is not tuple and type(grads) is not list or len(grads) != len(inputs):
                 raise ValueError(f"{name}: vjp must return a tuple of {len(inputs)} gradients, one per "
                                  f"input, got {_count(grads)}")
-            return tuple([_fitted(grads[i], shape, name, i) for i, shape in zip(traced, shapes)])
+            fitted = []
+            for i in traced:
+                grad, shape = grads[i], arrays[i].shape
+                fitted.append(grad if grad is None or type(grad) is np.ndarray and grad.shape == shape
+                              else _fitted(grad, shape, name, i))
+            return fitted
 
         return node(out, tuple([inputs[i] for i in traced]), backward, name)
 
@@ -63,14 +72,10 @@ def _count(grads):
 
 
 def _fitted(grad, shape, name, i):
-    """A gradient from a fused op's vjp, in its input's shape (broadcast axes summed)."""
-    if grad is None or type(grad) is np.ndarray and grad.shape == shape:
-        return grad
-    if np.shape(grad) != shape:
-        grad = unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
-        if grad.shape != shape:
-            raise ValueError(f"{name}: vjp returned a gradient of shape {np.shape(grad)} for input {i} "
-                             f"of shape {shape}")
+    """A gradient from a fused op's vjp in its input's shape: broadcast axes summed."""
+    grad = unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
+    if grad.shape != shape:
+        raise ValueError(f"{name}: vjp returned a gradient of shape {grad.shape} for input {i} of shape {shape}")
     return grad
 
 

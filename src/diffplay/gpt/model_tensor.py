@@ -26,6 +26,8 @@ class TensorGPT:
         self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
         self.w = {name: Tensor.wrap(view, requires_grad=True)
                   for name, view in zip(shapes, Flat(shapes.values()).split(self.flat))}
+        self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
+                        [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
 
     @property
     def dtype(self):
@@ -43,12 +45,11 @@ class TensorGPT:
 
     def hidden(self, idx, on_attention=None):
         """The residual stream (B, T, n_embd) after the last layer, for token ids idx (B, T)."""
-        w, c = self.w, self.config
-        x = embed(w["wte"], w["wpe"], idx)
-        for i in range(c.n_layer):
+        x = embed(self.w["wte"], self.w["wpe"], idx)
+        for i, (attention, mlp) in enumerate(self.layers):
             hear = None if on_attention is None else lambda p, i=i: on_attention(i, p)
-            x = attention_block(x, *(w[f"layer{i}.attn_w{name}"] for name in "qkvo"), n_head=c.n_head, on_weights=hear)
-            x = mlp_block(x, w[f"layer{i}.mlp_fc1"], w[f"layer{i}.mlp_fc2"])
+            x = attention_block(x, *attention, n_head=self.config.n_head, on_weights=hear)
+            x = mlp_block(x, *mlp)
         return x
 
     def logits(self, idx, on_attention=None):
@@ -66,9 +67,11 @@ class TensorGPT:
         if len(batch) == 1:   # one document: a plain sequence, no padding (2-d products cost less)
             tokens = batch[0][:self.config.block_size + 1]
             idx, targets, mask = np.array(tokens[:-1]), np.array(tokens[1:]), np.ones(len(tokens) - 1, bool)
+            count = len(targets)
         else:
             idx, targets, mask = pad(batch, self.config.block_size)
-        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, int(mask.sum()))
+            count = int(mask.sum())
+        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, count)
 
     def new_cache(self):
         return []

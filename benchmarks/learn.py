@@ -1,8 +1,9 @@
 """The learn chapters through the real studio: how long a person waits for the page to answer.
 
 Each case opens a chapter over its WebSocket, as a page does, and sends the events a person
-sends while reading (a line forward, a query row, a picked weight, a typed name), one at a time,
-paced like keystrokes, and times each from the event sent to the first frame that shows it.
+sends while reading (a line forward, a query row, a picked weight, a typed name, a node backward),
+one at a time, paced like keystrokes, and times each from the event sent to the first frame that
+shows it.
 Prints the median and p95 per case (goal: p95 <= 50 ms).
 
     .venv/bin/python benchmarks/learn.py [--events 60]
@@ -32,6 +33,8 @@ CASES = {   # label: (chapter, the k-th event)
     "attention    another query row": ("attention", lambda k: {"type": "query", "position": k % 5}),
     "bigram       pick a weight to check": ("bigram", lambda k: {"type": "pick", "row": k % 27, "col": (3 * k) % 27}),
     "tokens       type a name": ("tokens", lambda k: {"type": "set", "key": "name", "value": "emma"[: 1 + k % 4]}),
+    "autograd     a node backward": ("autograd", lambda k: {"type": "backward_step" if k % 30 else "forward"}),
+    "training     follow another weight": ("training", lambda k: {"type": "pick", "matrix": "lm_head", "row": k % 27, "col": k % 16}),
 }
 
 

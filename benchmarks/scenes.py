@@ -148,7 +148,7 @@ def main():
     graph = Graph(autoplay=True)
     rate = len(graph.order) / median_seconds(lambda: (graph.forward(), graph.run()))
     graph.forward()
-    report("graph", graph, rate, "  (a step is one node of backward; 1 per frame)")
+    report("graph", graph, rate, "  (nodes of backward a second: a step is one node and the leaves after it; 1 per frame)")
 
     chain = Graph(autoplay=True, expression="x = 1.0\ny = x" + " + x" * 9999, variables="")
     build = median_seconds(lambda: Graph(expression=chain.values["expression"], variables=""), repeats=3)

@@ -188,7 +188,7 @@ def poke(scene, k, frame, hello):
     if scene == "graph":   # autoplay steps one node a frame; start the backward pass again when it is done
         if k == 0:
             return {"type": "set", "key": "autoplay", "value": True}
-        return {"type": "forward"} if frame and frame["cursor"] == len(frame["nodes"]) else {"type": "backward_step"}
+        return {"type": "forward"} if frame and frame["cursor"] == frame["total"] else {"type": "backward_step"}
     if scene == "lsystem":
         return {"type": "click", "x": 0.5 * c, "y": 0.7 + 0.2 * s}
     if scene == "ik":

@@ -21,8 +21,8 @@ def test_numbers_pin_fields_and_free_unpins_them():
     d = Diagram(400, 300)
     a = d.circle("A", x=100, y=100, r=30)
     b = d.circle("B", x=100, y=100, r=30, free=["x"])
-    assert all(d.pinned[s] for s in a.slots.values())
-    assert not d.pinned[b.slots["x"]] and d.pinned[b.slots["r"]]
+    assert all(d.slots.pinned[s] for s in a.slots.values())
+    assert not d.slots.pinned[b.slots["x"]] and d.slots.pinned[b.slots["r"]]
     d.disjoint(a, b)
     d.solve()
     assert d.get("A") == {"x": 100, "y": 100, "r": 30}
@@ -51,6 +51,14 @@ def test_positional_parameters_follow_the_registry_order():
     a = d.circle("A")
     made = d.in_range(a.r, 15, 40)
     assert made[0].params == {"lo": 15, "hi": 40}
+
+
+def test_contains_takes_a_shape_with_an_inside_first():
+    d = Diagram(400, 300)
+    line, c = d.segment("S"), d.circle("C", r=10)
+    with pytest.raises(UsageError, match="contains: argument 1 must be a shape with an inside, got the segment S"):
+        d.contains(line, c)
+    assert d.contains(c, line)
 
 
 def test_a_field_where_a_shape_belongs_is_a_usage_error():
@@ -118,15 +126,15 @@ def test_drag_puts_the_shape_under_the_pointer_and_moves_others_only_as_needed()
 def test_release_gives_the_fields_back_to_the_solver():
     d, a, b = two_circles()
     d.solve()
-    was = list(d.pinned)
+    was = list(d.slots.pinned)
     d.drag(a, 200, 150)
-    assert d.pinned[a.slots["x"]] and d.pinned[a.slots["y"]]
+    assert d.slots.pinned[a.slots["x"]] and d.slots.pinned[a.slots["y"]]
     d.release(a)
-    assert d.pinned == was
+    assert d.slots.pinned == was
 
 
 def test_approximations_are_noted_in_the_result_and_warned_once(recwarn):
-    import diffplay.layout.diagram as module
+    import diffplay.layout.notes as module
 
     module._SAID.clear()
     d = Diagram(400, 300)
@@ -135,6 +143,18 @@ def test_approximations_are_noted_in_the_result_and_warned_once(recwarn):
     first, second = d.solve(), d.solve(seed=1)
     assert any("ellipses" in note for note in first.notes) and first.notes == second.notes
     assert sum("ellipses" in str(w.message) for w in recwarn) == 1
+
+
+@pytest.mark.filterwarnings("ignore:diffplay.layout")   # the note is the point; its warning is tested above
+def test_a_concave_polygon_is_noted_where_a_relation_measures_it():
+    def solved(relation):
+        d = Diagram(300, 300)
+        concave = d.polygon("P", [(10, 10), (100, 10), (50, 30), (60, 100)])
+        d.add(relation, concave, d.circle("C", r=10))
+        return d.solve()
+
+    assert solved("disjoint").notes == ["a polygon's inside is measured as if it were convex"]
+    assert solved("near").notes == []
 
 
 def test_exact_measurements_carry_no_notes():

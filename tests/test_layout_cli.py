@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from diffplay.layout import examples
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "layout"   # as README's commands name them: a link to diffplay/layout/examples
 
@@ -46,7 +48,21 @@ def test_layout_of_a_malformed_spec_exits_2_with_file_and_line(tmp_path):
 
 def test_layout_of_a_missing_file_exits_2():
     run = layout("no/such/spec.toml")
-    assert run.returncode == 2 and "cannot read the spec" in run.stderr
+    assert run.returncode == 2 and run.stderr.strip() == "diffplay: no/such/spec.toml: no such file"
+
+
+def test_a_spec_saved_with_a_byte_order_mark_reads_as_any_other(tmp_path):
+    spec = tmp_path / "bom.toml"
+    spec.write_bytes("\ufeff".encode() + b'[shapes]\nA = { kind = "circle", r = 20 }\n')
+    run = layout(spec, "-o", tmp_path / "bom.svg")
+    assert run.returncode == 0, run.stderr
+
+
+def test_a_spec_that_is_not_utf8_names_its_line_and_column(tmp_path):
+    spec = tmp_path / "latin1.toml"
+    spec.write_bytes(b'[shapes]\nA = { kind = "text", text = "caf\xe9" }\n')
+    run = layout(spec)
+    assert run.returncode == 2 and run.stderr.strip() == f"diffplay: {spec}: line 2 is not UTF-8 (byte 0xe9 at column 33)"
 
 
 def test_layout_restarts_are_reported(tmp_path):
@@ -54,3 +70,29 @@ def test_layout_restarts_are_reported(tmp_path):
     assert run.returncode == 0
     assert json.loads(run.stdout.strip().splitlines()[-1])["restarts"] == 2
     assert layout(EXAMPLES / "packing.toml", "--restarts", 0).returncode == 2
+
+
+def test_layout_writes_where_the_user_stands_by_default(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "diffplay.cli", "layout", str(examples.path("euler"))],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "euler.svg").exists() and not examples.path("euler").with_suffix(".svg").exists()
+
+
+@pytest.mark.parametrize("name, message", [
+    ("out.png", "-o {out}: diffplay layout writes SVG; give a file name ending in .svg"),
+    ("nodir/out.svg", "-o {out}: no such folder"),
+])
+def test_layout_checks_its_output_before_solving(tmp_path, name, message):
+    out = tmp_path / name
+    run = layout(examples.path("euler"), "-o", out)
+    assert run.returncode == 2 and run.stderr.strip().startswith("diffplay: " + message.format(out=out))
+    assert not out.exists()
+
+
+def test_layout_refuses_to_write_over_its_own_spec(tmp_path):
+    spec = tmp_path / "mine.svg"
+    spec.write_text(examples.path("euler").read_text(encoding="utf-8"), encoding="utf-8")
+    before = spec.read_bytes()
+    run = layout(spec, "-o", spec)
+    assert run.returncode == 2 and "is the spec itself" in run.stderr and spec.read_bytes() == before

@@ -6,8 +6,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diffplay.engine.gradcheck import gradcheck
 from diffplay.engine.tensor import Tensor
-from diffplay.layout import fused, geometry
+from diffplay.layout import fused, geometry, outlines
 from diffplay.layout.problem import Batch
 
 KINDS = ("point", "circle", "rect", "text", "segment", "polygon")
@@ -133,3 +134,31 @@ def test_fused_ops_match_torch_values_and_gradients(name, reference):
 def test_fused_ops_give_plain_arrays_for_plain_arrays():
     d = fused.hypot(np.array([3.0]), np.array([4.0]))
     assert type(d) is np.ndarray and d[0] == pytest.approx(5.0)
+
+
+def _quads(rng, n, spread):
+    """n convex quadrilaterals, (n, 4) each of vx and vy, their centers within `spread` of 0."""
+    turn = np.array([0.0, 1.7, 3.2, 4.9]) + rng.uniform(-0.2, 0.2, (n, 4))
+    size = rng.uniform(0.5, 1.0, (n, 1))
+    c = rng.uniform(-spread, spread, (n, 2))
+    return [c[:, :1] + size * np.cos(turn), c[:, 1:] + size * np.sin(turn)]
+
+
+OUTLINE_OPS = {   # name -> (inputs, settings) from an rng: overlapping and apart cases alike
+    "edge_gaps": lambda rng: (_quads(rng, 6, 1.0) + _quads(rng, 6, 1.0), {"kinds": ("polygon", "box")}),
+    "round_gaps": lambda rng: ([rng.uniform(-1, 1, 6), rng.uniform(-1, 1, 6), rng.uniform(0.1, 0.5, 6)]
+                               + _quads(rng, 6, 0.5), {"kind": "polygon"}),
+    "edge_offsets": lambda rng: ([rng.uniform(-1, 1, (6, 3)), rng.uniform(-1, 1, (6, 3))] + _quads(rng, 6, 0.5), {}),
+    "edge_distances": lambda rng: ([rng.uniform(-1, 1, (6, 3)), rng.uniform(-1, 1, (6, 3))] + _quads(rng, 6, 0.5),
+                                   {"kind": "polyline"}),
+}
+
+
+@pytest.mark.parametrize("name", OUTLINE_OPS)
+def test_outline_ops_gradients_match_finite_differences(name):
+    rng = np.random.default_rng(3)
+    arrays, settings = OUTLINE_OPS[name](rng)
+    op = getattr(outlines, name)
+    weights = rng.normal(size=op(*arrays, **settings).shape)
+    errors = gradcheck(lambda *xs: (op(*xs, **settings) * weights).sum(), [Tensor(a) for a in arrays])
+    assert max(errors) < 1e-6, errors

@@ -1,4 +1,4 @@
-"""Every fast NumPy kernel equals its relation on Tensors and finite differences."""
+"""Every fast NumPy kernel, a fused op, equals its relation on Tensors and finite differences."""
 
 import itertools
 
@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 
 from diffplay.engine.tensor import Tensor
-from diffplay.layout import Diagram, examples  # noqa: F401  (Diagram fills the registry)
-from diffplay.layout.problem import Batch
-from diffplay.layout.registry import CHOICES, CONSTRAINTS, OBJECTIVES
-from diffplay.layout.shapes import FIELDS
+from diffplay.layout import examples
+from diffplay.layout.problem import batches
+from diffplay.layout.registry import CHOICES, CONSTRAINTS, KERNELS, OBJECTIVES, lookup
+from diffplay.layout.shapes import BATCH_FIELDS, FIELDS, OPEN
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
-
 
 
 def _variants(relation):
@@ -38,17 +37,11 @@ def _field(name, rng, n):
 
 
 def _inputs(relation, signature, rng, n=12):
-    arrays = []
-    for kind in signature:
-        names = ("value",) if kind == "field" else ("vx", "vy") if kind in ("polygon", "polyline") else FIELDS[kind]
-        arrays.append({name: _field(name, rng, n) for name in names})
+    """Random arrays for each argument's fields, in the family's order, and the parameters."""
+    arrays = [_field(name, rng, n) for kind in signature for name in BATCH_FIELDS[kind]]
     params = {k: rng.uniform(-0.3, 0.3, n) for k, v in relation.params.items()
               if k != "weight" and not isinstance(v, str)}
     return arrays, params
-
-
-def _batches(signature, arrays, wrap):
-    return [Batch(kind, {k: wrap(v) for k, v in fields.items()}) for kind, fields in zip(signature, arrays)]
 
 
 @pytest.mark.parametrize("relation, signature, static", CASES, ids=IDS)
@@ -63,28 +56,26 @@ def test_kernel_matches_the_relation_on_tensors(relation, signature, static):
 @pytest.mark.parametrize("box_first", [True, False])
 def test_a_circle_equally_near_every_side_of_a_box_shares_the_gradient_among_them(name, box_first):
     """Four pieces tie at the minimum: as with Tensor min, each carries a quarter of the pull."""
-    box = {"x": np.array([0.0]), "y": np.array([0.0]), "w": np.array([2.0]), "h": np.array([2.0])}
-    circle = {"x": np.array([0.0]), "y": np.array([0.0]), "r": np.array([0.3])}
-    signature, arrays = (("box", "circle"), [box, circle]) if box_first else (("circle", "box"), [circle, box])
+    box = [np.array([0.0]), np.array([0.0]), np.array([2.0]), np.array([2.0])]
+    circle = [np.array([0.0]), np.array([0.0]), np.array([0.3])]
+    signature, arrays = (("box", "circle"), box + circle) if box_first else (("circle", "box"), circle + box)
     relation = OBJECTIVES.get(name) or CONSTRAINTS[name]
     params = {k: np.array([0.1]) for k, v in relation.params.items() if k != "weight"}
     assert_kernel_is_the_relation(relation, signature, arrays, params, np.random.default_rng(2))
 
 
 def assert_kernel_is_the_relation(relation, signature, arrays, params, rng):
-    """The kernel's values and pullback equal the relation's on Tensors, for random weights."""
-    values, pullback = relation.kernels[signature](*_batches(signature, arrays, np.asarray), **params)
-    leaves = [{k: Tensor(v, requires_grad=True) for k, v in fields.items()} for fields in arrays]
-    reference = relation.fn(*[Batch(kind, leaf) for kind, leaf in zip(signature, leaves)], **params)
-    np.testing.assert_allclose(values, reference.data, rtol=1e-12, atol=1e-12)
+    """The kernel, a fused op, gives the relation's values and gradients on Tensors, for random weights."""
+    ours, theirs = [Tensor(a, requires_grad=True) for a in arrays], [Tensor(a, requires_grad=True) for a in arrays]
+    values = relation.kernels[signature](*ours, **params)
+    reference = relation.fn(*batches(signature, theirs), **params)
+    np.testing.assert_allclose(values.data, reference.data, rtol=1e-12, atol=1e-12)
     w = rng.normal(size=values.shape)
+    (values * w).sum().backward()
     (reference * w).sum().backward()
-    grads = pullback(w)
-    expected = [leaf[k].grad if leaf[k].grad is not None else np.zeros_like(leaf[k].data) for leaf in leaves
-                for k in leaf]
-    assert len(grads) == len(expected)
-    for g, e in zip(grads, expected):
-        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
+    for a, b in zip(ours, theirs):
+        grad = lambda t: t.grad if t.grad is not None else np.zeros_like(t.data)  # noqa: E731
+        np.testing.assert_allclose(grad(a), grad(b), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("relation, signature, static", CASES, ids=IDS)
@@ -92,19 +83,17 @@ def test_kernel_pullback_matches_finite_differences(relation, signature, static)
     rng = np.random.default_rng(1)
     arrays, params = _inputs(relation, signature, rng)
     params.update(static)
-    kernel = relation.kernels[signature]
-    values, pullback = kernel(*_batches(signature, arrays, np.asarray), **params)
+    forward = relation.kernels[signature].forward
+    values, vjp = forward(*arrays, **params)
     w = rng.normal(size=values.shape)
-    grads = iter(pullback(w))
-    for fields in arrays:
-        for name in fields:
-            analytic, numeric = next(grads), np.zeros_like(fields[name])
-            for i in np.ndindex(numeric.shape):
-                for sign in (1, -1):
-                    fields[name][i] += sign * 1e-6
-                    numeric[i] += sign * np.sum(w * kernel(*_batches(signature, arrays, np.asarray), **params)[0])
-                    fields[name][i] -= sign * 1e-6
-            np.testing.assert_allclose(analytic, numeric / 2e-6, rtol=1e-5, atol=1e-6)
+    for array, analytic in zip(arrays, vjp(w)):
+        numeric = np.zeros_like(array)
+        for i in np.ndindex(numeric.shape):
+            for sign in (1, -1):
+                array[i] += sign * 1e-6
+                numeric[i] += sign * np.sum(w * forward(*arrays, **params)[0])
+                array[i] -= sign * 1e-6
+        np.testing.assert_allclose(analytic, numeric / 2e-6, rtol=1e-5, atol=1e-6)
 
 
 def test_every_hot_packing_family_has_a_kernel():
@@ -114,3 +103,19 @@ def test_every_hot_packing_family_has_a_kernel():
     problem = diagram._compiled()
     assert all(f.kernel is not None for f in problem.families), [f.relation.name for f in problem.families
                                                                  if f.kernel is None]
+
+
+SOLVER_KINDS = tuple(k for k in FIELDS if k not in ("text", "group"))   # text boxes and groups are "box"es
+TAKES = {"shape": SOLVER_KINDS, "closed": tuple(k for k in SOLVER_KINDS if k not in OPEN), "line": ("segment", "arrow"),
+         "circle": ("circle",), "field": ("field",), "any": SOLVER_KINDS + ("field",)}
+
+
+def test_every_kernel_serves_a_registered_relation_on_kinds_it_takes():
+    """Kernels register by name, in any order: a misspelt name or signature would go unused."""
+    for name, kernels in KERNELS.items():
+        relation = lookup(name)
+        assert relation is not None, name
+        for signature in kernels:
+            types = relation.args * relation.window if relation.window else relation.args
+            assert len(signature) == len(types) and all(k in TAKES[t] for k, t in zip(signature, types)), \
+                (name, signature)

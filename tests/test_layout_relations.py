@@ -8,7 +8,7 @@ from diffplay.engine.tensor import Tensor
 from diffplay.layout import CONSTRAINTS, OBJECTIVES, Diagram
 from diffplay.layout.problem import Batch
 from diffplay.layout.registry import CHOICES
-from diffplay.layout.shapes import FIELDS
+from diffplay.layout.shapes import FIELDS, OPEN
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
@@ -32,12 +32,10 @@ def _cases():
     out = []
     for relation in list(CONSTRAINTS.values()) + list(OBJECTIVES.values()):
         args = relation.args * relation.window if relation.window else relation.args
-        options = {"shape": SHAPES, "line": ("segment", "arrow"), "circle": ("circle",), "field": ("field",),
-                   "any": ("circle", "field")}
+        options = {"shape": SHAPES, "closed": tuple(k for k in SHAPES if k not in OPEN), "line": ("segment", "arrow"),
+                   "circle": ("circle",), "field": ("field",), "any": ("circle", "field")}
         for _ in range(6 if "shape" in args else 1):
             kinds = tuple(rng.choice(options[a]) for a in args)
-            if relation.name == "contains" and kinds[0] in ("segment", "polyline"):
-                continue
             if "any" in args and len(set(k == "field" for k in kinds)) > 1:
                 kinds = tuple(kinds[0] for _ in kinds)
             out.append((relation, tuple(str(k) for k in kinds)))

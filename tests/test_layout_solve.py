@@ -85,7 +85,7 @@ def test_same_seed_gives_the_same_layout_and_another_seed_another():
     def layout(seed):
         d, _ = load(examples.path("euler"))
         d.solve(seed=seed)
-        return np.array(d.values)
+        return np.array(d.slots.values)
 
     np.testing.assert_array_equal(layout(1), layout(1))
     assert not np.allclose(layout(1), layout(2))
@@ -104,8 +104,8 @@ def started(name="packing"):
     """An example's compiled problem, its state after one iteration (solver units), its free slots."""
     diagram, _ = load(examples.path(name))
     diagram.solve(max_iterations=1)
-    free = ~np.array(diagram.pinned)
-    return compile_problem(diagram), np.array(diagram.values) / diagram.canvas.scale, free
+    free = ~np.array(diagram.slots.pinned)
+    return compile_problem(diagram), np.array(diagram.slots.values) / diagram.canvas.scale, free
 
 
 def test_solver_state_carries_the_lbfgs_pairs_of_a_run_cut_short_and_only_its_step_after_convergence():

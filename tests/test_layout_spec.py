@@ -39,8 +39,8 @@ def test_spec_builds_the_shapes_relations_and_options_it_declares():
     diagram, options = loads(GOOD)
     assert (diagram.canvas.width, diagram.canvas.height) == (500, 300)
     assert list(diagram.shapes) == ["A", "B", "L", "e", "T"]
-    assert diagram.get("A")["r"] == 30 and not diagram.pinned[diagram.shapes["A"].slots["r"]]
-    assert diagram.pinned[diagram.shapes["B"].slots["w"]]
+    assert diagram.get("A")["r"] == 30 and not diagram.slots.pinned[diagram.shapes["A"].slots["r"]]
+    assert diagram.slots.pinned[diagram.shapes["B"].slots["w"]]
     assert diagram.shapes["e"].slots["x1"] == diagram.shapes["A"].slots["x"]   # the arrow moves with A
     assert [i.label for i in diagram.relations] == ["disjoint(A, B, pad=5)", "in_range(A.r, lo=20, hi=40)",
                                                     "near(L, A, weight=2)"]

@@ -13,7 +13,10 @@ from diffplay.learn.model import read_name, value_model
 from diffplay.learn.trace import trace_document, trace_position
 from diffplay.learn.training import Training
 from diffplay.scenes import registry
-from test_studio_browser import browser, frame, newer_frame, page, shot, studio, wait  # noqa: F401  (fixtures)
+from diffplay.engine.value import topological_order
+from diffplay.scenes.parts.expression import evaluate, parse
+from test_studio_browser import (browser, cell_point, frame, graph_settled, hover_tip, newer_frame, page,  # noqa: F401
+                                 shot, studio, wait)
 
 
 def text(page, selector):
@@ -27,23 +30,6 @@ def go(page, rel):
     wait(page, f"window.studio && window.studio.hello && window.studio.hello.scene.name !== '{before}' "
                "&& window.studio.frames > 0", what=f"the {rel} chapter")
     return page.evaluate("window.studio.hello.scene.name")
-
-
-def cell_point(page, selector, row, col):
-    """The page coordinates of a heatmap cell's centre (the canvas says where its cells are)."""
-    canvas = page.locator(selector).first
-    canvas.scroll_into_view_if_needed()
-    box, grid = canvas.bounding_box(), canvas.evaluate("c => [c.dataset.left, c.dataset.top, c.dataset.cell, c.logicalWidth]")
-    left, top, cell, width = (float(x) for x in grid)
-    k = box["width"] / width   # CSS may have shrunk the canvas
-    return box["x"] + k * (left + (col + 0.5) * cell), box["y"] + k * (top + (row + 0.5) * cell)
-
-
-def hover_tip(page, selector, row, col):
-    """The tooltip a heatmap shows over one of its cells."""
-    page.mouse.move(*cell_point(page, selector, row, col))
-    wait(page, "[...document.querySelectorAll('.heatmap-tip')].some(t => !t.hidden)", what="a tooltip")
-    return page.evaluate("[...document.querySelectorAll('.heatmap-tip')].find(t => !t.hidden).textContent")
 
 
 def do_tokens(page):
@@ -64,7 +50,26 @@ def do_bigram(page):
     mine = Bigram(seed=0).run(steps=f["step"])
     mine.handle({"type": "pick", "row": f["check"]["row"], "col": f["check"]["col"]})
     rows = page.locator("#gradient-check dd").all_inner_texts()
-    assert rows[1] == f"{mine.check['analytic']:.10g}" and rows[2] == f"{mine.check['numeric']:.10g}"
+    assert float(rows[1]) == float(f"{mine.check['analytic']:.10g}")   # to the 10 digits the page shows
+    assert float(rows[2]) == float(f"{mine.check['numeric']:.10g}")
+
+
+def do_autograd(page):
+    editor = "[data-setting=expression] textarea"
+    page.fill(editor, "c = a * b\nd = c + b.tanh()\ne = d * d")
+    page.click("[data-setting=expression] button")
+    newer_frame(page, lambda f: f["total"] > 1 and f["cursor"] == 0 and "tanh" in page.input_value(editor), what="the typed graph")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    graph_settled(page)
+    chain = frame(page)["chain"]
+    rows = page.eval_on_selector_all(".graph-step tbody tr", "rows => rows.map(r => ({...r.dataset}))")
+    evaluation = evaluate(parse("a = -4.0, b = 2.0", "variables"), parse("c = a * b\nd = c + b.tanh()\ne = d * d", "expression"))
+    evaluation.output.backward()
+    node = topological_order(evaluation.output)[chain["node"]]
+    assert len(rows) == len(node._children) > 0
+    for row, local in zip(rows, node._local_grads):
+        assert (float(row["local"]), float(row["arriving"]), float(row["passed"])) == (local, node.grad, local * node.grad)
 
 
 def do_attention(page):
@@ -104,7 +109,7 @@ def do_training(page):
     f = newer_frame(page, lambda f: f["paused"], what="paused")
     mine = Training(steps=f["steps"]).run(steps=f["trained"])
     value = mine.job.gpt.model.w["lm_head"].data[0, 0]
-    assert page.locator("#picked-parameter dd").first.inner_text() == f"{value:.8g}"
+    assert float(page.locator("#picked-parameter dd").first.inner_text()) == float(f"{value:.8g}")
     assert text(page, "#training-progress").startswith(f"step {f['trained']} of {f['steps']}")
 
 
@@ -116,7 +121,7 @@ def do_compare(page):
     assert f"A: {mine['a']}" in shown and f"B: {mine['b']}" in shown
 
 
-ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "attention": do_attention, "transformer": do_transformer,
+ACTIONS = {"tokens": do_tokens, "bigram": do_bigram, "autograd": do_autograd, "attention": do_attention, "transformer": do_transformer,
            "training": do_training, "compare": do_compare}
 
 

@@ -102,3 +102,20 @@ def test_a_tuned_process_reuses_freed_memory_instead_of_faulting_it_in_again():
 def test_a_malloc_setting_in_the_environment_wins():
     changed, faults = run(PAGE_FAULTS, MALLOC_TRIM_THRESHOLD_="131072")
     assert "malloc" not in changed and faults > 200   # glibc's fixed thresholds: ~1,800
+
+
+def test_a_layout_solve_runs_on_one_blas_thread_and_gives_the_thread_back(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    import diffplay.layout.diagram as diagram
+    from diffplay.layout import Diagram
+
+    seen, solve = [], diagram.solve_problem
+    monkeypatch.setattr(diagram, "solve_problem", lambda *a, **k: (seen.append(blas_threads()), solve(*a, **k))[1])
+    d = Diagram(200, 200)
+    a, b = d.circle("A", r=30), d.circle("B", r=30)
+    d.disjoint(a, b)
+    with threadpool_limits(2, user_api="blas"):
+        d.solve(seed=0)
+        assert set(blas_threads().values()) == {2}
+    assert seen and all(set(threads.values()) == {1} for threads in seen)

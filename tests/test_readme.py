@@ -61,3 +61,13 @@ def test_readme_lists_the_elementwise_functions_of_the_table():
 
     listed = re.search(r"the elementwise functions `([^`]*)`", README.read_text()).group(1).split()
     assert listed == list(NAMES)
+
+
+def test_readme_lists_every_layout_shape_and_relation():
+    from diffplay.layout import CONSTRAINTS, OBJECTIVES
+    from diffplay.layout.shapes import KINDS
+
+    text = " ".join(README.read_text().split())
+    lists = re.search(r"Shapes: (.*?)\. Constraints: (.*?)\. Objectives: (.*?)\.", text).groups()
+    listed = [[re.sub(r" \(.*\)", "", item) for item in names.split(", ")] for names in lists]
+    assert [sorted(names) for names in listed] == [sorted(KINDS), sorted(CONSTRAINTS), sorted(OBJECTIVES)]

@@ -1,4 +1,5 @@
-"""The graph scene: the expression language, the layered layout, stepped backward, the picture."""
+"""The graph scene: the expression language, stepped backward, events, frames and the picture
+(the layout and the view: test_graph_view.py)."""
 
 import json
 import subprocess
@@ -12,7 +13,7 @@ from micrograd.engine import Value as MicrogradValue
 
 from diffplay.engine.gradcheck import gradcheck
 from diffplay.scenes.parts.expression import MAX_DEPTH, ExpressionError, evaluate, parse
-from diffplay.scenes.graph import Graph, layered_layout
+from diffplay.scenes.graph import Graph
 from diffplay.scenes.schema import SchemaError
 from micrograd_readme import readme_expression
 
@@ -56,17 +57,21 @@ def test_stepped_backward_equals_the_engines_backward():
     engine = Graph()
     engine.handle({"type": "backward_all"})
     assert [v.grad for v in stepped.order] == [v.grad for v in engine.order]
+    assert engine.frame()["chain"] == stepped.frame()["chain"]   # the same last step explained
 
 
 def test_each_stepped_node_has_its_final_gradient_when_its_turn_comes():
     final = Graph()
     final.handle({"type": "backward_all"})
     scene = Graph()
-    for k in range(1, len(scene.order) + 1):
+    while not scene.converged():
         scene.handle({"type": "backward_step"})
-        node = len(scene.order) - k
+        frame = scene.frame()
+        node = frame["chain"]["node"]
         assert scene.order[node].grad == pytest.approx(final.order[node].grad, rel=1e-12)
-        assert scene.frame()["nodes"][node]["done"]
+        assert frame["chain"]["done"] and frame["done"][scene.graph_view.box_of[node]] == 1
+        assert all(v.grad == pytest.approx(final.order[i].grad, rel=1e-12) for i, v in enumerate(scene.order)
+                   if scene.backward.done(i))
 
 
 SAFE_FUNCTIONS = ["tanh", "sigmoid", "sin", "cos", "relu", "abs"]
@@ -134,13 +139,13 @@ def test_language_follows_pythons_precedence(text, value):
 
 def test_constants_fold_and_exponents_stay_numbers():
     scene = Graph(expression="a * (2 * 3) + a**2", variables="a = -1.5")
-    assert sorted(node["op"] for node in scene.frame()["nodes"]) == ["*", "**", "+", "leaf", "leaf"]
+    assert sorted(box["title"].split()[0] for box in scene.frame()["boxes"]) == ["*", "**", "+", "leaf", "leaf"]
     assert scene.root.data == -9.0 + 2.25
 
 
 def test_labels_name_variables_assignments_and_constants():
-    labels = {n["label"] for n in Graph(expression="c = a * 3", variables="a = 2").frame()["nodes"]}
-    assert labels == {"a", "3", "c"}
+    titles = {box["title"] for box in Graph(expression="c = a * 3", variables="a = 2").frame()["boxes"]}
+    assert titles == {"leaf a", "leaf 3", "* c"}
 
 
 @pytest.mark.parametrize("text, message", [
@@ -190,7 +195,7 @@ def test_frame_validates_and_round_trips_json():
     scene.handle({"type": "backward_step"})
     frame = json.loads(json.dumps(scene.frame()))
     assert Graph.frame_schema.check(frame, "frame") == frame
-    assert frame["cursor"] == 1 and frame["nodes"][-1]["grad"] == 1.0
+    assert frame["cursor"] == 1 and frame["grads"][frame["bounds"]["root"]] == 1.0
 
 
 def test_backward_all_through_an_infinite_derivative_shows_null_like_stepping():
@@ -200,7 +205,7 @@ def test_backward_all_through_an_infinite_derivative_shows_null_like_stepping():
     scene.handle({"type": "backward_all"})
     frame = json.loads(json.dumps(scene.frame(), allow_nan=False))
     assert Graph.frame_schema.check(frame, "frame") == frame and frame["cursor"] == 3
-    assert [n["grad"] for n in frame["nodes"]] == [n["grad"] for n in stepped.frame()["nodes"]] == [None, 1.0, 1.0]
+    assert frame["grads"] == stepped.frame()["grads"] == [None, 1.0, 1.0]
     assert "not finite (shown as null); it first appears at op 'sqrt'" in frame["message"]
     assert json.loads(json.dumps(stepped.summary(), allow_nan=False))["grads"] == {"a": None}
 
@@ -211,20 +216,11 @@ def test_frame_has_no_message_when_every_gradient_is_finite():
     assert scene.frame()["message"] is None
 
 
-def test_layout_puts_every_node_right_of_its_children():
-    scene = Graph()
-    layer, row = layered_layout(scene.order)
-    index = {v: i for i, v in enumerate(scene.order)}
-    for i, v in enumerate(scene.order):
-        assert all(layer[i] > layer[index[c]] for c in v._children)
-        assert (layer[i] == 0) == (not v._children)
-    assert len(set(zip(layer, row))) == len(scene.order)
-
-
 def test_forward_event_clears_gradients():
     scene = Graph().run()
     scene.handle({"type": "forward"})
     assert scene.frame()["cursor"] == 0 and all(v.grad == 0.0 for v in scene.order)
+    assert scene.frame()["chain"]["next"] and scene.frame()["chain"]["box"] == scene.frame()["bounds"]["root"]
 
 
 def test_bad_expression_event_leaves_the_scene_as_it_was():
@@ -243,14 +239,14 @@ def test_bad_event_names_the_field():
 
 def test_autoplay_steps_one_node_per_frame():
     scene = Graph(autoplay=True)
-    assert scene.step(1.0) == 1 and scene.cursor == 1
+    assert scene.step(1.0) == 1 and scene.backward.cursor == 1
     assert Graph().step(1.0) == 0
 
 
 def test_autoplay_step_takes_a_step_limit_like_every_scene():
     scene = Graph(autoplay=True)
-    assert scene.step(1.0, step_limit=0) == 0 and scene.cursor == 0
-    assert scene.step(1.0, step_limit=5) == 1 and scene.cursor == 1
+    assert scene.step(1.0, step_limit=0) == 0 and scene.backward.cursor == 0
+    assert scene.step(1.0, step_limit=5) == 1 and scene.backward.cursor == 1
 
 
 # ---- the command line ----

@@ -228,7 +228,7 @@ def test_cli_scene_list_names_every_scene_with_settings():
     result = _diffplay("scene", "--list")
     assert result.returncode == 0, result.stderr
     for name in registry.names():
-        assert f"\n{name} " in "\n" + result.stdout
+        assert f"\n{name}: " in "\n" + result.stdout
 
 
 def test_cli_scene_list_json_describes_every_scene():
@@ -300,3 +300,10 @@ def test_every_scene_has_an_example_whose_settings_parse_and_whose_format_it_wri
     for text in cls.example.settings:
         key, _, raw = text.partition("=")
         cls.setting(key, "example").schema.parse(raw, f"example {key}")
+
+
+def test_cli_scene_list_lines_up_each_scenes_settings_and_cuts_long_defaults():
+    result = _diffplay("scene", "--list")
+    graph = result.stdout.split("\ngraph: ")[1].split("\nik: ")[0].splitlines()[1:]
+    assert len({line.index(" default ") for line in graph}) == 1   # one column for the defaults
+    assert '"c = a + b…" (10 lines)' in result.stdout and "\\n" not in result.stdout

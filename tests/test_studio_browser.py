@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from diffplay.engine.value import topological_order
 from diffplay.scenes import registry
+from diffplay.scenes.graph import Graph
+from diffplay.scenes.parts.expression import evaluate, parse
 from studio_helpers import ARTIFACTS, ROOT, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,6 +88,23 @@ def newer_frame(page, condition, timeout=30, what=None):
     raise AssertionError(f"no frame {what or ''} within {timeout} s")
 
 
+def cell_point(page, selector, row, col):
+    """The page coordinates of a heatmap cell's centre (the canvas says where its cells are)."""
+    canvas = page.locator(selector).first
+    canvas.scroll_into_view_if_needed()
+    box, grid = canvas.bounding_box(), canvas.evaluate("c => [c.dataset.left, c.dataset.top, c.dataset.cell, c.logicalWidth]")
+    left, top, cell, width = (float(x) for x in grid)
+    k = box["width"] / width   # CSS may have shrunk the canvas
+    return box["x"] + k * (left + (col + 0.5) * cell), box["y"] + k * (top + (row + 0.5) * cell)
+
+
+def hover_tip(page, selector, row, col):
+    """The tooltip a heatmap shows over one of its cells."""
+    page.mouse.move(*cell_point(page, selector, row, col))
+    wait(page, "[...document.querySelectorAll('.heatmap-tip')].some(t => !t.hidden)", what="a tooltip")
+    return page.evaluate("[...document.querySelectorAll('.heatmap-tip')].find(t => !t.hidden).textContent")
+
+
 def canvas_point(page, selector, u, v):
     """Page coordinates of (u, v) CSS pixels inside the element."""
     box = page.locator(selector).bounding_box()
@@ -150,17 +170,99 @@ def test_canvas_painting_with_the_mouse_gives_the_network_pixels_to_learn(page, 
     shot(page, "canvas")
 
 
-def test_graph_steps_backward_by_click_key_and_button_to_micrograds_gradients(page, studio):
+def test_graph_steps_backward_by_button_and_key_to_micrograds_gradients(page, studio):
     open_scene(page, studio, "graph")
-    page.click(".stage canvas")
-    newer_frame(page, lambda f: f["cursor"] == 1, what="one node done")
+    page.click("button[data-event=backward_step]")
+    first = newer_frame(page, lambda f: f["cursor"] >= 1, what="one node done")
     page.keyboard.press("ArrowRight")
-    newer_frame(page, lambda f: f["cursor"] == 2, what="two nodes done")
+    newer_frame(page, lambda f: f["cursor"] > first["cursor"], what="a second node done")
     page.click("button[data-event=backward_all]")
-    done = newer_frame(page, lambda f: f["cursor"] == len(f["nodes"]), what="all done")
-    grads = {n["label"]: n["grad"] for n in done["nodes"] if n["label"] in ("a", "b")}
-    assert grads == pytest.approx({"a": 138.83381924, "b": 645.57725948})   # micrograd's README
+    done = newer_frame(page, lambda f: f["cursor"] == f["total"], what="all done")
+    grads = {b["title"]: done["grads"][k] for k, b in enumerate(done["boxes"]) if b["title"] in ("leaf a", "leaf b")}
+    assert grads == pytest.approx({"leaf a": 138.83381924, "leaf b": 645.57725948})   # micrograd's README
     shot(page, "graph")
+
+
+def graph_settled(page):
+    """The page has drawn the frame after the last event it sent, and the camera stands still."""
+    wait(page, "window.studio.applied >= window.studio.sent && window.graphView.fields === window.studio.frame "
+         "&& !window.graphView.target", what="the frame after the last event, the camera still")
+
+
+def test_graph_step_panel_shows_local_times_arriving_equal_to_the_engines(page, studio):
+    open_scene(page, studio, "graph")
+    for _ in range(3):
+        page.click("button[data-event=backward_step]")
+    graph_settled(page)
+    chain = frame(page)["chain"]
+    rows = page.eval_on_selector_all(".graph-step tbody tr", "rows => rows.map(r => ({...r.dataset}))")
+    # the engine's own numbers, in this process: the same text through the same language, then backward()
+    evaluation = evaluate(parse("a = -4.0, b = 2.0", "variables"), parse(Graph().values["expression"]))
+    evaluation.output.backward()
+    node = topological_order(evaluation.output)[chain["node"]]
+    assert len(rows) == len(node._children) > 0
+    for row, local in zip(rows, node._local_grads):
+        assert (float(row["local"]), float(row["arriving"]), float(row["passed"])) == (local, node.grad, local * node.grad)
+    assert page.text_content(".graph-step .head b") == chain["title"]
+
+
+def test_graph_fit_and_find_output_keep_the_output_on_the_canvas(page, studio):
+    open_scene(page, studio, "graph")
+    for button in ("+", "+", "+", "fit", "find output"):
+        page.click(f".graph-tools button:text-is('{button}')")
+        page.wait_for_timeout(400)   # the camera glides
+        if button in ("fit", "find output"):
+            assert output_on_canvas(page), f"after {button}"
+    shot(page, "graph-output")
+
+
+def output_on_canvas(page):
+    return page.evaluate("""() => {
+        const view = window.graphView, r = view.screenRect(view.fields.bounds.root), size = view.size();
+        return r.left >= 0 && r.top >= 0 && r.right <= size.w && r.bottom <= size.h;
+    }""")
+
+
+def test_graph_bad_expression_shows_a_caret_keeps_the_text_and_a_good_one_clears_it(page, studio):
+    open_scene(page, studio, "graph")
+    editor = "[data-setting=expression] textarea"
+    typed = "c = a * b\nd = c +\ne = 2"
+    page.fill(editor, typed)
+    page.click("[data-setting=expression] button")
+    error = page.wait_for_selector("[data-setting=expression] .field-error")
+    assert "line 2, column 8: expected a number" in error.text_content()
+    source, caret = page.text_content("[data-setting=expression] .field-error pre").split("\n")
+    assert source.strip() == "d = c +" and caret.index("^") == source.index("d") + 7   # under column 8
+    assert page.input_value(editor) == typed   # what was typed stays
+    assert page.evaluate(f"document.querySelector('{editor}').selectionStart") == len("c = a * b\n") + 7
+    page.fill(editor, "a $ b")
+    page.click("[data-setting=expression] button")
+    wait(page, "document.querySelector('[data-setting=expression] .field-error').textContent.includes('column 3')",
+         what="the second error")
+    assert page.locator("[data-setting=expression] .field-error").count() == 1 and page.locator("#errors .error").count() == 0
+    shot(page, "graph-error")
+    page.fill(editor, "a * b + a")
+    page.click("[data-setting=expression] button")
+    newer_frame(page, lambda f: f["total"] == 4, what="the new graph")
+    wait(page, "!document.querySelector('[data-setting=expression] .field-error')", what="the error cleared")
+
+
+def test_graph_microgpt_position_opens_a_block_by_click_and_shuts_it_by_its_chip(page, studio):
+    open_scene(page, studio, "graph")
+    page.select_option("[data-setting=source] select", "microgpt")
+    collapsed = newer_frame(page, lambda f: f["total"] > 1000, what="microgpt's graph")
+    graph_settled(page)
+    assert output_on_canvas(page)
+    k = next(k for k, b in enumerate(collapsed["boxes"]) if b["title"] == "layer 0 · MLP")
+    r = page.evaluate(f"window.graphView.screenRect({k})")
+    x, y = canvas_point(page, ".graph-area canvas", (r["left"] + r["right"]) / 2, (r["top"] + r["bottom"]) / 2)
+    page.mouse.click(x, y)
+    opened = newer_frame(page, lambda f: len(f["boxes"]) > 100, what="the MLP block open")
+    assert sum(b["group"] == "layer 0 · MLP" and b["kind"] == "node" for b in opened["boxes"]) == 180
+    page.wait_for_timeout(400)
+    shot(page, "graph-microgpt-mlp")
+    page.click(".graph-tools .chip")
+    newer_frame(page, lambda f: len(f["boxes"]) == len(collapsed["boxes"]), what="the block shut again")
 
 
 def test_gpt_trains_and_samples_on_request(page, studio):
@@ -196,11 +298,9 @@ def test_gpt_attention_cell_hover_tells_query_key_and_weight(page, studio):
     f = newer_frame(page, lambda f: f["paused"], what="paused")
     tokens, weights = f["tokens"], f["attention"][0][1]
     t, s = len(tokens) - 1, 1
-    u, v = page.evaluate(f"document.querySelector('canvas.attention').cellCentre(0, 1, {t}, {s})")
-    page.mouse.move(*canvas_point(page, "canvas.attention", u, v))
-    tip = wait(page, "!document.querySelector('.tip').hidden && document.querySelector('.tip').innerText", what="the tip")
+    tip = hover_tip(page, "canvas[aria-label='layer 0 · head 1']", t, s)
     name = lambda i: "BOS" if tokens[i] == "<bos>" else f"'{tokens[i]}'"
-    assert tip.splitlines() == ["layer 0 · head 1", f"query {name(t)} (pos {t}) → key {name(s)} (pos {s}): {weights[t][s]:.4f}"]
+    assert tip == f"layer 0 · head 1: query {name(t)} (pos {t}) → key {name(s)} (pos {s}): {weights[t][s]:.4f}"
     shot(page, "gpt-attention-hover")
 
 
@@ -361,7 +461,7 @@ def test_a_message_past_the_socket_limit_closes_the_socket_and_the_page_reconnec
     page.evaluate("() => { window.before = window.studio.socket; window.studio.socket.send('x'.repeat(5 * 1024 * 1024)); }")
     wait(page, "window.studio.socket !== window.before && window.studio.socket.readyState === 1", what="a new socket")
     frames = page.evaluate("window.studio.frames")
-    page.click(".stage canvas")   # the new session answers clicks
+    page.click("button[data-event=backward_step]")   # the new session answers clicks
     newer_frame(page, lambda f: f["cursor"] == 1, what="a backward step on the new session")
     assert page.evaluate("window.studio.frames") > frames
 

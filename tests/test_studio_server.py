@@ -175,6 +175,24 @@ def test_a_bad_event_gets_an_error_naming_the_field_and_the_session_goes_on(serv
     assert frame["frame"]["points"][-1]["x"] == 1
 
 
+async def _bad_expression(url):
+    client = await Client.open(url, "graph")
+    bad = await client.send({"type": "set", "key": "expression", "value": "a = 1\nb = a +"})
+    error = await client.error_for(bad)
+    other = await client.send({"type": "backward_step"})
+    await client.frame_after(other)
+    refused = await client.send({"type": "set", "key": "autoplay", "value": "yes"})
+    plain = await client.error_for(refused)
+    await client.close()
+    return error, plain
+
+
+def test_an_expression_error_says_its_line_and_column_for_the_page_to_point_at(server):
+    error, plain = run(_bad_expression(server[0]))
+    assert error["at"] == {"line": 2, "column": 8} and error["message"].startswith("expression: line 2, column 8:")
+    assert "at" not in plain   # an error with no place in a text has none
+
+
 async def _malformed(url, limit):
     client = await Client.open(url, "graph")
     await client.until(lambda m: m["type"] == "frame")

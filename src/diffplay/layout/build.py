@@ -6,13 +6,13 @@ relation, argument kinds and string parameters, and their numbers are put in sol
 lengths divided by the canvas's larger side, angles as they are.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .problem import Family, Problem
 from .registry import CONSTRAINTS, OBJECTIVES
-from .shapes import FIELDS, SIZES, Ref
+from .shapes import BATCH_FIELDS, SIZES, Ref
 
 GROUP_HUG = 0.1   # weight pulling a group's box in around its members
 
@@ -25,7 +25,6 @@ class Instance:
     where: str = ""
     label: str = ""
     unit: float = 1.0    # canvas units per solver unit of this instance's residual
-    extra: dict = field(default_factory=dict)
 
 
 def describe(name, args, params):
@@ -47,7 +46,7 @@ def implicit(diagram):
             for name in ("w", "h"):
                 out.append(_instance(OBJECTIVES["minimize"], (getattr(shape, name),), {"weight": GROUP_HUG}, c.scale))
         for name in SIZES & set(shape.slots):
-            if not diagram.pinned[shape.slots[name]]:
+            if not diagram.slots.pinned[shape.slots[name]]:
                 zero = diagram.constant(0.0, angle=False)
                 out.append(_instance(CONSTRAINTS["greater_than"], (getattr(shape, name), zero), {"pad": 0.0}, c.scale))
     return out
@@ -66,7 +65,7 @@ def solver_kind(diagram, arg):
     if arg.kind in ("text", "group"):
         return "box"
     angle = arg.slots.get("angle")
-    if arg.kind == "rect" and diagram.pinned[angle] and diagram.values[angle] == 0:
+    if arg.kind == "rect" and diagram.slots.pinned[angle] and diagram.slots.values[angle] == 0:
         return "box"
     return arg.kind
 
@@ -83,7 +82,7 @@ def compile_problem(diagram, extra=()):
     for (name, kinds, _, static), instances in groups.items():
         family = _family(instances, kinds, dict(static))
         (constraints if family.relation.hard else objectives).append(family)
-    return Problem(constraints, objectives, len(diagram.values))
+    return Problem(constraints, objectives, len(diagram.slots))
 
 
 def _family(instances, kinds, static):
@@ -92,13 +91,10 @@ def _family(instances, kinds, static):
     numeric = [k for k in relation.params if k not in static and k != "weight"]
     units = np.array([inst.unit for inst in instances])
     params = {k: np.array([_param(inst, k) for inst in instances]) / units for k in numeric}
-    family = Family(relation, kinds, static, params, arrays, [inst.label for inst in instances],
-                    [inst.where for inst in instances])
-    family.units = units
-    family.shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref)}
-    if not relation.hard:
-        family.weights = np.array([_param(inst, "weight") for inst in instances])[:, None]
-    return family
+    shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref)}
+    weights = None if relation.hard else np.array([_param(inst, "weight") for inst in instances])[:, None]
+    return Family(relation, kinds, static, params, arrays, [inst.label for inst in instances],
+                  [inst.where for inst in instances], units, shape_kinds, weights)
 
 
 def _param(inst, name):
@@ -107,9 +103,10 @@ def _param(inst, name):
 
 def _arrays(kind, args):
     """[(name, index array)] for one argument position: a shape kind's fields, or a field."""
+    names = BATCH_FIELDS[kind]
     if kind == "field":
-        return [("value", np.array([a.slot for a in args]))]
-    if kind in ("polyline", "polygon"):
-        return [(axis, np.array([[a.slots[f"{axis[1]}{i}"] for i in range(a.vertices)] for a in args]))
-                for axis in ("vx", "vy")]
-    return [(name, np.array([a.slots[name] for a in args])) for name in FIELDS[kind]]
+        return [(names[0], np.array([a.slot for a in args]))]
+    if kind in ("polyline", "polygon"):   # vx, vy: rows of x0, x1, … and of y0, y1, …
+        return [(name, np.array([[a.slots[f"{name[1]}{i}"] for i in range(a.vertices)] for a in args]))
+                for name in names]
+    return [(name, np.array([a.slots[name] for a in args])) for name in names]

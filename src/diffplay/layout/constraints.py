@@ -6,7 +6,7 @@ tolerance judges them all. Every function here runs on NumPy arrays and on Tenso
 
 from . import ops
 from .fused import direction_length, hypot
-from .geometry import box, center, extremes, gaps, outside, signed_distance
+from .geometry import CONCENTRIC_SOFTENING, box, center, extremes, gaps, outside, signed_distance
 from .registry import REQUIRED, constraint
 
 @constraint("equal", args=("field", "field"), equality=True)
@@ -27,7 +27,13 @@ def greater_than(a, b, pad):
     return b.value + pad - a.value
 
 
-@constraint("in_range", args=("field",), params={"lo": REQUIRED, "hi": REQUIRED})
+def _start_in_range(inst):
+    """A shape's field drawn at random starts between lo and hi."""
+    field = inst.args[0]
+    return {field.slot: (inst.params["lo"], inst.params["hi"])} if field.shape is not None else {}
+
+
+@constraint("in_range", args=("field",), params={"lo": REQUIRED, "hi": REQUIRED}, start_range=_start_in_range)
 def in_range(a, lo, hi):
     """lo <= a <= hi."""
     return ops.stack([lo - a.value, a.value - hi])
@@ -40,25 +46,29 @@ def distance(a, b, d):
     return hypot(ax - bx, ay - by) - d
 
 
-@constraint("touching", args=("shape", "shape"), params={"pad": 0.0}, equality=True)
+@constraint("touching", args=("shape", "shape"), params={"pad": 0.0}, equality=True, measured=True)
 def touching(a, b, pad):
     """a and b are tangent from outside, `pad` apart (0: they just touch)."""
     return signed_distance(a, b) - pad
 
 
-@constraint("disjoint", args=("shape", "shape"), params={"pad": 0.0})
+@constraint("disjoint", args=("shape", "shape"), params={"pad": 0.0}, measured=True)
 def disjoint(a, b, pad):
     """a and b do not overlap, keeping at least `pad` between them (one residual per piece)."""
     return pad.reshape((-1, 1)) - gaps(a, b)
 
 
-@constraint("overlapping", args=("shape", "shape"), params={"amount": 0.0})
+@constraint("overlapping", args=("shape", "shape"), params={"amount": 0.0}, measured=True)
 def overlapping(a, b, amount):
     """a and b overlap by at least `amount` (0: at least touching)."""
     return signed_distance(a, b) + amount
 
 
-@constraint("contains", args=("shape", "shape"), params={"pad": 0.0})
+CONCENTRIC = f"circle-in-circle containment is conservative by at most {CONCENTRIC_SOFTENING:g} of the canvas"
+
+
+@constraint("contains", args=("closed", "shape"), params={"pad": 0.0}, measured=True,
+            approximations={("circle", "circle"): CONCENTRIC})
 def contains(a, b, pad):
     """b lies inside a, at least `pad` from its edge."""
     return outside(a, b) + pad.reshape((-1, 1))

@@ -11,25 +11,25 @@ solver's to move. Every relation in the registry is a method: `d.contains(a, b, 
 """
 
 import time
-import warnings
 
 import numpy as np
 
-from . import constraints, objectives  # noqa: F401  (they fill the registry)
-from . import kernels, kernels_box, kernels_contains, kernels_lines, kernels_polygonal  # noqa: F401  (and its fast paths)
-from .checks import is_number, suggest
+from ..checks import did_you_mean, is_number
+from ..errors import UsageError
+from ..files import write_atomic
+from ..process import one_blas_thread
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods
 from .drag import DragMethods
-from .geometry import APPROXIMATIONS, MEASURED, approximations, center, is_convex
+from .geometry import center
+from .notes import notes
 from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
 from .result import Result, max_residual, violations
 from .shapes import FIELDS, Ref, Shape
+from .slots import Slots
 from .solver import solve as solve_problem
-from ..errors import UsageError
-
-_SAID = set()   # approximations already announced in this process
+from .start import starting_values
 
 
 class Canvas:
@@ -52,7 +52,7 @@ class Diagram(ShapeMethods, DragMethods):
         self.canvas = Canvas(float(width), float(height), float(left), float(top), background)
         self.tolerance = tolerance
         self.shapes = {}
-        self.values, self.starts, self.pinned, self.roles = [], [], [], []
+        self.slots = Slots()
         self.relations = []
         self.result = None
         self._constants, self._problem, self._state, self._drag = {}, None, None, None
@@ -60,12 +60,8 @@ class Diagram(ShapeMethods, DragMethods):
     # ---- the state vector: one slot per field ----
 
     def _slot(self, value, pinned, role):
-        self.values.append(np.nan if value is None else float(value))
-        self.starts.append(self.values[-1])
-        self.pinned.append(bool(pinned))
-        self.roles.append(role)
         self._problem = None
-        return len(self.values) - 1
+        return self.slots.add(value, pinned, role)
 
     def constant(self, value, angle=False):
         """A pinned slot holding `value`, for relations that compare a field with a number."""
@@ -73,9 +69,6 @@ class Diagram(ShapeMethods, DragMethods):
         if key not in self._constants:
             self._constants[key] = Ref(None, f"{float(value):g}", self._slot(value, True, "angle" if angle else "const"))
         return self._constants[key]
-
-    def _scales(self):
-        return np.array([1.0 if role == "angle" else self.canvas.scale for role in self.roles])
 
     # ---- relations ----
 
@@ -94,7 +87,7 @@ class Diagram(ShapeMethods, DragMethods):
         """Add relation `name` over `args`; returns its instances (several for a variadic one)."""
         relation = lookup(name)
         if relation is None:
-            raise UsageError(f'unknown relation "{name}"{suggest(name, list(CONSTRAINTS) + list(OBJECTIVES))}',
+            raise UsageError(f'unknown relation "{name}"{did_you_mean(name, list(CONSTRAINTS) + list(OBJECTIVES))}',
                              where=where)
         if not relation.window and len(args) > len(relation.args):   # in_range(A.r, 15, 40)
             extra = args[len(relation.args):]
@@ -103,14 +96,10 @@ class Diagram(ShapeMethods, DragMethods):
                 args, params = args[:len(relation.args)], {**params, **dict(zip(names, extra))}
         args = self._arguments(relation, args, where)
         params = self._parameters(relation, {**self._canvas_params(relation, params), **params}, where)
-        if name == "contains" and args[0].kind in ("segment", "arrow", "polyline"):
-            raise UsageError(f"contains: a {args[0].kind} ({args[0].name}) has no inside to contain anything",
-                             where=where)
         windows = [args] if not relation.window else [args[i:i + relation.window]
                                                         for i in range(len(args) - relation.window + 1)]
         label = describe(name, args, params)
-        unit = next((1.0 if self.roles[a.slot] == "angle" else self.canvas.scale
-                     for a in args if isinstance(a, Ref)), self.canvas.scale)
+        unit = next((self.slots.unit(a.slot, self.canvas.scale) for a in args if isinstance(a, Ref)), self.canvas.scale)
         made = [Instance(relation, tuple(w), params, where, label, unit) for w in windows]
         self.relations.extend(made)
         self._problem = None
@@ -135,7 +124,7 @@ class Diagram(ShapeMethods, DragMethods):
                                  f"{'s' if len(relation.args) != 1 else ''} ({relation.usage()}), got {len(args)}",
                                  where=where)
             types = relation.args
-        angle = any(isinstance(a, Ref) and self.roles[a.slot] == "angle" for a in args)
+        angle = any(isinstance(a, Ref) and self.slots.roles[a.slot] == "angle" for a in args)
         return tuple(self._argument(a, t, relation.name, i, where, angle) for i, (a, t) in enumerate(zip(args, types)))
 
     def _argument(self, arg, kind, relation, position, where, angle):
@@ -149,8 +138,10 @@ class Diagram(ShapeMethods, DragMethods):
         if kind == "field" and not isinstance(arg, Ref):
             raise UsageError(f"{what} must be a field such as {arg.name}.x or a number, got the shape {arg.name}",
                              where=where)
-        if kind in ("shape", "line", "circle") and not isinstance(arg, Shape):
+        if kind in ("shape", "closed", "line", "circle") and not isinstance(arg, Shape):
             raise UsageError(f"{what} must be a shape, got {arg!r}", where=where)
+        if kind == "closed" and not arg.closed:
+            raise UsageError(f"{what} must be a shape with an inside, got the {arg.kind} {arg.name}", where=where)
         if kind == "circle" and arg.kind != "circle":
             raise UsageError(f"{what} must be a circle, got the {arg.kind} {arg.name}", where=where)
         if kind == "line" and arg.kind not in ("segment", "arrow"):
@@ -161,7 +152,7 @@ class Diagram(ShapeMethods, DragMethods):
         """A shape name ("A") or a field ("A.r") written as a string."""
         name, _, field = text.partition(".")
         if name not in self.shapes:
-            raise UsageError(f'{what}: unknown shape "{name}"{suggest(name, self.shapes)}', where=where)
+            raise UsageError(f'{what}: unknown shape "{name}"{did_you_mean(name, self.shapes)}', where=where)
         shape = self.shapes[name]
         if not field:
             return shape
@@ -174,7 +165,7 @@ class Diagram(ShapeMethods, DragMethods):
         unknown = [k for k in params if k not in relation.params]
         if unknown:
             raise UsageError(f'{relation.name}: unknown parameter "{unknown[0]}"'
-                             f'{suggest(unknown[0], relation.params)} (it takes: {relation.usage()})', where=where)
+                             f'{did_you_mean(unknown[0], relation.params)} (it takes: {relation.usage()})', where=where)
         out = {}
         for key, default in relation.params.items():
             value = params.get(key, default)
@@ -203,90 +194,41 @@ class Diagram(ShapeMethods, DragMethods):
         if restarts < 1:
             raise UsageError(f"restarts must be at least 1, got {restarts}")
         began = time.perf_counter()
-        keeps = self._drag["keeps"] if self._drag else ()
+        keeps = self._drag.keeps if self._drag else ()
         problem = self._compiled(keeps)
-        scales, free = self._scales(), ~np.array(self.pinned, bool)
+        scales, free = self.slots.scales(self.canvas.scale), self.slots.free()
         rng, best, iterations, evaluations = np.random.default_rng(seed), None, 0, 0
-        for attempt in range(restarts):
-            z = self._start(rng, warm and attempt == 0, fresh=attempt > 0) / scales
-            outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
-                                    state=self._state if warm and attempt == 0 else None)
-            iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
-            if best is None or _better(outcome, best):
-                best = outcome
-        self.values = (best.z * scales).tolist()
+        with one_blas_thread():
+            for attempt in range(restarts):
+                z = starting_values(self, rng, warm and attempt == 0, fresh=attempt > 0) / scales
+                outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
+                                        state=self._state if warm and attempt == 0 else None)
+                iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
+                if best is None or _better(outcome, best):
+                    best = outcome
+        self.slots.values = (best.z * scales).tolist()
         self._state = best.state
         self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
                              self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
                              evaluations, time.perf_counter() - began, best.message, best.status, seed, restarts,
-                             violations(problem.constraints, best.values, self.tolerance), self._notes(problem))
+                             violations(problem.constraints, best.values, self.tolerance), notes(problem, best.z))
         return self.result
-
-    def _notes(self, problem):
-        """What this solve measured approximately, each said once per process as a warning too."""
-        found = approximations(problem.families)
-        measured = {k for f in problem.families if f.relation.name in MEASURED for k in f.kinds}
-        for shape in self.shapes.values():
-            if shape.kind == "polygon" and "polygon" in measured:
-                b = self.batch(shape)
-                if not is_convex(b.vx, b.vy)[0]:
-                    found.add("polygon")
-        for key in found - _SAID:
-            warnings.warn(f"diffplay.layout: {APPROXIMATIONS[key]}", stacklevel=3)
-            _SAID.add(key)
-        return [APPROXIMATIONS[k] for k in sorted(found)]
-
-    def _start(self, rng, warm, fresh):
-        """Starting values in canvas units: given or current ones, free gaps filled at random."""
-        values = np.array(self.values if warm else self.starts, float)
-        redo = ~np.array(self.pinned, bool) & (np.isnan(values) | fresh)
-        c, ranges = self.canvas, self._size_ranges()
-        for slot in np.flatnonzero(redo):
-            role = self.roles[slot]
-            if role == "x":
-                values[slot] = rng.uniform(c.left, c.left + c.width)
-            elif role == "y":
-                values[slot] = rng.uniform(c.top, c.top + c.height)
-            elif role == "size":
-                values[slot] = rng.uniform(*ranges.get(slot, (0.02 * c.scale, 0.08 * c.scale)))
-            else:
-                values[slot] = 0.0
-        self._start_labels_at_their_shapes(values, redo, rng)
-        return values
-
-    def _start_labels_at_their_shapes(self, values, redo, rng):
-        """A label placed at random often starts walled off from its shape by other shapes
-        it may not cross; starting it beside the shape it labels avoids that trap."""
-        for inst in self.relations:
-            label, shape = inst.args[0], inst.args[-1]
-            if inst.relation.name != "label_near" or "x" not in label.slots or not redo[label.slots["x"]]:
-                continue
-            saved, self.values = self.values, values.tolist()
-            cx, cy = self.center(shape)
-            self.values = saved
-            jitter = rng.normal(0.0, 0.01 * self.canvas.scale, 2)
-            values[label.slots["x"]], values[label.slots["y"]] = cx + jitter[0], cy + jitter[1]
-
-    def _size_ranges(self):
-        """Slot -> (lo, hi) from in_range relations, so random sizes start inside them."""
-        return {inst.args[0].slot: (inst.params["lo"], inst.params["hi"])
-                for inst in self.relations if inst.relation.name == "in_range" and inst.args[0].shape is not None}
 
     # ---- reading the state ----
 
     def get(self, shape):
         """{field: value} of a shape, in canvas units."""
         shape = self.shapes[shape] if isinstance(shape, str) else shape
-        return {name: self.values[slot] for name, slot in shape.slots.items()}
+        return {name: self.slots.values[slot] for name, slot in shape.slots.items()}
 
-    def center(self, shape):
-        """(x, y) of a shape's center, in canvas units."""
-        batch = self.batch(shape)
+    def center(self, shape, values=None):
+        """(x, y) of a shape's center, in canvas units (at `values`, the current ones by default)."""
+        batch = self.batch(shape, values)
         return tuple(float(np.asarray(v).reshape(-1)[0]) for v in center(batch))
 
-    def batch(self, shape):
-        """A one-shape Batch of the current values, for the geometry functions."""
-        values = np.array(self.values, float)
+    def batch(self, shape, values=None):
+        """A one-shape Batch of the current values (or of `values`), for the geometry functions."""
+        values = np.array(self.slots.values if values is None else values, float)
         if shape.kind in ("polyline", "polygon"):
             vx = [[values[shape.slots[f"x{i}"]] for i in range(shape.vertices)]]
             vy = [[values[shape.slots[f"y{i}"]] for i in range(shape.vertices)]]
@@ -299,13 +241,13 @@ class Diagram(ShapeMethods, DragMethods):
         """The diagram as an SVG document (solving first if it never was)."""
         from .svg import render
 
-        if np.isnan(self.values).any():
+        if np.isnan(self.slots.values).any():
             self.solve()
         return render(self)
 
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.svg())
+    def save(self, path, flag="save"):
+        """Write the SVG to path, whole or not at all (a UsageError naming `flag` and the path)."""
+        write_atomic(path, self.svg(), flag)
 
     def _repr_svg_(self):
         return self.svg()

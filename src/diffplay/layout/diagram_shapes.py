@@ -6,7 +6,7 @@ A shape passed where a position is expected shares that shape's center: a segmen
 circle A to circle B moves with them, and is drawn from edge to edge.
 """
 
-from .checks import is_number, suggest
+from ..checks import did_you_mean, is_number
 from .shapes import ALIASES, FIELDS, KINDS, SIZES, Ref, Shape, text_size, vertex_fields
 from ..errors import UsageError
 
@@ -28,7 +28,7 @@ class ShapeMethods:
         """Add a shape of `kind` whose fields take `fields` (numbers, None, or shared Refs)."""
         kind = ALIASES.get(kind, kind)
         if kind not in KINDS:
-            raise UsageError(f'unknown shape kind "{kind}"{suggest(kind, KINDS)}', where=where)
+            raise UsageError(f'unknown shape kind "{kind}"{did_you_mean(kind, KINDS)}', where=where)
         if not isinstance(name, str) or not name or "." in name:
             raise UsageError(f"a shape needs a name without dots, got {name!r}", where=where)
         if name in self.shapes:
@@ -125,7 +125,7 @@ class ShapeMethods:
         if isinstance(shape, Shape):
             return shape
         if shape not in self.shapes:
-            raise UsageError(f'unknown shape "{shape}"{suggest(shape, self.shapes)}', where=where)
+            raise UsageError(f'unknown shape "{shape}"{did_you_mean(shape, self.shapes)}', where=where)
         return self.shapes[shape]
 
     def _end(self, point, name, where):

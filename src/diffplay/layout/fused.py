@@ -23,10 +23,15 @@ def unit(dx, dy, d, fallback_x, fallback_y):
     return np.where(zero, fallback_x, dx / safe), np.where(zero, fallback_y, dy / safe)
 
 
+def length_and_direction(dx, dy):
+    """√(dx² + dy²) and the unit vector along (dx, dy), +x where it is zero."""
+    d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
+    return (d, *unit(dx, dy, d, 1.0, 0.0))
+
+
 def _hypot(dx, dy):
     """√(dx² + dy²); at zero its gradient points along +x."""
-    d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
-    ux, uy = unit(dx, dy, d, 1.0, 0.0)
+    d, ux, uy = length_and_direction(dx, dy)
     return d, lambda g: (g * ux, g * uy)
 
 

@@ -14,35 +14,24 @@ of concave polygons (treated as convex), and polylines (they have no inside).
 import numpy as np
 
 from . import ops
-from .fused import hypot, line_offsets, segment_distances
+from .fused import hypot
+from .outlines import edge_distances, edge_gaps, edge_offsets, round_gaps
+from .shapes import OPEN
 
 ROUND = ("point", "circle")
-OPEN = ("segment", "arrow", "polyline")
+VERTICES = ("segment", "arrow", "polyline", "polygon")   # kinds whose fields are their vertices
 ELLIPSE_SIDES = 32
+CORNERS_X, CORNERS_Y = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0.5, 0.5])   # a box's, per w and h
 # Circle-in-circle containment measures the center distance as √(d² + ε²): smooth where the
 # circles share a center (where a packing's optimum often sits, and |d| has a kink), and
 # conservative by at most ε, a tenth of the default tolerance.
 CONCENTRIC_SOFTENING = 1e-4
-APPROXIMATIONS = {
+APPROXIMATIONS = {   # per shape kind, what measuring it (a relation declared measured=True) approximates
     "ellipse": f"ellipses are measured as inscribed {ELLIPSE_SIDES}-gons (off by at most 0.5 % of a radius)",
-    "polygon": "a polygon's inside is measured as if it were convex",
+    "polygon": "a polygon's inside is measured as if it were convex",   # noted only for a concave one
     "polyline": "a polyline has no inside: crossing one reads as touching it",
-    "contains": f"circle-in-circle containment is conservative by at most {CONCENTRIC_SOFTENING:g} of the canvas",
     "text": "text boxes are estimated from the font size (0.6 em a character, 1.2 em a line), not measured",
 }
-MEASURED = ("touching", "disjoint", "overlapping", "contains", "label_near")   # relations that use the above
-
-
-def approximations(families):
-    """The APPROXIMATIONS keys that apply to these families (polygons: only if one is concave)."""
-    found = set()
-    for family in families:
-        if family.relation.name not in MEASURED:
-            continue
-        found |= family.shape_kinds & {"ellipse", "polyline", "text"}
-        if family.relation.name == "contains" and family.kinds == ("circle", "circle"):
-            found.add("contains")
-    return found
 
 
 def is_convex(vx, vy):
@@ -82,8 +71,8 @@ def box(b):
     """(left, top, right, bottom) of the axis-aligned bounding box (y grows downwards)."""
     if b.kind == "point":
         return b.x, b.y, b.x, b.y
-    vx, vy = _vertex_arrays(b)
-    if vx is not None:
+    if b.kind in VERTICES:
+        vx, vy = outline(b)
         return ops.amin(vx, 1), ops.amin(vy, 1), ops.amax(vx, 1), ops.amax(vy, 1)
     hw, hh = half_extents(b)
     return b.x - hw, b.y - hh, b.x + hw, b.y + hh
@@ -91,32 +80,25 @@ def box(b):
 
 def extremes(b):
     """Points (xs, ys), each (n, k), whose bounding box is b's (corners, vertices or extents)."""
-    if b.kind == "point":
-        return _col(b.x), _col(b.y)
     if b.kind in ("circle", "ellipse"):
         hw, hh = half_extents(b)
         return ops.stack([b.x - hw, b.x + hw]), ops.stack([b.y - hh, b.y + hh])
     return outline(b)
 
 
-def _vertex_arrays(b):
-    if b.kind in ("segment", "arrow"):
-        return ops.stack([b.x1, b.x2]), ops.stack([b.y1, b.y2])
+def outline(b):
+    """Vertices (vx, vy), each (n, k), of a polygonal shape (a point is one vertex); an
+    ellipse becomes a 32-gon."""
     if b.kind in ("polyline", "polygon"):
         return b.vx, b.vy
-    return None, None
-
-
-def outline(b):
-    """Vertices (vx, vy), each (n, k), of a polygonal shape; an ellipse becomes a 32-gon."""
-    vx, vy = _vertex_arrays(b)
-    if vx is not None:
-        return vx, vy
+    if b.kind in ("segment", "arrow"):
+        return ops.stack([b.x1, b.x2]), ops.stack([b.y1, b.y2])
+    if b.kind == "point":
+        return _col(b.x), _col(b.y)
     if b.kind == "ellipse":
         t = np.linspace(0.0, 2 * np.pi, ELLIPSE_SIDES, endpoint=False)
         return _col(b.x) + _col(b.rx) * np.cos(t), _col(b.y) + _col(b.ry) * np.sin(t)
-    corners_x, corners_y = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0.5, 0.5])
-    dx, dy = _col(b.w) * corners_x, _col(b.h) * corners_y
+    dx, dy = _col(b.w) * CORNERS_X, _col(b.h) * CORNERS_Y
     if b.kind == "rect":
         c, s = _col(ops.cos(b.angle)), _col(ops.sin(b.angle))
         dx, dy = dx * c - dy * s, dx * s + dy * c
@@ -128,80 +110,14 @@ def _col(x):
     return x.reshape((-1, 1))
 
 
-def edge_ends(k, closed):
-    """(start, end) vertex indices of each edge of an outline of k vertices (a 2-gon, a
-    segment, has both edges: a → b and b → a)."""
-    end = [(i + 1) % k for i in range(k)] if closed or k == 2 else list(range(1, k))
-    return list(range(len(end))), end
-
-
-def _edges(vx, vy, closed):
-    """Start points and vectors of each edge: (ax, ay, ex, ey), each (n, edges)."""
-    start, end = edge_ends(ops.data(vx).shape[1], closed)
-    ax, ay = vx[:, start], vy[:, start]
-    return ax, ay, vx[:, end] - ax, vy[:, end] - ay
-
-
-def orientation(vx, vy):
-    """+1 for outlines listed one way round, -1 the other, (n, 1): it makes edge normals point out."""
-    x, y = ops.data(vx), ops.data(vy)
-    _, after = edge_ends(x.shape[1], True)   # each vertex's successor round the outline
-    area = (x * y[:, after] - x[:, after] * y).sum(axis=1)
-    return np.where(area < 0, -1.0, 1.0)[:, None]   # a 2-gon (a segment) has area 0: either way
-
-
-def _edge_lines(px, py, vx, vy, ax, ay, ex, ey):
-    """Signed distances (n, m, edges) of points (n, m) to the edge lines, positive outside."""
-    return line_offsets(px, py, ax, ay, ex, ey, orientation(vx, vy))
-
-
 def point_outline_distance(px, py, b):
     """Signed distance from points (n, m) to the outline of b: negative inside a closed one."""
     vx, vy = outline(b)
-    ax, ay, ex, ey = _edges(vx, vy, b.kind not in OPEN)
-    d = ops.amin(segment_distances(px, py, ax, ay, ex, ey), axis=2)
+    d = ops.amin(edge_distances(px, py, vx, vy, kind=b.kind), axis=2)
     if b.kind in OPEN:
         return d
-    depth = ops.amax(_edge_lines(px, py, vx, vy, ax, ay, ex, ey), axis=2)
+    depth = ops.amax(edge_offsets(px, py, vx, vy), axis=2)
     return ops.where(ops.data(depth) < 0, depth, d)
-
-
-def _separation(a, b):
-    """SAT: the largest gap between b's vertices and a's edge lines (> 0 proves them apart)."""
-    vx, vy = outline(a)
-    bx, by = outline(b)
-    h = _edge_lines(bx, by, vx, vy, *_edges(vx, vy, True))
-    return ops.amax(ops.amin(h, axis=1), axis=1)
-
-
-def _vertex_edge(a, b):
-    """Distance from each vertex of b to each edge of a, flattened to (n, vertices · edges)."""
-    vx, vy = outline(a)
-    bx, by = outline(b)
-    d = segment_distances(bx, by, *_edges(vx, vy, a.kind not in OPEN))
-    return d.reshape((ops.data(d).shape[0], -1))
-
-
-def _round_gaps(round_, other):
-    """Gaps from a circle (or point) to each edge of a polygonal shape, (n, edges)."""
-    cx, cy, r = _col(center(round_)[0]), _col(center(round_)[1]), _col(radius(round_))
-    vx, vy = outline(other)
-    edges = _edges(vx, vy, other.kind not in OPEN)
-    gaps = segment_distances(cx, cy, *edges)[:, 0, :] - r
-    if other.kind in OPEN:
-        return gaps
-    depth = ops.amax(_edge_lines(cx, cy, vx, vy, *edges)[:, 0, :], axis=1).reshape((-1, 1))
-    return _overlapping(gaps, depth - r, ops.data(depth) < 0)
-
-
-def _overlapping(pieces, signed, inside):
-    """Where shapes overlap, shift the pieces so their min is the (negative) signed distance.
-
-    The shift is zero at the moment of contact (the nearest piece is then 0), so every piece
-    is continuous across it: no cliff for a line search to stall on.
-    """
-    shifted = pieces - ops.amin(pieces, axis=1).reshape((-1, 1)) + signed
-    return ops.where(inside, shifted, pieces)
 
 
 def gaps(a, b):
@@ -215,12 +131,10 @@ def gaps(a, b):
     if a.kind in ROUND and b.kind in ROUND:
         return signed_distance(a, b).reshape((-1, 1))
     if a.kind in ROUND or b.kind in ROUND:
-        return _round_gaps(a, b) if a.kind in ROUND else _round_gaps(b, a)
-    pieces = ops.concat([_vertex_edge(a, b), _vertex_edge(b, a)])
-    if a.kind == "polyline" or b.kind == "polyline":
-        return pieces
-    overlap = ops.maximum(_separation(a, b), _separation(b, a)).reshape((-1, 1))
-    return _overlapping(pieces, overlap, ops.data(overlap) <= 0)
+        round_, other = (a, b) if a.kind in ROUND else (b, a)
+        cx, cy = center(round_)
+        return round_gaps(cx, cy, radius(round_), *outline(other), kind=other.kind)
+    return edge_gaps(*outline(a), *outline(b), kinds=(a.kind, b.kind))
 
 
 def signed_distance(a, b):
@@ -232,13 +146,12 @@ def signed_distance(a, b):
 
 
 def outside(a, b):
-    """How far each piece of b reaches outside a: (n, pieces), all <= 0 when a contains b.
+    """How far each piece of b reaches outside a, a shape with an inside: (n, pieces), all
+    <= 0 when a contains b.
 
     One column per vertex of b (per edge of a, for a polygon) instead of their max, so an
     incircle, held by all three sides at once, is not sitting on a kink.
     """
-    if a.kind in OPEN:
-        raise ValueError(f"contains: a {a.kind} has no inside to contain anything")
     if a.kind in ROUND:
         ax, ay = center(a)
         if b.kind in ROUND:
@@ -249,10 +162,9 @@ def outside(a, b):
         bx, by = outline(b)
         return hypot(bx - _col(ax), by - _col(ay)) - _col(radius(a))
     vx, vy = outline(a)
-    edges = _edges(vx, vy, True)
     if b.kind in ROUND:
         cx, cy = center(b)
-        return _edge_lines(_col(cx), _col(cy), vx, vy, *edges)[:, 0, :] + _col(radius(b))
+        return edge_offsets(_col(cx), _col(cy), vx, vy)[:, 0, :] + _col(radius(b))
     bx, by = outline(b)
-    h = _edge_lines(bx, by, vx, vy, *edges)
+    h = edge_offsets(bx, by, vx, vy)
     return h.reshape((ops.data(h).shape[0], -1))

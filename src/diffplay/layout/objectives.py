@@ -52,7 +52,17 @@ def centered(a, cx, cy):
     return (x - cx) * (x - cx) + (y - cy) * (y - cy)
 
 
-@objective("label_near", args=("shape", "shape"), params={"gap": 4.0})
+def _start_beside_its_shape(inst, start):
+    """A label placed at random often starts walled off from its shape by other shapes it may
+    not cross; starting it at the shape it labels (a little off its center) avoids that trap."""
+    label, shape = inst.args[0], inst.args[-1]
+    if "x" in label.slots and start.redo[label.slots["x"]]:
+        cx, cy = start.center(shape)
+        jitter = start.rng.normal(0.0, 0.01 * start.scale, 2)
+        start.values[label.slots["x"]], start.values[label.slots["y"]] = cx + jitter[0], cy + jitter[1]
+
+
+@objective("label_near", args=("shape", "shape"), params={"gap": 4.0}, measured=True, start=_start_beside_its_shape)
 def label_near(label, shape, gap):
     """Hold a label `gap` away from the shape's edge (inside a shape, put it in with contains)."""
     d = signed_distance(label, shape) - gap

@@ -49,14 +49,6 @@ def maximum(a, b):
     return a + relu(b - a)
 
 
-def minimum(a, b):
-    return a - relu(a - b)
-
-
-def clip(x, lo, hi):
-    return x.clip(lo, hi) if is_tensor(x) else np.clip(x, lo, hi)
-
-
 def where(mask, a, b):
     """a where mask holds, b elsewhere (mask is plain NumPy booleans)."""
     return tensor_shape.where(mask, a, b) if is_tensor(a) or is_tensor(b) else np.where(mask, a, b)

@@ -10,11 +10,13 @@ itself on Tensors otherwise, so the solver sees the same thing either way:
     grad_z = backward(weights)                # ∇z Σ weights·values, weights shaped like values
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.tensor import Tensor
+from .shapes import BATCH_FIELDS
 
 
 class Batch:
@@ -23,6 +25,12 @@ class Batch:
     def __init__(self, kind, arrays):
         self.kind = kind
         self.__dict__.update(arrays)
+
+
+def batches(kinds, arrays):
+    """One Batch per argument of these kinds, taking their arrays in order (BATCH_FIELDS of each)."""
+    rest = iter(arrays)
+    return [Batch(kind, zip(BATCH_FIELDS[kind], rest)) for kind in kinds]
 
 
 @dataclass
@@ -34,31 +42,27 @@ class Family:
     arrays: list          # per argument: [(name, index array of shape (n,) or (n, k)), …]
     labels: list          # one description per instance, for reports
     wheres: list          # where each instance was written ("spec.toml:14"), or ""
+    units: np.ndarray     # canvas units per solver unit of each instance's residual
+    shape_kinds: set      # its shapes' own kinds (a text is a "box" in `kinds`), for notes
+    weights: np.ndarray = None   # an objective's weight per instance, (n, 1)
 
     def __post_init__(self):
-        self.flat_index = np.concatenate([idx.ravel() for arg in self.arrays for _, idx in arg])
+        indices = [idx for arg in self.arrays for _, idx in arg]
+        self.flat_index = np.concatenate([idx.ravel() for idx in indices])
         self.kernel = self.relation.kernels.get(self.kinds)
         self.size = len(self.labels)
-        self.pieces, start = [], 0   # per argument: where each array sits in the one gather
-        for kind, arg in zip(self.kinds, self.arrays):
-            pieces = []
-            for name, idx in arg:
-                pieces.append((name, start, start + idx.size, idx.shape if idx.ndim > 1 else None))
-                start += idx.size
-            self.pieces.append((kind, pieces))
+        self.settings = {**self.params, **self.static}   # the keywords of each call
+        ends = itertools.accumulate(idx.size for idx in indices)
+        self.cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None)   # each array in the one gather
+                     for idx, end in zip(indices, ends)]
 
-    def batches(self, z):
-        """Gather every argument's arrays from z (a NumPy array or a Tensor) in one indexing."""
-        return self.unpack(z[self.flat_index])
-
-    def unpack(self, flat):
-        """Every argument's arrays, cut from z[flat_index] already gathered."""
-        return [Batch(kind, {name: flat[a:b] if shape is None else flat[a:b].reshape(shape)
-                             for name, a, b, shape in pieces}) for kind, pieces in self.pieces]
+    def gathered(self, flat):
+        """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
+        return [flat[cut] if shape is None else flat[cut].reshape(shape) for cut, shape in self.cuts]
 
     def call(self, z):
         """The relation's values at z: (n, m), whatever z is made of."""
-        out = self.relation.fn(*self.batches(z), **self.params, **self.static)
+        out = self.relation.fn(*batches(self.kinds, self.gathered(z[self.flat_index])), **self.settings)
         return out.reshape((self.size, -1))
 
 
@@ -133,6 +137,8 @@ class Problem:
 
 def _kernel_values(family, flat, start, stop):
     """A kernel's values as (n, m), and its pullback taking weights of that shape."""
-    v, pullback = family.kernel(*family.unpack(flat[start:stop]), **family.params, **family.static)
+    v, pullback = family.kernel.forward(*family.gathered(flat[start:stop]), **family.settings)
+    if v.ndim == 2:
+        return v, pullback
     shape = v.shape
     return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))

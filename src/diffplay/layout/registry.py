@@ -1,16 +1,32 @@
-"""The registry of relations (Penrose's constrDict / objDict): one place per constraint.
+"""The registry of relations (Penrose's constrDict / objDict): the one home of a relation.
 
 A relation is a small function over *batches* (all its instances at once). A constraint
 returns residuals: `c <= 0` for an inequality, `c == 0` for an equality, in canvas units.
 An objective returns an energy per instance (the solver multiplies by `weight`). The
 solver, the TOML parser, the Python API and the docs all read these tables.
 
-Arguments are typed: "shape" (any shape), "line" (a segment or arrow), "circle", "field"
-(a field such as `A.r`, or a number), "any" (a shape or a field). A variadic relation takes two or
-more shapes and is applied to each sliding window of `window` of them.
+Arguments are typed: "shape" (any shape), "closed" (a shape with an inside: not a segment,
+arrow or polyline), "line" (a segment or arrow), "circle", "field" (a field such as `A.r`,
+or a number), "any" (a shape or a field). A variadic relation takes two or more shapes and
+is applied to each sliding window of `window` of them.
+
+What else sets a relation apart is declared with it, as keywords of its decorator:
+
+- measured=True: it measures shapes with geometry's exact distances, so a result notes the
+  approximations of the shapes it measured (ellipses as 32-gons, …; geometry.APPROXIMATIONS);
+- approximations={kinds: note}: an approximation of its own on those argument kinds;
+- start_range(instance) -> {slot: (lo, hi)}: where its fields' random starts are drawn;
+- start(instance, start): moves starting values once the random ones are drawn (start.py).
+
+Fast paths (kernels/) register under a relation's name, so the two may be registered in
+either order.
 """
 
+import itertools
 from dataclasses import dataclass, field
+
+from ..engine.tensor_ops import fused_op
+from .problem import batches
 
 REQUIRED = object()   # a parameter without a default
 CHOICES = {   # the values a string parameter may take
@@ -29,8 +45,16 @@ class Relation:
     hard: bool
     equality: bool = False
     window: int = 0           # > 0: variadic, applied to every run of `window` consecutive shapes
-    kernels: dict = field(default_factory=dict)   # signature -> fast NumPy path
     doc: str = ""
+    measured: bool = False    # measures shapes with geometry's exact distances: their approximations are noted
+    approximations: dict = field(default_factory=dict)   # argument kinds -> a note on an approximation of its own
+    start_range: object = None   # start_range(instance) -> {slot: (lo, hi)}: where its fields' random starts fall
+    start: object = None         # start(instance, start.Start): moves starting values once they are drawn
+
+    @property
+    def kernels(self):
+        """Signature (argument kinds) -> fast NumPy path."""
+        return KERNELS.setdefault(self.name, {})
 
     @property
     def static(self):
@@ -45,41 +69,55 @@ class Relation:
 
 CONSTRAINTS: dict = {}
 OBJECTIVES: dict = {}
+KERNELS: dict = {}   # relation name -> {signature: kernel}
 
 
-def _register(table, name, args, params, hard, equality=False, window=0):
+def _register(table, name, args, params, hard, equality=False, window=0, **hooks):
     def decorate(fn):
         table[name] = Relation(name, fn, tuple(args), dict(params or {}), hard, equality, window,
-                               doc=(fn.__doc__ or "").strip())
+                               doc=(fn.__doc__ or "").strip(), **hooks)
         return fn
 
     return decorate
 
 
-def constraint(name, args, params=None, equality=False, window=0):
+def constraint(name, args, params=None, equality=False, window=0, **hooks):
     """Register a hard constraint; the function returns residuals (<= 0, or == 0 if equality)."""
-    return _register(CONSTRAINTS, name, args, params, True, equality, window)
+    return _register(CONSTRAINTS, name, args, params, True, equality, window, **hooks)
 
 
-def objective(name, args, params=None, window=0):
+def objective(name, args, params=None, window=0, **hooks):
     """Register a soft objective; the function returns an energy per instance."""
-    return _register(OBJECTIVES, name, args, {**(params or {}), "weight": 1.0}, False, window=window)
+    return _register(OBJECTIVES, name, args, {**(params or {}), "weight": 1.0}, False, window=window, **hooks)
 
 
-def kernel(name, *signature):
-    """Register a fast NumPy path for one relation on one signature of shape kinds.
+def kernel(name, *kinds):
+    """Register a fast NumPy path for relation `name` on these argument kinds: per argument a
+    kind ("circle") or a tuple of kinds, every combination of which is registered.
 
-    The function takes the gathered field arrays and parameters and returns
-    (residuals, pullback) where pullback(w) gives the gradient of Σ w·residuals with respect
-    to each gathered array, in the same structure.
+    The function takes one Batch per argument and the parameters, and returns (values,
+    pullback): pullback(w) is the gradient of Σ w·values with respect to each of the batches'
+    arrays, argument by argument. What is registered is a fused_op of those arrays, so
+    `kernel.forward(*arrays, **params)` returns (values, vjp) as every fused op does, and on
+    Tensors the kernel is one graph node.
     """
 
     def decorate(fn):
-        table = CONSTRAINTS if name in CONSTRAINTS else OBJECTIVES
-        table[name].kernels[tuple(signature)] = fn
+        options = [(kind,) if isinstance(kind, str) else kind for kind in kinds]
+        for signature in itertools.product(*options):
+            KERNELS.setdefault(name, {})[signature] = fused_op(_over_arrays(fn, signature), f"{name}{signature}")
         return fn
 
     return decorate
+
+
+def _over_arrays(fn, signature):
+    """fn, which takes Batches, as a function of the batches' arrays in order."""
+
+    def forward(*arrays, **params):
+        return fn(*batches(signature, arrays), **params)
+
+    return forward
 
 
 def lookup(name):

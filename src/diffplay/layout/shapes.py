@@ -21,7 +21,11 @@ FIELDS = {
 }
 KINDS = tuple(FIELDS)
 FIELDS["box"] = ("x", "y", "w", "h")   # not a kind of its own: how the solver sees unrotated boxes
+# The arrays a batch of each kind holds: a field's value, a polyline's or polygon's vertex
+# arrays (n, vertices), or the kind's fields.
+BATCH_FIELDS = {**FIELDS, "polyline": ("vx", "vy"), "polygon": ("vx", "vy"), "field": ("value",)}
 ALIASES = {"line": "segment", "rectangle": "rect", "label": "text"}
+OPEN = ("segment", "arrow", "polyline")   # kinds without an inside
 
 SIZES = {"r", "rx", "ry", "w", "h"}   # lengths that must stay positive
 # Text is measured, not rendered: an average glyph is about 0.6 em wide (an approximation
@@ -76,12 +80,8 @@ class Shape:
 
     @property
     def closed(self):
-        return self.kind not in ("segment", "arrow", "polyline")
-
-    @property
-    def signature(self):
-        """What a vectorized family needs to know about this shape: kind and vertex count."""
-        return (self.kind, self.vertices)
+        """Whether it has an inside."""
+        return self.kind not in OPEN
 
     def __repr__(self):
         return self.name

@@ -26,7 +26,7 @@ import numpy as np
 from ..engine.lbfgs import curvature_scale, minimize
 
 PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
-HISTORY = 40     # L-BFGS curvature pairs: a layout's few dozen coupled fields like many (measured: 40 beats 10 and 20)
+HISTORY = 40     # L-BFGS curvature pairs: a layout's few dozen coupled fields like many (40 beat 10 and 20: see benchmarks/layout.py)
 FAR_AWAY = 1e6   # canvases: a field this far out has been pushed by something unbounded
 
 
@@ -37,7 +37,8 @@ class State:
 
     The pairs continue a run that was cut short (a live editor solves a few iterations a
     frame). After a finished solve they are dropped: the next solve is of a new problem (the
-    pointer moved) and a fresh run, started at the old step scale, measured faster there.
+    pointer moved) and a fresh run, started at the old step scale, was faster there (see the
+    drag row of benchmarks/layout.py).
     """
 
     multipliers: np.ndarray

@@ -23,13 +23,14 @@ An optional [solve] table sets seed, restarts and tolerance.
 
 import tomllib
 
-from .checks import is_number, suggest
+from ..checks import did_you_mean, is_number
 from .diagram import Diagram
 from .diagram_shapes import FONT_SIZE
 from .locate import line_of, toml_lines
 from .registry import CONSTRAINTS, OBJECTIVES, REQUIRED
 from .shapes import ALIASES, FIELDS, KINDS
 from ..errors import UsageError
+from ..files import read_text
 
 SECTIONS = ("canvas", "shapes", "constraints", "objectives", "solve")
 STYLE = ("fill", "stroke", "stroke_width", "stroke_dasharray", "opacity", "fill_opacity", "stroke_opacity",
@@ -63,7 +64,7 @@ def loads(text, name="spec.toml"):
     src = _Source(text, name)
     for key in data:
         if key not in SECTIONS:
-            raise UsageError(f'unknown section "{key}"{suggest(key, SECTIONS)} (a spec has: {", ".join(SECTIONS)})',
+            raise UsageError(f'unknown section "{key}"{did_you_mean(key, SECTIONS)} (a spec has: {", ".join(SECTIONS)})',
                              where=src.at(key))
     diagram = _canvas(data.get("canvas", {}), data.get("solve", {}), src)
     shapes = _table(data, "shapes", src)
@@ -85,16 +86,8 @@ def loads(text, name="spec.toml"):
 
 
 def load(path):
-    """(Diagram, solve options) from a spec file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise UsageError(f"cannot read the spec: {e.strerror}", where=str(path)) from None
-    except UnicodeDecodeError as e:
-        raise UsageError(f"the spec is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start})",
-                         where=str(path)) from None
-    return loads(text, str(path))
+    """(Diagram, solve options) from a spec file (UTF-8, a BOM allowed)."""
+    return loads(read_text(path, str(path)), str(path))
 
 
 def _table(data, key, src):
@@ -115,7 +108,7 @@ def _canvas(canvas, solve, src):
     known = ("width", "height", "left", "top", "background")
     for key in canvas:
         if key not in known:
-            raise UsageError(f'canvas: unknown key "{key}"{suggest(key, known)}', where=src.at("canvas", key))
+            raise UsageError(f'canvas: unknown key "{key}"{did_you_mean(key, known)}', where=src.at("canvas", key))
     sizes = {k: _number(canvas.get(k, d), src, "canvas", k, positive=k in ("width", "height"))
              for k, d in (("width", 600), ("height", 400), ("left", 0), ("top", 0))}
     tolerance = _number(solve.get("tolerance", 1e-3), src, "solve", "tolerance", positive=True)
@@ -126,7 +119,7 @@ def _canvas(canvas, solve, src):
 def _solve_options(solve, src):
     for key in solve:
         if key not in ("seed", "restarts", "tolerance"):
-            raise UsageError(f'solve: unknown key "{key}"{suggest(key, ("seed", "restarts", "tolerance"))}',
+            raise UsageError(f'solve: unknown key "{key}"{did_you_mean(key, ("seed", "restarts", "tolerance"))}',
                              where=src.at("solve", key))
     out = {}
     for key in ("seed", "restarts"):
@@ -145,13 +138,13 @@ def _shape(diagram, name, spec, src):
         raise UsageError(f'shape "{name}" needs a kind (one of {", ".join(KINDS)})', where=where)
     kind = ALIASES.get(spec["kind"], spec["kind"])
     if kind not in KINDS:
-        raise UsageError(f'shape "{name}": unknown kind "{spec["kind"]}"{suggest(spec["kind"], KINDS)}',
+        raise UsageError(f'shape "{name}": unknown kind "{spec["kind"]}"{did_you_mean(spec["kind"], KINDS)}',
                          where=src.at("shapes", name, "kind"))
     fields = ("x", "y") if kind == "text" else FIELDS[kind]   # a text's box comes from its string
     allowed = fields + OPTIONS[kind] + COMMON
     for key, value in spec.items():
         if key not in allowed:
-            raise UsageError(f'{kind} "{name}": unknown key "{key}"{suggest(key, allowed)}',
+            raise UsageError(f'{kind} "{name}": unknown key "{key}"{did_you_mean(key, allowed)}',
                              where=src.at("shapes", name, key))
         if key in fields:
             _number(value, src, "shapes", name, key)
@@ -205,7 +198,7 @@ def _relation(diagram, section, table, i, entry, src):
         if name in (OBJECTIVES if table is CONSTRAINTS else CONSTRAINTS):
             raise UsageError(f'"{name}" is not {"an" if kind == "objective" else "a"} {kind}: list it under {other}',
                              where=where)
-        raise UsageError(f'unknown {kind} "{name}"{suggest(name, table)}', where=where)
+        raise UsageError(f'unknown {kind} "{name}"{did_you_mean(name, table)}', where=where)
     relation = table[name]
     args = [args] if isinstance(args, str) else args
     if not isinstance(args, list):
@@ -220,7 +213,7 @@ def _relation(diagram, section, table, i, entry, src):
     params = dict(list(entry.items())[1:])
     for key, value in params.items():
         if key not in relation.params:
-            raise UsageError(f'{name}: unknown parameter "{key}"{suggest(key, relation.params)} '
+            raise UsageError(f'{name}: unknown parameter "{key}"{did_you_mean(key, relation.params)} '
                              f"(it takes: {relation.usage()})", where=src.at(section, i, key))
         default = relation.params[key]
         if (default is REQUIRED or not isinstance(default, str)) and not is_number(value):

@@ -3,6 +3,7 @@ some steps by the Tensor engine, as the CLI trains it, then held by the Value en
 
 import functools
 
+from ..errors import UsageError
 from ..gpt.model_value import ValueGPT
 from ..gpt.train import DEFAULTS, Run
 from ..process import one_blas_thread
@@ -32,9 +33,12 @@ NAME = Setting("name", Text(max_length=15, min_length=1), "emma", "the name the 
 STEPS = Setting("steps", Number(0, 1000, integer=True), 1000, "training steps of the model (0: untrained)")
 
 
-def read_name(tokenizer, name, block_size):
-    """(token ids, their labels) of a name: [BOS] + its characters + [BOS]; characters the
-    vocabulary lacks are left out, and it is cut to what one block holds."""
-    kept = "".join(ch for ch in name if ch in tokenizer.ids)[: block_size - 1]
-    tokens = tokenizer.encode(kept)
+def read_name(tokenizer, name, block_size, where="name"):
+    """(token ids, their labels) of a name: [BOS] + its characters + [BOS], cut to what one
+    block holds; a character the vocabulary lacks is a UsageError naming it."""
+    for column, ch in enumerate(name, 1):
+        if ch not in tokenizer.ids:
+            raise UsageError(f"character {ch!r} (column {column}) is not in microgpt's vocabulary "
+                             f"({tokenizer.chars!r})", where=where)
+    tokens = tokenizer.encode(name[: block_size - 1])
     return tokens, ["BOS" if i == tokenizer.bos else tokenizer.chars[i] for i in tokens]

@@ -17,10 +17,13 @@ def list_scenes(args):
         print(json.dumps([scene.describe() for scene in scenes]))
         return
     for scene in scenes:
-        print(f"{scene.name:10s} {scene.title}  (writes {', '.join('.' + f for f in scene.formats)})")
-        for s in scene.settings:
-            where = "  (command line only)" if s.cli_only else ""
-            print(f"    {s.name:12s} {_kind(s.schema.describe()):26s} default {_default_text(s.default):10s} {s.help}{where}")
+        writes = f"writes {', '.join('.' + f for f in scene.formats)}" if scene.formats else "a learn chapter"
+        print(f"{scene.name}: {scene.title}  ({writes})")
+        rows = [(s.name, _kind(s.schema.describe()), "default " + _default_text(s.default),
+                 s.help + ("  (command line only)" if s.cli_only else "")) for s in scene.settings]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)] if rows else []
+        for row in rows:
+            print("    " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
 
 
 def _kind(description):
@@ -34,9 +37,18 @@ def _kind(description):
     return kind
 
 
-def _default_text(value):
-    """A default for --list: lists as --set takes them (4,2), strings quoted so an empty one shows."""
-    return ",".join(map(str, value)) if isinstance(value, list) else json.dumps(value) if isinstance(value, str) else str(value)
+def _default_text(value, longest=24):
+    """A default for --list: lists as --set takes them (4,2), strings quoted so an empty one shows,
+    and a long or many-line one cut short."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if not isinstance(value, str):
+        return str(value)
+    lines = value.splitlines()
+    if len(lines) > 1:
+        return f'"{lines[0][:longest]}…" ({len(lines)} lines)'
+    return json.dumps(value) if len(value) <= longest else json.dumps(value[:longest])[:-1] + '…"'
+
 
 
 def run_scene(args):

@@ -157,4 +157,4 @@ class Layout(Scene):
         return {"source": self.source, **self.result.to_dict()}
 
     def render_svg(self, path):
-        self.diagram.save(path)
+        self.diagram.save(path, "--out")

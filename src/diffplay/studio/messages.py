@@ -11,6 +11,7 @@ answers with:
     {"type": "hello", "scene": describe(), "values": {...}, "limits": {...}}
     {"type": "frame", "id": 42, "events": 7, "stats": {...}, "same": ["points"], "frame": {...}}
     {"type": "error", "id": 7, "message": "event.x: must be in [-6, 6], got 9"}
+    {"type": "error", "id": 8, "message": "expression: column 4: ...", "at": {"line": 1, "column": 4}}
 
 `frame` holds the fields of scene.frame() that changed since the previous frame; `same` names
 the others, whose values the page keeps from that frame (the first frame has them all). Every
@@ -19,7 +20,8 @@ always holds the whole frame. `events` is the id of the last event applied befor
 was made, so a page (or a benchmark) knows which of its events a frame already shows. In
 `stats`, `moving` says whether the scene goes on by itself (false: paused, or at rest until
 the next event). An error without an id is about a message that never became an event (not
-JSON, too big, too many).
+JSON, too big, too many). An error about a place in a text a setting holds (an expression that
+does not parse) says where in `at`, so the page can point at it.
 """
 
 import json
@@ -43,7 +45,8 @@ SERVER_MESSAGE = Tagged({
         "same": ListOf(Text(64), max_length=10_000),
         "frame": Anything(),
     }),
-    "error": Record({"id": Maybe(Number(0, MAX_ID, integer=True)), "message": Text(10_000)}),
+    "error": Record({"id": Maybe(Number(0, MAX_ID, integer=True)), "message": Text(10_000),
+                     "at": Record({"line": Number(1, integer=True), "column": Number(1, integer=True)})}, optional=["at"]),
 })
 
 
@@ -71,7 +74,12 @@ def merge(previous, message):
 
 
 def error(message, event_id=None):
-    return encode({"type": "error", "id": event_id, "message": str(message)})
+    """An error message; an exception that knows its line and column (ExpressionError) adds `at`."""
+    reply = {"type": "error", "id": event_id, "message": str(message)}
+    line, column = getattr(message, "line", None), getattr(message, "column", None)
+    if line is not None and column is not None:
+        reply["at"] = {"line": line, "column": column}
+    return encode(reply)
 
 
 def parse(text, limits):

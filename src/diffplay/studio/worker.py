@@ -27,7 +27,7 @@ from ..process import tune_process
 from ..scenes import registry
 from .channel import Channel
 from .limits import frame_rate, step_budget
-from .messages import encode
+from .messages import encode, error
 
 
 RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
@@ -159,7 +159,7 @@ class Loop:
             with time_limit(self.limits.compute_limit_s, f"event {event.get('type')!r}"):
                 self.scene.handle(event)
         except UsageError as e:
-            self.post("M", {"type": "error", "id": event_id, "message": str(e)})
+            self.send("M", error(e, event_id))
         except Exception as e:   # TooSlow, or a scene's own failure: say so, start the world again
             self.recover(e, event_id)
         self.last_event = event_id

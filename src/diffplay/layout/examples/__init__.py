@@ -11,7 +11,7 @@ Specs that are meant to fail live in infeasible/: path("infeasible/inside_smalle
 from pathlib import Path
 
 from ...errors import UsageError
-from ..checks import suggest
+from ...checks import did_you_mean
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -30,5 +30,5 @@ def path(name):
     """The spec file of example `name`; a UsageError names the examples when there is no such one."""
     found = _all()
     if name not in found:
-        raise UsageError(f'no example called "{name}"{suggest(name, found)} (examples: {", ".join(names())})')
+        raise UsageError(f'no example called "{name}"{did_you_mean(name, found)} (examples: {", ".join(names())})')
     return found[name]

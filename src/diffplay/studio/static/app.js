@@ -33,7 +33,7 @@ export const studio = { frames: 0, frame: null, hello: null, errors: [], socket:
 window.studio = studio;   // for people poking at the console, and for the browser tests
 
 let view, drawing, plot, socket, latest = null, pending = null, scheduled = false, nextId = 1;
-const reverts = new Map();   // event id -> undo of a control change, should the server refuse it
+const settings = new Map();   // id of a "set" not yet answered -> {key, revert}: undone and explained if refused
 const frameTimes = [];
 
 function showError(message) {
@@ -52,7 +52,24 @@ function send(event) {
 }
 
 function onSet(key, value, revert) {
-  reverts.set(send({ type: "set", key, value }), revert);
+  settings.set(send({ type: "set", key, value }), { key, revert });
+}
+
+/** A frame after a "set" with no error before it: the scene took it, so its old error goes. */
+function settingsTaken(applied) {
+  for (const [id, { key }] of settings) {
+    if (id > applied) continue;
+    view.controls.clearError(key);
+    settings.delete(id);
+  }
+}
+
+function settingRefused(message) {
+  const { key, revert } = settings.get(message.id);
+  settings.delete(message.id);
+  if (revert) revert();
+  if (view.controls.error(key, message.message, message.at)) studio.errors.push(message.message);
+  else showError(message.message);
 }
 
 // ---- the buttons and keys every scene has ----
@@ -139,6 +156,7 @@ function onMessage(event) {
     const frame = message.frame;
     for (const key of message.same) frame[key] = latest[key];   // unchanged since the frame before
     latest = frame;
+    if (settings.size) settingsTaken(message.events);
     pending = message;   // a newer frame replaces one not yet drawn
     if (!scheduled) { scheduled = true; requestAnimationFrame(render); }
   } else if (message.type === "hello") {
@@ -146,8 +164,8 @@ function onMessage(event) {
     view.values = message.values;
     view.controls = new Controls($("controls"), message.scene.settings, message.values, onSet);
   } else if (message.type === "error") {
-    if (reverts.has(message.id)) reverts.get(message.id)();
-    showError(message.message);
+    if (settings.has(message.id)) settingRefused(message);
+    else showError(message.message);
   }
 }
 

@@ -8,8 +8,10 @@
 //   list                            a text box of comma-separated items, e.g. 4,2
 //
 // A live setting is sent while the slider moves; any other is sent when let go, since
-// changing it rebuilds the world. `onSet(key, value, revert)` sends the change. Settings that
-// name a file on the server (cli_only) are not in describe().settings: they get no control.
+// changing it rebuilds the world. `onSet(key, value, revert)` sends the change; revert (null
+// for text, which keeps what the person typed) undoes it should the scene refuse it. A refusal
+// shows under its control (error()): the next replaces it, a later success clears it. Settings
+// that name a file on the server (cli_only) are not in describe().settings: they get no control.
 
 function element(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -72,11 +74,37 @@ function textWidget(setting, value, send) {
     const apply = element("button", { type: "button", textContent: "apply" });
     apply.addEventListener("click", () => send(area.value));
     area.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(area.value); });
-    return { parts: [area, apply], show: (v) => { if (document.activeElement !== area) area.value = v; }, wide: true };
+    return { parts: [area, apply], show: (v) => { if (document.activeElement !== area) area.value = v; }, wide: true,
+      keepsText: true, point: (at) => putCaret(area, at) };
   }
   const box = element("input", { type: "text", value, name: setting.name });
   box.addEventListener("change", () => send(box.value));
-  return { parts: [box], show: (v) => { box.value = v; } };
+  return { parts: [box], show: (v) => { box.value = v; }, keepsText: true, point: (at) => putCaret(box, at) };
+}
+
+/** Put the text cursor at line and column (1-based) of the field's text, where the mistake is. */
+function putCaret(field, at) {
+  const lines = field.value.split("\n").slice(0, at.line - 1);
+  const offset = lines.reduce((n, line) => n + line.length + 1, 0) + at.column - 1;
+  field.focus({ preventScroll: true });
+  field.setSelectionRange(offset, offset);
+}
+
+/** The error box: the message's first line, then (in a <pre>, so the caret lines up) the rest. */
+function errorBox(message) {
+  const [headline, ...rest] = message.split("\n");
+  const box = element("div", { className: "field-error", role: "alert" }, element("div", { textContent: headline }));
+  if (rest.length) box.append(element("pre", { textContent: rest.join("\n") }));
+  return box;
+}
+
+/** Scroll a wide quoted line sideways until its caret is in view. */
+function showCaret(box) {
+  const pre = box.querySelector("pre");
+  if (!pre) return;
+  const lines = pre.textContent.split("\n"), caret = lines.at(-1).indexOf("^");
+  const longest = Math.max(...lines.map((l) => l.length));
+  pre.scrollLeft = Math.max(0, caret * (pre.scrollWidth / longest) - pre.clientWidth / 2);
 }
 
 function widget(setting, value, send) {
@@ -111,21 +139,25 @@ function widget(setting, value, send) {
 export class Controls {
   constructor(root, settings, values, onSet) {
     this.shown = {};
+    this.widgets = {};
+    this.rows = {};
     this.values = { ...values };
     root.replaceChildren();
     for (const setting of settings) {
       const send = (value) => {
         const before = this.values[setting.name];
         this.values[setting.name] = value;
-        onSet(setting.name, value, () => this.show(setting.name, before));
+        onSet(setting.name, value, w.keepsText ? null : () => this.show(setting.name, before));
       };
       const w = widget(setting, values[setting.name], send);
       this.shown[setting.name] = w.show;
+      this.widgets[setting.name] = w;
       const label = element("label", { textContent: setting.name, title: setting.help });
       if (setting.live) label.append(element("span", { className: "live", textContent: "live", title: "applies without a rebuild" }));
       const row = element("div", { className: "control" + (w.wide ? " wide" : "") }, label,
         element("div", { className: "inputs" }, ...w.parts), element("div", { className: "help", textContent: setting.help }));
       row.dataset.setting = setting.name;
+      this.rows[setting.name] = row;
       root.append(row);
     }
   }
@@ -134,5 +166,23 @@ export class Controls {
   show(name, value) {
     this.values[name] = value;
     if (this.shown[name]) this.shown[name](value);
+  }
+
+  /** The scene refused setting `name`: say why under it, replacing what was said before; with
+   *  `at` ({line, column}: the mistake's place in the text) put the text cursor there. */
+  error(name, message, at = null) {
+    const row = this.rows[name];
+    if (!row) return false;
+    this.clearError(name);
+    const box = errorBox(message);
+    row.append(box);
+    showCaret(box);
+    if (at && this.widgets[name].point) this.widgets[name].point(at);
+    return true;
+  }
+
+  clearError(name) {
+    const row = this.rows[name];
+    if (row) row.querySelectorAll(".field-error").forEach((e) => e.remove());
   }
 }

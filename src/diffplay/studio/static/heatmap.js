@@ -4,15 +4,15 @@
 //
 //   const map = new Heatmap({ rows, cols, cell: 18, colour: (v) => "css colour", tip: (v, r, c) => "text",
 //                             onPick: (r, c) => ... });
-//   parent.append(map.element);  map.draw(matrix, { picked: [r, c] });   // null entries are left blank
+//   parent.append(map.element);  map.draw(matrix, { picked: [r, c], row: r });   // null entries are left blank
 
 import { element, sizeCanvas } from "./draw.js";
 
 const FONT = "11px ui-monospace, Menlo, Consolas, monospace";
 
 export class Heatmap {
-  constructor({ rows, cols, cell = 18, colour, tip, onPick = null, label = "a heatmap" }) {
-    Object.assign(this, { rows, cols, cell, colour, tip, onPick });
+  constructor({ rows, cols, cell = 18, colour, tip, onPick = null, label = "a heatmap", text = null }) {
+    Object.assign(this, { rows, cols, cell, colour, tip, onPick, text });   // text(v): written in a cell, when it fits
     this.left = 8 + 7 * Math.max(...rows.map((r) => String(r).length), 1);
     const longest = Math.max(...cols.map((c) => String(c).length), 1);
     this.top = longest > 2 ? 8 + 7 * longest : 18;
@@ -44,12 +44,13 @@ export class Heatmap {
     this.tipBox.hidden = value === null || value === undefined;
     if (this.tipBox.hidden) return;
     this.tipBox.textContent = this.tip(value, ...at);
-    this.tipBox.style.left = `${e.offsetX + 14}px`;
+    const right = e.offsetX + 14 + this.tipBox.offsetWidth <= this.canvas.clientWidth;   // else left of the pointer
+    this.tipBox.style.left = `${right ? e.offsetX + 14 : Math.max(0, e.offsetX - 14 - this.tipBox.offsetWidth)}px`;
     this.tipBox.style.top = `${e.offsetY + 10}px`;
     this.hovered = at;
   }
 
-  draw(matrix, { picked = null } = {}) {
+  draw(matrix, { picked = null, row = null } = {}) {
     this.matrix = matrix;
     const c = this.cell;
     this.width = this.left + this.cols.length * c + 2;
@@ -62,8 +63,8 @@ export class Heatmap {
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     this.rows.forEach((label, i) => ctx.fillText(String(label), this.left - 5, this.top + i * c + c / 2));
-    const long = this.cols.some((label) => String(label).length > 2);   // long labels stand upright
     this.cols.forEach((label, j) => {
+      const long = String(label).length > 2;   // a long label stands upright; a character stays level
       ctx.save();
       ctx.translate(this.left + j * c + c / 2, this.top - 5);
       if (long) ctx.rotate(-Math.PI / 2);
@@ -72,17 +73,27 @@ export class Heatmap {
       ctx.fillText(String(label), 0, 0);
       ctx.restore();
     });
+    const writes = this.text && c >= 36;
+    ctx.textAlign = "center";
     matrix.forEach((row, i) => row.forEach((v, j) => {
       if (v === null || v === undefined) return;
       ctx.fillStyle = this.colour(v, i, j);
       ctx.fillRect(this.left + j * c, this.top + i * c, c - 1, c - 1);
+      if (!writes) return;
+      ctx.fillStyle = luminance(ctx.fillStyle) < 0.55 ? "#fff" : "#1d2330";
+      ctx.fillText(this.text(v), this.left + j * c + c / 2, this.top + i * c + c / 2);
     }));
-    if (picked) {
-      ctx.strokeStyle = "#d43f6a";
-      ctx.lineWidth = 2;
-      ctx.strokeRect(this.left + picked[1] * c - 1, this.top + picked[0] * c - 1, c + 1, c + 1);
-    }
+    ctx.strokeStyle = "#d43f6a";
+    ctx.lineWidth = 2;
+    if (picked) ctx.strokeRect(this.left + picked[1] * c - 1, this.top + picked[0] * c - 1, c + 1, c + 1);
+    if (row !== null) ctx.strokeRect(this.left - 1, this.top + row * c - 1, this.cols.length * c + 1, c + 1);
   }
+}
+
+/** How light a canvas colour ("#rrggbb" as the canvas reports it) is, from 0 to 1. */
+function luminance(colour) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16) / 255);
+  return 0.299 * r + 0.587 * g + 0.114 * b;
 }
 
 /** White to blue as v goes from 0 to 1 (probabilities, attention weights). */

@@ -37,13 +37,14 @@ export function draw(view, f) {
   const chars = f.chars.map(show), key = chars.join("|");
   if (key !== shownChars) {
     shownChars = key;
-    const cell = Math.max(26, Math.min(44, Math.floor(380 / chars.length)));
-    map = new Heatmap({ rows: chars.map((c, i) => `${c} ${i}`), cols: chars.map((c, i) => `${c} ${i}`), cell, colour: blues,
+    const room = Math.max(320, Math.min(view.stage.clientWidth * 0.5, innerHeight - 260));
+    const cell = Math.max(28, Math.min(72, Math.floor((room - 60) / chars.length)));
+    map = new Heatmap({ rows: chars.map((c, i) => `${c} ${i}`), cols: chars, cell, colour: blues,
       tip: (v, r, c) => `query '${chars[r]}' (pos ${r}) → key '${chars[c]}' (pos ${c}): weight ${v.toFixed(4)}`,
-      onPick: (r) => view.send({ type: "query", position: r }), label: "attention weights" });
-    mapBox.replaceChildren(map.element, element("figcaption", { textContent: `${f.block}: row = query position, column = key position; blank = the future (masked)` }));
+      onPick: (r) => view.send({ type: "query", position: r }), label: "attention weights", text: (v) => v.toFixed(2) });
+    mapBox.replaceChildren(map.element, element("figcaption", { textContent: `${f.block}: row = query position, column = key position (^ is BOS); blank = the future (masked)` }));
   }
-  map.draw(f.weights, { picked: [f.query, f.query] });
+  map.draw(f.weights, { row: f.query });
   const q = f.query, d = f.head_dim;
   detail.replaceChildren(
     element("h3", { textContent: `query: '${chars[q]}' at position ${q}` }),

@@ -64,14 +64,18 @@ function markLines(f) {
   if (now >= 0) lineNodes[now].scrollIntoView({ block: "nearest" });
 }
 
+const WRAP = 16;   // a long vector is drawn as rows of 16, so its cells stay large enough to point at
+
 function strip(name, data, grad) {
-  const rows = Array.isArray(data[0]) ? data : [data];
-  const width = rows[0].length, cell = Math.max(7, Math.min(24, Math.floor(440 / width)));
+  const nested = Array.isArray(data[0]);
+  const rows = nested ? data : Array.from({ length: Math.ceil(data.length / WRAP) }, (_, r) => data.slice(r * WRAP, (r + 1) * WRAP));
+  const width = Math.max(...rows.map((r) => r.length)), cell = Math.max(8, Math.min(26, Math.floor(440 / width)));
   const top = Math.max(...rows.flat().map(Math.abs), 1e-12);
-  const labels = rows.length > 1 ? rows.map((_, i) => `${name}[${i}]`) : [name];
+  const labels = nested ? rows.map((_, i) => `${name}[${i}]`) : rows.map((_, r) => (rows.length > 1 ? `${name}[${r * WRAP}:]` : name));
+  const at = (r, c) => (nested ? `${name}[${r}][${c}]` : `${name}[${r * WRAP + c}]`);
+  const gradAt = (r, c) => (nested ? grad[r][c] : grad[r * WRAP + c]);
   const map = new Heatmap({ rows: labels, cols: Array(width).fill(""), cell, colour: diverging(top),
-    tip: (v, r, c) => `${labels[r]}[${c}] = ${v}` + (grad ? `   grad ${(Array.isArray(grad[0]) ? grad[r][c] : grad[c])}` : ""),
-    label: `the values of ${name}` });
+    tip: (v, r, c) => `${at(r, c)} = ${v}` + (grad ? `   grad ${gradAt(r, c)}` : ""), label: `the values of ${name}` });
   map.draw(rows);
   return map.element;
 }

@@ -1,0 +1,36 @@
+"""equal, less_than, greater_than, in_range, minimize and maximize: relations of fields,
+each linear in them."""
+
+import numpy as np
+
+from ..registry import kernel
+
+
+@kernel("equal", "field", "field")
+def equal_fields(a, b):
+    return a.value - b.value, lambda w: (w, -w)
+
+
+@kernel("less_than", "field", "field")
+def less_than_fields(a, b, pad):
+    return a.value + pad - b.value, lambda w: (w, -w)
+
+
+@kernel("greater_than", "field", "field")
+def greater_than_fields(a, b, pad):
+    return b.value + pad - a.value, lambda w: (-w, w)
+
+
+@kernel("in_range", "field")
+def in_range_field(a, lo, hi):
+    return np.stack([lo - a.value, a.value - hi], axis=1), lambda w: (w[:, 1] - w[:, 0],)
+
+
+@kernel("minimize", "field")
+def minimize_field(a):
+    return a.value, lambda w: (w,)
+
+
+@kernel("maximize", "field")
+def maximize_field(a):
+    return -a.value, lambda w: (-w,)

@@ -2,6 +2,7 @@
 process or several under torchrun (gloo, CPU), checkpoints any engine goes on from."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,12 +119,18 @@ def test_without_torch_the_torch_engine_says_how_to_install_it(docs, tmp_path):
     (["--engine", "torch", "--device", "cuda"], "diffplay: --device cuda: this PyTorch sees no CUDA GPU"),
     (["--nproc", "2"], "diffplay: --nproc 2: training in many processes is the torch engine's; add --engine torch"),
     (["--nproc", "0"], "diffplay: --nproc: must be a positive integer, got 0"),
+    (["--engine", "torch", "--nproc", "2"], "diffplay: --batch 1: each of the 2 processes takes a share of every "
+                                            "batch, so --batch must be at least 2"),
+    (["--engine", "torch", "--nproc", "2", "--batch", "2", "--data", "absent.txt"],
+     "diffplay: --data absent.txt: no such file"),
+    (["--engine", "torch", "--nproc", "2", "--batch", "2", "--resume"], r"diffplay: \S*m.npz: no such file"),
 ])
 def test_devices_and_processes_this_machine_cannot_give_are_refused_before_training(docs, tmp_path, args, message):
     if "cuda" in message and torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
     done = diffplay("gpt", "train", "--data", docs, "--out", tmp_path / "m.npz", *args)
-    assert done.returncode == 2 and done.stderr.strip().startswith(message)
+    assert done.returncode == 2 and re.match(message, done.stderr.strip())
+    assert len(done.stderr.strip().splitlines()) == 1   # said once, by the launcher, not by each rank
 
 
 # ---- many processes (torchrun, gloo on CPU) ----

@@ -11,7 +11,8 @@ from ..errors import UsageError
 from .config import DTYPES
 from .model import ENGINES, GPT
 from .torch import DEVICES
-from .train import DEFAULTS, train
+from .data import load_docs
+from .train import DEFAULTS, checked_settings, data_source, train
 
 
 class ProgressBar:
@@ -76,14 +77,20 @@ def run_train(args):
 
 
 def launch_ranks(args):
-    """`--nproc N`: this same command in N processes under torchrun; their exit status."""
+    """`--nproc N`: this same command in N processes under torchrun; their exit status. A mistake
+    in the command is said here, at once, not by every rank once torch has started."""
     from .torch import require_torch
-    from .torch.launch import launch
+    from .torch.launch import check_share, launch
 
     if args.engine != "torch":
         raise UsageError("training in many processes is the torch engine's; add --engine torch",
                          where=f"--nproc {args.nproc}")
     require_torch(f"--nproc {args.nproc}")
+    given = {name: getattr(args, name) for name in DEFAULTS}
+    settings, saved = checked_settings(given, args.engine, args.device, args.out, args.resume,
+                                       args.checkpoint_every, args.samples, args.temperature)
+    check_share(settings["batch"], args.nproc)
+    load_docs(data_source(args.data, saved))   # an unreadable --data, before the ranks start
     return launch(args.argv, args.nproc, args.debug)
 
 

@@ -61,13 +61,8 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     """
     given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "dtype": dtype, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
-    if out is not None:
-        check_writable(out, "--out")   # before any work, not after the last step
-    saved = _read_resume(out) if resume else None
-    settings = _settings(given, saved)
-    _check_run(settings, engine, device, out, checkpoint_every, samples, temperature)
-    run = run_class(engine)(data if data is not None or saved is None else saved["settings"]["data"], settings,
-                            engine, saved, device)
+    settings, saved = checked_settings(given, engine, device, out, resume, checkpoint_every, samples, temperature)
+    run = run_class(engine)(data_source(data, saved), settings, engine, saved, device)
     if run.truncated and on_warning:
         size = run.config.block_size
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
@@ -79,6 +74,22 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     names = run.gpt.sample(samples, temperature)
     data = f"{len(run.docs):,} documents from {run.described}"
     return TrainResult(run.gpt, run.losses, seconds, tokens, names, out, data)
+
+
+def checked_settings(given, engine, device, out, resume, checkpoint_every, samples, temperature):
+    """(settings, the checkpoint to resume or None), every argument checked before any work (a
+    usage error at once, not after the last step); `given` holds train()'s settings, None unset."""
+    if out is not None:
+        check_writable(out, "--out")
+    saved = _read_resume(out) if resume else None
+    settings = _settings(given, saved)
+    _check_run(settings, engine, device, out, checkpoint_every, samples, temperature)
+    return settings, saved
+
+
+def data_source(data, saved):
+    """The documents' path as given, else (resuming) the checkpoint's, else None: the default names."""
+    return data if data is not None or saved is None else saved["settings"]["data"]
 
 
 def _train_steps(run, out, checkpoint_every, on_step):

@@ -22,10 +22,9 @@ import torch
 from torch import distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from ...errors import UsageError
 from ...process import die_with_parent
 from ..train import Run
-from .launch import rank
+from .launch import check_share, rank
 
 
 class DistributedRun(Run):
@@ -36,9 +35,7 @@ class DistributedRun(Run):
     def __init__(self, data, settings, engine, saved=None, device="cpu"):
         die_with_parent(signal.SIGKILL)   # torchrun gone (killed): nobody would stop this rank
         self.rank, self.world, local = rank(), int(os.environ["WORLD_SIZE"]), int(os.environ.get("LOCAL_RANK", "0"))
-        if settings["batch"] < self.world:
-            raise UsageError(f"each of the {self.world} processes takes a share of every batch, so --batch must "
-                             f"be at least {self.world}", where=f"--batch {settings['batch']}")
+        check_share(settings["batch"], self.world)   # under a torchrun started by hand, too
         if device == "cuda":
             torch.cuda.set_device(local)
             device = f"cuda:{local}"

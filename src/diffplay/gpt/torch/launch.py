@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+from ...errors import UsageError
 from ...process import die_with_parent
 
 
@@ -18,6 +19,13 @@ def in_torchrun():
 
 def rank():
     return int(os.environ.get("RANK", "0"))
+
+
+def check_share(batch, world):
+    """Every one of `world` processes needs at least one document of each batch."""
+    if batch < world:
+        raise UsageError(f"each of the {world} processes takes a share of every batch, so --batch must "
+                         f"be at least {world}", where=f"--batch {batch}")
 
 
 def launch(argv, nproc, debug=False):

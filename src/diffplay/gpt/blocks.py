@@ -35,16 +35,15 @@ def attention_block(x, wq, wk, wv, wo, *, n_head, on_weights=None):
     """x + wo · attention(q, k, v), where q, k, v = wq, wk, wv · rms_norm(x): causal, multi-head.
     on_weights(p) hears the (B, n_head, T, T) attention weights."""
     h, d_norm = K.rms_norm(x)
-    (q, d_q), (k, d_k), (v, d_v) = (K.linear(h, w) for w in (wq, wk, wv))
-    heads, d_heads = K.attention(q, k, v, n_head, on_weights=on_weights)
+    C = len(wq)
+    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)))   # one product for q, k and v, as nanoGPT's c_attn
+    heads, d_heads = K.attention(qkv[..., :C], qkv[..., C:2 * C], qkv[..., 2 * C:], n_head, on_weights=on_weights)
     out, d_out = K.linear(heads, wo)
 
     def vjp(g):
         dheads, dwo = d_out(g)
-        dq, dk, dv = d_heads(dheads)
-        (dhq, dwq), (dhk, dwk), (dhv, dwv) = d_q(dq), d_k(dk), d_v(dv)
-        # summed in the op-by-op graph's order, so runs saved by earlier versions go on to the last bit
-        return g + d_norm(dhv + dhk + dhq)[0], dwq, dwk, dwv, dwo
+        dh, dw = d_qkv(np.concatenate(d_heads(dheads), axis=-1))
+        return g + d_norm(dh)[0], dw[:C], dw[C:2 * C], dw[2 * C:], dwo
 
     return x + out, vjp
 

@@ -17,6 +17,7 @@ Data for 1, 2, 4-7: ../shared/data/names.txt when it exists (microgpt's), else t
 """
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -80,9 +81,12 @@ def numpy_seconds(steps, data=DATA):
 
 def cli_seconds(*options):
     """`diffplay gpt train --json OPTIONS` in a fresh process and folder: its summary."""
+    # the child imports the diffplay this process imported, whatever folder it runs in
+    source = str(Path(diffplay.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run([sys.executable, "-m", "diffplay.cli", "gpt", "train", "--json", *options],
-                              capture_output=True, text=True, cwd=folder, check=True)
+                              capture_output=True, text=True, cwd=folder, env=env, check=True)
     summary = json.loads(done.stdout.splitlines()[-1])
     return summary["seconds"], summary
 

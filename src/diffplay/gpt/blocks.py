@@ -36,13 +36,17 @@ def attention_block(x, wq, wk, wv, wo, *, n_head, on_weights=None):
     on_weights(p) hears the (B, n_head, T, T) attention weights."""
     h, d_norm = K.rms_norm(x)
     C = len(wq)
-    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)))   # one product for q, k and v, as nanoGPT's c_attn
+    # q, k and v in one product, as nanoGPT's c_attn; their weights' gradients too
+    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)), need=(False, True))
     heads, d_heads = K.attention(qkv[..., :C], qkv[..., C:2 * C], qkv[..., 2 * C:], n_head, on_weights=on_weights)
     out, d_out = K.linear(heads, wo)
 
     def vjp(g):
         dheads, dwo = d_out(g)
-        dh, dw = d_qkv(np.concatenate(d_heads(dheads), axis=-1))
+        dq, dk, dv = d_heads(dheads)
+        _, dw = d_qkv(np.concatenate((dq, dk, dv), axis=-1))
+        # dh summed in the op-by-op graph's order, so runs saved by earlier versions go on to the last bit
+        dh = K.matmul_rows(dv, wv) + K.matmul_rows(dk, wk) + K.matmul_rows(dq, wq)
         return g + d_norm(dh)[0], dw[:C], dw[C:2 * C], dw[2 * C:], dwo
 
     return x + out, vjp

@@ -65,11 +65,9 @@ def torch_linears(scene, dtype):
     """A torch MLP holding the scene's own TensorMLP weights (tanh or relu between layers)."""
     act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[scene.model.activation]
     layers = []
-    for w, b in scene.model.layers:
-        linear = torch.nn.Linear(w.data.shape[1], w.data.shape[0], dtype=dtype)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(w.data.copy()))
-            linear.bias.copy_(torch.from_numpy(b.data.copy()))
+    for ours in scene.model.linears:
+        linear = torch.nn.Linear(ours.in_features, ours.out_features, dtype=dtype)
+        linear.load_state_dict({name: torch.from_numpy(t.data.copy()) for name, t in ours.state_dict().items()})
         layers += [linear, act()]
     return torch.nn.Sequential(*layers[:-1])
 
@@ -92,7 +90,8 @@ def boundary_sides(scene):
         return sum(p.sum().item() for p in model.parameters())
 
     def ours():
-        scene.advance()
+        while scene.advance() is False:   # a live piece is one batch: go on to the epoch's end
+            pass
         return sum(float(p.data.sum()) for p in scene.model.parameters())
 
     return ours, theirs

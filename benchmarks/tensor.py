@@ -98,13 +98,14 @@ def gpt_diffplay(weights, tokens, targets, n_head=4):
     def step():
         opt.zero_grad()
         wte, wpe, lm_head = params[:3]
-        x = ops.rms_norm(wte.gather(tokens) + wpe.gather(positions))
+        embd = wte.shape[1]
+        x = ops.rms_norm(ops.embedding(tokens, wte) + ops.embedding(positions, wpe), (embd,), eps=1e-5)
         for i in range(3, len(params), 6):
             wq, wk, wv, wo, fc1, fc2 = params[i:i + 6]
-            h = ops.rms_norm(x)
+            h = ops.rms_norm(x, (embd,), eps=1e-5)
             heads = ops.attention(ops.linear(h, wq), ops.linear(h, wk), ops.linear(h, wv), n_head)
             x = ops.linear(heads, wo) + x
-            x = ops.linear(ops.linear(ops.rms_norm(x), fc1).relu(), fc2) + x
+            x = ops.linear(ops.linear(ops.rms_norm(x, (embd,), eps=1e-5), fc1).relu(), fc2) + x
         loss = ops.cross_entropy(ops.linear(x, lm_head), targets)
         loss.backward()
         opt.step()

@@ -65,22 +65,39 @@ def test_gradients_match_finite_differences_on_both_engines(name):
     assert gradcheck(lambda t: getattr(t, name)().sum(), [Tensor(np.array(xs).reshape(-1, 1))])[0] < 1e-6
 
 
-@pytest.mark.parametrize("name", ENTRIES)
-def test_both_engines_match_torch(name):
+SETTINGS = [(name, settings) for name in ENTRIES for settings in ({}, *ELEMENTWISE[name].variants)]
+
+
+@pytest.mark.parametrize("name, settings", SETTINGS, ids=[f"{n}{s or ''}" for n, s in SETTINGS])
+def test_both_engines_match_torch(name, settings):
+    """With the defaults, and with each variant's settings (elu's alpha, gelu's approximation…)."""
     xs = points(name)
     theirs = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
-    torch_function(name)(theirs).sum().backward()
-    expected, expected_grad = torch_function(name)(theirs.detach()).numpy(), theirs.grad.numpy()
+    torch_function(name)(theirs, **settings).sum().backward()
+    expected, expected_grad = torch_function(name)(theirs.detach(), **settings).numpy(), theirs.grad.numpy()
     t = Tensor(xs, requires_grad=True)
-    getattr(t, name)().sum().backward()
-    np.testing.assert_allclose(getattr(Tensor(xs), name)().data, expected, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(t.grad, expected_grad, rtol=1e-12, atol=1e-15)
+    getattr(t, name)(**settings).sum().backward()
+    near = 1e-14   # torch's gelu(approximate='tanh') loses ~1e-15 to cancellation where x is very negative
+    np.testing.assert_allclose(getattr(Tensor(xs), name)(**settings).data, expected, rtol=1e-12, atol=near)
+    np.testing.assert_allclose(t.grad, expected_grad, rtol=1e-12, atol=near)
     for x, want, want_grad in zip(xs, expected, expected_grad):
         v = Value(x)
-        out = getattr(v, name)()
+        out = getattr(v, name)(**settings)
         out.backward()
-        assert math.isclose(out.data, want, rel_tol=1e-12, abs_tol=1e-15)
-        assert math.isclose(v.grad, want_grad, rel_tol=1e-12, abs_tol=1e-15)
+        assert math.isclose(out.data, want, rel_tol=1e-12, abs_tol=near)
+        assert math.isclose(v.grad, want_grad, rel_tol=1e-12, abs_tol=near)
+
+
+@pytest.mark.parametrize("name", [name for name in ENTRIES if ELEMENTWISE[name].params])
+def test_settings_go_by_position_or_keyword_on_both_engines(name):
+    entry = ELEMENTWISE[name]
+    (settings,) = entry.variants[:1]
+    (value,) = settings.values()
+    x = points(name)[3]
+    want = entry.reference(x, **settings)
+    assert getattr(Value(x), name)(value).data == pytest.approx(want, rel=1e-12)
+    assert getattr(Tensor([x]), name)(value).item() == pytest.approx(want, rel=1e-12)
+    assert getattr(Tensor([x]), name)(**settings).item() == pytest.approx(want, rel=1e-12)
 
 
 def test_value_and_tensor_offer_exactly_the_catalogued_functions():

@@ -95,7 +95,7 @@ def test_hinge_is_zero_past_the_margin_and_linear_below():
     (lambda: F.dot([Value(1.0)], []), "dot: lengths differ"),
     (lambda: F.distance([1.0], [1.0, 2.0]), "distance: points have different lengths"),
     (lambda: F.smooth_max([Value(1.0)], temperature=0), "smooth_max: temperature must be > 0"),
-    (lambda: F.clamp(Value(1.0), 2.0, 1.0), r"clamp: lo \(2.0\) is above hi"),
+    (lambda: F.clamp(Value(1.0), 2.0, 1.0), r"clamp: the lower bound \(2.0\) is above the upper one"),
 ])
 def test_bad_arguments_say_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message):

@@ -1,15 +1,20 @@
 """The boundary scene: Playground's datasets and figures, clicks, bad input, frames, the CLI."""
 
 import json
+import os
+import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import diffplay
 from diffplay.scenes.base import unraster
 from diffplay.scenes.boundary import Boundary, class_and_confidence
 from diffplay.scenes.parts.datasets import DATASETS, make
@@ -67,7 +72,7 @@ def test_network_starts_as_playground_does():
     scene = Boundary(seed=3)
     assert isinstance(scene.model, TensorMLP) and [w.shape for w in scene.model.weights()] == [(4, 2), (2, 4), (2, 2)]
     assert all(np.abs(w.data).max() <= 0.5 for w in scene.model.weights())   # U(-0.5, 0.5)
-    assert all(np.all(b.data == 0.1) for _, b in scene.model.layers)         # every bias 0.1
+    assert all(np.all(layer.bias.data == 0.1) for layer in scene.model.linears)   # every bias 0.1
 
 
 # ---- datasets ----
@@ -232,3 +237,79 @@ def test_cli_bad_set_exits_2_naming_the_setting(tmp_path):
     result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "boundary", "--set", "lr=fast",
                              "--out", str(tmp_path / "b.png")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and '--set lr: expected a number, got "fast"' in result.stderr
+
+
+# ---- what it learned, out; points of one's own, in ----
+
+def test_exported_script_predicts_as_the_scene_with_numpy_alone_and_as_a_torch_module(tmp_path):
+    scene = Boundary(dataset="spiral", hidden=[8, 8], activation="relu").run(steps=20)
+    scene.render(tmp_path / "model.py")
+    xy = np.random.default_rng(1).uniform(-6, 6, (200, 2))
+    wanted = scene.probabilities_at(xy)
+    np.save(tmp_path / "xy.npy", xy)
+    # a fresh process where diffplay cannot be imported: the script needs NumPy alone
+    script = subprocess.run([sys.executable, "-c", "import sys, runpy, numpy as np; sys.modules['diffplay'] = None; "
+                             "np.save('p.npy', runpy.run_path('model.py')['predict'](np.load('xy.npy')))"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert script.returncode == 0, script.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), wanted, atol=1e-12)
+    module = runpy.run_path(str(tmp_path / "model.py"))["torch_model"]()
+    got = torch.softmax(module(torch.from_numpy(xy)), 1).detach().numpy()
+    np.testing.assert_allclose(got, wanted, atol=1e-6)
+
+
+def test_exported_json_holds_every_weight_exactly(tmp_path):
+    scene = Boundary().run(steps=5)
+    scene.render(tmp_path / "model.json")
+    saved = json.loads((tmp_path / "model.json").read_text())
+    assert saved["activation"] == "tanh" and saved["epochs"] == 5 and saved["settings"]["hidden"] == [4, 2]
+    for layer, linear in zip(saved["layers"], scene.model.linears):
+        np.testing.assert_array_equal(layer["weight"], linear.weight.data)
+        np.testing.assert_array_equal(layer["bias"], linear.bias.data)
+
+
+def test_export_event_puts_the_file_in_the_next_frame_once_per_ask():
+    scene = Boundary()
+    scene.handle({"type": "export", "format": "py"})
+    first = scene.frame()["download"]
+    scene.handle({"type": "export", "format": "json"})
+    second = scene.frame()["download"]
+    assert first["name"] == "boundary.py" and second["name"] == "boundary.json" and second["id"] == first["id"] + 1
+    assert "def predict(xy)" in first["text"]
+
+
+def test_csv_points_replace_the_dataset_and_a_reset_keeps_them(tmp_path):
+    text = "x,y,label\n# a comment\n1,2,0\n-3,4.5,1\n\n2,-1,1\n0,0,0\n"
+    (tmp_path / "points.csv").write_text(text)
+    scene = Boundary(data=str(tmp_path / "points.csv"), train_ratio=50)
+    assert scene.xy.tolist() == [[1, 2], [-3, 4.5], [2, -1], [0, 0]] and scene.labels.tolist() == [0, 1, 1, 0]
+    assert scene.is_test.sum() == 2
+    page = Boundary()
+    page.handle({"type": "load_csv", "text": "1,1,0,false\n-1,-1,1,true\n"})
+    page.handle({"type": "reset"})
+    assert page.xy.tolist() == [[1, 1], [-1, -1]] and page.is_test.tolist() == [False, True]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x,y,label\n1,2\n", r"points\.csv, line 2: expected x,y,label or x,y,label,test, got 2 fields"),
+    ("1,2,0\n1,two,1\n", r'points\.csv, line 2, y: expected a number, got "two"'),
+    ("1,2,0\n9,2,1\n", r"points\.csv, line 2, x: must be in \[-6.0, 6.0\], got 9"),
+    ("1,2,0\n1,2,2\n", r"points\.csv, line 2, label: must be in \[0, 1\], got 2"),
+    ("1,2,0,true\n1,2,1\n", r"points\.csv: give the test column on every line or on none"),
+    ("x,y,label\n", r"points\.csv: no points"),
+])
+def test_bad_csv_files_are_refused_naming_the_file_line_and_field(text, message, tmp_path):
+    (tmp_path / "points.csv").write_text(text)
+    with pytest.raises(SchemaError, match=message):
+        Boundary(data=str(tmp_path / "points.csv"))
+
+
+def test_cli_exports_the_network_and_refuses_a_bad_csv_with_exit_2(tmp_path):
+    (tmp_path / "bad.csv").write_text("1,2,0\n1,2,7\n")
+    source = {**os.environ, "PYTHONPATH": str(Path(diffplay.__file__).parents[1])}   # this diffplay, from tmp_path too
+    run = lambda *args: subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "boundary", *args],
+                                       capture_output=True, text=True, cwd=tmp_path, env=source)
+    good = run("--steps", "3", "--out", "model.py")
+    assert good.returncode == 0 and "def torch_model" in (tmp_path / "model.py").read_text()
+    bad = run("--set", f"data={tmp_path / 'bad.csv'}", "--out", "x.png")
+    assert bad.returncode == 2 and "line 2, label: must be in [0, 1], got 7" in bad.stderr

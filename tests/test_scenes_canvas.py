@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from diffplay.scenes.base import unraster
 from diffplay.scenes.canvas import Canvas, fourier_features
-from diffplay.scenes.parts.picture import save_png
+from diffplay.scenes.parts.picture import load_png, save_png
 from diffplay.scenes.schema import SchemaError
 
 
@@ -167,7 +167,7 @@ def test_clear_empties_the_canvas():
 def test_load_image_event_fills_the_canvas():
     scene = Canvas(image="empty", size=16)
     pixels = np.zeros((8, 8, 4), np.uint8)
-    pixels[..., 1] = 200
+    pixels[..., 1], pixels[..., 3] = 200, 255
     scene.handle({"type": "load_image", "width": 8, "height": 8, "channels": 4,
                   "data": base64.b64encode(pixels.tobytes()).decode()})
     assert scene.frame()["painted"] == 256 and np.allclose(scene.target[..., 1], 200 / 255)
@@ -226,3 +226,51 @@ def test_cli_missing_image_exits_2(tmp_path):
     result = subprocess.run([sys.executable, "-m", "diffplay.cli", "scene", "canvas", "--set", "image=/no/such.png",
                              "--out", str(tmp_path / "c.png")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "/no/such.png: no such file" in result.stderr
+
+
+def white_background_picture(size=96):
+    """A black stem and a green crown on white, as the lsystem's PNG: most pixels white."""
+    pixels = np.full((size, size, 4), 255, np.uint8)
+    y, x = np.mgrid[0:size, 0:size]
+    pixels[(abs(x - size / 2) < 3) & (y > size / 2)] = (40, 30, 20, 255)
+    pixels[np.hypot(x - size / 2, y - size / 3) < size / 5] = (30, 150, 60, 255)
+    return pixels
+
+
+def load_event(pixels):
+    height, width, channels = pixels.shape
+    return {"type": "load_image", "width": width, "height": height, "channels": channels,
+            "data": base64.b64encode(np.ascontiguousarray(pixels).tobytes()).decode()}
+
+
+def test_a_picture_loaded_after_training_on_another_is_learned_as_well_as_from_the_command_line(tmp_path):
+    scene = Canvas().run(300)   # a network trained on the builtin sunset, as a page has it
+    scene.handle(load_event(white_background_picture()))
+    assert scene.steps == 0   # a fresh network, as the command line starts one
+    scene.run(2000)
+    save_png(tmp_path / "tree.png", white_background_picture()[..., :3])
+    from_cli = Canvas(image=str(tmp_path / "tree.png")).run(2000)
+    assert scene.psnr() >= 25
+    np.testing.assert_array_equal(scene.render_output(), from_cli.render_output())   # the very same run
+
+
+def test_reset_and_a_new_size_keep_the_loaded_picture():
+    scene = Canvas(size=32)
+    scene.handle(load_event(white_background_picture()))
+    loaded = scene.target.copy()
+    scene.handle({"type": "reset"})
+    np.testing.assert_array_equal(scene.target, loaded)
+    scene.handle({"type": "set", "key": "size", "value": 48})
+    assert scene.target.shape == (48, 48, 3) and scene.target[0, 0].tolist() == [1, 1, 1]
+    assert abs(scene.target.mean() - loaded.mean()) < 0.02
+
+
+def test_transparent_pixels_are_white_paper_from_the_page_and_from_a_file(tmp_path):
+    pixels = np.zeros((8, 8, 4), np.uint8)   # transparent black, as a canvas or an SVG's background
+    pixels[:4, :, :] = (255, 0, 0, 255)
+    scene = Canvas(size=8)
+    scene.handle(load_event(pixels))
+    save_png(tmp_path / "clear.png", pixels)
+    from_file = load_png(tmp_path / "clear.png", 8)
+    for target in (scene.target, from_file):
+        assert target[6, 3].tolist() == [1, 1, 1] and target[1, 3].tolist() == [1, 0, 0]

@@ -179,8 +179,8 @@ def test_steps_are_one_lbfgs_run_cut_into_pieces():
     np.testing.assert_allclose(scene.x, whole.x, rtol=1e-10, atol=1e-12)
 
 
-def test_unreachable_click_ends_at_the_closest_reachable_point_and_is_flagged():
-    scene = LSystem(preset="binary", iterations=6, target=[0.0, 3.0]).run()
+def test_unreachable_click_without_stiffness_ends_at_the_closest_reachable_point_and_is_flagged():
+    scene = LSystem(preset="binary", iterations=6, target=[0.0, 3.0], stiffness=0).run()
     _, _, nearest, distance = scene.state()
     closest = scene.far.max()   # straight up, every segment at its longest
     assert distance == pytest.approx(3.0 - closest, abs=1e-3)
@@ -188,6 +188,28 @@ def test_unreachable_click_ends_at_the_closest_reachable_point_and_is_flagged():
     frame, summary = scene.frame(), scene.summary()
     assert frame["reachable"] is False and summary["reachable"] is False
     assert summary["distance"] == pytest.approx(3.0 - closest, abs=1e-3)
+
+
+def bending(scene):
+    """The largest turn of a branch away from its rest pose, in radians."""
+    return np.abs(scene.x[:len(scene.tree)] - scene.tree.turn).max()
+
+
+@pytest.mark.parametrize("target", [[0.0, 3.0], [2.5, 0.5]])
+def test_out_of_reach_the_tree_stretches_as_far_as_it_can_while_staying_a_tree(target):
+    crumpled = LSystem(target=target, stiffness=0).run()   # the bush
+    stiff = LSystem(target=target).run()
+    assert bending(crumpled) > 1.3 and bending(stiff) < 0.9   # no branch curled up (it was a full loop)
+    at_rest = LSystem(target=target, stiffness=0)
+    assert stiff.state()[3] < at_rest.state()[3] - 0.1   # it did reach out ...
+    assert stiff.state()[3] - crumpled.state()[3] < 0.01   # ... nearly as far as the crumpled one
+    assert stiff.frame()["reachable"] is False
+
+
+def test_stiffness_does_not_keep_a_tip_from_a_reachable_target():
+    for preset, iterations in (("bush", 4), ("plant", 5)):
+        scene = LSystem(preset=preset, iterations=iterations, target=[0.4, 0.7]).run()
+        assert scene.state()[3] < 1e-3
 
 
 def test_click_on_a_tip_and_on_the_root_stays_finite():

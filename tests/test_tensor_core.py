@@ -98,8 +98,8 @@ def test_matmul_with_a_constant_matrix_matches_torch():
 REDUCTIONS = {
     "sum": (lambda x, axis, keep: x.sum(axis, keep), lambda x, axis, keep: x.sum(axis, keep)),
     "mean": (lambda x, axis, keep: x.mean(axis, keep), lambda x, axis, keep: x.mean(axis, keep)),
-    "max": (lambda x, axis, keep: x.max(axis, keep), lambda x, axis, keep: x.amax(axis, keep)),
-    "min": (lambda x, axis, keep: x.min(axis, keep), lambda x, axis, keep: x.amin(axis, keep)),
+    "amax": (lambda x, axis, keep: x.amax(axis, keep), lambda x, axis, keep: x.amax(axis, keep)),
+    "amin": (lambda x, axis, keep: x.amin(axis, keep), lambda x, axis, keep: x.amin(axis, keep)),
 }
 
 
@@ -219,19 +219,21 @@ def test_float32_stays_float32_through_every_op_and_gradient():
     h = (x @ w).tanh() * 0.5 + np.float64(2.0)
     h = h.exp() / 3.0 - h.sigmoid().softplus() ** 2 + abs(h.sin().cos()).clip(-1.0, 1.0) + 2.0 ** h.relu()
     h = h.log() + h.sqrt()
-    loss = h.max(axis=1).sum() + h.min() + h.mean(axis=0, keepdims=True).sum() + h[1:, ::2].T.reshape(-1)[3]
+    loss = h.amax(axis=1).sum() + h.min() + h.mean(axis=0, keepdims=True).sum() + h[1:, ::2].T.reshape(-1)[3]
     loss.backward()
     nodes = topological_order(loss)
     assert all(v.data.dtype == np.float32 for v in nodes)
     assert all(v.grad.dtype == np.float32 for v in nodes if v.grad is not None)
 
 
-def test_integers_become_float64_and_other_dtypes_are_refused():
-    assert Tensor([1, 2]).dtype == np.float64
-    with pytest.raises(TypeError, match="dtype must be float64 or float32"):
-        Tensor([1, 2], dtype=np.int32)
+def test_integers_become_float64_unless_an_integer_dtype_is_asked_and_other_dtypes_are_refused():
+    assert Tensor([1, 2]).dtype == np.float64 and Tensor([1, 2], dtype=np.int32).dtype == np.int32
+    with pytest.raises(TypeError, match="dtype must be float64, float32, an integer or bool, got complex128"):
+        Tensor([1, 2], dtype=np.complex128)
     with pytest.raises(TypeError, match="expected real numbers"):
         Tensor(["a"])
+    with pytest.raises(TypeError, match="Tensor: only float Tensors can require gradients, got int64"):
+        Tensor([1, 2], dtype=np.int64, requires_grad=True)
 
 
 def test_wrapped_views_of_one_buffer_train_the_buffer_itself():

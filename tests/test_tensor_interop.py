@@ -184,7 +184,7 @@ def test_norm_of_the_zero_vector_has_zero_gradient_and_huge_entries_do_not_overf
     (lambda: F.dot(Tensor([1.0, 2.0]), [1.0]), r"dot: lengths differ \(2 and 1\)"),
     (lambda: F.distance(Tensor([1.0]), [1.0, 2.0]), r"distance: points have different lengths \(1 and 2\)"),
     (lambda: F.smooth_max(Tensor([1.0]), temperature=0), "smooth_max: temperature must be > 0"),
-    (lambda: F.clamp(Tensor([1.0]), 2.0, 1.0), r"clamp: lo \(2.0\) is above hi"),
+    (lambda: F.clamp(Tensor([1.0]), 2.0, 1.0), r"clamp: the lower bound \(2.0\) is above the upper one"),
 ])
 def test_functional_bad_arguments_on_tensors_say_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message):

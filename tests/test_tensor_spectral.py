@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffplay import Tensor, optim
-from diffplay.engine.spectral import Spectra, stft_loss
+from diffplay.engine.spectral import Spectra, stft_distances, stft_loss
 from test_tensor_checks import assert_matches_torch
 
 
@@ -106,3 +106,13 @@ def test_stft_loss_bad_arguments_say_what_is_wrong():
         stft_loss(Tensor(np.ones(99)), spectra, (64,))
     with pytest.raises(ValueError, match="Spectra: FFT sizes must be positive multiples of 4, got 10"):
         Spectra(np.ones(100), (10,))
+
+
+def test_stft_distances_are_each_rows_stft_loss_against_the_target():
+    rng = np.random.default_rng(3)
+    target, rows = rng.normal(size=700), rng.normal(size=(3, 2, 700))
+    spectra = Spectra(target, (256, 64))
+    distances = stft_distances(rows, spectra)
+    assert distances.shape == (3, 2)
+    for index in np.ndindex(3, 2):
+        np.testing.assert_allclose(distances[index], stft_loss(rows[index], spectra, (256, 64)).item(), rtol=1e-12)

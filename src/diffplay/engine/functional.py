@@ -110,7 +110,7 @@ def clamp(x, lo=None, hi=None):
     """x limited to [lo, hi]; gradient 1 inside, 0 where it is clipped (as torch.clamp)."""
     x = _lift(x)
     if lo is not None and hi is not None and lo > hi:
-        raise ValueError(f"clamp: lo ({lo}) is above hi ({hi})")
+        raise ValueError(f"clamp: the lower bound ({lo}) is above the upper one ({hi})")
     if lo is not None and x.data < lo:
         return Value(float(lo), (x,), (0.0,), "clamp")
     if hi is not None and x.data > hi:

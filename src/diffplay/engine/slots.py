@@ -37,9 +37,9 @@ class ValueSlot:
         for v, x in zip(self.values, array.tolist()):
             v.data = x
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
         for v in self.values:
-            v.grad = 0.0
+            v.grad = 0.0   # a Value's gradient is a number: zero, whatever set_to_none says
 
 
 class TensorSlot:
@@ -70,8 +70,13 @@ class TensorSlot:
         if array is not self.tensor.data:
             self.tensor.data[...] = array
 
-    def zero_grad(self):
-        self.tensor.grad = None
+    def zero_grad(self, set_to_none=True):
+        clear_grad(self.tensor, set_to_none)
+
+
+def clear_grad(tensor, set_to_none=True):
+    """torch's zero_grad for one Tensor: its gradient dropped (None), or kept as zeros."""
+    tensor.grad = None if set_to_none or tensor.grad is None else np.zeros_like(tensor.grad)
 
 
 class TensorGroup:
@@ -126,9 +131,9 @@ class TensorGroup:
         for t, part in zip(self.tensors, self.parts if array is self.buffer else self.layout.split(array)):
             t.data[...] = part
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
         for t in self.tensors:
-            t.grad = None
+            clear_grad(t, set_to_none)
 
     def split(self, state):
         """Its members, one slot a tensor, each with its part of the group's optimizer state."""
@@ -207,9 +212,10 @@ class Slotted:
         self.slots = as_slots(params, type(self).__name__)
         self.num_params = sum(len(slot.indices) for slot in self.slots)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Every parameter's gradient dropped (None, torch's default) or, set_to_none=False, zeroed."""
         for slot in self.slots:
-            slot.zero_grad()
+            slot.zero_grad(set_to_none)
 
     def state_dict(self):
         """{"state": {index: {name: value}}, "param_groups": [{setting: value, "params": [0, 1, …]}]}

@@ -50,6 +50,15 @@ def stft_loss(x, y, fft_sizes=FFT_SIZES, distance="l1"):
     return node(out, tuple(t for t, _ in signals), backward, "stft_loss")
 
 
+def stft_distances(signals, target):
+    """stft_loss(row, target) (L1, the target's FFT sizes) for every row of `signals`
+    (..., samples), as an array and without a graph: the cheap way to compare many candidate
+    sounds with one target, as a search of starting points does."""
+    signals = np.asarray(signals, float)
+    return sum(np.abs(np.abs(_stft(signals, n)) - magnitudes).mean(axis=(-2, -1))
+               for n, magnitudes in target.magnitudes.items())
+
+
 class Spectra:
     """A fixed signal's STFT magnitudes at each FFT size, for stft_loss's y: computed once
     instead of every call (a third of a fitting step's FFTs)."""

@@ -13,19 +13,24 @@ NaN or inf is refused by backward(), which names the op where it first appeared.
 references to their inputs' arrays, so change a leaf's data (optimizer steps do, in place)
 only after backward(), as the usual zero_grad / forward / backward / step loop does.
 
-This module is the core: the class, its arithmetic and reductions, and the functions every
+Besides float Tensors (float64 by default, float32 kept) there are integer and boolean ones,
+for indices, targets and masks: they never need a gradient (comparisons make boolean ones).
+
+This module is the core: the class, its arithmetic and comparisons, and the functions every
 op module makes its nodes with — the engine's extension surface, public by name:
 
     node(data, children, backward, op)   the result of an op (a constant if no input needs a gradient)
     operand(x, op)                       the array or number behind an input
     unbroadcast(g, shape)                a gradient summed back to an input's shape
     only_tensors(items, inputs)          the gradients for the inputs that are Tensors
-    needs_grad(x), as_array(data, dtype), constant(array)
+    needs_grad(x), as_array(data, dtype), constant(array), axes(dim, ndim, op), cast(x, dtype, op)
 
 `fused_op` (tensor_ops.py) builds on them for ops written as `forward -> (out, vjp)`.
-tensor.py attaches the methods that other modules define (elementwise, shape, softmax).
+tensor.py attaches the methods that other modules define (elementwise, reductions, shape, softmax).
 """
 
+import functools
+import math
 import operator
 import threading
 
@@ -44,7 +49,8 @@ _grad_mode = _GradMode()
 
 
 class no_grad:
-    """`with no_grad():` ops build no graph (for sampling and evaluation), as in PyTorch.
+    """`with no_grad():` ops build no graph (for sampling and evaluation), as in PyTorch;
+    `@no_grad()` on a function does the same for each of its calls.
 
     It holds for the thread that entered it only (as torch's does), so a scene sampling in
     one thread never stops another thread's training from tracing.
@@ -56,6 +62,18 @@ class no_grad:
     def __exit__(self, *exc):
         _grad_mode.enabled = self._was
 
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def untraced(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+
+        return untraced
+
+
+def is_grad_enabled():
+    return _grad_mode.enabled
+
 
 class Tensor:
     """An array in an expression graph: its data, its gradient, and the op that made it."""
@@ -64,9 +82,11 @@ class Tensor:
     __array_ufunc__ = None   # `ndarray + Tensor` must defer to Tensor.__radd__, not loop over it
 
     def __init__(self, data, requires_grad=False, dtype=None):
+        """A float Tensor of `data` (a copy; integers become float64, as torch.Tensor makes
+        floats), or of the integer or boolean `dtype` asked for."""
         self.data = as_array(data, dtype)
         self.grad = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = bool(requires_grad) and _float_or_refuse(self.data, "Tensor")
         self._children = ()
         self._backward = None
         self.op = ""
@@ -75,15 +95,31 @@ class Tensor:
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
     dtype = property(lambda self: self.data.dtype)
+    device = "cpu"
+
+    def size(self, dim=None):
+        """The shape, or the length of axis `dim` (torch's size(); numel() counts entries)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
 
     def __len__(self):
         return len(self.data)
 
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))   # len() refuses a 0-d Tensor, as torch does
+
     def numpy(self):
         """The data array itself (shared, as torch's .numpy() shares)."""
         return self.data
+
+    def tolist(self):
+        return self.data.tolist()
 
     def item(self):
         if self.data.size != 1:
@@ -93,6 +129,20 @@ class Tensor:
     def detach(self):
         """A constant Tensor sharing this one's data, cut from the graph."""
         return constant(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = bool(requires_grad) and _float_or_refuse(self.data, "requires_grad_")
+        return self
+
+    def retain_grad(self):
+        """Nothing to do: every Tensor on the way to the output keeps its .grad after backward()."""
+
+    def __array__(self, dtype=None, copy=None):
+        """NumPy sees the data of a constant; a Tensor in a graph is refused, so that no gradient
+        is lost without a word (use .detach() or .data)."""
+        if self.requires_grad:
+            raise TypeError("numpy: this Tensor requires grad; take .detach() (or .data) to use it as an array")
+        return self.data if dtype is None else self.data.astype(dtype)
 
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
@@ -155,46 +205,64 @@ class Tensor:
 
     # ---- elementwise: the functions of elementwise.py are attached by tensor.py ----
 
-    def clip(self, lo=None, hi=None):
-        """Limited to [lo, hi]; gradient 1 inside (ends included, as torch.clamp), 0 outside."""
-        return clip(self, lo, hi, "clip")
+    def clip(self, min=None, max=None):
+        """Limited to [min, max]; gradient 1 inside (ends included, as torch.clamp), 0 outside."""
+        return clip(self, min, max, "clip")
 
-    # ---- reductions ----
+    clamp = clip
 
-    def sum(self, axis=None, keepdims=False):
-        a = self.data
-        out = a.sum(axis=axis, keepdims=keepdims)
-        return node(out, (self,), lambda g: (_expand(g, a.shape, axis, keepdims),), "sum")
-
-    def mean(self, axis=None, keepdims=False):
-        a = self.data
-        total = a.sum(axis=axis, keepdims=keepdims)
-        n = a.size // max(np.size(total), 1)
-        return node(total / n, (self,), lambda g: (_expand(g / n, a.shape, axis, keepdims),), "mean")
-
-    def max(self, axis=None, keepdims=False):
-        """The largest entries; ties share the gradient equally (as torch.amax)."""
-        return _extreme(self, np.max, axis, keepdims, "max")
-
-    def min(self, axis=None, keepdims=False):
-        """The smallest entries; ties share the gradient equally (as torch.amin)."""
-        return _extreme(self, np.min, axis, keepdims, "min")
-
-    # ---- comparisons look at the numbers and give plain boolean arrays ----
+    # ---- comparisons are elementwise and make boolean Tensors (identity stays the hash) ----
 
     def __lt__(self, other):
-        return self.data < operand(other, "compare")
+        return _compare(operator.lt, self, other)
 
     def __le__(self, other):
-        return self.data <= operand(other, "compare")
+        return _compare(operator.le, self, other)
 
     def __gt__(self, other):
-        return self.data > operand(other, "compare")
+        return _compare(operator.gt, self, other)
 
     def __ge__(self, other):
-        return self.data >= operand(other, "compare")
+        return _compare(operator.ge, self, other)
+
+    def __eq__(self, other):
+        return _compare(operator.eq, self, other)
+
+    def __ne__(self, other):
+        return _compare(operator.ne, self, other)
 
     __hash__ = object.__hash__
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"bool: the truth of a Tensor of shape {self.data.shape} is ambiguous; "
+                               "use .any() or .all()")
+        return bool(self.data)
+
+    # ---- masks combine with ~ & | ^ (boolean or integer Tensors; constants, as in torch) ----
+
+    def __invert__(self):
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"invert: ~ needs a boolean or integer Tensor, got {self.data.dtype}")
+        return constant(~self.data)
+
+    def __and__(self, other):
+        return _bitwise(operator.and_, self, other, "and")
+
+    def __rand__(self, other):
+        return _bitwise(operator.and_, other, self, "and")
+
+    def __or__(self, other):
+        return _bitwise(operator.or_, self, other, "or")
+
+    def __ror__(self, other):
+        return _bitwise(operator.or_, other, self, "or")
+
+    def __xor__(self, other):
+        return _bitwise(operator.xor, self, other, "xor")
+
+    def __rxor__(self, other):
+        return _bitwise(operator.xor, other, self, "xor")
 
     # ---- reverse mode ----
 
@@ -229,25 +297,42 @@ def node(data, children, backward, op):
 def constant(array):
     """A constant Tensor over `array` as it is (no copy, no checks: the caller made it)."""
     t = _new(Tensor)
+    if type(array) is not np.ndarray:
+        array = np.asarray(array)
     t.data, t.grad, t.requires_grad, t._children, t._backward, t.op = array, None, False, (), None, ""
     return t
 
 
 def as_array(data, dtype):
-    """`data` as a float64 or float32 array of its own (a copy), or a TypeError saying why not."""
+    """`data` as an array of its own (a copy): float64 or float32, or the integer or boolean
+    `dtype` asked for; a TypeError saying why not."""
     if type(data) is Tensor:
         data = data.data
-    if dtype is not None and np.dtype(dtype) not in _FLOATS:
-        raise TypeError(f"Tensor: dtype must be float64 or float32, got {np.dtype(dtype)}")
+    if dtype is not None:
+        dtype = checked_dtype(dtype, "Tensor")
     try:
         array = np.array(data, dtype=dtype)
     except (TypeError, ValueError) as e:
         raise TypeError(f"Tensor: expected numbers or an array, got {type(data).__name__} ({e})") from None
-    if array.dtype not in _FLOATS:
+    if array.dtype not in _FLOATS and dtype is None:
         if array.dtype.kind not in "biuf":
             raise TypeError(f"Tensor: expected real numbers, got an array of {array.dtype}")
         array = array.astype(np.float64)
     return array
+
+
+def checked_dtype(dtype, op):
+    """np.dtype(dtype), when it is one a Tensor may hold: float64, float32, an integer or bool."""
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOATS and dtype.kind not in "biu":
+        raise TypeError(f"{op}: dtype must be float64, float32, an integer or bool, got {dtype}")
+    return dtype
+
+
+def _float_or_refuse(array, op):
+    if array.dtype not in _FLOATS:
+        raise TypeError(f"{op}: only float Tensors can require gradients, got {array.dtype}")
+    return True
 
 
 def operand(x, op):
@@ -256,6 +341,8 @@ def operand(x, op):
         return x.data
     if type(x) is float or type(x) is int or type(x) is np.ndarray:
         return x
+    if isinstance(x, bool | np.bool_):
+        return bool(x)
     if isinstance(x, np.floating | np.integer):
         return float(x)   # a Python float keeps a float32 Tensor float32 (NEP 50)
     if isinstance(x, list | tuple):
@@ -276,6 +363,58 @@ def needs_grad(x):
     return type(x) is Tensor and x.requires_grad
 
 
+def axes(dim, ndim, op):
+    """A reduction's `dim` (None, an axis or a tuple of them, negative ones counting from the
+    end) as None or a tuple of axes in range. A 0-d Tensor has one axis to name, 0 or -1, and
+    reducing over it changes nothing (as torch)."""
+    if dim is None:
+        return None
+    dims = tuple(dim) if isinstance(dim, tuple | list) else (dim,)
+    bound = max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -bound <= d < bound:
+            raise IndexError(f"{op}: dim {d} is out of range for a Tensor of {ndim} dimensions")
+        out.append(d % bound)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} names an axis twice")
+    return tuple(out) if ndim else ()
+
+
+def one_axis(dim, ndim, op):
+    """`dim` as one axis in range (for ops along a single axis, like cumsum or topk)."""
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dim must be one axis (an int), got {dim!r}")
+    dims = axes(dim, ndim, op)
+    return dims[0] if dims else 0   # a 0-d Tensor's one nameable axis
+
+
+def dtype_of(args, dtype, op):
+    """The dtype that `.to(*args, dtype=…)` asks for (a dtype, or a Tensor's), or None; a
+    device is 'cpu' or refused, since diffplay runs on the CPU only."""
+    for arg in args:
+        if type(arg) is Tensor:
+            dtype = arg.data.dtype
+        elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
+            if arg.split(":")[0] != "cpu":
+                raise ValueError(f"{op}: diffplay runs on the CPU only, got device {arg!r}")
+        else:
+            dtype = arg
+    return dtype
+
+
+def cast(x, dtype, op):
+    """x in another dtype: a float one passes its gradient back in x's own dtype; to an integer
+    or boolean dtype the result is a constant, as in torch."""
+    a, dtype = x.data, np.dtype(dtype)
+    if a.dtype == dtype:
+        return x
+    out = a.astype(dtype)
+    if dtype not in _FLOATS:
+        return constant(out)
+    return node(out, (x,), lambda g: (g.astype(a.dtype),), op)
+
+
 # ---- arithmetic ----
 # Each entry: name, forward, d out/d a · g, d out/d b · g (given g, a, b, out).
 
@@ -286,6 +425,23 @@ _DIV = ("div", operator.truediv, lambda g, a, b, out: g / b, lambda g, a, b, out
 _POW = ("pow", operator.pow,
         lambda g, a, b, out: g * b * a ** (b - 1),            # d a^b/da = b a^(b-1)
         lambda g, a, b, out: g * out * np.log(a, dtype=out.dtype))   # d a^b/db = a^b ln a
+# the larger (smaller) side takes the gradient; a tie splits it in halves, as torch.maximum
+_MAXIMUM = ("maximum", np.maximum, lambda g, a, b, out: g * _share(a, b), lambda g, a, b, out: g * _share(b, a))
+_MINIMUM = ("minimum", np.minimum, lambda g, a, b, out: g * _share(b, a), lambda g, a, b, out: g * _share(a, b))
+
+
+def _share(a, b):
+    return (a > b) + 0.5 * (a == b)
+
+
+def maximum(x, y):
+    """The larger of x and y, elementwise (broadcasting)."""
+    return _binary(_MAXIMUM, x, y)
+
+
+def minimum(x, y):
+    """The smaller of x and y, elementwise (broadcasting)."""
+    return _binary(_MINIMUM, x, y)
 
 
 def _binary(spec, x, y):
@@ -312,6 +468,26 @@ def _negate(g):
     return (-g,)
 
 
+def _compare(test, x, other):
+    if type(other) is not Tensor and not isinstance(other, int | float | np.ndarray | np.generic | list | tuple):
+        return NotImplemented   # `t == None` is False, by identity, as in torch
+    b = operand(other, "compare")
+    try:
+        return constant(np.asarray(test(x.data, b)))
+    except ValueError:
+        raise ValueError(f"compare: shapes {x.data.shape} and {np.shape(b)} do not broadcast") from None
+
+
+def _bitwise(op, x, y, name):
+    a, b = (v.data if type(v) is Tensor else np.asarray(v) for v in (x, y))
+    if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
+        raise TypeError(f"{name}: needs boolean or integer Tensors, got {a.dtype} and {b.dtype}")
+    try:
+        return constant(np.asarray(op(a, b)))
+    except ValueError:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from None
+
+
 def unbroadcast(g, shape):
     """Sum g over the axes that broadcasting stretched, so it has the input's shape again."""
     if g.shape == shape:
@@ -327,7 +503,7 @@ def unbroadcast(g, shape):
 
 def clip(x, lo, hi, op):
     if lo is not None and hi is not None and lo > hi:
-        raise ValueError(f"{op}: lo ({lo}) is above hi ({hi})")
+        raise ValueError(f"{op}: the lower bound ({lo}) is above the upper one ({hi})")
     a = x.data
     inside = np.ones(a.shape, bool)
     if lo is not None:
@@ -365,28 +541,13 @@ def _matmul_grads(g, a, b, need_a, need_b):
     if need_a:
         ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
     if need_b and b2.ndim == 2:   # a weight shared by every batch: fold the batch into one product
-        gb = (a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])).reshape(b.shape)
+        gb = (rows(a2).T @ rows(g2)).reshape(b.shape)
     elif need_b:
         gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
     return ga, gb
 
 
-# ---- reductions ----
-
-def _expand(g, shape, axis, keepdims):
-    """A reduction's output gradient, broadcast back over the axes it reduced."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape)
-
-
-def _extreme(x, reduce, axis, keepdims, op):
-    a = x.data
-    out = reduce(a, axis=axis, keepdims=keepdims)
-
-    def backward(g):
-        hit = a == _expand(out, a.shape, axis, keepdims)
-        share = _expand(g, a.shape, axis, keepdims) / hit.sum(axis=axis, keepdims=True, dtype=a.dtype)
-        return (np.where(hit, share, 0.0),)
-
-    return node(out, (x,), backward, op)
+def rows(a):
+    """a (..., n) as one (rows, n) matrix (the count written out for an empty array, where
+    reshape(-1, n) has no answer)."""
+    return a.reshape(-1, a.shape[-1]) if a.size else a.reshape(math.prod(a.shape[:-1]), a.shape[-1])

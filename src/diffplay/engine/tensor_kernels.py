@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .tensor_core import rows
+
 BOTH = (True, True)
 
 
@@ -23,8 +25,7 @@ def linear(a, w, need=BOTH):
 
     def vjp(g):
         da = matmul_rows(g, w) if need[0] else None
-        # every leading axis is a batch that shares the weight
-        dw = g.reshape(-1, g.shape[-1]).T @ a.reshape(-1, a.shape[-1]) if need[1] else None
+        dw = rows(g).T @ rows(a) if need[1] else None   # every leading axis is a batch that shares the weight
         return da, dw
 
     return out, vjp
@@ -35,16 +36,32 @@ def matmul_rows(a, m):
     call per leading index (3x quicker for a batch of 32 sequences), and the same numbers."""
     if a.ndim <= 2:
         return a @ m
-    return (a.reshape(-1, a.shape[-1]) @ m).reshape(*a.shape[:-1], m.shape[-1])
+    return (rows(a) @ m).reshape(*a.shape[:-1], m.shape[-1])
 
 
-def rms_norm(a, eps=1e-5, axis=-1):
-    """a / √(mean(a²) + eps) along `axis`."""
-    n = a.shape[axis]   # sum / n: ndarray.mean costs twice as much at these sizes
-    r = 1.0 / np.sqrt(_sum(a * a, axis) / n + eps)
-    y = a * r
-    # d y = r (g − y · mean(g y)): the component along y is what the normalization removes
-    return y, lambda g: (r * (g - y * (_sum(g * y, axis) / n)),)
+def rms_norm(a, eps=1e-5, axis=-1, n=None):
+    """a / √(mean(a²) + eps) along `axis` (or a tuple of axes holding n entries)."""
+    n = a.shape[axis] if n is None else n
+    inv = inverse_rms(a, axis, n, eps)
+    y = a * inv
+    return y, lambda g: (normalized_grad(g, y, inv, axis, n),)
+
+
+def inverse_rms(d, axis, n, eps):
+    """1 / √(mean(d²) + eps) along `axis` (n entries), kept as an axis of length 1. Sums / n:
+    ndarray.mean costs twice as much at these sizes."""
+    return 1.0 / np.sqrt(_sum(d * d, axis) / n + eps)
+
+
+def normalized_grad(gy, y, inv, axis, n, centred=False):
+    """The gradient back to x of y = x̂ · inv, x̂ being x (or x − mean(x), centred) and inv its
+    inverse_rms along `axis`: inv · (gy − y · mean(gy · y) [− mean(gy)]), the component along y
+    (and the mean) being what normalizing removes."""
+    dx = gy - y * (_sum(gy * y, axis) / n)
+    if centred:
+        dx -= _sum(gy, axis) / n
+    dx *= inv
+    return dx
 
 
 def softmax(a, axis=-1):
@@ -98,21 +115,30 @@ def causal_bias(tq, tk, dtype):
     return bias
 
 
-def cross_entropy(z, targets, keep, scale):
-    """scale · Σ −log softmax(z)[target] over the rows of z (rows, classes) where keep holds:
-    the mean over the targets that count with scale 1/count (summed first, as microgpt does)."""
-    rows = np.arange(len(targets))
-    shifted = z - _max(z, 1)
+def cross_entropy(z, targets, keep, scale, smoothing=0.0, reduce=True):
+    """−log softmax(z)[target] for each row of z (rows, classes), 0 where keep does not hold:
+    their sum times scale (the mean over the targets that count with scale 1/count, summed
+    first as microgpt does), or with reduce False each row's own. With `smoothing` ε the
+    target is (1 − ε) on its class and ε spread over all of them, as torch's label_smoothing."""
+    at = np.arange(len(targets))
+    shifted = z - _max(z, 1)   # so the largest term is e^0 = 1: nothing overflows
     e = np.exp(shifted)
     total = _sum(e, 1)
-    nll = np.log(total[:, 0]) - shifted[rows, targets]
+    log_total = np.log(total[:, 0])
+    nll = log_total - shifted[at, targets]
+    if smoothing:   # −Σ_c (ε/C) log p_c = ε (log Σ e − mean shifted)
+        nll = (1.0 - smoothing) * nll + smoothing * (log_total - shifted.mean(1))
 
     def vjp(g):
-        d = e / total   # d nll/d z = softmax − one_hot(target)
-        d[rows, targets] -= 1.0
-        d *= (keep * (g * scale))[:, None]
+        d = e / total   # d nll/d z = softmax − one_hot(target), the one-hot smoothed
+        d[at, targets] -= 1.0 - smoothing
+        if smoothing:
+            d -= smoothing / z.shape[1]
+        d *= (keep * (g * scale if reduce else g.reshape(-1)))[:, None]
         return (d,)
 
+    if not reduce:
+        return (nll * keep).astype(z.dtype, copy=False), vjp
     return np.asarray((nll @ keep) * scale, z.dtype), vjp
 
 
@@ -126,14 +152,14 @@ def embedding(table, idx):
 
 def rows_added(shape, idx, g):
     """An array of `shape` whose row i is the sum of g's rows where idx is i (np.add.at's result)."""
-    g = g.reshape(-1, *shape[1:])
+    g = g.reshape(idx.size, *shape[1:])   # the count written out: -1 has no answer when g is empty
     if len(g) <= ADD_AT_ROWS:
         full = np.zeros(shape, g.dtype)
         np.add.at(full, idx.ravel(), g)
         return full
     one_hot = np.zeros((len(g), shape[0]), g.dtype)
     one_hot[np.arange(len(g)), idx.ravel()] = 1.0
-    return (one_hot.T @ g.reshape(len(g), -1)).reshape(shape)
+    return (one_hot.T @ g.reshape(len(g), math.prod(shape[1:]))).reshape(shape)
 
 
 ADD_AT_ROWS = 64   # np.add.at is the quicker up to here; a one-hot product past it (5x at 512 rows)

@@ -2,8 +2,11 @@
 
 A chain of small ops costs a node, a closure and a NumPy call per link; these do the whole
 chain at once and derive the gradient in closed form, which is both faster and steadier
-(softmax never divides by an overflowed sum). This module is also the one namespace for the
-Tensor functions that are not methods (concat, stack, where and the spectral loss included).
+(softmax never divides by an overflowed sum). Here: linear, the softmax family, attention
+and einsum; the losses (tensor_losses.py), normalizations (tensor_norms.py) and convolutions
+(tensor_conv.py) live beside it. This module is also the engine's one namespace for the
+Tensor functions that are not methods, those included (diffplay.nn.functional is PyTorch's
+shape of the same functions).
 
 `fused_op` makes your own, from a forward that returns its output and its vector-Jacobian
 product side by side:
@@ -15,13 +18,19 @@ product side by side:
 """
 
 import functools
+import math
 
 import numpy as np
 
 from . import tensor_kernels as kernels
 from .spectral import stft_loss
-from .tensor_core import Tensor, needs_grad, node, only_tensors, operand, unbroadcast
-from .tensor_shape import concat, gather, integer_indices, stack, where
+from .tensor_conv import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
+from .tensor_core import Tensor, axes, maximum, minimum, needs_grad, node, only_tensors, operand, rows, unbroadcast
+from .tensor_index import embedding, gather, index_select, masked_fill, one_hot, tril, triu, where
+from .tensor_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
+                            mse_loss, nll_loss)
+from .tensor_norms import batch_norm, layer_norm, rms_norm
+from .tensor_shape import cat, concat, pad, stack
 
 
 def fused_op(forward, name=None):
@@ -96,7 +105,8 @@ def linear(x, weight, bias=None):
     inputs, need_b = (x, weight, bias), needs_grad(bias)
 
     def backward(g):
-        grad_b = np.ones(g.size // g.shape[-1], g.dtype) @ g.reshape(-1, g.shape[-1]) if need_b else None   # column sums, via BLAS
+        g2 = rows(g)   # every leading axis is a batch that shares the bias
+        grad_b = np.ones(len(g2), g.dtype) @ g2 if need_b else None   # column sums, via BLAS
         return only_tensors((*vjp(g), grad_b), inputs)
 
     return node(out, only_tensors(inputs, inputs), backward, "linear")
@@ -104,77 +114,84 @@ def linear(x, weight, bias=None):
 
 # ---- softmax family ----
 
-def softmax(x, axis=-1):
-    """exp(x) / Σ exp(x) along `axis`."""
-    p, vjp = kernels.softmax(x.data, axis)
+def softmax(x, dim=-1):
+    """exp(x) / Σ exp(x) along `dim`."""
+    p, vjp = kernels.softmax(x.data, dim)
     return node(p, (x,), vjp, "softmax")
 
 
-def log_softmax(x, axis=-1):
-    """x − logsumexp(x) along `axis`; its gradient is g − softmax·Σg."""
+def log_softmax(x, dim=-1):
+    """x − logsumexp(x) along `dim`; its gradient is g − softmax·Σg."""
     a = x.data
-    shifted = a - a.max(axis, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))
-    return node(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis, keepdims=True),), "log_softmax")
+    shifted = a - a.max(dim, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(dim, keepdims=True))
+    return node(out, (x,), lambda g: (g - np.exp(out) * g.sum(dim, keepdims=True),), "log_softmax")
 
 
-def logsumexp(x, axis=-1, keepdims=False):
-    """log Σ exp(x) along `axis`, shifted by the max so it never overflows; gradient softmax."""
+def logsumexp(x, dim=-1, keepdim=False):
+    """log Σ exp(x) along `dim` (an axis or a tuple), shifted by the max so it never overflows;
+    its gradient is softmax."""
     a = x.data
-    top = a.max(axis, keepdims=True)
+    dims = axes(dim, a.ndim, "logsumexp")
+    top = a.max(dims, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)   # all −inf (or an inf) needs no shift
-    kept = top + np.log(np.exp(a - top).sum(axis, keepdims=True))
-    out = kept if keepdims else np.squeeze(kept, axis)
+    kept = top + np.log(np.exp(a - top).sum(dims, keepdims=True))
+    out = kept if keepdim else kept.reshape([n for d, n in enumerate(a.shape) if d not in dims])
 
     def backward(g):
-        return ((g if keepdims else np.expand_dims(g, axis)) * np.exp(a - kept),)
+        return (g.reshape(kept.shape) * np.exp(a - kept),)
 
     return node(out, (x,), backward, "logsumexp")
 
 
-def cross_entropy(logits, targets, ignore_index=-100, mask=None, reduction="mean"):
-    """−log softmax(logits)[target], averaged (or summed) over the targets that count.
+def einsum(equation, *operands):
+    """torch.einsum: the sum over the subscripts that the output leaves out, of the products of
+    the operands' entries (explicit `->` or implicit form; no `...`, no repeated subscript
+    within one operand)."""
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = tuple(operands[0])
+    subs, out = _einsum_subscripts(equation, operands)
+    arrays = [operand(x, "einsum") for x in operands]
+    result = np.einsum(f"{','.join(subs)}->{out}", *arrays, optimize=True)
 
-    logits is (..., classes), targets integers of shape (...). A target equal to
-    `ignore_index` (torch's default, -100) or where `mask` is False counts for nothing:
-    the way to pad a batch of sequences of different lengths.
-    """
-    a = logits.data
-    classes = a.shape[-1]
-    t = integer_indices(targets, "cross_entropy")
-    if t.shape != a.shape[:-1]:
-        raise ValueError(f"cross_entropy: logits of shape {a.shape} need targets of shape "
-                         f"{a.shape[:-1]}, got {t.shape}")
-    z, t = a.reshape(-1, classes), t.reshape(-1)
-    keep = t != ignore_index
-    if mask is not None:
-        keep &= np.asarray(mask, bool).reshape(-1)
-    safe = np.where(keep, t, 0)
-    if safe.min() < 0 or safe.max() >= classes:
-        bad = t[keep & ((t < 0) | (t >= classes))][0]
-        raise IndexError(f"cross_entropy: target {bad} is out of range for {classes} classes")
-    count = int(keep.sum())
-    if count == 0:
-        raise ValueError("cross_entropy: every target is ignored; there is nothing to average")
-    out, vjp = kernels.cross_entropy(z, safe, keep, _reduction_scale(reduction, count))
-    return node(out, (logits,), lambda g: (vjp(g)[0].reshape(a.shape),), "cross_entropy")
+    def backward(g):
+        grads = []
+        for i, (s, x) in enumerate(zip(subs, operands)):
+            if not needs_grad(x):
+                grads.append(None)
+                continue
+            others = [j for j in range(len(subs)) if j != i]
+            present = out + "".join(subs[j] for j in others)
+            kept = "".join(c for c in s if c in present)   # a subscript only s has was summed alone
+            spec = f"{','.join([out] + [subs[j] for j in others])}->{kept}"
+            grad = np.einsum(spec, g, *[arrays[j] for j in others], optimize=True)
+            grad = np.expand_dims(grad, [k for k, c in enumerate(s) if c not in kept])
+            grads.append(np.broadcast_to(grad, arrays[i].shape))
+        return only_tensors(grads, operands)
 
-
-def _reduction_scale(reduction, count):
-    if reduction == "mean":
-        return 1.0 / count
-    if reduction == "sum":
-        return 1.0
-    raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
+    return node(result, only_tensors(operands, operands), backward, "einsum")
 
 
-# ---- normalization and attention ----
+def _einsum_subscripts(equation, operands):
+    eq = equation.replace(" ", "")
+    ins, arrow, out = eq.partition("->")
+    subs = ins.split(",")
+    if "..." in eq:
+        raise NotImplementedError("einsum: '...' (broadcast dims) is not implemented in diffplay")
+    if not arrow:   # implicit: the subscripts that appear once, in alphabetical order
+        out = "".join(sorted(c for c in set(ins) - {","} if ins.count(c) == 1))
+    if len(subs) != len(operands):
+        raise ValueError(f"einsum: {equation!r} names {len(subs)} operands, got {len(operands)}")
+    for s, x in zip(subs, operands):
+        if len(set(s)) != len(s):
+            raise NotImplementedError(f"einsum: a subscript repeated within one operand ({s!r}) is not implemented")
+        shape = np.shape(operand(x, "einsum"))
+        if len(s) != len(shape):
+            raise ValueError(f"einsum: subscripts {s!r} do not fit an operand of shape {shape}")
+    return subs, out
 
-def rms_norm(x, eps=1e-5, axis=-1):
-    """x / √(mean(x²) + eps) along `axis` (no learned scale; multiply one in if wanted)."""
-    y, vjp = kernels.rms_norm(x.data, eps, axis)
-    return node(y, (x,), vjp, "rms_norm")
 
+# ---- attention ----
 
 def attention_weights(q, k, n_head=1, causal=True):
     """softmax(q kᵀ / √d) per head, the weights `attention` mixes v with, as a plain array.
@@ -214,7 +231,24 @@ def _heads(n_head, causal, **named):
     return (Q, K, *rest)
 
 
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """torch's, for heads already split: q (..., L, E), k and v (..., S, E); `attention` with
+    one head. Of its options, is_causal (with L = S) is implemented."""
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if attn_mask is not None or dropout_p or (scale is not None and scale != 1.0 / math.sqrt(E)):
+        raise NotImplementedError("scaled_dot_product_attention: attn_mask, dropout_p and a scale other than "
+                                  "1/√E are not implemented in diffplay")
+    if is_causal and L != S:
+        raise NotImplementedError(f"scaled_dot_product_attention: is_causal with {L} queries and {S} keys (torch "
+                                  "aligns the mask top-left) is not implemented")
+    return attention(query, key, value, 1, is_causal)
+
+
 __all__ = [
-    "attention", "attention_weights", "concat", "cross_entropy", "fused_op", "gather", "linear", "log_softmax",
-    "logsumexp", "rms_norm", "softmax", "stack", "stft_loss", "where",
+    "attention", "attention_weights", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cat", "concat", "conv1d", "conv2d", "cross_entropy", "einsum",
+    "embedding", "fused_op", "gather", "index_select", "l1_loss", "layer_norm", "linear", "log_softmax",
+    "logsumexp", "masked_fill", "max_pool1d", "max_pool2d", "maximum", "minimum", "mse_loss", "nll_loss",
+    "one_hot", "pad", "rms_norm", "scaled_dot_product_attention", "softmax", "stack", "stft_loss", "tril",
+    "triu", "where",
 ]

@@ -9,6 +9,8 @@ import math
 import numbers
 
 _INF = float("inf")
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)   # gelu's tanh approximation: tanh(√(2/π)·(x + 0.044715x³))
+_GELU_CUBIC = 0.044715
 
 
 class Value:
@@ -133,6 +135,33 @@ class Value:
 
     def cos(self):
         return Value(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+
+    def gelu(self, approximate="none"):
+        x = self.data
+        if approximate == "tanh":   # ½x(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³): no cancellation
+            s = _sigmoid(2.0 * _SQRT_2_PI * (x + _GELU_CUBIC * x**3))
+            slope = s + 2.0 * x * s * (1.0 - s) * _SQRT_2_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
+            return Value(x * s, (self,), (slope,), "gelu")
+        if approximate != "none":
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        cdf = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))   # Φ(x); its derivative is the normal density
+        return Value(x * cdf, (self,), (cdf + x * math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi),), "gelu")
+
+    def silu(self):
+        x = self.data
+        s = _sigmoid(x)
+        return Value(x * s, (self,), (s * (1.0 + x * (1.0 - s)),), "silu")
+
+    def elu(self, alpha=1.0):
+        x = self.data
+        if x > 0.0:
+            return Value(x, (self,), (1.0,), "elu")
+        return Value(alpha * math.expm1(x), (self,), (alpha * math.exp(x),), "elu")
+
+    def leaky_relu(self, negative_slope=0.01):
+        x = self.data
+        return Value(x, (self,), (1.0,), "leaky_relu") if x > 0.0 else \
+            Value(negative_slope * x, (self,), (negative_slope,), "leaky_relu")
 
     # ---- comparisons look at the numbers; identity stays the node's (Values live in sets) ----
 

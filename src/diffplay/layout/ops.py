@@ -7,7 +7,7 @@ on Tensors when the solver needs its gradient, so each relation is written once.
 
 import numpy as np
 
-from ..engine import tensor_shape
+from ..engine import tensor_index, tensor_shape
 
 TINY = 1e-12   # keeps √ and division differentiable at a zero-length vector
 # A direction's length, when something is divided by it, is taken as √(len² + SHORT²): a
@@ -51,15 +51,15 @@ def maximum(a, b):
 
 def where(mask, a, b):
     """a where mask holds, b elsewhere (mask is plain NumPy booleans)."""
-    return tensor_shape.where(mask, a, b) if is_tensor(a) or is_tensor(b) else np.where(mask, a, b)
+    return tensor_index.where(mask, a, b) if is_tensor(a) or is_tensor(b) else np.where(mask, a, b)
 
 
 def amax(x, axis=-1):
-    return x.max(axis=axis) if is_tensor(x) else np.max(x, axis=axis)
+    return x.amax(axis) if is_tensor(x) else np.max(x, axis=axis)
 
 
 def amin(x, axis=-1):
-    return x.min(axis=axis) if is_tensor(x) else np.min(x, axis=axis)
+    return x.amin(axis) if is_tensor(x) else np.min(x, axis=axis)
 
 
 def mean(x, axis=-1):
@@ -69,12 +69,12 @@ def mean(x, axis=-1):
 def concat(blocks):
     """(n, k_i) arrays side by side as one (n, Σk_i) array."""
     if any(is_tensor(b) for b in blocks):
-        return tensor_shape.concat(blocks, axis=1)
+        return tensor_shape.cat(blocks, dim=1)
     return np.concatenate(blocks, axis=1)
 
 
 def stack(columns):
     """(n,) arrays side by side as one (n, k) array."""
     if any(is_tensor(c) for c in columns):
-        return tensor_shape.stack(columns, axis=-1)
+        return tensor_shape.stack(columns, dim=-1)
     return np.stack(columns, axis=-1)

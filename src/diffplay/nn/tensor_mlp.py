@@ -1,16 +1,14 @@
-"""A multilayer perceptron over Tensors: the batched twin of mlp.MLP, for scenes that need speed."""
+"""A multilayer perceptron over Tensors: the batched twin of mlp.MLP, for scenes that need speed.
+
+It is a Module of Linear layers (layers.py) with the scenes' own starting weights.
+"""
 
 import numpy as np
 
-from ..engine.tensor import Tensor
-from ..engine.tensor_ops import linear
+from .layers import Linear
+from .module import Module, ModuleList
 
-ACTIVATIONS = {
-    "tanh": Tensor.tanh,
-    "relu": Tensor.relu,
-    "sigmoid": Tensor.sigmoid,
-    "linear": lambda t: t,
-}
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
 # Initial weights: uniform in [-bound, bound], bound from the layer's fan-in. Biases start at
 # `bias` whatever the init (Playground starts them at 0.1: the boundary scene passes bias=0.1).
@@ -20,36 +18,35 @@ INITS = {
 }
 
 
-class TensorMLP:
+class TensorMLP(Module):
     """sizes[0] inputs -> hidden layers with `activation` -> sizes[-1] linear outputs.
 
     x is (batch, sizes[0]); weights are (out, in), as torch.nn.Linear's.
     """
 
     def __init__(self, sizes, activation="tanh", init="playground", bias=0.0, rng=None, dtype=np.float64):
+        super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"TensorMLP: unknown activation {activation!r} (choose from {', '.join(ACTIVATIONS)})")
         if init not in INITS:
             raise ValueError(f"TensorMLP: unknown init {init!r} (choose from {', '.join(INITS)})")
         rng = rng if rng is not None else np.random.default_rng()
         self.activation = activation
-        self.layers = []
+        self.linears = ModuleList()
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            layer = Linear(fan_in, fan_out, dtype=dtype)
             bound = INITS[init](fan_in)
-            w = Tensor(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(dtype), requires_grad=True)
-            b = Tensor(np.full(fan_out, bias, dtype), requires_grad=True)
-            self.layers.append((w, b))
+            layer.weight.data[...] = rng.uniform(-bound, bound, (fan_out, fan_in))
+            layer.bias.data[...] = bias
+            self.linears.append(layer)
 
-    def __call__(self, x):
-        act = ACTIVATIONS[self.activation]
-        for i, (w, b) in enumerate(self.layers):
-            x = linear(x, w, b)
-            if i < len(self.layers) - 1:
-                x = act(x)
+    def forward(self, x):
+        last = len(self.linears) - 1
+        for i, layer in enumerate(self.linears):
+            x = layer(x)
+            if i < last and self.activation != "linear":
+                x = getattr(x, self.activation)()
         return x
 
-    def parameters(self):
-        return [p for layer in self.layers for p in layer]
-
     def weights(self):
-        return [w for w, _ in self.layers]
+        return [layer.weight for layer in self.linears]

@@ -9,17 +9,21 @@ training set, so the network must learn them), ctrl-clicks remove them.
 import numpy as np
 
 from .. import optim
+from ..files import read_text, write_atomic
 from ..engine.tensor import Tensor, no_grad
 from ..engine.tensor_ops import cross_entropy, softmax
 from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
 from .base import RASTER, Example, Scene, Setting, frame_record, raster
 from .parts.datasets import DATASETS, make
+from .parts.mlp_export import mlp_json, mlp_script
 from .parts.picture import save_png
-from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError
+from .parts.point_table import read_points
+from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError, Text
 
 EXTENT = 6.0
 COLOURS = np.array([[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189]], float)   # Playground's first two
 
+MAX_CSV = 1 << 20   # a page's CSV of points, in characters
 POINT = Record({"x": Number(), "y": Number(), "label": Number(0, 3, integer=True), "test": Boolean()})
 
 
@@ -51,15 +55,17 @@ class Boundary(Scene):
     title = "decision boundaries: a small network learns to separate points (TensorFlow Playground)"
     settings = (
         Setting("dataset", Choice(*DATASETS), "circle", "the points: " + ", ".join(DATASETS)),
+        Setting("data", Text(4096), "", "a CSV file of points, x,y,label[,test] a line, instead of the dataset",
+                cli_only=True),   # a page sends its file's text as a load_csv event
         Setting("points", Number(4, 2000, integer=True), 500, "how many points, train and test together"),
         Setting("noise", Number(0, 50), 0.0, "noise, in Playground's percent"),
         Setting("train_ratio", Number(10, 90), 50.0, "percent of the points used for training"),
         Setting("classes", Number(2, 4, integer=True), 2, "how many classes"),
         Setting("hidden", ListOf(Number(1, 32, integer=True), max_length=6), [4, 2], "units per hidden layer (0-6 layers)"),
         Setting("activation", Choice(*ACTIVATIONS), "tanh", "the hidden layers' activation"),
-        Setting("lr", Number(0, 10), 0.03, "SGD's learning rate", live=True),
+        Setting("lr", Number(1e-5, 10), 0.03, "SGD's learning rate", live=True, log=True),
         Setting("regularization", Choice("none", "l1", "l2"), "none", "penalty on the weights", live=True),
-        Setting("reg_rate", Number(0, 10), 0.0, "its strength", live=True),
+        Setting("reg_rate", Number(1e-5, 10), 0.001, "its strength (when there is a penalty)", live=True, log=True),
         Setting("batch", Number(1, 500, integer=True), 10, "points per SGD step", live=True),
         Setting("grid", Number(8, 200, integer=True), 100, "boundary resolution (cells per side)", live=True),
     )
@@ -67,23 +73,37 @@ class Boundary(Scene):
         "add_point": Record({"x": Number(-EXTENT, EXTENT), "y": Number(-EXTENT, EXTENT),
                              "label": Number(0, 3, integer=True), "test": Boolean()}, optional=["test"]),
         "remove_point": Record({"x": Number(-EXTENT, EXTENT), "y": Number(-EXTENT, EXTENT)}),
+        "load_csv": Record({"text": Text(MAX_CSV)}),
+        "export": Record({"format": Choice("json", "py")}),
     }
     frame_schema = frame_record({
         "grid": RASTER, "grid_class": RASTER, "points": ListOf(POINT, max_length=100_000),
         "classes": Number(2, 4, integer=True), "extent": Number(),
         "train_loss": Maybe(Number()), "test_loss": Maybe(Number()),
         "train_accuracy": Maybe(Number(0, 1)), "test_accuracy": Maybe(Number(0, 1)),
+        "download": Maybe(Record({"id": Number(1, integer=True), "name": Text(64), "text": Text(1 << 24)})),
     })
-    formats = ("png",)
+    formats = ("png", "json", "py")
     example = Example(("dataset=spiral", "hidden=8,8,8"))
     max_steps = 1000
     MAX_POINTS = 5000   # clicks cannot grow the world without bound
+    table = None        # points a page loaded as CSV: (xy, labels, test or None), until the next
+    exports = 0         # exports asked for so far
 
     def build(self):
         v = self.values
         rng = np.random.default_rng(self.seed)
-        self.xy, self.labels = make(v["dataset"], v["points"], v["noise"] / 100, v["classes"], rng)
-        self.is_test = np.arange(len(self.xy)) >= round(len(self.xy) * v["train_ratio"] / 100)
+        table = self.table or (v["data"] and self.read_table(read_text(v["data"], f"--set data={v['data']}"), v["data"]))
+        if table:
+            self.xy, self.labels, test = table
+            if test is None:   # a file may be sorted by label: split it in a shuffled order
+                test = np.zeros(len(self.xy), bool)
+                test[rng.permutation(len(self.xy))[round(len(self.xy) * v["train_ratio"] / 100):]] = True
+            self.is_test = test.copy()
+        else:
+            self.xy, self.labels = make(v["dataset"], v["points"], v["noise"] / 100, v["classes"], rng)
+            self.is_test = np.arange(len(self.xy)) >= round(len(self.xy) * v["train_ratio"] / 100)
+        self.download = None
         self.model = TensorMLP([2, *v["hidden"], v["classes"]], v["activation"], "playground", bias=0.1, rng=rng)
         self.opt = optim.SGD(self.model.parameters(), lr=v["lr"])
         self.rng = rng   # goes on to shuffle each epoch
@@ -176,12 +196,47 @@ class Boundary(Scene):
             self.shown_points = None
             self.new_epoch()   # the epoch's order held the old indices
 
+    def read_table(self, text, where):
+        return read_points(text, where, EXTENT, self.values["classes"], self.MAX_POINTS)
+
+    def on_load_csv(self, text):
+        """Points from a CSV file the page read: they replace the dataset (reset keeps them)."""
+        self.table = self.read_table(text, "the CSV file")
+        self.reset()
+
+    def on_export(self, format):
+        """The trained network as a file the page downloads: JSON, or a standalone Python script."""
+        text = self.export_json() if format == "json" else self.export_script()
+        self.exports += 1   # a page saves each export once, by its id
+        self.download = {"id": self.exports, "name": f"boundary.{format}", "text": text}
+
     # ---- what comes out ----
+
+    def about(self):
+        """What the exported network was trained for, as it goes into the files."""
+        return {"title": "diffplay boundary", "classes": self.values["classes"], "extent": EXTENT,
+                "epochs": self.steps, "seed": self.seed, "settings": {k: v for k, v in self.values.items() if k != "data"}}
+
+    def export_json(self):
+        return mlp_json(self.model, self.about())
+
+    def export_script(self):
+        return mlp_script(self.model, self.about())
+
+    def render_json(self, path):
+        write_atomic(path, self.export_json(), "--out")
+
+    def render_py(self, path):
+        write_atomic(path, self.export_script(), "--out")
+
+    def probabilities_at(self, xy):
+        """Class probabilities (n, classes) at points xy (n, 2)."""
+        with no_grad():
+            return softmax(Tensor(self.logits(xy))).data
 
     def probabilities(self, cells):
         """Class probabilities on a cells × cells grid over the plane, row 0 at the top."""
-        with no_grad():
-            return softmax(Tensor(self.logits(grid_points(cells)))).data.reshape(cells, cells, -1)
+        return self.probabilities_at(grid_points(cells)).reshape(cells, cells, -1)
 
     def points(self):
         """The points as the frame lists them; the same list until a click changes them."""
@@ -196,7 +251,7 @@ class Boundary(Scene):
         return {
             "grid": raster(np.round(confidence * 255).reshape(cells, cells)),
             "grid_class": raster(best.reshape(cells, cells)), "points": self.points(),
-            "classes": self.values["classes"], "extent": EXTENT, **self.scores(),
+            "classes": self.values["classes"], "extent": EXTENT, **self.scores(), "download": self.download,
         }
 
     def report(self):

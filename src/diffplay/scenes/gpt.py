@@ -52,7 +52,7 @@ class GPTScene(Scene):
     title = "microgpt learns names: loss, samples as it goes, attention per head"
     settings = (
         Setting("steps", Number(1, 100_000, integer=True), 1000, "training steps (the rate decays to 0 over them)"),
-        Setting("lr", Number(0, 1), 0.01, "Adam's starting learning rate"),
+        Setting("lr", Number(1e-5, 1), 0.01, "Adam's starting learning rate", log=True),
         Setting("data", Text(max_length=4096), "", "a text file of one document per line (empty: the names package)",
                 cli_only=True),
         Setting("temperature", Number(0.05, 5), 0.5, "sampling temperature", live=True, log=True),

@@ -50,7 +50,9 @@ class LSystem(Scene):
         Setting("angle", Number(-180, 180), 25.7, "the turn of + and -, in degrees (preset custom)"),
         Setting("min_ratio", Number(0.05, 0.99), 0.5, "a segment may shrink to this share of its length"),
         Setting("max_ratio", Number(1.01, 5), 1.5, "and grow to this multiple"),
-        Setting("softness", Number(0.01, 5), 0.25, "soft-min temperature over log distances", live=True),
+        Setting("softness", Number(0.01, 5), 0.25, "soft-min temperature over log distances", live=True, log=True),
+        Setting("stiffness", Number(0, 10), 0.02, "how much each branch resists bending away from its "
+                "rest pose (0: none; an out-of-reach click then crumples the tree)", live=True, log=True),
         Setting("target", ListOf(Number(-100, 100), max_length=2, min_length=0), [0.6, 0.9],
                 "x,y of the first target (empty: none)"),
     )
@@ -105,8 +107,10 @@ class LSystem(Scene):
         n = len(self.tree)
         turns, phases = Tensor(x[:n], requires_grad=True), Tensor(x[n:], requires_grad=True)
         ends, _ = self.kinematics.forward(turns, self.lengths(phases))
-        gap = ends.gather(self.tips) - self.target
+        gap = ends.index_select(0, self.tips) - self.target
         loss = smooth_min(((gap * gap).sum(1) + NEAR * NEAR).log(), self.values["softness"])
+        bend = turns - self.tree.turn
+        loss = loss + (bend * bend).sum() * self.values["stiffness"]
         loss.backward()
         return loss.item(), np.concatenate([turns.grad, phases.grad])
 

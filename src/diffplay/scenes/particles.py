@@ -80,7 +80,7 @@ class Particles(Scene):
         Setting("gravity", Number(0, 100), 9.81, "m/s², downward"),
         Setting("drag", Number(0, 10), 0.1, "share of velocity lost per second"),
         Setting("width", Number(0.5, 100), 4.0, "the room's width: walls at x = 0 and x = width"),
-        Setting("lr", Number(0, 10), 0.1, "Adam's learning rate, m/s per step (before the decay)", live=True),
+        Setting("lr", Number(1e-4, 10), 0.1, "Adam's learning rate, m/s per step (before the decay)", live=True, log=True),
         Setting("schedule", Number(1, 100_000, integer=True), 300, "steps of cosine decay after each click"),
     )
     events = {

@@ -18,13 +18,14 @@ import io
 import numpy as np
 
 from .. import optim
-from ..engine.spectral import Spectra, stft_loss
+from ..engine.spectral import Spectra, stft_distances, stft_loss
 from ..engine.tensor import Tensor, no_grad
 from .base import Example, Scene, Setting, frame_record
 from .parts.oscillators import additive, adsr, fm
-from .schema import Choice, ListOf, Maybe, Number, Record, SchemaError, Text
 from .parts.sketch import Sketch
+from .parts.start_search import StartSearch
 from .parts.wav import read_wav, write_wav
+from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError, Text
 
 HARMONIC_TARGET = (440.0, [1.0, 0.5, 0.33, 0.25])   # the issue's target: 440 Hz and three harmonics
 TARGET_GAIN = 0.45                                    # keeps its peak below full scale
@@ -33,6 +34,14 @@ TARGET_GAIN = 0.45                                    # keeps its peak below ful
 FM_TARGET = {"carrier": 440.0, "ratio": 3.0, "index": 2.5, "amplitude": 0.5}
 START_AMPLITUDE = 0.1
 SPECTRUM_BINS = 512
+SEARCH_LOW = 20.0        # Hz: the lowest start the search weighs (f0's own lower bound)
+SEARCH_RATIO = 1.05      # neighbouring starts of the coarse search: well inside the gradient's basin (~10 %)
+TIE = 0.02               # finalists' losses within 2 % of the lowest count as equally good
+SEARCH_BATCH = 4         # starts weighed per piece of a live step: a few ms each
+# An FM sound's partials move with the index as much as with the carrier (at index 2.5 the
+# carrier itself is almost silent), so in fm mode each start is weighed at these indices too.
+SEARCH_INDICES = (0.5, 1.5, 3.0, 6.0)
+STALLED = 0.4            # a finished fit whose loss is this fraction of silence's has stalled
 MAX_WAV_BASE64 = 4 * (48000 * 2 * 5 + 100) // 3 + 4   # 5 s of 16-bit audio at 48 kHz, with its header
 
 SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Number(), SPECTRUM_BINS),
@@ -56,14 +65,16 @@ class Synth(Scene):
         Setting("duration", Number(0.01, 5), 0.5, "seconds of the builtin target"),
         Setting("harmonics", Number(1, 64, integer=True), 4, "additive: how many harmonics"),
         Setting("f0", Number(20, 8000), 396.0, "the starting fundamental (additive) or carrier (fm), Hz"),
+        Setting("search", Boolean(), True, "first weigh the loss at starts from 20 Hz to a quarter of the "
+                "rate, and fit from the best (off: plain gradient descent from f0, which can stall)"),
         Setting("ratio", Number(0.1, 16), 3.0, "fm: modulator frequency over carrier frequency (fixed)"),
         Setting("index", Number(0, 20), 1.0, "fm: the starting modulation index"),
         Setting("attack", Number(0, 5), 0.01, "envelope: seconds to full level"),
         Setting("decay", Number(0, 5), 0.05, "envelope: seconds down to the sustain level"),
         Setting("sustain", Number(0, 1), 0.8, "envelope: the level held"),
         Setting("release", Number(0, 5), 0.05, "envelope: seconds of fading out at the end"),
-        Setting("lr_f0", Number(0, 100), 2.0, "Adam's learning rate for f0, Hz per step", live=True),
-        Setting("lr", Number(0, 1), 0.1, "Adam's learning rate for amplitudes and the index", live=True),
+        Setting("lr_f0", Number(0.01, 100), 2.0, "Adam's learning rate for f0, Hz per step", live=True, log=True),
+        Setting("lr", Number(1e-4, 1), 0.1, "Adam's learning rate for amplitudes and the index", live=True, log=True),
         Setting("schedule", Number(1, 100_000, integer=True), 300, "steps of cosine decay of both rates"),
     )
     events = {"listen": Record({}), "load_wav": Record({"data": Text(MAX_WAV_BASE64)})}
@@ -72,6 +83,7 @@ class Synth(Scene):
         "amplitude": Maybe(Number()), "loss": Maybe(Number(0)), "rate": Number(0, integer=True),
         "target_peak_hz": Number(0), "fitted_peak_hz": Number(0), "spectrum": SPECTRUM,
         "audio": Maybe(Record({"target": Text(1 << 24), "fitted": Text(1 << 24)})),
+        "status": Text(300), "stalled": Boolean(),
     }, optional=())
     formats = ("png", "wav")
     example = Example()
@@ -94,18 +106,29 @@ class Synth(Scene):
         self.envelope = adsr(samples, self.rate, v["attack"], v["decay"], v["sustain"], v["release"])
         if self.target is None:
             self.target = self.builtin()
-        self.f0 = Tensor(v["f0"], requires_grad=True)
         if v["mode"] == "additive":
             self.shape = [Tensor(np.full(v["harmonics"], START_AMPLITUDE), requires_grad=True)]
         else:
             self.shape = [Tensor(v["index"], requires_grad=True), Tensor(START_AMPLITUDE, requires_grad=True)]
-        self.opt_f0 = optim.Adam([self.f0], lr=v["lr_f0"])
-        self.opt_shape = optim.Adam(self.shape, lr=v["lr"])
-        self.decay = optim.CosineDecay(self.opt_f0, v["schedule"])
         self.loss, self.audio = None, None
         self.window = np.hanning(samples)
         self.band_hz, self.target_bands, self.target_peak = self.spectrum(self.target)   # the target's, once
         self.target_spectra = Spectra(self.target)   # what the loss compares with, once
+        self.silence = float(stft_distances(np.zeros(samples), self.target_spectra))   # the loss of no sound
+        self.search = StartSearch(SEARCH_LOW, self.rate / 4, SEARCH_RATIO) if v["search"] else None
+        self.target_magnitudes = None   # the whole target's spectrum, when the search first needs it
+        self.search_shapes = {}   # start -> the shape it was weighed best with
+        self.begin_fit(v["f0"])
+
+    def begin_fit(self, f0):
+        """The gradient fit from fundamental (or carrier) f0, with fresh optimizers."""
+        v = self.values
+        self.f0 = Tensor(float(f0), requires_grad=True)
+        if f0 in self.search_shapes:
+            self.shape = [Tensor(p.data, requires_grad=True) for p in self.search_shapes[f0]]
+        self.opt_f0 = optim.Adam([self.f0], lr=v["lr_f0"])
+        self.opt_shape = optim.Adam(self.shape, lr=v["lr"])
+        self.decay = optim.CosineDecay(self.opt_f0, v["schedule"])
         self.seen = None   # the fitted sound as last computed: what a frame shows
         self.start_sound = self.fitted()
 
@@ -121,16 +144,22 @@ class Synth(Scene):
 
     # ---- the sound and its fit ----
 
-    def sound(self):
-        """The oscillator's samples (a Tensor in the graph of its parameters), enveloped."""
+    def sound(self, f0=None, shape=None):
+        """The oscillator's samples (a Tensor in the graph of its parameters), enveloped; at
+        another fundamental f0 (a number) or shape when given."""
+        f0 = self.f0 if f0 is None else Tensor(f0)
+        shape = self.shape if shape is None else shape
         if self.values["mode"] == "additive":
-            wave = additive(self.f0, self.shape[0].abs(), self.t, self.rate / 2)
+            wave = additive(f0, shape[0].abs(), self.t, self.rate / 2)
         else:
-            index, amplitude = self.shape
-            wave = fm(self.f0, self.values["ratio"], index, amplitude.abs(), self.t)
+            index, amplitude = shape
+            wave = fm(f0, self.values["ratio"], index, amplitude.abs(), self.t)
         return wave * self.envelope
 
     def advance(self):
+        if self.search and not self.search.done:
+            self.weigh_starts()
+            return False   # a piece of the first step: the fit has not begun
         factor = self.decay.factor(self.steps)
         self.opt_f0.lr, self.opt_shape.lr = self.values["lr_f0"] * factor, self.values["lr"] * factor
         sound = self.sound()
@@ -142,12 +171,73 @@ class Synth(Scene):
         self.opt_shape.step()
         self.loss, self.seen = loss.item(), sound.data   # a frame shows the sound the loss is of
 
+    def weigh_starts(self):
+        """The loss at the search's next few starts; once it is done, the fit begins at its best."""
+        starts = self.search.next(SEARCH_BATCH)
+        losses = []
+        for f0 in starts:
+            shapes = self.shapes_to_weigh(f0)
+            with no_grad():
+                sounds = np.stack([self.sound(f0, shape).data for shape in shapes])
+            weighed = stft_distances(sounds, self.target_spectra)
+            self.search_shapes[f0] = shapes[int(np.argmin(weighed))]
+            losses.append(weighed.min())
+        self.search.record(starts, losses)
+        if self.search.done:
+            self.begin_fit(self.search.best if self.values["mode"] == "fm" else self.pitch())
+        else:
+            self.seen = self.fitted(self.search.best)
+
+    def shapes_to_weigh(self, f0):
+        """fm: the start shape at each of SEARCH_INDICES. additive: the start amplitudes on the
+        coarse grid (a smooth landscape), then, zooming in, the amplitudes the target has at
+        f0's harmonics (a sharp one, where a subharmonic ties with the pitch)."""
+        if self.values["mode"] == "fm":
+            return [[Tensor(index), self.shape[1]] for index in SEARCH_INDICES]
+        return [[Tensor(self.heard_amplitudes(f0))]] if self.search.round else [self.shape]
+
+    def pitch(self):
+        """The highest of the search's finalists as good as the best (within TIE): a subharmonic
+        can fit as well as the pitch itself (150 Hz with its odd harmonics silent is a 300 Hz
+        tone), and the pitch is the higher."""
+        finalists = self.search.finalists()
+        lowest = min(self.search.loss_of[f0] for f0 in finalists)
+        return max(f0 for f0 in finalists if self.search.loss_of[f0] <= lowest * (1 + TIE))
+
+    def heard_amplitudes(self, f0):
+        """The target's amplitude at each harmonic of f0, read off its spectrum: the peak within
+        half a grid step of k·f0 (so that the coarse grid hears the partials between its points),
+        over an enveloped unit sine's peak. Weighed with these, a subharmonic whose odd harmonics
+        the target lacks ties with the pitch itself, and the search takes the higher."""
+        if self.target_magnitudes is None:
+            self.target_magnitudes = np.abs(np.fft.rfft(self.target * self.window))
+        hz = f0 * np.arange(1, self.values["harmonics"] + 1)
+        half = (SEARCH_RATIO - 1) / 2
+        lo = np.floor(hz * (1 - half) * len(self.t) / self.rate).astype(int)
+        hi = np.minimum(np.ceil(hz * (1 + half) * len(self.t) / self.rate).astype(int), len(self.target_magnitudes) - 1)
+        peaks = [self.target_magnitudes[a:b + 1].max() if a <= b else 0.0 for a, b in zip(lo, hi)]
+        return np.array(peaks) / (np.sum(self.window * self.envelope) / 2)
+
+    def status(self):
+        """One plain sentence on where the fit stands, and whether it stalled."""
+        if self.search and not self.search.done:
+            tried = len(self.search.loss_of)
+            return f"searching for a start: the loss at {tried} of {self.search.total} pitches weighed", False
+        hz = float(self.f0.data)
+        if not self.converged():
+            return f"fitting by gradient descent: f0 {hz:.2f} Hz", False
+        share = (self.loss if self.loss is not None else self.silence) / self.silence
+        if share > STALLED:
+            return (f"stalled at {hz:.2f} Hz: a local minimum of the spectral loss, {share:.0%} of silence's "
+                    f"(the target's peak is at {self.target_peak:.0f} Hz; try a start near it, or the search)"), True
+        return f"fitted: f0 {hz:.2f} Hz, the loss {share:.1%} of silence's", False
+
     def converged(self):
         return self.steps >= self.values["schedule"]
 
-    def fitted(self):
+    def fitted(self, f0=None):
         with no_grad():
-            return self.sound().data
+            return self.sound(f0).data
 
     # ---- events ----
 
@@ -194,7 +284,7 @@ class Synth(Scene):
             "target_peak_hz": self.target_peak, "fitted_peak_hz": peak,
             "spectrum": {"hz": self.band_hz.tolist(), "target": np.round(self.target_bands, 2).tolist(),
                          "fitted": np.round(fitted, 2).tolist()},
-            "audio": self.audio,
+            "audio": self.audio, **dict(zip(("status", "stalled"), self.status())),
         }
 
     def report(self):

@@ -8,7 +8,8 @@
 
 Numbers, names, `+ - * / **` (`**` binds tighter than unary minus and is right-associative,
 as in Python), parentheses, the elementwise functions of both engines (`exp log sqrt tanh
-sigmoid relu softplus sin cos abs`: engine/elementwise.py) called as `f(x)` or `x.f()`, and statements `name = expr` or `name op= expr` separated by `;`, `,` or new
+sigmoid relu softplus sin cos abs gelu silu elu leaky_relu`: engine/elementwise.py, with their
+default settings) called as `f(x)` or `x.f()`, and statements `name = expr` or `name op= expr` separated by `;`, `,` or new
 lines; `#` starts a comment. A name assigned a constant is a variable: a leaf of the graph.
 The last statement is the output.
 

@@ -32,7 +32,7 @@ def load_png(path, size=None):
 
     try:
         with Image.open(path) as image:
-            image = image.convert("RGB")
+            image = Image.fromarray(on_white(np.asarray(image.convert("RGBA"))))
             if size is not None:
                 image = image.resize((size, size), Image.Resampling.LANCZOS)
             return np.asarray(image, dtype=np.float64) / 255.0
@@ -40,6 +40,15 @@ def load_png(path, size=None):
         raise UsageError(f"{path}: no such file") from None
     except (UnidentifiedImageError, OSError) as error:
         raise UsageError(f"{path}: not a readable image ({error})") from None
+
+
+def on_white(pixels):
+    """8-bit RGB(A) pixels as RGB, the transparent ones laid on white paper (a picture's
+    transparent background is white, as a browser shows it, not the black its RGB holds)."""
+    if pixels.shape[-1] == 3:
+        return pixels
+    alpha = pixels[..., 3:].astype(np.float64) / 255
+    return np.round(pixels[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
 
 
 def svg_document(width, height, body, background="#ffffff"):

@@ -114,11 +114,15 @@ function seriesOf(frame) {
   return Object.fromEntries(Object.entries(frame).filter(([k, v]) => /loss/.test(k) && typeof v === "number"));
 }
 
+const numberKeys = [];   // the NOW rows in the order they first came: a row never moves
+
 function showNumbers(frame, stats) {
   const rows = [["step", frame.step], ["frames/s", studio.fps.toFixed(0)], ["step ms", stats.step_ms], ["frame ms", stats.frame_ms]];
   for (const [k, v] of Object.entries(frame)) {
-    if (!["scene", "step", "paused"].includes(k) && (v === null || ["number", "boolean"].includes(typeof v))) rows.push([k, v]);
+    const shown = !["scene", "step", "paused"].includes(k) && (v === null || ["number", "boolean"].includes(typeof v));
+    if (shown && !numberKeys.includes(k)) numberKeys.push(k);
   }
+  for (const k of numberKeys) rows.push([k, frame[k] ?? null]);
   $("numbers").replaceChildren(...rows.flatMap(([k, v]) => [element("dt", { textContent: k }), element("dd", { textContent: fmt(v) })]));
 }
 

@@ -23,6 +23,28 @@ export function sizeCanvas(canvas, w, h) {
   return backed(canvas, w, h);
 }
 
+/**
+ * A scene's drawing of w × h units, as large as its stage allows: `share` of the stage's width
+ * (less `gap` px, for drawings side by side), no taller than the window leaves room for, and
+ * sharp at the screen's density. Its context draws in the w × h units; pointer() maps back.
+ */
+export function fillCanvas(canvas, w, h, share = 1, gap = 0) {
+  const stage = canvas.closest(".stage");
+  let scale = 1;
+  if (stage) {
+    const style = getComputedStyle(stage);
+    const room = stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const tall = Math.max(240, window.innerHeight - 150);   // the header and a toolbar stay in view
+    scale = Math.max(0.25, Math.min((room * share - gap) / w, tall / h));
+  }
+  canvas.logicalWidth = w;
+  canvas.style.width = `${w * scale}px`;
+  canvas.style.height = `${h * scale}px`;
+  const ctx = backed(canvas, w * scale, h * scale);
+  ctx.scale(scale, scale);
+  return ctx;
+}
+
 /** A context on a canvas that CSS sizes (a width of 100%, say), sharp at its size on screen now. */
 export function fitCanvas(canvas) {
   return backed(canvas, canvas.clientWidth || 300, canvas.clientHeight || 150);
@@ -38,6 +60,16 @@ function backed(canvas, w, h) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   return ctx;
+}
+
+/** Save text as a file named `name`, as a download the browser offers. */
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = element("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /** The pointer's position in the units the canvas was sized in (its CSS pixels, before any shrinking). */

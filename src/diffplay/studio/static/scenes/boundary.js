@@ -1,12 +1,14 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, element, makeCanvas, pointer, rasterCanvas, rgb, sizeCanvas, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, download, element, fillCanvas, makeCanvas, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
 
 const SIZE = 480;
-let canvas, plane, label = 0, swatches = [], cache = null;
+let canvas, plane, label = 0, swatches = [], cache = null, downloaded = null;
 
 export const hints = "<kbd>click</kbd> add a point of the chosen class · <kbd>1</kbd>–<kbd>4</kbd> choose the class · " +
-  "<kbd>shift</kbd>-click the second class · <kbd>ctrl</kbd>-click or right-click remove the nearest point";
+  "<kbd>shift</kbd>-click the second class · <kbd>ctrl</kbd>-click or right-click remove the nearest point · " +
+  "<kbd>load CSV</kbd> points of your own (x,y,label a line) · <kbd>export</kbd> the trained network as JSON or a " +
+  "Python script (NumPy, and a PyTorch module)";
 
 function choose(k) {
   label = k;
@@ -26,10 +28,26 @@ function classButtons(view) {
   return bar;
 }
 
+function fileTools(view) {
+  const file = element("input", { type: "file", accept: ".csv,text/csv,text/plain", hidden: true });
+  const open = element("button", { type: "button", textContent: "load CSV" });
+  open.addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => {
+    if (file.files[0]) view.send({ type: "load_csv", text: await file.files[0].text() });
+    file.value = "";
+  });
+  const exports = ["json", "py"].map((format) => {
+    const b = element("button", { type: "button", textContent: `export .${format}`, id: `export-${format}` });
+    b.addEventListener("click", () => view.send({ type: "export", format }));
+    return b;
+  });
+  return element("div", { className: "toolbar" }, open, file, ...exports);
+}
+
 export function setup(view) {
   canvas = makeCanvas(SIZE, SIZE, "the plane: click to add points");
   plane = planeView(-6, 6, -6, 6, SIZE, SIZE);
-  view.stage.append(classButtons(view), canvas);
+  view.stage.append(fileTools(view), classButtons(view), canvas);
   choose(0);
   const act = (e) => {
     e.preventDefault();
@@ -55,9 +73,30 @@ function regionColour(confidence, classes) {
   };
 }
 
+// Tick labels along the left and bottom edges, every `step` units, over a wash of white.
+function axes(ctx, extent) {
+  const step = extent > 4 ? 2 : 1;
+  ctx.font = "10px system-ui, sans-serif";
+  ctx.fillStyle = "rgba(255,255,255,0.75)";
+  ctx.fillRect(0, SIZE - 14, SIZE, 14);
+  ctx.fillRect(0, 0, 18, SIZE - 14);
+  ctx.fillStyle = "#475467";
+  for (let t = -Math.floor(extent / step) * step; t <= extent; t += step) {
+    const [u, v] = plane.toCanvas(t, t);
+    if (u > 22 && u < SIZE - 8) ctx.fillText(String(t), u - 3 * String(t).length, SIZE - 3);
+    if (v > 8 && v < SIZE - 18) ctx.fillText(String(t), 2, v + 3);
+  }
+}
+
 export function draw(view, f) {
   plane = planeView(-f.extent, f.extent, -f.extent, f.extent, SIZE, SIZE);
-  const ctx = sizeCanvas(canvas, SIZE, SIZE);
+  swatches.forEach((s, k) => { s.hidden = k >= f.classes; });   // only the classes in use
+  if (label >= f.classes) choose(0);
+  if (f.download && f.download.id !== downloaded) {   // the answer to an export: saved once
+    downloaded = f.download.id;
+    download(f.download.name, f.download.text, f.download.name.endsWith(".json") ? "application/json" : "text/x-python");
+  }
+  const ctx = fillCanvas(canvas, SIZE, SIZE);
   const confidence = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
   const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
   cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);
@@ -73,6 +112,7 @@ export function draw(view, f) {
     ctx.strokeStyle = p.test ? "#000" : "#fff";
     ctx.stroke();
   }
+  axes(ctx, f.extent);
 }
 
 export function series(f) {

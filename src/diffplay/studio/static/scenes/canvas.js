@@ -1,7 +1,7 @@
 // canvas: paint on the left (the target), watch the network's picture on the right.
 // Coordinates are pixels of the size × size target, (0, 0) top left.
 
-import { base64, element, makeCanvas, pixels, pointer, rasterCanvas, sizeCanvas } from "../draw.js";
+import { base64, element, makeCanvas, pixels, pointer, rasterCanvas, fillCanvas } from "../draw.js";
 
 const SIZE = 320;
 const SEND_EVERY_MS = 40;   // while a stroke goes on, send what is painted so far this often
@@ -85,7 +85,7 @@ export function draw(view, f) {
   }
   cacheO = rasterCanvas(f.output, null, cacheO);
   for (const [canvas, image] of [[target, cacheT], [output, cacheO]]) {
-    const ctx = sizeCanvas(canvas, SIZE, SIZE);
+    const ctx = fillCanvas(canvas, SIZE, SIZE, 0.5, 7);   // two side by side, 14 px apart
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(image, 0, 0, SIZE, SIZE);
   }

@@ -1,7 +1,7 @@
 // ik: a planar arm on (0, 0), pointing up; drag the target and the hand follows it.
 // The view is a square around the arm's reach, y up.
 
-import { makeCanvas, pointer, reachCircle, sizeCanvas, view as planeView } from "../draw.js";
+import { makeCanvas, pointer, reachCircle, fillCanvas, view as planeView } from "../draw.js";
 
 const SIZE = 520;
 let canvas, plane = null, holding = false, queued = null;
@@ -17,7 +17,12 @@ function frameView(f) {
 export function setup(view) {
   canvas = makeCanvas(SIZE, SIZE, "the arm: drag the target");
   view.stage.append(canvas);
-  const at = (e) => plane.toScene(...pointer(canvas, e));
+  // Held to the stage: dragged past its edge, the target stays on the edge, in view, instead of
+  // leaving with the pointer (the pointer is captured, so it keeps sending from anywhere).
+  const at = (e) => {
+    const [u, v] = pointer(canvas, e);
+    return plane.toScene(Math.min(Math.max(u, 0), SIZE), Math.min(Math.max(v, 0), SIZE));
+  };
   canvas.addEventListener("pointerdown", (e) => {
     if (!plane) return;
     const [x, y] = at(e);
@@ -53,7 +58,7 @@ function disc(ctx, u, v, r, fill) {
 
 export function draw(view, f) {
   plane = frameView(f);
-  const ctx = sizeCanvas(canvas, SIZE, SIZE);
+  const ctx = fillCanvas(canvas, SIZE, SIZE);
   ctx.clearRect(0, 0, SIZE, SIZE);
   reachCircle(ctx, plane, f.reach);
   if (f.obstacle) {

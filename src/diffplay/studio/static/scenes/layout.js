@@ -2,7 +2,7 @@
 // with the shapes' boxes for picking one up. Drag a shape: it follows the pointer while the
 // solver keeps every constraint; let go and the diagram settles again.
 
-import { element, makeCanvas, pointer, sizeCanvas } from "../draw.js";
+import { download, element, fillCanvas, makeCanvas, pointer } from "../draw.js";
 
 const MAX_W = 760;
 let canvas, scale = 1, picture = null, lastSvg = "", lastSpec = null;
@@ -31,14 +31,6 @@ function shapeAt(frame, x, y) {
   return best;
 }
 
-function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = element("a", { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 function toolbar(view) {
   const file = element("input", { type: "file", accept: ".toml,text/plain", hidden: true });
@@ -135,7 +127,7 @@ export function draw(view, f) {
 function paint(view, f) {
   scale = Math.min(1, MAX_W / f.canvas.width);
   const w = f.canvas.width * scale, h = f.canvas.height * scale;
-  const ctx = sizeCanvas(canvas, w, h);
+  const ctx = fillCanvas(canvas, w, h);
   ctx.clearRect(0, 0, w, h);
   if (picture) ctx.drawImage(picture, 0, 0, w, h);
   const mark = (name, colour) => {

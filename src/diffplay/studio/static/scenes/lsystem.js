@@ -1,10 +1,10 @@
 // lsystem: a tree on (0, 0), about 1 unit tall, y up; its branches bend until the nearest tip
 // reaches the target. The view spans the tree's reach, so every reachable place is on screen.
 
-import { makeCanvas, pointer, reachCircle, sizeCanvas, view as planeView } from "../draw.js";
+import { element, makeCanvas, pointer, reachCircle, fillCanvas, view as planeView } from "../draw.js";
 
 const W = 560, H = 400;
-let canvas, plane = null;
+let canvas, status, plane = null;
 
 export const hints = "<kbd>click</kbd> set the target · <kbd>c</kbd> clear it · pick a preset or write rules under settings";
 
@@ -16,7 +16,8 @@ function frameView(f) {
 
 export function setup(view) {
   canvas = makeCanvas(W, H, "the tree: click to set the target");
-  view.stage.append(canvas);
+  status = element("p", { className: "scene-status", role: "status" });
+  view.stage.append(status, canvas);
   canvas.addEventListener("click", (e) => {
     if (!plane) return;
     const [x, y] = plane.toScene(...pointer(canvas, e));
@@ -30,7 +31,7 @@ export function key(view, e) {
 
 export function draw(view, f) {
   plane = frameView(f);
-  const ctx = sizeCanvas(canvas, W, H);
+  const ctx = fillCanvas(canvas, W, H);
   ctx.clearRect(0, 0, W, H);
   reachCircle(ctx, plane, f.reach);
   ctx.strokeStyle = "#2f6b3a";
@@ -42,6 +43,11 @@ export function draw(view, f) {
     ctx.lineTo(...plane.toCanvas(x1, y1));
   }
   ctx.stroke();
+  status.textContent = !f.target ? "no target: click to set one"
+    : f.reachable === false ? `out of reach: no tip can get there; the nearest stretches to ${f.distance.toFixed(3)} from it, ` +
+      "the tree staying a tree (stiffness)"
+    : `the nearest tip is ${f.distance.toFixed(4)} from the target`;
+  status.classList.toggle("status-bad", f.reachable === false);
   if (f.target) {
     const [u, v] = plane.toCanvas(f.target.x, f.target.y);
     ctx.strokeStyle = f.reachable === false ? "#b42318" : "#d43f6a";

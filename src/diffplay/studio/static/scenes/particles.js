@@ -2,7 +2,7 @@
 // leave the launch point and Adam learns their launch velocities through the whole flight.
 // Below the room, when asked for: the loss against the launch angle (red where a wall is hit).
 
-import { makeCanvas, pointer, sizeCanvas, view as planeView } from "../draw.js";
+import { makeCanvas, pointer, fillCanvas, view as planeView } from "../draw.js";
 
 const W = 600, SCAN_H = 120;
 let canvas, plane = null, top = 0, lastStep = -1;
@@ -61,7 +61,7 @@ export function draw(view, f) {
   plane = roomView(f);
   const roomH = Math.round(plane.toCanvas(0, -0.04 * f.width)[1]);
   plane.height = roomH;
-  const ctx = sizeCanvas(canvas, W, roomH + (f.scan ? SCAN_H : 0));
+  const ctx = fillCanvas(canvas, W, roomH + (f.scan ? SCAN_H : 0));
   ctx.clearRect(0, 0, W, roomH + SCAN_H);
   const [x0, y0] = plane.toCanvas(0, 0), [x1, y1] = plane.toCanvas(f.width, top);
   ctx.strokeStyle = "#1d2330";

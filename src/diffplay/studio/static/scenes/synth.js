@@ -2,19 +2,21 @@
 // and harmonics it has learned. Click the spectrum to start again from that fundamental;
 // "listen" brings both sounds as WAV files, to play here.
 
-import { base64, element, makeCanvas, pointer, sizeCanvas } from "../draw.js";
+import { base64, element, makeCanvas, pointer, fillCanvas } from "../draw.js";
 
 const W = 620, H = 300, LEFT = 44, BOTTOM = 22, FLOOR_DB = -80;
-let canvas, readout, players, shown = null, axis = null;
+let canvas, readout, status, players, shown = null, axis = null;
 
-export const hints = "<kbd>click</kbd> the spectrum to start again from that fundamental · " +
+export const hints = "<kbd>click</kbd> the spectrum to start again from that fundamental " +
+  "(with <kbd>search</kbd> on, the loss is first weighed at many pitches, so any start finds it) · " +
   "<kbd>l</kbd> or <kbd>listen</kbd> to hear the target and the fit · <kbd>load WAV</kbd> a sound of your own to match";
 
 export function setup(view) {
   canvas = makeCanvas(W, H, "spectra: click to start from that frequency");
   readout = element("p", { className: "mono" });
+  status = element("p", { className: "scene-status", role: "status" });
   players = element("div", { className: "toolbar" });
-  view.stage.append(wavPicker(view), readout, canvas, players);
+  view.stage.append(wavPicker(view), status, readout, canvas, players);
   canvas.addEventListener("click", (e) => {
     if (!axis) return;
     const [u] = pointer(canvas, e);
@@ -67,7 +69,7 @@ export function draw(view, f) {
   const X = (v) => LEFT + (v / nyquist) * (W - LEFT - 8);
   const Y = (db) => 8 + ((top - Math.max(db, FLOOR_DB)) / (top - FLOOR_DB)) * (H - BOTTOM - 8);
   axis = { toHz: (u) => ((u - LEFT) / (W - LEFT - 8)) * nyquist };
-  const ctx = sizeCanvas(canvas, W, H);
+  const ctx = fillCanvas(canvas, W, H);
   ctx.clearRect(0, 0, W, H);
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = "#667085";
@@ -90,6 +92,8 @@ export function draw(view, f) {
   const what = f.mode === "fm" ? `index ${f.index.toFixed(3)} · amplitude ${f.amplitude.toFixed(3)}`
     : `harmonics ${f.amplitudes.map((a) => a.toFixed(2)).join(" ")}`;
   readout.textContent = `f0 ${f.f0.toFixed(2)} Hz (target's peak ${f.target_peak_hz.toFixed(1)} Hz) · ${what} · grey: target, blue: fit`;
+  status.textContent = f.status;
+  status.classList.toggle("status-bad", f.stalled);
   showAudio(f.audio);
 }
 

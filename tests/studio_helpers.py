@@ -6,6 +6,7 @@ import asyncio
 import json
 import math
 import os
+import resource
 import statistics
 import signal
 import subprocess
@@ -25,11 +26,16 @@ ARTIFACTS = ROOT / "test-artifacts" / "studio"
 
 
 @contextmanager
-def serve(*options, env=None):
-    """Run `diffplay serve --port 0 OPTIONS` and yield (base URL, process)."""
+def serve(*options, env=None, open_files=None):
+    """Run `diffplay serve --port 0 OPTIONS` (under `ulimit -n open_files` if given) and yield
+    (base URL, process)."""
     command = [sys.executable, "-c", "from diffplay.cli import main; main()", "serve", "--port", "0", *options]
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **(env or {})})
+                               env={**os.environ, **(env or {})}, preexec_fn=limit if open_files else None)
     try:
         line = process.stdout.readline()
         assert "http://" in line, f"serve printed {line!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
@@ -86,6 +92,17 @@ def ws_url(url, scene, query=""):
     return url.replace("http://", "ws://") + f"ws/{scene}" + (f"?{query}" if query else "")
 
 
+async def refusal(url, scene, query=""):
+    """(the message, the close code) of a WebSocket the server refuses after saying why."""
+    async with websockets.connect(ws_url(url, scene, query)) as socket:
+        message = json.loads(await socket.recv())
+        try:
+            await socket.recv()
+        except websockets.ConnectionClosed as closed:
+            return message, closed.rcvd.code
+    raise AssertionError(f"the server said {message} and went on")
+
+
 class Client:
     """A page without a screen: sends events, takes frames and acknowledges them."""
 
@@ -94,8 +111,11 @@ class Client:
         self.hello, self.last, self.frames, self.errors = None, None, 0, []   # the latest frame message, and a count
 
     @classmethod
-    async def open(cls, url, scene, query="", **kwargs):
-        return cls(await websockets.connect(ws_url(url, scene, query), max_size=None), **kwargs)
+    async def open(cls, url, scene, query="", source=None, **kwargs):
+        """A client of `scene`; from the loopback address `source` (127.0.0.2, …: another machine,
+        as the studio counts clients) when given."""
+        local = {} if source is None else {"local_addr": (source, 0)}
+        return cls(await websockets.connect(ws_url(url, scene, query), max_size=None, **local), **kwargs)
 
     async def send(self, event):
         event_id, self.next_id = self.next_id, self.next_id + 1
@@ -214,7 +234,7 @@ def input_rate(scene, rate):
     return POINTER_RATE if scene in DRAGGED else rate
 
 
-async def play(url, scene, seconds, rate, lag=0.0):
+async def play(url, scene, seconds, rate, lag=0.0, source=None):
     """Play `scene` for `seconds`, `rate` inputs a second (the first `lag` seconds in), drawing
     every frame at once (a fast page).
 
@@ -223,7 +243,7 @@ async def play(url, scene, seconds, rate, lag=0.0):
     the next one waits for an input, which `latencies` measure), `latencies` the seconds from
     an event to the first frame that shows it.
     """
-    client = await Player.open(url, scene, looks=scene in LOOKS_AT_FRAMES)
+    client = await Player.open(url, scene, source=source, looks=scene in LOOKS_AT_FRAMES)
     await client.until(lambda m: m["type"] == "hello")
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -252,7 +272,9 @@ async def play(url, scene, seconds, rate, lag=0.0):
 
 
 async def crowd(url, clients, seconds, rate):
-    """`clients` pages at once, on the studio's scenes in turn, each played as play() does.
+    """`clients` pages at once, on the studio's scenes in turn, each played as play() does, each
+    from a loopback address of its own (as many people would be; the studio gives one address
+    a share of its sessions).
 
     People do not click in step: each page's inputs start at its own point of an input period,
     so that twenty of them do not all arrive in the same millisecond, every period.
@@ -262,7 +284,7 @@ async def crowd(url, clients, seconds, rate):
     for i in range(clients):
         name = names[i % len(names)]
         inputs = input_rate(name, rate)
-        plays.append(play(url, name, seconds, inputs, lag=i / clients / inputs))
+        plays.append(play(url, name, seconds, inputs, lag=i / clients / inputs, source=f"127.0.0.{10 + i}"))
     return await asyncio.gather(*plays)
 
 

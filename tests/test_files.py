@@ -1,6 +1,7 @@
 """Output files: a bad --out path is refused before any work; writes are atomic, synced, and
 get the permissions a plain open() would give."""
 
+import errno
 import os
 import re
 import stat
@@ -83,3 +84,51 @@ def test_background_writer_raises_the_threads_error_at_the_next_call(tmp_path):
         writer.close()
     with pytest.raises(RuntimeError, match="submit after close"):
         writer.submit(tmp_path / "out.bin", lambda: b"x")
+
+
+def dead_pid():
+    """The pid of a process that has ended (and been reaped)."""
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    return child
+
+
+def test_a_write_removes_the_temporary_files_of_writers_that_died_and_no_others(tmp_path):
+    stale = tmp_path / f".model.json.{dead_pid()}.abc123.tmp"   # what a writer killed mid-write leaves
+    live = tmp_path / f".model.json.{os.getpid()}.def456.tmp"   # a write in progress in a live process
+    other = tmp_path / f".other.json.{dead_pid()}.abc123.tmp"   # another file's
+    for path in (stale, live, other):
+        path.write_text("half")
+    write_atomic(tmp_path / "model.json", "whole", "--out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model.json", live.name, other.name])
+
+
+def test_a_full_disk_leaves_the_old_file_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "out.svg"
+    path.write_text("<svg>old</svg>")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)   # the data did not all reach the disk
+    with pytest.raises(UsageError, match=r"^-o .*out.svg: cannot write it \(No space left on device\)$"):
+        write_atomic(path, "<svg>new</svg>", "-o")
+    assert path.read_text() == "<svg>old</svg>" and os.listdir(tmp_path) == ["out.svg"]
+
+
+def test_check_writable_refuses_to_write_over_the_file_the_command_reads(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text("x")
+    (tmp_path / "link.toml").symlink_to(spec)
+    for out in (spec, tmp_path / "link.toml", tmp_path / "sub" / ".." / "spec.toml"):
+        with pytest.raises(UsageError, match=r"^-o .*: is the file this command reads \(.*spec.toml\); write to another"):
+            check_writable(out, "-o", inputs=[spec])
+    check_writable(tmp_path / "spec.svg", "-o", inputs=[spec])
+
+
+def test_check_writable_refuses_a_suffix_the_command_does_not_write(tmp_path):
+    with pytest.raises(UsageError, match=r"^-o .*out.png: this command writes .svg files; name one so$"):
+        check_writable(tmp_path / "out.png", "-o", suffixes=(".svg",))
+    check_writable(tmp_path / "out.SVG", "-o", suffixes=(".svg",))

@@ -19,7 +19,9 @@ import pytest
 from diffplay.errors import Interrupted, RunFailed, UsageError
 from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
+from checkpoint_files import as_version_2, meta, rewritten, with_member, without_member
 from gpt_runs import kill_once_saved, stop_at
+from memory_bounds import bounded_memory
 
 SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
 # Written by the diffplay of version 1 checkpoints (Adam's moments as adam.m and adam.v): step 3
@@ -156,20 +158,9 @@ def same_weights(a, b):
 def corrupt(path, edit):
     """Rewrite a checkpoint as JSON (version 2's form, which is still read), edited; the checks
     are the same for every version."""
-    payload = json.loads(path.read_bytes()) if not zipfile.is_zipfile(path) else as_version_2(path)
+    payload = json.loads(path.read_bytes()) if not zipfile.is_zipfile(path) else as_version_2(path.read_bytes())
     edit(payload)
     path.write_text(json.dumps(payload))
-
-
-def as_version_2(path):
-    """A version 3 archive's contents as version 2's JSON: its arrays as nested lists in their places."""
-    with np.load(path) as archive:
-        payload = json.loads(archive["checkpoint.json"])
-        payload["weights"] = {name: archive[f"weights/{name}"].tolist() for name in payload["weights"]}
-        for i, entry in payload["optimizer"]["state"].items():
-            entry.update({key: archive[f"optimizer/state/{i}/{key}"].tolist() for key in ("exp_avg", "exp_avg_sq")})
-        payload["losses"] = archive["losses"].tolist()
-    return {**payload, "version": 2}
 
 
 @pytest.mark.parametrize("edit, field, message", [
@@ -207,7 +198,7 @@ def test_a_damaged_checkpoint_names_the_file_and_field(docs, tmp_path, edit, fie
 def test_a_file_that_is_not_json_is_named(tmp_path):
     path = tmp_path / "model.json"
     path.write_text("{not json")
-    with pytest.raises(UsageError, match=r"model.json: not a checkpoint: invalid JSON at line 1"):
+    with pytest.raises(UsageError, match=r"model.json: not JSON: .* at line 1"):
         GPT.load(path)
 
 
@@ -309,42 +300,56 @@ def test_a_reader_during_training_only_ever_sees_whole_checkpoints(docs, tmp_pat
     assert steps == sorted(steps) and read_checkpoint(out)["step"] == 3000
 
 
+def lying_header(shape):
+    """An .npy whose header claims `shape` of float64, followed by 8 numbers."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buffer.getvalue() + np.zeros(8).tobytes()
+
+
+def object_array():
+    """An .npy of a pickled object array (np.load would run the pickle if allowed)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("damage, message", [
     (lambda raw: raw[:len(raw) // 2], "not a checkpoint: a damaged archive"),
     (lambda raw: without_member(raw, "weights/wpe.npy"), "field 'weights.wpe': must be 8 rows of 8 finite numbers"),
+    (lambda raw: without_member(raw, "checkpoint.json"), "not a checkpoint: the archive has no checkpoint.json"),
     (lambda raw: with_member(raw, "optimizer/state/3/exp_avg.npy", np.full((8, 8), np.nan)),
      r"field 'optimizer.state.3.exp_avg': must be 8 rows of 8 finite numbers"),
-    (lambda raw: with_member(raw, "checkpoint.json", b"{oops"), "checkpoint.json in the archive: invalid JSON"),
+    (lambda raw: with_member(raw, "weights/wpe.npy", np.zeros((8, 9))), r"field 'weights.wpe': must be 8 rows of 8"),
+    (lambda raw: with_member(raw, "weights/wpe.npy", np.zeros((8, 8), dtype=np.int64)),
+     r"weights/wpe.npy: holds int64 numbers; a checkpoint's arrays are float64 or float32"),
+    (lambda raw: with_member(raw, "weights/wpe.npy", object_array()), r"weights/wpe.npy: holds object numbers"),
+    (lambda raw: with_member(raw, "weights/wte.npy", lying_header((2**40, 2**20))),
+     r"weights/wte.npy: its header says shape \[1099511627776, 1048576\], but it holds 8 numbers"),
+    (lambda raw: with_member(raw, "weights/wte.npy", b"\x93NUMPY garbage"), r"weights/wte.npy: not a NumPy array we read"),
+    (lambda raw: with_member(raw, "checkpoint.json", b"{oops"), r"checkpoint.json: not JSON: .* at line 1 column 2"),
+    (lambda raw: with_member(raw, "checkpoint.json", b"[" * 100_000), r"checkpoint.json: not JSON we read: nested more"),
+    (lambda raw: with_member(raw, "checkpoint.json", b"\xff{}"), r"checkpoint.json: line 1 is not UTF-8"),
+    (lambda raw: with_meta(raw, lambda p: p["config"].update(n_layer=2**53)),
+     r"field 'config': describes [\d,]+ parameters, more than a file of [\d,]+ bytes holds"),
+    (lambda raw: with_meta(raw, lambda p: p.update(step=10**30)), r"checkpoint.json: step: an integer of 31 digits"),
+    (lambda raw: rewritten(raw, {}, zipfile.ZIP_DEFLATED), r"member checkpoint.json is compressed or encrypted"),
 ])
-def test_a_damaged_archive_names_the_file_and_what_is_wrong(docs, tmp_path, damage, message):
+def test_a_damaged_or_hostile_archive_names_the_file_and_what_is_wrong(docs, tmp_path, damage, message):
     out = tmp_path / "model.npz"
     train(docs, steps=3, out=out, samples=0, **SMALL)
     out.write_bytes(damage(out.read_bytes()))
+    with bounded_memory(1), pytest.raises(UsageError, match=f"model.npz: {message}"):
+        read_checkpoint(out)
     with pytest.raises(UsageError, match=f"model.npz: {message}"):
         train(docs, out=out, resume=True)
 
 
-def without_member(raw, name):
-    return rewritten(raw, {name: None})
-
-
-def with_member(raw, name, value):
-    if isinstance(value, np.ndarray):
-        buffer = io.BytesIO()
-        np.save(buffer, value)
-        value = buffer.getvalue()
-    return rewritten(raw, {name: value})
-
-
-def rewritten(raw, changes):
-    """The archive's bytes with some members replaced (None: removed)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as old, zipfile.ZipFile(out, "w") as new:
-        for info in old.infolist():
-            data = changes.get(info.filename, old.read(info))
-            if data is not None:
-                new.writestr(info.filename, data)
-    return out.getvalue()
+def with_meta(raw, edit):
+    """The archive with its checkpoint.json edited."""
+    payload = meta(raw)
+    edit(payload)
+    return rewritten(raw, {"checkpoint.json": json.dumps(payload)})
 
 
 def test_float32_training_keeps_float32_and_resumes_exactly(docs, tmp_path):

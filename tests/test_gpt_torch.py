@@ -124,12 +124,22 @@ def test_without_torch_the_torch_engine_says_how_to_install_it(docs, tmp_path):
     (["--engine", "torch", "--nproc", "2", "--batch", "2", "--data", "absent.txt"],
      "diffplay: --data absent.txt: no such file"),
     (["--engine", "torch", "--nproc", "2", "--batch", "2", "--resume"], r"diffplay: \S*m.npz: no such file"),
+    (["--engine", "torch", "--nproc", "2", "--batch", "2", "--out", "DOCS"],
+     r"diffplay: --out \S*docs.txt: is the file this command reads"),
+    (["--engine", "torch", "--n-embd", "100000"], r"diffplay: --n-embd 100000 .* --engine torch: training would need "
+                                                  r"about [\d,.]+ GB of memory, more than the limit of 4 GB"),
+    (["--engine", "torch", "--nproc", "2", "--batch", "2", "--n-embd", "1024", "--max-memory", "1"],   # 0.6 GB each
+     r"diffplay: --n-embd 1024 .* --engine torch --nproc 2: training would need about 1.\d GB of memory, more than "
+     r"the limit of 1 GB"),
 ])
 def test_devices_and_processes_this_machine_cannot_give_are_refused_before_training(docs, tmp_path, args, message):
     if "cuda" in message and torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
-    done = diffplay("gpt", "train", "--data", docs, "--out", tmp_path / "m.npz", *args)
-    assert done.returncode == 2 and re.match(message, done.stderr.strip())
+    began = time.monotonic()
+    done = diffplay("gpt", "train", "--data", docs, "--out", tmp_path / "m.npz",
+                    *(docs if arg == "DOCS" else arg for arg in args))
+    assert done.returncode == 2 and re.match(message, done.stderr.strip()), done.stderr
+    assert time.monotonic() - began < 60   # before torchrun, and before a model is allocated
     assert len(done.stderr.strip().splitlines()) == 1   # said once, by the launcher, not by each rank
 
 

@@ -80,7 +80,7 @@ def test_layout_writes_where_the_user_stands_by_default(tmp_path):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("out.png", "-o {out}: diffplay layout writes SVG; give a file name ending in .svg"),
+    ("out.png", "-o {out}: this command writes .svg files; name one so"),
     ("nodir/out.svg", "-o {out}: no such folder"),
 ])
 def test_layout_checks_its_output_before_solving(tmp_path, name, message):
@@ -95,4 +95,4 @@ def test_layout_refuses_to_write_over_its_own_spec(tmp_path):
     spec.write_text(examples.path("euler").read_text(encoding="utf-8"), encoding="utf-8")
     before = spec.read_bytes()
     run = layout(spec, "-o", spec)
-    assert run.returncode == 2 and "is the spec itself" in run.stderr and spec.read_bytes() == before
+    assert run.returncode == 2 and "is the file this command reads" in run.stderr and spec.read_bytes() == before

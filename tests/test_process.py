@@ -27,6 +27,7 @@ import json{first}
 from threadpoolctl import threadpool_limits
 threadpool_limits(2, user_api="blas")   # the host program's own choice
 import diffplay
+from diffplay import Tensor   # the engine, and NumPy with it (diffplay's names load on first use)
 from diffplay.process import blas_threads
 imported = blas_threads()
 with diffplay.process.one_blas_thread():

@@ -287,13 +287,13 @@ def _check_picture(path):
 def test_every_scene_steps_renders_each_of_its_formats_and_its_frames_match_its_schema(name, tmp_path):
     cls = registry.load(name)
     scene = cls.from_assignments(cls.example.settings if cls.example else ())
-    calls = 0
-    while calls < 3 or not (scene.steps or scene.at_rest()):   # a step may come in many pieces (synth's search)
-        scene.step(0.005)
-        calls += 1
+    pieces = 0
+    for _ in range(3):
+        pieces += scene.step(0.005)
         frame = json.loads(json.dumps(scene.frame()))
         assert cls.frame_schema.check(frame, "frame")["scene"] == name
-        assert calls < 1000, f"{name}: no whole step in 1,000 calls of step()"
+    # step()'s promise is a piece a call; a step may span frames (a boundary epoch, on a busy box)
+    assert pieces >= 3 or scene.at_rest()
     for suffix in cls.formats:
         scene.render(tmp_path / f"{name}.{suffix}")
         _check_picture(tmp_path / f"{name}.{suffix}")

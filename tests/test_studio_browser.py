@@ -132,6 +132,9 @@ def test_gallery_lists_every_scene_and_opens_one(page, studio):
 
 # ---- every scene, as a person plays it ----
 
+PLANE = "canvas[aria-label^='the plane']"   # boundary's plane (the network diagram is a canvas too)
+
+
 def test_boundary_clicks_add_points_and_accuracy_rises(page, studio):
     open_scene(page, studio, "boundary")
     page.keyboard.press(" ")   # pause, so the rebuild below shows the untrained network
@@ -140,13 +143,27 @@ def test_boundary_clicks_add_points_and_accuracy_rises(page, studio):
     start = newer_frame(page, lambda f: f["step"] == 0 and f["paused"], what="after the rebuild")
     count = len(start["points"])
     for u, v in [(60, 60), (420, 420), (420, 60)]:   # top left and bottom right are class 1 in xor
-        page.mouse.click(*canvas_point(page, ".stage canvas", u, v))
+        page.mouse.click(*canvas_point(page, PLANE, u, v))
     newer_frame(page, lambda f: len(f["points"]) == count + 3, what="with the three new points")
     page.keyboard.press(" ")
     trained = newer_frame(page, lambda f: f["train_accuracy"] >= start["train_accuracy"] + 0.2 and f["train_accuracy"] > 0.8,
                           timeout=60, what="with a higher accuracy")
     assert trained["step"] > 0 and not trained["paused"]
     shot(page, "boundary")
+
+
+def test_boundary_network_diagram_names_a_weight_its_value_and_gradient_on_hover(page, studio):
+    open_scene(page, studio, "boundary")
+    f = newer_frame(page, lambda f: f["step"] > 2 and f["network"]["grads"][0] is not None, what="a trained batch")
+    assert f["network"]["sizes"] == [2, 4, 2, 2] and f["network"]["neurons"]["height"] == 16 * (2 + 4 + 2)
+    diagram = "canvas[aria-label^='the network']"
+    for v in range(120, 360, 2):   # down the gap between the inputs and the first hidden layer
+        page.mouse.move(*canvas_point(page, diagram, 86, v))
+        if page.locator(".heatmap-tip").is_visible():
+            break
+    tip = page.locator(".heatmap-tip").inner_text()
+    assert tip.startswith("weight 1: ") and " value " in tip and " gradient " in tip
+    shot(page, "boundary-network")
 
 
 def test_boundary_live_slider_changes_the_next_frames(page, studio):

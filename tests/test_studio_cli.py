@@ -1,5 +1,7 @@
 """`diffplay serve` as a person runs it, and the studio's limits on their own."""
 
+import logging
+import resource
 import signal
 import subprocess
 import sys
@@ -7,6 +9,9 @@ import time
 
 import pytest
 
+from diffplay.errors import UsageError
+from diffplay.studio.connections import QuietRepeats
+from diffplay.studio.hosts import TrustedHosts
 from diffplay.studio.limits import Limits, RateLimiter, frame_rate, step_budget
 from diffplay.studio.worker import TooSlow, time_limit
 from studio_helpers import get_json, serve
@@ -112,3 +117,42 @@ def test_learn_serves_the_studio_at_its_learn_section():
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(15)
+
+
+# ---- the hosts it answers to, the limits it is given, the logs it writes ----
+
+@pytest.mark.parametrize("host, allowed", [
+    ("127.0.0.1:8000", True), ("localhost:8000", True), ("LOCALHOST", True), ("[::1]:8000", True),
+    ("10.1.2.3:8000", True), ("studio.example:8000", True),
+    ("evil.example:8000", False), ("localhost.evil.example", False), ("", False), ("[::1", False),
+])
+def test_trusted_hosts_are_addresses_localhost_the_listening_name_and_those_allowed(host, allowed):
+    assert TrustedHosts("0.0.0.0", ["studio.example"]).allows(host) is allowed
+
+
+def test_limits_take_name_value_texts_and_refuse_what_is_not_a_limit():
+    limits = Limits().changed(["idle_s=60", "max_sessions_per_client=4"])
+    assert (limits.idle_s, limits.max_sessions_per_client) == (60.0, 4)
+    for bad, message in [("idle=3", 'no such limit \\(did you mean "idle_s"\\?\\)'),
+                         ("max_sessions=1.5", 'expected an integer, got "1.5"'), ("idle_s=0", "must be a number in")]:
+        with pytest.raises(UsageError, match=f"^--limit {bad.split('=')[0]}: {message}"):
+            Limits().changed([bad])
+
+
+def test_connections_are_capped_below_what_ulimit_n_leaves(monkeypatch):
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (1024, 4096))
+    assert Limits(max_sessions=8).within_descriptors().max_connections == 1024 - 64 - 4 * 128 - 4 * 8
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (256, 4096))
+    with pytest.raises(UsageError, match="ulimit -n is 256: too few open files for 32 sessions"):
+        Limits().within_descriptors()
+
+
+def test_a_repeated_log_line_is_written_once_a_minute_then_counted():
+    now = [0.0]
+    quiet = QuietRepeats(60.0, clock=lambda: now[0])
+    record = lambda: logging.LogRecord("asyncio", logging.ERROR, "", 0, "socket.accept() out of system resource",
+                                       None, (OSError, OSError(24, "Too many open files"), None))
+    assert quiet.filter(record()) and not quiet.filter(record()) and not quiet.filter(record())
+    now[0] = 61.0
+    again = record()
+    assert quiet.filter(again) and "(and 2 more like it in the last minute)" in again.msg and again.exc_info is None

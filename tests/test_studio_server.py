@@ -13,7 +13,7 @@ import websockets
 from diffplay.scenes import registry
 from diffplay.studio import channel
 from diffplay.studio.limits import Limits
-from studio_helpers import Client, get_json, serve, session_processes, wait_until, ws_url
+from studio_helpers import Client, get_json, refusal, serve, session_processes, wait_until, ws_url
 
 
 @pytest.fixture(scope="module")
@@ -257,22 +257,14 @@ def test_a_page_cannot_point_a_scene_at_a_file_on_the_server(server, scene, key)
     assert error["message"].startswith(f'event.key: setting "{key}" of scene {scene} can only be given on the command line')
 
 
-async def _refused(url, scene, query=""):
-    async with websockets.connect(ws_url(url, scene, query)) as socket:
-        message = json.loads(await socket.recv())
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            await socket.recv()
-    return message, closed.value.rcvd.code
-
-
 def test_an_unknown_scene_is_refused_with_the_list_of_scenes(server):
-    message, code = run(_refused(server[0], "boundry"))
+    message, code = run(refusal(server[0], "boundry"))
     assert message["type"] == "error" and 'did you mean "boundary"' in message["message"]
     assert code == 1008
 
 
 def test_a_bad_seed_is_refused(server):
-    message, code = run(_refused(server[0], "boundary", "seed=-3"))
+    message, code = run(refusal(server[0], "boundary", "seed=-3"))
     assert message["message"].startswith("seed: must be in [0,")
     assert code == 1008
 

@@ -1,14 +1,19 @@
 """The command line: `diffplay NOUN VERB [options]`. User mistakes exit 2 and failed runs 1,
-without a traceback (unless --debug); Ctrl-C exits 130."""
+without a traceback (unless --debug); Ctrl-C exits 130, from the first moment (this module
+imports nothing heavy before main() is ready to catch it). What is printed about a user's
+input goes through text.printable, so an escape sequence in a name cannot act on the terminal.
+"""
 
-import argparse
+import contextlib
+import signal
 import sys
 
 from .errors import RunFailed, UsageError
-from .process import tune_process
 
 
 def build_parser():
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="diffplay",
         description="Differentiable creative coding: say what you want as an energy, let autodiff find it.",
@@ -39,20 +44,50 @@ def with_default_command(argv):
 
 
 def main(argv=None):
-    argv = with_default_command(sys.argv[1:] if argv is None else list(argv))
-    args = build_parser().parse_args(argv)
-    args.argv = [arg for arg in argv if arg != "--debug"]   # as given: `gpt train --nproc N` runs it again in N processes
-    tune_process()   # diffplay owns this process: one BLAS thread, freed memory kept (process.py)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
     try:
+        with _ctrl_c_held():   # the imports: a Ctrl-C now is taken when they are done, at a clean point
+            from .process import tune_process
+
+            argv = with_default_command(argv)
+            args = build_parser().parse_args(argv)
+        args.argv = [arg for arg in argv if arg != "--debug"]   # `gpt train --nproc N` runs it again in N processes
+        tune_process()   # diffplay owns this process: one BLAS thread, freed memory kept (process.py)
         return args.run(args) or 0
     except (UsageError, RunFailed) as error:
-        if args.debug:
+        if debug:
             raise
-        print(f"diffplay: {error}", file=sys.stderr)
-        return 2 if isinstance(error, UsageError) else 1
+        return _said(error, 2 if isinstance(error, UsageError) else 1)
+    except MemoryError:
+        if debug:
+            raise
+        return _said("out of memory; a smaller model, batch or picture fits", 1)
     except KeyboardInterrupt as error:   # an Interrupted run says where it saved its work
-        print(f"diffplay: {str(error) or 'interrupted'}", file=sys.stderr)
-        return 130
+        return _said(str(error) or "interrupted", 130)
+
+
+def _said(message, status):
+    """Print `message` as diffplay's last word on stderr, its control characters escaped; return status."""
+    from .text import printable
+
+    print(f"diffplay: {printable(message)}", file=sys.stderr)
+    return status
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """Hold SIGINT back inside the block, and deliver one that came when it ends. A Ctrl-C in
+    the middle of an import can land in a callback of the import machinery, where Python
+    prints it as "Exception ignored" and goes on; held, it is raised here instead."""
+    if not hasattr(signal, "pthread_sigmask"):   # Windows
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 if __name__ == "__main__":

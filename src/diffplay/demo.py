@@ -11,6 +11,7 @@ from . import optim
 from .checks import check_integer
 from .engine import functional as F
 from .nn import MLP
+from .parsing import argument, parse_integer
 
 
 def fit_curve(steps=200, hidden=16, lr=0.05, seed=0, points=24, progress=None):
@@ -53,7 +54,7 @@ def run_demo(args):
 
 def add_demo_command(commands):
     demo = commands.add_parser("demo", help="fit a curve with an MLP of Values")
-    demo.add_argument("--steps", type=int, default=200)
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--steps", type=argument(parse_integer), default=200)
+    demo.add_argument("--seed", type=argument(parse_integer), default=0)
     demo.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     demo.set_defaults(run=run_demo)

@@ -1,13 +1,18 @@
 """Files a user names: read them with errors that say where, write them whole or not at all.
 
 read_text reads a UTF-8 file (a BOM is fine) or raises a UsageError naming the flag, the file,
-and for bad bytes the line and column.
+and for bad bytes the line and column; read_bytes and utf8_text are its two halves, for a
+reader that looks at the bytes first (a checkpoint: a zip archive or JSON).
 
 Every command that writes a file (`gpt train --out`, `scene --out`, …) calls check_writable
-first, so a typo in a folder name costs a message, not a finished run; then it writes with
-write_atomic, so a reader (or a run killed mid-write) sees the old file or the new one, never
-half of one. Both turn the operating system's complaints into a UsageError naming the flag.
-BackgroundWriter does the same writes on a thread of its own (a training loop's checkpoints).
+first, so a typo in a folder name, a suffix the command does not write, or the name of a file
+the command reads (its spec, its data) costs a message, not a finished run or a lost input; then
+it writes with write_atomic, so a reader (or a run killed mid-write) sees the old file or the
+new one, never half of one. A run killed mid-write leaves its temporary file behind; the name
+says whose it is (`.model.json.PID.XXXX.tmp`), and the next write to that file removes those
+of writers that have died. Both turn the operating system's complaints into a UsageError
+naming the flag. BackgroundWriter does the same writes on a thread of its own (a training
+loop's checkpoints).
 """
 
 import os
@@ -21,16 +26,26 @@ from .errors import UsageError
 def read_text(path, where, max_bytes=None):
     """The text of a UTF-8 file; a UsageError at `where` if it cannot be read, is larger than
     max_bytes, or is not UTF-8 (naming the line and column of the first bad byte)."""
+    return utf8_text(read_bytes(path, where, max_bytes), where)
+
+
+def read_bytes(path, where, max_bytes=None):
+    """The bytes of a file; a UsageError at `where` if it cannot be read or is larger than max_bytes."""
     try:
         if max_bytes is not None and Path(path).stat().st_size > max_bytes:
             raise UsageError(f"larger than {max_bytes:,} bytes", where=where)
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise UsageError("no such file", where=where) from None
     except IsADirectoryError:
         raise UsageError("is a folder, not a file", where=where) from None
     except OSError as error:
         raise UsageError(f"cannot read it ({error.strerror})", where=where) from None
+
+
+def utf8_text(raw, where):
+    """Bytes as text (UTF-8, a BOM is fine), or a UsageError at `where` naming the line and
+    column of the first bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -43,11 +58,17 @@ def _not_utf8(raw, offset):
     return f"line {line} is not UTF-8 (byte 0x{raw[offset]:02x} at column {offset - line_start + 1})"
 
 
-def check_writable(path, flag):
+def check_writable(path, flag, suffixes=None, inputs=()):
     """Raise a UsageError (where="FLAG PATH") unless a file can be written at path: its folder
-    exists and takes new files (probed by creating and removing one), and path is no folder."""
+    exists and takes new files (probed by creating and removing one), path is no folder, ends
+    in one of `suffixes` when given ((".svg",)), and is none of the files in `inputs`."""
     path, where = Path(path), f"{flag} {path}"
     folder = path.parent
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise UsageError(f"this command writes {' or '.join(suffixes)} files; name one so", where=where)
+    for given in inputs:
+        if _same_file(path, Path(given)):
+            raise UsageError(f"is the file this command reads ({given}); write to another file", where=where)
     if path.is_dir():
         raise UsageError("is a folder; give a file name", where=where)
     if not folder.exists():
@@ -55,7 +76,7 @@ def check_writable(path, flag):
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder", where=where)
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        fd, probe = _temporary(path, ".probe")
         os.close(fd)
         os.unlink(probe)
     except OSError as error:
@@ -68,7 +89,7 @@ def write_atomic(path, data, flag):
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _temporary(path, ".tmp")
     except OSError as error:
         raise UsageError(f"cannot write it ({error.strerror})", where=f"{flag} {path}") from None
     try:
@@ -84,6 +105,38 @@ def write_atomic(path, data, flag):
         if isinstance(error, OSError):
             raise UsageError(f"cannot write it ({error.strerror})", where=f"{flag} {path}") from None
         raise
+
+
+def _temporary(path, suffix):
+    """(fd, name) of a new file beside path, named for this process; first the ones that
+    writers which have died left there are removed."""
+    for left in path.parent.glob(f".{_glob_escape(path.name)}.*{suffix}"):
+        pid = left.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            left.unlink(missing_ok=True)
+    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # someone else's process: alive
+        return True
+    return True
+
+
+def _glob_escape(name):
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _same_file(a, b):
+    """Whether two paths name one file (an existing one by inode, so a link counts too)."""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b) or a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _umask():

@@ -66,13 +66,24 @@ def exp(a):
 
 @elementwise("log", "the natural logarithm", math.log, lambda x: 1.0 / x, domain=POSITIVE)
 def log(a):
+    require(a > 0.0, a, "log", "> 0")
     return np.log(a), lambda g: (g / a,)
 
 
 @elementwise("sqrt", "the square root", math.sqrt, lambda x: 0.5 / math.sqrt(x), domain=POSITIVE)
 def sqrt(a):
+    require(a >= 0.0, a, "sqrt", ">= 0")
     s = np.sqrt(a)
     return s, lambda g: (0.5 * g / s,)
+
+
+def require(inside, a, op, rule):
+    """Raise a ValueError naming the op, as Value's do, where an entry is outside its domain
+    (NaN included): the first such entry, its value and its index."""
+    if not np.all(inside):
+        at = np.unravel_index(np.argmin(inside), np.shape(inside)) if np.ndim(inside) else ()
+        index = f" at index {tuple(int(i) for i in at)}" if at else ""
+        raise ValueError(f"{op}: input must be {rule}, got {float(np.asarray(a)[at])}{index}")
 
 
 @elementwise("tanh", "the hyperbolic tangent", math.tanh, lambda x: 1.0 - math.tanh(x) ** 2)

@@ -180,6 +180,11 @@ def as_slots(params, who):
     params = list(params)
     if not params:
         raise ValueError(f"{who}: got an empty parameter list")
+    first = {}
+    for i, p in enumerate(params):
+        j = first.setdefault(id(p), i)
+        if j != i:   # as PyTorch will: a parameter given twice would take two steps a step
+            raise ValueError(f"{who}: parameters {j} and {i} are the same {type(p).__name__}; give each parameter once")
     values = [i for i, p in enumerate(params) if type(p) is Value]
     tensors = [i for i, p in enumerate(params) if type(p) is not Value]
     for i in tensors:

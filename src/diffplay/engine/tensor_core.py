@@ -373,6 +373,8 @@ def axes(dim, ndim, op):
     bound = max(ndim, 1)
     out = []
     for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+            raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
         if not -bound <= d < bound:
             raise IndexError(f"{op}: dim {d} is out of range for a Tensor of {ndim} dimensions")
         out.append(d % bound)

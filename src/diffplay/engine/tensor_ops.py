@@ -25,7 +25,8 @@ import numpy as np
 from . import tensor_kernels as kernels
 from .spectral import stft_loss
 from .tensor_conv import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
-from .tensor_core import Tensor, axes, maximum, minimum, needs_grad, node, only_tensors, operand, rows, unbroadcast
+from .tensor_core import (Tensor, axes, maximum, minimum, needs_grad, node, one_axis, only_tensors, operand, rows,
+                          unbroadcast)
 from .tensor_index import embedding, gather, index_select, masked_fill, one_hot, tril, triu, where
 from .tensor_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
                             mse_loss, nll_loss)
@@ -116,6 +117,7 @@ def linear(x, weight, bias=None):
 
 def softmax(x, dim=-1):
     """exp(x) / Σ exp(x) along `dim`."""
+    dim = one_axis(dim, x.data.ndim, "softmax")
     p, vjp = kernels.softmax(x.data, dim)
     return node(p, (x,), vjp, "softmax")
 
@@ -123,6 +125,7 @@ def softmax(x, dim=-1):
 def log_softmax(x, dim=-1):
     """x − logsumexp(x) along `dim`; its gradient is g − softmax·Σg."""
     a = x.data
+    dim = one_axis(dim, a.ndim, "log_softmax")
     shifted = a - a.max(dim, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(dim, keepdims=True))
     return node(out, (x,), lambda g: (g - np.exp(out) * g.sum(dim, keepdims=True),), "log_softmax")

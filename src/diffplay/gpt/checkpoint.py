@@ -19,25 +19,27 @@ before optimizers had a state_dict, kept Adam's moments by weight name and its s
 
 import io
 import json
+import math
 import zipfile
-from pathlib import Path
 
 import numpy as np
 
-from ..checks import check_choice, check_integer, check_number, is_number
+from ..checks import check_choice, check_integer, check_number, is_number, shown
 from ..errors import UsageError
-from ..files import BackgroundWriter, write_atomic
-from .config import DTYPES, GPTConfig, check_config, parameter_shapes
+from ..files import BackgroundWriter, read_bytes, utf8_text, write_atomic
+from ..parsing import load_json
+from .config import DTYPES, GPTConfig, check_config, parameter_count, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 3
 META = "checkpoint.json"   # the archive's member that holds all but the arrays
 ZIP_MAGIC = b"PK\x03\x04"
+ARRAY_TYPES = tuple(np.dtype(name) for name in DTYPES)   # native byte order; no objects, so no pickles
 
 
-def write_checkpoint(path, payload):
-    """Write payload (Run.checkpoint()'s) to path atomically: a reader, or a run killed
-    mid-write, only ever sees the old file or the new one."""
-    write_atomic(path, checkpoint_bytes(payload), "--out")
+def write_checkpoint(path, payload, flag="--out"):
+    """Write payload (Run.checkpoint()'s) to path atomically (diffplay.files.write_atomic): a
+    reader, or a run killed mid-write, only ever sees the old file or the new one."""
+    write_atomic(path, checkpoint_bytes(payload), flag)
 
 
 def checkpoint_bytes(payload):
@@ -96,7 +98,18 @@ def read_checkpoint(path):
     """The checked contents of a checkpoint of any version, its config as a GPTConfig and its
     arrays as NumPy arrays (nested lists from versions 1 and 2); any problem is a UsageError
     naming file and field."""
-    payload, archived = _read_payload(path)
+    return parse_checkpoint(read_bytes(path, str(path)), path)
+
+
+def parse_checkpoint(raw, path):
+    """The checked contents of a checkpoint's bytes (read from `path`, which errors name): a
+    zip archive (version 3) or JSON (1 and 2), each read through diffplay.parsing's bounds.
+    Nothing is built that the file could not hold: the config's parameter count is weighed
+    against the file's size before any shape is made."""
+    if raw.startswith(ZIP_MAGIC):   # at least a float32's 4 bytes a number
+        payload, archived, room = _unpack(raw, path), True, len(raw) // 4
+    else:   # at least a digit and a comma a number
+        payload, archived, room = load_json(utf8_text(raw, str(path)), str(path)), False, len(raw) // 2
     check = _Checker(path, payload)
     check.equal("format", FORMAT)
     version = check.integer("version")
@@ -107,6 +120,9 @@ def read_checkpoint(path):
                                      "versions 1 and 2 are JSON, version 3 a zip archive")
     config = check.config()
     vocabulary = check.vocabulary()
+    count = parameter_count(config, len(vocabulary) + 1)
+    if count > room:
+        raise check.error("config", f"describes {count:,} parameters, more than a file of {len(raw):,} bytes holds")
     shapes = parameter_shapes(config, len(vocabulary) + 1)
     check.matrices("weights", shapes)
     if version < 3 or "step" in payload:
@@ -114,49 +130,52 @@ def read_checkpoint(path):
     return {**payload, "config": config}
 
 
-def _read_payload(path):
-    """(the checkpoint as one dict, whether it came from an archive): version 3's JSON with its
-    arrays put in their places, or version 1's or 2's JSON as it is."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError("no such file", where=str(path)) from None
-    except OSError as error:
-        raise UsageError(f"cannot read it ({error.strerror})", where=str(path)) from None
-    if raw.startswith(ZIP_MAGIC):
-        return _unpack(path, raw), True
-    return _parse_json(path, raw, "not a checkpoint"), False
-
-
-def _parse_json(path, raw, what):
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UsageError(f"{what}: neither a zip archive nor UTF-8 JSON", where=str(path)) from None
-    except json.JSONDecodeError as error:
-        raise UsageError(f"{what}: invalid JSON at line {error.lineno} column {error.colno} ({error.msg})",
-                         where=str(path)) from None
-
-
-def _unpack(path, raw):
-    """Version 3's archive as the dict versions 1 and 2 hold, arrays where the JSON lists were."""
+def _unpack(raw, path):
+    """Version 3's archive as the dict versions 1 and 2 hold, arrays where the JSON lists were.
+    Each member must be stored as it is (np.savez's way; a compressed one could unpack to any
+    size), and each array's header must agree with its bytes before the array is made."""
+    where = str(path)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+            members = {info.filename: info for info in archive.infolist()}
+            for name, info in members.items():
+                if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or info.file_size > len(raw):
+                    raise UsageError(f"member {name[:80]} is compressed or encrypted; a checkpoint's members are "
+                                     "stored as they are (np.savez, not np.savez_compressed)", where=where)
             if META not in members:
-                raise UsageError(f"not a checkpoint: the archive has no {META}", where=str(path))
-            payload = _parse_json(path, archive.read(META), f"{META} in the archive")
-            arrays = {name: _read_array(archive, info) for name, info in members.items() if name != META}
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as error:
-        raise UsageError(f"not a checkpoint: a damaged archive ({error})", where=str(path)) from None
+                raise UsageError(f"not a checkpoint: the archive has no {META}", where=where)
+            meta_where = f"{where}: {META}"
+            payload = load_json(utf8_text(archive.read(META), meta_where), meta_where)
+            arrays = {name.removesuffix(".npy"): _array(archive.read(info), f"{where}: {name[:80]}")
+                      for name, info in members.items() if name != META}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:   # ValueError: a bad name's UTF-8, …
+        raise UsageError(f"not a checkpoint: a damaged archive ({error})", where=where) from None
     if isinstance(payload, dict):
         _put_arrays(payload, arrays)
     return payload
 
 
-def _read_array(archive, info):
-    with archive.open(info) as member:
-        return np.lib.format.read_array(member, allow_pickle=False)
+def _array(data, where):
+    """A .npy member's array (np.load, allow_pickle=False), once its header has said a float32
+    or float64 shape whose numbers are the bytes that follow it: a header claiming 2**60
+    numbers is refused, not allocated."""
+    buffer = io.BytesIO(data)
+    try:
+        major, _ = np.lib.format.read_magic(buffer)
+        if major not in (1, 2):
+            raise ValueError(f"format version {major}")
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(buffer)
+    except (ValueError, SyntaxError, TypeError) as error:   # literal_eval of a header that is no Python literal
+        raise UsageError(f"not a NumPy array we read ({shown(str(error), 80)})", where=where) from None
+    if dtype not in ARRAY_TYPES:
+        raise UsageError(f"holds {str(dtype)[:40]} numbers; a checkpoint's arrays are {' or '.join(DTYPES)}",
+                         where=where)
+    held = len(data) - buffer.tell()
+    if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize != held:
+        raise UsageError(f"its header says shape {shown(list(shape))}, but it holds {held // dtype.itemsize:,} numbers",
+                         where=where)
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def _put_arrays(payload, arrays):
@@ -164,7 +183,8 @@ def _put_arrays(payload, arrays):
     is missing is then named by the checks, as for versions 1 and 2)."""
     names = payload.get("weights")
     if isinstance(names, list):
-        payload["weights"] = {name: arrays[f"weights/{name}"] for name in names if f"weights/{name}" in arrays}
+        payload["weights"] = {name: arrays[f"weights/{name}"] for name in names
+                              if isinstance(name, str) and f"weights/{name}" in arrays}
     state = payload.get("optimizer", {}).get("state") if isinstance(payload.get("optimizer"), dict) else None
     for key, entry in (state.items() if isinstance(state, dict) else ()):
         for part in ("exp_avg", "exp_avg_sq"):
@@ -199,7 +219,7 @@ class _Checker:
     def field(self, field, kind):
         value = self.value(field)
         if not isinstance(value, kind):
-            raise self.error(field, f"must be {_KIND_NAMES[kind]}, got {json.dumps(value)[:40]}")
+            raise self.error(field, f"must be {_KIND_NAMES[kind]}, got {shown(value)}")
         return value
 
     def equal(self, field, expected):

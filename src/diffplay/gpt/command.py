@@ -8,11 +8,16 @@ from tqdm import tqdm
 
 from ..checks import check_integer
 from ..errors import UsageError
+from ..parsing import argument, parse_integer, parse_number
+from ..text import printable
 from .config import DTYPES
-from .model import ENGINES, GPT
-from .torch import DEVICES
 from .data import load_docs
-from .train import DEFAULTS, checked_settings, data_source, train
+from .model import ENGINES, GPT
+from .size import MAX_MEMORY_GB
+from .torch import DEVICES
+from .train import DEFAULTS, check_memory, checked_settings, train
+
+INTEGER, NUMBER = argument(parse_integer), argument(parse_number)   # ranges: train's own checks, which name them
 
 
 class ProgressBar:
@@ -55,7 +60,8 @@ def run_train(args):
             dtype=args.dtype, engine=args.engine, device=args.device, out=args.out,
             checkpoint_every=args.checkpoint_every,
             resume=args.resume, samples=args.samples, temperature=args.temperature, on_step=bar,
-            on_warning=lambda message: print(f"diffplay: warning: {message}", file=sys.stderr))
+            max_memory_gb=args.max_memory,
+            on_warning=lambda message: print(f"diffplay: warning: {printable(message)}", file=sys.stderr))
     finally:
         bar.close()
     summary = result.summary()
@@ -71,9 +77,9 @@ def run_train(args):
           f"{summary['loss_first']:.4f} at step 1, {summary['loss_last100']:.4f} over the last "
           f"{min(100, summary['steps'])} steps")
     for i, name in enumerate(result.samples, 1):
-        print(f"sample {i:2d}: {name}")
+        print(f"sample {i:2d}: {printable(name)}")   # a name is made of the data's characters, whatever they are
     if result.out is not None:
-        print(f"saved {result.out}")
+        print(f"saved {printable(result.out)}")
 
 
 def launch_ranks(args):
@@ -87,10 +93,11 @@ def launch_ranks(args):
                          where=f"--nproc {args.nproc}")
     require_torch(f"--nproc {args.nproc}")
     given = {name: getattr(args, name) for name in DEFAULTS}
-    settings, saved = checked_settings(given, args.engine, args.device, args.out, args.resume,
-                                       args.checkpoint_every, args.samples, args.temperature)
+    settings, _, source = checked_settings(args.data, given, args.engine, args.device, args.out, args.resume,
+                                           args.checkpoint_every, args.samples, args.temperature)
     check_share(settings["batch"], args.nproc)
-    load_docs(data_source(args.data, saved))   # an unreadable --data, before the ranks start
+    docs, _ = load_docs(source)   # an unreadable --data, before the ranks start
+    check_memory(docs, settings, args.engine, args.max_memory, processes=args.nproc)
     return launch(args.argv, args.nproc, args.debug)
 
 
@@ -104,7 +111,7 @@ def run_sample(args):
     if args.json:
         print(json.dumps({"samples": names}))
     else:
-        print("\n".join(names))
+        print("\n".join(map(printable, names)))
 
 
 def run_export(args):
@@ -139,10 +146,10 @@ def add_gpt_command(commands):
     imported.set_defaults(run=run_import)
     sample = verbs.add_parser("sample", help="draw documents from a trained model")
     sample.add_argument("--model", default="model.npz", help="checkpoint written by `gpt train` (model.npz)")
-    sample.add_argument("-n", type=int, default=20, help="how many (20)")
-    sample.add_argument("--temperature", type=float, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
+    sample.add_argument("-n", type=INTEGER, default=20, help="how many (20)")
+    sample.add_argument("--temperature", type=NUMBER, default=0.5, help="below 1 is safer, above 1 wilder (0.5)")
     sample.add_argument("--prompt", default="", help="every sample starts with these characters")
-    sample.add_argument("--seed", type=int, help="draw reproducibly from this seed (default: fresh names each run)")
+    sample.add_argument("--seed", type=INTEGER, help="draw reproducibly from this seed (default: fresh names each run)")
     sample.add_argument("--engine", choices=ENGINES, default="tensor")
     sample.add_argument("--json", action="store_true", help="print {\"samples\": [...]} as the last line")
     sample.set_defaults(run=run_sample)
@@ -152,24 +159,27 @@ def add_train_command(verbs):
     train_parser = verbs.add_parser("train", help="train microgpt (default data: the `names` package)")
     option = train_parser.add_argument
     option("--data", help="UTF-8 text file, one document per line (default: first names from `names`)")
-    for name, kind, text in (("steps", int, "optimizer steps"), ("seed", int, "random seed"),
-                             ("lr", float, "Adam learning rate, decayed linearly to 0"),
-                             ("n-embd", int, "embedding width"), ("n-head", int, "attention heads"),
-                             ("n-layer", int, "transformer blocks"), ("block-size", int, "context length"),
-                             ("batch", int, "documents per step")):
+    for name, kind, text in (("steps", INTEGER, "optimizer steps"), ("seed", INTEGER, "random seed"),
+                             ("lr", NUMBER, "Adam learning rate, decayed linearly to 0"),
+                             ("n-embd", INTEGER, "embedding width"), ("n-head", INTEGER, "attention heads"),
+                             ("n-layer", INTEGER, "transformer blocks"), ("block-size", INTEGER, "context length"),
+                             ("batch", INTEGER, "documents per step")):
         option(f"--{name}", type=kind, help=f"{text} ({DEFAULTS[name.replace('-', '_')]})")
     option("--dtype", choices=DTYPES, help="the numbers the tensor engine computes in (float64)")
     option("--engine", choices=ENGINES, default="tensor",
            help="tensor (fast), value (scalar, readable) or torch (PyTorch: pip install 'diffplay[torch]')")
     option("--device", choices=DEVICES, default="cpu", help="where the torch engine computes (cpu)")
-    option("--nproc", type=int, default=1, metavar="N",
+    option("--nproc", type=INTEGER, default=1, metavar="N",
            help="train in N processes under torchrun, each on its share of every batch (torch engine; 1)")
     option("--out", default="model.npz", help="checkpoint file (model.npz: NumPy arrays and JSON in a zip)")
-    option("--checkpoint-every", type=int, default=100, metavar="N",
+    option("--max-memory", type=argument(parse_number, lo=0.001), default=MAX_MEMORY_GB, metavar="GB",
+           help=f"refuse a model and batch that would need more memory than this, roughly ({MAX_MEMORY_GB:g}; "
+                "all --nproc processes together)")
+    option("--checkpoint-every", type=INTEGER, default=100, metavar="N",
            help="write the checkpoint every N steps (100; 0: not periodically), and always at the end, "
                 "on Ctrl-C (after the step in progress) and when training diverges (the last good step)")
     option("--resume", action="store_true", help="go on from the checkpoint in --out")
-    option("--samples", type=int, default=20, help="names to draw after training (20)")
-    option("--temperature", type=float, default=0.5, help="sampling temperature (0.5)")
+    option("--samples", type=INTEGER, default=20, help="names to draw after training (20)")
+    option("--temperature", type=NUMBER, default=0.5, help="sampling temperature (0.5)")
     option("--json", action="store_true", help="print a JSON summary as the last line")
     train_parser.set_defaults(run=run_train)

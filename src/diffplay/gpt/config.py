@@ -54,6 +54,13 @@ def parameter_shapes(config, vocab_size):
     return shapes
 
 
+def parameter_count(config, vocab_size):
+    """How many numbers parameter_shapes() holds, worked out without building it (a hostile
+    checkpoint may claim 2**53 layers)."""
+    d = config.n_embd
+    return 2 * vocab_size * d + config.block_size * d + 12 * config.n_layer * d * d
+
+
 def init_weights(config, vocab_size, rng, std=0.08):
     """{name: rows of floats}, every entry rng.gauss(0, std), matrix by matrix, row by row."""
     return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]

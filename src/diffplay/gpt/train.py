@@ -20,6 +20,7 @@ from .config import DTYPES, GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
 from .model import ENGINES, GPT, engine_threads
 from .sample import check_count, check_temperature
+from .size import MAX_MEMORY_GB, check_size
 from .torch import check_device
 
 DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, "dtype": "float64", **asdict(GPTConfig())}
@@ -49,7 +50,8 @@ class TrainResult:
 
 def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None, n_layer=None,
           block_size=None, batch=None, dtype=None, engine="tensor", device="cpu", out=None,
-          checkpoint_every=None, resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None):
+          checkpoint_every=None, resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None,
+          max_memory_gb=MAX_MEMORY_GB):
     """Train a GPT on the documents of `data` (default: the `names` package's first names).
 
     Settings left as None take microgpt's defaults (DEFAULTS), or with resume=True the values
@@ -57,12 +59,14 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     at the end), at the end, and before raising RunFailed (a step went non-finite; the last good
     step is saved) or Interrupted (Ctrl-C; the step in progress is finished and saved).
     on_step(step, steps, loss) is called after every step; on_warning(message) hears about
-    documents truncated to the block size.
+    documents truncated to the block size. A run that would need more than max_memory_gb
+    (size.py's estimate) is refused before it allocates anything.
     """
     given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "dtype": dtype, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
-    settings, saved = checked_settings(given, engine, device, out, resume, checkpoint_every, samples, temperature)
-    run = run_class(engine)(data_source(data, saved), settings, engine, saved, device)
+    settings, saved, source = checked_settings(data, given, engine, device, out, resume, checkpoint_every, samples,
+                                               temperature)
+    run = run_class(engine)(source, settings, engine, saved, device, max_memory_gb)
     if run.truncated and on_warning:
         size = run.config.block_size
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
@@ -76,20 +80,27 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     return TrainResult(run.gpt, run.losses, seconds, tokens, names, out, data)
 
 
-def checked_settings(given, engine, device, out, resume, checkpoint_every, samples, temperature):
-    """(settings, the checkpoint to resume or None), every argument checked before any work (a
-    usage error at once, not after the last step); `given` holds train()'s settings, None unset."""
-    if out is not None:
-        check_writable(out, "--out")
+def checked_settings(data, given, engine, device, out, resume, checkpoint_every, samples, temperature):
+    """(settings, the checkpoint to resume or None, the documents' path: `data` as given, else
+    the resumed checkpoint's, else None for the default names), every argument checked before any
+    work (a usage error at once, not after the last step); `given` holds train()'s settings, None
+    unset. The launcher of `--nproc N` checks with it too, before torchrun starts."""
     saved = _read_resume(out) if resume else None
+    source = data if data is not None or saved is None else saved["settings"]["data"]
+    if out is not None:   # never over the data it reads
+        check_writable(out, "--out", inputs=[] if source is None else [source])
     settings = _settings(given, saved)
     _check_run(settings, engine, device, out, checkpoint_every, samples, temperature)
-    return settings, saved
+    return settings, saved, source
 
 
-def data_source(data, saved):
-    """The documents' path as given, else (resuming) the checkpoint's, else None: the default names."""
-    return data if data is not None or saved is None else saved["settings"]["data"]
+def check_memory(docs, settings, engine, max_memory_gb, processes=1):
+    """Refuse a run whose memory estimate (size.py) is past max_memory_gb: `processes` ranks,
+    each holding the model, sharing every batch of `settings["batch"]` of these documents."""
+    config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
+    positions = min(config.block_size, max(map(len, docs)) + 1)   # a batch is padded to its longest
+    check_size(config, Tokenizer.from_docs(docs).vocab_size, settings["batch"], positions, engine, max_memory_gb,
+               processes)
 
 
 def _train_steps(run, out, checkpoint_every, on_step):
@@ -154,8 +165,9 @@ class Run:
 
     stop_signals = (signal.SIGINT,)   # what asks the run to stop after the step in progress
     writes = True                     # it writes the checkpoints (in many processes, rank 0 alone)
+    world = 1                         # the processes training it, each holding the model
 
-    def __init__(self, data, settings, engine, saved=None, device="cpu"):
+    def __init__(self, data, settings, engine, saved=None, device="cpu", max_memory_gb=MAX_MEMORY_GB):
         self.source, self.settings, self.steps = data, settings, settings["steps"]
         self.docs, self.described = load_docs(data)
         rng = random.Random(settings["seed"])
@@ -164,6 +176,7 @@ class Run:
         tokenizer = Tokenizer.from_docs(self.docs)
         self.config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
         self.truncated = count_truncated(self.docs, self.config.block_size)
+        check_memory(self.docs, settings, engine, max_memory_gb, self.world)   # before anything is allocated
         self.shapes = parameter_shapes(self.config, tokenizer.vocab_size)
         if saved is None:
             weights = init_weights(self.config, tokenizer.vocab_size, rng)   # drawn right after the shuffle

@@ -4,16 +4,16 @@ import json
 import warnings
 from pathlib import Path
 
-from ..errors import UsageError
+from ..checks import MAX_SEED
 from ..files import check_writable
+from ..parsing import argument, parse_integer
+from ..text import printable
 from .spec import load
 
 
 def run_layout(args):
-    if args.restarts is not None and args.restarts < 1:
-        raise UsageError(f"--restarts must be at least 1, got {args.restarts}")
     output = Path(args.output) if args.output else Path(Path(args.spec).stem + ".svg")   # where the user stands
-    _check_output(output, args.spec)
+    check_writable(output, "-o", suffixes=(".svg",), inputs=[args.spec])   # before any work
     diagram, options = load(args.spec)
     seed = args.seed if args.seed is not None else options.get("seed", 0)
     restarts = args.restarts if args.restarts is not None else options.get("restarts", 1)
@@ -24,18 +24,9 @@ def run_layout(args):
     if args.json:
         print(json.dumps({**result.to_dict(), "output": str(output)}))
     else:
-        print(result)
-        print(f"wrote {output}")
+        print(printable(result))   # it names shapes, which a spec may name with escape sequences
+        print(f"wrote {printable(output)}")
     return 0 if result.feasible else 1
-
-
-def _check_output(output, spec):
-    """Before any work: an .svg file that can be written, and not the spec itself."""
-    if output.suffix.lower() != ".svg":
-        raise UsageError("diffplay layout writes SVG; give a file name ending in .svg", where=f"-o {output}")
-    if output.exists() and output.resolve() == Path(spec).resolve():
-        raise UsageError("is the spec itself; give another file name", where=f"-o {output}")
-    check_writable(output, "-o")
 
 
 def add_layout_command(commands):
@@ -44,7 +35,9 @@ def add_layout_command(commands):
                                              "Exit status 1 when no feasible layout was found.")
     layout.add_argument("spec", help="the diagram spec, a TOML file")
     layout.add_argument("-o", "--output", help="where to write the SVG (default: the spec's name with .svg, here)")
-    layout.add_argument("--seed", type=int, default=None, help="random seed for the starting positions")
-    layout.add_argument("--restarts", type=int, default=None, help="solve from this many starts, keep the best")
+    layout.add_argument("--seed", type=argument(parse_integer, lo=0, hi=MAX_SEED), default=None,
+                        help=f"random seed for the starting positions, 0 to {MAX_SEED}")
+    layout.add_argument("--restarts", type=argument(parse_integer, lo=1), default=None,
+                        help="solve from this many starts, keep the best")
     layout.add_argument("--json", action="store_true", help="print the result as one JSON line")
     layout.set_defaults(run=run_layout)

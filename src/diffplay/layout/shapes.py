@@ -72,11 +72,13 @@ class Shape:
     on_canvas: bool = True
 
     def __getattr__(self, name):
+        """A field as a Ref (A.r); reads only __dict__, since copy and pickle ask for
+        __setstate__ on an instance whose fields are not set yet."""
         slots = self.__dict__.get("slots", {})
         if name in slots:
             return Ref(self, name, slots[name])
-        raise AttributeError(f"{self.kind} {self.__dict__.get('name')!r} has no field {name!r} "
-                             f"(its fields: {', '.join(slots)})")
+        raise AttributeError(f"{self.__dict__.get('kind', 'shape')} {self.__dict__.get('name')!r} has no field "
+                             f"{name!r} (its fields: {', '.join(slots)})")
 
     @property
     def closed(self):

@@ -21,9 +21,7 @@ at the top of the file. An argument is a shape ("A"), a field ("A.r") or a numbe
 An optional [solve] table sets seed, restarts and tolerance.
 """
 
-import tomllib
-
-from ..checks import did_you_mean, is_number
+from ..checks import MAX_SEED, check_integer, did_you_mean, is_number
 from .diagram import Diagram
 from .diagram_shapes import FONT_SIZE
 from .locate import line_of, toml_lines
@@ -31,6 +29,7 @@ from .registry import CONSTRAINTS, OBJECTIVES, REQUIRED
 from .shapes import ALIASES, FIELDS, KINDS
 from ..errors import UsageError
 from ..files import read_text
+from ..parsing import load_toml
 
 SECTIONS = ("canvas", "shapes", "constraints", "objectives", "solve")
 STYLE = ("fill", "stroke", "stroke_width", "stroke_dasharray", "opacity", "fill_opacity", "stroke_opacity",
@@ -56,17 +55,13 @@ class _Source:
 
 def loads(text, name="spec.toml"):
     """(Diagram, solve options) from the text of a spec; UsageError names file:line on mistakes."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        line = str(e).rsplit("line ", 1)[-1].split(",")[0] if "line " in str(e) else "1"
-        raise UsageError(f"not valid TOML: {str(e).split(' (at')[0]}", where=f"{name}:{line}") from None
+    data = load_toml(text, name)   # bounded: digits, a number's length, depth
     src = _Source(text, name)
     for key in data:
         if key not in SECTIONS:
             raise UsageError(f'unknown section "{key}"{did_you_mean(key, SECTIONS)} (a spec has: {", ".join(SECTIONS)})',
                              where=src.at(key))
-    diagram = _canvas(data.get("canvas", {}), data.get("solve", {}), src)
+    diagram = _canvas(_table(data, "canvas", src), _table(data, "solve", src), src)
     shapes = _table(data, "shapes", src)
     for table in ("canvas", "shapes", "solve"):
         for key in ("constraints", "objectives"):
@@ -104,6 +99,13 @@ def _number(value, src, *path, positive=False):
     return value
 
 
+def _boolean(value, src, *path):
+    """true or false, and nothing else ("false" would read as true)."""
+    if not isinstance(value, bool):
+        raise UsageError(f"{'.'.join(map(str, path))} must be true or false, got {value!r}", where=src.at(*path))
+    return value
+
+
 def _canvas(canvas, solve, src):
     known = ("width", "height", "left", "top", "background")
     for key in canvas:
@@ -121,13 +123,9 @@ def _solve_options(solve, src):
         if key not in ("seed", "restarts", "tolerance"):
             raise UsageError(f'solve: unknown key "{key}"{did_you_mean(key, ("seed", "restarts", "tolerance"))}',
                              where=src.at("solve", key))
-    out = {}
-    for key in ("seed", "restarts"):
-        if key in solve:
-            if not isinstance(solve[key], int) or isinstance(solve[key], bool) or solve[key] < (key == "restarts"):
-                raise UsageError(f"solve.{key} must be a whole number, got {solve[key]!r}", where=src.at("solve", key))
-            out[key] = solve[key]
-    return out
+    bounds = {"seed": (0, MAX_SEED), "restarts": (1, None)}
+    return {key: check_integer(solve[key], f"{src.at('solve', key)}: solve.{key}", *bounds[key])
+            for key in bounds if key in solve}
 
 
 def _shape(diagram, name, spec, src):
@@ -136,7 +134,7 @@ def _shape(diagram, name, spec, src):
         raise UsageError(f'shape "{name}" must be a table such as {{ kind = "circle" }}', where=where)
     if "kind" not in spec:
         raise UsageError(f'shape "{name}" needs a kind (one of {", ".join(KINDS)})', where=where)
-    kind = ALIASES.get(spec["kind"], spec["kind"])
+    kind = ALIASES.get(spec["kind"], spec["kind"]) if isinstance(spec["kind"], str) else None
     if kind not in KINDS:
         raise UsageError(f'shape "{name}": unknown kind "{spec["kind"]}"{did_you_mean(spec["kind"], KINDS)}',
                          where=src.at("shapes", name, "kind"))
@@ -148,7 +146,7 @@ def _shape(diagram, name, spec, src):
                              where=src.at("shapes", name, key))
         if key in fields:
             _number(value, src, "shapes", name, key)
-    options = {"where": where, "on_canvas": bool(spec.get("on_canvas", True)),
+    options = {"where": where, "on_canvas": _boolean(spec.get("on_canvas", True), src, "shapes", name, "on_canvas"),
                **{k: spec[k] for k in STYLE if k in spec}}
     free = spec.get("free", False)
     if not isinstance(free, bool) and not (isinstance(free, list) and all(isinstance(f, str) for f in free)):

@@ -1,9 +1,8 @@
 """The SVG writer: one element per shape, labels on top, connectors trimmed to the edges."""
 
-from xml.sax.saxutils import escape, quoteattr
-
 import numpy as np
 
+from ..text import xml_text
 from .geometry import ROUND, center, point_outline_distance, radius
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
@@ -11,7 +10,7 @@ ARROW_GAP = 2.0   # px between an arrow's tip and the shape it points at
 
 
 def _attrs(style):
-    return "".join(f" {k.replace('_', '-')}={quoteattr(str(v))}" for k, v in style.items())
+    return "".join(f' {k.replace("_", "-")}="{xml_text(v)}"' for k, v in style.items())
 
 
 def _num(v):
@@ -88,7 +87,7 @@ def _label(diagram, shape):
              "text_anchor": "middle", "dominant_baseline": "central"}
     if shape.kind == "text":
         style.update(shape.style)
-    return f'<text x="{_num(x)}" y="{_num(y)}"{_attrs(style)}>{escape(shape.text)}</text>'
+    return f'<text x="{_num(x)}" y="{_num(y)}"{_attrs(style)}>{xml_text(shape.text)}</text>'
 
 
 def render(diagram):
@@ -100,7 +99,7 @@ def render(diagram):
            'markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/>'
            '</marker></defs>',
            f'<rect x="{_num(c.left)}" y="{_num(c.top)}" width="{_num(c.width)}" height="{_num(c.height)}" '
-           f'fill={quoteattr(c.background)}/>']
+           f'fill="{xml_text(c.background)}"/>']
     shapes = list(diagram.shapes.values())
     order = sorted(range(len(shapes)), key=lambda i: (shapes[i].kind != "group", shapes[i].kind in ("segment", "arrow")))
     out += [e for i in order if shapes[i].kind != "text" and (e := _element(diagram, shapes[i], i))]

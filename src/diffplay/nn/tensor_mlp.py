@@ -41,12 +41,18 @@ class TensorMLP(Module):
             self.linears.append(layer)
 
     def forward(self, x):
+        for x in self.outputs(x):
+            pass
+        return x
+
+    def outputs(self, x):
+        """Each layer's output in turn: the hidden layers' after their activation, then the logits."""
         last = len(self.linears) - 1
         for i, layer in enumerate(self.linears):
             x = layer(x)
             if i < last and self.activation != "linear":
                 x = getattr(x, self.activation)()
-        return x
+            yield x
 
     def weights(self):
         return [layer.weight for layer in self.linears]

@@ -16,13 +16,14 @@ scene's events and frames.
 """
 
 import base64
+import copy
 import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import did_you_mean
+from ..checks import MAX_SEED, check_integer, did_you_mean
 from ..errors import UsageError
 from ..process import one_blas_thread
 from .schema import Anything, Boolean, Number, Record, Schema, SchemaError, Tagged, Text
@@ -102,7 +103,7 @@ class Scene:
     steps_per_frame = None     # live, at most this many steps a frame (1: each step is watched)
 
     def __init__(self, seed=0, **values):
-        self.seed = seed
+        self.seed = check_integer(seed, "seed", 0, MAX_SEED)
         self.values = {s.name: s.default for s in self.settings}
         for key, value in values.items():
             self.values[key] = self.setting(key, f"settings.{key}").schema.check(value, f"settings.{key}")
@@ -124,6 +125,11 @@ class Scene:
     @classmethod
     def from_assignments(cls, assignments, seed=0):
         """A scene from command-line `key=value` strings, each parsed by its setting's schema."""
+        return cls(seed=seed, **cls.assigned(assignments))
+
+    @classmethod
+    def assigned(cls, assignments):
+        """{key: value} from command-line `key=value` strings, each parsed by its setting's schema."""
         values = {}
         for text in assignments:
             key, sep, raw = text.partition("=")
@@ -131,7 +137,13 @@ class Scene:
                 raise UsageError(f"--set {text!r}: expected key=value")
             key = key.strip()
             values[key] = cls.setting(key, f"--set {key}").schema.parse(raw.strip(), f"--set {key}")
-        return cls(seed=seed, **values)
+        return values
+
+    @classmethod
+    def files(cls, values):
+        """The paths among `values` that a scene reads: its command-line-only settings' (a
+        picture, a data file), which its --out must not overwrite."""
+        return [value for key, value in values.items() if cls.setting(key, key).cli_only and value]
 
     # ---- what a subclass implements ----
 
@@ -169,6 +181,16 @@ class Scene:
         """Back to step 0: the world built again from the current settings."""
         self.steps = 0
         self.build()
+
+    def snapshot(self):
+        """A copy of this scene's whole state, to go back to with restore() (the studio keeps one,
+        in case a later step or frame fails)."""
+        return copy.deepcopy(self.__dict__)
+
+    def restore(self, snapshot):
+        """Go back to a snapshot(), which stays as it was, to go back to again."""
+        self.__dict__.clear()
+        self.__dict__.update(copy.deepcopy(snapshot))
 
     def step(self, budget_s, step_limit=None):
         """Live: advance for up to budget_s seconds and at most step_limit pieces (and at most

@@ -23,6 +23,7 @@ from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, SchemaError,
 EXTENT = 6.0
 COLOURS = np.array([[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189]], float)   # Playground's first two
 
+NEURON_CELLS = 16   # each neuron's own picture in the network diagram, cells a side
 MAX_CSV = 1 << 20   # a page's CSV of points, in characters
 POINT = Record({"x": Number(), "y": Number(), "label": Number(0, 3, integer=True), "test": Boolean()})
 
@@ -82,6 +83,9 @@ class Boundary(Scene):
         "train_loss": Maybe(Number()), "test_loss": Maybe(Number()),
         "train_accuracy": Maybe(Number(0, 1)), "test_accuracy": Maybe(Number(0, 1)),
         "download": Maybe(Record({"id": Number(1, integer=True), "name": Text(64), "text": Text(1 << 24)})),
+        "network": Record({"sizes": ListOf(Number(1, integer=True), max_length=8), "neurons": RASTER,
+                           "weights": ListOf(ListOf(ListOf(Number(), max_length=32), max_length=32), max_length=7),
+                           "grads": ListOf(Maybe(ListOf(ListOf(Number(), max_length=32), max_length=32)), max_length=7)}),
     })
     formats = ("png", "json", "py")
     example = Example(("dataset=spiral", "hidden=8,8,8"))
@@ -229,6 +233,23 @@ class Boundary(Scene):
     def render_py(self, path):
         write_atomic(path, self.export_script(), "--out")
 
+    def network(self):
+        """The network diagram's numbers: what each input and hidden neuron outputs over the plane
+        (NEURON_CELLS a side, each scaled by its own largest magnitude to [-1, 1], stacked into
+        one grey picture, 128 for 0), and every weight with its gradient from the last batch."""
+        xy = grid_points(NEURON_CELLS)
+        with no_grad():
+            hidden = [h.data for h in self.model.outputs(Tensor(xy))][:-1]
+        maps = np.concatenate([xy, *hidden], 1).T   # (neurons, cells²)
+        maps = maps / np.maximum(np.abs(maps).max(1, keepdims=True), 1e-12)
+        pictures = np.round((maps + 1) * 127.5).reshape(-1, NEURON_CELLS)
+        linears = self.model.linears
+        return {
+            "sizes": [2, *self.values["hidden"], self.values["classes"]], "neurons": raster(pictures),
+            "weights": [np.round(layer.weight.data, 5).tolist() for layer in linears],
+            "grads": [None if layer.weight.grad is None else np.round(layer.weight.grad, 6).tolist() for layer in linears],
+        }
+
     def probabilities_at(self, xy):
         """Class probabilities (n, classes) at points xy (n, 2)."""
         with no_grad():
@@ -252,6 +273,7 @@ class Boundary(Scene):
             "grid": raster(np.round(confidence * 255).reshape(cells, cells)),
             "grid_class": raster(best.reshape(cells, cells)), "points": self.points(),
             "classes": self.values["classes"], "extent": EXTENT, **self.scores(), "download": self.download,
+            "network": self.network(),
         }
 
     def report(self):

@@ -6,8 +6,11 @@ import time
 
 from tqdm import tqdm
 
+from ..checks import MAX_SEED
 from ..errors import UsageError
 from ..files import check_writable
+from ..parsing import argument, parse_integer
+from ..text import printable
 from . import registry
 
 
@@ -58,12 +61,11 @@ def run_scene(args):
         raise UsageError("scene: name a scene (see `diffplay scene --list`)")
     if not args.out:
         raise UsageError("scene: --out FILE is required (a .png or .svg file)")
-    if args.steps is not None and args.steps < 0:
-        raise UsageError(f"--steps must be >= 0, got {args.steps}")
     cls = registry.load(args.name)
     cls.check_format(args.out)   # before the scene is built and run, not after
-    check_writable(args.out, "--out")
-    scene = cls.from_assignments(args.assignments, seed=args.seed)
+    values = cls.assigned(args.assignments)
+    check_writable(args.out, "--out", inputs=cls.files(values))
+    scene = cls(seed=args.seed, **values)
     start = time.perf_counter()
     with tqdm(total=args.steps, desc=cls.name, unit="step", file=sys.stderr, disable=args.json) as bar:
         scene.run(args.steps, progress=lambda _: bar.update())
@@ -75,7 +77,7 @@ def run_scene(args):
     else:
         for key, value in summary.items():
             if key != "settings":
-                print(f"{key:16s} {value}")
+                print(f"{key:16s} {printable(value)}")
 
 
 def add_scene_command(commands):
@@ -84,8 +86,9 @@ def add_scene_command(commands):
     scene.add_argument("--list", action="store_true", help="list the scenes and their settings")
     scene.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                        help="a setting (repeatable)")
-    scene.add_argument("--steps", type=int, help="run exactly N steps (default: until converged)")
-    scene.add_argument("--seed", type=int, default=0)
+    scene.add_argument("--steps", type=argument(parse_integer, lo=0), help="run exactly N steps (default: until converged)")
+    scene.add_argument("--seed", type=argument(parse_integer, lo=0, hi=MAX_SEED), default=0,
+                       help=f"the random seed, 0 to {MAX_SEED} (0)")
     scene.add_argument("--out", metavar="FILE", help="the picture to write (.png or .svg)")
     scene.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     scene.set_defaults(run=run_scene)

@@ -53,7 +53,7 @@ class LSystem(Scene):
         Setting("softness", Number(0.01, 5), 0.25, "soft-min temperature over log distances", live=True, log=True),
         Setting("stiffness", Number(0, 10), 0.02, "how much each branch resists bending away from its "
                 "rest pose (0: none; an out-of-reach click then crumples the tree)", live=True, log=True),
-        Setting("target", ListOf(Number(-100, 100), max_length=2, min_length=0), [0.6, 0.9],
+        Setting("target", ListOf(Number(-100, 100), max_length=2, lengths=(0, 2)), [0.6, 0.9],
                 "x,y of the first target (empty: none)"),
     )
     events = {"click": Record({"x": Number(-100, 100), "y": Number(-100, 100)}), "clear": Record({})}

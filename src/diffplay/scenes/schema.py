@@ -9,24 +9,16 @@ The same schema parses a `--set key=value` string from the command line, and des
 as plain JSON so the studio can build its controls from it. Nothing here ever evaluates text.
 """
 
-import json
 import math
 
-from ..checks import did_you_mean
+from ..checks import did_you_mean, interval, is_number
+from ..checks import shown as _show
 from ..errors import UsageError
+from ..parsing import parse_integer, parse_number
 
 
 class SchemaError(UsageError):
     """A value that does not fit its schema; the message starts with the field's path."""
-
-
-def _show(value):
-    """A short JSON-ish rendering of a bad value for an error message."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class Schema:
@@ -51,27 +43,26 @@ class Number(Schema):
     def check(self, value, path):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SchemaError(f"{path}: expected {'an integer' if self.integer else 'a number'}, got {_show(value)}")
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise SchemaError(f"{path}: expected a finite number, got {value!r}")
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            raise SchemaError(f"{path}: must be in {interval(self.lo, self.hi)}, got {_show(value)}")
+        if not is_number(value):
+            raise SchemaError(f"{path}: expected a number a float can hold, got {_show(value)}")
         if self.integer and value != int(value):
             raise SchemaError(f"{path}: expected an integer, got {_show(value)}")
-        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            raise SchemaError(f"{path}: must be in {_interval(self.lo, self.hi)}, got {_show(value)}")
         return int(value) if self.integer else float(value)
 
     def parse(self, text, path):
+        """A command-line value, read by the parsing layer (so a 400-digit one is refused as such)."""
         try:
-            value = int(text) if self.integer else float(text)
-        except ValueError:
-            raise SchemaError(f"{path}: expected {'an integer' if self.integer else 'a number'}, got {_show(text)}") from None
+            value = parse_integer(text, path) if self.integer else parse_number(text, path)
+        except UsageError as error:
+            raise SchemaError(str(error)) from None
         return self.check(value, path)
 
     def describe(self):
         return {"type": "integer" if self.integer else "number", "min": self.lo, "max": self.hi}
-
-
-def _interval(lo, hi):
-    return f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
 
 
 class Boolean(Schema):
@@ -128,26 +119,31 @@ class Choice(Schema):
 
 
 class ListOf(Schema):
-    """A list of `item`s, between min_length and max_length long; `a,b,c` on the command line."""
+    """A list of `item`s, between min_length and max_length long, or when `lengths` is given of
+    one of those lengths only (a point or none: (0, 2)); `a,b,c` on the command line."""
 
-    def __init__(self, item, max_length, min_length=0):
-        self.item, self.max_length, self.min_length = item, max_length, min_length
+    def __init__(self, item, max_length, min_length=0, lengths=None):
+        self.item, self.max_length, self.min_length, self.lengths = item, max_length, min_length, lengths
 
     def check(self, value, path):
         if not isinstance(value, (list, tuple)):
             raise SchemaError(f"{path}: expected a list, got {_show(value)}")
-        if not self.min_length <= len(value) <= self.max_length:
-            raise SchemaError(f"{path}: expected {self.min_length} to {self.max_length} items, got {len(value)}")
+        self._check_length(len(value), path, "items")
         return [self.item.check(x, f"{path}[{i}]") for i, x in enumerate(value)]
 
     def parse(self, text, path):
         parts = [p.strip() for p in text.split(",")] if text.strip() else []
-        if not self.min_length <= len(parts) <= self.max_length:
-            raise SchemaError(f"{path}: expected {self.min_length} to {self.max_length} comma-separated items, got {len(parts)}")
+        self._check_length(len(parts), path, "comma-separated items")
         return [self.item.parse(p, f"{path}[{i}]") for i, p in enumerate(parts)]
 
+    def _check_length(self, n, path, what):
+        if not (n in self.lengths if self.lengths else self.min_length <= n <= self.max_length):
+            allowed = " or ".join(map(str, self.lengths)) if self.lengths else f"{self.min_length} to {self.max_length}"
+            raise SchemaError(f"{path}: expected {allowed} {what}, got {n}")
+
     def describe(self):
-        return {"type": "list", "item": self.item.describe(), "min_length": self.min_length, "max_length": self.max_length}
+        return {"type": "list", "item": self.item.describe(), "min_length": self.min_length,
+                "max_length": self.max_length, "lengths": None if self.lengths is None else list(self.lengths)}
 
 
 class Record(Schema):
@@ -213,6 +209,19 @@ class Maybe(Schema):
 
     def describe(self):
         return {**self.schema.describe(), "nullable": True}
+
+
+class Object(Schema):
+    """Any JSON object, its fields left to another schema (an event in its envelope: the scene
+    checks the rest)."""
+
+    def check(self, value, path):
+        if not isinstance(value, dict):
+            raise SchemaError(f"{path}: expected an object, got {_show(value)}")
+        return value
+
+    def describe(self):
+        return {"type": "object", "fields": {}, "optional": []}
 
 
 class Anything(Schema):

@@ -1,5 +1,5 @@
-"""`diffplay serve [--host 127.0.0.1] [--port 8000] [--open]`: the studio, on this machine; and
-`diffplay learn`, the same studio opened at its learn section."""
+"""`diffplay serve [--host 127.0.0.1] [--port 8000] [--open] [--allow-host NAME] [--limit NAME=VALUE]`:
+the studio, on this machine; and `diffplay learn`, the same studio opened at its learn section."""
 
 import ipaddress
 import socket
@@ -7,7 +7,8 @@ import sys
 import webbrowser
 
 from ..errors import UsageError
-from .limits import Limits
+from ..parsing import argument, parse_integer
+from .limits import ACCEPT_BACKLOG, Limits
 
 
 def is_loopback(host):
@@ -29,7 +30,7 @@ def listen(host, port):
     except OSError as e:
         sock.close()
         raise UsageError(f"--host {host} --port {port}: cannot listen there ({e.strerror})") from None
-    sock.listen(128)
+    sock.listen(ACCEPT_BACKLOG)
     sock.set_inheritable(True)
     return sock
 
@@ -46,16 +47,20 @@ def run_serve(args):
         raise UsageError(f"--max-sessions must be at least 1, got {args.max_sessions}")
     import uvicorn   # the web stack loads only for this command
 
+    from .connections import protocols
+    from .hosts import TrustedHosts
     from .server import create_app
 
-    limits = Limits(max_sessions=args.max_sessions)
+    limits = Limits(max_sessions=args.max_sessions).changed(args.limits).within_descriptors()
+    http, ws = protocols(limits)
     sock = listen(args.host, args.port)
     if not is_loopback(args.host):
         print(f"diffplay: warning: --host {args.host} lets other machines open scenes that run on this one; "
               "there is no login", file=sys.stderr)
-    config = uvicorn.Config(create_app(limits), ws="websockets-sansio", ws_max_size=limits.socket_max_bytes,
-                            ws_per_message_deflate=False, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=3)
+    app = create_app(limits, TrustedHosts(args.host, args.allow_hosts))
+    config = uvicorn.Config(app, http=http, ws=ws, ws_max_size=limits.socket_max_bytes, ws_per_message_deflate=False,
+                            timeout_keep_alive=limits.keep_alive_s, backlog=ACCEPT_BACKLOG, log_level="warning",
+                            access_log=False, timeout_graceful_shutdown=3)
     url = url_of(sock) + args.page
     print(f"diffplay studio: {url}  (Ctrl-C stops it)", flush=True)
     if args.open:
@@ -80,10 +85,18 @@ def add_serve_command(commands):
 
 def _add_options(parser, opens):
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
-    parser.add_argument("--port", type=int, default=8000, help="the port (0 picks a free one; default 8000)")
+    parser.add_argument("--port", type=argument(parse_integer), default=8000,
+                        help="the port (0 picks a free one; default 8000)")
     if opens:
         parser.add_argument("--no-open", dest="open", action="store_false", help="do not open a web browser")
     else:
         parser.add_argument("--open", action="store_true", help="open the page in a web browser")
-    parser.add_argument("--max-sessions", type=int, default=Limits.max_sessions, metavar="N",
+    parser.add_argument("--max-sessions", type=argument(parse_integer), default=Limits.max_sessions, metavar="N",
                         help=f"live scenes at once, all pages together (default {Limits.max_sessions})")
+    parser.add_argument("--allow-host", dest="allow_hosts", action="append", default=[], metavar="NAME",
+                        help="answer requests for this host name too (repeatable); by default the studio answers "
+                             "only to localhost, IP addresses and --host, so a web page elsewhere cannot reach it "
+                             "by pointing its own name here (DNS rebinding)")
+    parser.add_argument("--limit", dest="limits", action="append", default=[], metavar="NAME=VALUE",
+                        help="set one of the studio's limits (repeatable), e.g. idle_s=60 or "
+                             "max_sessions_per_client=4; studio/limits.py lists them")

@@ -1,23 +1,41 @@
 """How much one browser may ask of the studio: connections, message sizes and rates, compute.
 
 A scene runs in real time only while the box has cores to spare, so the studio bounds
-everything a page can ask for: how many sessions run at once, how big and how frequent their
-messages are, how long one step may run before a frame goes out, and how long any one
-event or frame may compute before the session gives up on it.
+everything a page can ask for: how many sessions run at once, and how many of them one client
+(one address) may hold; how long a session may sit idle; how many connections are open, how
+long a request may take to arrive; how big and how frequent messages are, and how much may
+wait to go out to a page that does not read; how long one step may run before a frame goes
+out, and how long any one event or frame may compute before the session gives up on it.
+
+`diffplay serve --limit NAME=VALUE` sets any of them (`--limit idle_s=60`).
 """
 
+import dataclasses
 import os
+import resource
 import time
 from dataclasses import asdict, dataclass
+
+from ..checks import did_you_mean
+from ..errors import UsageError
+from ..parsing import parse_integer, parse_number
 
 
 @dataclass(frozen=True)
 class Limits:
     max_sessions: int = 32              # live scenes at once, all pages together
+    max_sessions_per_client: int = 8    # ... of which one address may hold this many
+    idle_s: float = 600.0               # a session whose page said nothing for this long is closed
+    idle_when_full_s: float = 30.0      # ... or this long, when a new page finds the studio full
+    max_connections: int = 1024         # HTTP and WebSocket connections at once (fewer if `ulimit -n` is low)
+    max_connections_per_client: int = 64
+    header_timeout_s: float = 10.0      # a request must arrive whole within this of its connection (or its last answer)
+    keep_alive_s: float = 5.0           # an idle HTTP connection is closed after this
     max_message_bytes: int = 1 << 20    # one message from a page (a TOML spec, a downscaled image)
     socket_max_bytes: int = 4 << 20     # past this the WebSocket itself closes (1009) instead of replying
     messages_per_s: float = 200.0       # sustained, per connection (pointer moves and frame acks)
     message_burst: int = 400
+    outbox_bytes: int = 4 << 20         # waiting to go to a page that does not read them: past this, it is not read from
     frame_rate: float = 60.0            # frames a page gets per second, at most
     busy_frame_rate: float = 25.0       # ... and what each is brought down to when the box is busy
     step_budget_s: float = 0.012        # optimizer time per frame, at most (a scene may ask for less)
@@ -27,6 +45,46 @@ class Limits:
 
     def describe(self):
         return asdict(self)
+
+    def changed(self, assignments):
+        """These limits with `NAME=VALUE` texts applied (each a positive number, whole where the
+        limit counts something); a UsageError names a bad one."""
+        types = {field.name: field.type for field in dataclasses.fields(self)}
+        values = {}
+        for text in assignments:
+            name, _, raw = text.partition("=")
+            where = f"--limit {name}"
+            if name not in types:
+                raise UsageError(f"no such limit{did_you_mean(name, types)} (the limits: {', '.join(types)})",
+                                 where=where)
+            parse = parse_integer if types[name] in (int, "int") else parse_number
+            values[name] = parse(raw, where, lo=1 if parse is parse_integer else 1e-3)
+        return dataclasses.replace(self, **values)
+
+    def within_descriptors(self):
+        """These limits with max_connections lowered to what `ulimit -n` leaves once every
+        session has its share (its socket pair, its process's pipes) and the server its own."""
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return self
+        room = (soft - RESERVED_DESCRIPTORS - ACCEPTS_IN_FLIGHT * ACCEPT_BACKLOG
+                - DESCRIPTORS_PER_SESSION * self.max_sessions)
+        if room < 16:
+            raise UsageError(f"ulimit -n is {soft}: too few open files for {self.max_sessions} sessions and the "
+                             "connections to them; raise it (ulimit -n 4096) or lower --max-sessions",
+                             where=f"--max-sessions {self.max_sessions}")
+        return dataclasses.replace(self, max_connections=min(self.max_connections, room))
+
+
+RESERVED_DESCRIPTORS = 64     # the server's own: its socket, the fork server, logs, static files being read
+DESCRIPTORS_PER_SESSION = 4   # a session's end of its socket pair, its process's sentinel and pipes
+# connections the kernel queues, and asyncio accepts in one go before any is refused
+ACCEPT_BACKLOG = 128
+# batches of them holding descriptors beyond the count: asyncio makes a connection's protocol two
+# turns of its loop after accepting it (and accepts a batch each turn), and a connection closed to
+# make room frees its descriptor a turn later; with 2, a flood on a busy server reached 935 of
+# 1024 descriptors, and now and then all of them (an accept error and a 1 s pause in accepting)
+ACCEPTS_IN_FLIGHT = 4
 
 
 def usable_cores():

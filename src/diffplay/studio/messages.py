@@ -27,12 +27,13 @@ does not parse) says where in `at`, so the page can point at it.
 import json
 import math
 
-from ..scenes.schema import Anything, Boolean, ListOf, Maybe, Number, Record, SchemaError, Tagged, Text
+from ..parsing import load_json
+from ..scenes.schema import Anything, Boolean, ListOf, Maybe, Number, Object, Record, SchemaError, Tagged, Text
 
 MAX_ID = 2**53   # the largest integer a JavaScript number holds exactly
 
 CLIENT_MESSAGE = Tagged({
-    "event": Record({"id": Number(0, MAX_ID, integer=True), "event": Anything()}),
+    "event": Record({"id": Number(0, MAX_ID, integer=True), "event": Object()}),
     "drawn": Record({"frame": Number(0, MAX_ID, integer=True)}),
 })
 
@@ -83,14 +84,11 @@ def error(message, event_id=None):
 
 
 def parse(text, limits):
-    """The checked message dict from a page's raw text, or a SchemaError saying what is wrong."""
+    """The checked message dict from a page's raw text (read by the parsing layer, so its numbers
+    and nesting are bounded), or a UsageError saying what is wrong."""
     size = len(text.encode()) if isinstance(text, str) else len(text)
     if size > limits.max_message_bytes:
         raise SchemaError(f"message: {size} bytes is more than the limit of {limits.max_message_bytes}")
     if not isinstance(text, str):
         raise SchemaError("message: expected a JSON text message, got binary data")
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise SchemaError(f"message: not JSON ({str(e).split(':')[0]})") from None
-    return CLIENT_MESSAGE.check(value, "message")
+    return CLIENT_MESSAGE.check(load_json(text, "message"), "message")

@@ -4,26 +4,30 @@ descriptions, and one WebSocket per live scene.
     GET /                  the gallery          GET /api/scenes   every scene's describe() and picture
     GET /scene.html?name=  one scene            GET /api/status   live sessions and limits
     WS  /ws/NAME?seed=N    a live scene (see messages.py for what travels on it)
+
+Only for the hosts it trusts, and WebSockets only from its own pages (hosts.py).
 """
 
 import contextlib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from ..checks import MAX_SEED
 from ..errors import UsageError
 from ..scenes import registry
 from ..scenes.schema import Number
+from .connections import quiet_repeated_logs
+from .hosts import Gate, TrustedHosts
 from .limits import Limits
 from .messages import error
 from .session import Session, Sessions
 
 STATIC = Path(__file__).parent / "static"
-SEED = Number(0, 2**31 - 1, integer=True)
+SEED = Number(0, MAX_SEED, integer=True)
 
 # What the pages may load and talk to: this server, and images they make themselves.
 HEADERS = [
@@ -60,13 +64,8 @@ def thumbnail(name):
     return None
 
 
-def same_origin(websocket):
-    """A page from another site may not drive scenes here (browsers always send Origin)."""
-    origin = websocket.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
-
-
-def create_app(limits=None):
+def create_app(limits=None, trusted=None):
+    """The studio's ASGI app: its limits, and the hosts it answers to (by default, this machine's names)."""
     limits = limits or Limits()
     sessions = Sessions(limits)
     described = [{**scene, "thumbnail": thumbnail(scene["name"])} for scene in registry.describe_all()]
@@ -78,17 +77,13 @@ def create_app(limits=None):
         return JSONResponse({"sessions": sessions.count(), "limits": limits.describe()})
 
     async def live(websocket):
-        if not same_origin(websocket):
-            return await websocket.close(code=1008)
         await websocket.accept()
         name = websocket.path_params["name"]
         try:
             if name not in registry.names():
                 registry.load(name)   # raises the error that lists the scenes
             seed = SEED.parse(websocket.query_params.get("seed", "0"), "seed")
-            if sessions.count() >= limits.max_sessions:
-                raise UsageError(f"the studio already runs {limits.max_sessions} scenes, its limit; "
-                                 "close a tab and reload")
+            sessions.admit(websocket.client.host if websocket.client else "")   # may close an idle session
         except UsageError as e:
             await websocket.send_text(error(e))
             return await websocket.close(code=1008)
@@ -96,6 +91,7 @@ def create_app(limits=None):
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        quiet_repeated_logs()
         sessions.start()
         yield
         await sessions.close_all()
@@ -107,4 +103,4 @@ def create_app(limits=None):
         Mount("/", StaticFiles(directory=STATIC, html=True)),
     ], lifespan=lifespan)
     app.state.sessions = sessions
-    return SecurityHeaders(app)
+    return Gate(SecurityHeaders(app), trusted or TrustedHosts())

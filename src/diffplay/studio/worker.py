@@ -2,8 +2,8 @@
 
 The server talks to this loop over a socket pair (channel.py). In: ["event", id, {...}],
 ["drawn", frame id], ["load", live sessions], ["stop"]. Out: one byte saying what follows
-("F" a frame, "M" a message, "X" a last message before this process ends) and the JSON text
-the page gets.
+("F" a frame, "M" a message, "X" a last message before this process ends), for a frame its id
+(8 bytes), and the JSON text the page gets.
 
 A frame goes out only when the page has drawn all but `window` of the frames before it (so
 a slow page gets fewer, fresher frames instead of a queue of stale ones), at most
@@ -13,6 +13,9 @@ until the next click, costs nothing. The frame after an event steps for a shorte
 a click shows sooner. A frame carries only the fields that changed since the frame before
 it (messages.py): what a scene shows while it learns (a boundary, a picture) goes out every
 frame, what only events change (the points, the painting) only after them.
+
+A scene that fails (a bug, or past the compute limit) goes back to its last good state and
+pauses, and the page is told why in a sentence (recovery.py).
 """
 
 import ctypes
@@ -28,13 +31,14 @@ from ..scenes import registry
 from .channel import Channel
 from .limits import frame_rate, step_budget
 from .messages import encode, error
+from .recovery import PERIOD_S, LastGood, plainly
 
 
 RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
 NICENESS = 4        # sessions yield the CPU to the server that carries every page's frames, and to the browser
 
 
-class TooSlow(Exception):
+class TooSlow(TimeoutError):
     """One event, or one step and frame, ran past the compute limit."""
 
 
@@ -72,7 +76,7 @@ def serve(sock, name, seed, limits, active):
         with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = registry.load(name)(seed=seed)
     except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
-        conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": _explain(e)}).encode())
+        conn.send_bytes(b"X" + encode({"type": "error", "id": None, "message": plainly(e)}).encode())
         return
     # The modules and the scene as built live as long as this process: the cyclic collector
     # need not walk them again (a full collection over them took a frame's worth of time).
@@ -80,8 +84,9 @@ def serve(sock, name, seed, limits, active):
     Loop(conn, scene, limits, active).run()
 
 
-def _explain(error):
-    return str(error) if isinstance(error, UsageError) else f"{type(error).__name__}: {error}"
+def read_frame(data):
+    """(frame id, JSON text) of a frame as the server receives it (b"F", 8 bytes of id, the text)."""
+    return int.from_bytes(data[1:9], "big"), data[9:].decode()
 
 
 class Loop:
@@ -95,6 +100,9 @@ class Loop:
         self.next_tick = 0.0
         self.running = True
         self.shown = {}                 # key -> (value, JSON text) of the fields the page has
+        self.kept = LastGood(scene)     # the state to go back to if the scene fails
+        self.failures = 0               # since the last event
+        self.blamed = None              # the event whose frame has not gone out yet: a failure before it is its
 
     def run(self):
         self.post("M", {"type": "hello", "scene": self.scene.describe(), "values": self.scene.values,
@@ -155,15 +163,22 @@ class Loop:
             self.running = False
 
     def apply(self, event_id, event):
+        """Handle one event (an object: the server checked its envelope); a UsageError leaves the
+        scene as it was, any other failure sends it back to the state kept before."""
+        self.kept.keep()
+        self.failures = 0
+        doing = f"event {str(event.get('type'))[:64]!r}"
         try:
-            with time_limit(self.limits.compute_limit_s, f"event {event.get('type')!r}"):
+            with time_limit(self.limits.compute_limit_s, doing):
                 self.scene.handle(event)
         except UsageError as e:
             self.send("M", error(e, event_id))
-        except Exception as e:   # TooSlow, or a scene's own failure: say so, start the world again
-            self.recover(e, event_id)
+        except Exception as e:   # TooSlow, or a scene's own failure
+            self.recover(e, event_id, doing)
+        else:
+            self.blamed = event_id   # so the page's control for a "set" goes back too
         self.last_event = event_id
-        self.changed, self.idle, self.fresh = True, False, True
+        self.changed, self.idle, self.fresh = self.changed or not self.failures, False, True
 
     # ---- out ----
 
@@ -173,6 +188,7 @@ class Loop:
         self.next_tick = began + 1 / frame_rate(self.limits, self.active)
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
+        doing = "a step"
         try:
             with time_limit(self.limits.compute_limit_s, "one step and frame"):
                 steps = self.scene.step(budget)
@@ -180,9 +196,11 @@ class Loop:
                 self.idle = steps == 0
                 if steps == 0 and not self.changed:
                     return
+                doing = "making a frame"
                 frame = self.scene.frame()
         except Exception as e:
-            self.recover(e, None)
+            self.recover(e, self.blamed, doing)
+            self.blamed = None
             return
         self.changed = False
         moving = not self.scene.paused and not self.scene.at_rest()   # the next frame comes without an event
@@ -211,26 +229,32 @@ class Loop:
                             "message": f"frame: {len(text)} bytes is more than the limit of {self.limits.max_frame_bytes}"})
             return
         self.shown = shown
-        self.send("F", text)
+        self.send("F", text, self.sent)
+        self.blamed = None
+        self.kept.keep(PERIOD_S)
 
-    def recover(self, error, event_id):
-        """After a failure mid-step the world may be half-changed: rebuild it, or end the session."""
-        try:
-            with time_limit(self.limits.compute_limit_s, "rebuilding the scene"):
-                self.scene.reset()
-        except Exception as again:
-            self.post("X", {"type": "error", "id": event_id, "message": f"{_explain(error)}; then {_explain(again)}"})
-            self.running = False
-            return
-        self.scene.paused = True   # so a step that keeps failing does not fail 60 times a second
-        self.post("M", {"type": "error", "id": event_id, "message": f"{_explain(error)}; the scene was rebuilt and paused"})
-        self.changed = True
+    def recover(self, error, event_id, doing):
+        """After a failure the world may be half changed: go back to the state kept last and
+        pause there (so a step that keeps failing does not fail 60 times a second), and show it
+        once; if that fails too, or nothing was kept, wait for the next event."""
+        self.failures += 1
+        step = self.kept.restore()
+        self.scene.paused = True
+        if step is None:
+            self.changed, self.idle = False, True
+            outcome = ("and there is no earlier state to go back to, so the scene is paused until the next "
+                       "change you make")
+        else:
+            self.changed = self.failures == 1
+            outcome = f"so the scene went back to how it was at step {step:,} and paused"
+        self.post("M", {"type": "error", "id": event_id, "message": f"{doing} failed ({plainly(error)}), {outcome}."})
 
     def post(self, kind, message):
         self.send(kind, encode(message))
 
-    def send(self, kind, text):
+    def send(self, kind, text, frame_id=None):
+        head = kind.encode() + (b"" if frame_id is None else frame_id.to_bytes(8, "big"))
         try:
-            self.conn.send_bytes(kind.encode() + text.encode())
+            self.conn.send_bytes(head + text.encode())
         except (BrokenPipeError, OSError):
             self.running = False

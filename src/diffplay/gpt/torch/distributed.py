@@ -23,6 +23,7 @@ from torch import distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from ...process import die_with_parent
+from ..size import MAX_MEMORY_GB
 from ..train import Run
 from .launch import check_share, rank
 
@@ -32,7 +33,7 @@ class DistributedRun(Run):
 
     stop_signals = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, data, settings, engine, saved=None, device="cpu"):
+    def __init__(self, data, settings, engine, saved=None, device="cpu", max_memory_gb=MAX_MEMORY_GB):
         die_with_parent(signal.SIGKILL)   # torchrun gone (killed): nobody would stop this rank
         self.rank, self.world, local = rank(), int(os.environ["WORLD_SIZE"]), int(os.environ.get("LOCAL_RANK", "0"))
         check_share(settings["batch"], self.world)   # under a torchrun started by hand, too
@@ -41,7 +42,7 @@ class DistributedRun(Run):
             device = f"cuda:{local}"
         dist.init_process_group("nccl" if device != "cpu" else "gloo")
         atexit.register(dist.destroy_process_group)
-        super().__init__(data, settings, engine, saved, device)
+        super().__init__(data, settings, engine, saved, device, max_memory_gb)   # its memory check counts every rank
         self.writes = self.rank == 0
         model = self.gpt.model
         model.net = DistributedDataParallel(model.module, device_ids=[local] if device != "cpu" else None)

@@ -14,11 +14,11 @@ import io
 
 import numpy as np
 
-from ...checks import check_choice
+from ...checks import check_choice, shown
 from ...errors import UsageError
 from ...files import check_writable, write_atomic
 from ..checkpoint import write_checkpoint
-from ..config import DTYPES, GPTConfig, check_config, parameter_shapes
+from ..config import DTYPES, GPTConfig, check_config, parameter_count, parameter_shapes
 from . import require_torch
 
 FORMAT, VERSION = "diffplay-gpt-torch", 1
@@ -77,7 +77,7 @@ def export_file(source, out):
     from ..model import GPT
 
     torch = require_torch("gpt export --to torch")
-    check_writable(out, "-o")
+    check_writable(out, "-o", inputs=[source])
     gpt = GPT.load(source)
     module = to_torch(gpt)
     config = {"vocab_size": gpt.tokenizer.vocab_size, **gpt.config.to_dict()}
@@ -91,10 +91,14 @@ def export_file(source, out):
 def import_file(source, out):
     """`gpt import SOURCE -o OUT`: a .pt file of export_file's as a diffplay model file (weights,
     no training state: it samples, it does not resume); returns the GPT."""
-    check_writable(out, "-o")
+    check_writable(out, "-o", inputs=[source])
     saved = _read(source)
     config, vocab_size = _config_of(saved["config"], f"{source}: field 'config'")
     state = saved["state_dict"]
+    held = sum(t.numel() for t in state.values() if hasattr(t, "numel")) if isinstance(state, dict) else 0
+    if parameter_count(config, vocab_size) > held:   # before a shape is made (a hostile file may claim 2**53 layers)
+        raise UsageError(f"describes {shown(parameter_count(config, vocab_size))} parameters; its state_dict holds "
+                         f"{held:,}", where=f"{source}: field 'config'")
     weights = {}
     for name, shape in parameter_shapes(config, vocab_size).items():
         tensor = state.get(torch_name(name)) if isinstance(state, dict) else None
@@ -104,7 +108,7 @@ def import_file(source, out):
         weights[name] = tensor.detach().cpu().numpy()
     if not all(np.isfinite(w).all() for w in weights.values()):
         raise UsageError("a weight is not finite", where=f"{source}: state_dict")
-    write_checkpoint(out, {"config": config.to_dict(), "vocabulary": saved["vocabulary"], "weights": weights})
+    write_checkpoint(out, {"config": config.to_dict(), "vocabulary": saved["vocabulary"], "weights": weights}, "-o")
     from ..model import GPT
 
     return GPT.load(out)

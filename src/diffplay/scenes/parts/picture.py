@@ -3,13 +3,16 @@
 Files are written whole or not at all (files.write_atomic); a failed write is a UsageError
 naming --out, the flag that chose the path."""
 
+import warnings
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 import numpy as np
 
 from ...errors import UsageError
 from ...files import write_atomic
+from ...text import xml_text
+
+MAX_PIXELS = 50_000_000   # an image read from a file: a 7,000 x 7,000 photo, 600 MB as floats
 
 
 def save_png(path, pixels):
@@ -27,15 +30,24 @@ def write_svg(path, text):
 
 
 def load_png(path, size=None):
-    """An image file as float RGB in [0, 1], shape (h, w, 3), resized to (size, size) if given."""
+    """An image file as float RGB in [0, 1], shape (h, w, 3), resized to (size, size) if given;
+    one of more than MAX_PIXELS is refused from its header, before it is decoded."""
     from PIL import Image, UnidentifiedImageError
 
+    too_big = UsageError(f"{path}: the image has more than {MAX_PIXELS:,} pixels; scale it down first")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
+            if image.width * image.height > MAX_PIXELS:
+                raise too_big
             image = Image.fromarray(on_white(np.asarray(image.convert("RGBA"))))
             if size is not None:
                 image = image.resize((size, size), Image.Resampling.LANCZOS)
             return np.asarray(image, dtype=np.float64) / 255.0
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except (UnidentifiedImageError, OSError) as error:
@@ -63,7 +75,7 @@ def svg_document(width, height, body, background="#ffffff"):
 
 
 def svg_text(x, y, text, size=12, anchor="start", fill="#222"):
-    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">{escape(str(text))}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">{xml_text(text)}</text>'
 
 
 def svg_polyline(points, stroke="#1f77b4", width=1.5):

@@ -5,10 +5,12 @@ data, silence, odd rates, long files — with a UsageError that names the file a
 """
 
 import wave
+from io import BytesIO
 
 import numpy as np
 
 from ...errors import UsageError
+from ...files import write_atomic
 
 RATES = (4000, 48000)   # sample rates the synth accepts, in Hz
 MAX_SECONDS = 5.0
@@ -43,8 +45,8 @@ def read_wav(path, name=None):
 
 
 def write_wav(path, samples, rate):
-    """Write samples as 16-bit PCM mono to a path or a binary file; louder than full scale is
-    scaled down to fit.
+    """Write samples as 16-bit PCM mono to a binary file, or to a path whole or not at all
+    (files.write_atomic, a failure naming --out); louder than full scale is scaled down to fit.
 
     Returns the gain applied (1.0 unless the samples peaked above 1).
     """
@@ -54,9 +56,12 @@ def write_wav(path, samples, rate):
     peak = np.abs(samples).max(initial=0.0)
     gain = 1.0 if peak <= 1.0 else 1.0 / peak
     pcm = np.clip(np.round(samples * gain * 32768), -32768, 32767).astype("<i2")   # as read_wav scales
-    with wave.open(path if hasattr(path, "write") else str(path), "wb") as f:
+    target = path if hasattr(path, "write") else BytesIO()
+    with wave.open(target, "wb") as f:
         f.setnchannels(1)
         f.setsampwidth(2)
         f.setframerate(int(rate))
         f.writeframes(pcm.tobytes())
+    if target is not path:
+        write_atomic(path, target.getvalue(), "--out")
     return gain

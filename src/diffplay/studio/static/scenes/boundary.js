@@ -2,8 +2,10 @@
 
 import { CLASS_COLOURS, download, element, fillCanvas, makeCanvas, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
 
+import { NetworkDiagram } from "./boundary_network.js";
+
 const SIZE = 480;
-let canvas, plane, label = 0, swatches = [], cache = null, downloaded = null;
+let canvas, plane, diagram, label = 0, swatches = [], cache = null, downloaded = null;
 
 export const hints = "<kbd>click</kbd> add a point of the chosen class · <kbd>1</kbd>–<kbd>4</kbd> choose the class · " +
   "<kbd>shift</kbd>-click the second class · <kbd>ctrl</kbd>-click or right-click remove the nearest point · " +
@@ -47,7 +49,8 @@ function fileTools(view) {
 export function setup(view) {
   canvas = makeCanvas(SIZE, SIZE, "the plane: click to add points");
   plane = planeView(-6, 6, -6, 6, SIZE, SIZE);
-  view.stage.append(fileTools(view), classButtons(view), canvas);
+  diagram = new NetworkDiagram();
+  view.stage.append(fileTools(view), classButtons(view), element("div", { className: "row" }, diagram.element, canvas));
   choose(0);
   const act = (e) => {
     e.preventDefault();
@@ -96,7 +99,8 @@ export function draw(view, f) {
     downloaded = f.download.id;
     download(f.download.name, f.download.text, f.download.name.endsWith(".json") ? "application/json" : "text/x-python");
   }
-  const ctx = fillCanvas(canvas, SIZE, SIZE);
+  const ctx = fillCanvas(canvas, SIZE, SIZE, 0.52, 7);   // beside the network diagram, 14 px apart
+  diagram.draw(f.network, 0.48, 7);
   const confidence = Uint8Array.from(atob(f.grid.data), (c) => c.charCodeAt(0));
   const classes = Uint8Array.from(atob(f.grid_class.data), (c) => c.charCodeAt(0));
   cache = rasterCanvas(f.grid, regionColour(confidence, classes), cache);

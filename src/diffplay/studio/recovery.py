@@ -1,0 +1,64 @@
+"""A live scene's last good state, and what a page is told when the scene fails.
+
+A scene that fails while it handles an event, steps or makes a frame may be left half
+changed. Its session goes back to the last state it kept, pauses there and says so in one
+plain sentence; it never builds the world again from scratch (a gpt scene at step 1,000 goes
+back a few steps, not to step 0), and a failure that comes straight back is not retried until
+the next event, so a scene never fails in a loop.
+
+A state is kept (Scene.snapshot, a deep copy) before an event is applied and, at most once a
+PERIOD_S, after a frame has gone out: each a state that made a frame, or one an event found.
+Copying costs time, so a copy is never taken sooner than its own cost / SHARE after the last:
+a scene that takes 150 ms to copy (a learn chapter's Value graph) is kept every 3 s at most,
+and may go back that far.
+"""
+
+import math
+import time
+
+from ..errors import UsageError
+
+SHARE = 0.05     # the most of a session's time its copies may take
+PERIOD_S = 1.0   # while a scene runs without events, how often its state is kept
+
+
+class LastGood:
+    """The kept copy of one scene's state."""
+
+    def __init__(self, scene, clock=time.monotonic):
+        self.scene, self.clock = scene, clock
+        self.saved, self.saved_at, self.cost = None, -math.inf, 0.0
+        self.copyable = True
+
+    def keep(self, period=0.0):
+        """Copy the scene's state, unless a copy was taken less than `period` (or its cost /
+        SHARE) ago. A scene that cannot be copied is not tried again."""
+        now = self.clock()
+        if not self.copyable or now - self.saved_at < max(period, self.cost / SHARE):
+            return
+        try:
+            self.saved = self.scene.snapshot()
+        except Exception:   # something in it deep-copies badly: there is no going back for this scene
+            self.copyable, self.saved = False, None
+            return
+        self.saved_at, self.cost = now, self.clock() - now
+
+    def restore(self):
+        """Put the scene back as it was when last kept; the step it is back at, or None when
+        nothing was kept."""
+        if self.saved is None:
+            return None
+        self.scene.restore(self.saved)
+        return self.scene.steps
+
+
+def plainly(error):
+    """Why something failed, in words a page can show: the exception's class only where what
+    failed is a bug, never its Python message."""
+    if isinstance(error, (UsageError, TimeoutError)):   # our own words (worker.TooSlow is a TimeoutError)
+        return str(error)
+    if isinstance(error, MemoryError):
+        return "it ran out of memory"
+    if isinstance(error, RecursionError):
+        return "it nested too deep"
+    return f"a bug in the scene: {type(error).__name__}"

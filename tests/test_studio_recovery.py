@@ -1,0 +1,185 @@
+"""A live scene that fails goes back to its last good state, pauses, and says why in a sentence
+(issue 14: one bad value rebuilt a gpt scene from step 0, or failed 59 times a second for ever).
+
+The session loop (worker.Loop) runs here in a process of its own, as the studio runs it,
+driven over its socket pair by the test, with a scene made to fail on demand.
+"""
+
+import json
+import multiprocessing
+import socket
+import time
+import warnings
+
+import pytest
+
+from diffplay.scenes import registry
+from diffplay.scenes.base import Scene, Setting
+from diffplay.scenes.schema import Choice
+from diffplay.studio import channel
+from diffplay.studio.limits import Limits
+from diffplay.studio.messages import encode, merge
+from diffplay.studio.worker import Loop, read_frame
+
+LIMITS = Limits(compute_limit_s=0.5)
+
+
+class Flaky(Scene):
+    """A counter that fails where it is told to: in its step, in its frame, or by being slow."""
+
+    name = "flaky"
+    settings = (Setting("fail", Choice("no", "step", "frame", "slowly"), "no", "where to fail", live=True),)
+    example = None
+    budget_s = 0.002
+    steps_per_frame = 1
+
+    def build(self):
+        self.count = 0
+
+    def advance(self):
+        if self.values["fail"] == "step":
+            self.count = -1   # half changed, then
+            raise ZeroDivisionError("division by zero")
+        self.count += 1
+
+    def view(self):
+        if self.values["fail"] == "frame":
+            raise IndexError("index 1 is out of bounds for axis 0 with size 1")
+        if self.values["fail"] == "slowly":
+            time.sleep(2)
+        return {"count": self.count}
+
+
+def _run(sock, make):
+    Loop(channel.Channel(sock), make(), LIMITS, 1).run()
+
+
+class Page:
+    """The server's end of a session's socket pair, played by the test: events in, frames and errors out."""
+
+    def __init__(self, make):
+        ours, theirs = socket.socketpair()
+        self.process = multiprocessing.get_context("fork").Process(target=_run, args=(theirs, make), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.sock, self.next_id, self.whole = ours, 1, {}
+
+    def send(self, event):
+        event_id, self.next_id = self.next_id, self.next_id + 1
+        self.sock.sendall(channel.pack_json(["event", event_id, event]))
+        return event_id
+
+    def receive(self, timeout=10):
+        self.sock.settimeout(timeout)
+        size = int.from_bytes(self._exactly(4), "big")
+        data = self._exactly(size)
+        if data[:1] == b"F":
+            frame_id, text = read_frame(data)
+            self.sock.sendall(channel.pack_json(["drawn", frame_id]))   # drawn at once
+            message = json.loads(text)
+            message["frame"] = self.whole = merge(self.whole, message)   # the fields left out as "same"
+            return message
+        return json.loads(data[1:])
+
+    def until(self, condition, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.receive(max(deadline - time.monotonic(), 0.01))
+            if condition(message):
+                return message
+
+    def quiet_for(self, seconds):
+        """The messages that came within `seconds` (frames of a paused scene: none expected)."""
+        got, deadline = [], time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                got.append(self.receive(max(deadline - time.monotonic(), 0.01)))
+        except TimeoutError:
+            pass
+        return got
+
+    def close(self):
+        self.sock.sendall(channel.pack_json(["stop"]))
+        self.process.join(5)
+        self.sock.close()
+
+    def _exactly(self, size):
+        data = b""
+        while len(data) < size:
+            chunk = self.sock.recv(size - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
+
+
+def is_frame(at_least=0):
+    return lambda m: m["type"] == "frame" and m["frame"]["count"] >= at_least
+
+
+def is_error(m):
+    return m["type"] == "error"
+
+
+@pytest.fixture
+def page():
+    page = Page(Flaky)
+    yield page
+    page.close()
+
+
+@pytest.mark.parametrize("where, doing, why", [
+    ("frame", "making a frame", "a bug in the scene: IndexError"),
+    ("step", "a step", "a bug in the scene: ZeroDivisionError"),
+    ("slowly", "making a frame", "one step and frame took more than 0.5 s"),
+])
+def test_a_scene_that_fails_goes_back_to_its_last_good_state_and_pauses_once(page, where, doing, why):
+    before = page.until(is_frame(30))["frame"]["count"]
+    set_id = page.send({"type": "set", "key": "fail", "value": where})
+    failed = page.until(is_error)
+    assert failed["id"] == set_id   # the page puts the control back
+    assert failed["message"].startswith(f"{doing} failed ({why}), so the scene went back to how it was at step ")
+    assert failed["message"].endswith(" and paused.") and "Error:" not in failed["message"]
+    restored = page.until(lambda m: m["type"] == "frame")["frame"]
+    assert restored["paused"] and restored["count"] >= before and restored["step"] == restored["count"]
+    assert f"at step {restored['step']:,} and" in failed["message"]
+    assert page.quiet_for(1.5) == []   # paused, and not failing again and again
+    page.send({"type": "resume"})   # the setting went back with the state: it runs on from there
+    assert page.until(is_frame(restored["count"] + 10))["frame"]["paused"] is False
+
+
+def test_a_failure_that_comes_straight_back_is_not_retried_until_the_next_event(page):
+    page.until(is_frame(5))
+    page.send({"type": "set", "key": "fail", "value": "frame"})
+    page.until(is_error)
+    page.until(lambda m: m["type"] == "frame")
+    page.send({"type": "set", "key": "fail", "value": "frame"})   # and again: back to before it
+    second = page.until(is_error)
+    assert "went back to how it was" in second["message"]
+    assert [m for m in page.quiet_for(1.0) if m["type"] == "error"] == []
+
+
+def test_a_bad_event_value_is_refused_and_the_scene_keeps_its_state(page):
+    before = page.until(is_frame(20))["frame"]["count"]
+    bad = page.send({"type": "set", "key": "fail", "value": 10**4299})
+    refused = page.until(is_error)
+    assert refused["id"] == bad and refused["message"].startswith("event.value (fail): expected one of no, step")
+    assert page.until(lambda m: m["type"] == "frame")["frame"]["count"] >= before
+
+
+# ---- every scene and chapter can go back ----
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_scene_and_chapter_goes_back_to_a_snapshot_exactly(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scene = registry.load(name)(seed=0)
+        scene.step(0.01)
+        kept = scene.snapshot()
+        shown = encode(scene.frame())
+        for _ in range(3):
+            scene.step(0.01)
+        scene.restore(kept)
+        assert encode(scene.frame()) == shown
+        scene.restore(kept)   # a snapshot is kept as it was: it can be gone back to again
+        assert encode(scene.frame()) == shown

@@ -23,7 +23,7 @@ def docs(tmp_path):
 def test_bare_diffplay_trains_microgpt_on_the_default_names(tmp_path):
     done = diffplay(cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "trained 1000 steps" in done.stdout and (tmp_path / "model.json").is_file()
+    assert "trained 1000 steps" in done.stdout and (tmp_path / "model.npz").is_file()
 
 
 def test_bare_diffplay_takes_gpt_train_options(docs, tmp_path):
@@ -48,7 +48,7 @@ def test_bare_diffplay_errors_exit_2_without_a_traceback(tmp_path):
 def test_help_is_diffplays_own(tmp_path):
     done = diffplay("--help", cwd=tmp_path)
     assert done.returncode == 0 and "COMMAND" in done.stdout and "gpt" in done.stdout
-    assert not (tmp_path / "model.json").exists()
+    assert not (tmp_path / "model.npz").exists()
 
 
 def test_a_command_after_debug_is_still_a_command(docs, tmp_path):

@@ -5,11 +5,13 @@ import errno
 import os
 import re
 import stat
+import threading
+import time
 
 import pytest
 
 from diffplay.errors import UsageError
-from diffplay.files import check_writable, write_atomic
+from diffplay.files import BackgroundWriter, check_writable, write_atomic
 
 
 def test_check_writable_accepts_a_new_file_in_an_existing_folder_and_leaves_nothing(tmp_path):
@@ -53,6 +55,35 @@ def test_write_atomic_into_a_missing_folder_is_a_usage_error_naming_the_flag(tmp
     path = tmp_path / "nodir" / "m.json"
     with pytest.raises(UsageError, match=f"^--out {re.escape(str(path))}: cannot write it"):
         write_atomic(path, "x", "--out")
+
+
+def test_background_writer_writes_the_newest_submission_and_close_waits_for_it(tmp_path):
+    path, release, made = tmp_path / "out.bin", threading.Event(), []
+
+    def slow(data):
+        def make():
+            release.wait(5)
+            made.append(data)
+            return data
+        return make
+
+    writer = BackgroundWriter("--out")
+    writer.submit(path, slow(b"first"))   # taken at once, held until released
+    time.sleep(0.05)
+    for data in (b"second", b"third", b"fourth"):
+        writer.submit(path, slow(data))   # each gives way to the next before it starts
+    release.set()
+    writer.close()
+    assert made == [b"first", b"fourth"] and path.read_bytes() == b"fourth" and os.listdir(tmp_path) == ["out.bin"]
+
+
+def test_background_writer_raises_the_threads_error_at_the_next_call(tmp_path):
+    writer = BackgroundWriter("--out")
+    writer.submit(tmp_path / "nodir" / "out.bin", lambda: b"x")
+    with pytest.raises(UsageError, match=r"--out .*nodir/out.bin: cannot write it"):
+        writer.close()
+    with pytest.raises(RuntimeError, match="submit after close"):
+        writer.submit(tmp_path / "out.bin", lambda: b"x")
 
 
 def dead_pid():

@@ -1,7 +1,9 @@
 """Fuzzing what reads outside input (issue 14): 10,000 hostile inputs to the command line's flags,
-a checkpoint's JSON, a layout spec's TOML and a studio page's messages, and not one traceback —
-every input is taken or refused with a UsageError (argparse's exit 2, for a flag); a spec that is
-taken solves and draws valid SVG.
+a checkpoint (version 2's JSON, and version 3's zip archive: its checkpoint.json, its arrays
+missing, misshapen, mistyped or with headers that lie about their size, its bytes cut short or
+compressed), a layout spec's TOML and a studio page's messages, and not one traceback — every
+input is taken or refused with a UsageError (argparse's exit 2, for a flag), within 2 GB of
+memory; a spec that is taken solves and draws valid SVG.
 
 Deterministic: the profile in conftest.py derandomizes hypothesis (its seed is fixed by the
 test itself).
@@ -12,18 +14,21 @@ import io
 import json
 import math
 import xml.etree.ElementTree as ElementTree
+import zipfile
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diffplay.cli import build_parser
 from diffplay.errors import UsageError
-from diffplay.gpt.checkpoint import checkpoint_text, parse_checkpoint
+from diffplay.gpt.checkpoint import checkpoint_bytes, parse_checkpoint
 from diffplay.gpt.train import DEFAULTS, Run
 from diffplay.layout.spec import loads
 from diffplay.scenes import registry
 from diffplay.studio.limits import Limits
 from diffplay.studio.messages import parse
+from checkpoint_files import META, as_version_2, meta, npy, rewritten
 from memory_bounds import bounded_memory
 
 MARKER = "MARKER"
@@ -62,8 +67,12 @@ SPEC = {"canvas": {"width": 300, "height": 200}, "solve": {"seed": 1, "restarts"
                    "P": {"kind": "polygon", "points": [[0, 0], [40, 0], [0, 30]]}},
         "constraints": [{"disjoint": ["A", "B"], "pad": 5}, {"in_range": ["B.w", 10, 60]}],
         "objectives": [{"near": ["L", "A"]}]}
-CHECKPOINT = checkpoint_text(Run(None, {**DEFAULTS, "steps": 2, "n_embd": 2, "n_head": 1, "block_size": 2},
-                                 "tensor").checkpoint())
+ARCHIVE = checkpoint_bytes(Run(None, {**DEFAULTS, "steps": 2, "n_embd": 2, "n_head": 1, "block_size": 2},
+                              "tensor").checkpoint())   # version 3
+CHECKPOINT = json.dumps(as_version_2(ARCHIVE))            # the same as version 2's JSON
+with zipfile.ZipFile(io.BytesIO(ARCHIVE)) as _archive:
+    MEMBERS = sorted(_archive.namelist())
+SHAPES = st.lists(st.sampled_from([0, 1, 2, 3, 27, 2**31, 2**40, 2**62]), max_size=3).map(tuple)
 
 
 # ---- the three kinds of input ----
@@ -126,11 +135,43 @@ def _toml(value):
 
 @st.composite
 def checkpoints(draw):
-    """A small valid checkpoint with one field made hostile; now and then its text cut short."""
+    """A small valid JSON checkpoint with one field made hostile; now and then its text cut short."""
     text = with_raw(draw, hostile_field(draw, json.loads(CHECKPOINT)))
     if draw(st.booleans()) and draw(st.integers(0, 9)) == 0:
         text = text[:draw(st.integers(0, len(text)))]
-    return "checkpoint", text
+    return "checkpoint", text.encode()
+
+
+@st.composite
+def archives(draw):
+    """A small valid version 3 archive with one hostile change: a field of its checkpoint.json,
+    a member gone or replaced (another shape or dtype, a header that lies, junk), its members
+    compressed, or its bytes cut short or changed."""
+    change = draw(st.sampled_from(["meta", "gone", "array", "header", "junk", "compressed", "cut", "flipped"]))
+    member = draw(st.sampled_from(MEMBERS))
+    if change == "meta":
+        return "checkpoint", rewritten(ARCHIVE, {META: with_raw(draw, hostile_field(draw, meta(ARCHIVE)))})
+    if change == "gone":
+        return "checkpoint", rewritten(ARCHIVE, {member: None})
+    if change == "array":
+        dtype = draw(st.sampled_from(["<f8", "<f4", ">f8", "<i8", "|b1", "<f2", "<c16"]))
+        shape = tuple(draw(st.lists(st.integers(0, 9), max_size=3)))
+        with np.errstate(over="ignore"):   # a float past float32's range is inf, as it would be written
+            array = np.full(shape, draw(st.floats()) if "f" in dtype else 1).astype(dtype)
+        return "checkpoint", rewritten(ARCHIVE, {member: npy(array)})
+    if change == "header":   # a header claiming any shape, over a few real numbers
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": draw(st.sampled_from(["<f8", "<f4", "|O"])),
+                                                      "fortran_order": draw(st.booleans()), "shape": draw(SHAPES)})
+        return "checkpoint", rewritten(ARCHIVE, {member: header.getvalue() + bytes(8 * draw(st.integers(0, 9)))})
+    if change == "junk":
+        return "checkpoint", rewritten(ARCHIVE, {member: draw(st.binary(max_size=64))})
+    if change == "compressed":
+        return "checkpoint", rewritten(ARCHIVE, {}, zipfile.ZIP_DEFLATED)
+    at = draw(st.integers(0, len(ARCHIVE) - 1))
+    if change == "cut":
+        return "checkpoint", ARCHIVE[:at]
+    return "checkpoint", ARCHIVE[:at] + bytes([ARCHIVE[at] ^ draw(st.integers(1, 255))]) + ARCHIVE[at + 1:]
 
 
 @st.composite
@@ -185,7 +226,7 @@ def take_spec(text):
     ElementTree.fromstring(diagram.svg())
 
 
-TAKE = {"flags": take_flags, "checkpoint": lambda text: parse_checkpoint(text, "model.json"), "spec": take_spec,
+TAKE = {"flags": take_flags, "checkpoint": lambda raw: parse_checkpoint(raw, "model.npz"), "spec": take_spec,
         "message": take_message}
 
 
@@ -195,7 +236,7 @@ def test_ten_thousand_hostile_inputs_are_each_taken_or_refused_in_words():
 
 
 @settings(max_examples=10_000, suppress_health_check=list(HealthCheck))
-@given(flags() | checkpoints() | specs() | messages())
+@given(flags() | checkpoints() | archives() | specs() | messages())
 def take_each(case):
     kind, text = case
     try:

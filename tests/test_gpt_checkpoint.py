@@ -1,5 +1,6 @@
 """Checkpoints: a round trip keeps every bit, a killed run resumes exactly, bad files are named."""
 
+import io
 import json
 import os
 import shutil
@@ -7,7 +8,9 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +19,9 @@ import pytest
 from diffplay.errors import Interrupted, RunFailed, UsageError
 from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
+from checkpoint_files import as_version_2, meta, rewritten, with_member, without_member
+from gpt_runs import kill_once_saved, stop_at
+from memory_bounds import bounded_memory
 
 SMALL = {"n_embd": 8, "n_head": 2, "block_size": 8}
 # Written by the diffplay of version 1 checkpoints (Adam's moments as adam.m and adam.v): step 3
@@ -31,18 +37,10 @@ def docs(tmp_path):
     return path
 
 
-def stop_at(step):
-    """An on_step callback that interrupts training right after `step`."""
-    def on_step(done, steps, loss):
-        if done == step:
-            raise KeyboardInterrupt
-    return on_step
-
-
 @pytest.mark.parametrize("engine", ["value", "tensor"])
 def test_resume_ends_with_the_same_parameters_losses_and_samples_as_one_run(docs, tmp_path, engine):
-    whole = train(docs, steps=12, engine=engine, out=tmp_path / "whole.json", samples=3, **SMALL)
-    part = tmp_path / "part.json"
+    whole = train(docs, steps=12, engine=engine, out=tmp_path / "whole.npz", samples=3, **SMALL)
+    part = tmp_path / "part.npz"
     with pytest.raises(KeyboardInterrupt):
         train(docs, steps=12, engine=engine, out=part, checkpoint_every=5, on_step=stop_at(7), **SMALL)
     assert read_checkpoint(part)["step"] == 5
@@ -52,7 +50,7 @@ def test_resume_ends_with_the_same_parameters_losses_and_samples_as_one_run(docs
 
 
 def test_a_version_1_checkpoint_resumes_as_if_never_stopped(tmp_path):
-    part = tmp_path / "part.json"
+    part = tmp_path / "part.npz"
     shutil.copy(VERSION_1, part)
     resumed = train(out=part, resume=True, samples=3)
     whole = train(samples=3, **VERSION_1_SETTINGS)
@@ -71,20 +69,22 @@ def test_a_version_1_checkpoint_loads_and_its_damage_is_named(tmp_path):
 
 @pytest.mark.parametrize("engine", ["value", "tensor"])
 def test_a_checkpoint_holds_adams_state_dict_by_weight_matrix_whichever_engine_wrote_it(docs, tmp_path, engine):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     train(docs, steps=3, engine=engine, out=out, samples=0, **SMALL)
-    saved = json.loads(out.read_text())
-    names = list(saved["weights"])
-    assert saved["optimizer"]["param_groups"] == [{"lr": 0.01 * (1 - 3 / 3), "betas": [0.85, 0.99], "eps": 1e-8,
-                                                   "weight_decay": 0.0, "params": list(range(len(names)))}]
-    assert list(saved["optimizer"]["state"]) == [str(i) for i in range(len(names))]
-    assert all(np.shape(saved["optimizer"]["state"][str(i)]["exp_avg"]) == np.shape(saved["weights"][name])
-               for i, name in enumerate(names))
-    assert saved["schedule"] == {"base_lr": 0.01, "total_steps": 3, "end_factor": 0.0, "k": 3}
+    with np.load(out) as archive:   # an .npz: the arrays, and the rest as checkpoint.json
+        saved = json.loads(archive["checkpoint.json"])
+        names = saved["weights"]
+        assert saved["optimizer"]["param_groups"] == [{"lr": 0.01 * (1 - 3 / 3), "betas": [0.85, 0.99], "eps": 1e-8,
+                                                       "weight_decay": 0.0, "params": list(range(len(names)))}]
+        assert saved["optimizer"]["state"] == {str(i): {"step": 3} for i in range(len(names))}
+        assert all(archive[f"optimizer/state/{i}/{key}"].shape == archive[f"weights/{name}"].shape
+                   for i, name in enumerate(names) for key in ("exp_avg", "exp_avg_sq"))
+        assert saved["schedule"] == {"base_lr": 0.01, "total_steps": 3, "end_factor": 0.0, "k": 3}
+        assert archive["losses"].shape == (3,) and saved["settings"]["dtype"] == "float64"
 
 
 def test_a_run_resumes_on_the_other_engine(docs, tmp_path):
-    part = tmp_path / "part.json"
+    part = tmp_path / "part.npz"
     with pytest.raises(KeyboardInterrupt):
         train(docs, steps=8, engine="tensor", out=part, checkpoint_every=4, on_step=stop_at(5), **SMALL)
     resumed = train(docs, engine="value", out=part, resume=True, samples=0)
@@ -93,7 +93,7 @@ def test_a_run_resumes_on_the_other_engine(docs, tmp_path):
 
 
 def test_optimizer_settings_the_optimizer_refuses_are_a_usage_error_on_resume(docs, tmp_path):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     with pytest.raises(KeyboardInterrupt):
         train(docs, steps=6, out=out, checkpoint_every=2, on_step=stop_at(3), **SMALL)
     corrupt(out, lambda p: p["optimizer"]["param_groups"][0].update(betas=[0.85, 1.5]))
@@ -103,7 +103,7 @@ def test_optimizer_settings_the_optimizer_refuses_are_a_usage_error_on_resume(do
 
 
 def test_checkpoint_round_trip_keeps_weights_and_vocabulary(docs, tmp_path):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     result = train(docs, steps=5, out=out, samples=0, **SMALL)
     loaded = GPT.load(out)
     assert loaded.weights() == result.gpt.weights()
@@ -112,7 +112,7 @@ def test_checkpoint_round_trip_keeps_weights_and_vocabulary(docs, tmp_path):
 
 
 def test_each_load_samples_fresh_names_unless_given_a_seed(docs, tmp_path):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     train(docs, steps=5, out=out, samples=0, **SMALL)
     fresh = [GPT.load(out).sample(10, temperature=2.0) for _ in range(2)]
     assert fresh[0] != fresh[1]
@@ -120,29 +120,21 @@ def test_each_load_samples_fresh_names_unless_given_a_seed(docs, tmp_path):
 
 
 def test_killed_run_resumed_from_its_checkpoint_matches_an_uninterrupted_run(docs, tmp_path):
-    out = tmp_path / "killed.json"
+    out = tmp_path / "killed.npz"
     args = [sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", str(docs), "--steps", "4000",
             "--n-embd", "8", "--n-head", "2", "--block-size", "8", "--samples", "2", "--json"]
-    proc = subprocess.Popen([*args, "--out", str(out), "--checkpoint-every", "50"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait()
+    proc = kill_once_saved([*args, "--out", str(out), "--checkpoint-every", "50"], out)
     assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
     assert read_checkpoint(out)["step"] < 4000
     done = subprocess.run([*args, "--out", str(out), "--resume"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    whole = train(docs, steps=4000, out=tmp_path / "whole.json", samples=2, **SMALL)
-    assert read_checkpoint(out)["weights"] == read_checkpoint(tmp_path / "whole.json")["weights"]
+    whole = train(docs, steps=4000, out=tmp_path / "whole.npz", samples=2, **SMALL)
+    assert same_weights(read_checkpoint(out), read_checkpoint(tmp_path / "whole.npz"))
     assert json.loads(done.stdout.splitlines()[-1])["samples"] == whole.samples
 
 
 def test_resume_with_a_different_setting_is_refused(docs, tmp_path):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     train(docs, steps=3, out=out, samples=0, **SMALL)
     with pytest.raises(UsageError, match="--steps 9: the checkpoint was trained with --steps 3"):
         train(docs, steps=9, out=out, resume=True)
@@ -157,8 +149,16 @@ def test_resume_without_a_checkpoint_is_a_usage_error(docs, tmp_path):
         train(docs, out=tmp_path / "absent.json", resume=True)
 
 
+def same_weights(a, b):
+    """Two checkpoints' weights are equal to the last bit."""
+    return list(a["weights"]) == list(b["weights"]) and all(
+        np.array_equal(a["weights"][name], b["weights"][name]) for name in a["weights"])
+
+
 def corrupt(path, edit):
-    payload = json.loads(path.read_text())
+    """Rewrite a checkpoint as JSON (version 2's form, which is still read), edited; the checks
+    are the same for every version."""
+    payload = json.loads(path.read_bytes()) if not zipfile.is_zipfile(path) else as_version_2(path.read_bytes())
     edit(payload)
     path.write_text(json.dumps(payload))
 
@@ -181,15 +181,17 @@ def corrupt(path, edit):
     (lambda p: p["optimizer"]["state"]["0"].update(step=2), "optimizer.state.0.step",
      "is 2, but step is 3: Adam takes one step per training step"),
     (lambda p: p["schedule"].update(k=4), "schedule.k", "is 4, but step is 3: the schedule takes one step per training step"),
-    (lambda p: p.update(version=3), "version", r"is 3; this diffplay reads versions 1 and 2 \(a newer one wrote it\?\)"),
+    (lambda p: p.update(version=4), "version", r"is 4; this diffplay reads versions 1 to 3 \(a newer one wrote it\?\)"),
+    (lambda p: p.update(version=3), "version", r"is 3, but the file is JSON: versions 1 and 2 are JSON, version 3 a zip"),
+    (lambda p: p["settings"].update(dtype="float16"), "settings.dtype", r"unknown choice 'float16'"),
     (lambda p: p["random_state"][1].pop(), "random_state", r"must be \[version, 625 integers, gauss_next\]"),
     (lambda p: p.update(format="something else"), "format", "must be 'diffplay-gpt-checkpoint', got 'something else'"),
 ])
 def test_a_damaged_checkpoint_names_the_file_and_field(docs, tmp_path, edit, field, message):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     train(docs, steps=3, out=out, samples=0, **SMALL)
     corrupt(out, edit)
-    with pytest.raises(UsageError, match=f"model.json: field '{field}': {message}"):
+    with pytest.raises(UsageError, match=f"model.npz: field '{field}': {message}"):
         GPT.load(out)
 
 
@@ -201,17 +203,17 @@ def test_a_file_that_is_not_json_is_named(tmp_path):
 
 
 def test_checkpoint_write_leaves_no_temporary_files(docs, tmp_path):
-    train(docs, steps=6, out=tmp_path / "model.json", checkpoint_every=2, samples=0, **SMALL)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt", "model.json"]
+    train(docs, steps=6, out=tmp_path / "model.npz", checkpoint_every=2, samples=0, **SMALL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt", "model.npz"]
 
 
 def test_checkpoint_gets_the_permissions_a_plain_file_gets_under_the_umask(docs, tmp_path):
     old = os.umask(0o022)
     try:
-        train(docs, steps=2, out=tmp_path / "model.json", samples=0, **SMALL)
+        train(docs, steps=2, out=tmp_path / "model.npz", samples=0, **SMALL)
     finally:
         os.umask(old)
-    assert stat.S_IMODE((tmp_path / "model.json").stat().st_mode) == 0o644   # mkstemp alone gives 0o600
+    assert stat.S_IMODE((tmp_path / "model.npz").stat().st_mode) == 0o644   # mkstemp alone gives 0o600
 
 
 def test_an_unwritable_out_path_is_refused_before_the_first_step(docs, tmp_path):
@@ -222,7 +224,7 @@ def test_an_unwritable_out_path_is_refused_before_the_first_step(docs, tmp_path)
 
 
 def test_resume_draws_no_initial_weights_it_would_throw_away(docs, tmp_path, monkeypatch):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     train(docs, steps=4, out=out, samples=0, **SMALL)
 
     def init_weights(*args, **kwargs):
@@ -242,8 +244,8 @@ def ctrl_c_at(step):
 
 @pytest.mark.parametrize("engine", ["value", "tensor"])
 def test_ctrl_c_saves_the_step_it_stopped_at_and_the_run_resumes_exactly(docs, tmp_path, engine):
-    whole = train(docs, steps=12, engine=engine, out=tmp_path / "whole.json", samples=3, **SMALL)
-    part = tmp_path / "part.json"
+    whole = train(docs, steps=12, engine=engine, out=tmp_path / "whole.npz", samples=3, **SMALL)
+    part = tmp_path / "part.npz"
     with pytest.raises(Interrupted, match=f"interrupted after step 7 of 12; saved {part}; go on with: "
                                           f"diffplay gpt train --resume --out {part}"):
         train(docs, steps=12, engine=engine, out=part, checkpoint_every=5, on_step=ctrl_c_at(7), **SMALL)
@@ -255,12 +257,116 @@ def test_ctrl_c_saves_the_step_it_stopped_at_and_the_run_resumes_exactly(docs, t
 
 @pytest.mark.parametrize("engine", ["value", "tensor"])
 def test_a_diverging_run_fails_saving_its_last_good_step(docs, tmp_path, engine):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     with pytest.raises(RunFailed, match=r"training diverged after step 1 of 20 \(backward: a gradient is not "
-                                        r"finite\); the last good state \(step 1\) is saved in .*model.json"):
+                                        r"finite\); the last good state \(step 1\) is saved in .*model.npz"):
         train(docs, steps=20, lr=1e300, engine=engine, out=out, **SMALL)
     saved = read_checkpoint(out)
     assert saved["step"] == 1 and len(saved["losses"]) == 1 and saved["schedule"]["k"] == 1
-    assert GPT.load(out).weights() == saved["weights"]   # readable, as it was after step 1
+    assert GPT.load(out).weights() == {name: w.tolist() for name, w in saved["weights"].items()}   # as after step 1
     with pytest.raises(RunFailed, match=r"logits are not finite \(did its training diverge\?\)"):
-        GPT.load(out).sample(2, seed=0)   # a path that meets the overflowed weights (some draw BOS first)
+        GPT.load(out).sample(2, seed=0)   # seeded: a draw of BOS at once would end a sample before any NaN
+
+
+def test_checkpoints_are_written_off_the_training_thread_and_the_last_one_is_on_disk(docs, tmp_path, monkeypatch):
+    import diffplay.files
+
+    writers, write = [], diffplay.files.write_atomic
+
+    def slow_write(path, data, flag):
+        writers.append(threading.current_thread())
+        time.sleep(0.02)   # a slow disk: the steps go on meanwhile, and waiting saves give way to newer ones
+        write(path, data, flag)
+
+    monkeypatch.setattr(diffplay.files, "write_atomic", slow_write)
+    train(docs, steps=60, out=tmp_path / "model.npz", checkpoint_every=1, samples=0, **SMALL)
+    assert writers and threading.main_thread() not in writers and len(writers) < 60
+    assert read_checkpoint(tmp_path / "model.npz")["step"] == 60
+
+
+def test_a_reader_during_training_only_ever_sees_whole_checkpoints(docs, tmp_path):
+    out = tmp_path / "model.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", str(docs), "--steps",
+                             "3000", "--n-embd", "8", "--n-head", "2", "--checkpoint-every", "1", "--out", str(out),
+                             "--samples", "0", "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    steps = []
+    try:
+        while proc.poll() is None:
+            if out.exists():
+                steps.append(read_checkpoint(out)["step"])   # a half-written file would raise here
+    finally:
+        proc.wait(60)
+    assert proc.returncode == 0 and len(steps) > 10
+    assert steps == sorted(steps) and read_checkpoint(out)["step"] == 3000
+
+
+def lying_header(shape):
+    """An .npy whose header claims `shape` of float64, followed by 8 numbers."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buffer.getvalue() + np.zeros(8).tobytes()
+
+
+def object_array():
+    """An .npy of a pickled object array (np.load would run the pickle if allowed)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda raw: raw[:len(raw) // 2], "not a checkpoint: a damaged archive"),
+    (lambda raw: without_member(raw, "weights/wpe.npy"), "field 'weights.wpe': must be 8 rows of 8 finite numbers"),
+    (lambda raw: without_member(raw, "checkpoint.json"), "not a checkpoint: the archive has no checkpoint.json"),
+    (lambda raw: with_member(raw, "optimizer/state/3/exp_avg.npy", np.full((8, 8), np.nan)),
+     r"field 'optimizer.state.3.exp_avg': must be 8 rows of 8 finite numbers"),
+    (lambda raw: with_member(raw, "weights/wpe.npy", np.zeros((8, 9))), r"field 'weights.wpe': must be 8 rows of 8"),
+    (lambda raw: with_member(raw, "weights/wpe.npy", np.zeros((8, 8), dtype=np.int64)),
+     r"weights/wpe.npy: holds int64 numbers; a checkpoint's arrays are float64 or float32"),
+    (lambda raw: with_member(raw, "weights/wpe.npy", object_array()), r"weights/wpe.npy: holds object numbers"),
+    (lambda raw: with_member(raw, "weights/wte.npy", lying_header((2**40, 2**20))),
+     r"weights/wte.npy: its header says shape \[1099511627776, 1048576\], but it holds 8 numbers"),
+    (lambda raw: with_member(raw, "weights/wte.npy", b"\x93NUMPY garbage"), r"weights/wte.npy: not a NumPy array we read"),
+    (lambda raw: with_member(raw, "checkpoint.json", b"{oops"), r"checkpoint.json: not JSON: .* at line 1 column 2"),
+    (lambda raw: with_member(raw, "checkpoint.json", b"[" * 100_000), r"checkpoint.json: not JSON we read: nested more"),
+    (lambda raw: with_member(raw, "checkpoint.json", b"\xff{}"), r"checkpoint.json: line 1 is not UTF-8"),
+    (lambda raw: with_meta(raw, lambda p: p["config"].update(n_layer=2**53)),
+     r"field 'config': describes [\d,]+ parameters, more than a file of [\d,]+ bytes holds"),
+    (lambda raw: with_meta(raw, lambda p: p.update(step=10**30)), r"checkpoint.json: step: an integer of 31 digits"),
+    (lambda raw: rewritten(raw, {}, zipfile.ZIP_DEFLATED), r"member checkpoint.json is compressed or encrypted"),
+])
+def test_a_damaged_or_hostile_archive_names_the_file_and_what_is_wrong(docs, tmp_path, damage, message):
+    out = tmp_path / "model.npz"
+    train(docs, steps=3, out=out, samples=0, **SMALL)
+    out.write_bytes(damage(out.read_bytes()))
+    with bounded_memory(1), pytest.raises(UsageError, match=f"model.npz: {message}"):
+        read_checkpoint(out)
+    with pytest.raises(UsageError, match=f"model.npz: {message}"):
+        train(docs, out=out, resume=True)
+
+
+def with_meta(raw, edit):
+    """The archive with its checkpoint.json edited."""
+    payload = meta(raw)
+    edit(payload)
+    return rewritten(raw, {"checkpoint.json": json.dumps(payload)})
+
+
+def test_float32_training_keeps_float32_and_resumes_exactly(docs, tmp_path):
+    whole = train(docs, steps=12, dtype="float32", out=tmp_path / "whole.npz", samples=3, **SMALL)
+    part = tmp_path / "part.npz"
+    with pytest.raises(KeyboardInterrupt):
+        train(docs, steps=12, dtype="float32", out=part, checkpoint_every=5, on_step=stop_at(7), **SMALL)
+    saved = read_checkpoint(part)
+    assert saved["settings"]["dtype"] == "float32" and saved["weights"]["wte"].dtype == np.float32
+    assert saved["optimizer"]["state"][0]["exp_avg"].dtype == np.float32
+    resumed = train(docs, out=part, resume=True, samples=3)
+    assert resumed.gpt.model.flat.dtype == np.float32 and GPT.load(part).model.flat.dtype == np.float32
+    assert resumed.gpt.weights() == whole.gpt.weights() and resumed.losses == whole.losses
+    with pytest.raises(UsageError, match="--dtype float64: the checkpoint was trained with --dtype float32"):
+        train(docs, out=part, resume=True, dtype="float64")
+
+
+def test_float32_is_for_the_tensor_engine(docs):
+    with pytest.raises(UsageError, match=r"--dtype float32: the value engine computes in float64 only"):
+        train(docs, steps=2, engine="value", dtype="float32")

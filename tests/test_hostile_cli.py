@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from checkpoint_files import as_version_2, put_literal
 from diffplay.gpt import train
 from memory_bounds import limit_memory
 
@@ -43,10 +44,13 @@ def docs(tmp_path):
     return path
 
 
-@pytest.fixture
-def checkpoint(docs, tmp_path):
-    out = tmp_path / "model.json"
-    train(docs, steps=2, out=out, samples=0, **SMALL)
+@pytest.fixture(params=["model.json", "model.npz"])
+def checkpoint(request, docs, tmp_path):
+    """A short run's checkpoint: version 2's JSON (model.json), or version 3's archive (model.npz)."""
+    out = tmp_path / request.param
+    train(docs, steps=2, out=tmp_path / "model.npz", samples=0, **SMALL)
+    if out.suffix == ".json":
+        out.write_text(json.dumps(as_version_2((tmp_path / "model.npz").read_bytes())))
     return out
 
 
@@ -58,16 +62,9 @@ def test_a_checkpoint_nested_100k_deep_is_refused_in_one_line(tmp_path):
     refused(diffplay("gpt", "sample", "--model", deep), "deep.json", "nested more than 32 deep")
 
 
-def put_literal(path, put, literal):
-    """Rewrite the JSON file at path with `literal` (any text) where put(payload, marker) puts a marker."""
-    payload = json.loads(path.read_text())
-    put(payload, "MARKER")
-    path.write_text(json.dumps(payload).replace('"MARKER"', literal))
-
-
 def test_a_checkpoint_step_of_5000_digits_is_refused_naming_the_field(checkpoint):
     put_literal(checkpoint, lambda p, marker: p.update(step=marker), "9" * 5000)
-    refused(diffplay("gpt", "sample", "--model", checkpoint), "model.json: step: an integer of 5,000 digits")
+    refused(diffplay("gpt", "sample", "--model", checkpoint), checkpoint.name, "step: an integer of 5,000 digits")
 
 
 def test_a_checkpoint_of_10_to_the_400_steps_is_refused_naming_the_field(checkpoint):
@@ -77,7 +74,7 @@ def test_a_checkpoint_of_10_to_the_400_steps_is_refused_naming_the_field(checkpo
 
 def test_a_checkpoint_claiming_2_to_the_53_layers_is_refused_before_any_is_built(checkpoint):
     put_literal(checkpoint, lambda p, marker: p["config"].update(n_layer=marker), str(2**53))
-    refused(diffplay("gpt", "sample", "--model", checkpoint, timeout=30), "model.json: field 'config'",
+    refused(diffplay("gpt", "sample", "--model", checkpoint, timeout=30), f"{checkpoint.name}: field 'config'",
             "parameters, more than a file of")
 
 
@@ -165,12 +162,12 @@ def kill_mid_write(out, docs):
 
 
 def test_a_writer_killed_mid_write_leaves_no_temporary_file_once_the_next_run_writes(docs, tmp_path):
-    out = tmp_path / "model.json"
+    out = tmp_path / "model.npz"
     assert any(kill_mid_write(out, docs) for _ in range(5)), "every kill came between two writes"
     done = diffplay("gpt", "train", "--data", docs, "--out", out, "--steps", "1", "--n-embd", "8", "--n-head", "2",
                     "--samples", "0")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt", "model.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt", "model.npz"]
 
 
 # ---- the terminal ----

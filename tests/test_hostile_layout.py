@@ -30,6 +30,8 @@ def run_layout(tmp_path, spec_text, *options, encoding="utf-8"):
     pytest.param(CIRCLE + '\n[[constraints]]\nin_range = ["A.r", 40, 10]\n', id="lo-above-hi"),
     pytest.param('[shapes]\nA = { kind = "circle", on_canvas = "false" }\n', id="boolean-as-text"),
     pytest.param(CIRCLE + '\n[[objectives]]\nnear = ["A", 5]\n', id="shape-near-a-number"),   # found by the fuzz test
+    pytest.param('[shapes]\nP = { kind = "polygon", points = 70985727 }\n', id="polygon-of-70-million-vertices"),   # found by the fuzz test
+    pytest.param('[shapes]\nP = { kind = "polygon", points = 1e300 }\n', id="polygon-of-1e300-vertices"),
 ])
 def test_a_hostile_spec_is_refused_in_one_line(tmp_path, capsys, spec_text):
     assert run_layout(tmp_path, spec_text) == 2

@@ -124,7 +124,7 @@ def test_training_samples_a_fresh_name_each_press():
 
 @pytest.mark.parametrize("change, to, step, stage, where", [
     ("lr", 0.02, 1, "update", "Adam's update of wte[0][0]"),
-    ("batch", 2, 1, "forward", "node 2 of the forward pass, embedding(wte)"),
+    ("batch", 2, 1, "forward", "node 3 of the forward pass, embed(wte, wpe)"),
     ("seed", 7, 0, "setup", "the order of the documents (document 0)"),
     ("n_embd", 20, 0, "setup", "the weight wte"),
 ])

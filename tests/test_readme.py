@@ -33,7 +33,7 @@ def same(got, want):
 
 @pytest.mark.parametrize("index", range(len(python_blocks())))
 def test_python_example_prints_what_its_comments_say(index, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)   # examples may write files (model.json)
+    monkeypatch.chdir(tmp_path)   # examples may write files (model.npz)
     block = python_blocks()[index]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

@@ -52,7 +52,9 @@ def main(argv=None):
         with _ctrl_c_held():   # the imports: a Ctrl-C now is taken when they are done, at a clean point
             from .process import tune_process
 
-            args = build_parser().parse_args(with_default_command(argv))
+            argv = with_default_command(argv)
+            args = build_parser().parse_args(argv)
+        args.argv = [arg for arg in argv if arg != "--debug"]   # `gpt train --nproc N` runs it again in N processes
         tune_process()   # diffplay owns this process: one BLAS thread, freed memory kept (process.py)
         return args.run(args) or 0
     except (UsageError, RunFailed) as error:

@@ -1,7 +1,8 @@
 """Files a user names: read them with errors that say where, write them whole or not at all.
 
 read_text reads a UTF-8 file (a BOM is fine) or raises a UsageError naming the flag, the file,
-and for bad bytes the line and column.
+and for bad bytes the line and column; read_bytes and utf8_text are its two halves, for a
+reader that looks at the bytes first (a checkpoint: a zip archive or JSON).
 
 Every command that writes a file (`gpt train --out`, `scene --out`, …) calls check_writable
 first, so a typo in a folder name, a suffix the command does not write, or the name of a file
@@ -10,11 +11,13 @@ it writes with write_atomic, so a reader (or a run killed mid-write) sees the ol
 new one, never half of one. A run killed mid-write leaves its temporary file behind; the name
 says whose it is (`.model.json.PID.XXXX.tmp`), and the next write to that file removes those
 of writers that have died. Both turn the operating system's complaints into a UsageError
-naming the flag.
+naming the flag. BackgroundWriter does the same writes on a thread of its own (a training
+loop's checkpoints).
 """
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from .errors import UsageError
@@ -23,16 +26,26 @@ from .errors import UsageError
 def read_text(path, where, max_bytes=None):
     """The text of a UTF-8 file; a UsageError at `where` if it cannot be read, is larger than
     max_bytes, or is not UTF-8 (naming the line and column of the first bad byte)."""
+    return utf8_text(read_bytes(path, where, max_bytes), where)
+
+
+def read_bytes(path, where, max_bytes=None):
+    """The bytes of a file; a UsageError at `where` if it cannot be read or is larger than max_bytes."""
     try:
         if max_bytes is not None and Path(path).stat().st_size > max_bytes:
             raise UsageError(f"larger than {max_bytes:,} bytes", where=where)
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise UsageError("no such file", where=where) from None
     except IsADirectoryError:
         raise UsageError("is a folder, not a file", where=where) from None
     except OSError as error:
         raise UsageError(f"cannot read it ({error.strerror})", where=where) from None
+
+
+def utf8_text(raw, where):
+    """Bytes as text (UTF-8, a BOM is fine), or a UsageError at `where` naming the line and
+    column of the first bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -143,3 +156,65 @@ def _fsync_folder(folder):
             os.close(fd)
     except OSError:
         pass
+
+
+class BackgroundWriter:
+    """Atomic writes (write_atomic) on a thread of their own, so a long loop need not wait for
+    the disk: `submit(path, make)` hands over a function that returns the bytes, called on that
+    thread; a submission not yet started gives way to a newer one (the file only ever holds a
+    whole version, and the newest wins); `close()` waits until everything submitted is on disk.
+    An error on the thread (a full disk) is raised by the next submit() or by close()."""
+
+    def __init__(self, flag):
+        self.flag, self.pending, self.error, self.closing = flag, None, None, False
+        self.ready = threading.Condition()
+        self.thread = threading.Thread(target=self._run, name=f"writer {flag}")   # not a daemon: a
+        self.thread.start()   # process that exits (an exception) still finishes the write in progress
+
+    def submit(self, path, make):
+        with self.ready:
+            if self.closing:
+                raise RuntimeError(f"BackgroundWriter {self.flag}: submit after close")
+            self._raise_error()
+            self.pending = (path, make)
+            self.ready.notify()
+
+    def close(self):
+        """Wait until all submitted is written; raise the thread's error, if any."""
+        with self.ready:
+            self.closing = True
+            self.ready.notify()
+        self.thread.join()
+        with self.ready:
+            self._raise_error()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None:
+            self.close()
+            return
+        try:   # already failing: wait for the writes, but let the first error be the one raised
+            self.close()
+        except Exception:
+            pass
+
+    def _raise_error(self):
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _run(self):
+        while True:
+            with self.ready:
+                while self.pending is None and not self.closing:
+                    self.ready.wait()
+                if self.pending is None:
+                    return
+                (path, make), self.pending = self.pending, None
+            try:
+                write_atomic(path, make(), self.flag)
+            except Exception as error:   # raised where the loop can hear it
+                with self.ready:
+                    self.error = error

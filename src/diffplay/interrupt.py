@@ -3,7 +3,10 @@ save a consistent state before it stops, instead of being cut off halfway throug
 
 import signal
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+
+# a signal's own handler, the one stop_between_steps may stand in for
+DEFAULT_HANDLERS = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
 
 
 class StopRequest:
@@ -11,22 +14,32 @@ class StopRequest:
 
 
 @contextmanager
-def stop_between_steps():
-    """Within the block, a first Ctrl-C (SIGINT) only sets .requested; a second one raises
-    KeyboardInterrupt at once. Off the main thread, or where SIGINT already has another handler
-    than Python's own, nothing changes."""
+def stop_between_steps(signals=(signal.SIGINT,)):
+    """Within the block, a first Ctrl-C (SIGINT; or another of `signals`, e.g. the SIGTERM with
+    which torchrun stops its processes) only sets .requested; a second one acts at once, as
+    before the block. Off the main thread, or for a signal that already has a handler of
+    someone else's, nothing changes."""
     stop = StopRequest()
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous is not signal.default_int_handler:
+    with ExitStack() as stack:
+        if threading.current_thread() is threading.main_thread():
+            for number in signals:
+                stack.enter_context(_first_only(number, stop))
         yield stop
+
+
+@contextmanager
+def _first_only(number, stop):
+    previous = signal.getsignal(number)
+    if previous is not DEFAULT_HANDLERS[number]:
+        yield
         return
 
-    def first_ctrl_c(signum, frame):
+    def first(signum, frame):
         stop.requested = True
-        signal.signal(signal.SIGINT, previous)   # the next one stops at once
+        signal.signal(number, previous)   # the next one acts at once
 
-    signal.signal(signal.SIGINT, first_ctrl_c)
+    signal.signal(number, first)
     try:
-        yield stop
+        yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(number, previous)

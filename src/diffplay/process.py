@@ -23,12 +23,14 @@ the allocator.
 import contextlib
 import ctypes
 import os
+import sys
 
 from threadpoolctl import ThreadpoolController
 
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 MALLOC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # mallopt's parameters (malloc.h)
+PR_SET_PDEATHSIG = 1   # prctl's option (linux/prctl.h)
 KEEP_BYTES = 256 << 20   # freed memory up to this stays with the process
 HEAP_BYTES = 32 << 20    # arrays up to this come from the heap, not mmap (glibc's largest allowed on 64 bits)
 
@@ -70,6 +72,25 @@ def keep_freed_memory():
         return bool(libc.mallopt(M_TRIM_THRESHOLD, KEEP_BYTES)) and bool(libc.mallopt(M_MMAP_THRESHOLD, HEAP_BYTES))
     except (OSError, AttributeError):
         return False
+
+
+def threads_set_by_user():
+    """The environment says how many threads BLAS and OpenMP (PyTorch too) may use."""
+    return _user_set(THREAD_VARIABLES)
+
+
+def die_with_parent(signal_number):
+    """Have the kernel send this process signal_number when its parent dies (Linux; elsewhere
+    nothing), so a killed launcher leaves no workers behind. Returns whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        set_death_signal = ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal_number) == 0
+    except (OSError, AttributeError):
+        return False
+    if set_death_signal and os.getppid() == 1:   # the parent died before we asked: the signal will never come
+        os.kill(os.getpid(), signal_number)
+    return set_death_signal
 
 
 def _user_set(names):

@@ -81,26 +81,44 @@ def clear_grad(tensor, set_to_none=True):
 
 class TensorGroup:
     """TensorSlots of one dtype seen end to end as one flat array: an update rule then runs once
-    over all of them instead of once each (benchmarks/tensor.py, "adam step alone")."""
+    over all of them instead of once each (benchmarks/tensor.py, "adam step alone").
+
+    Tensors that already lie end to end in one array (views made with Tensor.wrap, as the GPT's
+    weights are) are updated in that array, in place; others are copied into a buffer of the
+    group's and back each step.
+    """
 
     def __init__(self, members):
         self.members, self.tensors = members, [slot.tensor for slot in members]
         self.indices = [i for slot in members for i in slot.indices]
         self.layout = Flat([t.data.shape for t in self.tensors])
         self.shape, self.dtype = (self.layout.size,), self.tensors[0].data.dtype
+        self.views = [t.data for t in self.tensors]
+        self.shared = shared_span(self.views, self.layout)
         # data() fills one buffer, and set_data copies out of it through views cut once, not each
         # step (the difference shows in benchmarks/gpt.py's batch=1 row)
-        self.buffer = self.layout.join([t.data for t in self.tensors])
+        self.buffer = self.layout.join(self.views) if self.shared is None else self.shared
         self.parts = self.layout.split(self.buffer)
+        self.grad_buffer = np.empty(self.layout.size, self.dtype)
+
+    def in_place(self):
+        """The tensors still hold the views of one array that they held when grouped."""
+        return self.shared is not None and all(t.data is v for t, v in zip(self.tensors, self.views))
 
     def data(self):
-        """Every tensor's data end to end, in the group's own buffer (refilled on each call)."""
-        return np.concatenate([t.data.ravel() for t in self.tensors], out=self.buffer)
+        """Every tensor's data end to end: the array they share, or the group's own buffer
+        (refilled on each call)."""
+        if self.in_place():
+            return self.shared
+        return np.concatenate([t.data for t in self.tensors], axis=None, out=self.buffer)
 
     def grad(self):
-        """Every tensor's gradient end to end; None unless each has one (see partly_stepped)."""
+        """Every tensor's gradient end to end, in a buffer of the group's (refilled on each call);
+        None unless each has one (see partly_stepped)."""
         grads = [t.grad for t in self.tensors]
-        return None if any(g is None for g in grads) else self.layout.join(grads)
+        if any(g is None for g in grads):
+            return None
+        return np.concatenate(grads, axis=None, out=self.grad_buffer)   # axis None: each flattened
 
     def partly_stepped(self):
         """Some tensors have a gradient and some do not: only the first may take the step."""
@@ -108,6 +126,8 @@ class TensorGroup:
         return any(have) and not all(have)
 
     def set_data(self, array):
+        if array is self.shared and self.in_place():
+            return   # updated where the tensors live
         for t, part in zip(self.tensors, self.parts if array is self.buffer else self.layout.split(array)):
             t.data[...] = part
 
@@ -118,6 +138,19 @@ class TensorGroup:
     def split(self, state):
         """Its members, one slot a tensor, each with its part of the group's optimizer state."""
         return self.members, split_state(state, self.layout)
+
+
+def shared_span(arrays, layout):
+    """The one array that `arrays` tile end to end, in order, as a flat view; None if they do not."""
+    base = arrays[0].base
+    if not (isinstance(base, np.ndarray) and base.ndim == 1 and base.dtype == arrays[0].dtype
+            and all(a.base is base and a.flags.c_contiguous for a in arrays)):
+        return None
+    start = (arrays[0].__array_interface__["data"][0] - base.__array_interface__["data"][0]) // base.itemsize
+    for a, (begin, _) in zip(arrays, layout.spans):
+        if a.__array_interface__["data"][0] != base.__array_interface__["data"][0] + (start + begin) * base.itemsize:
+            return None
+    return base[start:start + layout.size]
 
 
 GROUP_MAX = 1 << 13   # entries: past ~8k, copying a Tensor in and out of the group costs more than its own calls (Adam, measured)

@@ -15,7 +15,7 @@ from .value import topological_order
 def reverse_pass(root, grad):
     """Add d(root)/d(leaf) to the .grad of every leaf below root that requires it."""
     seed = _seed(root, grad)
-    if not np.isfinite(root.data).all():
+    if not (math.isfinite(root.data.item()) if root.data.size == 1 else np.isfinite(root.data).all()):
         raise _nonfinite_error(root, "the output is not finite")
     consumers, leaves = _count_consumers(root)
     old_leaf_grads = [leaf.grad for leaf in leaves]
@@ -81,17 +81,37 @@ def _propagate(root, consumers):
 
 def _settle_leaf_grads(root, leaves, old_grads):
     """Leaves own their gradient arrays (in their dtype) and add this call's to the last."""
-    bad = False
+    bad, fresh = False, []
     for leaf, old in zip(leaves, old_grads):
         g = leaf.grad
         if g is None:
             leaf.grad = old
-            continue
-        dtype = leaf.data.dtype
-        leaf.grad = np.array(g, dtype=dtype) if old is None else (old + g).astype(dtype, copy=False)
-        bad = bad or not math.isfinite(np.add.reduce(g, None))   # inf or nan anywhere shows in the sum
+        elif old is None and g.dtype == leaf.data.dtype:
+            fresh.append(leaf)   # the usual case: copied below, all in one go
+        else:
+            dtype = leaf.data.dtype
+            leaf.grad = np.array(g, dtype=dtype) if old is None else (old + g).astype(dtype, copy=False)
+            bad = bad or not math.isfinite(np.add.reduce(g, None))   # inf or nan anywhere shows in the sum
+    bad = _copied_end_to_end(fresh) or bad
     if bad and not all(np.isfinite(leaf.grad).all() for leaf in leaves if leaf.grad is not None):
         raise _nonfinite_error(root, "a gradient is not finite")
+
+
+def _copied_end_to_end(leaves):
+    """Give each leaf its own copy of its gradient: the copies of one dtype lie end to end in
+    one new array (one call, and one sum finds an inf or nan); True if the sum is not finite."""
+    bad, by_dtype = False, {}
+    for leaf in leaves:
+        by_dtype.setdefault(leaf.grad.dtype, []).append(leaf)
+    for group in by_dtype.values():
+        flat = np.concatenate([leaf.grad.ravel() for leaf in group])
+        bad = bad or not math.isfinite(np.add.reduce(flat))
+        start = 0
+        for leaf in group:
+            end = start + leaf.grad.size
+            leaf.grad = flat[start:end].reshape(leaf.grad.shape)
+            start = end
+    return bad
 
 
 def _nonfinite_error(root, what):

@@ -7,6 +7,7 @@ entries picked, added up where one is picked more than once.
 
 import numpy as np
 
+from . import tensor_kernels as kernels
 from .tensor_core import Tensor, constant, node, one_axis, only_tensors, operand, unbroadcast
 
 
@@ -93,6 +94,9 @@ def _take(x, index, axis, op):
     a = x.data
     idx = integer_indices(index, op)
     _check_range(idx, a.shape[axis], axis, op)
+    if axis == 0:   # an embedding lookup: the kernel a GPT's blocks use too
+        out, vjp = kernels.embedding(a, idx)
+        return node(out, (x,), vjp, op)
     where = (slice(None),) * axis + (idx,)
 
     def backward(g):

@@ -8,6 +8,7 @@ Inputs that classify hold their classes along axis 1, as torch's do: (N, C) with
 
 import numpy as np
 
+from . import tensor_kernels as kernels
 from .tensor_core import Tensor, node
 
 
@@ -29,26 +30,10 @@ def cross_entropy(input, target, ignore_index=-100, reduction="mean", label_smoo
     if mask is not None:
         keep &= np.asarray(mask.data if type(mask) is Tensor else mask, bool).reshape(-1)
     safe = _targets_in_range(t, keep, classes, "cross_entropy")
-    scale = _scale(reduction, keep, "cross_entropy")
-    rows = np.arange(len(t))
-    shifted = z - z.max(1, keepdims=True)   # so the largest term is e^0 = 1: nothing overflows
-    e = np.exp(shifted)
-    total = e.sum(1, keepdims=True)
-    log_total = np.log(total[:, 0])
-    nll = log_total - shifted[rows, safe]
-    if label_smoothing:   # −Σ_c (ε/C) log p_c = ε (log Σ e − mean shifted)
-        nll = (1.0 - label_smoothing) * nll + label_smoothing * (log_total - shifted.mean(1))
-    out = _reduced(nll, keep, reduction, scale, shape, a.dtype)
-
-    def backward(g):
-        d = e / total   # d nll/d input = softmax − one_hot(target), the one-hot smoothed
-        d[rows, safe] -= 1.0 - label_smoothing
-        if label_smoothing:
-            d -= label_smoothing / classes
-        d *= (keep * (g.reshape(-1) if reduction == "none" else g * scale))[:, None]
-        return (_unrows(d, a.shape),)
-
-    return node(out, (input,), backward, "cross_entropy")
+    out, vjp = kernels.cross_entropy(z, safe, keep, _scale(reduction, keep, "cross_entropy"), label_smoothing,
+                                     reduce=reduction != "none")
+    return node(out.reshape(shape) if reduction == "none" else out, (input,),
+                lambda g: (_unrows(vjp(g)[0], a.shape),), "cross_entropy")
 
 
 def nll_loss(input, target, ignore_index=-100, reduction="mean"):

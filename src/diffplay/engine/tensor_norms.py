@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from . import tensor_kernels as kernels
 from .tensor_core import Tensor, node, only_tensors, operand, unbroadcast
 
 
@@ -20,7 +21,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     a = input.data
     dims, n = _trailing(a, normalized_shape, "layer_norm")
     d = a - a.sum(dims, keepdims=True) / n   # sum / n: ndarray.mean costs twice as much at small sizes
-    inv = 1.0 / np.sqrt((d * d).sum(dims, keepdims=True) / n + eps)
+    inv = kernels.inverse_rms(d, dims, n, eps)
     return _normalized(input, d * inv, inv, (dims, n), weight, bias, "layer_norm", centred=True)
 
 
@@ -30,7 +31,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     a = input.data
     dims, n = _trailing(a, normalized_shape, "rms_norm")
     eps = np.finfo(a.dtype).eps if eps is None else eps
-    inv = 1.0 / np.sqrt((a * a).sum(dims, keepdims=True) / n + eps)
+    inv = kernels.inverse_rms(a, dims, n, eps)
     return _normalized(input, a * inv, inv, (dims, n), weight, None, "rms_norm", centred=False)
 
 
@@ -108,9 +109,4 @@ def _through(gy, y, inv, over, centred):
     """The gradient of y = x̂·inv back to x: the docstring's formula."""
     if over is None:
         return gy * inv
-    dims, n = over
-    dx = gy - y * ((gy * y).sum(dims, keepdims=True) / n)
-    if centred:
-        dx -= gy.sum(dims, keepdims=True) / n
-    dx *= inv
-    return dx
+    return kernels.normalized_grad(gy, y, inv, *over, centred=centred)

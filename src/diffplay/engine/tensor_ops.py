@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from . import tensor_kernels as kernels
 from .spectral import stft_loss
 from .tensor_conv import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
 from .tensor_core import (Tensor, axes, maximum, minimum, needs_grad, node, one_axis, only_tensors, operand, rows,
@@ -46,21 +47,30 @@ def fused_op(forward, name=None):
     name = name or forward.__name__.lstrip("_")
 
     def op(*inputs, **settings):
-        arrays = [operand(x, name) for x in inputs]
+        arrays, traced = [], []   # loops, not comprehensions: this runs for every node
+        for i, x in enumerate(inputs):
+            if type(x) is Tensor:
+                arrays.append(x.data)
+                traced.append(i)
+            else:
+                arrays.append(operand(x, name))
         out, vjp = forward(*arrays, **settings)
-        tensors = tuple([x for x in inputs if type(x) is Tensor])
-        if not tensors:
+        if not traced:
             return out
 
         def backward(g):
             grads = vjp(g)
-            if not isinstance(grads, tuple | list) or len(grads) != len(inputs):
+            if type(grads) is not tuple and type(grads) is not list or len(grads) != len(inputs):
                 raise ValueError(f"{name}: vjp must return a tuple of {len(inputs)} gradients, one per "
                                  f"input, got {_count(grads)}")
-            return tuple([_fitted(grad, a, name, i) for i, (grad, a, x) in enumerate(zip(grads, arrays, inputs))
-                          if type(x) is Tensor])
+            fitted = []
+            for i in traced:
+                grad, shape = grads[i], arrays[i].shape
+                fitted.append(grad if grad is None or type(grad) is np.ndarray and grad.shape == shape
+                              else _fitted(grad, shape, name, i))
+            return fitted
 
-        return node(out, tensors, backward, name)
+        return node(out, tuple([inputs[i] for i in traced]), backward, name)
 
     functools.update_wrapper(op, forward)
     op.__name__, op.forward = name, forward
@@ -71,59 +81,45 @@ def _count(grads):
     return f"{len(grads)}" if isinstance(grads, tuple | list) else type(grads).__name__
 
 
-def _fitted(grad, a, name, i):
-    """A gradient from a fused op's vjp, in its input's shape (broadcast axes summed)."""
-    if grad is None:
-        return None
-    shape = np.shape(a)
-    if np.shape(grad) != shape:
-        grad = unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
-        if grad.shape != shape:
-            raise ValueError(f"{name}: vjp returned a gradient of shape {np.shape(grad)} for input {i} "
-                             f"of shape {shape}")
+def _fitted(grad, shape, name, i):
+    """A gradient from a fused op's vjp in its input's shape: broadcast axes summed."""
+    grad = unbroadcast(np.asarray(grad), shape) if np.ndim(grad) >= len(shape) else np.asarray(grad)
+    if grad.shape != shape:
+        raise ValueError(f"{name}: vjp returned a gradient of shape {grad.shape} for input {i} of shape {shape}")
     return grad
 
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one node; weight is (out, in), as torch.nn.functional.linear."""
     a, w = operand(x, "linear"), operand(weight, "linear")
-    fold = a.ndim > 2 and a.shape[0] > 2   # many matrices: one product of all their rows beats NumPy's loop
     try:
-        out = (rows(a) @ w.T).reshape(a.shape[:-1] + w.shape[:1]) if fold else a @ w.T
+        out, vjp = kernels.linear(a, w, (needs_grad(x), needs_grad(weight)))
     except ValueError:
         raise ValueError(f"linear: input of shape {np.shape(a)} does not fit weight of shape {np.shape(w)}") from None
-    if bias is not None:
-        b = operand(bias, "linear")
-        if np.shape(b) != out.shape[-1:]:
-            raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
-        out += b
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    need_x, need_w, need_b = needs_grad(x), needs_grad(weight), needs_grad(bias)
+    if bias is None:
+        inputs = (x, weight)
+        return node(out, only_tensors(inputs, inputs), lambda g: only_tensors(vjp(g), inputs), "linear")
+    b = operand(bias, "linear")
+    if np.shape(b) != out.shape[-1:]:
+        raise ValueError(f"linear: bias of shape {np.shape(b)} does not fit {out.shape[-1]} outputs")
+    out += b
+    inputs, need_b = (x, weight, bias), needs_grad(bias)
 
     def backward(g):
-        g2 = g if g.ndim == 2 else rows(g)   # every leading axis is a batch that shares the weight
-        grad_x = ((g2 @ w).reshape(a.shape) if fold else g @ w) if need_x else None
-        grad_w = g2.T @ (a if a.ndim == 2 else rows(a)) if need_w else None
-        if bias is None:
-            return only_tensors((grad_x, grad_w), inputs)
+        g2 = rows(g)   # every leading axis is a batch that shares the bias
         grad_b = np.ones(len(g2), g.dtype) @ g2 if need_b else None   # column sums, via BLAS
-        return only_tensors((grad_x, grad_w, grad_b), inputs)
+        return only_tensors((*vjp(g), grad_b), inputs)
 
     return node(out, only_tensors(inputs, inputs), backward, "linear")
 
 
 # ---- softmax family ----
 
-def _softmax(a, axis):
-    e = np.exp(a - a.max(axis, keepdims=True))   # shifted so the largest term is e^0 = 1
-    return e / e.sum(axis, keepdims=True)
-
-
 def softmax(x, dim=-1):
     """exp(x) / Σ exp(x) along `dim`."""
     dim = one_axis(dim, x.data.ndim, "softmax")
-    p = _softmax(x.data, dim)
-    return node(p, (x,), lambda g: (p * (g - (g * p).sum(dim, keepdims=True)),), "softmax")
+    p, vjp = kernels.softmax(x.data, dim)
+    return node(p, (x,), vjp, "softmax")
 
 
 def log_softmax(x, dim=-1):
@@ -207,7 +203,7 @@ def attention_weights(q, k, n_head=1, causal=True):
     graph: it is for showing where each head looks, not for training.
     """
     Q, K = _heads(n_head, causal, q=q, k=k)
-    return _weights(Q, K, causal)
+    return kernels.weights(Q, K, causal)
 
 
 def attention(q, k, v, n_head=1, causal=True):
@@ -216,26 +212,19 @@ def attention(q, k, v, n_head=1, causal=True):
     q is (..., Tq, C), k and v are (..., Tk, C) with C = n_head · d. With `causal`, query i
     sees keys up to i + Tk − Tq (so the queries are the last Tq positions of the keys).
     """
-    Q, K, V = _heads(n_head, causal, q=q, k=k, v=v)
-    p, scale = _weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
-    out = _merge_heads(p @ V)
+    _heads(n_head, causal, q=q, k=k, v=v)
+    out, vjp = kernels.attention(*(operand(t, "attention") for t in (q, k, v)), n_head, causal)
     inputs = (q, k, v)
-
-    def backward(g):
-        G = _split_heads(g, n_head, "grad")
-        dV = p.swapaxes(-1, -2) @ G
-        dP = G @ V.swapaxes(-1, -2)
-        dS = p * (dP - (dP * p).sum(-1, keepdims=True)) * scale   # softmax's VJP, then the scale
-        grads = (_merge_heads(dS @ K), _merge_heads(dS.swapaxes(-1, -2) @ Q), _merge_heads(dV))
-        return only_tensors(grads, inputs)
-
-    return node(out, only_tensors(inputs, inputs), backward, "attention")
+    return node(out, only_tensors(inputs, inputs), lambda g: only_tensors(vjp(g), inputs), "attention")
 
 
 def _heads(n_head, causal, **named):
     """The named inputs (q, k and maybe v) split into heads, once they are checked to fit."""
     arrays = {name: operand(t, "attention") for name, t in named.items()}
-    Q, K, *rest = (_split_heads(a, n_head, name) for name, a in arrays.items())
+    for name, a in arrays.items():
+        if a.ndim < 2 or a.shape[-1] % n_head:
+            raise ValueError(f"attention: {name} of shape {a.shape} does not split into {n_head} heads")
+    Q, K, *rest = (kernels.split_heads(a, n_head) for a in arrays.values())
     if any(V.shape != K.shape for V in rest) or Q.shape[:-2] != K.shape[:-2] or Q.shape[-1] != K.shape[-1]:
         shapes = ", ".join(str(np.shape(a)) for a in arrays.values())
         raise ValueError(f"attention: {', '.join(arrays)} of shapes {shapes} do not fit together")
@@ -243,35 +232,6 @@ def _heads(n_head, causal, **named):
         raise ValueError(f"attention: causal with more queries ({Q.shape[-2]}) than keys ({K.shape[-2]}); "
                          "the first queries would see nothing")
     return (Q, K, *rest)
-
-
-def _weights(Q, K, causal):
-    """softmax(Q Kᵀ / √d) of heads already split, a future key weighing exactly 0 when causal."""
-    scores = (Q @ K.swapaxes(-1, -2)) * (1.0 / math.sqrt(Q.shape[-1]))
-    if causal:
-        scores += _causal_bias(Q.shape[-2], K.shape[-2], scores.dtype)
-    return _softmax(scores, -1)
-
-
-def _split_heads(a, n_head, name):
-    """(..., T, C) -> (..., n_head, T, C / n_head), a view."""
-    if a.ndim < 2 or a.shape[-1] % n_head:
-        raise ValueError(f"attention: {name} of shape {a.shape} does not split into {n_head} heads")
-    return a.reshape(*a.shape[:-1], n_head, a.shape[-1] // n_head).swapaxes(-2, -3)
-
-
-def _merge_heads(a):
-    """(..., n_head, T, d) -> (..., T, n_head · d)."""
-    a = a.swapaxes(-2, -3)
-    return a.reshape(*a.shape[:-2], a.shape[-2] * a.shape[-1])
-
-
-@functools.lru_cache(maxsize=64)
-def _causal_bias(tq, tk, dtype):
-    """0 where query i may look at key j, −inf where j lies in its future."""
-    bias = np.triu(np.full((tq, tk), -np.inf, dtype), k=1 + tk - tq)
-    bias.flags.writeable = False   # shared by every call with these sizes
-    return bias
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):

@@ -182,6 +182,10 @@ class Value:
     def __float__(self):
         return self.data
 
+    def item(self):
+        """The number, as a Tensor's or PyTorch's item() gives theirs."""
+        return self.data
+
     def __repr__(self):
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 

@@ -2,7 +2,7 @@
 Tensor engine (for speed), trained and sampled from the command line or from Python.
 
     result = diffplay.gpt.train(steps=1000)          # the `names` package's first names
-    GPT.load("model.json").sample(5, prompt="ka")
+    GPT.load("model.npz").sample(5, prompt="ka")
 """
 
 from .config import GPTConfig

@@ -1,89 +1,197 @@
-"""Checkpoint files: one JSON document, written atomically, read back with every field checked.
+"""Checkpoints: written atomically, read back with every field checked, in any version.
 
-A checkpoint holds all a run needs to go on exactly: the config and vocabulary, the weights,
-Adam's and its schedule's state_dict(), the random generator's state, the step reached and the
-losses so far. Adam's is PyTorch's layout with one parameter per weight matrix, parameter i the
-i-th of `weights` (whichever engine trained it); its arrays are nested lists. Floats are
-written with repr, so every number reads back bit for bit.
+A checkpoint holds all a run needs to go on exactly, on any engine: the config and vocabulary,
+the weights, Adam's and its schedule's state_dict(), the random generator's state, the step
+reached and the losses so far. Adam's is PyTorch's layout with one parameter per weight matrix,
+parameter i the i-th of `weights` (whichever engine trained it).
 
-Version 1, written before optimizers had a state_dict, kept Adam's moments by weight name and
-its step count instead ("adam": {"steps", "m", "v"}); it is still read (train.py turns it into
-today's state), and GPT.load reads either.
+Version 3, written now, is a zip archive of NumPy arrays (an .npz: `np.load` opens it) with the
+rest as JSON in `checkpoint.json`: the weights as `weights/NAME.npy`, Adam's moments as
+`optimizer/state/I/exp_avg.npy` and `exp_avg_sq.npy`, the losses as `losses.npy`, each in the
+run's dtype, so every number reads back bit for bit. It costs a copy to take and a few
+milliseconds to write, off the training thread (train.py). A file with the weights alone (no
+`step`; `gpt import` writes one) is a model to sample from, not a run to resume.
+
+Versions 1 and 2 were JSON, arrays as nested lists; both are still read. Version 1, written
+before optimizers had a state_dict, kept Adam's moments by weight name and its step count instead
+("adam": {"steps", "m", "v"}); train.py turns it into today's state.
 """
 
+import io
 import json
+import math
+import zipfile
 
 import numpy as np
 
-from ..checks import check_integer, check_number, is_number
+from ..checks import check_choice, check_integer, check_number, is_number, shown
 from ..errors import UsageError
-from ..files import read_text, write_atomic
+from ..files import BackgroundWriter, read_bytes, utf8_text, write_atomic
 from ..parsing import load_json
-from .config import GPTConfig, check_config, parameter_count, parameter_shapes
+from .config import DTYPES, GPTConfig, check_config, parameter_count, parameter_shapes
 
-FORMAT, VERSION = "diffplay-gpt-checkpoint", 2
-
-
-def write_checkpoint(path, payload):
-    """Write payload as JSON to path atomically (diffplay.files.write_atomic): a reader, or a
-    run killed mid-write, only ever sees the old file or the new one."""
-    write_atomic(path, checkpoint_text(payload), "--out")
+FORMAT, VERSION = "diffplay-gpt-checkpoint", 3
+META = "checkpoint.json"   # the archive's member that holds all but the arrays
+ZIP_MAGIC = b"PK\x03\x04"
+ARRAY_TYPES = tuple(np.dtype(name) for name in DTYPES)   # native byte order; no objects, so no pickles
 
 
-def checkpoint_text(payload):
-    """The JSON text of a checkpoint of `payload` (Run.checkpoint()'s)."""
-    try:
-        return json.dumps({"format": FORMAT, "version": VERSION, **payload}, separators=(",", ":"), allow_nan=False,
-                          default=_as_lists)
-    except ValueError:   # NaN or ±inf: JSON has no such numbers, and read_checkpoint refuses them
-        raise FloatingPointError("checkpoint: a number is not finite; nothing written") from None
+def write_checkpoint(path, payload, flag="--out"):
+    """Write payload (Run.checkpoint()'s) to path atomically (diffplay.files.write_atomic): a
+    reader, or a run killed mid-write, only ever sees the old file or the new one."""
+    write_atomic(path, checkpoint_bytes(payload), flag)
 
 
-def _as_lists(value):
-    """What json cannot write itself: an array of optimizer state, as nested lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"checkpoint: cannot write a {type(value).__name__}")
+def checkpoint_bytes(payload):
+    """Version 3's bytes: the payload's arrays as .npy members, the rest as checkpoint.json."""
+    return _archive(*_split_arrays(payload))
+
+
+class CheckpointWriter:
+    """A run's checkpoints, written to one path off the training thread. save(payload) takes
+    the snapshot apart at once (a non-finite number is a FloatingPointError, there and then)
+    and leaves the archive and the disk to a BackgroundWriter; the newest save wins and
+    close() waits until it is on disk."""
+
+    def __init__(self, path):
+        self.path, self.step, self.writer = path, None, BackgroundWriter("--out")
+
+    def save(self, payload):
+        meta, arrays = _split_arrays(payload)
+        self.writer.submit(self.path, lambda: _archive(meta, arrays))
+        self.step = payload["step"]
+
+    def close(self):
+        self.writer.close()
+
+
+def _archive(meta, arrays):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(META, json.dumps({"format": FORMAT, "version": VERSION, **meta}, separators=(",", ":"),
+                                          allow_nan=False))
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _split_arrays(payload):
+    """(everything JSON can hold, {member name: array}); a non-finite number is refused."""
+    meta = {key: value for key, value in payload.items() if key not in ("weights", "optimizer", "losses")}
+    arrays = {f"weights/{name}": weight for name, weight in payload["weights"].items()}
+    meta["weights"] = list(payload["weights"])
+    if "optimizer" in payload:
+        state = {}
+        for i, entry in payload["optimizer"]["state"].items():
+            state[str(i)] = {key: value for key, value in entry.items() if not isinstance(value, np.ndarray)}
+            arrays.update({f"optimizer/state/{i}/{key}": value for key, value in entry.items()
+                           if isinstance(value, np.ndarray)})
+        meta["optimizer"] = {"state": state, "param_groups": payload["optimizer"]["param_groups"]}
+        arrays["losses"] = np.array(payload["losses"], dtype=np.float64)
+    if not all(np.isfinite(array).all() for array in arrays.values()):
+        raise FloatingPointError("checkpoint: a number is not finite; nothing written")
+    return meta, arrays
 
 
 def read_checkpoint(path):
-    """The checked contents of a checkpoint, its config as a GPTConfig; any problem is a
-    UsageError naming file and field."""
-    return parse_checkpoint(read_text(path, str(path)), path)
+    """The checked contents of a checkpoint of any version, its config as a GPTConfig and its
+    arrays as NumPy arrays (nested lists from versions 1 and 2); any problem is a UsageError
+    naming file and field."""
+    return parse_checkpoint(read_bytes(path, str(path)), path)
 
 
-def parse_checkpoint(text, path):
-    """The checked contents of a checkpoint's text (read from `path`, which errors name)."""
-    payload = load_json(text, str(path))
+def parse_checkpoint(raw, path):
+    """The checked contents of a checkpoint's bytes (read from `path`, which errors name): a
+    zip archive (version 3) or JSON (1 and 2), each read through diffplay.parsing's bounds.
+    Nothing is built that the file could not hold: the config's parameter count is weighed
+    against the file's size before any shape is made."""
+    if raw.startswith(ZIP_MAGIC):   # at least a float32's 4 bytes a number
+        payload, archived, room = _unpack(raw, path), True, len(raw) // 4
+    else:   # at least a digit and a comma a number
+        payload, archived, room = load_json(utf8_text(raw, str(path)), str(path)), False, len(raw) // 2
     check = _Checker(path, payload)
     check.equal("format", FORMAT)
     version = check.integer("version")
-    if version not in (1, VERSION):
-        raise check.error("version", f"is {version}; this diffplay reads versions 1 and {VERSION} (a newer one wrote it?)")
+    if version not in (1, 2, VERSION):
+        raise check.error("version", f"is {version}; this diffplay reads versions 1 to {VERSION} (a newer one wrote it?)")
+    if (version == VERSION) != archived:
+        raise check.error("version", f"is {version}, but the file is {'JSON' if version == VERSION else 'a zip archive'}: "
+                                     "versions 1 and 2 are JSON, version 3 a zip archive")
     config = check.config()
     vocabulary = check.vocabulary()
     count = parameter_count(config, len(vocabulary) + 1)
-    if 2 * count > len(text):   # each weight is written as a digit and a comma at the least
-        raise check.error("config", f"describes {count:,} parameters, more than a file of {len(text):,} characters "
-                                    "holds")
+    if count > room:
+        raise check.error("config", f"describes {count:,} parameters, more than a file of {len(raw):,} bytes holds")
     shapes = parameter_shapes(config, len(vocabulary) + 1)
-    step = check.integer("step", low=0)
-    steps = check.integer("settings.steps", low=1)
-    if step > steps:
-        raise check.error("step", f"is {step}, past settings.steps ({steps})")
-    check.integer("settings.seed")
-    check.integer("settings.batch", low=1)
-    check.number("settings.lr")
-    check.field("settings.data_fingerprint", str)
-    if not isinstance(payload["settings"].get("data", ""), (str, type(None))):
-        raise check.error("settings.data", "must be a file path or null (the default names)")
     check.matrices("weights", shapes)
-    optimizer = check.optimizer(shapes, step) if version > 1 else check.version_1_adam(shapes, step)
-    check.random_state()
-    losses = check.field("losses", list)
-    if len(losses) != step or not all(is_number(x) for x in losses):
-        raise check.error("losses", f"must be {step} numbers, one per step done")
-    return {**payload, "config": config, **optimizer}
+    if version < 3 or "step" in payload:
+        return {**payload, "config": config, **check.training(shapes, version)}
+    return {**payload, "config": config}
+
+
+def _unpack(raw, path):
+    """Version 3's archive as the dict versions 1 and 2 hold, arrays where the JSON lists were.
+    Each member must be stored as it is (np.savez's way; a compressed one could unpack to any
+    size), and each array's header must agree with its bytes before the array is made."""
+    where = str(path)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            for name, info in members.items():
+                if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or info.file_size > len(raw):
+                    raise UsageError(f"member {name[:80]} is compressed or encrypted; a checkpoint's members are "
+                                     "stored as they are (np.savez, not np.savez_compressed)", where=where)
+            if META not in members:
+                raise UsageError(f"not a checkpoint: the archive has no {META}", where=where)
+            meta_where = f"{where}: {META}"
+            payload = load_json(utf8_text(archive.read(META), meta_where), meta_where)
+            arrays = {name.removesuffix(".npy"): _array(archive.read(info), f"{where}: {name[:80]}")
+                      for name, info in members.items() if name != META}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:   # ValueError: a bad name's UTF-8, …
+        raise UsageError(f"not a checkpoint: a damaged archive ({error})", where=where) from None
+    if isinstance(payload, dict):
+        _put_arrays(payload, arrays)
+    return payload
+
+
+def _array(data, where):
+    """A .npy member's array (np.load, allow_pickle=False), once its header has said a float32
+    or float64 shape whose numbers are the bytes that follow it: a header claiming 2**60
+    numbers is refused, not allocated."""
+    buffer = io.BytesIO(data)
+    try:
+        major, _ = np.lib.format.read_magic(buffer)
+        if major not in (1, 2):
+            raise ValueError(f"format version {major}")
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(buffer)
+    except (ValueError, SyntaxError, TypeError) as error:   # literal_eval of a header that is no Python literal
+        raise UsageError(f"not a NumPy array we read ({shown(str(error), 80)})", where=where) from None
+    if dtype not in ARRAY_TYPES:
+        raise UsageError(f"holds {str(dtype)[:40]} numbers; a checkpoint's arrays are {' or '.join(DTYPES)}",
+                         where=where)
+    held = len(data) - buffer.tell()
+    if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize != held:
+        raise UsageError(f"its header says shape {shown(list(shape))}, but it holds {held // dtype.itemsize:,} numbers",
+                         where=where)
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def _put_arrays(payload, arrays):
+    """Each array of the archive where its name says, where the JSON has room for it (what
+    is missing is then named by the checks, as for versions 1 and 2)."""
+    names = payload.get("weights")
+    if isinstance(names, list):
+        payload["weights"] = {name: arrays[f"weights/{name}"] for name in names
+                              if isinstance(name, str) and f"weights/{name}" in arrays}
+    state = payload.get("optimizer", {}).get("state") if isinstance(payload.get("optimizer"), dict) else None
+    for key, entry in (state.items() if isinstance(state, dict) else ()):
+        for part in ("exp_avg", "exp_avg_sq"):
+            if isinstance(entry, dict) and f"optimizer/state/{key}/{part}" in arrays:
+                entry[part] = arrays[f"optimizer/state/{key}/{part}"]
+    if "losses" in arrays:
+        payload["losses"] = arrays["losses"].tolist()
 
 
 class _Checker:
@@ -111,7 +219,7 @@ class _Checker:
     def field(self, field, kind):
         value = self.value(field)
         if not isinstance(value, kind):
-            raise self.error(field, f"must be {_KIND_NAMES[kind]}, got {json.dumps(value)[:40]}")
+            raise self.error(field, f"must be {_KIND_NAMES[kind]}, got {shown(value)}")
         return value
 
     def equal(self, field, expected):
@@ -145,9 +253,35 @@ class _Checker:
 
     def matrix(self, field, matrix, shape):
         rows, cols = shape
-        if not (isinstance(matrix, list) and len(matrix) == rows and all(
-                isinstance(row, list) and len(row) == cols and all(is_number(x) for x in row) for row in matrix)):
+        if isinstance(matrix, np.ndarray):   # version 3
+            fits = matrix.shape == (rows, cols) and matrix.dtype.name in DTYPES and np.isfinite(matrix).all()
+        else:
+            fits = isinstance(matrix, list) and len(matrix) == rows and all(
+                isinstance(row, list) and len(row) == cols and all(is_number(x) for x in row) for row in matrix)
+        if not fits:
             raise self.error(field, f"must be {rows} rows of {cols} finite numbers")
+
+    def training(self, shapes, version):
+        """What a run needs to go on (step, settings, optimizer, random state, losses), checked;
+        returns {"optimizer", "schedule"} as train.py loads them ({} for version 1)."""
+        step = self.integer("step", low=0)
+        steps = self.integer("settings.steps", low=1)
+        if step > steps:
+            raise self.error("step", f"is {step}, past settings.steps ({steps})")
+        self.integer("settings.seed")
+        self.integer("settings.batch", low=1)
+        self.number("settings.lr")
+        self.field("settings.data_fingerprint", str)
+        if not isinstance(self.payload["settings"].get("data", ""), (str, type(None))):
+            raise self.error("settings.data", "must be a file path or null (the default names)")
+        self.payload["settings"].setdefault("dtype", "float64")   # versions 1 and 2 knew no other
+        check_choice(self.value("settings.dtype"), DTYPES, self.where("settings.dtype"))
+        optimizer = self.optimizer(shapes, step) if version > 1 else self.version_1_adam(shapes, step)
+        self.random_state()
+        losses = self.field("losses", list)
+        if len(losses) != step or not all(is_number(x) for x in losses):
+            raise self.error("losses", f"must be {step} numbers, one per step done")
+        return optimizer
 
     def optimizer(self, shapes, step):
         """{"optimizer": Adam's state_dict, arrays and int keys again, "schedule": its schedule's};

@@ -8,6 +8,7 @@ import numpy as np
 from ..checks import check_integer, flag
 from ..errors import UsageError
 
+DTYPES = ("float64", "float32")   # what the Tensor and torch engines compute in; Value is float64
 
 @dataclass(frozen=True)
 class GPTConfig:

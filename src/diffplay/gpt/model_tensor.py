@@ -2,26 +2,36 @@
 
 A causal mask over the whole sequence is the same computation as microgpt's KV cache (query i
 sees keys 0..i), so the math — and, to rounding, the numbers — are the scalar model's. Each
-step of the forward pass is one fused node (linear, rms_norm, attention, cross_entropy).
+layer is one fused node (blocks.py: embed, attention_block, mlp_block, next_token_loss).
 
-Each weight is a Tensor of its own; Adam sees them end to end as one array all the same (they
-are small: see engine/slots.py's TensorGroup), so its step is a dozen NumPy calls, not a dozen
-per weight matrix.
+The weights lie end to end in one flat array of the model's dtype, each weight's Tensor a view
+of its part: Adam steps that array in place (engine/slots.py's TensorGroup), one update for all.
 """
 
 import numpy as np
 
+from ..engine.flat import Flat
 from ..engine.tensor import Tensor, no_grad
-from ..engine.tensor_ops import attention, attention_weights, cross_entropy, embedding, linear, rms_norm
+from ..engine.tensor_ops import linear
+from .blocks import attention_block, embed, mlp_block, next_token_loss
 from .config import parameter_shapes
 
 
 class TensorGPT:
-    """The batched GPT: weights as Tensors named as in microgpt."""
+    """The batched GPT: weights as Tensors named as in microgpt, views of one flat array."""
 
-    def __init__(self, config, vocab_size, weights):
+    def __init__(self, config, vocab_size, weights, dtype="float64"):
         self.config, self.vocab_size = config, vocab_size
-        self.w = {name: Tensor(weights[name], requires_grad=True) for name in parameter_shapes(config, vocab_size)}
+        shapes = parameter_shapes(config, vocab_size)
+        self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
+        self.w = {name: Tensor.wrap(view, requires_grad=True)
+                  for name, view in zip(shapes, Flat(shapes.values()).split(self.flat))}
+        self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
+                        [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
+
+    @property
+    def dtype(self):
+        return self.flat.dtype.name
 
     def parameters(self):
         return list(self.w.values())
@@ -29,31 +39,39 @@ class TensorGPT:
     def weights(self):
         return {name: t.data.tolist() for name, t in self.w.items()}
 
+    def weight_arrays(self):
+        """{name: a copy of the weight}, in microgpt's order."""
+        return {name: t.data.copy() for name, t in self.w.items()}
+
+    def hidden(self, idx, on_attention=None):
+        """The residual stream (B, T, n_embd) after the last layer, for token ids idx (B, T)."""
+        x = embed(self.w["wte"], self.w["wpe"], idx)
+        for i, (attention, mlp) in enumerate(self.layers):
+            hear = None if on_attention is None else lambda p, i=i: on_attention(i, p)
+            x = attention_block(x, *attention, n_head=self.config.n_head, on_weights=hear)
+            x = mlp_block(x, *mlp)
+        return x
+
     def logits(self, idx, on_attention=None):
         """(B, T, vocab) logits for token ids idx (B, T); position t sees tokens 0..t.
 
         on_attention(layer, weights), when given, hears each layer's attention weights: a
         plain (B, n_head, T, T) array, row t the softmax over keys 0..t that query t mixes
-        values with (computed apart from the fused op, so only when asked for).
+        values with.
         """
-        w, c = self.w, self.config
-        x = embedding(idx, w["wte"]) + w["wpe"][: idx.shape[1]]
-        x = _rms_norm(x)
-        for i in range(c.n_layer):
-            h = _rms_norm(x)
-            q, k, v = (linear(h, w[f"layer{i}.attn_w{name}"]) for name in "qkv")
-            if on_attention is not None:
-                on_attention(i, attention_weights(q, k, n_head=c.n_head, causal=True))
-            x = x + linear(attention(q, k, v, n_head=c.n_head, causal=True), w[f"layer{i}.attn_wo"])
-            h = linear(_rms_norm(x), w[f"layer{i}.mlp_fc1"]).relu()
-            x = x + linear(h, w[f"layer{i}.mlp_fc2"])
-        return linear(x, w["lm_head"])
+        return linear(self.hidden(idx, on_attention), self.w["lm_head"])
 
     def loss(self, batch):
         """Mean cross-entropy over every predicted position of the token lists in `batch`;
         shorter documents are padded and their padding masked out of the mean."""
-        idx, targets, mask = pad(batch, self.config.block_size)
-        return cross_entropy(self.logits(idx).view(-1, self.vocab_size), targets.reshape(-1), mask=mask.reshape(-1))
+        if len(batch) == 1:   # one document: a plain sequence, no padding (2-d products cost less)
+            tokens = batch[0][:self.config.block_size + 1]
+            idx, targets, mask = np.array(tokens[:-1]), np.array(tokens[1:]), np.ones(len(tokens) - 1, bool)
+            count = len(targets)
+        else:
+            idx, targets, mask = pad(batch, self.config.block_size)
+            count = int(mask.sum())
+        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, count)
 
     def new_cache(self):
         return []
@@ -63,11 +81,6 @@ class TensorGPT:
         cache.append(token_id)
         with no_grad(), np.errstate(all="ignore"):   # the sampler refuses non-finite logits, saying why
             return self.logits(np.array([cache])).data[0, -1].tolist()
-
-
-def _rms_norm(x):
-    """microgpt's rmsnorm: x / √(mean(x²) + 1e-5) over the embedding, no learned scale."""
-    return rms_norm(x, x.data.shape[-1], eps=1e-5)
 
 
 def pad(batch, block_size):

@@ -6,6 +6,8 @@ cross-entropy is logsumexp(logits) − logit[target] (one node for the softmax's
 The numbers agree with microgpt's to rounding (about 1e-16).
 """
 
+import numpy as np
+
 from ..engine import functional as F
 from ..engine.value import Value
 from .config import parameter_shapes
@@ -26,7 +28,7 @@ class ValueGPT:
 
     def __init__(self, config, vocab_size, weights):
         self.config, self.vocab_size = config, vocab_size
-        self.state_dict = {name: [[Value(x) for x in row] for row in weights[name]]
+        self.state_dict = {name: [[Value(x) for x in row] for row in np.asarray(weights[name], dtype=np.float64).tolist()]
                            for name in parameter_shapes(config, vocab_size)}
 
     def parameters(self):
@@ -34,6 +36,10 @@ class ValueGPT:
 
     def weights(self):
         return {name: [[p.data for p in row] for row in matrix] for name, matrix in self.state_dict.items()}
+
+    def weight_arrays(self):
+        """{name: the weight as a new float64 array}, in microgpt's order."""
+        return {name: np.array(rows) for name, rows in self.weights().items()}
 
     def gpt(self, token_id, pos_id, keys, values):
         """Logits for the next token, given this token, its position and the cache so far."""

@@ -3,6 +3,7 @@ with checkpoints from which a killed run goes on exactly as if it had never stop
 
 import math
 import random
+import signal
 import time
 from dataclasses import asdict, dataclass
 
@@ -14,15 +15,15 @@ from ..engine.optim_state import regrouped
 from ..errors import Interrupted, RunFailed, UsageError
 from ..files import check_writable
 from ..interrupt import stop_between_steps
-from ..process import one_blas_thread
-from .checkpoint import read_checkpoint, write_checkpoint
-from .config import GPTConfig, init_weights, parameter_shapes
+from .checkpoint import CheckpointWriter, read_checkpoint
+from .config import DTYPES, GPTConfig, init_weights, parameter_shapes
 from .data import Tokenizer, count_truncated, fingerprint, load_docs
-from .model import ENGINES, GPT
+from .model import ENGINES, GPT, engine_threads
 from .sample import check_count, check_temperature
 from .size import MAX_MEMORY_GB, check_size
+from .torch import check_device
 
-DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, **asdict(GPTConfig())}
+DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, "dtype": "float64", **asdict(GPTConfig())}
 BETAS, EPS = (0.85, 0.99), 1e-8   # microgpt's Adam
 
 
@@ -48,8 +49,9 @@ class TrainResult:
 
 
 def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None, n_layer=None,
-          block_size=None, batch=None, engine="tensor", out=None, checkpoint_every=None,
-          resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None, max_memory_gb=MAX_MEMORY_GB):
+          block_size=None, batch=None, dtype=None, engine="tensor", device="cpu", out=None,
+          checkpoint_every=None, resume=False, samples=20, temperature=0.5, on_step=None, on_warning=None,
+          max_memory_gb=MAX_MEMORY_GB):
     """Train a GPT on the documents of `data` (default: the `names` package's first names).
 
     Settings left as None take microgpt's defaults (DEFAULTS), or with resume=True the values
@@ -60,21 +62,17 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     documents truncated to the block size. A run that would need more than max_memory_gb
     (size.py's estimate) is refused before it allocates anything.
     """
-    given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "n_embd": n_embd,
+    given = {"steps": steps, "seed": seed, "lr": lr, "batch": batch, "dtype": dtype, "n_embd": n_embd,
              "n_head": n_head, "n_layer": n_layer, "block_size": block_size}
-    saved = _read_resume(out) if resume else None
-    source = data if data is not None or saved is None else saved["settings"]["data"]
-    if out is not None:   # before any work, not after the last step; never over the data it reads
-        check_writable(out, "--out", inputs=[] if source is None else [source])
-    settings = _settings(given, saved)
-    _check_run(settings, engine, out, checkpoint_every, samples, temperature)
-    run = Run(source, settings, engine, saved, max_memory_gb)
+    settings, saved, source = checked_settings(data, given, engine, device, out, resume, checkpoint_every, samples,
+                                               temperature)
+    run = run_class(engine)(source, settings, engine, saved, device, max_memory_gb)
     if run.truncated and on_warning:
         size = run.config.block_size
         on_warning(f"{run.truncated} of {len(run.docs):,} documents have {size} characters or more; "
                    f"as in microgpt, each is trained on its first {size} positions only")
     start = time.perf_counter()
-    with one_blas_thread():
+    with engine_threads(engine):
         tokens = _train_steps(run, out, checkpoint_every, on_step)
     seconds = time.perf_counter() - start
     names = run.gpt.sample(samples, temperature)
@@ -82,29 +80,62 @@ def train(data=None, *, steps=None, seed=None, lr=None, n_embd=None, n_head=None
     return TrainResult(run.gpt, run.losses, seconds, tokens, names, out, data)
 
 
+def checked_settings(data, given, engine, device, out, resume, checkpoint_every, samples, temperature):
+    """(settings, the checkpoint to resume or None, the documents' path: `data` as given, else
+    the resumed checkpoint's, else None for the default names), every argument checked before any
+    work (a usage error at once, not after the last step); `given` holds train()'s settings, None
+    unset. The launcher of `--nproc N` checks with it too, before torchrun starts."""
+    saved = _read_resume(out) if resume else None
+    source = data if data is not None or saved is None else saved["settings"]["data"]
+    if out is not None:   # never over the data it reads
+        check_writable(out, "--out", inputs=[] if source is None else [source])
+    settings = _settings(given, saved)
+    _check_run(settings, engine, device, out, checkpoint_every, samples, temperature)
+    return settings, saved, source
+
+
+def check_memory(docs, settings, engine, max_memory_gb, processes=1):
+    """Refuse a run whose memory estimate (size.py) is past max_memory_gb: `processes` ranks,
+    each holding the model, sharing every batch of `settings["batch"]` of these documents."""
+    config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
+    positions = min(config.block_size, max(map(len, docs)) + 1)   # a batch is padded to its longest
+    check_size(config, Tokenizer.from_docs(docs).vocab_size, settings["batch"], positions, engine, max_memory_gb,
+               processes)
+
+
 def _train_steps(run, out, checkpoint_every, on_step):
     """Step the run to its end, saving to out every checkpoint_every steps and at the end;
     returns the positions predicted. A step that goes non-finite (RunFailed) and a Ctrl-C
-    (Interrupted, after the step in progress) first save the last whole step."""
-    tokens, written = 0, None
+    (Interrupted, after the step in progress) first save the last whole step. Checkpoints are
+    written off this thread (checkpoint.CheckpointWriter), and all are on disk when it returns."""
+    tokens, saver = 0, CheckpointWriter(out) if out is not None and run.writes else None
     # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying so
-    with stop_between_steps() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with stop_between_steps(run.stop_signals) as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             while run.step < run.steps:
                 loss, n = run.train_step()
                 tokens += n
                 if on_step:
                     on_step(run.step, run.steps, loss)
-                if out is not None and (stop.requested or checkpoint_every and run.step % checkpoint_every == 0):
-                    write_checkpoint(out, run.checkpoint())
-                    written = run.step
-                if stop.requested:
+                stopping = run.agreed(stop.requested)
+                if saver and (stopping or checkpoint_every and run.step % checkpoint_every == 0):
+                    saver.save(run.checkpoint())
+                if stopping:
+                    _close(saver)
                     raise Interrupted(_interrupted(run, out))
+            if saver and saver.step != run.step:
+                saver.save(run.checkpoint())
         except FloatingPointError as error:   # raised before anything was updated
-            raise RunFailed(_diverged(run, out, error)) from error
-    if out is not None and written != run.step:
-        write_checkpoint(out, run.checkpoint())
+            raise RunFailed(_diverged(run, saver, out, error)) from error
+        finally:
+            _close(saver)
     return tokens
+
+
+def _close(saver):
+    """Wait for the checkpoints in flight (a second close does nothing)."""
+    if saver is not None:
+        saver.close()
 
 
 def _interrupted(run, out):
@@ -114,12 +145,13 @@ def _interrupted(run, out):
             f"go on with: diffplay gpt train --resume --out {out}")
 
 
-def _diverged(run, out, error):
+def _diverged(run, saver, out, error):
     """What went wrong, saving the last good step to out first where its numbers are finite."""
     saved = "nothing saved (no --out)"
-    if out is not None:
+    if saver is not None:
         try:
-            write_checkpoint(out, run.checkpoint())
+            saver.save(run.checkpoint())
+            _close(saver)
             saved = f"the last good state (step {run.step}) is saved in {out}"
         except FloatingPointError:
             saved = f"nothing saved: the weights of step {run.step} are no longer finite"
@@ -128,9 +160,14 @@ def _diverged(run, out, error):
 
 
 class Run:
-    """One run's state: shuffled documents, the GPT, Adam and its schedule, step and losses."""
+    """One run's state: shuffled documents, the GPT, Adam and its schedule, step and losses.
+    (In many processes, torch/distributed.py's DistributedRun is one rank of a run.)"""
 
-    def __init__(self, data, settings, engine, saved=None, max_memory_gb=MAX_MEMORY_GB):
+    stop_signals = (signal.SIGINT,)   # what asks the run to stop after the step in progress
+    writes = True                     # it writes the checkpoints (in many processes, rank 0 alone)
+    world = 1                         # the processes training it, each holding the model
+
+    def __init__(self, data, settings, engine, saved=None, device="cpu", max_memory_gb=MAX_MEMORY_GB):
         self.source, self.settings, self.steps = data, settings, settings["steps"]
         self.docs, self.described = load_docs(data)
         rng = random.Random(settings["seed"])
@@ -139,8 +176,7 @@ class Run:
         tokenizer = Tokenizer.from_docs(self.docs)
         self.config = GPTConfig(**{name: settings[name] for name in GPTConfig.__dataclass_fields__})
         self.truncated = count_truncated(self.docs, self.config.block_size)
-        positions = min(self.config.block_size, max(map(len, self.docs)) + 1)   # a batch is padded to its longest
-        check_size(self.config, tokenizer.vocab_size, settings["batch"], positions, engine, max_memory_gb)
+        check_memory(self.docs, settings, engine, max_memory_gb, self.world)   # before anything is allocated
         self.shapes = parameter_shapes(self.config, tokenizer.vocab_size)
         if saved is None:
             weights = init_weights(self.config, tokenizer.vocab_size, rng)   # drawn right after the shuffle
@@ -149,8 +185,8 @@ class Run:
             _check_same_data(self, saved, tokenizer)
             weights, self.step, self.losses = saved["weights"], saved["step"], list(saved["losses"])
             rng.setstate(_as_random_state(saved["random_state"]))
-        self.gpt = GPT(self.config, tokenizer, weights, engine, rng)
-        self.optimizer = Adam(self.gpt.model.parameters(), lr=settings["lr"], betas=BETAS, eps=EPS)
+        self.gpt = GPT(self.config, tokenizer, weights, engine, rng, settings["dtype"], device)
+        self.optimizer = new_adam(self.gpt, settings["lr"])
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
         if saved is not None:
             self._restore(saved)
@@ -174,10 +210,22 @@ class Run:
     def forward(self):
         """This step's loss (its graph, before backward) and its batch."""
         batch = self.batch(self.step)
-        loss = self.gpt.model.loss(batch)
-        if not math.isfinite(loss.data):   # nothing is updated: the run stays at its last good step
-            raise FloatingPointError(f"the loss is {float(loss.data)}")
+        loss = self.batch_loss(batch)
+        value = self.loss_value(loss)
+        if not math.isfinite(value):   # nothing is updated: the run stays at its last good step
+            raise FloatingPointError(f"the loss is {value}")
         return loss, batch
+
+    def batch_loss(self, batch):
+        return self.gpt.model.loss(batch)
+
+    def loss_value(self, loss):
+        """The step's loss as a float."""
+        return float(loss.item())
+
+    def agreed(self, requested):
+        """Whether to stop after this step, asked `requested` (one process: as asked)."""
+        return requested
 
     def backward(self, loss):
         self.optimizer.zero_grad()
@@ -188,22 +236,23 @@ class Run:
         self.optimizer.step()
         self.schedule.step()
         self.step += 1
-        self.losses.append(float(loss.data))
+        self.losses.append(self.loss_value(loss))
 
     def checkpoint(self):
-        """Everything needed to go on exactly from here, as JSON-ready data."""
+        """Everything needed to go on exactly from here, its arrays copies: a snapshot that
+        training can go on from while it is written."""
         return {
             "config": self.config.to_dict(),
-            "settings": {**{k: self.settings[k] for k in ("steps", "seed", "lr", "batch")},
+            "settings": {**{k: self.settings[k] for k in ("steps", "seed", "lr", "batch", "dtype")},
                          "data": None if self.source is None else str(self.source),
                          "data_fingerprint": self.fingerprint},
             "vocabulary": self.gpt.tokenizer.chars,
             "step": self.step,
-            "weights": self.gpt.weights(),
+            "weights": self.gpt.model.weight_arrays(),
             "optimizer": self._by_matrix(self.optimizer.state_dict()),
             "schedule": self.schedule.state_dict(),
             "random_state": self.gpt.rng.getstate(),
-            "losses": self.losses,
+            "losses": list(self.losses),
         }
 
     def _by_matrix(self, state_dict):
@@ -234,6 +283,29 @@ class Run:
         return {"state": state, "param_groups": [group]}, {**self.schedule.state_dict(), "k": k}
 
 
+def run_class(engine):
+    """Run, or DistributedRun in one of the processes torchrun started (then the torch engine's)."""
+    from .torch.launch import in_torchrun
+
+    if not in_torchrun():
+        return Run
+    if engine != "torch":
+        raise UsageError("training in many processes is the torch engine's; add --engine torch",
+                         where=f"--engine {engine}")
+    from .torch.distributed import DistributedRun
+
+    return DistributedRun
+
+
+def new_adam(gpt, lr):
+    """microgpt's Adam over the model's weights: diffplay's, or PyTorch's for the torch engine."""
+    if gpt.engine == "torch":
+        from .torch.engine import TorchAdam
+
+        return TorchAdam(gpt.model.parameters(), lr=lr, betas=BETAS, eps=EPS)
+    return Adam(gpt.model.parameters(), lr=lr, betas=BETAS, eps=EPS)
+
+
 def _as_random_state(saved):
     """random.setstate's tuple from the checkpoint's JSON list."""
     version, internal, gauss_next = saved
@@ -243,7 +315,11 @@ def _as_random_state(saved):
 def _read_resume(out):
     if out is None:
         raise UsageError("needs --out: the checkpoint to resume from", where="--resume")
-    return read_checkpoint(out)
+    saved = read_checkpoint(out)
+    if "step" not in saved:
+        raise UsageError("holds a model only (gpt import wrote it), no training to go on with; sample from it, "
+                         "or train anew into another --out", where=str(out))
+    return saved
 
 
 def _settings(given, saved):
@@ -270,12 +346,17 @@ def _check_same_data(run, saved, tokenizer):
                          "resume with the same --data", where="--resume")
 
 
-def _check_run(settings, engine, out, checkpoint_every, samples, temperature):
+def _check_run(settings, engine, device, out, checkpoint_every, samples, temperature):
     for name in ("steps", "batch"):
         check_integer(settings[name], flag(name), low=1)
     check_integer(settings["seed"], "--seed")
     check_number(settings["lr"], "--lr", above=0)
     check_choice(engine, ENGINES, "--engine")
+    check_choice(settings["dtype"], DTYPES, "--dtype")
+    check_device(device, engine)
+    if engine == "value" and settings["dtype"] != "float64":
+        raise UsageError("the value engine computes in float64 only (Python floats); use --engine tensor",
+                         where=f"--dtype {settings['dtype']}")
     if checkpoint_every is not None:
         check_integer(checkpoint_every, "--checkpoint-every", low=0)   # 0: only at the end
         if checkpoint_every and out is None:

@@ -11,6 +11,7 @@ from .shapes import ALIASES, FIELDS, KINDS, SIZES, Ref, Shape, text_size, vertex
 from ..errors import UsageError
 
 FONT_SIZE = 14.0
+MAX_VERTICES = 1000   # a count of free vertices: each is optimized, and a spec's 70,985,727 took gigabytes
 
 
 def _role(field):
@@ -100,6 +101,9 @@ class ShapeMethods:
     def polyline(self, name, points, *, free=False, on_canvas=True, where="", kind="polyline", **style):
         """An open chain of vertices: `points` is a count (all free) or a list of (x, y) / shapes / None."""
         if is_number(points) and int(points) == points:
+            if points > MAX_VERTICES:
+                raise UsageError(f'{kind} "{name}": a vertex count is at most {MAX_VERTICES:,}, got {int(points):,}',
+                                 where=where)
             points = [None] * int(points)
         if isinstance(points, str) or not hasattr(points, "__len__") or len(points) < 2:
             raise UsageError(f'{kind} "{name}": points must be a vertex count or a list of at least 2 points, '

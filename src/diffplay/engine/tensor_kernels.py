@@ -1,0 +1,173 @@
+"""The math of the fused ops, on plain arrays: each kernel returns (out, vjp), vjp(g) a tuple of
+gradients, one per array input (None where `need` says it is not wanted).
+
+tensor_ops.py makes each kernel a one-node Tensor op. Bigger fused ops compose kernels directly
+(gpt/blocks.py: a transformer sub-layer is rms_norm, linear, attention and linear, one node in
+all), so the math of each piece lives here once. Kernels check nothing: their callers do.
+They keep their inputs' dtype (Python floats are weak under NEP 50), so float32 stays float32.
+Sums and maxima call the ufunc's reduce: `ndarray.sum` goes through a Python wrapper that
+costs as much as the sum itself at these sizes.
+"""
+
+import functools
+import math
+
+import numpy as np
+
+from .tensor_core import rows
+
+BOTH = (True, True)
+
+
+def linear(a, w, need=BOTH):
+    """a @ wᵀ, w being (out, in) as in torch.nn.functional.linear; vjp gives (da, dw)."""
+    out = matmul_rows(a, w.T)
+
+    def vjp(g):
+        da = matmul_rows(g, w) if need[0] else None
+        dw = rows(g).T @ rows(a) if need[1] else None   # every leading axis is a batch that shares the weight
+        return da, dw
+
+    return out, vjp
+
+
+def matmul_rows(a, m):
+    """a @ m for a matrix m, a's leading axes folded into one: one BLAS call instead of NumPy's
+    call per leading index (3x quicker for a batch of 32 sequences), and the same numbers."""
+    if a.ndim <= 2:
+        return a @ m
+    return (rows(a) @ m).reshape(*a.shape[:-1], m.shape[-1])
+
+
+def rms_norm(a, eps=1e-5, axis=-1, n=None):
+    """a / √(mean(a²) + eps) along `axis` (or a tuple of axes holding n entries)."""
+    n = a.shape[axis] if n is None else n
+    inv = inverse_rms(a, axis, n, eps)
+    y = a * inv
+    return y, lambda g: (normalized_grad(g, y, inv, axis, n),)
+
+
+def inverse_rms(d, axis, n, eps):
+    """1 / √(mean(d²) + eps) along `axis` (n entries), kept as an axis of length 1. Sums / n:
+    ndarray.mean costs twice as much at these sizes."""
+    return 1.0 / np.sqrt(_sum(d * d, axis) / n + eps)
+
+
+def normalized_grad(gy, y, inv, axis, n, centred=False):
+    """The gradient back to x of y = x̂ · inv, x̂ being x (or x − mean(x), centred) and inv its
+    inverse_rms along `axis`: inv · (gy − y · mean(gy · y) [− mean(gy)]), the component along y
+    (and the mean) being what normalizing removes."""
+    dx = gy - y * (_sum(gy * y, axis) / n)
+    if centred:
+        dx -= _sum(gy, axis) / n
+    dx *= inv
+    return dx
+
+
+def softmax(a, axis=-1):
+    """exp(a) / Σ exp(a) along `axis`, shifted so the largest term is e^0 = 1."""
+    e = np.exp(a - _max(a, axis))
+    p = e / _sum(e, axis)
+    return p, lambda g: (p * (g - _sum(g * p, axis)),)
+
+
+def attention(q, k, v, n_head, causal=True, on_weights=None):
+    """softmax(q kᵀ / √d) v for each of n_head heads; q is (..., Tq, C), k and v (..., Tk, C).
+    on_weights(p), when given, hears the (..., n_head, Tq, Tk) weights."""
+    Q, K, V = (split_heads(a, n_head) for a in (q, k, v))
+    p, scale = weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
+    if on_weights is not None:
+        on_weights(p)
+
+    def vjp(g):
+        G = split_heads(g, n_head)
+        dP = G @ V.swapaxes(-1, -2)
+        dS = p * (dP - _sum(dP * p, -1)) * scale   # softmax's VJP, then the scale
+        return merge_heads(dS @ K), merge_heads(dS.swapaxes(-1, -2) @ Q), merge_heads(p.swapaxes(-1, -2) @ G)
+
+    return merge_heads(p @ V), vjp
+
+
+def weights(Q, K, causal):
+    """softmax(Q Kᵀ / √d) of heads already split, a future key weighing exactly 0 when causal."""
+    scores = (Q @ K.swapaxes(-1, -2)) * (1.0 / math.sqrt(Q.shape[-1]))
+    if causal:
+        scores += causal_bias(Q.shape[-2], K.shape[-2], scores.dtype)
+    return softmax(scores)[0]
+
+
+def split_heads(a, n_head):
+    """(..., T, C) -> (..., n_head, T, C / n_head), a view."""
+    return a.reshape(*a.shape[:-1], n_head, a.shape[-1] // n_head).swapaxes(-2, -3)
+
+
+def merge_heads(a):
+    """(..., n_head, T, d) -> (..., T, n_head · d)."""
+    a = a.swapaxes(-2, -3)
+    return a.reshape(*a.shape[:-2], a.shape[-2] * a.shape[-1])
+
+
+@functools.lru_cache(maxsize=64)
+def causal_bias(tq, tk, dtype):
+    """0 where query i may look at key j, −inf where j lies in its future."""
+    bias = np.triu(np.full((tq, tk), -np.inf, dtype), k=1 + tk - tq)
+    bias.flags.writeable = False   # shared by every call with these sizes
+    return bias
+
+
+def cross_entropy(z, targets, keep, scale, smoothing=0.0, reduce=True):
+    """−log softmax(z)[target] for each row of z (rows, classes), 0 where keep does not hold:
+    their sum times scale (the mean over the targets that count with scale 1/count, summed
+    first as microgpt does), or with reduce False each row's own. With `smoothing` ε the
+    target is (1 − ε) on its class and ε spread over all of them, as torch's label_smoothing."""
+    at = np.arange(len(targets))
+    shifted = z - _max(z, 1)   # so the largest term is e^0 = 1: nothing overflows
+    e = np.exp(shifted)
+    total = _sum(e, 1)
+    log_total = np.log(total[:, 0])
+    nll = log_total - shifted[at, targets]
+    if smoothing:   # −Σ_c (ε/C) log p_c = ε (log Σ e − mean shifted)
+        nll = (1.0 - smoothing) * nll + smoothing * (log_total - shifted.mean(1))
+
+    def vjp(g):
+        d = e / total   # d nll/d z = softmax − one_hot(target), the one-hot smoothed
+        d[at, targets] -= 1.0 - smoothing
+        if smoothing:
+            d -= smoothing / z.shape[1]
+        d *= (keep * (g * scale if reduce else g.reshape(-1)))[:, None]
+        return (d,)
+
+    if not reduce:
+        return (nll * keep).astype(z.dtype, copy=False), vjp
+    return np.asarray((nll @ keep) * scale, z.dtype), vjp
+
+
+def embedding(table, idx):
+    """table[idx] (the rows of an embedding); its gradient adds up the rows picked more than once."""
+    def vjp(g):
+        return (rows_added(table.shape, idx, g),)
+
+    return np.take(table, idx, axis=0), vjp
+
+
+def rows_added(shape, idx, g):
+    """An array of `shape` whose row i is the sum of g's rows where idx is i (np.add.at's result)."""
+    g = g.reshape(idx.size, *shape[1:])   # the count written out: -1 has no answer when g is empty
+    if len(g) <= ADD_AT_ROWS:
+        full = np.zeros(shape, g.dtype)
+        np.add.at(full, idx.ravel(), g)
+        return full
+    one_hot = np.zeros((len(g), shape[0]), g.dtype)
+    one_hot[np.arange(len(g)), idx.ravel()] = 1.0
+    return (one_hot.T @ g.reshape(len(g), math.prod(shape[1:]))).reshape(shape)
+
+
+ADD_AT_ROWS = 64   # np.add.at is the quicker up to here; a one-hot product past it (5x at 512 rows)
+
+
+def _sum(a, axis):
+    return np.add.reduce(a, axis, keepdims=True)
+
+
+def _max(a, axis):
+    return np.maximum.reduce(a, axis, keepdims=True)

@@ -23,8 +23,8 @@ def same_state(a, b):
     return untimed(a.frame()) == untimed(b.frame()) and untimed(a.summary()) == untimed(b.summary())
 
 
-@pytest.mark.parametrize("name", registry.names("scenes"))
-def test_every_scene_replays_its_run_to_the_same_frame(name):
+@pytest.mark.parametrize("name", registry.names())
+def test_every_scene_and_chapter_replays_its_run_to_the_same_frame(name):
     cls = registry.load(name)
     scene = cls.from_assignments(cls.example.settings if cls.example else ())
     for _ in range(3):

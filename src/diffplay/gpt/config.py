@@ -1,9 +1,6 @@
 """The model's shape and its parameters: names, shapes and microgpt's initialization order."""
 
-import math
 from dataclasses import asdict, dataclass, fields
-
-import numpy as np
 
 from ..checks import check_integer, flag
 from ..errors import UsageError

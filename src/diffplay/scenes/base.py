@@ -110,7 +110,7 @@ class Scene:
         self.paused = False
         self.event_schema = Tagged({**COMMON_EVENTS, **self.events})
         self.initial = copy.deepcopy(self.values)   # what a record of this run starts from (record.py)
-        self.pieces, self.history = 0, []           # pieces of work done; [piece, event] for each event
+        self.pieces, self.event_log = 0, []           # pieces of work done; [piece, event] for each event
         self.reset()
 
     @classmethod
@@ -243,10 +243,10 @@ class Scene:
         event = self.event_schema.check(event, "event")
         kept = copy.deepcopy(event)
         getattr(self, "on_" + event.pop("type"))(**event)
-        if self.history is not None:   # taken: a replay of this run takes it here too
-            self.history.append([self.pieces, kept])
-            if len(self.history) > MAX_EVENTS:
-                self.history = None   # too long a run to record: record_of says so
+        if self.event_log is not None:   # taken: a replay of this run takes it here too
+            self.event_log.append([self.pieces, kept])
+            if len(self.event_log) > MAX_EVENTS:
+                self.event_log = None   # too long a run to record: record_of says so
 
     def on_set(self, key, value):
         setting = self.setting(key, "event.key")

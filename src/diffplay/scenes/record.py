@@ -24,10 +24,10 @@ MAX_PIECES = 10_000_000    # the work a record may ask a replay for (a piece is 
 
 def record_of(scene):
     """The scene's run so far as a JSON-able record."""
-    if scene.history is None:
+    if scene.event_log is None:
         raise UsageError(f"this run of {scene.name} had more than {MAX_EVENTS:,} events: too many to record")
     return {"record": KIND, "version": VERSION, "scene": scene.name, "seed": scene.seed,
-            "settings": scene.initial, "pieces": scene.pieces, "history": scene.history}
+            "settings": scene.initial, "pieces": scene.pieces, "history": scene.event_log}
 
 
 def record_text(scene):

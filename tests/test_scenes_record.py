@@ -45,7 +45,7 @@ def test_boundary_clicks_and_settings_between_pieces_replay_to_the_same_weights_
               {"type": "add_point", "x": -4.0, "y": 4.0, "label": 0, "test": True}]
     for event in events:
         for _ in range(7):
-            scene._advance_counted()   # seven batches: the event lands mid-epoch
+            scene.advance_piece()   # seven batches: the event lands mid-epoch
         scene.handle(event)
     scene.run(steps=3)
     again = replay(record_of(scene), Boundary)

@@ -211,7 +211,7 @@ class Scene:
         with one_blas_thread():
             while True:
                 began = time.perf_counter()
-                self._advance_counted()
+                self.advance_piece()
                 done += 1
                 now = time.perf_counter()
                 # stop before a piece that would likely end past the deadline (one like the last)
@@ -225,13 +225,13 @@ class Scene:
             for _ in range(limit):
                 if steps is None and self.converged():
                     break
-                while not self._advance_counted():
+                while not self.advance_piece():
                     pass
                 if progress:
                     progress(self)
         return self
 
-    def _advance_counted(self):
+    def advance_piece(self):
         """advance(), counting the step if it ended one; True if it did."""
         ended = self.advance() is not False
         self.steps += ended

@@ -80,7 +80,7 @@ def replay(record, cls):
 
 def _advance_to(scene, pieces):
     while scene.pieces < pieces:
-        scene._advance_counted()
+        scene.advance_piece()
 
 
 def _integer(value, where, most):

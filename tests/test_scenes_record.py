@@ -36,6 +36,28 @@ def test_every_scene_and_chapter_replays_its_run_to_the_same_frame(name):
     assert same_state(again, scene)
 
 
+@pytest.mark.parametrize("name", registry.names())
+def test_every_scene_copied_or_restored_goes_on_as_the_original_does(name):
+    """What a page loading a run (become) and the studio's recovery (snapshot, restore) rely on:
+    the copy learns on, bit for bit (a deep copy once cut an optimizer's buffer off its model)."""
+    cls = registry.load(name)
+    settings = cls.from_assignments(cls.example.settings if cls.example else ()).initial
+    original, copied = cls(**settings), cls(seed=7, **settings)
+    for _ in range(3):
+        original.advance_piece()
+    copied.become(original)
+    kept = original.snapshot()
+    for scene in (original, copied):
+        for _ in range(40):
+            scene.advance_piece()
+    assert same_state(copied, original)
+    later = json.loads(json.dumps(original.frame(), default=str))
+    original.restore(kept)
+    for _ in range(40):
+        original.advance_piece()
+    assert same_state(copied, original) and original.steps == copied.steps and later["step"] == original.steps
+
+
 def test_boundary_clicks_and_settings_between_pieces_replay_to_the_same_weights_bit_for_bit():
     scene = Boundary(points=60)
     events = [{"type": "add_point", "x": 1.5, "y": -2.0, "label": 1},

@@ -101,6 +101,15 @@ class TensorGroup:
         self.parts = self.layout.split(self.buffer)
         self.grad_buffer = np.empty(self.layout.size, self.dtype)
 
+    def __getstate__(self):
+        """Only the members: the views, the buffer and its parts are cut from them (a copy's views
+        of its own copied arrays would not be views of anything, so a deep copy of a scene or an
+        optimizer would update a buffer its model no longer reads)."""
+        return {"members": self.members}
+
+    def __setstate__(self, state):
+        self.__init__(state["members"])
+
     def in_place(self):
         """The tensors still hold the views of one array that they held when grouped."""
         return self.shared is not None and all(t.data is v for t, v in zip(self.tensors, self.views))

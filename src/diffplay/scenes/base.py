@@ -95,6 +95,7 @@ class Scene:
     number = 0                 # its place in its section (chapters go in order)
     settings = ()              # Setting, ...
     events = {}                # event type -> Record of its fields (besides "type")
+    queries = ()               # event types that only ask for something (an export): no record keeps them
     frame_schema = Anything()  # what frame() returns, for the docs, the tests and the studio
     formats = ("svg",)         # file suffixes render() can write
     example = Example()        # the headless run that shows it (README, gallery, tests); None if it draws none
@@ -192,12 +193,18 @@ class Scene:
     def snapshot(self):
         """A copy of this scene's whole state, to go back to with restore() (the studio keeps one,
         in case a later step or frame fails)."""
-        return copy.deepcopy(self.__dict__)
+        return copy.deepcopy(self.__dict__, {id(self): self})   # what refers to the scene (a bound method) still does
 
     def restore(self, snapshot):
         """Go back to a snapshot(), which stays as it was, to go back to again."""
         self.__dict__.clear()
-        self.__dict__.update(copy.deepcopy(snapshot))
+        self.__dict__.update(copy.deepcopy(snapshot, {id(self): self}))
+
+    def become(self, other):
+        """Take the whole state of `other`, a scene of this class, as a copy: this object goes on
+        as if it were that one (a page loading a run keeps its scene, a notebook its variable)."""
+        self.__dict__.clear()
+        self.__dict__.update(copy.deepcopy(other.__dict__, {id(other): self}))
 
     def step(self, budget_s, step_limit=None):
         """Live: advance for up to budget_s seconds and at most step_limit pieces (and at most
@@ -243,7 +250,7 @@ class Scene:
         event = self.event_schema.check(event, "event")
         kept = copy.deepcopy(event)
         getattr(self, "on_" + event.pop("type"))(**event)
-        if self.event_log is not None:   # taken: a replay of this run takes it here too
+        if self.event_log is not None and kept["type"] not in self.queries:   # a replay of this run takes it here too
             self.event_log.append([self.pieces, kept])
             if len(self.event_log) > MAX_EVENTS:
                 self.event_log = None   # too long a run to record: record_of says so

@@ -5,6 +5,7 @@ tests read the page's state with `page.evaluate` (which the policy allows) and n
 page to evaluate strings.
 """
 
+import json
 import time
 import wave
 from pathlib import Path
@@ -16,6 +17,7 @@ from diffplay.engine.value import topological_order
 from diffplay.scenes import registry
 from diffplay.scenes.graph import Graph
 from diffplay.scenes.parts.expression import evaluate, parse
+from diffplay.scenes.record import record_of_link
 from studio_helpers import ARTIFACTS, ROOT, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -210,6 +212,74 @@ def test_boundary_loads_points_from_a_csv_and_exports_the_network_as_a_script(pa
     page.set_input_files(".stage input[type=file]", str(tmp_path / "notes.csv"))
     wait(page, "window.studio.errors.length > 0", what="the refusal")
     assert "the CSV file, line 1: expected x,y,label" in page.evaluate("window.studio.errors.at(-1)")
+
+
+def exported_weights(page):
+    """Every weight and bias of the page's network, as its JSON export has them (each float's repr)."""
+    with page.expect_download() as exported:
+        page.click("#export-json")
+    return json.loads(Path(exported.value.path()).read_text())["layers"]
+
+
+def played_and_paused(page, studio):
+    """A boundary run with two clicked points, a learning rate and training between them, paused."""
+    open_scene(page, studio, "boundary")
+    for u, v in [(60, 60), (420, 420)]:
+        page.mouse.click(*canvas_point(page, PLANE, u, v))
+    page.fill("[data-setting=lr] input[type=number]", "0.3")
+    page.press("[data-setting=lr] input[type=number]", "Enter")
+    newer_frame(page, lambda f: f["step"] > 30, what="some training")
+    page.click("button[data-action=pause]")
+    return newer_frame(page, lambda f: f["paused"], what="paused")
+
+
+def replayed(page):
+    wait(page, "window.studio.stats && window.studio.stats.replayed === 1", what="the run replayed")
+    return frame(page)
+
+
+def test_boundary_reload_and_shared_link_bring_the_run_back_bit_for_bit(page, browser, studio):
+    paused = played_and_paused(page, studio)
+    # the address follows the run: wait for the link that holds the pause
+    wait(page, "location.hash.startsWith('#run=')", what="the run in the address")
+    deadline = time.monotonic() + 10
+    while record_of_link(page.evaluate("location.hash.slice(5)"))["history"][-1][1]["type"] != "pause":
+        assert time.monotonic() < deadline, "the address never caught up with the pause"
+        time.sleep(0.1)
+    weights = exported_weights(page)
+    page.reload()
+    back = replayed(page)
+    assert back["paused"] and back["step"] == paused["step"] and len(back["points"]) == len(paused["points"])
+    assert exported_weights(page) == weights   # every float, exactly
+    shot(page, "boundary-reloaded")
+    shared = page.context.new_page()   # someone opening the shared address
+    shared.goto(page.url)
+    replayed(shared)
+    assert exported_weights(shared) == weights
+    shared.close()
+
+
+def test_save_run_downloads_a_record_that_load_run_replays_and_a_bad_file_is_named(page, studio, tmp_path):
+    paused = played_and_paused(page, studio)
+    weights = exported_weights(page)
+    with page.expect_download() as saved:
+        page.click("button[data-action=save]")
+    assert saved.value.suggested_filename == "boundary-run.json"
+    record = json.loads(Path(saved.value.path()).read_text())
+    assert record["scene"] == "boundary" and record["history"][-1][1] == {"type": "pause"}
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    open_scene(page, studio, "boundary")
+    page.set_input_files(".actions input[type=file]", str(tmp_path / "run.json"))
+    assert replayed(page)["step"] == paused["step"]
+    assert exported_weights(page) == weights
+    (tmp_path / "notes.json").write_text("{ not json")
+    page.set_input_files(".actions input[type=file]", str(tmp_path / "notes.json"))
+    wait(page, "window.studio.errors.length > 0", what="the refusal")
+    assert "load run: notes.json is not JSON" in page.evaluate("window.studio.errors.at(-1)")
+    (tmp_path / "other.json").write_text(json.dumps({**record, "scene": "ik"}))
+    page.set_input_files(".actions input[type=file]", str(tmp_path / "other.json"))
+    wait(page, "window.studio.errors.length > 1", what="the second refusal")
+    assert "the record is of scene 'ik', not boundary" in page.evaluate("window.studio.errors.at(-1)")
 
 
 def test_canvas_painting_with_the_mouse_gives_the_network_pixels_to_learn(page, studio):

@@ -74,6 +74,7 @@ class Boundary(Scene):
         Setting("batch", Number(1, 500, integer=True), 10, "points per SGD step", live=True),
         Setting("grid", Number(8, 200, integer=True), 100, "boundary resolution (cells per side)", live=True),
     )
+    queries = ("export",)   # a download changes nothing: a replayed link must not download it again
     events = {
         "add_point": Record({"x": Number(-EXTENT, EXTENT), "y": Number(-EXTENT, EXTENT),
                              "label": Number(0, 3, integer=True), "test": Boolean()}, optional=["test"]),

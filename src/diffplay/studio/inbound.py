@@ -37,4 +37,8 @@ class Inbound:
             return ["drawn", min(message["frame"], delivered)], None
         if message["type"] == "join":
             return ["join"], None
+        if message["type"] == "save":
+            return ["save", message["id"]], None
+        if message["type"] == "load":
+            return ["replay", message["id"], message.get("record"), message.get("link")], None
         return ["event", message["id"], message["event"]], None

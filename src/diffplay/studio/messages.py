@@ -6,6 +6,8 @@ A page sends JSON text messages:
     {"type": "event", "id": 7, "event": {"type": "add_point", "x": 1, "y": 2, "label": 0}}
     {"type": "drawn", "frame": 41}      # every frame up to 41 is on screen: send more
     {"type": "join"}                    # start over: the hello again, then a whole frame
+    {"type": "save", "id": 9}           # the run so far as a record (scenes/record.py)
+    {"type": "load", "id": 10, "record": {...}}   # replace the run by a record's (or "link": its link)
 
 The envelope is checked here; the event inside it by the scene (`Scene.handle`). The server
 answers with:
@@ -13,6 +15,7 @@ answers with:
     {"type": "hello", "scene": describe(), "values": {...}, "limits": {...}}
     {"type": "frame", "id": 42, "events": 7, "stats": {...}, "same": ["points"], "frame": {...}}
     {"type": "values", "values": {"lr": 0.1}}    # settings changed by other than the page's own "set"
+    {"type": "record", "id": 9, "record": {...}, "link": "eNq…"}   # the answer to a "save"
     {"type": "error", "id": 7, "message": "event.x: must be in [-6, 6], got 9"}
     {"type": "error", "id": 8, "message": "expression: column 4: ...", "at": {"line": 1, "column": 4}}
 
@@ -38,11 +41,15 @@ from ..scenes.blobs import is_blob
 from ..scenes.schema import Anything, Boolean, ListOf, Maybe, Number, Object, Record, SchemaError, Tagged, Text
 
 MAX_ID = 2**53   # the largest integer a JavaScript number holds exactly
+MAX_LINK = 1 << 20   # a run's link (scenes/record.py), as long as a message may be
 
 CLIENT_MESSAGE = Tagged({
     "event": Record({"id": Number(0, MAX_ID, integer=True), "event": Object()}),
     "drawn": Record({"frame": Number(0, MAX_ID, integer=True)}),
     "join": Record({}),
+    "save": Record({"id": Number(0, MAX_ID, integer=True)}),
+    "load": Record({"id": Number(0, MAX_ID, integer=True), "record": Object(), "link": Text(MAX_LINK, 1)},
+                   optional=["record", "link"]),
 })
 
 SERVER_MESSAGE = Tagged({
@@ -50,12 +57,14 @@ SERVER_MESSAGE = Tagged({
     "frame": Record({
         "id": Number(1, MAX_ID, integer=True), "events": Number(0, MAX_ID, integer=True),
         "stats": Record({"steps": Number(0, integer=True), "step_ms": Number(0), "frame_ms": Number(0),
-                         "budget_ms": Number(0), "moving": Boolean()}),
+                         "budget_ms": Number(0), "moving": Boolean(), "replayed": Number(0, 1)},
+                        optional=["replayed"]),
         "same": ListOf(Text(64), max_length=10_000),
         "buffers": ListOf(ListOf(Anything(), max_length=64), max_length=10_000),
         "frame": Anything(),
     }, optional=["buffers"]),
     "values": Record({"values": Anything()}),
+    "record": Record({"id": Number(0, MAX_ID, integer=True), "record": Anything(), "link": Text(MAX_LINK)}),
     "error": Record({"id": Maybe(Number(0, MAX_ID, integer=True)), "message": Text(10_000),
                      "at": Record({"line": Number(1, integer=True), "column": Number(1, integer=True)})}, optional=["at"]),
 })

@@ -31,14 +31,17 @@ import time
 from contextlib import contextmanager
 
 from ..errors import UsageError
-from ..process import tune_process
+from ..process import one_blas_thread, tune_process
 from ..scenes import registry
+from ..scenes.record import Replay, link_of, record_of, record_of_link
+from ..scenes.schema import SchemaError
 from .channel import Channel
 from .limits import frame_rate, step_budget
-from .messages import FrameTooBig, FrameWriter, encode, error
+from .messages import MAX_LINK, FrameTooBig, FrameWriter, encode, error
 from .recovery import PERIOD_S, LastGood, plainly
 
 
+REPLAY_SPEED = 4    # a replay's step budget, in frames' step budgets
 RESPONSIVE = 0.25   # the share of the step budget spent before the frame that first shows an event
 NICENESS = 4        # sessions yield the CPU to the server that carries every page's frames, and to the browser
 
@@ -109,6 +112,7 @@ class Loop:
         self.kept = LastGood(scene)     # the state to go back to if the scene fails
         self.failures = 0               # since the last event
         self.blamed = None              # the event whose frame has not gone out yet: a failure before it is its
+        self.replaying = None           # a record's Replay not yet done
 
     def run(self):
         self.hello()
@@ -166,6 +170,10 @@ class Loop:
             self.active = args[0]
         elif kind == "join":
             self.hello()
+        elif kind == "save":
+            self.save(args[0])
+        elif kind == "replay":
+            self.load(*args)
         elif kind == "call":
             self.call(args[0])
         elif kind == "stop":
@@ -182,6 +190,9 @@ class Loop:
     def apply(self, event_id, event):
         """Handle one event (an object: inbound.py checked its envelope); a UsageError leaves the
         scene as it was, any other failure sends it back to the state kept before."""
+        if self.replaying:   # the run being replayed is the record's: an event now would change it
+            self.send("M", error("event: the run is still being replayed; try again when it is back", event_id))
+            return
         self.kept.keep()
         self.failures = 0
         doing = f"event {str(event.get('type'))[:64]!r}"
@@ -197,6 +208,39 @@ class Loop:
         self.last_event = event_id
         self.changed, self.idle, self.fresh = self.changed or not self.failures, False, True
         self.tell_values(own=event.get("key") if event.get("type") == "set" else None)
+
+    # ---- runs: saved as records, loaded back (scenes/record.py) ----
+
+    def save(self, request_id):
+        """Answer a "save": the run so far as a record, and as a link for the page's address ("" if
+        too long for one)."""
+        try:   # a run still being replayed is the record's, all of it
+            record = self.replaying.record if self.replaying else record_of(self.scene)
+        except UsageError as e:
+            self.send("M", error(e, request_id))
+            return
+        link = link_of(record)
+        self.post("M", {"type": "record", "id": request_id, "record": record, "link": link if len(link) <= MAX_LINK else ""})
+
+    def load(self, request_id, record, link):
+        """Replace this run by a page's record (or link): the scene starts over from the record's
+        settings and seed, and tick() replays its pieces and events a budget at a time."""
+        try:
+            with self.guard(self.limits.compute_limit_s, "starting the run's replay"):
+                if (record is None) == (link is None):
+                    raise SchemaError("load: give the record or its link, one of them")
+                run = Replay(record if link is None else record_of_link(link), type(self.scene), from_web=True)
+        except UsageError as e:
+            self.send("M", error(f"load: {e}", request_id))
+            return
+        except Exception as e:   # TooSlow: the scene took too long to build
+            self.send("M", error(f"load: {plainly(e)}", request_id))
+            return
+        self.scene.become(run.scene)   # the same object goes on (a notebook's Python holds it)
+        run.scene = self.scene
+        self.replaying, self.kept = run, LastGood(self.scene)
+        self.idle = False
+        self.hello()
 
     def call(self, job):
         """Run a notebook's job(scene) between steps (its exceptions are the job's to report)."""
@@ -221,10 +265,10 @@ class Loop:
         self.next_tick = began + 1 / frame_rate(self.limits, self.active)
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
-        doing = "a step"
+        doing = "replaying the run" if self.replaying else "a step"
         try:
             with self.guard(self.limits.compute_limit_s, "one step and frame"):
-                steps = self.scene.step(budget)
+                steps = self.replay_some(budget) if self.replaying else self.scene.step(budget)
                 stepped = time.monotonic()
                 self.idle = steps == 0
                 if steps == 0 and not self.changed:
@@ -236,10 +280,22 @@ class Loop:
             self.blamed = None
             return
         self.changed = False
-        moving = not self.scene.paused and not self.scene.at_rest()   # the next frame comes without an event
-        self.send_frame(frame, {"steps": steps, "step_ms": round((stepped - began) * 1000, 2),
-                                "frame_ms": round((time.monotonic() - stepped) * 1000, 2),
-                                "budget_ms": round(budget * 1000, 2), "moving": moving})
+        stats = {"steps": steps, "step_ms": round((stepped - began) * 1000, 2),
+                 "frame_ms": round((time.monotonic() - stepped) * 1000, 2), "budget_ms": round(budget * 1000, 2)}
+        if self.replaying:   # the page shows how far it has come back
+            stats["replayed"] = round(self.replaying.progress(), 4)
+            self.replaying = None if self.replaying.done else self.replaying
+        # the next frame comes without an event
+        stats["moving"] = bool(self.replaying) or (not self.scene.paused and not self.scene.at_rest())
+        self.send_frame(frame, stats)
+
+    def replay_some(self, budget):
+        """A replay's share of a tick: REPLAY_SPEED budgets' worth (a replay is not watched step
+        by step, so it runs ahead at the frames' expense); the pieces done."""
+        before = self.scene.pieces
+        with one_blas_thread():
+            self.replaying.advance(time.perf_counter() + budget * REPLAY_SPEED)
+        return self.scene.pieces - before
 
     def send_frame(self, frame, stats):
         """Send the fields that changed since the last frame sent, naming the others in "same"."""
@@ -259,8 +315,9 @@ class Loop:
     def recover(self, error, event_id, doing):
         """After a failure the world may be half changed: go back to the state kept last and
         pause there (so a step that keeps failing does not fail 60 times a second), and show it
-        once; if that fails too, or nothing was kept, wait for the next event."""
+        once; if that fails too, or nothing was kept, wait for the next event. A replay stops there."""
         self.failures += 1
+        self.replaying = None
         step = self.kept.restore()
         self.scene.paused = True
         if step is None:

@@ -1,5 +1,8 @@
 // The studio's host of a scene (scene.html?name=NAME): the page loop (page.js) over the
 // scene's WebSocket to this server, which reconnects when it drops (a new session, a new hello).
+// The address carries the run: every LINK_MS, when the run has moved, its link (scenes/record.py)
+// goes into it as #run=…, and a page opened at such an address (a reload, a shared link, a
+// reconnect) has the run replayed, the same bit for bit.
 
 import * as fallback from "./fallback.js";
 import { element } from "./draw.js";
@@ -17,11 +20,36 @@ async function loadDrawing(scene) {
   }
 }
 
+const LINK_MS = 2000;
+
+function runInAddress() {
+  const hash = location.hash;
+  return hash.startsWith("#run=") ? hash.slice(5) : "";
+}
+
+/** Keep the address's #run= up to date while the run moves (not while a loaded one is still coming back). */
+function keepLink(page) {
+  let linked = "";
+  setInterval(() => {
+    const frame = page.state.frame, socket = studio.socket;
+    if (!frame || page.replaying() || !socket || socket.readyState !== WebSocket.OPEN) return;
+    const now = `${frame.step}:${page.state.applied}:${frame.paused}`;
+    if (now === linked) return;
+    linked = now;
+    page.askRecord(({ link }) => {
+      if (link && link !== runInAddress()) history.replaceState(null, "", `${location.pathname}${location.search}#run=${link}`);
+    });
+  }, LINK_MS);
+}
+
 function connect(page, name) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = studio.socket = new WebSocket(`${scheme}://${location.host}/ws/${encodeURIComponent(name)}`);
   socket.addEventListener("message", (event) => page.receive(JSON.parse(event.data)));
-  socket.addEventListener("open", () => page.status("connected"));
+  socket.addEventListener("open", () => {
+    page.status("connected");
+    if (runInAddress()) page.loadRun({ link: runInAddress() });   // a fresh session: bring the address's run back
+  });
   socket.addEventListener("close", (e) => {
     if (e.code === 1008) { page.status("refused"); return; }   // the server said why, in an error
     page.status("disconnected; reconnecting…");
@@ -52,6 +80,7 @@ async function main() {
   });
   studio = window.studio = Object.assign(page.state, { socket: null });
   connect(page, scene.name);
+  keepLink(page);
 }
 
 main();

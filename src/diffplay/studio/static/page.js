@@ -4,7 +4,8 @@
 // scene's describe(), its drawing module and a transport ({send(message)}), and hands every
 // message it gets to receive(), parsed, its blobs' bytes in place. This builds the rest: the
 // header, the stage, the buttons, the controls (from describe()), the loss plot, the numbers
-// and the hints, and runs the frame loop.
+// and the hints, and runs the frame loop. "save run" and "load run" carry a whole run to a file
+// and back (the scene's loop answers "save" with its record and replays a "load").
 //
 // The page draws the newest frame at most once per display refresh and then tells the scene's
 // loop which frame it drew ({"type": "drawn"}); the loop sends a frame only when the page has
@@ -29,7 +30,7 @@
 
 import { showChapter } from "./chapter.js";
 import { Controls } from "./controls.js";
-import { element, fmt } from "./draw.js";
+import { download, element, fmt } from "./draw.js";
 import { Plot } from "./plot.js";
 
 const COMMON = ["set", "reset", "pause", "resume"];
@@ -47,6 +48,7 @@ export class Page {
     this.scheduled = false;
     this.nextId = 1;
     this.settings = new Map();   // id of a "set" not yet answered -> {key, revert}: undone and explained if refused
+    this.asked = new Map();      // id of a "save" not yet answered -> what to do with its record
     this.frameTimes = [];
     this.numberKeys = [];   // the frame's numbers in the order they first came, and every row's [dt, dd]
     this.numberCells = [];
@@ -85,6 +87,26 @@ export class Page {
     return id;
   }
 
+  /** Ask for the run so far as a record (scenes/record.py); `then(message)` gets {record, link}. */
+  askRecord(then) {
+    const id = this.nextId++;
+    this.asked.set(id, then);
+    this.transport.send({ type: "save", id });
+  }
+
+  /** Replace the run by a record's ({record}) or a link's ({link}), replayed by the scene's loop. */
+  loadRun(source) {
+    const id = this.nextId++;
+    this.state.sent = id;
+    this.transport.send({ type: "load", id, ...source });
+  }
+
+  /** Whether the scene's loop is still replaying a loaded run (its record would be half of it). */
+  replaying() {
+    const stats = this.state.stats;
+    return stats !== undefined && stats.replayed !== undefined && stats.replayed < 1;
+  }
+
   onSet(key, value, revert) {
     this.settings.set(this.send({ type: "set", key, value }), { key, revert });
   }
@@ -120,7 +142,7 @@ export class Page {
     const reset = element("button", { type: "button", textContent: "reset" });
     reset.dataset.action = "reset";
     reset.addEventListener("click", () => this.send({ type: "reset" }));
-    actions.replaceChildren(pause, reset);
+    actions.replaceChildren(pause, reset, ...this.runButtons());
     this.parts.pause = pause;
     const hidden = new Set([...COMMON, ...(this.drawing.hide || [])]);
     for (const [type, record] of Object.entries(this.scene.events.variants)) {
@@ -130,6 +152,32 @@ export class Page {
       button.addEventListener("click", () => this.send({ type }));
       actions.append(button);
     }
+  }
+
+  /** "save run" downloads the run as a record, which "load run" (or `diffplay scene NAME --load`) replays. */
+  runButtons() {
+    const save = element("button", { type: "button", textContent: "save run", title: "download this run: diffplay scene --load replays it" });
+    save.dataset.action = "save";
+    save.addEventListener("click", () => this.askRecord(({ record }) =>
+      download(`${this.scene.name}-run.json`, JSON.stringify(record), "application/json")));
+    const file = element("input", { type: "file", accept: ".json,application/json", hidden: true });
+    const load = element("button", { type: "button", textContent: "load run", title: "replay a saved run" });
+    load.dataset.action = "load";
+    load.addEventListener("click", () => file.click());
+    file.addEventListener("change", async () => {
+      const chosen = file.files[0];
+      file.value = "";
+      if (!chosen) return;
+      let record;
+      try {
+        record = JSON.parse(await chosen.text());
+      } catch (e) {
+        this.showError(`load run: ${chosen.name} is not JSON (${e.message})`);
+        return;
+      }
+      this.loadRun({ record });
+    });
+    return [save, load, file];
   }
 
   onKey(event) {
@@ -166,7 +214,12 @@ export class Page {
     } else if (message.type === "values") {
       Object.assign(this.view.values, message.values);
       for (const [key, value] of Object.entries(message.values)) this.view.controls.show(key, value);
+    } else if (message.type === "record") {
+      const then = this.asked.get(message.id);
+      this.asked.delete(message.id);
+      if (then) then(message);
     } else if (message.type === "error") {
+      this.asked.delete(message.id);
       if (this.settings.has(message.id)) this.settingRefused(message);
       else this.showError(message.message);
     }
@@ -233,6 +286,7 @@ export class Page {
     const frame = message.frame, state = this.state;
     this.view.frame = state.frame = frame;
     state.applied = message.events;
+    state.stats = message.stats;
     this.countFrame();
     // the plot first: it reads its size, which is free before this frame changes the page (after, it costs a layout)
     this.plot.baseline = this.drawing.baseline ? this.drawing.baseline(frame) : null;
@@ -245,7 +299,8 @@ export class Page {
     }
     this.showNumbers(frame, message.stats);
     if (this.parts.pause) this.parts.pause.textContent = frame.paused ? "resume" : "pause";
-    if (this.live) this.status(`${frame.paused ? "paused · " : ""}step ${frame.step} · ${state.fps} frames/s`);
+    const replayed = this.replaying() ? `replaying the run: ${Math.floor(message.stats.replayed * 100)}% · ` : "";
+    if (this.live) this.status(`${replayed}${frame.paused ? "paused · " : ""}step ${frame.step} · ${state.fps} frames/s`);
     state.frames++;
     this.transport.send({ type: "drawn", frame: message.id });
   }

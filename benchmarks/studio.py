@@ -13,12 +13,14 @@ A frame interval is counted from a frame of a moving scene to the next frame. A 
 (an arm on its target, a diagram that has settled) sends nothing until the next input, and
 the frame after that input is timed as event -> frame latency instead. Goals: >= 30 frames/s
 on every scene, event -> frame p95 <= 50 ms; under load, frame interval p95 <= 50 ms, no
-errors, no session process left behind. Seconds from a monotonic clock; medians of the
+errors, no session process left behind, and each scene that can run lighter says what it
+does less of (its share of frames). Seconds from a monotonic clock; medians of the
 per-scene repeats.
 """
 
 import argparse
 import asyncio
+import collections
 import statistics
 import sys
 import time
@@ -82,7 +84,10 @@ def load(url, process, clients, seconds, rate):
         mine = [r for r in runs if r["scene"] == name]
         gaps = [i for r in mine for i in r["intervals"]]
         fps = statistics.median(r["frames"] / r["seconds"] for r in mine)
-        print(f"load      {name:10s} clients {len(mine)}  frames/s each {fps:5.1f}  frame interval p95 {ms(percentile(gaps, 95))} ms")
+        said = sum((r["lighter"] for r in mine), collections.Counter())
+        lighter = [f"{text} ({said[text] / sum(said.values()):.0%} of frames)" for text in said if text]
+        print(f"load      {name:10s} clients {len(mine)}  frames/s each {fps:5.1f}  frame interval p95 {ms(percentile(gaps, 95))} ms"
+              f"  {'lighter: ' + ', '.join(lighter) if lighter else 'as alone'}")
     for message in errors[:5]:
         print(f"        error: {message}")
 

@@ -3,6 +3,7 @@ WebSocket client that behaves like a page (it acknowledges the frames it takes),
 at the server's process tree to find leaked session processes."""
 
 import asyncio
+import collections
 import json
 import math
 import os
@@ -238,17 +239,18 @@ async def play(url, scene, seconds, rate, lag=0.0, source=None):
     """Play `scene` for `seconds`, `rate` inputs a second (the first `lag` seconds in), drawing
     every frame at once (a fast page).
 
-    Returns {scene, frames, intervals, latencies, errors}: `intervals` are the seconds from a
+    Returns {scene, frames, intervals, latencies, errors, lighter}: `intervals` are the seconds from a
     frame of a moving scene to the next frame (after a frame that says the scene is at rest,
     the next one waits for an input, which `latencies` measure), `latencies` the seconds from
-    an event to the first frame that shows it.
+    an event to the first frame that shows it, `lighter` what the frames said the scene did less
+    of in a busy studio (frames that said so, by text).
     """
     client = await Player.open(url, scene, source=source, looks=scene in LOOKS_AT_FRAMES)
     await client.until(lambda m: m["type"] == "hello")
     loop = asyncio.get_running_loop()
     start = loop.time()
     deadline, next_event, k, last, moving, sent = start + seconds, start + lag, 0, None, False, {}
-    intervals, latencies = [], []
+    intervals, latencies, lighter = [], [], collections.Counter()
     while (now := loop.time()) < deadline:
         if now >= next_event:
             frame = client.frame() if scene in LOOKS_AT_FRAMES else None
@@ -264,11 +266,12 @@ async def play(url, scene, seconds, rate, lag=0.0, source=None):
             if moving:
                 intervals.append(arrived - last)
             last, moving = arrived, message["stats"]["moving"]
+            lighter[message["stats"].get("lighter")] += 1
             for event_id in [i for i in sent if i <= message["events"]]:
                 latencies.append(arrived - sent.pop(event_id))
     await client.close()
     return {"scene": scene, "frames": client.frames, "intervals": intervals, "latencies": latencies,
-            "errors": [e["message"] for e in client.errors], "seconds": seconds}
+            "errors": [e["message"] for e in client.errors], "seconds": seconds, "lighter": lighter}
 
 
 async def crowd(url, clients, seconds, rate):

@@ -174,7 +174,7 @@ def test_scene_describe_is_json_with_settings_and_events():
     description = Walk.describe()
     assert json.loads(json.dumps(description)) == description
     assert [s["name"] for s in description["settings"]] == ["target", "lr"]
-    assert set(description["events"]["variants"]) == {"set", "reset", "pause", "resume", "drag"}
+    assert set(description["events"]["variants"]) == {"set", "reset", "pause", "resume", "busy", "drag"}
 
 
 class Diary(Walk):

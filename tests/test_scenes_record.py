@@ -1,5 +1,6 @@
 """A scene's run saved as a record and replayed: the very same state, bit for bit."""
 
+import copy
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import diffplay
 from diffplay.errors import UsageError
 from diffplay.scenes import registry
 from diffplay.scenes.boundary import Boundary
+from diffplay.scenes.canvas import BUSY_PIXELS
 from diffplay.scenes.record import read_record, record_of, record_text, replay
 from diffplay.scenes.schema import SchemaError
 
@@ -119,3 +121,19 @@ def test_not_json_is_refused_with_its_line(tmp_path):
     (tmp_path / "run.json").write_text('{"record": \n')
     with pytest.raises(UsageError, match=r"run\.json.*not JSON"):
         read_record(tmp_path / "run.json", Boundary)
+
+
+def test_a_busy_studio_lightens_the_scenes_that_can_and_their_records_replay_it():
+    canvas, boundary = registry.load("canvas")(), Boundary(grid=100)
+    batch = lambda: len(copy.deepcopy(canvas).training_batch()[1])   # taking a batch moves the epoch on: not the run's own
+    assert batch() == 2048 and boundary.frame()["grid"]["width"] == 100
+    for scene in (canvas, boundary):
+        scene.advance_piece()
+        scene.handle({"type": "busy", "on": True})
+        scene.advance_piece()
+    assert batch() == BUSY_PIXELS and boundary.frame()["grid"]["width"] == 50
+    canvas.handle({"type": "busy", "on": False})
+    canvas.advance_piece()
+    for scene in (canvas, boundary):
+        again = replay(json.loads(record_text(scene)), type(scene))
+        assert again.busy == scene.busy and same_state(again, scene)

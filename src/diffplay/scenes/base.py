@@ -82,6 +82,7 @@ COMMON_EVENTS = {
     "reset": Record({}),
     "pause": Record({}),
     "resume": Record({}),
+    "busy": Record({"on": Boolean()}),
 }
 
 # The part of every frame that the base class writes.
@@ -102,13 +103,14 @@ class Scene:
     max_steps = 1000           # headless runs stop here unless converged() says so sooner
     budget_s = 0.02            # the step() budget a live loop should give each frame
     steps_per_frame = None     # live, at most this many steps a frame (1: each step is watched)
+    lighter = None             # what the scene does to stay live in a busy studio (on_busy), in words
 
     def __init__(self, seed=0, **values):
         self.seed = check_integer(seed, "seed", 0, MAX_SEED)
         self.values = {s.name: s.default for s in self.settings}
         for key, value in values.items():
             self.values[key] = self.setting(key, f"settings.{key}").schema.check(value, f"settings.{key}")
-        self.paused = False
+        self.paused = self.busy = False
         self.event_schema = Tagged({**COMMON_EVENTS, **self.events})
         self.initial = copy.deepcopy(self.values)   # what a record of this run starts from (record.py)
         self.pieces, self.event_log = 0, []           # pieces of work done; [piece, event] for each event
@@ -278,6 +280,12 @@ class Scene:
 
     def on_resume(self):
         self.paused = False
+
+    def on_busy(self, on):
+        """The studio has more pages than its cores carry at the full frame rate (or no longer):
+        a scene with a `lighter` way to run takes it while `busy`, doing less a step rather than
+        missing frames. An event, so a record of the run replays it where it came."""
+        self.busy = on
 
     # ---- what comes out ----
 

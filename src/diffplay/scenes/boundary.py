@@ -74,6 +74,7 @@ class Boundary(Scene):
         Setting("batch", Number(1, 500, integer=True), 10, "points per SGD step", live=True),
         Setting("grid", Number(8, 200, integer=True), 100, "boundary resolution (cells per side)", live=True),
     )
+    lighter = "the boundary drawn on half as fine a grid"
     queries = ("export",)   # a download changes nothing: a replayed link must not download it again
     events = {
         "add_point": Record({"x": Number(-EXTENT, EXTENT), "y": Number(-EXTENT, EXTENT),
@@ -286,7 +287,7 @@ class Boundary(Scene):
         return self.shown_points
 
     def view(self):
-        cells = self.values["grid"]
+        cells = max(8, self.values["grid"] // 2) if self.busy else self.values["grid"]   # a quarter of the forward passes
         if self.regression:   # the value, 0 to 255 for -1 to 1 (clipped), and no classes
             shade = np.round((np.clip(self.outputs(cells)[..., 0], -1, 1) + 1) * 127.5)
             best = np.zeros((cells, cells))

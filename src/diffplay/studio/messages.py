@@ -25,7 +25,8 @@ frame a worker makes reaches the page, in order, so a page that merges each one 
 always holds the whole frame. `events` is the id of the last event applied before the frame
 was made, so a page (or a benchmark) knows which of its events a frame already shows. In
 `stats`, `moving` says whether the scene goes on by itself (false: paused, or at rest until
-the next event). An error without an id is about a message that never became an event (not
+the next event); `replayed`, while a loaded run comes back, the share of it done; `lighter`,
+while a busy studio has the scene do less a step, what it does less of. An error without an id is about a message that never became an event (not
 JSON, too big, too many). An error about a place in a text a setting holds (an expression that
 does not parse) says where in `at`, so the page can point at it. A notebook widget's frame
 may name `buffers`: the places in `frame` of the blobs (scenes/blobs.py) whose bytes travel
@@ -57,8 +58,8 @@ SERVER_MESSAGE = Tagged({
     "frame": Record({
         "id": Number(1, MAX_ID, integer=True), "events": Number(0, MAX_ID, integer=True),
         "stats": Record({"steps": Number(0, integer=True), "step_ms": Number(0), "frame_ms": Number(0),
-                         "budget_ms": Number(0), "moving": Boolean(), "replayed": Number(0, 1)},
-                        optional=["replayed"]),
+                         "budget_ms": Number(0), "moving": Boolean(), "replayed": Number(0, 1),
+                         "lighter": Text(300)}, optional=["replayed", "lighter"]),
         "same": ListOf(Text(64), max_length=10_000),
         "buffers": ListOf(ListOf(Anything(), max_length=64), max_length=10_000),
         "frame": Anything(),

@@ -265,6 +265,7 @@ class Loop:
         self.next_tick = began + 1 / frame_rate(self.limits, self.active)
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
+        self.lighten()
         doing = "replaying the run" if self.replaying else "a step"
         try:
             with self.guard(self.limits.compute_limit_s, "one step and frame"):
@@ -282,12 +283,22 @@ class Loop:
         self.changed = False
         stats = {"steps": steps, "step_ms": round((stepped - began) * 1000, 2),
                  "frame_ms": round((time.monotonic() - stepped) * 1000, 2), "budget_ms": round(budget * 1000, 2)}
+        if self.scene.busy and self.scene.lighter:   # the page says what the scene does less of
+            stats["lighter"] = self.scene.lighter
         if self.replaying:   # the page shows how far it has come back
             stats["replayed"] = round(self.replaying.progress(), 4)
             self.replaying = None if self.replaying.done else self.replaying
         # the next frame comes without an event
         stats["moving"] = bool(self.replaying) or (not self.scene.paused and not self.scene.at_rest())
         self.send_frame(frame, stats)
+
+    def lighten(self):
+        """A scene with a lighter way to run takes it while the studio is busy (past the pages
+        its cores carry at the full frame rate), and leaves it when it is not: as an event, so
+        the run's record holds it (but not while a record is replaying: that has its own)."""
+        busy = frame_rate(self.limits, self.active) < self.limits.frame_rate
+        if self.scene.lighter and busy != self.scene.busy and not self.replaying:
+            self.scene.handle({"type": "busy", "on": busy})
 
     def replay_some(self, budget):
         """A replay's share of a tick: REPLAY_SPEED budgets' worth (a replay is not watched step

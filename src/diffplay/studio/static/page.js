@@ -33,7 +33,7 @@ import { Controls } from "./controls.js";
 import { download, element, fmt } from "./draw.js";
 import { Plot } from "./plot.js";
 
-const COMMON = ["set", "reset", "pause", "resume"];
+const COMMON = ["set", "reset", "pause", "resume", "busy"];
 
 export class Page {
   /** `keys`: where key presses are heard (the document, or a widget's own element);
@@ -300,7 +300,8 @@ export class Page {
     this.showNumbers(frame, message.stats);
     if (this.parts.pause) this.parts.pause.textContent = frame.paused ? "resume" : "pause";
     const replayed = this.replaying() ? `replaying the run: ${Math.floor(message.stats.replayed * 100)}% · ` : "";
-    if (this.live) this.status(`${replayed}${frame.paused ? "paused · " : ""}step ${frame.step} · ${state.fps} frames/s`);
+    const lighter = message.stats.lighter ? `busy studio: ${message.stats.lighter} · ` : "";
+    if (this.live) this.status(`${replayed}${lighter}${frame.paused ? "paused · " : ""}step ${frame.step} · ${state.fps} frames/s`);
     state.frames++;
     this.transport.send({ type: "drawn", frame: message.id });
   }

@@ -188,7 +188,8 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
         name, _, field = text.partition(".")
         if text in self.names:
             return self.names[text]
-        if not is_plain(text) or (name in self.shapes and field in DERIVED and field not in self.shapes[name].slots):
+        known = name in self.shapes and (not field or field in self.shapes[name].slots)
+        if not known and (not is_plain(text) or (name in self.shapes and field in DERIVED)):
             return self.value(text, what, where)
         if name not in self.shapes:
             raise UsageError(f'{what}: unknown shape "{name}"{did_you_mean(name, self.shapes)}', where=where)

@@ -16,7 +16,7 @@ so a number written in an expression means pixels whatever the canvas.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import ops
 from .fused import angle_between, hypot
@@ -51,7 +51,7 @@ class Formula:
     tree: tuple
     scales: tuple
     type: str
-    text: str
+    text: str = field(compare=False)   # names its shapes: left out, so distance(A, B) and distance(C, D) are one family
     unit: float = 1.0
 
     def __str__(self):

@@ -124,7 +124,7 @@ class ValueMethods:
     def _tie(self, target, formula, leaves, where):
         unit = self.canvas.scale if isinstance(target, Shape) else self.slots.unit(target.slot, self.canvas.scale)
         formula = Formula(formula.tree, formula.scales, formula.type, formula.text, unit)
-        label = f"{target!r} = {formula.text}"
+        label = f"{target!r} = {formula.text}" if repr(target) != formula.text else f"the value of {formula.text}"
         self.relations.append(Instance(DEFINES, (target, *leaves), {"formula": formula}, where, label, unit))
         self._problem = None
         return target

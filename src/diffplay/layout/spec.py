@@ -29,7 +29,7 @@ from .diagram import Diagram
 from .diagram_shapes import FONT_SIZE
 from .locate import line_of, toml_lines
 from .registry import CONSTRAINTS, OBJECTIVES, REQUIRED
-from .spec_rules import apply_rules, define_fields, split_expressions
+from .spec_rules import define_fields, rule_relations, rule_shapes, split_expressions
 from .spec_values import let, variables
 from .shapes import ALIASES, FIELDS, KINDS
 from ..errors import UsageError
@@ -77,12 +77,13 @@ def loads(text, name="spec.toml"):
                                  f"into that table; move `{key} = [...]` above the first header, or write "
                                  f"[[{key}]] tables", where=src.at(table, key))
     variables(diagram, _table(data, "variables", src), src)
-    pending = []
+    pending = []   # shape fields given as expressions, defined once every shape exists
+    ruled = rule_shapes(diagram, data, src, _shape, pending)   # the rules' shapes first: the spec's may name them
     for name, spec in shapes.items():
         _shape(diagram, name, split_expressions(name, spec, src, pending, ("shapes", name)), src)
     define_fields(diagram, pending)
     let(diagram, _table(data, "let", src), src)
-    apply_rules(diagram, data, src, _shape, _relations)
+    rule_relations(diagram, ruled, _relations)
     _relations(diagram, data, src)
     return diagram, _solve_options(data.get("solve", {}), src)
 

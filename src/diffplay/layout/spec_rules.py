@@ -16,6 +16,8 @@ read its shapes and relations), so a mistake in it names the line in the rule, t
 the objects it was applied to.
 """
 
+from contextlib import contextmanager
+
 from ..errors import UsageError
 from ..checks import did_you_mean
 from .expressions import parse_condition
@@ -24,18 +26,31 @@ from .rules import Rule, fill, message_of
 RULE_KEYS = ("for", "where", "shapes", "constraints", "objectives")
 
 
-def apply_rules(diagram, data, src, shape, relations):
-    """Declare the objects and facts, then apply each rule; `shape` reads one shape of the flat
-    form and `relations` the constraints and objectives of a table."""
+def rule_shapes(diagram, data, src, shape, pending):
+    """Declare the objects and facts, then make each rule's shapes for each of its bindings
+    (`shape` reads one shape of the flat form); returns what the rules' relations need."""
     _objects(diagram, data.get("objects", {}), src)
     _facts(diagram, data.get("facts", []), src)
     rules = data.get("rules", [])
     if not isinstance(rules, list):
         raise UsageError("rules must be a list of [[rules]] tables", where=src.at("rules"))
-    pending = []
-    for r, rule in enumerate(rules):
-        _apply(diagram, r, rule, src, shape, relations, pending)
-    define_fields(diagram, pending)
+    applied = [(head, binding, filled, rsrc) for r, rule in enumerate(rules)
+               for head, binding, filled, rsrc in _bindings(diagram, r, rule, src)]
+    for head, binding, filled, rsrc in applied:
+        shapes = filled.get("shapes", {})
+        with _naming(head, binding, rsrc):
+            if not isinstance(shapes, dict):
+                raise UsageError("a rule's shapes must be a table of name = { kind = … }", where=rsrc.at("shapes"))
+            for name, spec in shapes.items():
+                shape(diagram, name, split_expressions(name, spec, rsrc, pending, ("shapes", name)), rsrc)
+    return applied
+
+
+def rule_relations(diagram, applied, relations):
+    """Each rule's constraints and objectives, for each of its bindings (once every shape exists)."""
+    for head, binding, filled, rsrc in applied:
+        with _naming(head, binding, rsrc):
+            relations(diagram, filled, rsrc)
 
 
 def split_expressions(name, spec, src, pending, path):
@@ -97,7 +112,8 @@ def _facts(diagram, facts, src):
         diagram.substance.fact(tree[1], tree[2], where)
 
 
-def _apply(diagram, r, rule, src, shape, relations, pending):
+def _bindings(diagram, r, rule, src):
+    """(rule head, binding, filled-in body, its source) for each binding of rule r."""
     where = src.at("rules", r)
     if not isinstance(rule, dict) or "for" not in rule:
         raise UsageError('a rule needs for = "Type x, …" naming what it is for', where=where)
@@ -112,20 +128,18 @@ def _apply(diagram, r, rule, src, shape, relations, pending):
         raise UsageError(message_of(e), where=src.at("rules", r, "where" if "where:" in str(e) else "for")) from None
     body = {k: rule[k] for k in ("shapes", "constraints", "objectives") if k in rule}
     for binding in head.bindings(diagram.substance):
-        try:
+        with _naming(head, binding, _RuleSource(src, r, body, {})):
             filled = fill(body, binding, diagram.substance, what)
-            _body(diagram, filled, _RuleSource(src, r, body, filled), shape, relations, pending)
-        except UsageError as e:
-            raise UsageError(f"{head.describe(binding)}: {message_of(e)}", where=e.where or where) from None
+        yield head, binding, filled, _RuleSource(src, r, body, filled)
 
 
-def _body(diagram, body, rsrc, shape, relations, pending):
-    shapes = body.get("shapes", {})
-    if not isinstance(shapes, dict):
-        raise UsageError("a rule's shapes must be a table of name = { kind = … }", where=rsrc.at("shapes"))
-    for name, spec in shapes.items():
-        shape(diagram, name, split_expressions(name, spec, rsrc, pending, ("shapes", name)), rsrc)
-    relations(diagram, body, rsrc)
+@contextmanager
+def _naming(head, binding, rsrc):
+    """Errors inside name the rule and the objects it was applied to."""
+    try:
+        yield
+    except UsageError as e:
+        raise UsageError(f"{head.describe(binding)}: {message_of(e)}", where=e.where or rsrc.at()) from None
 
 
 class _RuleSource:

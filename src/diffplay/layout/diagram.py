@@ -154,6 +154,9 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
                                  f"{'s' if len(relation.args) != 1 else ''} ({relation.usage()}), got {len(args)}",
                                  where=where)
             types = relation.args
+        # names and expressions first: a number compared with an angle is in radians, not px
+        args = tuple(self._reference(a, f"{relation.name}: argument {i + 1}", where) if isinstance(a, str) else a
+                     for i, a in enumerate(args))
         angle = any(isinstance(a, Ref) and self.slots.roles[a.slot] == "angle" for a in args)
         args = tuple(self._argument(a, t, relation.name, i, where, angle) for i, (a, t) in enumerate(zip(args, types)))
         if len({isinstance(a, Shape) for a, t in zip(args, types) if t == "any"}) > 1:   # near(A, 5)

@@ -36,9 +36,14 @@ class Rule:
             if type not in substance.types:
                 raise UsageError(f'{what}: no object has the type "{type}"{did_you_mean(type, substance.types)}'
                                  f' (types: {", ".join(substance.types) or "none declared"})')
-        self.condition = parse_condition(condition, f"{what}: where") if condition else None
+        self.condition = None
+        self.where(condition, substance)
+
+    def where(self, condition, substance):
+        """Apply the rule only where `condition` (text, or None: everywhere) holds."""
+        self.condition = parse_condition(condition, f"{self.what}: where") if condition else None
         if self.condition is not None:
-            _check(self.condition, dict(self.variables), substance, what)
+            _check(self.condition, dict(self.variables), substance, self.what)
 
     def bindings(self, substance):
         """Every {variable: object name} the rule applies to, in declaration order."""

@@ -86,11 +86,13 @@ def _objects(diagram, table, src):
         raise UsageError('objects must be a table of types, e.g. Set = ["A", "B"]', where=src.at("objects"))
     for type, names in table.items():
         if isinstance(names, list):
-            names = {name: {} for name in names}
-        if not isinstance(names, dict):
+            names = [(name, {}) for name in names]   # a list, not a table: a name given twice is an error
+        elif isinstance(names, dict):
+            names = list(names.items())
+        else:
             raise UsageError(f'objects.{type} must list names, or map each name to its label or attributes',
                              where=src.at("objects", type))
-        for name, attrs in names.items():
+        for name, attrs in names:
             attrs = {"label": attrs} if isinstance(attrs, str) else attrs
             if not isinstance(attrs, dict):
                 raise UsageError(f"object {name}: give a label (a string) or a table of attributes, got {attrs!r}",
@@ -122,24 +124,35 @@ def _bindings(diagram, r, rule, src):
             raise UsageError(f'rule: unknown key "{key}"{did_you_mean(key, RULE_KEYS)} (a rule has: '
                              f'{", ".join(RULE_KEYS)})', where=src.at("rules", r, key))
     what = f'rule "for {rule["for"]}"'
-    try:
-        head = Rule(rule["for"], rule.get("where"), diagram.substance, what)
-    except UsageError as e:
-        raise UsageError(message_of(e), where=src.at("rules", r, "where" if "where:" in str(e) else "for")) from None
+    with _at(src.at("rules", r, "for")):
+        head = Rule(rule["for"], None, diagram.substance, what)
+    with _at(src.at("rules", r, "where")):
+        head.where(rule.get("where"), diagram.substance)
     body = {k: rule[k] for k in ("shapes", "constraints", "objectives") if k in rule}
     for binding in head.bindings(diagram.substance):
-        with _naming(head, binding, _RuleSource(src, r, body, {})):
-            filled = fill(body, binding, diagram.substance, what)
+        filled = {}
+        for key, value in body.items():
+            with _naming(head, binding, _RuleSource(src, r, body, {}), key):
+                filled[key] = fill(value, binding, diagram.substance, what)
         yield head, binding, filled, _RuleSource(src, r, body, filled)
 
 
 @contextmanager
-def _naming(head, binding, rsrc):
-    """Errors inside name the rule and the objects it was applied to."""
+def _at(where):
+    """Errors inside name `where`."""
     try:
         yield
     except UsageError as e:
-        raise UsageError(f"{head.describe(binding)}: {message_of(e)}", where=e.where or rsrc.at()) from None
+        raise UsageError(message_of(e), where=where) from None
+
+
+@contextmanager
+def _naming(head, binding, rsrc, *path):
+    """Errors inside name the rule and the objects it was applied to (and the line of `path`)."""
+    try:
+        yield
+    except UsageError as e:
+        raise UsageError(f"{head.describe(binding)}: {message_of(e)}", where=e.where or rsrc.at(*path)) from None
 
 
 class _RuleSource:

@@ -38,7 +38,7 @@ def test_a_staged_solve_warm_starts_each_stage_from_the_last():
     plain.solve(seed=2)
     twice = _two_sets(stages=["all", "again"], later="all")
     again = twice.solve(seed=2)
-    assert again.converged and again.message.endswith("(iterations by stage: all %d, again 0)" % plain.result.iterations)
+    assert again.converged and again.message.endswith(f"(iterations by stage: all {plain.result.iterations}, again 0)")
     assert twice.slots.values == plain.slots.values
 
 

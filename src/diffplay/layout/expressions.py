@@ -51,7 +51,7 @@ class _Parser:
     def peek(self, value=None):
         if self.i >= len(self.items):
             return None
-        kind, text, _ = self.items[self.i]
+        text = self.items[self.i][1]
         return text if value is None or text == value else None
 
     def take(self, value=None, kind=None):

@@ -20,7 +20,7 @@ from .build import Instance
 from .expressions import is_plain, parse
 from .formulas import Formula, evaluate, in_canvas_units, resolve
 from .problem import Batch
-from .registry import Relation
+from .registry import Unlisted
 from .shapes import Ref, Shape
 
 
@@ -46,7 +46,7 @@ def _start_at_value(inst, start):
             start.values[slot] = float(np.asarray(v).reshape(-1)[0])
 
 
-DEFINES = Relation("defines", _defines, (), {"formula": ""}, True, equality=True,
+DEFINES = Unlisted("defines", _defines, (), {"formula": ""}, True, equality=True,
                    doc="a computed value (or a shape held to one) equals its expression", start=_start_at_value)
 
 

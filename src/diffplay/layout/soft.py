@@ -7,11 +7,9 @@ so two soft relations that cannot both hold still solve, each giving way by its 
 A constraint's fast paths serve its soft version too, with the chain rule through the square.
 """
 
-from dataclasses import replace
-
 from ..engine.tensor_ops import fused_op
 from . import ops
-from .registry import KERNELS, Relation
+from .registry import Unlisted
 
 _MADE = {}   # constraint name -> its soft Relation
 
@@ -20,11 +18,13 @@ def soft(relation):
     """The soft version of a hard constraint (one per constraint, made when first asked for)."""
     if relation.name not in _MADE:
         name = f"soft {relation.name}"
-        _MADE[relation.name] = replace(relation, name=name, fn=_penalty(relation.fn, relation.equality),
-                                       params={**relation.params, "weight": 1.0}, hard=False, equality=False,
-                                       doc=f"weight · (how far from: {relation.doc})²")
-        KERNELS[name] = {signature: fused_op(_kernel_penalty(kernel, relation.equality), f"{name}{signature}")
-                         for signature, kernel in relation.kernels.items()}
+        kernels = {signature: fused_op(_kernel_penalty(kernel, relation.equality), f"{name}{signature}")
+                   for signature, kernel in relation.kernels.items()}
+        _MADE[relation.name] = Unlisted(name, _penalty(relation.fn, relation.equality), relation.args,
+                                        {**relation.params, "weight": 1.0}, False, window=relation.window,
+                                        doc=f"weight · (how far from: {relation.doc})²", measured=relation.measured,
+                                        approximations=relation.approximations, start_range=relation.start_range,
+                                        start=relation.start, own_kernels=kernels)
     return _MADE[relation.name]
 
 
@@ -46,7 +46,3 @@ def _kernel_penalty(kernel, equality):
         return v * v, lambda w: pullback(2.0 * w * v)
 
     return forward
-
-
-def is_soft(relation):
-    return isinstance(relation, Relation) and relation.name.startswith("soft ")

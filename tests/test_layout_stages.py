@@ -10,7 +10,7 @@ from diffplay.errors import UsageError
 from diffplay.layout import CONSTRAINTS, Diagram
 from diffplay.layout.soft import soft
 from diffplay.layout.spec import loads
-from test_layout_kernels import _inputs, _variants, assert_kernel_is_the_relation
+import test_layout_kernels as kernel_tests   # its random inputs and its kernel-vs-relation check
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")
 
@@ -121,12 +121,12 @@ def test_soft_is_for_constraints_with_a_positive_weight():
 
 
 SOFT = [(soft(r), signature, static) for r in CONSTRAINTS.values() for signature in r.kernels
-        for static in _variants(r)]
+        for static in kernel_tests._variants(r)]
 
 
 @pytest.mark.parametrize("relation, signature, static", SOFT,
                          ids=[f"{r.name}-{'-'.join(s)}{''.join('-' + v for v in st.values())}" for r, s, st in SOFT])
 def test_a_soft_kernel_is_the_soft_relation_it_speeds_up(relation, signature, static):
     rng = np.random.default_rng(1)
-    arrays, params = _inputs(relation, signature, rng)
-    assert_kernel_is_the_relation(relation, signature, arrays, {**params, **static}, rng)
+    arrays, params = kernel_tests._inputs(relation, signature, rng)
+    kernel_tests.assert_kernel_is_the_relation(relation, signature, arrays, {**params, **static}, rng)

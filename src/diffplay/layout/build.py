@@ -25,6 +25,7 @@ class Instance:
     where: str = ""
     label: str = ""
     unit: float = 1.0    # canvas units per solver unit of this instance's residual
+    stage: int = 0       # the first stage it is in force in (stages.py); it stays in force after
 
 
 def describe(name, args, params):
@@ -70,10 +71,11 @@ def solver_kind(diagram, arg):
     return arg.kind
 
 
-def compile_problem(diagram, extra=()):
-    """The Problem for the diagram's relations (and `extra` ones, e.g. drag's keep)."""
+def compile_problem(diagram, extra=(), relations=None):
+    """The Problem for the diagram's relations (or those given: a stage's), and `extra` ones
+    (e.g. drag's keep)."""
     groups = {}
-    for inst in list(diagram.relations) + implicit(diagram) + list(extra):
+    for inst in list(diagram.relations if relations is None else relations) + implicit(diagram) + list(extra):
         kinds = tuple(solver_kind(diagram, a) for a in inst.args)
         shapes = tuple(a.vertices for a in inst.args if not isinstance(a, Ref))
         static = tuple((k, inst.params.get(k, inst.relation.params[k])) for k in inst.relation.static)

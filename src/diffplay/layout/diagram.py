@@ -22,6 +22,10 @@ from ..process import one_blas_thread
 from .build import Instance, compile_problem, describe
 from .diagram_shapes import ShapeMethods
 from .drag import DragMethods
+from .expressions import is_plain
+from .formulas import DERIVED
+from .lifted import ValueMethods
+from .rules import RuleMethods, Substance
 from .geometry import center
 from .notes import notes
 from .problem import Batch
@@ -29,6 +33,8 @@ from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, look
 from .result import Result, max_residual, violations
 from .shapes import FIELDS, Ref, Shape
 from .slots import Slots
+from .soft import soft as soft_version
+from .stages import check_stages, in_force, solve_in_stages, stage_index
 from .solver import solve as solve_problem
 from .start import starting_values
 
@@ -43,20 +49,24 @@ class Canvas:
         return max(self.width, self.height)
 
 
-class Diagram(ShapeMethods, DragMethods):
+class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
     """Shapes, the relations between them, and the state the solver moves."""
 
-    def __init__(self, width=600, height=400, *, left=0.0, top=0.0, tolerance=1e-3, background="white"):
+    def __init__(self, width=600, height=400, *, left=0.0, top=0.0, tolerance=1e-3, background="white", stages=()):
         for what, value in (("width", width), ("height", height)):
             if not is_number(value) or value <= 0:
                 raise UsageError(f"canvas {what} must be a positive number, got {value!r}")
         self.canvas = Canvas(float(width), float(height), float(left), float(top), background)
         self.tolerance = tolerance
+        self.stages = check_stages(stages)   # names, solved in order (stages.py)
         self.shapes = {}
         self.slots = Slots()
         self.relations = []
+        self.names = {}   # variables and named values (lifted.py)
+        self.substance = Substance()   # objects and facts that rules turn into shapes (rules.py)
         self.result = None
-        self._constants, self._problem, self._state, self._drag = {}, None, None, None
+        self._lifted = {}   # (formula, leaves) -> the slots holding its value
+        self._constants, self._problem, self._state, self._drag, self._stage = {}, None, None, None, None
 
     def __getstate__(self):
         """A copy (or a pickle) leaves the compiled problem behind: it is keyed by this diagram's
@@ -89,12 +99,17 @@ class Diagram(ShapeMethods, DragMethods):
         add.__name__, add.__doc__ = name, f"{relation.usage()}: {relation.doc}"
         return add
 
-    def add(self, name, *args, where="", **params):
-        """Add relation `name` over `args`; returns its instances (several for a variadic one)."""
+    def add(self, name, *args, where="", soft=None, stage=None, **params):
+        """Add relation `name` over `args`; returns its instances (several for a variadic one).
+        `soft=w` makes a constraint a penalty of weight w (soft.py); `stage` names the stage
+        it joins in (stages.py)."""
         relation = lookup(name)
         if relation is None:
             raise UsageError(f'unknown relation "{name}"{did_you_mean(name, list(CONSTRAINTS) + list(OBJECTIVES))}',
                              where=where)
+        if soft is not None:
+            relation, params = self._softened(relation, soft, params, where)
+        first = stage_index(self, stage, where)
         if not relation.window and len(args) > len(relation.args):   # in_range(A.r, 15, 40)
             extra = args[len(relation.args):]
             names = [k for k in relation.params if k not in params][:len(extra)]
@@ -106,10 +121,19 @@ class Diagram(ShapeMethods, DragMethods):
                                                         for i in range(len(args) - relation.window + 1)]
         label = describe(name, args, params)
         unit = next((self.slots.unit(a.slot, self.canvas.scale) for a in args if isinstance(a, Ref)), self.canvas.scale)
-        made = [Instance(relation, tuple(w), params, where, label, unit) for w in windows]
+        made = [Instance(relation, tuple(w), params, where, label, unit, first) for w in windows]
         self.relations.extend(made)
         self._problem = None
         return made
+
+    def _softened(self, relation, weight, params, where):
+        """(the soft version of a constraint, its parameters with the weight)."""
+        if not relation.hard:
+            raise UsageError(f"{relation.name} is an objective, soft already: give it a weight instead of soft",
+                             where=where)
+        if isinstance(weight, bool) or not is_number(weight) or weight <= 0:
+            raise UsageError(f"{relation.name}: soft must be a positive weight, got {weight!r}", where=where)
+        return soft_version(relation), {**params, "weight": weight}
 
     def _canvas_params(self, relation, given):
         """Parameters that default to the canvas: its bounds (on_canvas) and middle (centered)."""
@@ -130,6 +154,9 @@ class Diagram(ShapeMethods, DragMethods):
                                  f"{'s' if len(relation.args) != 1 else ''} ({relation.usage()}), got {len(args)}",
                                  where=where)
             types = relation.args
+        # names and expressions first: a number compared with an angle is in radians, not px
+        args = tuple(self._reference(a, f"{relation.name}: argument {i + 1}", where) if isinstance(a, str) else a
+                     for i, a in enumerate(args))
         angle = any(isinstance(a, Ref) and self.slots.roles[a.slot] == "angle" for a in args)
         args = tuple(self._argument(a, t, relation.name, i, where, angle) for i, (a, t) in enumerate(zip(args, types)))
         if len({isinstance(a, Shape) for a, t in zip(args, types) if t == "any"}) > 1:   # near(A, 5)
@@ -159,8 +186,14 @@ class Diagram(ShapeMethods, DragMethods):
         return arg
 
     def _reference(self, text, what, where):
-        """A shape name ("A") or a field ("A.r") written as a string."""
+        """A shape name ("A"), a field ("A.r"), a variable or named value, or an expression
+        ("distance(A, B) / 2": lifted.py) written as a string."""
         name, _, field = text.partition(".")
+        if text in self.names:
+            return self.names[text]
+        known = name in self.shapes and (not field or field in self.shapes[name].slots)
+        if not known and (not is_plain(text) or (name in self.shapes and field in DERIVED)):
+            return self.value(text, what, where)
         if name not in self.shapes:
             raise UsageError(f'{what}: unknown shape "{name}"{did_you_mean(name, self.shapes)}', where=where)
         shape = self.shapes[name]
@@ -198,13 +231,15 @@ class Diagram(ShapeMethods, DragMethods):
 
     def _compiled(self, extra=()):
         if self._problem is None:
-            self._problem = compile_problem(self, extra)
+            self._problem = compile_problem(self, extra, in_force(self))
         return self._problem
 
     def solve(self, *, seed=0, restarts=1, warm=False, max_iterations=5000):
         """Place every free field; returns a Result (never raises on an infeasible diagram)."""
         check_integer(seed, "seed", 0, MAX_SEED)
         check_integer(restarts, "restarts", 1)
+        if len(self.stages) > 1 and not warm and self._stage is None:
+            return solve_in_stages(self, seed=seed, restarts=restarts, max_iterations=max_iterations)
         began = time.perf_counter()
         keeps = self._drag.keeps if self._drag else ()
         problem = self._compiled(keeps)

@@ -85,3 +85,21 @@ hypot = fused_op(_hypot)
 direction_length = fused_op(_direction_length)
 segment_distances = fused_op(_segment_distances)
 line_offsets = fused_op(_line_offsets)
+
+
+def _angle_between(ux, uy, vx, vy):
+    """The angle in [0, π] between the vectors u and v: atan2(|u × v|, u · v).
+    d atan2(s, c) = (c ds − s dc) / (s² + c²), with s = |u × v| and c = u · v."""
+    cross, dot = ux * vy - uy * vx, ux * vx + uy * vy
+    s = np.abs(cross)
+    theta = np.arctan2(s, dot)
+
+    def vjp(g):
+        k = g / (s * s + dot * dot + TINY)
+        ds, dc = k * dot * np.sign(cross), -k * s   # ∂θ/∂cross and ∂θ/∂dot, times g
+        return ds * vy + dc * vx, -ds * vx + dc * vy, -ds * uy + dc * ux, ds * ux + dc * uy
+
+    return theta, vjp
+
+
+angle_between = fused_op(_angle_between)

@@ -67,6 +67,18 @@ class Relation:
         return f"{self.name}({args}{params})"
 
 
+@dataclass
+class Unlisted(Relation):
+    """A relation the compiler makes rather than the user names (a constraint's soft version,
+    an expression's `defines`): in no table, and its fast paths are its own."""
+
+    own_kernels: dict = field(default_factory=dict)
+
+    @property
+    def kernels(self):
+        return self.own_kernels
+
+
 CONSTRAINTS: dict = {}
 OBJECTIVES: dict = {}
 KERNELS: dict = {}   # relation name -> {signature: kernel}

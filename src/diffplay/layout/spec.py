@@ -17,8 +17,11 @@
     near = ["LA", "A"]
 
 Relations may also be written as inline tables, `constraints = [{ disjoint = ["A", "B"] }]`,
-at the top of the file. An argument is a shape ("A"), a field ("A.r") or a number.
-An optional [solve] table sets seed, restarts and tolerance.
+at the top of the file. An argument is a shape ("A"), a field ("A.r"), a number, or an expression
+("distance(A, B) / 2"); a relation may be `soft = weight` and join at a `stage`.
+An optional [solve] table sets seed, restarts, tolerance and stages. [variables] and [let]
+name free numbers and computed values (lifted.py); [objects], facts and [[rules]] say what
+the diagram is about and how each kind of thing is drawn (spec_rules.py).
 """
 
 from ..checks import MAX_SEED, check_integer, did_you_mean, is_number
@@ -26,12 +29,16 @@ from .diagram import Diagram
 from .diagram_shapes import FONT_SIZE
 from .locate import line_of, toml_lines
 from .registry import CONSTRAINTS, OBJECTIVES, REQUIRED
+from .spec_rules import define_fields, rule_relations, rule_shapes, split_expressions
+from .spec_values import let, variables
 from .shapes import ALIASES, FIELDS, KINDS
 from ..errors import UsageError
 from ..files import read_text
 from ..parsing import load_toml
 
-SECTIONS = ("canvas", "shapes", "constraints", "objectives", "solve")
+SECTIONS = ("canvas", "shapes", "constraints", "objectives", "solve", "variables", "let", "objects", "facts",
+            "rules")
+SOLVE = ("seed", "restarts", "tolerance", "stages")
 STYLE = ("fill", "stroke", "stroke_width", "stroke_dasharray", "opacity", "fill_opacity", "stroke_opacity",
          "font_family", "font_weight", "font_style")
 OPTIONS = {   # per kind, the keys besides its numeric fields
@@ -63,20 +70,21 @@ def loads(text, name="spec.toml"):
                              where=src.at(key))
     diagram = _canvas(_table(data, "canvas", src), _table(data, "solve", src), src)
     shapes = _table(data, "shapes", src)
-    for table in ("canvas", "shapes", "solve"):
-        for key in ("constraints", "objectives"):
+    for table in ("canvas", "shapes", "solve", "variables", "let", "objects"):
+        for key in ("constraints", "objectives", "facts"):
             if isinstance(data.get(table), dict) and key in data[table]:
                 raise UsageError(f"{key} landed inside [{table}]: TOML puts every key after a [table] header "
                                  f"into that table; move `{key} = [...]` above the first header, or write "
                                  f"[[{key}]] tables", where=src.at(table, key))
+    variables(diagram, _table(data, "variables", src), src)
+    pending = []   # shape fields given as expressions, defined once every shape exists
+    ruled = rule_shapes(diagram, data, src, _shape, pending)   # the rules' shapes first: the spec's may name them
     for name, spec in shapes.items():
-        _shape(diagram, name, spec, src)
-    for section, table in (("constraints", CONSTRAINTS), ("objectives", OBJECTIVES)):
-        entries = data.get(section, [])
-        if not isinstance(entries, list):
-            raise UsageError(f"{section} must be a list of relations ([[{section}]] tables)", where=src.at(section))
-        for i, entry in enumerate(entries):
-            _relation(diagram, section, table, i, entry, src)
+        _shape(diagram, name, split_expressions(name, spec, src, pending, ("shapes", name)), src)
+    define_fields(diagram, pending)
+    let(diagram, _table(data, "let", src), src)
+    rule_relations(diagram, ruled, _relations)
+    _relations(diagram, data, src)
     return diagram, _solve_options(data.get("solve", {}), src)
 
 
@@ -114,15 +122,17 @@ def _canvas(canvas, solve, src):
     sizes = {k: _number(canvas.get(k, d), src, "canvas", k, positive=k in ("width", "height"))
              for k, d in (("width", 600), ("height", 400), ("left", 0), ("top", 0))}
     tolerance = _number(solve.get("tolerance", 1e-3), src, "solve", "tolerance", positive=True)
+    stages = solve.get("stages", [])
+    if not isinstance(stages, list) or not all(isinstance(s, str) and s for s in stages) or len(set(stages)) < len(stages):
+        raise UsageError(f"solve.stages must list distinct stage names, got {stages!r}", where=src.at("solve", "stages"))
     return Diagram(sizes["width"], sizes["height"], left=sizes["left"], top=sizes["top"], tolerance=tolerance,
-                   background=str(canvas.get("background", "white")))
+                   background=str(canvas.get("background", "white")), stages=stages)
 
 
 def _solve_options(solve, src):
     for key in solve:
-        if key not in ("seed", "restarts", "tolerance"):
-            raise UsageError(f'solve: unknown key "{key}"{did_you_mean(key, ("seed", "restarts", "tolerance"))}',
-                             where=src.at("solve", key))
+        if key not in SOLVE:
+            raise UsageError(f'solve: unknown key "{key}"{did_you_mean(key, SOLVE)}', where=src.at("solve", key))
     bounds = {"seed": (0, MAX_SEED), "restarts": (1, None)}
     return {key: check_integer(solve[key], f"{src.at('solve', key)}: solve.{key}", *bounds[key])
             for key in bounds if key in solve}
@@ -184,6 +194,16 @@ def _point(diagram, value, src, *path):
     raise UsageError(f"{'.'.join(map(str, path))} must be a shape name or [x, y], got {value!r}", where=src.at(*path))
 
 
+def _relations(diagram, data, src):
+    """The constraints and objectives listed in `data` (the spec, or a rule's body)."""
+    for section, table in (("constraints", CONSTRAINTS), ("objectives", OBJECTIVES)):
+        entries = data.get(section, [])
+        if not isinstance(entries, list):
+            raise UsageError(f"{section} must be a list of relations ([[{section}]] tables)", where=src.at(section))
+        for i, entry in enumerate(entries):
+            _relation(diagram, section, table, i, entry, src)
+
+
 def _relation(diagram, section, table, i, entry, src):
     if not isinstance(entry, dict) or not entry:
         raise UsageError(f"each of {section} needs the relation's name as its first key, e.g. "
@@ -209,6 +229,7 @@ def _relation(diagram, section, table, i, entry, src):
             raise UsageError(f"{name}: argument {j + 1} must be a shape, a field or a number, got {arg!r}",
                              where=src.at(section, i, name, j))
     params = dict(list(entry.items())[1:])
+    options = {k: params.pop(k) for k in ("soft", "stage") if k in params}
     for key, value in params.items():
         if key not in relation.params:
             raise UsageError(f'{name}: unknown parameter "{key}"{did_you_mean(key, relation.params)} '
@@ -216,4 +237,8 @@ def _relation(diagram, section, table, i, entry, src):
         default = relation.params[key]
         if (default is REQUIRED or not isinstance(default, str)) and not is_number(value):
             raise UsageError(f"{name}: {key} must be a number, got {value!r}", where=src.at(section, i, key))
-    diagram.add(name, *args, where=src.at(section, i, name), **params)
+    for key, value in options.items():
+        if (key == "stage") != isinstance(value, str) or isinstance(value, bool):
+            raise UsageError(f"{name}: {key} must be {'a stage name' if key == 'stage' else 'a number'}, got {value!r}",
+                             where=src.at(section, i, key))
+    diagram.add(name, *args, where=src.at(section, i, name), **params, **options)

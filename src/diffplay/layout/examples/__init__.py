@@ -1,11 +1,13 @@
 """The example diagram specs, shipped inside the package so an installed diffplay has them.
 
     from diffplay.layout import examples
-    examples.names()            # ["euclid", "euler", "flowchart", "graph", "packing"]
+    examples.names()            # ["architecture", "cities", "euclid", "euler", …]
     examples.path("euler")      # the TOML file, to load() or read
 
 A source checkout also shows them as examples/layout/ (a link to this folder).
 Specs that are meant to fail live in infeasible/: path("infeasible/inside_smaller").
+architecture, cities, midsegment, sets and wordcloud are written with rules (objects, facts
+and [[rules]]: spec_rules.py); the others list every relation.
 """
 
 from pathlib import Path

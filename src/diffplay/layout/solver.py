@@ -131,7 +131,7 @@ class _Lagrangian:
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
         kkt = backward(self._weights(lam))[self.free]
-        objective_grad = backward(self._weights(np.zeros_like(lam)))[self.free]
+        objective_grad = backward([None] * self.count + self.objective_weights)[self.free]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
         stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale
         slack = np.where(self.equality, 0.0, np.minimum(lam, np.maximum(-c, 0.0)))
@@ -174,8 +174,10 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
     status, message = verdict
     message = message or f"stopped after {rounds} rounds and {iterations} iterations"
     carried = State(multipliers, lagrangian.penalty, free.copy(), history if status == "max_iterations" else [], step)
-    return Outcome(z, values[:lagrangian.count], feasible, status == "converged", violation, stationarity,
-                   lagrangian.objective(values), iterations, evaluations, rounds, message, carried, status)
+    objective = lagrangian.objective(values)
+    values = [np.array(v) for v in values[:lagrangian.count]]   # the problem's next evaluation reuses its buffers
+    return Outcome(z, values, feasible, status == "converged", violation, stationarity,
+                   objective, iterations, evaluations, rounds, message, carried, status)
 
 
 def _warm_start(lagrangian, state, free):

@@ -191,6 +191,58 @@ def packing_lines(seeds, repeats):
           f"({len(seeds)} seeds x {repeats} repeats, interleaved, medians)")
 
 
+def conflicting(name):
+    """An example with one relation added that cannot hold with the rest, and the example as it is."""
+    added = {"euler": ("disjoint", "A", "D"), "packing": ("contains", "c10", "c11"), "flowchart": None}[name]
+
+    def infeasible():
+        diagram, _ = load(examples.path(name))
+        diagram.add(*added, where="added:1", **({"pad": 30} if name == "packing" else {}))
+        return diagram
+
+    return infeasible, lambda: load(examples.path(name))[0]
+
+
+def verdict_cases():
+    """(name, make the infeasible diagram, make a feasible one of its size)."""
+    def inside(big_first):   # infeasible/inside_smaller.toml and its feasible twin
+        def make():
+            d = Diagram(400, 300)
+            small, big = d.circle("small", r=50), d.circle("big", r=80)
+            d.contains(*((big, small) if big_first else (small, big)), where="inside:5")
+            return d
+        return make
+
+    return [("inside_smaller", inside(False), inside(True)),
+            ("overlap_disjoint", lambda: load(examples.path("infeasible/overlap_disjoint"))[0],
+             lambda: _without_first(load(examples.path("infeasible/overlap_disjoint"))[0])),
+            ("euler+disjoint", *conflicting("euler")), ("packing+contains", *conflicting("packing"))]
+
+
+def _without_first(diagram):
+    """The diagram less its first relation (overlap_disjoint's disjoint(A, B)): feasible."""
+    diagram.relations.pop(0)
+    diagram._problem = None
+    return diagram
+
+
+def verdict_lines(seeds):
+    """Per case: the median time to an infeasible verdict and to a feasible solve of the same
+    diagram less its conflict, interleaved seed by seed, and what the verdict named."""
+    for name, infeasible, feasible in verdict_cases():
+        bad, good, statuses, named = [], [], [], []
+        for seed in seeds:
+            result = infeasible().solve(seed=seed)
+            bad.append(result.seconds * 1000)
+            statuses.append(result.status)
+            named.append(len(result.conflict))
+            good.append(feasible().solve(seed=seed).seconds * 1000)
+        verdict, solve = float(np.median(bad)), float(np.median(good))
+        print(f"layout  verdict    {name:17s} infeasible verdict {verdict:6.1f} ms  feasible solve {solve:6.1f} ms  "
+              f"ratio {verdict / solve:4.1f}x  infeasible {statuses.count('infeasible')}/{len(seeds)}  "
+              f"conflict of {min(named)}-{max(named)} named")
+
+
 def drag_line(seed=0, frames=60):
     d = packing(15)
     d.solve(seed=seed)
@@ -214,7 +266,7 @@ def drag_line(seed=0, frames=60):
           f"iterations p50 {np.median(iterations):.0f}")
 
 
-CASES = ("examples", "packing", "drag")
+CASES = ("examples", "packing", "verdict", "drag")
 
 
 def main():
@@ -233,6 +285,8 @@ def main():
             example_line(name, seeds)
     if "packing" in cases:
         packing_lines(seeds, args.repeats)
+    if "verdict" in cases:
+        verdict_lines(seeds)
     if "drag" in cases:
         drag_line()
 

@@ -56,6 +56,17 @@ class Family:
         self.cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None)   # each array in the one gather
                      for idx, end in zip(indices, ends)]
 
+    def rows(self, rows):
+        """A family of some of these instances (`rows`, indices), to be solved apart from the rest."""
+        return Family(self.relation, self.kinds, self.static, {k: v[rows] for k, v in self.params.items()},
+                      [[(name, idx[rows]) for name, idx in arg] for arg in self.arrays],
+                      [self.labels[i] for i in rows], [self.wheres[i] for i in rows], self.units[rows],
+                      self.shape_kinds, None if self.weights is None else self.weights[rows])
+
+    def slots(self, row):
+        """The slots instance `row` reads."""
+        return {int(s) for arg in self.arrays for _, idx in arg for s in np.ravel(idx[row])}
+
     def gathered(self, flat):
         """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
         return [flat[cut] if shape is None else flat[cut].reshape(shape) for cut, shape in self.cuts]

@@ -70,10 +70,10 @@ def solver_kind(diagram, arg):
     return arg.kind
 
 
-def compile_problem(diagram, extra=()):
-    """The Problem for the diagram's relations (and `extra` ones, e.g. drag's keep)."""
+def compile_problem(diagram):
+    """The Problem for the diagram's relations, and the ones it has without asking."""
     groups = {}
-    for inst in list(diagram.relations) + implicit(diagram) + list(extra):
+    for inst in list(diagram.relations) + implicit(diagram):
         kinds = tuple(solver_kind(diagram, a) for a in inst.args)
         shapes = tuple(a.vertices for a in inst.args if not isinstance(a, Ref))
         static = tuple((k, inst.params.get(k, inst.relation.params[k])) for k in inst.relation.static)

@@ -199,9 +199,9 @@ class Diagram(ShapeMethods, DragMethods):
 
     # ---- solving ----
 
-    def _compiled(self, extra=()):
+    def _compiled(self):
         if self._problem is None:
-            self._problem = compile_problem(self, extra)
+            self._problem = compile_problem(self)
         return self._problem
 
     def solve(self, *, seed=0, restarts=1, warm=False, max_iterations=5000):
@@ -209,9 +209,9 @@ class Diagram(ShapeMethods, DragMethods):
         check_integer(seed, "seed", 0, MAX_SEED)
         check_integer(restarts, "restarts", 1)
         began = time.perf_counter()
-        keeps = self._drag.keeps if self._drag else ()
-        problem = self._compiled(keeps)
+        problem = self._compiled()
         scales, free = self.slots.scales(self.canvas.scale), self.slots.free()
+        anchor = self._drag.anchor(scales) if self._drag else None
         rng, best, iterations, evaluations = np.random.default_rng(seed), None, 0, 0
         attempt, attempts, judged = 0, restarts, False
         with one_blas_thread():
@@ -219,7 +219,7 @@ class Diagram(ShapeMethods, DragMethods):
             while attempt < restarts or (attempt < attempts and not best.feasible):
                 z = starting_values(self, rng, warm and attempt == 0, fresh=attempt > 0) / scales
                 outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
-                                        state=self._state if warm and attempt == 0 else None)
+                                        state=self._state if warm and attempt == 0 else None, anchor=anchor)
                 attempt += 1
                 iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
                 if outcome.status == "stuck" and not judged:

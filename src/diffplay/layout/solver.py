@@ -54,6 +54,24 @@ class State:
 
 
 @dataclass
+class Anchor:
+    """Soft pulls of some slots towards targets (solver units), Σ weight·(z − target)², added to
+    the objectives: what a drag holds in place, and where it pulls the dragged point."""
+
+    slots: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+
+    def energy(self, z):
+        d = z[self.slots] - self.targets
+        return float(self.weights @ (d * d))
+
+    def add_gradient(self, z, grad):
+        np.add.at(grad, self.slots, 2 * self.weights * (z[self.slots] - self.targets))
+        return grad
+
+
+@dataclass
 class Outcome:
     z: np.ndarray
     values: list            # every constraint family's residuals at z, (n, m) each
@@ -74,8 +92,8 @@ class Outcome:
 class _Lagrangian:
     """L(u) and its gradient for fixed multipliers and penalty, over the free slots of z."""
 
-    def __init__(self, problem, z, free):
-        self.problem, self.z, self.free = problem, z, free
+    def __init__(self, problem, z, free, anchor=None):
+        self.problem, self.z, self.free, self.anchor = problem, z, free, anchor
         self.count = len(problem.constraints)
         shapes = problem.value_shapes(z)[:self.count]
         sizes = [math.prod(shape) for shape in shapes]
@@ -114,10 +132,14 @@ class _Lagrangian:
             # λh + μh²/2 and (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ), and w is the gradient weight
             w = np.maximum(lam + mu * c, self.floor)
             penalty = ((w - lam) @ (w + lam)) / (2 * mu)
-            grad = backward(self._weights(w))
+            grad = self._anchored(backward(self._weights(w)))
+            energy = 0.0 if self.anchor is None else self.anchor.energy(self.z)
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)
-        return self.objective(values) + float(penalty), grad[self.free]
+        return self.objective(values) + float(penalty) + energy, grad[self.free]
+
+    def _anchored(self, grad):
+        return grad if self.anchor is None else self.anchor.add_gradient(self.z, grad)
 
     def measure(self, u):
         """(values, violation, updated multipliers, KKT residual) at u; self.fresh says whether
@@ -136,21 +158,22 @@ class _Lagrangian:
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
-        kkt = backward(self._weights(lam))[self.free]
-        objective_grad = backward([None] * self.count + self.objective_weights)[self.free]
+        kkt = self._anchored(backward(self._weights(lam)))[self.free]
+        objective_grad = self._anchored(backward([None] * self.count + self.objective_weights))[self.free]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
         stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale
         slack = np.where(self.equality, 0.0, np.minimum(lam, np.maximum(-c, 0.0)))
         return values, self.violation(c), lam, max(stationarity, float(np.max(slack, initial=0.0)))
 
 
-def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000):
-    """Minimize the objectives subject to the constraints, from z (solver units), in place.
+def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000, anchor=None):
+    """Minimize the objectives (and the anchor's pulls, if any) subject to the constraints,
+    from z (solver units), in place.
 
     Returns an Outcome whose `feasible` and `converged` were measured, not assumed, and whose
     `status` says why it stopped (see result.STATUSES).
     """
-    lagrangian = _Lagrangian(problem, z, free)
+    lagrangian = _Lagrangian(problem, z, free, anchor)
     history, step = _warm_start(lagrangian, state, free)
     u = z[free].copy()
     iterations = evaluations = rounds = stalled = 0

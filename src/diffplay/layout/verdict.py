@@ -31,7 +31,7 @@ def judge(diagram, problem, outcome, rng, scales, max_iterations=500):
     L-BFGS iterations the judging took."""
     free = diagram.slots.free()
     suspects = _suspects(problem, outcome, diagram.tolerance, free)
-    fresh = starting_values(diagram, rng, False, fresh=True) / scales
+    fresh = starting_values(diagram, rng, True, fresh=True) / scales   # every free field drawn anew
     trial = _Trials(problem, free, diagram.tolerance, max_iterations)
     if not suspects or trial.met(suspects, outcome.z) or trial.met(suspects, fresh):
         return replace(outcome, status="stuck", message=_STUCK), trial.iterations

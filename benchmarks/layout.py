@@ -226,21 +226,54 @@ def _without_first(diagram):
     return diagram
 
 
-def verdict_lines(seeds):
-    """Per case: the median time to an infeasible verdict and to a feasible solve of the same
-    diagram less its conflict, interleaved seed by seed, and what the verdict named."""
-    for name, infeasible, feasible in verdict_cases():
-        bad, good, statuses, named = [], [], [], []
+def timed(make, **options):
+    """(result, wall ms, CPU ms) of solving a freshly made diagram."""
+    began, began_cpu = time.perf_counter(), time.process_time()
+    result = make().solve(**options)
+    return result, (time.perf_counter() - began) * 1000, (time.process_time() - began_cpu) * 1000
+
+
+def verdict_line(name, infeasible, feasible, seeds, repeats, expected="infeasible"):
+    """The median time to a verdict and to a feasible solve of the same size, interleaved run by
+    run (wall and CPU time: the verdicts take milliseconds, where a busy box's wall clock jumps)."""
+    bad, good, verdicts = [], [], []
+    for _ in range(repeats):
         for seed in seeds:
-            result = infeasible().solve(seed=seed)
-            bad.append(result.seconds * 1000)
-            statuses.append(result.status)
-            named.append(len(result.conflict))
-            good.append(feasible().solve(seed=seed).seconds * 1000)
-        verdict, solve = float(np.median(bad)), float(np.median(good))
-        print(f"layout  verdict    {name:17s} infeasible verdict {verdict:6.1f} ms  feasible solve {solve:6.1f} ms  "
-              f"ratio {verdict / solve:4.1f}x  infeasible {statuses.count('infeasible')}/{len(seeds)}  "
-              f"conflict of {min(named)}-{max(named)} named")
+            result, wall, cpu = timed(infeasible, **({"seed": seed} if expected == "infeasible" else
+                                                    {"seed": JAMMED, "warm": True}))
+            bad.append((wall, cpu))
+            verdicts.append((result.status, len(result.conflict)))
+            good.append(timed(feasible, seed=seed if expected == "infeasible" else JAMMED + 1 + seed)[1:])
+    (wall, cpu), (solve_wall, solve_cpu) = np.median(bad, axis=0), np.median(good, axis=0)
+    named = sorted({n for _, n in verdicts})
+    print(f"layout  verdict    {name:17s} {expected} verdict {wall:6.1f} ms (cpu {cpu:5.1f})  feasible solve "
+          f"{solve_wall:6.1f} ms (cpu {solve_cpu:5.1f})  ratio {wall / solve_wall:4.1f}x (cpu {cpu / solve_cpu:4.1f}x)  "
+          f"{expected} {[v for v, _ in verdicts].count(expected)}/{len(verdicts)}"
+          + (f"  conflict of {named[0]}-{named[-1]} named" if expected == "infeasible" else ""))
+
+
+def verdict_lines(seeds, repeats):
+    for case in verdict_cases():
+        verdict_line(*case, seeds, repeats)
+    verdict_line("jammed", jammed, jammed, seeds, repeats, expected="stuck")
+    again = jammed().solve(seed=JAMMED)
+    print(f"layout  verdict    jammed            from its start without warm: {again.status} after {again.restarts} "
+          f"starts (a stuck start earns fresh ones), {again.seconds * 1000:.1f} ms")
+
+
+def jammed():
+    """Seven circles of radius 30 in a container of radius 90.3 (90 is the least that fits them):
+    feasible, yet the start of seed JAMMED jams."""
+    d = Diagram(300, 300, left=-150, top=-150)
+    outer, circles = d.circle("outer", 0, 0, 90.3), [d.circle(f"c{i}", r=30) for i in range(7)]
+    for i, a in enumerate(circles):
+        d.contains(outer, a)
+        for b in circles[i + 1:]:
+            d.disjoint(a, b)
+    return d
+
+
+JAMMED = 7   # a seed whose start jams (7 circles, radius 30, in one of 90.3)
 
 
 def drag_line(seed=0, frames=60):
@@ -286,7 +319,7 @@ def main():
     if "packing" in cases:
         packing_lines(seeds, args.repeats)
     if "verdict" in cases:
-        verdict_lines(seeds)
+        verdict_lines(seeds, args.repeats)
     if "drag" in cases:
         drag_line()
 

@@ -26,7 +26,7 @@ from .solver import Anchor
 
 MODES = ("follow", "valid")
 KEEP_WEIGHT = 1.0       # how strongly everything else holds its place while a shape is dragged
-POINTER_WEIGHT = 1e4    # "valid": how strongly the handle is pulled towards the pointer
+POINTER_WEIGHT = 100.0  # "valid": how strongly the handle is pulled towards the pointer, a hundred times the rest
 
 
 @dataclass

@@ -12,8 +12,9 @@ It stops *converged* only when it has measured both halves of the KKT conditions
 - stationarity: ‖∇f + Σ λ∇c‖∞ within `tolerance` (relative to ‖∇f‖∞ when that exceeds 1),
   and complementarity: no inequality with room to spare keeps a multiplier above it.
 
-When the violation has stopped falling for three rounds at a penalty of GIVE_UP or more, the
-solve is *stuck* (no feasible layout found from this start): a result, never an exception.
+When the violation has stopped falling (frozen for two rounds, the second at a penalty of
+FROZEN or more; or falling by under 1 % for three, the third at STALLED or more), the solve is
+*stuck* (no feasible layout found from this start): a result, never an exception.
 Whether the constraints conflict or another start would do is for verdict.py to find out.
 The multipliers and penalty come back in `state`, so the next solve (a drag frame) starts
 where this one ended; so does the L-BFGS run when its iterations ran out.
@@ -27,10 +28,11 @@ import numpy as np
 from ..engine.lbfgs import curvature_scale, minimize
 
 PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
-# A conflict shows at once: the violation stays where the first rounds left it while the
-# penalty grows (a feasible layout's falls with it). Waiting for the ceiling cost an
-# infeasible 20-circle packing 400 ms of ill-conditioned rounds against 15 ms for a solve.
-GIVE_UP = 1e3
+# A conflict shows at once: the violation stays where the first rounds left it, or grows, while
+# the penalty grows (a feasible layout's falls with it, if slowly where a heavy objective
+# pulls against a constraint). Waiting for the ceiling cost an infeasible 20-circle packing
+# 400 ms of ill-conditioned rounds against 15 ms for a solve.
+FROZEN, STALLED = 1e2, 1e3
 HISTORY = 40     # L-BFGS curvature pairs: a layout's few dozen coupled fields like many (40 beat 10 and 20: see benchmarks/layout.py)
 FAR_AWAY = 1e6   # canvases: a field this far out has been pushed by something unbounded
 
@@ -176,7 +178,7 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
     lagrangian = _Lagrangian(problem, z, free, anchor)
     history, step = _warm_start(lagrangian, state, free)
     u = z[free].copy()
-    iterations = evaluations = rounds = stalled = 0
+    iterations = evaluations = rounds = stalled = frozen = 0
     best_violation = previous = np.inf
     while True:
         rounds += 1
@@ -190,8 +192,10 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
         evaluations += lagrangian.fresh
         feasible = violation <= tolerance
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
+        frozen = frozen + 1 if violation > 0.999 * best_violation else 0
         best_violation = min(best_violation, violation)
-        gave_up = lagrangian.penalty >= GIVE_UP and stalled >= 3 and not feasible
+        mu = lagrangian.penalty
+        gave_up = not feasible and ((mu >= FROZEN and frozen >= 2) or (mu >= STALLED and stalled >= 3))
         verdict = _verdict(feasible and stationarity <= tolerance, u, violation, gave_up,
                            rounds >= max_rounds, iterations >= max_iterations)
         if verdict:

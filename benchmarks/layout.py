@@ -128,7 +128,8 @@ def diffplay_packing(seeds):
 
 
 def penrose_packing(seeds):
-    """One Penrose run per seed under node, from diffplay's starting values; None when it cannot run."""
+    """One Penrose run per seed under node, from diffplay's starting values (iterations: its
+    L-BFGS steps, counted by the until() it asks once a step)."""
     spec = {**packing_spec(), "starts": [packing_start(seed) for seed in seeds]}
     run = subprocess.run(["node", str(PENROSE_SCRIPT), str(PENROSE_DIR)], input=json.dumps(spec),
                          capture_output=True, text=True, timeout=600, check=False)
@@ -193,7 +194,8 @@ def packing_lines(seeds, repeats):
 
 def conflicting(name):
     """An example with one relation added that cannot hold with the rest, and the example as it is."""
-    added = {"euler": ("disjoint", "A", "D"), "packing": ("contains", "c10", "c11"), "flowchart": None}[name]
+    added = {"euler": ("disjoint", "A", "D"),          # A holds B holds D
+             "packing": ("contains", "c10", "c11")}[name]   # c10 and c11 are to be disjoint
 
     def infeasible():
         diagram, _ = load(examples.path(name))

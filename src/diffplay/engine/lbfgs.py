@@ -48,35 +48,41 @@ class Pairs(list):
 
     def __init__(self, size, limit):
         super().__init__()
-        self.limit = limit
-        self.S, self.Y = np.empty((limit, size)), np.empty((limit, size))
-        self.sy = np.empty(limit)
-        self.inverse = np.zeros((limit, limit))   # R⁻¹ of the first len(self) pairs, upper triangular
+        self.limit, self.first = limit, 0   # the pairs are rows first, first + 1, … of buffers twice as long
+        self.S, self.Y = np.empty((2 * limit, size)), np.empty((2 * limit, size))
+        self.sy = np.empty(2 * limit)
+        self.inverse = np.zeros((2 * limit, 2 * limit))   # R⁻¹ in rows and columns first, …: upper triangular
 
     def add(self, s, y, rho):
         """Append a pair, dropping the oldest when `limit` are kept."""
-        if len(self) == self.limit:
-            self._drop_oldest()
-        k, sy = len(self), 1.0 / rho
+        if len(self) == self.limit:   # a triangular matrix's trailing block inverts alone: R⁻¹ moves on a row
+            del self[0]
+            self.first += 1
+        if self.first + len(self) == 2 * self.limit:
+            self._compact()
+        a, sy = self.first, 1.0 / rho
+        b = a + len(self)
         # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y
-        self.inverse[:k, k] = -(self.inverse[:k, :k] @ (self.S[:k] @ y)) / sy
-        self.inverse[k, :k] = 0.0
-        self.inverse[k, k] = 1.0 / sy
-        self.S[k], self.Y[k], self.sy[k] = s, y, sy
+        self.inverse[a:b, b] = -(self.inverse[a:b, a:b] @ (self.S[a:b] @ y)) / sy
+        self.inverse[b, a:b] = 0.0
+        self.inverse[b, b] = 1.0 / sy
+        self.S[b], self.Y[b], self.sy[b] = s, y, sy
         self.append((s, y, rho))
 
-    def _drop_oldest(self):
-        del self[0]
-        for a in (self.S, self.Y, self.sy):
-            a[:-1] = a[1:]
-        self.inverse[:-1, :-1] = self.inverse[1:, 1:]   # a triangular matrix's trailing block inverts alone
+    def _compact(self):
+        """Move the pairs back to the buffers' first rows (once every `limit` pairs)."""
+        a, k = self.first, len(self)
+        for buffer in (self.S, self.Y, self.sy):
+            buffer[:k] = buffer[a:a + k].copy()
+        self.inverse[:k, :k] = self.inverse[a:a + k, a:a + k].copy()
+        self.first = 0
 
     def times(self, g):
         """H·g for the inverse-Hessian estimate the pairs define (g itself without a pair)."""
-        k = len(self)
-        if not k:
+        if not self:
             return g.copy()
-        S, Y, inverse, sy = self.S[:k], self.Y[:k], self.inverse[:k, :k], self.sy[:k]
+        a, b = self.first, self.first + len(self)
+        S, Y, inverse, sy = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.sy[a:b]
         gamma = sy[-1] / (Y[-1] @ Y[-1])
         r = inverse @ (S @ g)
         yr = r @ Y
@@ -87,7 +93,8 @@ class Pairs(list):
         """An independent copy: a carried history is never changed in place."""
         twin = Pairs(0, self.limit)
         twin.extend(self)
-        twin.S, twin.Y, twin.sy, twin.inverse = self.S.copy(), self.Y.copy(), self.sy.copy(), self.inverse.copy()
+        twin.first, twin.S, twin.Y, twin.sy = self.first, self.S.copy(), self.Y.copy(), self.sy.copy()
+        twin.inverse = self.inverse.copy()
         return twin
 
 

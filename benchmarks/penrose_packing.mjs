@@ -46,15 +46,17 @@ function values(run, circles) {
   return circles.map((c) => [read(c.x), read(c.y), read(c.r)]);
 }
 
+const cpuMs = (since) => { const used = process.cpuUsage(since); return (used.user + used.system) / 1000; };
+
 async function once(start) {
-  const began = performance.now();
+  const began = performance.now(), beganCpu = process.cpuUsage();
   const { circles, compiled } = await compile(start);
-  const built = performance.now();
+  const built = performance.now(), builtCpu = process.cpuUsage();
   let steps = 0;   // until() is asked once an L-BFGS step
   const run = compiled.start({}).run({ until: () => { steps++; return false; } });
-  const done = performance.now();
-  return { compile_ms: built - began, optimize_ms: done - built, steps, converged: run.converged,
-           values: values(run, circles) };
+  const done = performance.now(), optimizeCpu = cpuMs(builtCpu);
+  return { compile_ms: built - began, optimize_ms: done - built, compile_cpu_ms: cpuMs(beganCpu) - optimizeCpu,
+           optimize_cpu_ms: optimizeCpu, steps, converged: run.converged, values: values(run, circles) };
 }
 
 await once(spec.starts[spec.starts.length - 1]);   // warm-up, untimed

@@ -564,7 +564,7 @@ def test_layout_page_drags_a_segment_by_its_end_and_a_point_along_its_circle(pag
     page.mouse.down()
     page.mouse.move(*at(350, 150), steps=6)   # off the circle, to its right: P slides round to (300, 150)
     held = newer_frame(page, lambda f: f["dragging"] == "P" and f["settled"] and f["feasible"]
-                       and abs({s["name"]: s for s in f["shapes"]}["P"]["center"][0] - 300) < 1.5,
+                       and np.hypot(*np.subtract({s["name"]: s for s in f["shapes"]}["P"]["center"], (300, 150))) < 1.5,
                        timeout=60, what="P on the circle, nearest the pointer")
     assert {s["name"]: s for s in held["shapes"]}["P"]["center"] == pytest.approx([300, 150], abs=1.5)
     page.mouse.up()

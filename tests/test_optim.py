@@ -370,19 +370,34 @@ def test_curvature_scale_is_the_newest_pairs_s_dot_y_over_y_dot_y():
     assert curvature_scale(history) == pytest.approx((s @ y) / (y @ y)) and curvature_scale([]) is None
 
 
-@given(st.integers(1, 40), st.integers(2, 30), st.integers(0, 2**32 - 1))
+def two_loop(g, history):
+    """H·g by the textbook two-loop recursion (Nocedal & Wright, algorithm 7.4): the reference."""
+    q, alphas = g.copy(), []
+    for s, y, rho in reversed(history):
+        alphas.append(rho * (s @ q))
+        q -= alphas[-1] * y
+    if history:
+        s, y, _ = history[-1]
+        q *= (s @ y) / (y @ y)
+    for (s, y, rho), a in zip(history, reversed(alphas)):
+        q += (a - rho * (y @ q)) * s
+    return q
+
+
+@given(st.integers(1, 60), st.integers(1, 40), st.integers(2, 30), st.integers(0, 2**32 - 1))
 @settings(max_examples=60, deadline=None)
-def test_lbfgs_compact_form_and_two_loop_recursion_give_one_product(pairs, size, seed):
-    from diffplay.engine.lbfgs import _compact, _two_loop
+def test_lbfgs_kept_compact_form_gives_the_two_loop_recursions_product(pairs, limit, size, seed):
+    from diffplay.engine.lbfgs import Pairs
 
     rng = np.random.default_rng(seed)
-    curvature, history = rng.uniform(0.5, 5.0, size), []
+    curvature, kept = rng.uniform(0.5, 5.0, size), Pairs(size, limit)
     for _ in range(pairs):   # pairs of one convex quadratic: y = A s, A diagonal and positive
         s = rng.standard_normal(size)
         y = curvature * s
-        history.append((s, y, 1.0 / (s @ y)))
+        kept.add(s, y, 1.0 / (s @ y))   # past `limit`, the oldest pairs drop out
     g = rng.standard_normal(size)
-    fast, slow = _compact(g, history), _two_loop(g, history)
+    fast, slow = kept.times(g), two_loop(g, kept[-limit:])
+    assert len(kept) == min(pairs, limit)
     assert np.allclose(fast, slow, rtol=1e-8, atol=1e-10 * np.abs(slow).max())
 
 

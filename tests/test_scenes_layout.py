@@ -63,3 +63,42 @@ def test_every_pointer_move_of_a_drag_gets_a_step():
         editor.handle({"type": "drag", "shape": shape["name"], "x": x + k, "y": y})
         steps.append(editor.step(0.001))
     assert min(steps) >= 1 and editor.frame()["dragging"] == shape["name"]
+
+
+BEAD = """\
+canvas = { width = 400, height = 300 }
+constraints = [ { on_circle = ["P", "C"] } ]
+
+[shapes]
+C = { kind = "circle", x = 200, y = 150, r = 100 }
+P = { kind = "point" }
+S = { kind = "segment", x1 = 20, y1 = 20, x2 = 80, y2 = 60, free = true }
+"""
+
+
+def bead_editor():
+    editor = Layout()
+    editor.handle({"type": "open", "name": "bead.toml", "text": BEAD})
+    return settle(editor)
+
+
+def test_a_valid_drag_in_the_editor_keeps_a_point_on_its_circle():
+    editor = bead_editor()
+    editor.handle({"type": "set", "key": "drag", "value": "valid"})
+    editor.handle({"type": "drag", "shape": "P", "x": 390, "y": 150})
+    frame = settle(editor).frame()
+    center = {s["name"]: s["center"] for s in frame["shapes"]}["P"]
+    assert frame["feasible"] and center == pytest.approx([300, 150], abs=0.5)
+
+
+def test_the_editor_drags_a_segment_by_the_end_the_page_took():
+    editor = bead_editor()
+    ends = {s["name"]: s for s in editor.frame()["shapes"]}["S"]["points"]   # the page picks an end from these
+    assert len(ends) == 2 and {s["name"]: s["points"] for s in editor.frame()["shapes"]}["C"] == []
+    editor.handle({"type": "drag", "shape": "S", "x": 120, "y": 90, "handle": 1})
+    frame = settle(editor).frame()
+    moved = {s["name"]: s for s in frame["shapes"]}["S"]["points"]
+    assert moved[1] == pytest.approx([120, 90], abs=1e-9) and moved[0] == pytest.approx(ends[0], abs=0.5)
+    assert Layout.frame_schema.check(json.loads(json.dumps(frame)), "frame")
+    with pytest.raises(UsageError, match='event.handle: "S" has 2 points to drag by, got 2'):
+        editor.handle({"type": "drag", "shape": "S", "x": 0, "y": 0, "handle": 2})

@@ -597,6 +597,49 @@ def test_layout_drag_moves_the_shape_with_the_pointer_and_keeps_the_diagram_feas
     assert Path(toml.value.path()).read_text() == frame(page)["spec"]
 
 
+BEAD = """\
+canvas = { width = 400, height = 300 }
+constraints = [ { on_circle = ["P", "C"] } ]
+
+[shapes]
+C = { kind = "circle", x = 200, y = 150, r = 100, fill = "none" }
+P = { kind = "point" }
+S = { kind = "segment", x1 = 30, y1 = 30, x2 = 90, y2 = 70, free = true }
+"""
+
+
+def test_layout_page_drags_a_segment_by_its_end_and_a_point_along_its_circle(page, studio, tmp_path):
+    open_scene(page, studio, "layout")
+    spec = tmp_path / "bead.toml"
+    spec.write_text(BEAD)
+    page.set_input_files(".stage input[type=file]", str(spec))
+    f = newer_frame(page, lambda f: f["source"] == "bead.toml" and f["settled"], timeout=60, what="the bead")
+    scale = page.evaluate("document.querySelector('.stage canvas').logicalWidth") / f["canvas"]["width"]
+    at = lambda x, y: canvas_point(page, ".stage canvas", x * scale, y * scale)  # noqa: E731
+    shapes = {s["name"]: s for s in f["shapes"]}
+    (x1, y1), (x2, y2) = shapes["S"]["points"]
+    page.mouse.move(*at(x2, y2))   # the segment's end: the page takes it by that point
+    page.mouse.down()
+    page.mouse.move(*at(60, 250), steps=6)
+    held = newer_frame(page, lambda f: f["dragging"] == "S" and f["settled"]
+                       and abs({s["name"]: s for s in f["shapes"]}["S"]["points"][1][1] - 250) < 1.5,
+                       timeout=60, what="S's end at the pointer")
+    moved = {s["name"]: s for s in held["shapes"]}["S"]["points"]
+    assert moved[1] == pytest.approx([60, 250], abs=1.5) and moved[0] == pytest.approx([x1, y1], abs=1.5)
+    page.mouse.up()
+    newer_frame(page, lambda f: f["dragging"] is None and f["settled"], timeout=60, what="released")
+    page.select_option("[data-setting=drag] select", "valid")
+    px, py = shapes["P"]["center"]
+    page.mouse.move(*at(px, py))
+    page.mouse.down()
+    page.mouse.move(*at(350, 150), steps=6)   # off the circle, to its right: P slides round to (300, 150)
+    held = newer_frame(page, lambda f: f["dragging"] == "P" and f["settled"] and f["feasible"]
+                       and np.hypot(*np.subtract({s["name"]: s for s in f["shapes"]}["P"]["center"], (300, 150))) < 1.5,
+                       timeout=60, what="P on the circle, nearest the pointer")
+    assert {s["name"]: s for s in held["shapes"]}["P"]["center"] == pytest.approx([300, 150], abs=1.5)
+    page.mouse.up()
+
+
 def test_layout_file_picker_opens_a_spec_and_names_its_violated_constraints(page, studio):
     open_scene(page, studio, "layout")
     infeasible = ROOT / "examples" / "layout" / "infeasible" / "overlap_disjoint.toml"

@@ -265,7 +265,7 @@ def test_a_diagrams_widget_drags_a_copy_and_the_diagram_stays_as_made(widget):
     before = d.slots.values.copy()
     w = d.widget()
     try:
-        assert w.drawing == "scenes/layout.js" and [s["name"] for s in w.described["settings"]] == ["iterations"]
+        assert w.drawing == "scenes/layout.js" and [s["name"] for s in w.described["settings"]] == ["iterations", "drag"]
         w.send_event({"type": "drag", "shape": "B", "x": 330, "y": 150})
         w.run(20)
         center = next(s["center"] for s in w.frame["shapes"] if s["name"] == "B")

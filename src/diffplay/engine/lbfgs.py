@@ -33,48 +33,69 @@ class LBFGSResult:
     history: list = field(default_factory=list)   # the curvature pairs (s, y, 1/(s·y)), oldest first
 
 
-COMPACT_FROM = 12   # pairs: from here on the compact form is the cheaper way to H·g
+class Pairs(list):
+    """The curvature pairs (s, y, 1/(s·y)), oldest first, and what H·g needs of them, kept up to
+    date pair by pair.
 
-
-def _inverse_hessian_times(g, history):
-    """H·g for the inverse-Hessian estimate that the (s, y) history defines.
-
-    Two ways to the same product: the two-loop recursion costs 4 vector operations a pair,
-    the compact form a dozen array operations whatever the count, so it wins on long
-    histories (at 40 pairs, 2.5x; there the recursion cost more than a small layout's
-    whole evaluation).
+    H·g comes from the compact form of Byrd, Nocedal & Schnabel (1994): H = γI + [S γY] M
+    [S γY]ᵀ with γ = s·y / y·y of the newest pair, where M's blocks need only R⁻¹ (R_ij =
+    s_i·y_j for i <= j, its diagonal the pairs' s·y). R is triangular, so a new pair adds a
+    column to R⁻¹ and dropping the oldest takes its first row and column away: H·g is then a
+    dozen small array operations whatever the count (the two-loop recursion costs four a
+    pair, and solving with R afresh each step cost a 20-circle layout more than evaluating it).
+    The list itself is what a result's `history` is; passed back in, its arrays come along.
     """
-    return _compact(g, history) if len(history) >= COMPACT_FROM else _two_loop(g, history)
 
+    def __init__(self, size, limit):
+        super().__init__()
+        self.limit, self.first = limit, 0   # the pairs are rows first, first + 1, … of buffers twice as long
+        self.S, self.Y = np.empty((2 * limit, size)), np.empty((2 * limit, size))
+        self.sy = np.empty(2 * limit)
+        self.inverse = np.zeros((2 * limit, 2 * limit))   # R⁻¹ in rows and columns first, …: upper triangular
 
-def _compact(g, history):
-    """H·g in the compact form of Byrd, Nocedal & Schnabel (1994): H = γI + [S γY] M [S γY]ᵀ
-    with γ = s·y / y·y of the newest pair, where M's blocks need only R (R_ij = s_i·y_j for
-    i <= j; its diagonal the pairs' s·y) and YᵀY: the two-loop recursion's sequential
-    updates, done as two triangular solves."""
-    S, Y = np.array([s for s, _, _ in history]), np.array([y for _, y, _ in history])
-    gamma = (S[-1] @ Y[-1]) / (Y[-1] @ Y[-1])
-    SY = S @ Y.T
-    R = np.triu(SY)
-    r = np.linalg.solve(R, S @ g)
-    p = np.linalg.solve(R.T, np.diag(SY) * r + gamma * (Y @ (r @ Y)) - gamma * (Y @ g))
-    return gamma * g + p @ S - gamma * (r @ Y)
+    def add(self, s, y, rho):
+        """Append a pair, dropping the oldest when `limit` are kept."""
+        if len(self) == self.limit:   # a triangular matrix's trailing block inverts alone: R⁻¹ moves on a row
+            del self[0]
+            self.first += 1
+        if self.first + len(self) == 2 * self.limit:
+            self._compact()
+        a, sy = self.first, 1.0 / rho
+        b = a + len(self)
+        # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y
+        self.inverse[a:b, b] = -(self.inverse[a:b, a:b] @ (self.S[a:b] @ y)) / sy
+        self.inverse[b, a:b] = 0.0
+        self.inverse[b, b] = 1.0 / sy
+        self.S[b], self.Y[b], self.sy[b] = s, y, sy
+        self.append((s, y, rho))
 
+    def _compact(self):
+        """Move the pairs back to the buffers' first rows (once every `limit` pairs)."""
+        a, k = self.first, len(self)
+        for buffer in (self.S, self.Y, self.sy):
+            buffer[:k] = buffer[a:a + k].copy()
+        self.inverse[:k, :k] = self.inverse[a:a + k, a:a + k].copy()
+        self.first = 0
 
-def _two_loop(g, history):
-    """H·g by the two-loop recursion (Nocedal & Wright, algorithm 7.4)."""
-    q = g.copy()
-    alphas = []
-    for s, y, rho in reversed(history):
-        a = rho * (s @ q)
-        q -= a * y
-        alphas.append(a)
-    if history:
-        s, y, _ = history[-1]
-        q *= (s @ y) / (y @ y)
-    for (s, y, rho), a in zip(history, reversed(alphas)):
-        q += (a - rho * (y @ q)) * s
-    return q
+    def times(self, g):
+        """H·g for the inverse-Hessian estimate the pairs define (g itself without a pair)."""
+        if not self:
+            return g.copy()
+        a, b = self.first, self.first + len(self)
+        S, Y, inverse, sy = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.sy[a:b]
+        gamma = sy[-1] / (Y[-1] @ Y[-1])
+        r = inverse @ (S @ g)
+        yr = r @ Y
+        p = (sy * r + gamma * (Y @ (yr - g))) @ inverse   # R⁻ᵀv as v·R⁻¹
+        return gamma * (g - yr) + p @ S
+
+    def copy(self):
+        """An independent copy: a carried history is never changed in place."""
+        twin = Pairs(0, self.limit)
+        twin.extend(self)
+        twin.first, twin.S, twin.Y, twin.sy = self.first, self.S.copy(), self.Y.copy(), self.sy.copy()
+        twin.inverse = self.inverse.copy()
+        return twin
 
 
 def _cubic_min(t1, f1, d1, t2, f2, d2):
@@ -191,12 +212,17 @@ def _first_trial(g, history, initial_step):
 
 
 def _carried(history, size, history_size):
-    """The newest `history_size` pairs of a previous run's history, as a new list; none when
+    """The newest `history_size` pairs of a previous run's history, as new Pairs; none when
     they were measured in another dimension (the problem changed shape, so they say nothing)."""
-    history = list(history or ())
+    history = history if history is not None else ()
     if any(np.shape(s) != (size,) or np.shape(y) != (size,) for s, y, _ in history):
-        return []
-    return history[max(0, len(history) - history_size):]
+        return Pairs(size, history_size)
+    if isinstance(history, Pairs) and history.limit == history_size:
+        return history.copy()
+    pairs = Pairs(size, history_size)
+    for s, y, rho in list(history)[max(0, len(history) - history_size):]:
+        pairs.add(s, y, rho)
+    return pairs
 
 
 def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
@@ -232,7 +258,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     for iteration in range(1, max_iter + 1):
         if np.max(np.abs(g), initial=0.0) <= tolerance_grad:   # initial: an empty x is already there
             return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance", history)
-        d = -_inverse_hessian_times(g, history)
+        d = -history.times(g)
         if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
             history.clear()
             d = -g
@@ -243,8 +269,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         s, y = t * d, g_new - g
         sy = s @ y
         if sy > 1e-10:
-            history.append((s, y, 1.0 / sy))
-            del history[:len(history) - history_size]
+            history.add(s, y, 1.0 / sy)
         x, f_old, f, g = x + s, f, f_new, g_new
         if callback is not None:
             callback(x)

@@ -71,11 +71,11 @@ def solver_kind(diagram, arg):
     return arg.kind
 
 
-def compile_problem(diagram, extra=(), relations=None):
-    """The Problem for the diagram's relations (or those given: a stage's), and `extra` ones
-    (e.g. drag's keep)."""
+def compile_problem(diagram, relations=None):
+    """The Problem for the diagram's relations (or those given: a stage's), and the ones it has
+    without asking."""
     groups = {}
-    for inst in list(diagram.relations if relations is None else relations) + implicit(diagram) + list(extra):
+    for inst in list(diagram.relations if relations is None else relations) + implicit(diagram):
         kinds = tuple(solver_kind(diagram, a) for a in inst.args)
         shapes = tuple(a.vertices for a in inst.args if not isinstance(a, Ref))
         static = tuple((k, inst.params.get(k, inst.relation.params[k])) for k in inst.relation.static)

@@ -32,12 +32,14 @@ def run_layout(args):
 def add_layout_command(commands):
     layout = commands.add_parser("layout", help="lay out a diagram spec (TOML) and write SVG",
                                  description="Solve the constraints of a TOML diagram spec and write SVG. "
-                                             "Exit status 1 when no feasible layout was found.")
+                                             "Exit status 1 when no feasible layout was found: INFEASIBLE names "
+                                             "the constraints that cannot all hold (file:line), STUCK says none "
+                                             "conflict and another --seed or more --restarts will likely do.")
     layout.add_argument("spec", help="the diagram spec, a TOML file")
     layout.add_argument("-o", "--output", help="where to write the SVG (default: the spec's name with .svg, here)")
     layout.add_argument("--seed", type=argument(parse_integer, lo=0, hi=MAX_SEED), default=None,
                         help=f"random seed for the starting positions, 0 to {MAX_SEED}")
     layout.add_argument("--restarts", type=argument(parse_integer, lo=1), default=None,
-                        help="solve from this many starts, keep the best")
+                        help="solve from this many starts, keep the best (a stuck start earns two more)")
     layout.add_argument("--json", action="store_true", help="print the result as one JSON line")
     layout.set_defaults(run=run_layout)

@@ -37,6 +37,9 @@ from .soft import soft as soft_version
 from .stages import check_stages, in_force, solve_in_stages, stage_index
 from .solver import solve as solve_problem
 from .start import starting_values
+from .verdict import judge
+
+STUCK_RESTARTS = 2   # fresh starts a stuck solve makes beyond those asked for, before it says stuck
 
 
 class Canvas:
@@ -229,9 +232,9 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
 
     # ---- solving ----
 
-    def _compiled(self, extra=()):
+    def _compiled(self):
         if self._problem is None:
-            self._problem = compile_problem(self, extra, in_force(self))
+            self._problem = compile_problem(self, in_force(self))
         return self._problem
 
     def solve(self, *, seed=0, restarts=1, warm=False, max_iterations=5000):
@@ -241,24 +244,34 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
         if len(self.stages) > 1 and not warm and self._stage is None:
             return solve_in_stages(self, seed=seed, restarts=restarts, max_iterations=max_iterations)
         began = time.perf_counter()
-        keeps = self._drag.keeps if self._drag else ()
-        problem = self._compiled(keeps)
+        problem = self._compiled()
         scales, free = self.slots.scales(self.canvas.scale), self.slots.free()
+        anchor = self._drag.anchor(scales) if self._drag else None
         rng, best, iterations, evaluations = np.random.default_rng(seed), None, 0, 0
+        attempt, attempts, judged = 0, restarts, False
         with one_blas_thread():
-            for attempt in range(restarts):
+            # a stuck start earns fresh ones beyond `restarts` (not a warm solve's: a drag stays put)
+            while attempt < restarts or (attempt < attempts and not best.feasible):
                 z = starting_values(self, rng, warm and attempt == 0, fresh=attempt > 0) / scales
                 outcome = solve_problem(problem, z, free, tolerance=self.tolerance, max_iterations=max_iterations,
-                                        state=self._state if warm and attempt == 0 else None)
+                                        state=self._state if warm and attempt == 0 else None, anchor=anchor)
+                attempt += 1
                 iterations, evaluations = iterations + outcome.iterations, evaluations + outcome.evaluations
+                if outcome.status == "stuck" and not judged:
+                    judged, (outcome, spent) = True, judge(self, problem, outcome, rng, scales)
+                    iterations, attempts = iterations + spent, restarts + (0 if warm else STUCK_RESTARTS)
                 if best is None or _better(outcome, best):
                     best = outcome
+                if outcome.status == "infeasible":
+                    break   # a conflict: no start will do
         self.slots.values = (best.z * scales).tolist()
         self._state = best.state
+        unmet = violations(problem.constraints, best.values, self.tolerance)
         self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
                              self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
-                             evaluations, time.perf_counter() - began, best.message, best.status, seed, restarts,
-                             violations(problem.constraints, best.values, self.tolerance), notes(problem, best.z))
+                             evaluations, time.perf_counter() - began, best.message, best.status, seed, attempt,
+                             unmet, notes(problem, best.z),
+                             best.conflict or (unmet if best.status == "infeasible" else []))   # all pinned: each unmet one
         return self.result
 
     # ---- reading the state ----

@@ -56,6 +56,17 @@ class Family:
         self.cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None)   # each array in the one gather
                      for idx, end in zip(indices, ends)]
 
+    def rows(self, rows):
+        """A family of some of these instances (`rows`, indices), to be solved apart from the rest."""
+        return Family(self.relation, self.kinds, self.static, {k: v[rows] for k, v in self.params.items()},
+                      [[(name, idx[rows]) for name, idx in arg] for arg in self.arrays],
+                      [self.labels[i] for i in rows], [self.wheres[i] for i in rows], self.units[rows],
+                      self.shape_kinds, None if self.weights is None else self.weights[rows])
+
+    def slots(self, row):
+        """The slots instance `row` reads."""
+        return {int(s) for arg in self.arrays for _, idx in arg for s in np.ravel(idx[row])}
+
     def gathered(self, flat):
         """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
         return [flat[cut] if shape is None else flat[cut].reshape(shape) for cut, shape in self.cuts]
@@ -67,17 +78,29 @@ class Family:
 
 
 class Problem:
-    """Constraint and objective families over a state vector z (in solver units)."""
+    """Constraint and objective families over a state vector z (in solver units).
+
+    Its kernel families' fields are gathered from z into one buffer, in place, at each
+    evaluation, and each family reads them through Batches of views into it, made once: an
+    evaluation is one gather, one call per family and, backward, one scatter. So the values
+    and pullbacks of an evaluation read that buffer, and hold until the next one; `values`
+    returns copies.
+    """
 
     def __init__(self, constraints, objectives, size):
         self.constraints, self.objectives, self.size = constraints, objectives, size
         self.families = constraints + objectives
-        # the kernel families' fields, gathered from z with one indexing and their gradients
-        # scattered back with one bincount, so many small families cost little more than one
         self.kernel_families = [f for f in self.families if f.kernel is not None]
         self.kernel_index = np.concatenate([f.flat_index for f in self.kernel_families] or [np.zeros(0, int)])
-        ends = np.cumsum([f.flat_index.size for f in self.kernel_families]).tolist()
-        self.spans = {id(f): (end - f.flat_index.size, end) for f, end in zip(self.kernel_families, ends)}
+        self.flat = np.empty(self.kernel_index.size)
+        ends = itertools.accumulate(f.flat_index.size for f in self.kernel_families)
+        views = {id(f): batches(f.kinds, f.gathered(self.flat[end - f.flat_index.size:end]))
+                 for f, end in zip(self.kernel_families, ends)}
+        # per family: its kernel over Batches and its Batches, or None (the relation on Tensors)
+        self.runs = [(f.kernel.forward.batched, views[id(f)]) if f.kernel is not None else None
+                     for f in self.families]
+        self.kernels = [i for i, run in enumerate(self.runs) if run is not None]   # positions of either kind
+        self.traced = [i for i, run in enumerate(self.runs) if run is None]
         self._shapes = None
 
     def value_shapes(self, z):
@@ -87,18 +110,19 @@ class Problem:
         return self._shapes
 
     def values(self, z):
-        """Every family's values at z, with NumPy only (no graph is built)."""
-        flat = z[self.kernel_index]
-        return [_kernel_values(f, flat, *self.spans[id(f)])[0] if f.kernel is not None else f.call(z)
-                for f in self.families]
+        """Every family's values at z, as arrays of their own."""
+        return [np.array(v.data if isinstance(v, Tensor) else v) for v in self.forward(z)[0]]
 
     def forward(self, z):
-        """Values of every family at z, and backward(weights) -> ∇z Σ weights·values."""
+        """Values of every family at z, and backward(weights) -> ∇z Σ weights·values (a weight
+        of None leaves its family out)."""
+        np.take(z, self.kernel_index, out=self.flat)
         values, pullbacks, leaf = [], [], None
-        flat = z[self.kernel_index]
-        for family in self.families:
-            if family.kernel is not None:
-                v, pullback = _kernel_values(family, flat, *self.spans[id(family)])
+        for family, run in zip(self.families, self.runs):
+            if run is not None:
+                v, pullback = run[0](*run[1], **family.settings)
+                if v.ndim != 2:
+                    v, pullback = v.reshape((family.size, -1)), _reshaped(pullback, v.shape)
             else:
                 leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
                 pullback = family.call(leaf)
@@ -108,8 +132,8 @@ class Problem:
 
         def backward(weights):
             grad = self._kernel_grad(pullbacks, weights)
-            terms = [(t * w).sum() for t, w in zip(pullbacks, weights)
-                     if isinstance(t, Tensor) and t.requires_grad and np.any(w)]
+            terms = [(pullbacks[i] * weights[i]).sum() for i in self.traced
+                     if weights[i] is not None and pullbacks[i].requires_grad]
             if terms:
                 total = terms[0]
                 for term in terms[1:]:
@@ -123,22 +147,19 @@ class Problem:
 
     def _kernel_grad(self, pullbacks, weights):
         """Σ over kernel families of their pullbacks, scattered into z with one bincount."""
-        parts, slots = [], []
-        for family, pullback, w in zip(self.families, pullbacks, weights):
-            # a family weighted 0 adds nothing (the solver's ∇f alone weights every constraint 0)
-            if not isinstance(pullback, Tensor) and np.any(w):
-                parts.extend(pullback(w))
-                slots.append(family.flat_index)
+        parts, every = [], True
+        for i in self.kernels:
+            if weights[i] is None:
+                every = False
+            else:
+                parts.extend(pullbacks[i](weights[i]))
         if not parts:
             return np.zeros(self.size)
-        index = self.kernel_index if len(slots) == len(self.kernel_families) else np.concatenate(slots, axis=None)
+        index = self.kernel_index if every else np.concatenate(
+            [self.families[i].flat_index for i in self.kernels if weights[i] is not None], axis=None)
         return np.bincount(index, np.concatenate(parts, axis=None), minlength=self.size)
 
 
-def _kernel_values(family, flat, start, stop):
-    """A kernel's values as (n, m), and its pullback taking weights of that shape."""
-    v, pullback = family.kernel.forward(*family.gathered(flat[start:stop]), **family.settings)
-    if v.ndim == 2:
-        return v, pullback
-    shape = v.shape
-    return v.reshape((family.size, -1)), lambda w: pullback(w.reshape(shape))
+def _reshaped(pullback, shape):
+    """A kernel's pullback taking weights shaped (n, m) where its values were shaped otherwise."""
+    return lambda w: pullback(w.reshape(shape))

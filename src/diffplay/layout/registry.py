@@ -129,6 +129,7 @@ def _over_arrays(fn, signature):
     def forward(*arrays, **params):
         return fn(*batches(signature, arrays), **params)
 
+    forward.batched = fn   # for a caller that keeps its Batches (problem.Problem)
     return forward
 
 

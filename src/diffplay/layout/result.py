@@ -19,8 +19,11 @@ class Violation:
 # the others are the solver's last word on this start.
 STATUSES = {
     "converged": "feasible and stationary: the KKT test passed",
-    "infeasible": "gave up: the violation stopped falling at the highest penalty, or every field is pinned "
-                  "where a constraint is not met",
+    "infeasible": "a few constraints conflict: solved on their own, from where the solve stopped and from a "
+                  "fresh start, they still cannot all hold (or every field they read is pinned); `conflict` "
+                  "names them",
+    "stuck": "no feasible layout from the starts tried, and no conflict found: the constraints left unmet can "
+             "be met on their own (another seed or more restarts usually finds the way)",
     "stalled": "gave up: the rounds of multiplier updates ran out before the KKT test passed",
     "max_iterations": "stopped short: the iteration budget ran out before the KKT test passed",
     "diverged": "gave up: fields ran off without bound (an objective that nothing limits?)",
@@ -44,28 +47,37 @@ class Result:
     restarts: int = 1
     violations: list = field(default_factory=list)   # the unmet constraints, worst first
     notes: list = field(default_factory=list)        # what was measured approximately
+    conflict: list = field(default_factory=list)     # infeasible: the constraints that cannot all hold
 
     def to_dict(self):
         return asdict(self)
 
     def __str__(self):
-        head = "feasible" if self.feasible else "INFEASIBLE"
+        head = "feasible" if self.feasible else {"infeasible": "INFEASIBLE", "stuck": "STUCK"}.get(self.status,
+                                                                                              "NOT FEASIBLE")
         lines = [f"{head}: max residual {self.max_residual:.3g} (tolerance {self.tolerance:.3g}), "
                  f"stationarity {self.stationarity:.2g}, {self.iterations} iterations, "
                  f"{self.seconds * 1000:.1f} ms; {self.message}"]
-        lines += [f"  violated {v}" for v in self.violations[:10]]
-        if len(self.violations) > 10:
-            lines.append(f"  … and {len(self.violations) - 10} more")
+        lines += [f"  conflict {v}" for v in self.conflict]
+        named = {(v.where, v.constraint) for v in self.conflict}
+        rest = [v for v in self.violations if (v.where, v.constraint) not in named]
+        lines += [f"  violated {v}" for v in rest[:10]]
+        if len(rest) > 10:
+            lines.append(f"  … and {len(rest) - 10} more")
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def unmet(family, v):
+    """How far each residual of a constraint family is from met: |h| for an equality, max(0, c) else."""
+    return np.abs(v) if family.relation.equality else np.maximum(v, 0.0)
 
 
 def violations(families, values, tolerance):
     """Every instance whose residual exceeds tolerance (solver units), worst first, in canvas units."""
     found = []
     for family, v in zip(families, values):
-        raw = np.abs(v) if family.relation.equality else np.maximum(v, 0.0)
-        worst = raw.max(axis=1)
+        worst = unmet(family, v).max(axis=1)
         for i in np.flatnonzero(worst > tolerance):
             found.append(Violation(family.labels[i], float(worst[i] * family.units[i]), family.wheres[i]))
     return sorted(found, key=lambda v: -v.residual)
@@ -75,6 +87,5 @@ def max_residual(families, values):
     """The largest raw residual of any instance, in canvas units."""
     worst = 0.0
     for family, v in zip(families, values):
-        raw = np.abs(v) if family.relation.equality else np.maximum(v, 0.0)
-        worst = max(worst, float(np.max(raw.max(axis=1) * family.units, initial=0.0)))
+        worst = max(worst, float(np.max(unmet(family, v).max(axis=1) * family.units, initial=0.0)))
     return worst

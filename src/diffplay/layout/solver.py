@@ -12,8 +12,10 @@ It stops *converged* only when it has measured both halves of the KKT conditions
 - stationarity: ‖∇f + Σ λ∇c‖∞ within `tolerance` (relative to ‖∇f‖∞ when that exceeds 1),
   and complementarity: no inequality with room to spare keeps a multiplier above it.
 
-When the penalty has reached its ceiling and the violation stops falling, the result says
-feasible=False (no feasible layout found from this start): a result, never an exception.
+When the violation has stopped falling (frozen for two rounds, the second at a penalty of
+FROZEN or more; or falling by under 1 % for three, the third at STALLED or more), the solve is
+*stuck* (no feasible layout found from this start): a result, never an exception.
+Whether the constraints conflict or another start would do is for verdict.py to find out.
 The multipliers and penalty come back in `state`, so the next solve (a drag frame) starts
 where this one ended; so does the L-BFGS run when its iterations ran out.
 """
@@ -26,6 +28,11 @@ import numpy as np
 from ..engine.lbfgs import curvature_scale, minimize
 
 PENALTY_START, PENALTY_GROWTH, PENALTY_CEILING = 10.0, 10.0, 1e7
+# A conflict shows at once: the violation stays where the first rounds left it, or grows, while
+# the penalty grows (a feasible layout's falls with it, if slowly where a heavy objective
+# pulls against a constraint). Waiting for the ceiling cost an infeasible 20-circle packing
+# 400 ms of ill-conditioned rounds against 15 ms for a solve.
+FROZEN, STALLED = 1e2, 1e3
 HISTORY = 40     # L-BFGS curvature pairs: a layout's few dozen coupled fields like many (40 beat 10 and 20: see benchmarks/layout.py)
 FAR_AWAY = 1e6   # canvases: a field this far out has been pushed by something unbounded
 
@@ -49,6 +56,24 @@ class State:
 
 
 @dataclass
+class Anchor:
+    """Soft pulls of some slots towards targets (solver units), Σ weight·(z − target)², added to
+    the objectives: what a drag holds in place, and where it pulls the dragged point."""
+
+    slots: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+
+    def energy(self, z):
+        d = z[self.slots] - self.targets
+        return float(self.weights @ (d * d))
+
+    def add_gradient(self, z, grad):
+        np.add.at(grad, self.slots, 2 * self.weights * (z[self.slots] - self.targets))
+        return grad
+
+
+@dataclass
 class Outcome:
     z: np.ndarray
     values: list            # every constraint family's residuals at z, (n, m) each
@@ -63,13 +88,14 @@ class Outcome:
     message: str
     state: State
     status: str             # why it stopped: one of result.STATUSES
+    conflict: list = field(default_factory=list)   # result.Violations of a conflict verdict.py found
 
 
 class _Lagrangian:
     """L(u) and its gradient for fixed multipliers and penalty, over the free slots of z."""
 
-    def __init__(self, problem, z, free):
-        self.problem, self.z, self.free = problem, z, free
+    def __init__(self, problem, z, free, anchor=None):
+        self.problem, self.z, self.free, self.anchor = problem, z, free, anchor
         self.count = len(problem.constraints)
         shapes = problem.value_shapes(z)[:self.count]
         sizes = [math.prod(shape) for shape in shapes]
@@ -108,10 +134,14 @@ class _Lagrangian:
             # λh + μh²/2 and (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ), and w is the gradient weight
             w = np.maximum(lam + mu * c, self.floor)
             penalty = ((w - lam) @ (w + lam)) / (2 * mu)
-            grad = backward(self._weights(w))
+            grad = self._anchored(backward(self._weights(w)))
+            energy = 0.0 if self.anchor is None else self.anchor.energy(self.z)
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)
-        return self.objective(values) + float(penalty), grad[self.free]
+        return self.objective(values) + float(penalty) + energy, grad[self.free]
+
+    def _anchored(self, grad):
+        return grad if self.anchor is None else self.anchor.add_gradient(self.z, grad)
 
     def measure(self, u):
         """(values, violation, updated multipliers, KKT residual) at u; self.fresh says whether
@@ -130,24 +160,25 @@ class _Lagrangian:
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
-        kkt = backward(self._weights(lam))[self.free]
-        objective_grad = backward(self._weights(np.zeros_like(lam)))[self.free]
+        kkt = self._anchored(backward(self._weights(lam)))[self.free]
+        objective_grad = self._anchored(backward([None] * self.count + self.objective_weights))[self.free]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
         stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale
         slack = np.where(self.equality, 0.0, np.minimum(lam, np.maximum(-c, 0.0)))
         return values, self.violation(c), lam, max(stationarity, float(np.max(slack, initial=0.0)))
 
 
-def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000):
-    """Minimize the objectives subject to the constraints, from z (solver units), in place.
+def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_iterations=5000, anchor=None):
+    """Minimize the objectives (and the anchor's pulls, if any) subject to the constraints,
+    from z (solver units), in place.
 
     Returns an Outcome whose `feasible` and `converged` were measured, not assumed, and whose
     `status` says why it stopped (see result.STATUSES).
     """
-    lagrangian = _Lagrangian(problem, z, free)
+    lagrangian = _Lagrangian(problem, z, free, anchor)
     history, step = _warm_start(lagrangian, state, free)
     u = z[free].copy()
-    iterations = evaluations = rounds = stalled = 0
+    iterations = evaluations = rounds = stalled = frozen = 0
     best_violation = previous = np.inf
     while True:
         rounds += 1
@@ -161,8 +192,10 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
         evaluations += lagrangian.fresh
         feasible = violation <= tolerance
         stalled = stalled + 1 if violation > 0.99 * best_violation else 0
+        frozen = frozen + 1 if violation > 0.999 * best_violation else 0
         best_violation = min(best_violation, violation)
-        gave_up = lagrangian.penalty >= PENALTY_CEILING and stalled >= 3 and not feasible
+        mu = lagrangian.penalty
+        gave_up = not feasible and ((mu >= FROZEN and frozen >= 2) or (mu >= STALLED and stalled >= 3))
         verdict = _verdict(feasible and stationarity <= tolerance, u, violation, gave_up,
                            rounds >= max_rounds, iterations >= max_iterations)
         if verdict:
@@ -174,8 +207,10 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
     status, message = verdict
     message = message or f"stopped after {rounds} rounds and {iterations} iterations"
     carried = State(multipliers, lagrangian.penalty, free.copy(), history if status == "max_iterations" else [], step)
-    return Outcome(z, values[:lagrangian.count], feasible, status == "converged", violation, stationarity,
-                   lagrangian.objective(values), iterations, evaluations, rounds, message, carried, status)
+    objective = lagrangian.objective(values)
+    values = [np.array(v) for v in values[:lagrangian.count]]   # the problem's next evaluation reuses its buffers
+    return Outcome(z, values, feasible, status == "converged", violation, stationarity,
+                   objective, iterations, evaluations, rounds, message, carried, status)
 
 
 def _warm_start(lagrangian, state, free):
@@ -198,7 +233,7 @@ def _verdict(kkt, u, violation, gave_up, out_of_rounds, out_of_iterations):
     if not np.isfinite(violation) or np.max(np.abs(u)) > FAR_AWAY:
         return "diverged", "diverged: fields ran off without bound (an objective that nothing limits?)"
     if gave_up:
-        return "infeasible", "no feasible layout found: the violation stopped falling at the highest penalty"
+        return "stuck", "stuck: the violation stopped falling as the penalty grew"
     if out_of_iterations:
         return "max_iterations", ""
     if out_of_rounds:

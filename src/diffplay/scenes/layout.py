@@ -2,8 +2,10 @@
 
 It adapts `diffplay.layout.Diagram` to the Scene protocol, so the studio runs it like any
 scene: a step is one warm-started solver call of a few iterations (the diagram moves a little
-each frame instead of freezing while it solves), and a drag pins the shape to the pointer
-while the others keep their places softly (`Diagram.drag`). Once a solve has ended (converged,
+each frame instead of freezing while it solves), and a drag moves a shape, or one of its
+points (a segment's end, a polygon's corner), with the pointer while the others keep their
+places softly (`Diagram.drag`): onto the pointer ("follow"), or as near as the constraints
+allow ("valid", the `drag` setting). Once a solve has ended (converged,
 or given up: any status but max_iterations) or MAX_WORK iterations went by without one, the
 editor rests until the next event.
 """
@@ -17,6 +19,7 @@ from ..checks import did_you_mean
 from ..errors import UsageError
 from ..files import read_text
 from ..layout import examples as shipped
+from ..layout.drag import MODES, points
 from ..layout.geometry import box
 from ..layout.spec import loads
 from .base import Example, Scene, Setting, copies, frame_record
@@ -27,7 +30,9 @@ MAX_WORK = 3000        # solver iterations after a change before an unconverged 
 MAX_VIOLATIONS = 50    # listed in a frame, worst first
 FIRST = "euler"        # the example the editor opens with (they ship in the package: layout/examples)
 
-SHAPE = Record({"name": Text(200), "kind": Text(16), "box": ListOf(Number(), 4, 4), "center": ListOf(Number(), 2, 2)})
+POINT = ListOf(Number(), 2, 2)
+SHAPE = Record({"name": Text(200), "kind": Text(16), "box": ListOf(Number(), 4, 4), "center": POINT,
+                "points": ListOf(POINT, max_length=1000)})   # what a drag can take it by besides its center
 VIOLATION = Record({"constraint": Text(10_000), "residual": Number(), "where": Text(300)})
 
 
@@ -41,10 +46,13 @@ class Layout(Scene):
                 cli_only=True),
         Setting("iterations", Number(1, 500, integer=True), 5, "solver iterations per call (a frame makes "
                 "calls until its budget is spent; under load, one)", live=True),
+        Setting("drag", Choice(*MODES), "follow", "what a drag does: puts the shape at the pointer (follow), "
+                "or as near it as the constraints allow (valid: a point on a circle slides along it)", live=True),
     )
     events = {
         "open": Record({"name": Text(200), "text": Text(MAX_SPEC)}),
-        "drag": Record({"shape": Text(200), "x": Number(-1e6, 1e6), "y": Number(-1e6, 1e6)}),
+        "drag": Record({"shape": Text(200), "x": Number(-1e6, 1e6), "y": Number(-1e6, 1e6),
+                        "handle": Number(0, 999, integer=True)}, optional=("handle",)),
         "release": Record({}),
         "shuffle": Record({}),
     }
@@ -53,6 +61,7 @@ class Layout(Scene):
         "canvas": Record({"left": Number(), "top": Number(), "width": Number(0), "height": Number(0)}),
         "shapes": ListOf(SHAPE, max_length=100_000), "dragging": Maybe(Text(200)),
         "feasible": Boolean(), "converged": Boolean(), "settled": Boolean(), "max_residual": Number(),
+        "status": Text(20),
         "tolerance": Number(), "work": Number(0, integer=True), "message": Text(1000),
         "violations": ListOf(VIOLATION, max_length=MAX_VIOLATIONS), "violated": Number(0, integer=True),
     })
@@ -71,7 +80,7 @@ class Layout(Scene):
     def start(self, diagram):
         """Edit `diagram`, solved a first few iterations."""
         self.diagram = diagram
-        self.target = None   # (shape, x, y) while a shape is dragged
+        self.target = None   # (shape, x, y, handle) while a shape is dragged
         self.work, self.moved = 0, False
         self.result = self.diagram.solve(seed=self.seed, max_iterations=self.values["iterations"])
 
@@ -89,7 +98,8 @@ class Layout(Scene):
     def advance(self):
         n = self.values["iterations"]
         if self.target:
-            self.result = self.diagram.drag(*self.target, max_iterations=n)
+            shape, x, y, handle = self.target
+            self.result = self.diagram.drag(shape, x, y, handle=handle, mode=self.values["drag"], max_iterations=n)
         else:
             self.result = self.diagram.solve(seed=self.seed, warm=True, max_iterations=n)
         self.work += max(self.result.iterations, 1)
@@ -122,10 +132,14 @@ class Layout(Scene):
             self.values["spec"] = spec
             raise
 
-    def on_drag(self, shape, x, y):
+    def on_drag(self, shape, x, y, handle=None):
         if shape not in self.diagram.shapes:
             raise UsageError(f'event.shape: no shape called "{shape}"{did_you_mean(shape, self.diagram.shapes)}')
-        self.target, self.work, self.moved = (shape, x, y), 0, True
+        count = len(points(self.diagram.shapes[shape]))
+        if handle is not None and handle >= count:
+            raise UsageError(f'event.handle: "{shape}" has {count} point{"s" if count != 1 else ""} to drag by, '
+                             f"got {handle}")
+        self.target, self.work, self.moved = (shape, x, y, handle), 0, True
 
     def on_release(self):
         self.diagram.release()
@@ -140,23 +154,27 @@ class Layout(Scene):
 
     def view(self):
         c, r = self.diagram.canvas, self.result
+        listed = r.conflict or r.violations   # infeasible: the constraints that cannot all hold
         return {
             "source": self.source, "spec": self.text, "svg": self.diagram.svg(),
             "canvas": {"left": c.left, "top": c.top, "width": c.width, "height": c.height},
             "shapes": [self.outline(s) for s in self.diagram.shapes.values()],
             "dragging": self.target[0] if self.target else None,
             "feasible": bool(r.feasible), "converged": bool(r.converged), "settled": self.converged(),
+            "status": r.status,
             "max_residual": float(r.max_residual), "tolerance": float(r.tolerance), "work": self.work,
-            "message": r.message, "violated": len(r.violations),
+            "message": r.message, "violated": len(listed),
             "violations": [{"constraint": v.constraint, "residual": float(v.residual), "where": v.where}
-                           for v in r.violations[:MAX_VIOLATIONS]],
+                           for v in listed[:MAX_VIOLATIONS]],
         }
 
     def outline(self, shape):
         """What the page needs to find the shape under the pointer: its bounding box and center."""
         left, top, right, bottom = (float(np.asarray(v).reshape(-1)[0]) for v in box(self.diagram.batch(shape)))
+        values = self.diagram.slots.values
         return {"name": shape.name, "kind": shape.kind, "box": [left, top, right, bottom],
-                "center": list(self.diagram.center(shape))}
+                "center": list(self.diagram.center(shape)),
+                "points": [[values[x], values[y]] for x, y in points(shape)]}
 
     def parameters(self):
         """The solver's state: every field of every shape, in the diagram's slot order."""
@@ -173,11 +191,11 @@ class DiagramLayout(Layout):
     """The editor over a Diagram made in Python, which a notebook shows live (Diagram.widget()).
 
     It edits a copy, so the notebook's own diagram stays as it was made while its widget plays
-    in a thread; reset starts again from that diagram. Its only setting is the solver's pace:
-    no example, spec or file replaces the diagram it was given.
+    in a thread; reset starts again from that diagram. Its settings are the solver's pace and
+    what a drag means: no example, spec or file replaces the diagram it was given.
     """
 
-    settings = tuple(s for s in Layout.settings if s.name == "iterations")
+    settings = tuple(s for s in Layout.settings if s.name in ("iterations", "drag"))
     events = {k: v for k, v in Layout.events.items() if k != "open"}
 
     def __init__(self, diagram, seed=0, **values):

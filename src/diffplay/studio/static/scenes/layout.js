@@ -1,21 +1,33 @@
 // layout: the diagram as the server draws it (SVG, shown as an image so nothing in it can run),
-// with the shapes' boxes for picking one up. Drag a shape: it follows the pointer while the
-// solver keeps every constraint; let go and the diagram settles again.
+// with the shapes' boxes for picking one up. Drag a shape, or a segment's end or a polygon's
+// corner: it goes to the pointer (the "drag" setting: follow), or as near as the constraints
+// allow (valid); let go and the diagram settles again.
 
 import { download, element, fillCanvas, makeCanvas, pointer } from "../draw.js";
 
 const MAX_W = 760;
 let canvas, scale = 1, picture = null, lastSvg = "", lastSpec = null;
-let dragging = null, grip = [0, 0], hover = null, queued = null;   // grip: pointer minus the shape's center
+let dragging = null, handle = null, grip = [0, 0], hover = null, queued = null;   // grip: pointer minus what is held
 let verdict, violations, source;
 
-export const hints = "<kbd>drag</kbd> a shape · let go and it settles · <kbd>s</kbd> shuffle (solve from a new start) · " +
+export const hints = "<kbd>drag</kbd> a shape, or a line's end or a polygon's corner · let go and it settles · " +
+  "<kbd>s</kbd> shuffle (solve from a new start) · the drag setting: onto the pointer, or as near as the constraints allow · " +
   "pick an example or open a spec, edit it under settings, download the SVG or the TOML";
 export const hide = ["release"];
 
 function toDiagram(view, e) {
   const c = view.frame.canvas, [u, v] = pointer(canvas, e);
   return [c.left + u / scale, c.top + v / scale];
+}
+
+/** A shape's point (a line's end, a polygon's corner) within a few pixels: [shape, its number], or null. */
+function pointAt(frame, x, y) {
+  const reach = 8 / scale;
+  for (const s of frame.shapes) {
+    const i = s.points.findIndex(([px, py]) => Math.hypot(px - x, py - y) <= reach);
+    if (i >= 0) return [s, i];
+  }
+  return null;
 }
 
 /** The smallest shape whose box (a few pixels wider) holds the point: inner shapes win over outer ones. */
@@ -56,23 +68,27 @@ export function setup(view) {
   view.stage.append(toolbar(view), canvas, verdict, violations);
   canvas.addEventListener("pointerdown", (e) => {
     if (!view.frame) return;
-    const [x, y] = toDiagram(view, e), shape = shapeAt(view.frame, x, y);
+    const [x, y] = toDiagram(view, e), point = pointAt(view.frame, x, y);
+    const shape = point ? point[0] : shapeAt(view.frame, x, y);
     if (!shape) return;
     canvas.setPointerCapture(e.pointerId);
     dragging = shape.name;
-    grip = [x - shape.center[0], y - shape.center[1]];   // the shape moves with the pointer, not onto it
-    view.send({ type: "drag", shape: dragging, x: x - grip[0], y: y - grip[1] });
+    handle = point ? point[1] : null;
+    const held = point ? shape.points[handle] : shape.center;
+    grip = [x - held[0], y - held[1]];   // what is held moves with the pointer, not onto it
+    view.send(dragEvent(x, y));
   });
   canvas.addEventListener("pointermove", (e) => {
     if (!view.frame) return;
     const [x, y] = toDiagram(view, e);
     if (!dragging) {
-      hover = shapeAt(view.frame, x, y);
-      canvas.style.cursor = hover ? "grab" : "default";
+      const point = pointAt(view.frame, x, y);
+      hover = point ? point[0] : shapeAt(view.frame, x, y);
+      canvas.style.cursor = point ? "crosshair" : hover ? "grab" : "default";
       return;
     }
     if (!queued) requestAnimationFrame(() => { view.send(queued); queued = null; });   // one drag event per display frame
-    queued = { type: "drag", shape: dragging, x: x - grip[0], y: y - grip[1] };
+    queued = dragEvent(x, y);
   });
   const drop = () => {
     if (!dragging) return;
@@ -82,6 +98,11 @@ export function setup(view) {
   };
   canvas.addEventListener("pointerup", drop);
   canvas.addEventListener("pointercancel", drop);
+}
+
+function dragEvent(x, y) {
+  const event = { type: "drag", shape: dragging, x: x - grip[0], y: y - grip[1] };
+  return handle === null ? event : { ...event, handle };
 }
 
 export function key(view, e) {
@@ -103,7 +124,8 @@ function showPicture(view, svg) {
 }
 
 function showVerdict(f) {
-  const word = f.feasible ? (f.converged ? "feasible, converged" : "feasible") : "INFEASIBLE";
+  const word = f.feasible ? (f.converged ? "feasible, converged" : "feasible")
+    : { infeasible: "INFEASIBLE", stuck: "STUCK" }[f.status] || "NOT FEASIBLE";
   verdict.replaceChildren(element("span", { className: f.feasible ? "status-ok" : "status-bad", textContent: word }),
     ` · max residual ${f.max_residual.toPrecision(3)} (tolerance ${f.tolerance.toPrecision(3)}) · ` +
     `${f.settled ? "settled" : "solving"} · ${f.message}`);
@@ -139,7 +161,11 @@ function paint(view, f) {
     ctx.strokeRect((l - f.canvas.left) * scale - 3, (t - f.canvas.top) * scale - 3, (r - l) * scale + 6, (b - t) * scale + 6);
     ctx.setLineDash([]);
   };
-  if (hover && !dragging) mark(hover.name, "#98a2b3");
+  if (hover && !dragging) {
+    mark(hover.name, "#98a2b3");
+    ctx.fillStyle = "#3b6fd8";   // the points it can also be taken by
+    for (const [px, py] of hover.points) ctx.fillRect((px - f.canvas.left) * scale - 3, (py - f.canvas.top) * scale - 3, 6, 6);
+  }
   if (f.dragging) mark(f.dragging, "#3b6fd8");
 }
 

@@ -1,0 +1,85 @@
+"""The compiled problem's fast path (one gather into a kept buffer, kernels over kept Batches,
+one scatter) computes what the relations compute on Tensors, and solves to the same layouts."""
+
+import contextlib
+
+import numpy as np
+import pytest
+
+from diffplay.layout import examples
+from diffplay.layout.build import compile_problem
+from diffplay.layout.registry import KERNELS
+from diffplay.layout.spec import load
+
+pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
+
+NAMES = ["euler", "euclid", "flowchart", "graph", "packing"]
+
+
+@contextlib.contextmanager
+def kernels_off():
+    """Every relation on the Tensor engine, as if no kernel were registered."""
+    saved = {name: dict(kernels) for name, kernels in KERNELS.items()}
+    for kernels in KERNELS.values():
+        kernels.clear()
+    try:
+        yield
+    finally:
+        for name, kernels in KERNELS.items():
+            kernels.update(saved[name])
+
+
+def both_problems(name):
+    """An example's problem compiled with its kernels and without (all on Tensors), and a random z."""
+    diagram, _ = load(examples.path(name))
+    diagram.solve(max_iterations=3)
+    z = np.array(diagram.slots.values) / diagram.slots.scales(diagram.canvas.scale)
+    fast = compile_problem(diagram)
+    with kernels_off():
+        slow = compile_problem(diagram)
+    assert fast.kernels and not slow.kernels
+    return fast, slow, z
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fast_path_values_and_gradient_equal_the_relations_on_tensors(name):
+    fast, slow, z = both_problems(name)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        at = z + rng.normal(scale=0.01, size=z.size)
+        (ours, back), (theirs, reference) = fast.forward(at), slow.forward(at)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        weights = [rng.normal(size=v.shape) for v in theirs]
+        np.testing.assert_allclose(back(weights), reference(weights), rtol=1e-9, atol=1e-12)
+
+
+def test_a_weight_of_none_leaves_its_family_out_of_the_gradient():
+    fast, _, z = both_problems("packing")
+    values, back = fast.forward(z)
+    weights = [np.ones_like(v) for v in values]
+    kept = [w if i % 2 else None for i, w in enumerate(weights)]
+    alone = [w if i % 2 else np.zeros_like(w) for i, w in enumerate(weights)]
+    np.testing.assert_allclose(back(kept), back(alone), rtol=0, atol=1e-15)
+
+
+def test_values_are_copies_that_a_later_evaluation_leaves_alone():
+    fast, _, z = both_problems("flowchart")
+    first = fast.values(z)
+    kept = [v.copy() for v in first]
+    fast.forward(z + 0.05)
+    assert all(np.array_equal(a, b) for a, b in zip(first, kept))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fast_and_tensor_paths_solve_an_example_alike(name):
+    """Rounding differs between the paths, so their iterates part ways; where they end agrees
+    (a packing may end rotated, so the objective and the verdict are compared, not positions)."""
+    results = []
+    for off in (False, True):
+        diagram, _ = load(examples.path(name))
+        with kernels_off() if off else contextlib.nullcontext():
+            results.append(diagram.solve(seed=1))
+    fast, slow = results
+    assert fast.status == slow.status == "converged"
+    assert fast.objective == pytest.approx(slow.objective, rel=0.02, abs=1e-6)

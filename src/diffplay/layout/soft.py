@@ -38,11 +38,18 @@ def _penalty(fn, equality):
 
 
 def _kernel_penalty(kernel, equality):
-    """A kernel's (values, pullback) turned into the penalty's: d(v²) = 2v dv, v = max(0, c)."""
+    """A kernel's (values, pullback) turned into the penalty's: d(v²) = 2v dv, v = max(0, c);
+    over arrays, and over kept Batches (`batched`, as problem.Problem calls a kernel)."""
 
-    def forward(*arrays, **params):
-        c, pullback = kernel.forward(*arrays, **params)
+    def squared(c, pullback):
         v = c if equality else c * (c > 0)
         return v * v, lambda w: pullback(2.0 * w * v)
 
+    def forward(*arrays, **params):
+        return squared(*kernel.forward(*arrays, **params))
+
+    def batched(*batches, **params):
+        return squared(*kernel.forward.batched(*batches, **params))
+
+    forward.batched = batched
     return forward

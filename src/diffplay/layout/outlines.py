@@ -13,11 +13,16 @@ min, max and where the vjps follow the Tensor engine's rules (ties share the gra
 tests/test_layout_geometry.py holds each to finite differences.
 """
 
+import math
+
 import numpy as np
 
 from ..engine.tensor_ops import fused_op
 from .fused import line_offsets, segment_distances
-from .shapes import OPEN
+from .shapes import CHAINS, OPEN
+
+CURVE_SAMPLES = 17   # points along a curve's or arc's outline: 16 segments, t = ½ among them
+_T = np.linspace(0.0, 1.0, CURVE_SAMPLES)
 
 
 def _edge_gaps(avx, avy, bvx, bvy, kinds):
@@ -28,7 +33,7 @@ def _edge_gaps(avx, avy, bvx, bvy, kinds):
     d1, back_d1 = _distances(B.vx, B.vy, A.edges)
     d2, back_d2 = _distances(A.vx, A.vy, B.edges)
     pieces = np.concatenate([d1, d2], axis=1)
-    shift = "polyline" not in kinds
+    shift = not any(kind in CHAINS for kind in kinds)
     if shift:
         s1, back_s1 = _separation(B, A)
         s2, back_s2 = _separation(A, B)
@@ -113,6 +118,58 @@ def _edge_distances(px, py, vx, vy, kind):
     return d, vjp
 
 
+def bernstein(k):
+    """(samples, k): the weight of each of k control points at each sample of a Bézier curve."""
+    d = k - 1
+    return np.stack([math.comb(d, i) * _T ** i * (1 - _T) ** (d - i) for i in range(k)], axis=1)
+
+
+def _bezier_points(vx, vy):
+    """Points along Bézier curves of control points (n, k), as (n, 2, samples): linear in them."""
+    weights = bernstein(vx.shape[1])
+    points = np.stack([vx @ weights.T, vy @ weights.T], axis=1)
+    return points, lambda g: (g[:, 0] @ weights, g[:, 1] @ weights)
+
+
+def bent_control(x1, y1, x2, y2, bend):
+    """The control point of a curved arrow: `bend` chord lengths off the chord's middle, to its
+    right as drawn (y grows down)."""
+    return (x1 + x2) / 2 - bend * (y2 - y1), (y1 + y2) / 2 + bend * (x2 - x1)
+
+
+def _bent_points(x1, y1, x2, y2, bend):
+    """Points along curved arrows' quadratic Béziers (bent_control), (n, 2, samples)."""
+    ux, uy = x2 - x1, y2 - y1
+    cx, cy = bent_control(x1, y1, x2, y2, bend)
+    points, back = _bezier_points(np.stack([x1, cx, x2], axis=1), np.stack([y1, cy, y2], axis=1))
+
+    def vjp(g):
+        gvx, gvy = back(g)
+        gcx, gcy = gvx[:, 1], gvy[:, 1]   # through the control point: ∂c/∂ends and ∂c/∂bend
+        return (gvx[:, 0] + gcx / 2 - gcy * bend, gvy[:, 0] + gcy / 2 + gcx * bend,
+                gvx[:, 2] + gcx / 2 + gcy * bend, gvy[:, 2] + gcy / 2 - gcx * bend, gcy * ux - gcx * uy)
+
+    return points, vjp
+
+
+def _arc_points(x, y, r, start, end):
+    """Points along circular arcs from angle `start` to `end` (radians, y down: clockwise), (n, 2, samples)."""
+    t = start[:, None] + (end - start)[:, None] * _T
+    c, s = np.cos(t), np.sin(t)
+    points = np.stack([x[:, None] + r[:, None] * c, y[:, None] + r[:, None] * s], axis=1)
+
+    def vjp(g):
+        gx, gy = g[:, 0], g[:, 1]
+        gt = r[:, None] * (gy * c - gx * s)   # each sample's angle t = start + (end − start)·T
+        return (gx.sum(1), gy.sum(1), (gx * c + gy * s).sum(1), (gt * (1 - _T)).sum(1), (gt * _T).sum(1))
+
+    return points, vjp
+
+
+bezier_points = fused_op(_bezier_points)
+bent_points = fused_op(_bent_points)
+arc_points = fused_op(_arc_points)
+CURVE_POINTS = {"curve": bezier_points, "curved_arrow": bent_points, "arc": arc_points}   # kind -> its outline op
 edge_gaps = fused_op(_edge_gaps)
 round_gaps = fused_op(_round_gaps)
 edge_offsets = fused_op(_edge_offsets)

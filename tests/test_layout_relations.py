@@ -41,6 +41,8 @@ def _cases():
             if "any" in args and len(set(k == "field" for k in kinds)) > 1:
                 kinds = tuple(kinds[0] for _ in kinds)
             out.append((relation, tuple(str(k) for k in kinds)))
+    for kind in ("curve", "arc", "curved_arrow", "image", "math"):   # every new kind, measured both ways
+        out += [(CONSTRAINTS["disjoint"], (kind, "circle")), (CONSTRAINTS["disjoint"], ("polygon", kind))]
     return list({(r.name, k): (r, k) for r, k in out}.values())
 
 

@@ -117,10 +117,10 @@ def _along(px, py, ex, ey, length):
     return (px * ex + py * ey) / length
 
 
-@constraint("ordered_collinear", args=("shape",), equality=True, window=3)
+@constraint("ordered_collinear", args=("shape", "shape", "shape"), equality=True)
 def ordered_collinear(a, b, c):
-    """The centers lie on one line in the order given: each middle one on the line through its
-    neighbours (its distance from it), and between them (how far it falls outside, 0 inside)."""
+    """b's center lies on the segment between a's and c's: on their line (its distance from
+    it), and between them (how far it falls outside, 0 inside)."""
     (ax, ay), (bx, by), (cx, cy) = center(a), center(b), center(c)
     ex, ey = cx - ax, cy - ay
     length = direction_length(ex, ey)

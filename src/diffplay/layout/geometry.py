@@ -31,7 +31,8 @@ CONCENTRIC_SOFTENING = 1e-4
 APPROXIMATIONS = {   # per shape kind, what measuring it (a relation declared measured=True) approximates
     "ellipse": f"ellipses are measured as inscribed {ELLIPSE_SIDES}-gons (off by at most 0.5 % of a radius)",
     "polygon": "a polygon's inside is measured as if it were convex",   # noted only for a concave one
-    "polyline": "a polyline has no inside: crossing one reads as touching it",
+    "polyline": "a polyline has no inside: it is measured as its segments, and crossing one overlaps it by "
+                "the least move that uncrosses the two segments",
     "text": "text boxes are estimated from the font size (0.6 em a character, 1.2 em a line), not measured "
             "(pip install 'diffplay[fonts]' measures them with a font's own widths)",
     **dict.fromkeys(("curve", "arc", "curved_arrow"), f"curves and arcs are measured as {CURVE_SAMPLES - 1}-segment "

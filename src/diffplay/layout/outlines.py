@@ -28,25 +28,24 @@ _T = np.linspace(0.0, 1.0, CURVE_SAMPLES)
 def _edge_gaps(avx, avy, bvx, bvy, kinds):
     """The gap between two outlines in pieces, (n, P): each vertex's distance to each of the
     other's own edges. Where they overlap (the separating axes find no gap) the pieces shift
-    so their least is minus the overlap depth; not with a polyline, which has no inside."""
+    so their least is minus the overlap depth. An open chain (a polyline, a curve) has no
+    inside: it is measured as its edges, each a segment (_chain_gaps)."""
+    if kinds[0] in CHAINS or kinds[1] in CHAINS:
+        return _chain_gaps(avx, avy, bvx, bvy, kinds)
     A, B = Outline(avx, avy, kinds[0] not in OPEN), Outline(bvx, bvy, kinds[1] not in OPEN)
     d1, back_d1 = _distances(B.vx, B.vy, A.edges)
     d2, back_d2 = _distances(A.vx, A.vy, B.edges)
-    pieces = np.concatenate([d1, d2], axis=1)
-    shift = not any(kind in CHAINS for kind in kinds)
-    if shift:
-        s1, back_s1 = _separation(B, A)
-        s2, back_s2 = _separation(A, B)
-        later = (s2 - s1) > 0.0
-        overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
-        pieces, back_shift = _shifted(pieces, overlap, overlap <= 0.0)
+    s1, back_s1 = _separation(B, A)
+    s2, back_s2 = _separation(A, B)
+    later = (s2 - s1) > 0.0
+    overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
+    pieces, back_shift = _shifted(np.concatenate([d1, d2], axis=1), overlap, overlap <= 0.0)
 
     def vjp(g):
         ga, gb = A.gradient(), B.gradient()
-        if shift:
-            g, g_overlap = back_shift(g)
-            back_s1(g_overlap * ~later, gb, ga)
-            back_s2(g_overlap * later, ga, gb)
+        g, g_overlap = back_shift(g)
+        back_s1(g_overlap * ~later, gb, ga)
+        back_s2(g_overlap * later, ga, gb)
         g1, g2 = np.split(g, [d1.shape[1]], axis=1)
         for (gpx, gpy, *g_edges), g_points, g_edges_of, edges in ((back_d1(g1), gb, ga, A.edges),
                                                                     (back_d2(g2), ga, gb, B.edges)):
@@ -55,6 +54,41 @@ def _edge_gaps(avx, avy, bvx, bvy, kinds):
         return ga.gx, ga.gy, gb.gx, gb.gy
 
     return pieces, vjp
+
+
+def _chain_gaps(avx, avy, bvx, bvy, kinds):
+    """_edge_gaps where one outline at least is an open chain: every part of one against
+    every part of the other, (n, parts · parts · P), a chain's parts being its edges as
+    segments, so a chain crossing another or running through a shape reads as overlap."""
+    (ax, ay, a_kind, a_back), (bx, by, b_kind, b_back) = _parts(avx, avy, kinds[0]), _parts(bvx, bvy, kinds[1])
+    (n, ma, ka), mb, kb = ax.shape, bx.shape[1], bx.shape[2]
+    pairs = lambda v, k, axis: np.expand_dims(v, axis).repeat((ma, mb)[axis - 1], axis).reshape(-1, k)  # noqa: E731
+    pieces, vjp = _edge_gaps(pairs(ax, ka, 2), pairs(ay, ka, 2), pairs(bx, kb, 1), pairs(by, kb, 1), (a_kind, b_kind))
+
+    def back(g):
+        gax, gay, gbx, gby = vjp(g.reshape(pieces.shape))
+        ga = [v.reshape(n, ma, mb, ka).sum(axis=2) for v in (gax, gay)]
+        gb = [v.reshape(n, ma, mb, kb).sum(axis=1) for v in (gbx, gby)]
+        return (*a_back(*ga), *b_back(*gb))
+
+    return pieces.reshape(n, -1), back
+
+
+def _parts(vx, vy, kind):
+    """An outline as parts (vx, vy), each (n, parts, k), their kind, and the pullback to its
+    vertices: a chain's parts are its own edges (segments), any other outline is one part."""
+    if kind not in CHAINS:
+        return vx[:, None, :], vy[:, None, :], kind, lambda gx, gy: (gx[:, 0], gy[:, 0])
+    start, end = edge_ends(vx.shape[1], False)
+    ends = np.stack([start, end], axis=1)   # (edges, 2): each edge's two vertices
+
+    def back(gx, gy):
+        out = np.zeros_like(vx), np.zeros_like(vy)
+        for total, g in zip(out, (gx, gy)):
+            np.add.at(total, (slice(None), ends), g)
+        return out
+
+    return vx[:, ends], vy[:, ends], "segment", back
 
 
 def _round_gaps(cx, cy, r, vx, vy, kind):

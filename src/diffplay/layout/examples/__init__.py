@@ -1,7 +1,7 @@
 """The example diagram specs, shipped inside the package so an installed diffplay has them.
 
     from diffplay.layout import examples
-    examples.names()            # ["euclid", "euler", "flowchart", "graph", "packing"]
+    examples.names()            # ["euclid", "euler", "flowchart", "graph", "packing", "state_machine"]
     examples.path("euler")      # the TOML file, to load() or read
 
 A source checkout also shows them as examples/layout/ (a link to this folder).

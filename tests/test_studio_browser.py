@@ -234,7 +234,7 @@ def played_and_paused(page, studio):
 
 
 def replayed(page):
-    wait(page, "window.studio.stats && window.studio.stats.replayed === 1", what="the run replayed")
+    wait(page, "window.studio && window.studio.stats && window.studio.stats.replayed === 1", what="the run replayed")
     return frame(page)
 
 

@@ -29,3 +29,9 @@ class Flat:
     def split(self, vector):
         """join's inverse: for each array, a view of vector in that array's shape."""
         return [vector[start:end].reshape(shape) for (start, end), shape in zip(self.spans, self.shapes)]
+
+
+def all_finite(vector):
+    """Every entry is finite: the sum is (one reduction finds an inf or a nan), or else each entry
+    is looked at (finite numbers may add up past the largest float)."""
+    return math.isfinite(np.add.reduce(vector, None)) or bool(np.isfinite(vector).all())

@@ -24,10 +24,12 @@ class TensorGPT:
         self.config, self.vocab_size = config, vocab_size
         shapes = parameter_shapes(config, vocab_size)
         self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
-        self.w = {name: Tensor.wrap(view, requires_grad=True)
-                  for name, view in zip(shapes, Flat(shapes.values()).split(self.flat))}
+        self.arrays = Flat(shapes.values()).split(self.flat)   # the weights' views, in microgpt's order
+        self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, self.arrays)}
         self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
                         [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
+        # each layer's wq, wk, wv, wo, fc1, fc2 as arrays, for step.py's step without a graph
+        self.layer_arrays = [self.arrays[3 + 6 * i:9 + 6 * i] for i in range(config.n_layer)]
 
     @property
     def dtype(self):
@@ -64,14 +66,17 @@ class TensorGPT:
     def loss(self, batch):
         """Mean cross-entropy over every predicted position of the token lists in `batch`;
         shorter documents are padded and their padding masked out of the mean."""
+        idx, targets, mask, count = self.inputs(batch)
+        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, count)
+
+    def inputs(self, batch):
+        """(token ids, targets, mask of the positions that count, their count) of the token lists in batch."""
         if len(batch) == 1:   # one document: a plain sequence, no padding (2-d products cost less)
             tokens = batch[0][:self.config.block_size + 1]
             idx, targets, mask = np.array(tokens[:-1]), np.array(tokens[1:]), np.ones(len(tokens) - 1, bool)
-            count = len(targets)
-        else:
-            idx, targets, mask = pad(batch, self.config.block_size)
-            count = int(mask.sum())
-        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, count)
+            return idx, targets, mask, len(targets)
+        idx, targets, mask = pad(batch, self.config.block_size)
+        return idx, targets, mask, int(mask.sum())
 
     def new_cache(self):
         return []

@@ -8,6 +8,8 @@ The weights lie end to end in one flat array of the model's dtype, each weight's
 of its part: Adam steps that array in place (engine/slots.py's TensorGroup), one update for all.
 """
 
+import functools
+
 import numpy as np
 
 from ..engine.flat import Flat
@@ -24,12 +26,16 @@ class TensorGPT:
         self.config, self.vocab_size = config, vocab_size
         shapes = parameter_shapes(config, vocab_size)
         self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
-        self.arrays = Flat(shapes.values()).split(self.flat)   # the weights' views, in microgpt's order
+        layout = Flat(shapes.values())
+        self.arrays = layout.split(self.flat)   # the weights' views, in microgpt's order
         self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, self.arrays)}
         self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
                         [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
-        # each layer's wq, wk, wv, wo, fc1, fc2 as arrays, for step.py's step without a graph
+        # each layer's wq, wk, wv, wo, fc1, fc2 as arrays, and wq, wk, wv as one (they lie end to
+        # end), for step.py's step without a graph
         self.layer_arrays = [self.arrays[3 + 6 * i:9 + 6 * i] for i in range(config.n_layer)]
+        self.qkv_arrays = [self.flat[layout.spans[3 + 6 * i][0]:layout.spans[5 + 6 * i][1]].reshape(-1, config.n_embd)
+                           for i in range(config.n_layer)]
 
     @property
     def dtype(self):
@@ -73,8 +79,8 @@ class TensorGPT:
         """(token ids, targets, mask of the positions that count, their count) of the token lists in batch."""
         if len(batch) == 1:   # one document: a plain sequence, no padding (2-d products cost less)
             tokens = batch[0][:self.config.block_size + 1]
-            idx, targets, mask = np.array(tokens[:-1]), np.array(tokens[1:]), np.ones(len(tokens) - 1, bool)
-            return idx, targets, mask, len(targets)
+            idx, targets = np.array(tokens[:-1]), np.array(tokens[1:])
+            return idx, targets, every_position(len(targets)), len(targets)
         idx, targets, mask = pad(batch, self.config.block_size)
         return idx, targets, mask, int(mask.sum())
 
@@ -86,6 +92,14 @@ class TensorGPT:
         cache.append(token_id)
         with no_grad(), np.errstate(all="ignore"):   # the sampler refuses non-finite logits, saying why
             return self.logits(np.array([cache])).data[0, -1].tolist()
+
+
+@functools.lru_cache(maxsize=64)
+def every_position(n):
+    """The mask of a document with no padding: n times True (one shared, read-only array)."""
+    mask = np.ones(n, bool)
+    mask.flags.writeable = False
+    return mask
 
 
 def pad(batch, block_size):

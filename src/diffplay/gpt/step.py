@@ -24,15 +24,15 @@ def loss_and_grad(model, batch):
     idx, targets, mask, count = model.inputs(batch)
     x, d_embed = embed.forward(w[0], w[1], idx)
     layers = []
-    for wq, wk, wv, wo, fc1, fc2 in model.layer_arrays:
-        x, d_attention = attention_block.forward(x, wq, wk, wv, wo, n_head=n_head)
+    for (wq, wk, wv, wo, fc1, fc2), wqkv in zip(model.layer_arrays, model.qkv_arrays):
+        x, d_attention = attention_block.forward(x, wq, wk, wv, wo, n_head=n_head, wqkv=wqkv)
         x, d_mlp = mlp_block.forward(x, fc1, fc2)
         layers.append((d_attention, d_mlp))
     loss, d_loss = next_token_loss.forward(x, w[2], targets, mask, count)
     value = float(loss)
     check_loss(value)
 
-    g, d_head = d_loss(np.ones_like(loss))[:2]   # backward()'s seed: a 1 of the loss's dtype
+    g, d_head = d_loss(loss.dtype.type(1))[:2]   # backward()'s seed: a 1 of the loss's dtype
     grads = []
     for d_attention, d_mlp in reversed(layers):   # each layer's six gradients, pushed front first
         g, dfc1, dfc2 = d_mlp(g)

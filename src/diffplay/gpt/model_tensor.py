@@ -27,15 +27,15 @@ class TensorGPT:
         shapes = parameter_shapes(config, vocab_size)
         self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
         layout = Flat(shapes.values())
-        self.arrays = layout.split(self.flat)   # the weights' views, in microgpt's order
-        self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, self.arrays)}
+        self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, layout.split(self.flat))}
         self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
                         [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
-        # each layer's wq, wk, wv, wo, fc1, fc2 as arrays, and wq, wk, wv as one (they lie end to
-        # end), for step.py's step without a graph
-        self.layer_arrays = [self.arrays[3 + 6 * i:9 + 6 * i] for i in range(config.n_layer)]
-        self.qkv_arrays = [self.flat[layout.spans[3 + 6 * i][0]:layout.spans[5 + 6 * i][1]].reshape(-1, config.n_embd)
-                           for i in range(config.n_layer)]
+        # for step.py's step without a graph: each layer's weights as arrays, and its wq, wk and wv
+        # as one array too (they lie end to end: nanoGPT's c_attn, a view)
+        spans = dict(zip(shapes, layout.spans))
+        self.layer_arrays = [[t.data for t in attention + mlp] for attention, mlp in self.layers]
+        self.qkv_arrays = [self.flat[spans[f"layer{i}.attn_wq"][0]:spans[f"layer{i}.attn_wv"][1]]
+                           .reshape(-1, config.n_embd) for i in range(config.n_layer)]
 
     @property
     def dtype(self):

@@ -20,20 +20,20 @@ def loss_and_grad(model, batch):
     """(the mean cross-entropy of `batch` as a float, its gradient with respect to model.flat as
     one new array laid out like it); each weight Tensor's .grad is left holding its part, as
     loss.backward() leaves it. A loss or a gradient that is not finite is a FloatingPointError."""
-    w, n_head = model.arrays, model.config.n_head
+    w, n_head = model.w, model.config.n_head
     idx, targets, mask, count = model.inputs(batch)
-    x, d_embed = embed.forward(w[0], w[1], idx)
+    x, d_embed = embed.forward(w["wte"].data, w["wpe"].data, idx)
     layers = []
     for (wq, wk, wv, wo, fc1, fc2), wqkv in zip(model.layer_arrays, model.qkv_arrays):
         x, d_attention = attention_block.forward(x, wq, wk, wv, wo, n_head=n_head, wqkv=wqkv)
         x, d_mlp = mlp_block.forward(x, fc1, fc2)
         layers.append((d_attention, d_mlp))
-    loss, d_loss = next_token_loss.forward(x, w[2], targets, mask, count)
+    loss, d_loss = next_token_loss.forward(x, w["lm_head"].data, targets, mask, count)
     value = float(loss)
     check_loss(value)
 
     g, d_head = d_loss(loss.dtype.type(1))[:2]   # backward()'s seed: a 1 of the loss's dtype
-    grads = []
+    grads = []   # in the order of model.parameters() (microgpt's: wte, wpe, lm_head, then layer by layer)
     for d_attention, d_mlp in reversed(layers):   # each layer's six gradients, pushed front first
         g, dfc1, dfc2 = d_mlp(g)
         g, *attention = d_attention(g)

@@ -122,6 +122,51 @@ def test_non_finite_gradient_stops_and_keeps_last_good_parameters():
     assert p.data == good
 
 
+def flat_tensors(*shapes):
+    """Tensors that are views of one flat array, as the GPT's weights are, and that array."""
+    from diffplay.engine.flat import Flat
+
+    layout = Flat(shapes)
+    flat = np.linspace(-1.0, 1.0, layout.size)
+    return [Tensor.wrap(view, requires_grad=True) for view in layout.split(flat)], flat
+
+
+def test_step_flat_is_step_from_each_grad_to_the_last_bit():
+    (a, b), flat = flat_tensors((2, 3), (4,))
+    (c, d), other = flat_tensors((2, 3), (4,))
+    by_grad, by_flat = optim.Adam([a, b], lr=0.1), optim.Adam([c, d], lr=0.1)
+    for k in range(3):
+        grad = np.sin(np.arange(10.0) + k)
+        a.grad, b.grad = grad[:6].reshape(2, 3), grad[6:]
+        by_grad.step()
+        by_flat.step_flat(grad)
+    assert np.array_equal(flat, other)
+
+
+def test_step_flat_refuses_a_non_finite_gradient_naming_its_tensor_and_changes_nothing():
+    (a, b), flat = flat_tensors((2, 3), (4,))
+    opt = optim.Adam([a, b], lr=0.1)
+    opt.step_flat(np.ones(10))
+    good, state = flat.copy(), opt.state_dict()["state"]
+    grad = np.ones(10)
+    grad[7] = np.inf
+    with pytest.raises(FloatingPointError, match=r"the Tensor of shape \(4,\) has a non-finite gradient"):
+        opt.step_flat(grad)
+    assert np.array_equal(flat, good)
+    assert all(np.array_equal(state[i]["exp_avg"], opt.state_dict()["state"][i]["exp_avg"]) for i in state)
+
+
+def test_step_flat_takes_huge_finite_gradients_and_refuses_parameters_apart():
+    (a, b), flat = flat_tensors((2, 3), (4,))
+    opt = optim.Adam([a, b], lr=0.1)
+    with np.errstate(over="ignore"):   # Adam's own square overflows: v is inf, that step is 0
+        opt.step_flat(np.full(10, 1e300))   # finite, though their squares add up past the largest float
+    assert np.isfinite(flat).all()
+    apart = optim.Adam([Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="do not lie end to end in one array"):
+        apart.step_flat(np.ones(5))
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
     (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "lr must be a finite number >= 0"),

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .flat import all_finite
 from .lbfgs import LBFGS
 from .optim_state import check_keys, checked_count, checked_entry, join_state, split_state
 from .slots import Slotted, TensorGroup, ValueSlot, check_hyper, grouped
@@ -37,14 +38,32 @@ class Optimizer(Slotted):
         self._split_partly_stepped()
         grads = [slot.grad() for slot in self.slots]
         for slot, g in zip(self.slots, grads):
-            if g is not None and not np.isfinite(g).all():
-                raise FloatingPointError(
-                    f"{type(self).__name__}.step: {_which(slot)} has a non-finite gradient; "
-                    "parameters left at their last good values"
-                )
+            if g is not None and not all_finite(g):
+                self._refuse(slot)
         for slot, g, state in zip(self.slots, grads, self.state):
             if g is not None:   # like PyTorch, a parameter without a gradient is skipped
                 slot.set_data(self._update(slot.data(), g, state))
+
+    def flat_group(self):
+        """The one TensorGroup holding every parameter where they live (one array, stepped in
+        place), or None: then only step() can step them."""
+        slot = self.slots[0]
+        return slot if len(self.slots) == 1 and isinstance(slot, TensorGroup) and slot.in_place() else None
+
+    def step_flat(self, grad):
+        """step() given the gradient of every parameter end to end in one array, in the
+        parameters' order, for parameters that lie so themselves (flat_group()): the same update,
+        without gathering each parameter's .grad first."""
+        group = self.flat_group()
+        if group is None:
+            raise ValueError(f"{type(self).__name__}.step_flat: the parameters do not lie end to end in one array")
+        if not all_finite(grad):
+            self._refuse(group, group.layout.split(grad))
+        self._update(group.shared, grad, self.state[0])
+
+    def _refuse(self, slot, grads=None):
+        raise FloatingPointError(f"{type(self).__name__}.step: {_which(slot, grads)} has a non-finite gradient; "
+                                 "parameters left at their last good values")
 
     def _split_partly_stepped(self):
         """A group where some tensors have no gradient goes back to one slot a tensor, for good:
@@ -87,12 +106,13 @@ class Optimizer(Slotted):
         self.slots, self.state = state
 
 
-def _which(slot):
-    """The parameters of a slot whose gradient is not finite, in words."""
+def _which(slot, grads=None):
+    """The parameters of a slot whose gradient (their .grad, or grads given) is not finite, in words."""
     if isinstance(slot, ValueSlot):
         return "a Value"
     tensors = slot.tensors if isinstance(slot, TensorGroup) else [slot.tensor]
-    bad = [t for t in tensors if t.grad is not None and not np.isfinite(t.grad).all()]
+    grads = [t.grad for t in tensors] if grads is None else grads
+    bad = [t for t, g in zip(tensors, grads) if g is not None and not np.isfinite(g).all()]
     return " and ".join(f"the Tensor of shape {tuple(t.data.shape)}" for t in bad)
 
 
@@ -167,10 +187,17 @@ class Adam(Optimizer):
         m *= b1
         m += (1 - b1) * g
         v *= b2
-        v += (1 - b2) * g**2
-        m_hat = m / (1 - b1**t)
-        v_hat = v / (1 - b2**t)
-        p -= self.lr * m_hat / (v_hat**0.5 + self.eps)
+        square = np.square(g)
+        square *= 1 - b2
+        v += square
+        # p -= lr · m̂ / (√v̂ + eps), each product and quotient in that order, in two scratch arrays
+        step = np.divide(m, 1 - b1**t)
+        step *= self.lr
+        root = np.divide(v, 1 - b2**t, out=square)
+        np.sqrt(root, out=root)
+        root += self.eps
+        step /= root
+        p -= step
         return p
 
 

@@ -8,6 +8,8 @@ each of its parameters' place in the list the optimizer was given (`indices`) an
 (optim.py) and `LBFGS` (lbfgs.py) both start from `Slotted`.
 """
 
+import operator
+
 import numpy as np
 
 from ..checks import is_number
@@ -112,7 +114,7 @@ class TensorGroup:
 
     def in_place(self):
         """The tensors still hold the views of one array that they held when grouped."""
-        return self.shared is not None and all(t.data is v for t, v in zip(self.tensors, self.views))
+        return self.shared is not None and all(map(operator.is_, [t.data for t in self.tensors], self.views))
 
     def data(self):
         """Every tensor's data end to end: the array they share, or the group's own buffer

@@ -551,5 +551,7 @@ def _matmul_grads(g, a, b, need_a, need_b):
 
 def rows(a):
     """a (..., n) as one (rows, n) matrix (the count written out for an empty array, where
-    reshape(-1, n) has no answer)."""
+    reshape(-1, n) has no answer); a matrix as it is."""
+    if a.ndim == 2:
+        return a
     return a.reshape(-1, a.shape[-1]) if a.size else a.reshape(math.prod(a.shape[:-1]), a.shape[-1])

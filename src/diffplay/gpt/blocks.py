@@ -23,7 +23,7 @@ def embed(wte, wpe, idx):
 
     def vjp(g):
         (dx,) = d_norm(g)
-        dwpe = np.zeros_like(wpe)
+        dwpe = np.zeros(wpe.shape, wpe.dtype)   # np.zeros_like goes through a Python wrapper
         dwpe[:T] = np.add.reduce(dx.reshape(-1, *dx.shape[-2:]))   # each document adds to the same positions
         return d_rows(dx)[0], dwpe, None
 
@@ -31,13 +31,14 @@ def embed(wte, wpe, idx):
 
 
 @fused_op
-def attention_block(x, wq, wk, wv, wo, *, n_head, on_weights=None):
+def attention_block(x, wq, wk, wv, wo, *, n_head, on_weights=None, wqkv=None):
     """x + wo · attention(q, k, v), where q, k, v = wq, wk, wv · rms_norm(x): causal, multi-head.
-    on_weights(p) hears the (B, n_head, T, T) attention weights."""
+    on_weights(p) hears the (B, n_head, T, T) attention weights; wqkv, when the caller holds wq,
+    wk and wv stacked in one array (a view of the flat weights), spares their copy."""
     h, d_norm = K.rms_norm(x)
     C = len(wq)
     # q, k and v in one product, as nanoGPT's c_attn; their weights' gradients too
-    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)), need=(False, True))
+    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)) if wqkv is None else wqkv, need=(False, True))
     heads, d_heads = K.attention(qkv[..., :C], qkv[..., C:2 * C], qkv[..., 2 * C:], n_head, on_weights=on_weights)
     out, d_out = K.linear(heads, wo)
 

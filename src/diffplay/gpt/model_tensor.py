@@ -8,6 +8,8 @@ The weights lie end to end in one flat array of the model's dtype, each weight's
 of its part: Adam steps that array in place (engine/slots.py's TensorGroup), one update for all.
 """
 
+import functools
+
 import numpy as np
 
 from ..engine.flat import Flat
@@ -24,10 +26,16 @@ class TensorGPT:
         self.config, self.vocab_size = config, vocab_size
         shapes = parameter_shapes(config, vocab_size)
         self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
-        self.w = {name: Tensor.wrap(view, requires_grad=True)
-                  for name, view in zip(shapes, Flat(shapes.values()).split(self.flat))}
+        layout = Flat(shapes.values())
+        self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, layout.split(self.flat))}
         self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
                         [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
+        # for step.py's step without a graph: each layer's weights as arrays, and its wq, wk and wv
+        # as one array too (they lie end to end: nanoGPT's c_attn, a view)
+        spans = dict(zip(shapes, layout.spans))
+        self.layer_arrays = [[t.data for t in attention + mlp] for attention, mlp in self.layers]
+        self.qkv_arrays = [self.flat[spans[f"layer{i}.attn_wq"][0]:spans[f"layer{i}.attn_wv"][1]]
+                           .reshape(-1, config.n_embd) for i in range(config.n_layer)]
 
     @property
     def dtype(self):
@@ -64,14 +72,17 @@ class TensorGPT:
     def loss(self, batch):
         """Mean cross-entropy over every predicted position of the token lists in `batch`;
         shorter documents are padded and their padding masked out of the mean."""
+        idx, targets, mask, count = self.inputs(batch)
+        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, count)
+
+    def inputs(self, batch):
+        """(token ids, targets, mask of the positions that count, their count) of the token lists in batch."""
         if len(batch) == 1:   # one document: a plain sequence, no padding (2-d products cost less)
             tokens = batch[0][:self.config.block_size + 1]
-            idx, targets, mask = np.array(tokens[:-1]), np.array(tokens[1:]), np.ones(len(tokens) - 1, bool)
-            count = len(targets)
-        else:
-            idx, targets, mask = pad(batch, self.config.block_size)
-            count = int(mask.sum())
-        return next_token_loss(self.hidden(idx), self.w["lm_head"], targets, mask, count)
+            idx, targets = np.array(tokens[:-1]), np.array(tokens[1:])
+            return idx, targets, every_position(len(targets)), len(targets)
+        idx, targets, mask = pad(batch, self.config.block_size)
+        return idx, targets, mask, int(mask.sum())
 
     def new_cache(self):
         return []
@@ -81,6 +92,14 @@ class TensorGPT:
         cache.append(token_id)
         with no_grad(), np.errstate(all="ignore"):   # the sampler refuses non-finite logits, saying why
             return self.logits(np.array([cache])).data[0, -1].tolist()
+
+
+@functools.lru_cache(maxsize=64)
+def every_position(n):
+    """The mask of a document with no padding: n times True (one shared, read-only array)."""
+    mask = np.ones(n, bool)
+    mask.flags.writeable = False
+    return mask
 
 
 def pad(batch, block_size):

@@ -1,7 +1,6 @@
 """Training: microgpt's loop — a batch of documents a step, Adam with a linearly decaying rate —
 with checkpoints from which a killed run goes on exactly as if it had never stopped."""
 
-import math
 import random
 import signal
 import time
@@ -21,6 +20,7 @@ from .data import Tokenizer, count_truncated, fingerprint, load_docs
 from .model import ENGINES, GPT, engine_threads
 from .sample import check_count, check_temperature
 from .size import MAX_MEMORY_GB, check_size
+from .step import check_loss, loss_and_grad
 from .torch import check_device
 
 DEFAULTS = {"steps": 1000, "seed": 42, "lr": 0.01, "batch": 1, "dtype": "float64", **asdict(GPTConfig())}
@@ -190,6 +190,7 @@ class Run:
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
         if saved is not None:
             self._restore(saved)
+        self.flat = self.gpt.engine == "tensor" and self.optimizer.flat_group() is not None
 
     def batch(self, step):
         """The token lists of step's documents: docs[step·B + b] for b < B, wrapping around."""
@@ -198,10 +199,20 @@ class Run:
         return [encode(self.docs[(step * b + i) % len(self.docs)]) for i in range(b)]
 
     def train_step(self):
-        """One step of Adam on one batch; returns (loss, positions predicted)."""
-        loss, batch = self.forward()
-        self.backward(loss)
-        self.update(loss)
+        """One step of Adam on one batch; returns (loss, positions predicted). On the Tensor
+        engine the step makes no graph (step.py): the numbers of forward, backward and update."""
+        if self.gpt.engine != "tensor" or type(self).batch_loss is not Run.batch_loss:
+            loss, batch = self.forward()
+            self.backward(loss)
+            self.update(loss)
+        else:
+            batch = self.batch(self.step)
+            value, grad = loss_and_grad(self.gpt.model, batch)
+            if self.flat:   # the weights lie in one array: Adam steps it from the gradient as one
+                self.optimizer.step_flat(grad)
+            else:
+                self.optimizer.step()
+            self._done(value)
         return self.losses[-1], sum(min(self.config.block_size, len(t) - 1) for t in batch)
 
     # A step's three parts, apart, for whoever wants to look between them (learn's comparison
@@ -211,9 +222,7 @@ class Run:
         """This step's loss (its graph, before backward) and its batch."""
         batch = self.batch(self.step)
         loss = self.batch_loss(batch)
-        value = self.loss_value(loss)
-        if not math.isfinite(value):   # nothing is updated: the run stays at its last good step
-            raise FloatingPointError(f"the loss is {value}")
+        check_loss(self.loss_value(loss))
         return loss, batch
 
     def batch_loss(self, batch):
@@ -234,9 +243,13 @@ class Run:
     def update(self, loss):
         """Adam's step and the schedule's: this step is done."""
         self.optimizer.step()
+        self._done(self.loss_value(loss))
+
+    def _done(self, loss):
+        """The step's bookkeeping once Adam has stepped: the schedule, the count, the loss (a float)."""
         self.schedule.step()
         self.step += 1
-        self.losses.append(self.loss_value(loss))
+        self.losses.append(loss)
 
     def checkpoint(self):
         """Everything needed to go on exactly from here, its arrays copies: a snapshot that

@@ -71,7 +71,8 @@ def test_a_field_where_a_shape_belongs_is_a_usage_error():
         d.disjoint(a, b, padd=3)
 
 
-def test_text_box_comes_from_font_size_and_string_length():
+def test_text_box_comes_from_font_size_and_string_length_where_no_font_is_found(monkeypatch):
+    monkeypatch.setattr("diffplay.layout.fonts.FONTS", ())   # a machine without a font (or without fontTools)
     d = Diagram(400, 300)
     label = d.text("L", "hello", size=20)
     assert d.get(label)["w"] == pytest.approx(GLYPH_WIDTH * 20 * 5)

@@ -17,7 +17,7 @@ from diffplay.layout.spec import load
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOWN = ["architecture", "cities", "euclid", "euler", "flowchart", "graph", "midsegment", "packing", "sets", "wordcloud"]
+SHOWN = ["architecture", "cities", "euclid", "euler", "flowchart", "graph", "midsegment", "packing", "sets", "state_machine", "wordcloud"]
 
 
 def test_examples_names_the_shipped_specs_and_path_finds_each():
@@ -27,7 +27,7 @@ def test_examples_names_the_shipped_specs_and_path_finds_each():
 
 
 @pytest.mark.parametrize("name, message", [
-    ("eulr", 'no example called "eulr" (did you mean "euler"?) (examples: architecture, cities, euclid, euler, flowchart, graph, midsegment, packing, sets, wordcloud)'),
+    ("eulr", 'no example called "eulr" (did you mean "euler"?) (examples: architecture, cities, euclid, euler, flowchart, graph, midsegment, packing, sets, state_machine, wordcloud)'),
     ("../__init__", 'no example called "../__init__"'),
 ])
 def test_an_unknown_example_is_a_usage_error_naming_the_examples(name, message):

@@ -9,7 +9,7 @@ from diffplay.engine.tensor import Tensor
 from diffplay.layout import examples
 from diffplay.layout.problem import batches
 from diffplay.layout.registry import CHOICES, CONSTRAINTS, KERNELS, OBJECTIVES, lookup
-from diffplay.layout.shapes import BATCH_FIELDS, FIELDS, OPEN
+from diffplay.layout.shapes import BATCH_FIELDS, BOXED, FIELDS, OPEN
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
@@ -105,9 +105,9 @@ def test_every_hot_packing_family_has_a_kernel():
                                                                  if f.kernel is None]
 
 
-SOLVER_KINDS = tuple(k for k in FIELDS if k not in ("text", "group"))   # text boxes and groups are "box"es
+SOLVER_KINDS = tuple(k for k in FIELDS if k not in BOXED)   # text boxes, groups, images, math labels are "box"es
 TAKES = {"shape": SOLVER_KINDS, "closed": tuple(k for k in SOLVER_KINDS if k not in OPEN), "line": ("segment", "arrow"),
-         "circle": ("circle",), "field": ("field",), "any": SOLVER_KINDS + ("field",)}
+         "circle": ("circle",), "field": ("field",), "any": SOLVER_KINDS + ("field",), "chain": ("polygon", "polyline")}
 
 
 def test_every_kernel_serves_a_registered_relation_on_kinds_it_takes():

@@ -12,13 +12,14 @@ from diffplay.layout.shapes import FIELDS, OPEN
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
 
-SHAPES = ("circle", "rect", "text", "polygon", "polyline", "segment", "point", "ellipse", "group")
+SHAPES = ("circle", "rect", "text", "polygon", "polyline", "segment", "point", "ellipse", "group", "curve", "arc",
+          "curved_arrow", "image")
 
 
 def _fields(kind, rng, n):
     if kind == "field":
         return {"value": rng.uniform(-1, 1, n)}
-    if kind in ("polygon", "polyline"):   # convex triangles (or open chains), far from degenerate
+    if kind in ("polygon", "polyline", "curve"):   # convex triangles (or open chains), far from degenerate
         t = rng.uniform(0, 2 * np.pi, (n, 1)) + np.array([0, 2, 4]) * np.pi / 3 + rng.uniform(-0.3, 0.3, (n, 3))
         c = rng.uniform(-2, 2, (n, 2))
         return {"vx": c[:, :1] + np.cos(t), "vy": c[:, 1:] + np.sin(t)}
@@ -33,12 +34,15 @@ def _cases():
     for relation in list(CONSTRAINTS.values()) + list(OBJECTIVES.values()):
         args = relation.args * relation.window if relation.window else relation.args
         options = {"shape": SHAPES, "closed": tuple(k for k in SHAPES if k not in OPEN), "line": ("segment", "arrow"),
-                   "circle": ("circle",), "field": ("field",), "any": ("circle", "field")}
+                   "circle": ("circle",), "field": ("field",), "any": ("circle", "field"),
+                   "chain": ("polygon", "polyline")}
         for _ in range(6 if "shape" in args else 1):
             kinds = tuple(rng.choice(options[a]) for a in args)
             if "any" in args and len(set(k == "field" for k in kinds)) > 1:
                 kinds = tuple(kinds[0] for _ in kinds)
             out.append((relation, tuple(str(k) for k in kinds)))
+    for kind in ("curve", "arc", "curved_arrow", "image", "math"):   # every new kind, measured both ways
+        out += [(CONSTRAINTS["disjoint"], (kind, "circle")), (CONSTRAINTS["disjoint"], ("polygon", kind))]
     return list({(r.name, k): (r, k) for r, k in out}.values())
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .problem import Family, Problem
 from .registry import CONSTRAINTS, OBJECTIVES
-from .shapes import BATCH_FIELDS, SIZES, Ref
+from .shapes import BATCH_FIELDS, BOXED, SIZES, VERTEX_KINDS, Ref
 
 GROUP_HUG = 0.1   # weight pulling a group's box in around its members
 
@@ -63,7 +63,7 @@ def solver_kind(diagram, arg):
     trigonometry; otherwise the shape's own kind."""
     if isinstance(arg, Ref):
         return "field"
-    if arg.kind in ("text", "group"):
+    if arg.kind in BOXED:
         return "box"
     angle = arg.slots.get("angle")
     if arg.kind == "rect" and diagram.slots.pinned[angle] and diagram.slots.values[angle] == 0:
@@ -92,8 +92,10 @@ def _family(instances, kinds, static):
     arrays = [_arrays(kind, [inst.args[j] for inst in instances]) for j, kind in enumerate(kinds)]
     numeric = [k for k in relation.params if k not in static and k != "weight"]
     units = np.array([inst.unit for inst in instances])
-    params = {k: np.array([_param(inst, k) for inst in instances]) / units for k in numeric}
-    shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref)}
+    params = {k: np.array([_param(inst, k) for inst in instances]) / (1.0 if k in relation.unitless else units)
+              for k in numeric}
+    # a text measured with a font's widths (shape.font) is not noted as estimated
+    shape_kinds = {a.kind for inst in instances for a in inst.args if not isinstance(a, Ref) and not a.font}
     weights = None if relation.hard else np.array([_param(inst, "weight") for inst in instances])[:, None]
     return Family(relation, kinds, static, params, arrays, [inst.label for inst in instances],
                   [inst.where for inst in instances], units, shape_kinds, weights)
@@ -108,7 +110,7 @@ def _arrays(kind, args):
     names = BATCH_FIELDS[kind]
     if kind == "field":
         return [(names[0], np.array([a.slot for a in args]))]
-    if kind in ("polyline", "polygon"):   # vx, vy: rows of x0, x1, … and of y0, y1, …
+    if kind in VERTEX_KINDS:   # vx, vy: rows of x0, x1, … and of y0, y1, …
         return [(name, np.array([[a.slots[f"{name[1]}{i}"] for i in range(a.vertices)] for a in args]))
                 for name in names]
     return [(name, np.array([a.slots[name] for a in args])) for name in names]

@@ -4,6 +4,8 @@ Residuals are lengths in the solver's units (the canvas's larger side is 1), so 
 tolerance judges them all. Every function here runs on NumPy arrays and on Tensors alike.
 """
 
+import numpy as np
+
 from . import ops
 from .fused import direction_length, hypot
 from .geometry import CONCENTRIC_SOFTENING, box, center, extremes, gaps, outside, signed_distance
@@ -110,6 +112,48 @@ def collinear(a, b, c):
     return _line_offset(bx, by, ax, ay, cx, cy)
 
 
+def _along(px, py, ex, ey, length):
+    """How far p goes along the direction e (of length `length`): p·e / |e|."""
+    return (px * ex + py * ey) / length
+
+
+@constraint("ordered_collinear", args=("shape", "shape", "shape"), equality=True)
+def ordered_collinear(a, b, c):
+    """b's center lies on the segment between a's and c's: on their line (its distance from
+    it), and between them (how far it falls outside, 0 inside)."""
+    (ax, ay), (bx, by), (cx, cy) = center(a), center(b), center(c)
+    ex, ey = cx - ax, cy - ay
+    length = direction_length(ex, ey)
+    return ops.stack([_line_offset(bx, by, ax, ay, cx, cy), ops.relu(-_along(bx - ax, by - ay, ex, ey, length)),
+                      ops.relu(-_along(cx - bx, cy - by, ex, ey, length))])
+
+
+def heading(degrees):
+    """The unit vector of a heading in degrees (0 points right, 90 down: y grows down)."""
+    radians = np.radians(degrees)
+    return np.cos(radians), np.sin(radians)
+
+
+@constraint("direction", args=("line",), params={"degrees": REQUIRED}, equality=True, unitless=("degrees",))
+def direction(line, degrees):
+    """The line points along the heading `degrees` (0 right, 90 down): its offset across the
+    heading (|u|·sin θ), and how far it points backwards (0 while it points forwards)."""
+    (ux, uy), (dx, dy) = _direction(line), heading(degrees)
+    return ops.stack([ux * dy - uy * dx, ops.relu(-(ux * dx + uy * dy))])
+
+
+@constraint("non_degenerate_angle", args=("shape", "shape", "shape"), params={"degrees": 10.0},
+            unitless=("degrees",))
+def non_degenerate_angle(a, b, c, degrees):
+    """The angle at b's center, between a's and c's, stays at least `degrees` from 0 and from
+    180 (residual: sin²(degrees) − sin² of the angle)."""
+    (ax, ay), (bx, by), (cx, cy) = center(a), center(b), center(c)
+    ux, uy, vx, vy = ax - bx, ay - by, cx - bx, cy - by
+    sine = (ux * vy - uy * vx) / (direction_length(ux, uy) * direction_length(vx, vy))
+    least = np.sin(np.radians(degrees))
+    return least * least - sine * sine
+
+
 @constraint("on_line", args=("shape", "line"), equality=True)
 def on_line(a, line):
     """a's center lies on the (infinite) line through the segment."""
@@ -157,6 +201,17 @@ def same_size(a, b):
     """a and b have bounding boxes of the same width and height."""
     (al, at, ar, ab), (bl, bt, br, bb) = box(a), box(b)
     return ops.stack([(ar - al) - (br - bl), (ab - at) - (bb - bt)])
+
+
+@constraint("disjoint_intervals", args=("shape", "shape"), params={"axis": "x", "pad": 0.0})
+def disjoint_intervals(a, b, axis, pad):
+    """a's and b's extents along the axis (x or y) do not overlap, `pad` apart at least (for a
+    segment or arrow, the interval its ends span; residual: the overlap + pad)."""
+    low, high = ("left", "right") if axis == "x" else ("top", "bottom")
+    a_low, a_high, b_low, b_high = box_side(a, low), box_side(a, high), box_side(b, low), box_side(b, high)
+    least_high = a_high - ops.relu(a_high - b_high)   # min(a_high, b_high)
+    most_low = a_low + ops.relu(b_low - a_low)        # max(a_low, b_low)
+    return least_high - most_low + pad
 
 
 def gap_between(a, b, axis):

@@ -31,7 +31,7 @@ from .notes import notes
 from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
 from .result import Result, max_residual, violations
-from .shapes import FIELDS, Ref, Shape
+from .shapes import FIELDS, VERTEX_KINDS, Ref, Shape
 from .slots import Slots
 from .soft import soft as soft_version
 from .stages import check_stages, in_force, solve_in_stages, stage_index
@@ -178,7 +178,7 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
         if kind == "field" and not isinstance(arg, Ref):
             raise UsageError(f"{what} must be a field such as {arg.name}.x or a number, got the shape {arg.name}",
                              where=where)
-        if kind in ("shape", "closed", "line", "circle") and not isinstance(arg, Shape):
+        if kind in ("shape", "closed", "line", "circle", "chain") and not isinstance(arg, Shape):
             raise UsageError(f"{what} must be a shape, got {arg!r}", where=where)
         if kind == "closed" and not arg.closed:
             raise UsageError(f"{what} must be a shape with an inside, got the {arg.kind} {arg.name}", where=where)
@@ -186,6 +186,8 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
             raise UsageError(f"{what} must be a circle, got the {arg.kind} {arg.name}", where=where)
         if kind == "line" and arg.kind not in ("segment", "arrow"):
             raise UsageError(f"{what} must be a segment or an arrow, got the {arg.kind} {arg.name}", where=where)
+        if kind == "chain" and arg.kind not in ("polygon", "polyline"):
+            raise UsageError(f"{what} must be a polygon or a polyline, got the {arg.kind} {arg.name}", where=where)
         return arg
 
     def _reference(self, text, what, where):
@@ -291,7 +293,7 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
         It reads the shape's own slots only: converting all values per shape made drawing n
         shapes quadratic (a 9,500-point layout spent 5 s on each frame)."""
         values = self.slots.values if values is None else values
-        if shape.kind in ("polyline", "polygon"):
+        if shape.kind in VERTEX_KINDS:
             vx = [[values[shape.slots[f"x{i}"]] for i in range(shape.vertices)]]
             vy = [[values[shape.slots[f"y{i}"]] for i in range(shape.vertices)]]
             return Batch(shape.kind, {"vx": np.array(vx, float), "vy": np.array(vy, float)})

@@ -7,7 +7,10 @@ circle A to circle B moves with them, and is drawn from edge to edge.
 """
 
 from ..checks import did_you_mean, is_number
-from .shapes import ALIASES, FIELDS, KINDS, SIZES, Ref, Shape, text_size, vertex_fields
+from .fonts import measure
+from .images import data_uri
+from .math_labels import typeset
+from .shapes import ALIASES, ANGLES, FIELDS, HEADS, KINDS, SIZES, Ref, Shape, vertex_fields
 from ..errors import UsageError
 
 FONT_SIZE = 14.0
@@ -15,8 +18,9 @@ MAX_VERTICES = 1000   # a count of free vertices: each is optimized, and a spec'
 
 
 def _role(field):
-    """How a field is started and scaled: an x or y coordinate, a size, or an angle."""
-    if field == "angle":
+    """How a field is started and scaled: an x or y coordinate, a size, or an angle (a number
+    without a length: an angle, or a curved arrow's bend)."""
+    if field in ANGLES:
         return "angle"
     return "size" if field in SIZES else field[0]
 
@@ -25,7 +29,7 @@ class ShapeMethods:
     """The shape constructors of Diagram."""
 
     def add_shape(self, kind, name, fields, *, free=False, pinned=(), where="", vertices=0, on_canvas=True,
-                  text="", size=0.0, style=None, members=(), pad=0.0, trim=()):
+                  text="", size=0.0, style=None, members=(), pad=0.0, trim=(), heads="none", data="", font=""):
         """Add a shape of `kind` whose fields take `fields` (numbers, None, or shared Refs)."""
         kind = ALIASES.get(kind, kind)
         if kind not in KINDS:
@@ -34,6 +38,8 @@ class ShapeMethods:
             raise UsageError(f"a shape needs a name without dots, got {name!r}", where=where)
         if name in self.shapes:
             raise UsageError(f'there is already a shape called "{name}"', where=where)
+        if heads not in HEADS:
+            raise UsageError(f'{kind} "{name}": heads must be one of {", ".join(HEADS)}, got {heads!r}', where=where)
         if free is not True and free is not False:
             for field in free:
                 if field not in fields:
@@ -51,7 +57,7 @@ class ShapeMethods:
             pin = field in pinned or (value is not None and free is not True and field not in (free or ()))
             slots[field] = self._slot(value, pin, _role(field))
         shape = Shape(name, kind, slots, vertices, text, size, dict(style or {}), tuple(members), pad, tuple(trim),
-                      on_canvas)
+                      on_canvas, heads, data, font)
         self.shapes[name] = shape
         return shape
 
@@ -78,27 +84,80 @@ class ShapeMethods:
         return self.add_shape("rect", name, fields, free=free, pinned=() if rotated else ("angle",), where=where,
                               text=text, size=size, on_canvas=on_canvas, style=style)
 
-    def text(self, name, text, x=None, y=None, *, size=FONT_SIZE, free=False, on_canvas=True, where="", **style):
-        """A one-line label centered at (x, y); its box comes from the font size and the string."""
-        if not is_number(size) or size <= 0:
-            raise UsageError(f'text "{name}": size must be a positive number, got {size!r}', where=where)
-        w, h = text_size(str(text), size)
-        return self.add_shape("text", name, {"x": x, "y": y, "w": w, "h": h}, free=free, pinned=("w", "h"),
-                              where=where, text=str(text), size=size, on_canvas=on_canvas, style=style)
+    def text(self, name, text, x=None, y=None, *, size=FONT_SIZE, font=None, free=False, on_canvas=True, where="",
+             **style):
+        """A one-line label centered at (x, y); its box is the string measured with `font` (a
+        font file), else with a font found on this machine, else estimated (fonts.py)."""
+        size = self._font_size("text", name, size, where)
+        box = measure(str(text), size, font, f'text "{name}"', where)
+        if box.family:   # drawn with the font it was measured with, where the browser has it
+            style = {"font_family": f"{box.family}, sans-serif", **style}
+        return self.add_shape("text", name, {"x": x, "y": y, "w": box.width, "h": box.height}, free=free,
+                              pinned=("w", "h"), where=where, text=str(text), size=size, on_canvas=on_canvas,
+                              style=style, font=box.font)
 
-    def segment(self, name, start=None, end=None, *, free=False, on_canvas=True, where="", kind="segment",
-                **style):
-        """A line segment; `start` and `end` are (x, y), a shape (its center), or None (free)."""
+    def math(self, name, tex, x=None, y=None, *, size=FONT_SIZE, free=False, on_canvas=True, where="", **style):
+        """A math label, TeX-like (`r"\frac{a}{b}"`), drawn as paths by ziamath (the optional
+        extra: pip install 'diffplay[math]'); its box is what it draws."""
+        size = self._font_size("math", name, size, where)
+        inner, view, w, h = typeset(tex, size, f'math "{name}"', where)
+        return self.add_shape("math", name, {"x": x, "y": y, "w": w, "h": h}, free=free, pinned=("w", "h"),
+                              where=where, text=str(tex), size=size, on_canvas=on_canvas, style=style,
+                              data=f'<svg viewBox="{view}" overflow="visible">{inner}</svg>')
+
+    def image(self, name, href, x=None, y=None, w=None, h=None, *, free=False, on_canvas=True, where="", **style):
+        """A picture (a PNG, JPEG or SVG file) placed and sized like an unturned rect, drawn
+        whole inside its box and embedded in the SVG."""
+        data = data_uri(href, f'image "{name}"', where)
+        return self.add_shape("image", name, {"x": x, "y": y, "w": w, "h": h}, free=free, where=where,
+                              text=str(href), on_canvas=on_canvas, style=style, data=data)
+
+    def segment(self, name, start=None, end=None, *, heads="none", free=False, on_canvas=True, where="",
+                kind="segment", **style):
+        """A line segment; `start` and `end` are (x, y), a shape (its center, and it is drawn from
+        that shape's edge), or None (free); `heads` draws arrowheads (none, end, start, both)."""
+        return self._connector(kind, name, start, end, {}, heads=heads, free=free, on_canvas=on_canvas, where=where,
+                               style=style)
+
+    def arrow(self, name, start=None, end=None, *, heads="end", free=False, on_canvas=True, where="", **style):
+        """A segment drawn with a head at `end` (heads="both": at each end)."""
+        return self._connector("arrow", name, start, end, {}, heads=heads, free=free, on_canvas=on_canvas,
+                               where=where, style=style)
+
+    def curved_arrow(self, name, start=None, end=None, *, bend=None, heads="end", free=False, on_canvas=True,
+                     where="", **style):
+        """An arrow along a quadratic Bézier from `start` to `end` (as for arrow) whose middle
+        bows bend/2 of its length to the right of its way (negative: to the left); bend 0 is
+        straight, and bend None leaves it to the solver (starting straight)."""
+        return self._connector("curved_arrow", name, start, end, {"bend": bend}, heads=heads, free=free,
+                               on_canvas=on_canvas, where=where, style=style)
+
+    def _connector(self, kind, name, start, end, fields, **options):
+        """A segment, arrow or curved arrow between two positions (points, shapes or None)."""
+        where = options["where"]
         (x1, y1), (x2, y2) = self._end(start, name, where), self._end(end, name, where)
         trim = tuple(self._resolve_shape(p, where) if isinstance(p, Shape | str) else None for p in (start, end))
-        return self.add_shape(kind, name, {"x1": x1, "y1": y1, "x2": x2, "y2": y2}, free=free, where=where,
-                              on_canvas=on_canvas, trim=trim, style=style)
+        return self.add_shape(kind, name, {"x1": x1, "y1": y1, "x2": x2, "y2": y2, **fields}, trim=trim, **options)
 
-    def arrow(self, name, start=None, end=None, *, free=False, on_canvas=True, where="", **style):
-        """A segment drawn with a head at `end`."""
-        return self.segment(name, start, end, free=free, on_canvas=on_canvas, where=where, kind="arrow", **style)
+    def curve(self, name, points, *, heads="none", free=False, on_canvas=True, where="", **style):
+        """A Bézier curve from its first control point to its last: 3 points make a quadratic, 4
+        a cubic; `points` is that count (all free) or a list of (x, y) / shapes / None."""
+        count = points if is_number(points) else len(points) if hasattr(points, "__len__") else None
+        if isinstance(points, str) or count not in (3, 4):
+            raise UsageError(f'curve "{name}": points must be 3 or 4 control points (or that count), got {points!r}',
+                             where=where)
+        return self.polyline(name, points, heads=heads, free=free, on_canvas=on_canvas, where=where, kind="curve",
+                             **style)
 
-    def polyline(self, name, points, *, free=False, on_canvas=True, where="", kind="polyline", **style):
+    def arc(self, name, x=None, y=None, r=None, start=None, end=None, *, heads="none", free=False, on_canvas=True,
+            where="", **style):
+        """An arc of the circle at (x, y) of radius r, from angle `start` to `end` (radians: 0
+        points right and angles grow clockwise on screen, y growing down)."""
+        return self.add_shape("arc", name, {"x": x, "y": y, "r": r, "start": start, "end": end}, free=free,
+                              where=where, on_canvas=on_canvas, style=style, heads=heads)
+
+    def polyline(self, name, points, *, heads="none", free=False, on_canvas=True, where="", kind="polyline",
+                 **style):
         """An open chain of vertices: `points` is a count (all free) or a list of (x, y) / shapes / None."""
         if is_number(points) and int(points) == points:
             if points > MAX_VERTICES:
@@ -111,7 +170,7 @@ class ShapeMethods:
         ends = [self._end(p, name, where) for p in points]
         fields = dict(zip(vertex_fields(len(ends)), [v for end in ends for v in end]))
         return self.add_shape(kind, name, fields, free=free, where=where, vertices=len(ends),
-                              on_canvas=on_canvas, style=style)
+                              on_canvas=on_canvas, style=style, heads=heads)
 
     def polygon(self, name, points, *, free=False, on_canvas=True, where="", **style):
         """A closed polygon (convex ones are measured exactly)."""
@@ -124,6 +183,12 @@ class ShapeMethods:
             raise UsageError(f'group "{name}" needs at least one member', where=where)
         return self.add_shape("group", name, dict.fromkeys(FIELDS["group"]), where=where, members=members,
                               pad=pad, on_canvas=on_canvas, style=style)
+
+    @staticmethod
+    def _font_size(kind, name, size, where):
+        if not is_number(size) or size <= 0:
+            raise UsageError(f'{kind} "{name}": size must be a positive number, got {size!r}', where=where)
+        return size
 
     def _resolve_shape(self, shape, where):
         if isinstance(shape, Shape):

@@ -1,25 +1,27 @@
 """Exact distances between shapes, vectorized over a batch of instances.
 
 A batch holds one kind of shape: `b.kind`, and its fields as arrays (`b.x`, `b.r`, …; for
-polylines and polygons `b.vx`, `b.vy` of shape (n, vertices)). Shapes come in two
-families: *round* (points and circles: a center and a radius) and *polygonal* (rectangles,
-text boxes, groups, segments, arrows, polylines, polygons: an outline of vertices).
+polylines, polygons and Bézier curves `b.vx`, `b.vy` of shape (n, vertices)). Shapes come in
+two families: *round* (points and circles: a center and a radius) and *polygonal* (rectangles,
+text boxes, images, math labels, groups, segments, arrows, polylines, polygons: an outline of
+vertices; curves, curved arrows and arcs: points sampled along them, outlines.CURVE_POINTS).
 
 Exact: circle/circle, circle/polygon and polygon/polygon signed distances for convex
 outlines (every rectangle, text box, segment and triangle), point/segment distance, and
 containment. Approximated, and said so in APPROXIMATIONS: ellipses (a 32-gon), the inside
-of concave polygons (treated as convex), and polylines (they have no inside).
+of concave polygons (treated as convex), polylines (they have no inside), and curves and arcs
+(polylines through 17 points along them).
 """
 
 import numpy as np
 
 from . import ops
 from .fused import hypot
-from .outlines import edge_distances, edge_gaps, edge_offsets, round_gaps
-from .shapes import OPEN
+from .outlines import CURVE_POINTS, CURVE_SAMPLES, edge_distances, edge_gaps, edge_offsets, round_gaps
+from .shapes import BATCH_FIELDS, CHAINS, OPEN
 
 ROUND = ("point", "circle")
-VERTICES = ("segment", "arrow", "polyline", "polygon")   # kinds whose fields are their vertices
+VERTICES = ("segment", "arrow", "polygon") + CHAINS   # kinds measured by their outline's vertices
 ELLIPSE_SIDES = 32
 CORNERS_X, CORNERS_Y = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0.5, 0.5])   # a box's, per w and h
 # Circle-in-circle containment measures the center distance as √(d² + ε²): smooth where the
@@ -29,8 +31,12 @@ CONCENTRIC_SOFTENING = 1e-4
 APPROXIMATIONS = {   # per shape kind, what measuring it (a relation declared measured=True) approximates
     "ellipse": f"ellipses are measured as inscribed {ELLIPSE_SIDES}-gons (off by at most 0.5 % of a radius)",
     "polygon": "a polygon's inside is measured as if it were convex",   # noted only for a concave one
-    "polyline": "a polyline has no inside: crossing one reads as touching it",
-    "text": "text boxes are estimated from the font size (0.6 em a character, 1.2 em a line), not measured",
+    "polyline": "a polyline has no inside: it is measured as its segments, and crossing one overlaps it by "
+                "the least move that uncrosses the two segments",
+    "text": "text boxes are estimated from the font size (0.6 em a character, 1.2 em a line), not measured "
+            "(pip install 'diffplay[fonts]' measures them with a font's own widths)",
+    **dict.fromkeys(("curve", "arc", "curved_arrow"), f"curves and arcs are measured as {CURVE_SAMPLES - 1}-segment "
+                    "polylines"),
 }
 
 
@@ -45,8 +51,9 @@ def center(b):
     """(cx, cy): the center of a round or boxed shape, a segment's midpoint, a polygon's mean vertex."""
     if b.kind in ("segment", "arrow"):
         return (b.x1 + b.x2) * 0.5, (b.y1 + b.y2) * 0.5
-    if b.kind in ("polyline", "polygon"):
-        return ops.mean(b.vx, axis=1), ops.mean(b.vy, axis=1)
+    if b.kind in ("polyline", "polygon") + tuple(CURVE_POINTS):
+        vx, vy = outline(b)
+        return ops.mean(vx, axis=1), ops.mean(vy, axis=1)
     return b.x, b.y
 
 
@@ -91,6 +98,9 @@ def outline(b):
     ellipse becomes a 32-gon."""
     if b.kind in ("polyline", "polygon"):
         return b.vx, b.vy
+    if b.kind in CURVE_POINTS:
+        points = CURVE_POINTS[b.kind](*(getattr(b, name) for name in BATCH_FIELDS[b.kind]))
+        return points[:, 0], points[:, 1]
     if b.kind in ("segment", "arrow"):
         return ops.stack([b.x1, b.x2]), ops.stack([b.y1, b.y2])
     if b.kind == "point":

@@ -27,9 +27,9 @@ def near(a, b):
     return _squared_gap(a, b)
 
 
-@objective("repel", args=("shape", "shape"))
+@objective("repel", args=("any", "any"))
 def repel(a, b):
-    """Push two shapes' centers apart (an inverse-square energy)."""
+    """Push two shapes' centers apart, or two fields' values (an inverse-square energy)."""
     return 1.0 / (_squared_gap(a, b) + REPEL_SOFTENING)
 
 

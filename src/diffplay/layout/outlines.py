@@ -13,35 +13,39 @@ min, max and where the vjps follow the Tensor engine's rules (ties share the gra
 tests/test_layout_geometry.py holds each to finite differences.
 """
 
+import math
+
 import numpy as np
 
 from ..engine.tensor_ops import fused_op
 from .fused import line_offsets, segment_distances
-from .shapes import OPEN
+from .shapes import CHAINS, OPEN
+
+CURVE_SAMPLES = 17   # points along a curve's or arc's outline: 16 segments, t = ½ among them
+_T = np.linspace(0.0, 1.0, CURVE_SAMPLES)
 
 
 def _edge_gaps(avx, avy, bvx, bvy, kinds):
     """The gap between two outlines in pieces, (n, P): each vertex's distance to each of the
     other's own edges. Where they overlap (the separating axes find no gap) the pieces shift
-    so their least is minus the overlap depth; not with a polyline, which has no inside."""
+    so their least is minus the overlap depth. An open chain (a polyline, a curve) has no
+    inside: it is measured as its edges, each a segment (_chain_gaps)."""
+    if kinds[0] in CHAINS or kinds[1] in CHAINS:
+        return _chain_gaps(avx, avy, bvx, bvy, kinds)
     A, B = Outline(avx, avy, kinds[0] not in OPEN), Outline(bvx, bvy, kinds[1] not in OPEN)
     d1, back_d1 = _distances(B.vx, B.vy, A.edges)
     d2, back_d2 = _distances(A.vx, A.vy, B.edges)
-    pieces = np.concatenate([d1, d2], axis=1)
-    shift = "polyline" not in kinds
-    if shift:
-        s1, back_s1 = _separation(B, A)
-        s2, back_s2 = _separation(A, B)
-        later = (s2 - s1) > 0.0
-        overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
-        pieces, back_shift = _shifted(pieces, overlap, overlap <= 0.0)
+    s1, back_s1 = _separation(B, A)
+    s2, back_s2 = _separation(A, B)
+    later = (s2 - s1) > 0.0
+    overlap = s1 + np.maximum(s2 - s1, 0.0)   # ops.maximum: a + relu(b − a)
+    pieces, back_shift = _shifted(np.concatenate([d1, d2], axis=1), overlap, overlap <= 0.0)
 
     def vjp(g):
         ga, gb = A.gradient(), B.gradient()
-        if shift:
-            g, g_overlap = back_shift(g)
-            back_s1(g_overlap * ~later, gb, ga)
-            back_s2(g_overlap * later, ga, gb)
+        g, g_overlap = back_shift(g)
+        back_s1(g_overlap * ~later, gb, ga)
+        back_s2(g_overlap * later, ga, gb)
         g1, g2 = np.split(g, [d1.shape[1]], axis=1)
         for (gpx, gpy, *g_edges), g_points, g_edges_of, edges in ((back_d1(g1), gb, ga, A.edges),
                                                                     (back_d2(g2), ga, gb, B.edges)):
@@ -50,6 +54,41 @@ def _edge_gaps(avx, avy, bvx, bvy, kinds):
         return ga.gx, ga.gy, gb.gx, gb.gy
 
     return pieces, vjp
+
+
+def _chain_gaps(avx, avy, bvx, bvy, kinds):
+    """_edge_gaps where one outline at least is an open chain: every part of one against
+    every part of the other, (n, parts · parts · P), a chain's parts being its edges as
+    segments, so a chain crossing another or running through a shape reads as overlap."""
+    (ax, ay, a_kind, a_back), (bx, by, b_kind, b_back) = _parts(avx, avy, kinds[0]), _parts(bvx, bvy, kinds[1])
+    (n, ma, ka), mb, kb = ax.shape, bx.shape[1], bx.shape[2]
+    pairs = lambda v, k, axis: np.expand_dims(v, axis).repeat((ma, mb)[axis - 1], axis).reshape(-1, k)  # noqa: E731
+    pieces, vjp = _edge_gaps(pairs(ax, ka, 2), pairs(ay, ka, 2), pairs(bx, kb, 1), pairs(by, kb, 1), (a_kind, b_kind))
+
+    def back(g):
+        gax, gay, gbx, gby = vjp(g.reshape(pieces.shape))
+        ga = [v.reshape(n, ma, mb, ka).sum(axis=2) for v in (gax, gay)]
+        gb = [v.reshape(n, ma, mb, kb).sum(axis=1) for v in (gbx, gby)]
+        return (*a_back(*ga), *b_back(*gb))
+
+    return pieces.reshape(n, -1), back
+
+
+def _parts(vx, vy, kind):
+    """An outline as parts (vx, vy), each (n, parts, k), their kind, and the pullback to its
+    vertices: a chain's parts are its own edges (segments), any other outline is one part."""
+    if kind not in CHAINS:
+        return vx[:, None, :], vy[:, None, :], kind, lambda gx, gy: (gx[:, 0], gy[:, 0])
+    start, end = edge_ends(vx.shape[1], False)
+    ends = np.stack([start, end], axis=1)   # (edges, 2): each edge's two vertices
+
+    def back(gx, gy):
+        out = np.zeros_like(vx), np.zeros_like(vy)
+        for total, g in zip(out, (gx, gy)):
+            np.add.at(total, (slice(None), ends), g)
+        return out
+
+    return vx[:, ends], vy[:, ends], "segment", back
 
 
 def _round_gaps(cx, cy, r, vx, vy, kind):
@@ -113,6 +152,58 @@ def _edge_distances(px, py, vx, vy, kind):
     return d, vjp
 
 
+def bernstein(k):
+    """(samples, k): the weight of each of k control points at each sample of a Bézier curve."""
+    d = k - 1
+    return np.stack([math.comb(d, i) * _T ** i * (1 - _T) ** (d - i) for i in range(k)], axis=1)
+
+
+def _bezier_points(vx, vy):
+    """Points along Bézier curves of control points (n, k), as (n, 2, samples): linear in them."""
+    weights = bernstein(vx.shape[1])
+    points = np.stack([vx @ weights.T, vy @ weights.T], axis=1)
+    return points, lambda g: (g[:, 0] @ weights, g[:, 1] @ weights)
+
+
+def bent_control(x1, y1, x2, y2, bend):
+    """The control point of a curved arrow: `bend` chord lengths off the chord's middle, to its
+    right as drawn (y grows down)."""
+    return (x1 + x2) / 2 - bend * (y2 - y1), (y1 + y2) / 2 + bend * (x2 - x1)
+
+
+def _bent_points(x1, y1, x2, y2, bend):
+    """Points along curved arrows' quadratic Béziers (bent_control), (n, 2, samples)."""
+    ux, uy = x2 - x1, y2 - y1
+    cx, cy = bent_control(x1, y1, x2, y2, bend)
+    points, back = _bezier_points(np.stack([x1, cx, x2], axis=1), np.stack([y1, cy, y2], axis=1))
+
+    def vjp(g):
+        gvx, gvy = back(g)
+        gcx, gcy = gvx[:, 1], gvy[:, 1]   # through the control point: ∂c/∂ends and ∂c/∂bend
+        return (gvx[:, 0] + gcx / 2 - gcy * bend, gvy[:, 0] + gcy / 2 + gcx * bend,
+                gvx[:, 2] + gcx / 2 + gcy * bend, gvy[:, 2] + gcy / 2 - gcx * bend, gcy * ux - gcx * uy)
+
+    return points, vjp
+
+
+def _arc_points(x, y, r, start, end):
+    """Points along circular arcs from angle `start` to `end` (radians, y down: clockwise), (n, 2, samples)."""
+    t = start[:, None] + (end - start)[:, None] * _T
+    c, s = np.cos(t), np.sin(t)
+    points = np.stack([x[:, None] + r[:, None] * c, y[:, None] + r[:, None] * s], axis=1)
+
+    def vjp(g):
+        gx, gy = g[:, 0], g[:, 1]
+        gt = r[:, None] * (gy * c - gx * s)   # each sample's angle t = start + (end − start)·T
+        return (gx.sum(1), gy.sum(1), (gx * c + gy * s).sum(1), (gt * (1 - _T)).sum(1), (gt * _T).sum(1))
+
+    return points, vjp
+
+
+bezier_points = fused_op(_bezier_points)
+bent_points = fused_op(_bent_points)
+arc_points = fused_op(_arc_points)
+CURVE_POINTS = {"curve": bezier_points, "curved_arrow": bent_points, "arc": arc_points}   # kind -> its outline op
 edge_gaps = fused_op(_edge_gaps)
 round_gaps = fused_op(_round_gaps)
 edge_offsets = fused_op(_edge_offsets)

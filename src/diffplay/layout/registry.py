@@ -6,9 +6,10 @@ An objective returns an energy per instance (the solver multiplies by `weight`).
 solver, the TOML parser, the Python API and the docs all read these tables.
 
 Arguments are typed: "shape" (any shape), "closed" (a shape with an inside: not a segment,
-arrow or polyline), "line" (a segment or arrow), "circle", "field" (a field such as `A.r`,
-or a number), "any" (a shape or a field). A variadic relation takes two or more shapes and
-is applied to each sliding window of `window` of them.
+arrow, polyline, curve or arc), "line" (a segment or arrow), "circle", "chain" (a polygon or
+polyline), "field" (a field such as `A.r`, or a number), "any" (a shape or a field). A
+variadic relation takes two or more shapes and is applied to each sliding window of `window`
+of them.
 
 What else sets a relation apart is declared with it, as keywords of its decorator:
 
@@ -16,7 +17,9 @@ What else sets a relation apart is declared with it, as keywords of its decorato
   approximations of the shapes it measured (ellipses as 32-gons, …; geometry.APPROXIMATIONS);
 - approximations={kinds: note}: an approximation of its own on those argument kinds;
 - start_range(instance) -> {slot: (lo, hi)}: where its fields' random starts are drawn;
-- start(instance, start): moves starting values once the random ones are drawn (start.py).
+- start(instance, start): moves starting values once the random ones are drawn (start.py);
+- unitless=(names): numeric parameters that are not lengths (degrees), passed on as given
+  where the others are put in solver units.
 
 Fast paths (kernels/) register under a relation's name, so the two may be registered in
 either order.
@@ -50,6 +53,7 @@ class Relation:
     approximations: dict = field(default_factory=dict)   # argument kinds -> a note on an approximation of its own
     start_range: object = None   # start_range(instance) -> {slot: (lo, hi)}: where its fields' random starts fall
     start: object = None         # start(instance, start.Start): moves starting values once they are drawn
+    unitless: tuple = ()         # numeric parameters that are not lengths (degrees): not scaled
 
     @property
     def kernels(self):

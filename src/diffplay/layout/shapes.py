@@ -18,16 +18,26 @@ FIELDS = {
     "group": ("x", "y", "w", "h"),
     "polyline": (),   # x0, y0, x1, y1, … one pair per vertex
     "polygon": (),
+    "curve": (),      # a Bézier's control points: 3 (quadratic) or 4 (cubic) pairs
+    "arc": ("x", "y", "r", "start", "end"),   # a circle's arc, from angle start to end (radians)
+    "curved_arrow": ("x1", "y1", "x2", "y2", "bend"),   # a quadratic Bézier; bend 0 is straight
+    "image": ("x", "y", "w", "h"),
+    "math": ("x", "y", "w", "h"),
 }
 KINDS = tuple(FIELDS)
 FIELDS["box"] = ("x", "y", "w", "h")   # not a kind of its own: how the solver sees unrotated boxes
-# The arrays a batch of each kind holds: a field's value, a polyline's or polygon's vertex
-# arrays (n, vertices), or the kind's fields.
-BATCH_FIELDS = {**FIELDS, "polyline": ("vx", "vy"), "polygon": ("vx", "vy"), "field": ("value",)}
-ALIASES = {"line": "segment", "rectangle": "rect", "label": "text"}
-OPEN = ("segment", "arrow", "polyline")   # kinds without an inside
+VERTEX_KINDS = ("polyline", "polygon", "curve")   # kinds whose fields are one (x, y) pair per vertex
+# The arrays a batch of each kind holds: a field's value, a vertex kind's vertex arrays
+# (n, vertices), or the kind's fields.
+BATCH_FIELDS = {**FIELDS, **dict.fromkeys(VERTEX_KINDS, ("vx", "vy")), "field": ("value",)}
+ALIASES = {"line": "segment", "rectangle": "rect", "label": "text", "bezier": "curve", "picture": "image"}
+CHAINS = ("polyline", "curve", "arc", "curved_arrow")   # open outlines of many vertices: no inside at all
+OPEN = ("segment", "arrow") + CHAINS   # kinds without an inside
+BOXED = ("text", "group", "image", "math")   # kinds the solver sees as axis-aligned boxes
+HEADS = ("none", "end", "start", "both")   # where an open shape is drawn with arrowheads
 
 SIZES = {"r", "rx", "ry", "w", "h"}   # lengths that must stay positive
+ANGLES = {"angle", "start", "end", "bend"}   # fields without a length: not scaled by the canvas, starting at 0
 # Text is measured, not rendered: an average glyph is about 0.6 em wide (an approximation
 # stated once here; real widths depend on the font), and a line is 1.2 em high.
 GLYPH_WIDTH, LINE_HEIGHT = 0.6, 1.2
@@ -39,7 +49,7 @@ def vertex_fields(count):
 
 
 def text_size(text, size):
-    """(width, height) of a one-line label of `size` px."""
+    """(width, height) of a one-line label of `size` px, estimated (fonts.py measures it)."""
     return GLYPH_WIDTH * size * max(len(text), 1), LINE_HEIGHT * size
 
 
@@ -70,6 +80,9 @@ class Shape:
     pad: float = 0.0
     trim: tuple = ()   # an arrow or segment drawn from one shape's edge to another's
     on_canvas: bool = True
+    heads: str = "none"   # arrowheads of an open shape: none, end, start or both
+    data: str = ""        # what an image or math label draws: a data URI, or SVG
+    font: str = ""        # the font file a text was measured with ("": its size is estimated)
 
     def __getattr__(self, name):
         """A field as a Ref (A.r); reads only __dict__, since copy and pickle ask for

@@ -24,6 +24,8 @@ name free numbers and computed values (lifted.py); [objects], facts and [[rules]
 the diagram is about and how each kind of thing is drawn (spec_rules.py).
 """
 
+from pathlib import Path
+
 from ..checks import MAX_SEED, check_integer, did_you_mean, is_number
 from .diagram import Diagram
 from .diagram_shapes import FONT_SIZE
@@ -43,10 +45,13 @@ STYLE = ("fill", "stroke", "stroke_width", "stroke_dasharray", "opacity", "fill_
          "font_family", "font_weight", "font_style")
 OPTIONS = {   # per kind, the keys besides its numeric fields
     "point": (), "circle": ("text", "size"), "ellipse": ("text", "size"),
-    "rect": ("text", "size", "rotated"), "text": ("text", "size"),
-    "segment": ("from", "to"), "arrow": ("from", "to"),
-    "polyline": ("points",), "polygon": ("points",), "group": ("members", "pad"),
+    "rect": ("text", "size", "rotated"), "text": ("text", "size", "font"),
+    "segment": ("from", "to", "heads"), "arrow": ("from", "to", "heads"),
+    "polyline": ("points", "heads"), "polygon": ("points",), "group": ("members", "pad"),
+    "curve": ("points", "heads"), "arc": ("heads",), "curved_arrow": ("from", "to", "heads"),
+    "image": ("href",), "math": ("tex", "size"),
 }
+MEASURED = ("text", "math")   # kinds whose box comes from what they show: only x and y are given
 COMMON = ("kind", "free", "on_canvas") + STYLE
 
 
@@ -148,7 +153,7 @@ def _shape(diagram, name, spec, src):
     if kind not in KINDS:
         raise UsageError(f'shape "{name}": unknown kind "{spec["kind"]}"{did_you_mean(spec["kind"], KINDS)}',
                          where=src.at("shapes", name, "kind"))
-    fields = ("x", "y") if kind == "text" else FIELDS[kind]   # a text's box comes from its string
+    fields = ("x", "y") if kind in MEASURED else FIELDS[kind]
     allowed = fields + OPTIONS[kind] + COMMON
     for key, value in spec.items():
         if key not in allowed:
@@ -163,15 +168,30 @@ def _shape(diagram, name, spec, src):
         raise UsageError(f'{kind} "{name}": free must be true, false or a list of field names, got {free!r}',
                          where=src.at("shapes", name, "free"))
     values = {k: spec[k] for k in fields if k in spec}
-    if kind in ("point", "circle", "ellipse", "rect"):
+    if "heads" in spec:
+        options["heads"] = spec["heads"]
+    if kind in ("point", "circle", "ellipse", "rect", "arc"):
         extra = {k: spec[k] for k in ("text", "size", "rotated") if k in spec}
         return getattr(diagram, kind)(name, **values, free=free, **extra, **options)
     if kind == "text":
         if "text" not in spec:
             raise UsageError(f'text "{name}" needs its text = "…"', where=where)
-        return diagram.text(name, spec["text"], **values, size=spec.get("size", FONT_SIZE), free=free, **options)
-    if kind in ("segment", "arrow"):
+        font = spec.get("font")
+        font = _file(font, src, "shapes", name, "font") if font not in (None, False) else font
+        return diagram.text(name, spec["text"], **values, size=spec.get("size", FONT_SIZE), font=font, free=free,
+                            **options)
+    if kind in ("math", "image"):
+        key = {"math": "tex", "image": "href"}[kind]
+        if not isinstance(spec.get(key), str):
+            raise UsageError(f'{kind} "{name}" needs its {key} = "…" (a string)', where=where)
+        if kind == "image":
+            return diagram.image(name, _file(spec["href"], src, "shapes", name, "href"), **values, free=free,
+                                 **{**options, "where": src.at("shapes", name, "href")})
+        return diagram.math(name, spec["tex"], **values, size=spec.get("size", FONT_SIZE), free=free, **options)
+    if kind in ("segment", "arrow", "curved_arrow"):
         ends = [_point(diagram, spec.get(k), src, "shapes", name, k) for k in ("from", "to")]
+        if kind == "curved_arrow":
+            return diagram.curved_arrow(name, *ends, **values, free=free, **options)
         return diagram.segment(name, *ends, free=free, kind=kind, **options)
     if kind == "group":
         members = [_point(diagram, m, src, "shapes", name, "members", i) for i, m in enumerate(spec.get("members", []))]
@@ -180,7 +200,16 @@ def _shape(diagram, name, spec, src):
     points = spec.get("points")
     if isinstance(points, list):
         points = [_point(diagram, p, src, "shapes", name, "points", i) for i, p in enumerate(points)]
+    if kind == "curve":
+        return diagram.curve(name, points, free=free, **options)
     return diagram.polyline(name, points, free=free, kind=kind, **options)
+
+
+def _file(value, src, *path):
+    """A file named in the spec: a string, relative to the spec's folder."""
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{'.'.join(map(str, path))} must be a file name, got {value!r}", where=src.at(*path))
+    return Path(src.name).parent / Path(value).expanduser()
 
 
 def _point(diagram, value, src, *path):

@@ -4,9 +4,11 @@ import numpy as np
 
 from ..text import xml_text
 from .geometry import ROUND, center, point_outline_distance, radius
+from .outlines import bent_control
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
 ARROW_GAP = 2.0   # px between an arrow's tip and the shape it points at
+CONNECTORS = ("segment", "arrow", "curved_arrow")   # drawn over the shapes they join
 
 
 def _attrs(style):
@@ -26,29 +28,77 @@ def _signed_distance_to(diagram, shape, x, y):
     return float(point_outline_distance(np.array([[x]]), np.array([[y]]), b)[0, 0])
 
 
-def _exit(diagram, shape, start, end, gap):
-    """The point where the segment start → end leaves `shape` (bisection on the inside test)."""
-    (x0, y0), (x1, y1) = start, end
-    inside = lambda t: _signed_distance_to(diagram, shape, x0 + t * (x1 - x0), y0 + t * (y1 - y0)) < gap  # noqa
+def _exit(diagram, shape, point_at, gap):
+    """The parameter t where the path point_at(t), t from 0 to 1, leaves `shape` (bisection on
+    the inside test); 0 if it starts outside or never leaves."""
+    inside = lambda t: _signed_distance_to(diagram, shape, *point_at(t)) < gap  # noqa: E731
     if not inside(0.0) or inside(1.0):
-        return start
+        return 0.0
     lo, hi = 0.0, 1.0
     for _ in range(30):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if inside(mid) else (lo, mid)
-    return x0 + hi * (x1 - x0), y0 + hi * (y1 - y0)
+    return hi
+
+
+def _trimmed(diagram, shape, point_at):
+    """(t0, t1): the part of the path point_at(t) drawn between the shapes it joins, an
+    arrowhead's end ARROW_GAP short of its shape."""
+    a, b = shape.trim or (None, None)
+    gaps = [ARROW_GAP if shape.heads in (side, "both") else 0.0 for side in ("start", "end")]
+    t0 = _exit(diagram, a, point_at, gaps[0]) if a is not None else 0.0
+    t1 = 1.0 - _exit(diagram, b, lambda t: point_at(1.0 - t), gaps[1]) if b is not None else 1.0
+    return t0, t1
+
+
+def _markers(heads):
+    ends = {"start": ("marker_start",), "end": ("marker_end",), "both": ("marker_start", "marker_end")}
+    return dict.fromkeys(ends.get(heads, ()), "url(#arrowhead)")
+
+
+def _stroke(shape, style):
+    return _attrs({"fill": "none", "stroke": "#333", "stroke_width": 1.5, **_markers(shape.heads), **style})
 
 
 def _segment(diagram, shape, v, style):
-    start, end = (v["x1"], v["y1"]), (v["x2"], v["y2"])
-    a, b = shape.trim or (None, None)
-    gap = ARROW_GAP if shape.kind == "arrow" else 0.0
-    trimmed_start = _exit(diagram, a, start, end, 0.0) if a is not None else start
-    trimmed_end = _exit(diagram, b, end, start, gap) if b is not None else end
-    marker = {"marker-end": "url(#arrowhead)"} if shape.kind == "arrow" else {}
-    style = {"stroke": "#333", "stroke_width": 1.5, **marker, **style}
-    return (f'<line x1="{_num(trimmed_start[0])}" y1="{_num(trimmed_start[1])}" x2="{_num(trimmed_end[0])}" '
-            f'y2="{_num(trimmed_end[1])}"{_attrs(style)}/>')
+    (x1, y1), (x2, y2) = (v["x1"], v["y1"]), (v["x2"], v["y2"])
+    t0, t1 = _trimmed(diagram, shape, lambda t: (x1 + t * (x2 - x1), y1 + t * (y2 - y1)))
+    (ax, ay), (bx, by) = ((_num(x1 + t * (x2 - x1)), _num(y1 + t * (y2 - y1))) for t in (t0, t1))
+    return f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}"{_stroke(shape, style)}/>'
+
+
+def _curved_arrow(diagram, shape, v, style):
+    """A quadratic Bézier, its control point `bend` chord lengths right of the chord's middle."""
+    p0, p2 = np.array([v["x1"], v["y1"]]), np.array([v["x2"], v["y2"]])
+    p1 = np.array(bent_control(*p0, *p2, v["bend"]))
+    at = lambda t: tuple((1 - t) ** 2 * p0 + 2 * t * (1 - t) * p1 + t * t * p2)  # noqa: E731
+    t0, t1 = _trimmed(diagram, shape, at)
+    # the piece from t0 to t1 is a quadratic Bézier too: its control point is where the
+    # tangents at its ends meet, at(t0) + (t1 − t0)/2 · at'(t0)
+    control = np.array(at(t0)) + (t1 - t0) * ((1 - t0) * (p1 - p0) + t0 * (p2 - p1))
+    start, middle, end = (f"{_num(x)} {_num(y)}" for x, y in (at(t0), control, at(t1)))
+    return f'<path d="M {start} Q {middle} {end}"{_stroke(shape, style)}/>'
+
+
+def _curve(shape, v, style):
+    points = [f"{_num(v[f'x{i}'])} {_num(v[f'y{i}'])}" for i in range(shape.vertices)]
+    return f'<path d="M {points[0]} {"Q" if shape.vertices == 3 else "C"} {" ".join(points[1:])}"{_stroke(shape, style)}/>'
+
+
+def _arc(shape, v, style):
+    """SVG's arc commands, in pieces of at most half a turn (an arc command's own limit)."""
+    start, end, r = v["start"], v["end"], abs(v["r"])
+    pieces = max(1, int(np.ceil(abs(end - start) / np.pi)))
+    turns = np.linspace(start, end, pieces + 1)
+    at = lambda t: f"{_num(v['x'] + r * np.cos(t))} {_num(v['y'] + r * np.sin(t))}"  # noqa: E731
+    sweep = 1 if end >= start else 0   # angles grow clockwise on screen: SVG's sweep flag 1
+    d = f"M {at(turns[0])} " + " ".join(f"A {_num(r)} {_num(r)} 0 0 {sweep} {at(t)}" for t in turns[1:])
+    return f'<path d="{d}"{_stroke(shape, style)}/>'
+
+
+def _image(shape, v, style):
+    box = f'x="{_num(v["x"] - v["w"] / 2)}" y="{_num(v["y"] - v["h"] / 2)}" width="{_num(v["w"])}" height="{_num(v["h"])}"'
+    return f'<image {box} href="{shape.data}"{_attrs({"preserveAspectRatio": "xMidYMid meet", **style})}/>'
 
 
 def _element(diagram, shape, index):
@@ -71,16 +121,30 @@ def _element(diagram, shape, index):
                 f'height="{_num(v["h"])}"{turn if v.get("angle") else ""}{_attrs({**fill, "rx": 4, **style})}/>')
     if shape.kind in ("segment", "arrow"):
         return _segment(diagram, shape, v, style)
+    if shape.kind == "curved_arrow":
+        return _curved_arrow(diagram, shape, v, style)
+    if shape.kind == "curve":
+        return _curve(shape, v, style)
+    if shape.kind == "arc":
+        return _arc(shape, v, style)
+    if shape.kind == "image":
+        return _image(shape, v, style)
     if shape.kind in ("polyline", "polygon"):
         points = " ".join(f"{_num(v[f'x{i}'])},{_num(v[f'y{i}'])}" for i in range(shape.vertices))
-        base = fill if shape.kind == "polygon" else {"fill": "none", "stroke": "#333", "stroke_width": 1.5}
-        return f'<{shape.kind} points="{points}"{_attrs({**base, **style})}/>'
+        if shape.kind == "polyline":
+            return f'<polyline points="{points}"{_stroke(shape, style)}/>'
+        return f'<polygon points="{points}"{_attrs({**fill, **style})}/>'
     return ""
 
 
 def _label(diagram, shape):
-    """The shape's text, centered on it (a text shape is nothing else)."""
-    if not shape.text:
+    """The shape's text, centered on it (a text or math shape is nothing else)."""
+    if shape.kind == "math":
+        v = diagram.get(shape)
+        box = f'x="{_num(v["x"] - v["w"] / 2)}" y="{_num(v["y"] - v["h"] / 2)}" width="{_num(v["w"])}" ' \
+              f'height="{_num(v["h"])}"'
+        return shape.data.replace("<svg ", f"<svg {box}{_attrs(shape.style)} ", 1)
+    if not shape.text or shape.kind == "image":   # an image's text is its file's name
         return ""
     x, y = diagram.center(shape)
     style = {"font_family": "Helvetica, Arial, sans-serif", "font_size": _num(shape.size), "fill": "#111",
@@ -101,8 +165,8 @@ def render(diagram):
            f'<rect x="{_num(c.left)}" y="{_num(c.top)}" width="{_num(c.width)}" height="{_num(c.height)}" '
            f'fill="{xml_text(c.background)}"/>']
     shapes = list(diagram.shapes.values())
-    order = sorted(range(len(shapes)), key=lambda i: (shapes[i].kind != "group", shapes[i].kind in ("segment", "arrow")))
-    out += [e for i in order if shapes[i].kind != "text" and (e := _element(diagram, shapes[i], i))]
+    order = sorted(range(len(shapes)), key=lambda i: (shapes[i].kind != "group", shapes[i].kind in CONNECTORS))
+    out += [e for i in order if shapes[i].kind not in ("text", "math") and (e := _element(diagram, shapes[i], i))]
     out += [e for s in shapes if (e := _label(diagram, s))]
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -7,12 +7,13 @@ gradient of each of the shape's fields, in the kind's order (shapes.FIELDS).
 import numpy as np
 
 from ..geometry import CORNERS_X, CORNERS_Y, ROUND, outline
-from ..outlines import round_gaps
-from ..shapes import FIELDS, OPEN
+from ..outlines import CURVE_POINTS, round_gaps
+from ..shapes import BATCH_FIELDS, FIELDS, OPEN
 
 CENTRED = ("point", "circle", "box")   # kinds whose center is their (x, y)
 LINES = ("segment", "arrow")
-POLYGONAL = ("box",) + LINES + ("polyline", "polygon")   # outlines with a pullback (not a turned rect or an ellipse)
+# outlines with a pullback (not a turned rect or an ellipse); a curve's is its sampled points
+POLYGONAL = ("box",) + LINES + ("polyline", "polygon") + tuple(CURVE_POINTS)
 CLOSED = tuple(kind for kind in POLYGONAL if kind not in OPEN)   # those with an inside
 VERTEX_PULLBACKS = {
     "point": lambda gx, gy: (gx[:, 0], gy[:, 0]),
@@ -26,6 +27,9 @@ VERTEX_PULLBACKS = {
 
 def vertices(b):
     """b's outline (vx, vy), each (n, k), and the pullback from their gradients to b's fields."""
+    if b.kind in CURVE_POINTS:
+        points, vjp = CURVE_POINTS[b.kind].forward(*(getattr(b, name) for name in BATCH_FIELDS[b.kind]))
+        return points[:, 0], points[:, 1], lambda gx, gy: vjp(np.stack([gx, gy], axis=1))
     vx, vy = outline(b)
     return vx, vy, VERTEX_PULLBACKS[b.kind]
 

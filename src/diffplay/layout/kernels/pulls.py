@@ -49,3 +49,11 @@ def near_fields(a, b):
 def _apart(a, b, gx, gy):
     """A gradient (gx, gy) on the offset between the centres, a − b, as one on both shapes' fields."""
     return (*at_centre(a.kind, gx, gy), *at_centre(b.kind, -gx, -gy))
+
+
+@kernel("repel", "field", "field")
+def repel_fields(a, b):
+    """1 / (squared difference + softening)."""
+    d = a.value - b.value
+    inverse = 1.0 / (d * d + REPEL_SOFTENING)
+    return inverse, lambda w: (-2 * w * inverse * inverse * d, 2 * w * inverse * inverse * d)

@@ -116,7 +116,7 @@ class Problem:
     def forward(self, z):
         """Values of every family at z, and backward(weights) -> ∇z Σ weights·values (a weight
         of None leaves its family out)."""
-        z.take(self.kernel_index, out=self.flat)
+        z.take(self.kernel_index, out=self.flat, mode="wrap")   # valid indices; "raise" would buffer the copy
         values, pullbacks, leaf = [], [], None
         for family, run in zip(self.families, self.runs):
             if run is not None:

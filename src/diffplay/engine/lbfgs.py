@@ -64,9 +64,9 @@ class Pairs(list):
             self._compact()
         a, sy = self.first, 1.0 / rho
         b = a + len(self)
-        # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y
+        # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y; below the
+        # diagonal the buffer stays zero (every write, a compaction's too, is on or above it)
         self.inverse[a:b, b] = -(self.inverse[a:b, a:b] @ (self.S[a:b] @ y)) / sy
-        self.inverse[b, a:b] = 0.0
         self.inverse[b, b] = 1.0 / sy
         self.S[b], self.Y[b], self.sy[b] = s, y, sy
         self.gamma = sy / (y @ y)
@@ -124,7 +124,7 @@ class _Point(NamedTuple):
 def _probe(fun, x, d, t):
     """fun at x + t·d. A loss or gradient that is not finite counts as an infinite loss: the
     search backs off from the point and never takes it."""
-    f, g = fun(x + t * d)
+    f, g = fun(x + d if t == 1.0 else x + t * d)   # 1·d is d: a full step skips the multiply
     dg = g @ d   # not finite when an entry of g is not (inf·0 is nan): one check for both
     if not (math.isfinite(f) and math.isfinite(dg)):
         return _Point(t, np.inf, g, np.nan)
@@ -270,7 +270,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         evaluations += evals
         if t == 0.0:
             return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease", history)
-        s, y = t * d, g_new - g
+        s, y = d if t == 1.0 else t * d, g_new - g
         sy = s @ y
         if sy > 1e-10:
             history.add(s, y, 1.0 / sy)

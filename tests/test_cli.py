@@ -72,3 +72,12 @@ def test_ctrl_c_outside_a_training_run_says_interrupted_and_exits_130():
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.decode().strip().splitlines()[-1].endswith("diffplay: interrupted")
+
+
+def test_output_into_a_pipe_closed_early_stops_quietly_like_cat():
+    """`diffplay scene --list | head -1`: the reader has gone; no traceback, the shell's status for it."""
+    proc = subprocess.Popen([sys.executable, "-m", "diffplay.cli", "scene", "--list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    errors = proc.stderr.read().decode()
+    assert proc.wait() == 141 and errors == ""

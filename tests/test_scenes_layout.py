@@ -102,3 +102,19 @@ def test_the_editor_drags_a_segment_by_the_end_the_page_took():
     assert Layout.frame_schema.check(json.loads(json.dumps(frame)), "frame")
     with pytest.raises(UsageError, match='event.handle: "S" has 2 points to drag by, got 2'):
         editor.handle({"type": "drag", "shape": "S", "x": 0, "y": 0, "handle": 2})
+
+
+@pytest.mark.parametrize("shape, field", [
+    ('P = { kind = "image", href = "/etc/hostname", w = 40, h = 40 }', "shapes.P.href"),
+    ('T = { kind = "text", text = "hi", font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" }', "shapes.T.font"),
+])
+def test_a_spec_a_page_opens_may_not_name_a_file_on_the_machine(tmp_path, shape, field):
+    spec = f"[canvas]\nwidth = 200\nheight = 200\n\n[shapes]\n{shape}\n"
+    editor = Layout()
+    with pytest.raises(UsageError) as refused:
+        editor.handle({"type": "open", "name": "mine.toml", "text": spec})
+    assert "mine.toml:6" in str(refused.value) and f"{field}: a spec opened in a page may not name a file" in str(refused.value)
+    assert editor.source == "euler.toml"   # the diagram it had stays
+    (tmp_path / "mine.toml").write_text(spec.replace("/etc/hostname", str(tmp_path / "dot.svg")))
+    (tmp_path / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    assert Layout(file=str(tmp_path / "mine.toml")).source.endswith("mine.toml")   # from the command line, it may

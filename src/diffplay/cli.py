@@ -5,6 +5,7 @@ input goes through text.printable, so an escape sequence in a name cannot act on
 """
 
 import contextlib
+import os
 import signal
 import sys
 
@@ -56,7 +57,9 @@ def main(argv=None):
             args = build_parser().parse_args(argv)
         args.argv = [arg for arg in argv if arg != "--debug"]   # `gpt train --nproc N` runs it again in N processes
         tune_process()   # diffplay owns this process: one BLAS thread, freed memory kept (process.py)
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()   # here, where a closed pipe is caught below, not at exit
+        return status
     except (UsageError, RunFailed) as error:
         if debug:
             raise
@@ -67,6 +70,9 @@ def main(argv=None):
         return _said("out of memory; a smaller model, batch or picture fits", 1)
     except KeyboardInterrupt as error:   # an Interrupted run says where it saved its work
         return _said(str(error) or "interrupted", 130)
+    except BrokenPipeError:   # `diffplay … | head` read what it wanted: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # so exiting does not flush into the pipe again
+        return 141   # 128 + SIGPIPE, the shell's own status for it
 
 
 def _said(message, status):

@@ -58,17 +58,18 @@ COMMON = ("kind", "free", "on_canvas") + STYLE
 class _Source:
     """The file's name and line table, to turn a key path into "file:line"."""
 
-    def __init__(self, text, name):
-        self.name, self.lines = name, toml_lines(text)
+    def __init__(self, text, name, files=True):
+        self.name, self.lines, self.files = name, toml_lines(text), files
 
     def at(self, *path):
         return f"{self.name}:{line_of(self.lines, path)}"
 
 
-def loads(text, name="spec.toml"):
-    """(Diagram, solve options) from the text of a spec; UsageError names file:line on mistakes."""
+def loads(text, name="spec.toml", files=True):
+    """(Diagram, solve options) from the text of a spec; UsageError names file:line on mistakes.
+    `files=False` (a spec a web page sent) refuses any file it names: a picture, a font."""
     data = load_toml(text, name)   # bounded: digits, a number's length, depth
-    src = _Source(text, name)
+    src = _Source(text, name, files)
     for key in data:
         if key not in SECTIONS:
             raise UsageError(f'unknown section "{key}"{did_you_mean(key, SECTIONS)} (a spec has: {", ".join(SECTIONS)})',
@@ -209,6 +210,9 @@ def _file(value, src, *path):
     """A file named in the spec: a string, relative to the spec's folder."""
     if not isinstance(value, str) or not value:
         raise UsageError(f"{'.'.join(map(str, path))} must be a file name, got {value!r}", where=src.at(*path))
+    if not src.files:
+        raise UsageError(f"{'.'.join(map(str, path))}: a spec opened in a page may not name a file on this machine; "
+                         "draw it with `diffplay layout FILE` or `diffplay scene layout --set file=FILE`", where=src.at(*path))
     return Path(src.name).parent / Path(value).expanduser()
 
 

@@ -3,7 +3,7 @@
 Where the solver gave up, the constraints it could not meet, and those pulling against them
 (a multiplier of at least PULLING of the largest) that share free fields with them, are the
 suspects. They are solved on their own — nothing else, no objective — from where the solver
-stopped and from a fresh random start (with no objective, one round of the solver: the least
+stopped and from FRESH random starts (with no objective, one round of the solver: the least
 squares of their violations, zero exactly when they can hold). Met either way, they are not a conflict: the solve
 was *stuck* on its way, and another start usually finds the way out. Unmet both ways is the
 evidence of a conflict; a deletion filter (Chinneck & Dravnieks 1991) then drops each
@@ -22,6 +22,8 @@ from .solver import solve as solve_problem
 from .start import starting_values
 
 PULLING = 0.01   # a multiplier this share of the largest one pulls hard enough to take part
+FRESH = 3        # random starts a conflict must fail from too (one was not enough: a label can start
+                 # astride a curved arrow, pushed equally both ways, and stay stuck there on its own)
 FILTERED = 12    # more suspects than this are reported as they are, not filtered one by one
 
 
@@ -31,9 +33,9 @@ def judge(diagram, problem, outcome, rng, scales, max_iterations=500):
     L-BFGS iterations the judging took."""
     free = diagram.slots.free()
     suspects = _suspects(problem, outcome, diagram.tolerance, free)
-    fresh = starting_values(diagram, rng, True, fresh=True) / scales   # every free field drawn anew
+    starts = [starting_values(diagram, rng, True, fresh=True) / scales for _ in range(FRESH)]   # every free field drawn anew
     trial = _Trials(problem, free, diagram.tolerance, max_iterations)
-    if not suspects or trial.met(suspects, outcome.z) or trial.met(suspects, fresh):
+    if not suspects or trial.met(suspects, outcome.z) or trial.met_from_any(suspects, starts):
         return replace(outcome, status="stuck", message=_STUCK), trial.iterations
     conflict = suspects
     if len(suspects) <= FILTERED:
@@ -42,11 +44,11 @@ def judge(diagram, problem, outcome, rng, scales, max_iterations=500):
             rest = [s for s in conflict if s != suspect]
             if rest and not trial.met(rest, outcome.z):
                 conflict = rest
-        if len(conflict) < len(suspects) and trial.met(conflict, fresh):
-            conflict = suspects   # the smaller set held from the fresh start: keep the one shown to fail twice
+        if len(conflict) < len(suspects) and trial.met_from_any(conflict, starts):
+            conflict = suspects   # the smaller set held from a fresh start: keep the one shown to fail from all
     named = [_named(problem, outcome, s) for s in conflict]
     message = (f"infeasible: {len(named)} constraint{'s' if len(named) > 1 else ''} cannot all hold, "
-               f"solved on their own from two starts")
+               f"solved on their own from {FRESH + 1} starts")
     return replace(outcome, status="infeasible", message=message, conflict=named), trial.iterations
 
 
@@ -60,6 +62,9 @@ class _Trials:
     def __init__(self, problem, free, tolerance, max_iterations):
         self.problem, self.free, self.tolerance, self.max_iterations = problem, free, tolerance, max_iterations
         self.iterations = 0
+
+    def met_from_any(self, instances, starts):
+        return any(self.met(instances, z) for z in starts)
 
     def met(self, instances, z):
         """Whether these (family, row) instances can all hold, solved from z."""

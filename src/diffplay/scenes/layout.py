@@ -75,7 +75,7 @@ class Layout(Scene):
 
     def build(self):
         self.source, self.text = self.opened()
-        self.start(loads(self.text, self.source)[0])
+        self.start(loads(self.text, self.source, files=not self.values["spec"])[0])   # a page's text names no file
 
     def start(self, diagram):
         """Edit `diagram`, solved a first few iterations."""

@@ -10,6 +10,7 @@ in, so each call continues the quasi-Newton run where the previous one stopped:
     result = minimize(fun, result.x, max_iter=5, history=result.history)
 """
 
+import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -52,6 +53,7 @@ class Pairs(list):
         self.S, self.Y = np.empty((2 * limit, size)), np.empty((2 * limit, size))
         self.sy = np.empty(2 * limit)
         self.inverse = np.zeros((2 * limit, 2 * limit))   # R⁻¹ in rows and columns first, …: upper triangular
+        self.gamma = None   # s·y / y·y of the newest pair: H's scale
 
     def add(self, s, y, rho):
         """Append a pair, dropping the oldest when `limit` are kept."""
@@ -62,11 +64,12 @@ class Pairs(list):
             self._compact()
         a, sy = self.first, 1.0 / rho
         b = a + len(self)
-        # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y
+        # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y; below the
+        # diagonal the buffer stays zero (every write, a compaction's too, is on or above it)
         self.inverse[a:b, b] = -(self.inverse[a:b, a:b] @ (self.S[a:b] @ y)) / sy
-        self.inverse[b, a:b] = 0.0
         self.inverse[b, b] = 1.0 / sy
         self.S[b], self.Y[b], self.sy[b] = s, y, sy
+        self.gamma = sy / (y @ y)
         self.append((s, y, rho))
 
     def _compact(self):
@@ -82,8 +85,7 @@ class Pairs(list):
         if not self:
             return g.copy()
         a, b = self.first, self.first + len(self)
-        S, Y, inverse, sy = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.sy[a:b]
-        gamma = sy[-1] / (Y[-1] @ Y[-1])
+        S, Y, inverse, sy, gamma = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.sy[a:b], self.gamma
         r = inverse @ (S @ g)
         yr = r @ Y
         p = (sy * r + gamma * (Y @ (yr - g))) @ inverse   # R⁻ᵀv as v·R⁻¹
@@ -94,7 +96,7 @@ class Pairs(list):
         twin = Pairs(0, self.limit)
         twin.extend(self)
         twin.first, twin.S, twin.Y, twin.sy = self.first, self.S.copy(), self.Y.copy(), self.sy.copy()
-        twin.inverse = self.inverse.copy()
+        twin.inverse, twin.gamma = self.inverse.copy(), self.gamma
         return twin
 
 
@@ -122,10 +124,11 @@ class _Point(NamedTuple):
 def _probe(fun, x, d, t):
     """fun at x + t·d. A loss or gradient that is not finite counts as an infinite loss: the
     search backs off from the point and never takes it."""
-    f, g = fun(x + t * d)
-    if not (np.isfinite(f) and np.isfinite(g).all()):
+    f, g = fun(x + d if t == 1.0 else x + t * d)   # 1·d is d: a full step skips the multiply
+    dg = g @ d   # not finite when an entry of g is not (inf·0 is nan): one check for both
+    if not (math.isfinite(f) and math.isfinite(dg)):
         return _Point(t, np.inf, g, np.nan)
-    return _Point(t, f, g, g @ d)
+    return _Point(t, f, g, dg)
 
 
 def _strong_wolfe(fun, x, t, d, f0, g0, c1=1e-4, c2=0.9, max_evals=25):
@@ -255,8 +258,9 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     if not np.isfinite(f) or not np.isfinite(g).all():
         return LBFGSResult(x, f, g, 0, evaluations, False, "the loss or gradient at the start is not finite",
                            history)
+    steepest = np.max(np.abs(g), initial=0.0)   # initial: an empty x is already there
     for iteration in range(1, max_iter + 1):
-        if np.max(np.abs(g), initial=0.0) <= tolerance_grad:   # initial: an empty x is already there
+        if steepest <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance", history)
         d = -history.times(g)
         if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
@@ -266,14 +270,15 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
         evaluations += evals
         if t == 0.0:
             return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease", history)
-        s, y = t * d, g_new - g
+        s, y = d if t == 1.0 else t * d, g_new - g
         sy = s @ y
         if sy > 1e-10:
             history.add(s, y, 1.0 / sy)
         x, f_old, f, g = x + s, f, f_new, g_new
         if callback is not None:
             callback(x)
-        if np.abs(g).max() <= tolerance_grad:
+        steepest = np.abs(g).max()   # the next iteration's first test, too
+        if steepest <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance", history)
         if np.abs(s).max() <= tolerance_change or abs(f - f_old) <= tolerance_change * max(1.0, abs(f)):
             return LBFGSResult(x, f, g, iteration, evaluations, True, "progress below tolerance", history)

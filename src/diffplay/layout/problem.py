@@ -10,6 +10,7 @@ itself on Tensors otherwise, so the solver sees the same thing either way:
     grad_z = backward(weights)                # ∇z Σ weights·values, weights shaped like values
 """
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -96,9 +97,9 @@ class Problem:
         ends = itertools.accumulate(f.flat_index.size for f in self.kernel_families)
         views = {id(f): batches(f.kinds, f.gathered(self.flat[end - f.flat_index.size:end]))
                  for f, end in zip(self.kernel_families, ends)}
-        # per family: its kernel over Batches and its Batches, or None (the relation on Tensors)
-        self.runs = [(f.kernel.forward.batched, views[id(f)]) if f.kernel is not None else None
-                     for f in self.families]
+        # per family: its kernel bound to its Batches and settings, or None (the relation on Tensors)
+        self.runs = [functools.partial(f.kernel.forward.batched, *views[id(f)], **f.settings)
+                     if f.kernel is not None else None for f in self.families]
         self.kernels = [i for i, run in enumerate(self.runs) if run is not None]   # positions of either kind
         self.traced = [i for i, run in enumerate(self.runs) if run is None]
         self._shapes = None
@@ -116,11 +117,11 @@ class Problem:
     def forward(self, z):
         """Values of every family at z, and backward(weights) -> ∇z Σ weights·values (a weight
         of None leaves its family out)."""
-        np.take(z, self.kernel_index, out=self.flat)
+        z.take(self.kernel_index, out=self.flat, mode="wrap")   # valid indices; "raise" would buffer the copy
         values, pullbacks, leaf = [], [], None
         for family, run in zip(self.families, self.runs):
             if run is not None:
-                v, pullback = run[0](*run[1], **family.settings)
+                v, pullback = run()
                 if v.ndim != 2:
                     v, pullback = v.reshape((family.size, -1)), _reshaped(pullback, v.shape)
             else:

@@ -107,10 +107,12 @@ class _Lagrangian:
         self.floor = np.where(self.equality, -np.inf, 0.0)   # an inequality's multiplier stays >= 0
         self.objective_weights = [f.weights for f in problem.objectives]
         self.multipliers, self.penalty = np.zeros(self.equality.size), PENALTY_START
+        self.gradient_weights = np.empty(self.equality.size)   # an evaluation's w, and its families' views of it
+        self.gradient_views = self._weights(self.gradient_weights)
         self.last = None   # (u, values, backward) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
-        return np.concatenate([v.ravel() for v in values[:self.count]]) if self.count else np.zeros(0)
+        return np.concatenate(values[:self.count], axis=None) if self.count else np.zeros(0)
 
     def violation(self, c):
         """The largest raw residual: |h| for equalities, max(0, c) for inequalities."""
@@ -132,9 +134,9 @@ class _Lagrangian:
             lam, mu = self.multipliers, self.penalty
             # w = λ + μc, floored at 0 for inequalities; then both kinds' penalty terms,
             # λh + μh²/2 and (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ), and w is the gradient weight
-            w = np.maximum(lam + mu * c, self.floor)
+            w = np.maximum(lam + mu * c, self.floor, out=self.gradient_weights)
             penalty = ((w - lam) @ (w + lam)) / (2 * mu)
-            grad = self._anchored(backward(self._weights(w)))
+            grad = self._anchored(backward(self.gradient_views))
             energy = 0.0 if self.anchor is None else self.anchor.energy(self.z)
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)

@@ -34,9 +34,11 @@ def starting_values(diagram, rng, warm, fresh):
     for inst in diagram.relations:
         if inst.relation.start_range is not None:
             ranges.update(inst.relation.start_range(inst))
-    for slot in np.flatnonzero(redo):
-        role = slots.roles[slot]
-        values[slot] = rng.uniform(*ranges.get(slot, default[role])) if role in default else 0.0
+    values[redo] = 0.0   # an angle's start; the rest are drawn, in slot order, in one call
+    drawn = [slot for slot in np.flatnonzero(redo).tolist() if slots.roles[slot] in default]
+    if drawn:
+        lo, hi = zip(*(ranges.get(slot, default[slots.roles[slot]]) for slot in drawn))
+        values[drawn] = rng.uniform(lo, hi)
     start = Start(diagram, values, redo, rng)
     for inst in diagram.relations:
         if inst.relation.start is not None:

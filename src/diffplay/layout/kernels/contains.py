@@ -19,7 +19,8 @@ def circle_contains_circle(a, b, pad):
 
     def pullback(w):
         w = w[:, 0]
-        return w * dx / s, w * dy / s, -w, -w * dx / s, -w * dy / s, w
+        gx, gy = w * dx / s, w * dy / s
+        return gx, gy, -w, -gx, -gy, w
 
     return values, pullback
 

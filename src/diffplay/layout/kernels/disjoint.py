@@ -15,7 +15,8 @@ def disjoint_circles(a, b, pad):
 
     def pullback(w):
         w = w[:, 0]
-        return -w * ux, -w * uy, w, w * ux, w * uy, w
+        gx, gy = w * ux, w * uy
+        return -gx, -gy, w, gx, gy, w
 
     return values, pullback
 

@@ -9,20 +9,23 @@ from .parts import POLYGONAL, vertices
 @kernel("on_canvas", "circle")
 def circle_on_canvas(a, left, top, right, bottom):
     """Each side of the circle's bounding box past each canvas edge."""
-    values = np.empty((a.x.size, 8))
-    values[:, 0], values[:, 1] = left - (a.x - a.r), left - (a.x + a.r)
-    values[:, 2], values[:, 3] = (a.x - a.r) - right, (a.x + a.r) - right
-    values[:, 4], values[:, 5] = top - (a.y - a.r), top - (a.y + a.r)
-    values[:, 6], values[:, 7] = (a.y - a.r) - bottom, (a.y + a.r) - bottom
+    values = np.array([a.x, a.y, a.r, left, top, right, bottom]).T @ _CIRCLE_SIDES
+    return values, lambda w: tuple(_CIRCLE_SIDES[:3] @ w.T)   # the rows for x, y and r
 
-    def pullback(w):
-        # columns: left−(x−r), left−(x+r), (x−r)−right, (x+r)−right, then the same for y
-        gx = -w[:, 0] - w[:, 1] + w[:, 2] + w[:, 3]
-        gy = -w[:, 4] - w[:, 5] + w[:, 6] + w[:, 7]
-        gr = (w[:, 0] - w[:, 1] - w[:, 2] + w[:, 3]) + (w[:, 4] - w[:, 5] - w[:, 6] + w[:, 7])
-        return gx, gy, gr
 
-    return values, pullback
+# Per row a field of the circle (x, y, r) or a canvas edge (left, top, right, bottom), per
+# column its coefficient in one of the eight values: left − (x − r), left − (x + r),
+# (x − r) − right, (x + r) − right, then the same for y between top and bottom. Linear, so
+# the values are one matrix product and the pullback another.
+_CIRCLE_SIDES = np.array([
+    [-1, -1, 1, 1, 0, 0, 0, 0],      # x
+    [0, 0, 0, 0, -1, -1, 1, 1],      # y
+    [1, -1, -1, 1, 1, -1, -1, 1],    # r
+    [1, 1, 0, 0, 0, 0, 0, 0],        # left
+    [0, 0, 0, 0, 1, 1, 0, 0],        # top
+    [0, 0, -1, -1, 0, 0, 0, 0],      # right
+    [0, 0, 0, 0, 0, 0, -1, -1],      # bottom
+], float)
 
 
 @kernel("on_canvas", ("point",) + POLYGONAL)

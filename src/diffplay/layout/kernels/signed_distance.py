@@ -15,7 +15,8 @@ def touching_circles(a, b, pad):
     d, ux, uy = length_and_direction(a.x - b.x, a.y - b.y)
 
     def pullback(w):
-        return w * ux, w * uy, -w, -w * ux, -w * uy, -w
+        gx, gy, back = w * ux, w * uy, -w
+        return gx, gy, back, -gx, -gy, back
 
     return d - a.r - b.r - pad, pullback
 

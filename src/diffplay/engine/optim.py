@@ -187,7 +187,7 @@ class Adam(Optimizer):
         m *= b1
         m += (1 - b1) * g
         v *= b2
-        square = np.square(g)
+        square = np.square(g, out=np.empty(np.shape(g), np.result_type(g)))   # an array even for a 0-d g (out= below)
         square *= 1 - b2
         v += square
         # p -= lr · m̂ / (√v̂ + eps), each product and quotient in that order, in two scratch arrays

@@ -459,17 +459,17 @@ def test_lbfgs_of_an_empty_vector_is_converged_without_a_step():
 
 @pytest.mark.parametrize("name, kwargs", CONFIGS)
 def test_optimizer_steps_zero_dimensional_tensors_as_torch_does(name, kwargs):
-    """A scalar Tensor parameter (synth's pitch) is a 0-d array: every update must keep it one."""
+    """A scalar Tensor parameter alone in its optimizer (synth's pitch) is a 0-d array: every update must keep it one."""
     ps = [Tensor(np.array(x), requires_grad=True) for x in START]
-    ours = getattr(optim, name)(ps, **kwargs)
+    ours = [getattr(optim, name)([p], **kwargs) for p in ps]
     t = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    theirs = getattr(torch.optim, name)(t, **kwargs)
+    theirs = [getattr(torch.optim, name)([p], **kwargs) for p in t]
     for _ in range(20):
-        ours.zero_grad()
+        for opt in ours + theirs:
+            opt.zero_grad()
         loss_value(ps).backward()
-        ours.step()
-        theirs.zero_grad()
         loss_torch(t).backward()
-        theirs.step()
+        for opt in ours + theirs:
+            opt.step()
         assert [p.data.shape for p in ps] == [()] * 4
         assert np.allclose([float(p.data) for p in ps], [float(x) for x in t], rtol=1e-9, atol=1e-9)

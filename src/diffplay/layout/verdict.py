@@ -22,7 +22,7 @@ from .solver import solve as solve_problem
 from .start import starting_values
 
 PULLING = 0.01   # a multiplier this share of the largest one pulls hard enough to take part
-FRESH = 3        # random starts a conflict must fail from too (one was not enough: a label can start
+FRESH = 2        # random starts a conflict must fail from too (one was not enough: a label can start
                  # astride a curved arrow, pushed equally both ways, and stay stuck there on its own)
 FILTERED = 12    # more suspects than this are reported as they are, not filtered one by one
 

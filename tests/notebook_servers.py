@@ -114,7 +114,9 @@ def kernel_of(base, folder, notebook):
     client = jupyter_client.BlockingKernelClient(connection_file=str(folder / ".runtime" / f"kernel-{kernel}.json"))
     client.load_connection_file()
     client.start_channels()
-    client.wait_for_ready(timeout=60)
+    # ready when it answers; not wait_for_ready(), whose last act drains IOPub until it is quiet for
+    # 0.2 s, which it never is while a widget on the page streams its frames (it waited forever)
+    client.kernel_info(reply=True, timeout=60)
     return client
 
 

@@ -2,6 +2,7 @@
 same loss and gradients to the last bit, gradients that finite differences agree with, and whole
 runs whose losses and weights are the graph's."""
 
+import copy
 import random
 
 import numpy as np
@@ -67,7 +68,7 @@ def graph_step(run):
 def test_a_run_without_the_graph_trains_as_the_graph_does_to_the_last_bit(batch, dtype, n_layer):
     settings = {**DEFAULTS, "steps": 30, "batch": batch, "dtype": dtype, "n_layer": n_layer}
     fused, graph = Run(None, settings, "tensor"), Run(None, settings, "tensor")
-    assert fused.flat   # the default model's weights are one array, which Adam steps as one
+    assert fused.optimizer.flat_group() is not None   # the default model's weights are one array, which Adam steps as one
     for _ in range(30):
         fused.train_step()
         graph_step(graph)
@@ -77,11 +78,27 @@ def test_a_run_without_the_graph_trains_as_the_graph_does_to_the_last_bit(batch,
     assert all(np.array_equal(a[i][key], b[i][key]) for i in a for key in ("exp_avg", "exp_avg_sq"))
 
 
+def test_a_copied_run_keeps_its_weights_in_one_array_and_trains_on_as_the_original():
+    """A studio snapshot or a page's loaded run deep-copies the run: the copy must step its own
+    flat weights (not a stale copy of wq, wk, wv) and stay on the one-array path."""
+    settings = {**DEFAULTS, "steps": 20, "batch": 2}
+    run = Run(None, settings, "tensor")
+    for _ in range(3):
+        run.train_step()
+    copied = copy.deepcopy(run)
+    assert copied.optimizer.flat_group() is not None
+    assert all(np.shares_memory(t.data, copied.gpt.model.flat) for t in copied.gpt.model.parameters())
+    for _ in range(10):
+        run.train_step()
+        copied.train_step()
+    assert copied.losses == run.losses and np.array_equal(copied.gpt.model.flat, run.gpt.model.flat)
+
+
 def test_a_run_whose_weights_are_not_one_array_still_steps_without_the_graph():
     """Past optim's group size (8k entries a weight) Adam steps each weight from its .grad."""
     settings = {**DEFAULTS, "steps": 3, "n_embd": 64, "n_layer": 1}
     fused, graph = Run(None, settings, "tensor"), Run(None, settings, "tensor")
-    assert not fused.flat
+    assert fused.optimizer.flat_group() is None
     for _ in range(3):
         fused.train_step()
         graph_step(graph)

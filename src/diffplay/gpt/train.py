@@ -190,7 +190,6 @@ class Run:
         self.schedule = LinearDecay(self.optimizer, self.steps)   # lr · (1 − step/steps)
         if saved is not None:
             self._restore(saved)
-        self.flat = self.gpt.engine == "tensor" and self.optimizer.flat_group() is not None
 
     def batch(self, step):
         """The token lists of step's documents: docs[step·B + b] for b < B, wrapping around."""
@@ -208,7 +207,7 @@ class Run:
         else:
             batch = self.batch(self.step)
             value, grad = loss_and_grad(self.gpt.model, batch)
-            if self.flat:   # the weights lie in one array: Adam steps it from the gradient as one
+            if self.optimizer.flat_group() is not None:   # the weights lie in one array: Adam steps it as one
                 self.optimizer.step_flat(grad)
             else:
                 self.optimizer.step()

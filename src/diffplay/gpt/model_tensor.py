@@ -26,8 +26,8 @@ class TensorGPT:
         self.config, self.vocab_size = config, vocab_size
         shapes = parameter_shapes(config, vocab_size)
         self.flat = np.concatenate([np.asarray(weights[name], dtype=dtype).ravel() for name in shapes])
-        layout = Flat(shapes.values())
-        self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, layout.split(self.flat))}
+        self.layout = Flat(shapes.values())   # where each weight lies in flat
+        self.w = {name: Tensor.wrap(view, requires_grad=True) for name, view in zip(shapes, self.layout.split(self.flat))}
         self.layers = [([self.w[f"layer{i}.attn_w{name}"] for name in "qkvo"],
                         [self.w[f"layer{i}.mlp_fc{k}"] for k in (1, 2)]) for i in range(config.n_layer)]
         self._cut_arrays()
@@ -35,7 +35,7 @@ class TensorGPT:
     def _cut_arrays(self):
         """For step.py's step without a graph: each layer's weights as arrays, and its wq, wk and
         wv as one array too (they lie end to end: nanoGPT's c_attn, a view of the flat weights)."""
-        spans = dict(zip(self.w, Flat([t.data.shape for t in self.w.values()]).spans))
+        spans = dict(zip(self.w, self.layout.spans))
         self.layer_arrays = [[t.data for t in attention + mlp] for attention, mlp in self.layers]
         self.qkv_arrays = [self.flat[spans[f"layer{i}.attn_wq"][0]:spans[f"layer{i}.attn_wv"][1]]
                            .reshape(-1, self.config.n_embd) for i in range(self.config.n_layer)]
@@ -45,8 +45,7 @@ class TensorGPT:
         flat array: copied one by one they would lie apart, and the step would read a stale
         copy of wq, wk and wv."""
         self.__dict__.update(state)
-        views = Flat([t.data.shape for t in self.w.values()]).split(self.flat)
-        for tensor, view in zip(self.w.values(), views):
+        for tensor, view in zip(self.w.values(), self.layout.split(self.flat)):
             view[...] = tensor.data
             tensor.data = view
         self._cut_arrays()

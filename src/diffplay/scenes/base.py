@@ -199,14 +199,17 @@ class Scene:
 
     def restore(self, snapshot):
         """Go back to a snapshot(), which stays as it was, to go back to again."""
-        self.__dict__.clear()
-        self.__dict__.update(copy.deepcopy(snapshot, {id(self): self}))
+        self._take(snapshot, self)
 
     def become(self, other):
         """Take the whole state of `other`, a scene of this class, as a copy: this object goes on
         as if it were that one (a page loading a run keeps its scene, a notebook its variable)."""
+        self._take(other.__dict__, other)
+
+    def _take(self, state, owner):
+        """A copy of `state` as this scene's whole state; what in it refers to `owner` refers to this scene."""
         self.__dict__.clear()
-        self.__dict__.update(copy.deepcopy(other.__dict__, {id(other): self}))
+        self.__dict__.update(copy.deepcopy(state, {id(owner): self}))
 
     def step(self, budget_s, step_limit=None):
         """Live: advance for up to budget_s seconds and at most step_limit pieces (and at most

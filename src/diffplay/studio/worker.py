@@ -230,10 +230,7 @@ class Loop:
                 if (record is None) == (link is None):
                     raise SchemaError("load: give the record or its link, one of them")
                 run = Replay(record if link is None else record_of_link(link), type(self.scene), from_web=True)
-        except UsageError as e:
-            self.send("M", error(f"load: {e}", request_id))
-            return
-        except Exception as e:   # TooSlow: the scene took too long to build
+        except Exception as e:   # a bad record (its field named), or TooSlow: the scene took too long to build
             self.send("M", error(f"load: {plainly(e)}", request_id))
             return
         self.scene.become(run.scene)   # the same object goes on (a notebook's Python holds it)

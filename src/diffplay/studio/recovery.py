@@ -8,9 +8,11 @@ the next event, so a scene never fails in a loop.
 
 A state is kept (Scene.snapshot, a deep copy) before an event is applied and, at most once a
 PERIOD_S, after a frame has gone out: each a state that made a frame, or one an event found.
-Copying costs time, so a copy is never taken sooner than its own cost / SHARE after the last:
-a scene that takes 150 ms to copy (a learn chapter's Value graph) is kept every 3 s at most,
-and may go back that far.
+Copying costs time, so a copy is never taken before the session has spent its own cost / SHARE
+of CPU since the last: a scene that takes 150 ms to copy (a learn chapter's Value graph) is kept
+once every 3 s of its computing at most, and may go back that far. CPU, not the clock: in a busy
+studio a session gets a tenth of a core, and copies gated by the clock took half of that (a
+copy before each of a page's 20 clicks a second).
 """
 
 import math
@@ -18,30 +20,30 @@ import time
 
 from ..errors import UsageError
 
-SHARE = 0.05     # the most of a session's time its copies may take
+SHARE = 0.05     # the most of a session's CPU its copies may take
 PERIOD_S = 1.0   # while a scene runs without events, how often its state is kept
 
 
 class LastGood:
     """The kept copy of one scene's state."""
 
-    def __init__(self, scene, clock=time.monotonic):
-        self.scene, self.clock = scene, clock
-        self.saved, self.saved_at, self.cost = None, -math.inf, 0.0
+    def __init__(self, scene, clock=time.monotonic, cpu=time.thread_time):
+        self.scene, self.clock, self.cpu = scene, clock, cpu
+        self.saved, self.saved_at, self.saved_cpu, self.cost = None, -math.inf, -math.inf, 0.0
         self.copyable = True
 
     def keep(self, period=0.0):
-        """Copy the scene's state, unless a copy was taken less than `period` (or its cost /
-        SHARE) ago. A scene that cannot be copied is not tried again."""
-        now = self.clock()
-        if not self.copyable or now - self.saved_at < max(period, self.cost / SHARE):
+        """Copy the scene's state, unless a copy was taken less than `period` seconds ago, or
+        less than its CPU cost / SHARE of CPU ago. A scene that cannot be copied is not tried again."""
+        now, cpu = self.clock(), self.cpu()
+        if not self.copyable or now - self.saved_at < period or cpu - self.saved_cpu < self.cost / SHARE:
             return
         try:
             self.saved = self.scene.snapshot()
         except Exception:   # something in it deep-copies badly: there is no going back for this scene
             self.copyable, self.saved = False, None
             return
-        self.saved_at, self.cost = now, self.clock() - now
+        self.saved_at, self.saved_cpu, self.cost = now, cpu, self.cpu() - cpu
 
     def restore(self):
         """Put the scene back as it was when last kept; the step it is back at, or None when

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from diffplay.scenes.blobs import unraster
+from diffplay.scenes.blobs import raster, unraster
 from diffplay.scenes.canvas import Canvas, fourier_features
 from diffplay.scenes.parts.picture import load_png, save_png
 from diffplay.scenes.schema import SchemaError
@@ -274,3 +274,26 @@ def test_transparent_pixels_are_white_paper_from_the_page_and_from_a_file(tmp_pa
     from_file = load_png(tmp_path / "clear.png", 8)
     for target in (scene.target, from_file):
         assert target[6, 3].tolist() == [1, 1, 1] and target[1, 3].tolist() == [1, 0, 0]
+
+
+def test_a_busy_canvas_redraws_a_quarter_of_its_picture_a_frame_in_turn():
+    scene = Canvas()
+    scene.advance_piece()
+    scene.frame()   # a whole picture first
+    scene.handle({"type": "busy", "on": True})
+    assert "a quarter of the picture" in scene.lighter
+    for turn in range(4):
+        before = scene.shown
+        scene.advance_piece()   # the network learns: every pixel's colour moves
+        frame = scene.frame()
+        now, fresh = scene.shown, scene.render_output()
+        redrawn = np.zeros(now.shape[:2], bool)
+        redrawn[turn // 2::2, turn % 2::2] = True
+        np.testing.assert_allclose(now[redrawn], fresh[redrawn], rtol=1e-6)   # this turn's pixels: the network's now
+        np.testing.assert_array_equal(now[~redrawn], before[~redrawn])   # the others: as the last frame showed them
+        assert not np.allclose(now[~redrawn], fresh[~redrawn], rtol=1e-6)
+        assert frame["output"] == raster(np.round(now * 255))
+    scene.handle({"type": "busy", "on": False})
+    scene.advance_piece()
+    scene.frame()
+    np.testing.assert_array_equal(scene.shown, scene.render_output())   # alone again: the whole picture a frame

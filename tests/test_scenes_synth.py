@@ -93,6 +93,19 @@ def test_without_the_search_a_fit_from_300_hz_stalls_and_says_so_in_a_plain_sent
     assert scene.frame()["stalled"] is True
 
 
+@pytest.mark.parametrize("mode, start", [("additive", 1900.0), ("fm", 300.0)])
+def test_a_busy_studio_fits_at_the_longest_fft_alone_and_finds_the_same_sound(mode, start):
+    scene = Synth(mode=mode, f0=start)
+    scene.handle({"type": "busy", "on": True})
+    assert scene.lighter == "fitting the spectrum at its finest-pitched FFT size of 6"
+    scene.run()
+    assert abs(scene.parameters()["f0"] - 440.0) <= 1.0 and not scene.status()[1]
+    if mode == "fm":
+        assert abs(scene.parameters()["index"] - 2.5) <= 0.01
+    else:
+        np.testing.assert_allclose(scene.parameters()["amplitudes"], np.array([1, 0.5, 0.33, 0.25]) * 0.45, atol=5e-3)
+
+
 def test_fm_from_300_hz_finds_the_carrier_and_its_index():
     scene = Synth(mode="fm", f0=300.0).run()
     assert abs(scene.parameters()["f0"] - 440.0) <= 1.0 and abs(scene.parameters()["index"] - 2.5) <= 0.01

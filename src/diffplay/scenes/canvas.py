@@ -76,6 +76,7 @@ STROKE_POINT = Record({"x": Number(-64, 1024), "y": Number(-64, 1024)})
 
 
 BUSY_PIXELS = 512   # a busy studio's batch (on_busy): a step a quarter as long as the default 2,048's
+INTERLACE = 2       # ... and its frames redraw every other row and column in turn: a quarter of the picture each
 
 class Canvas(Scene):
     name = "canvas"
@@ -108,7 +109,7 @@ class Canvas(Scene):
     example = Example()
     max_steps = 500
     budget_s = 0.05
-    lighter = f"learning from at most {BUSY_PIXELS} pixels a step"
+    lighter = f"learning from at most {BUSY_PIXELS} pixels a step, and redrawing a quarter of the picture a frame"
     loaded = None   # the RGB pixels of a picture the page sent, until another comes
 
     def build(self):
@@ -132,6 +133,7 @@ class Canvas(Scene):
         self.opt = optim.Adam(self.model.parameters(), lr=v["lr"])
         self.last_loss = None
         self.seen = None   # the network's picture as last computed, (size, size, 3)
+        self.shown, self.turn = None, 0   # the picture the last frame showed; whose turn it is to be redrawn (busy)
 
     def start_at_mean_colour(self):
         """The output biases at the logit of the picture's mean colour: the network starts from
@@ -192,11 +194,23 @@ class Canvas(Scene):
         # of): a frame need not run the network again
         self.seen = predicted.data.reshape(self.target.shape) if whole and self.mask.all() else None
 
-    def render_output(self):
-        """The network's picture: (size, size, 3) in [0, 1]."""
+    def render_output(self, rows=slice(None), columns=slice(None)):
+        """The network's picture: (size, size, 3) in [0, 1]; or those rows and columns of it."""
         size = self.values["size"]
+        features = self.features.reshape(size, size, -1)[rows, columns]
         with no_grad():
-            return self.model(Tensor.wrap(self.features)).sigmoid().data.reshape(size, size, 3)
+            colours = self.model(Tensor.wrap(features.reshape(-1, features.shape[-1]))).sigmoid().data
+        return colours.reshape(*features.shape[:2], 3)
+
+    def redrawn(self):
+        """The picture last shown with one of its INTERLACE² interlaced parts drawn anew, in turn
+        (busy: the network runs on a quarter of the pixels a frame; none is more than 4 frames old)."""
+        row, column = divmod(self.turn, INTERLACE)
+        self.turn = (self.turn + 1) % INTERLACE ** 2
+        picture = self.shown.copy()   # a new object: a frame never changes what it sent
+        parts = slice(row, None, INTERLACE), slice(column, None, INTERLACE)
+        picture[parts] = self.render_output(*parts)
+        return picture
 
     def psnr(self, output=None):
         """Peak signal-to-noise ratio, in dB, over the painted pixels (None if none are)."""
@@ -243,7 +257,9 @@ class Canvas(Scene):
 
     def view(self):
         if self.seen is None:
-            self.seen = self.render_output()
+            interlaced = self.busy and self.shown is not None and self.shown.shape == self.target.shape
+            self.seen = self.redrawn() if interlaced else self.render_output()
+        self.shown = self.seen
         if self.painting is None:   # the same rasters until the painting changes
             self.painting = {"target": raster(np.round(self.target * 255)), "mask": raster(self.mask * 255),
                              "painted": int(self.mask.sum())}

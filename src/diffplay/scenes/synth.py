@@ -56,7 +56,7 @@ def wav_sound(samples, rate):
     return sound(buffer.getvalue())
 
 
-BUSY_FFT_SIZES = FFT_SIZES[:3]   # a busy studio's loss (on_busy): the long FFTs that resolve pitch, 9 ms a step instead of 15
+BUSY_FFT_SIZES = FFT_SIZES[:1]   # a busy studio's loss (on_busy): the longest FFT, which resolves pitch: 1.2 ms a step instead of 4
 
 class Synth(Scene):
     name = "synth"
@@ -93,7 +93,7 @@ class Synth(Scene):
     example = Example()
     max_steps = 300
     budget_s = 0.05
-    lighter = "fitting the spectrum at its 3 finest-pitched FFT sizes of 6"
+    lighter = "fitting the spectrum at its finest-pitched FFT size of 6"
 
     def build(self):
         v = self.values

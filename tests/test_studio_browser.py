@@ -143,10 +143,10 @@ def test_boundary_clicks_add_points_and_accuracy_rises(page, studio):
     newer_frame(page, lambda f: f["paused"], what="paused")
     page.select_option("[data-setting=dataset] select", "xor")
     start = newer_frame(page, lambda f: f["step"] == 0 and f["paused"], what="after the rebuild")
-    count = len(start["points"])
+    count = len(start["points"]["x"])
     for u, v in [(60, 60), (420, 420), (420, 60)]:   # top left and bottom right are class 1 in xor
         page.mouse.click(*canvas_point(page, PLANE, u, v))
-    newer_frame(page, lambda f: len(f["points"]) == count + 3, what="with the three new points")
+    newer_frame(page, lambda f: len(f["points"]["x"]) == count + 3, what="with the three new points")
     page.keyboard.press(" ")
     trained = newer_frame(page, lambda f: f["train_accuracy"] >= start["train_accuracy"] + 0.2 and f["train_accuracy"] > 0.8,
                           timeout=60, what="with a higher accuracy")
@@ -173,7 +173,7 @@ def test_boundary_regresses_the_plane_with_values_coloured_orange_to_blue(page, 
     page.select_option("[data-setting=dataset] select", "plane")
     learned = newer_frame(page, lambda f: f["regression"] and f["step"] > 20 and f["train_loss"] < 0.01, timeout=60,
                           what="the plane regressed")
-    assert learned["network"]["sizes"][-1] == 1 and "value" in learned["points"][0]
+    assert learned["network"]["sizes"][-1] == 1 and "value" in learned["points"]
     assert page.locator(".stage button[data-label]").nth(2).is_hidden()
     shot(page, "boundary-regression")
 
@@ -203,7 +203,7 @@ def test_boundary_loads_points_from_a_csv_and_exports_the_network_as_a_script(pa
     open_scene(page, studio, "boundary")
     (tmp_path / "mine.csv").write_text("x,y,label\n1,1,0\n-1,-1,1\n2,-2,1\n-2,2,0\n")
     page.set_input_files(".stage input[type=file]", str(tmp_path / "mine.csv"))
-    newer_frame(page, lambda f: len(f["points"]) == 4, what="the CSV's four points")
+    newer_frame(page, lambda f: len(f["points"]["x"]) == 4, what="the CSV's four points")
     with page.expect_download() as script:
         page.click("#export-py")
     assert script.value.suggested_filename == "boundary.py"
@@ -249,7 +249,7 @@ def test_boundary_reload_and_shared_link_bring_the_run_back_bit_for_bit(page, br
     weights = exported_weights(page)
     page.reload()
     back = replayed(page)
-    assert back["paused"] and back["step"] == paused["step"] and len(back["points"]) == len(paused["points"])
+    assert back["paused"] and back["step"] == paused["step"] and back["points"] == paused["points"]
     assert exported_weights(page) == weights   # every float, exactly
     shot(page, "boundary-reloaded")
     shared = page.context.new_page()   # someone opening the shared address
@@ -675,9 +675,9 @@ def test_malformed_and_oversized_messages_get_error_replies_and_the_page_keeps_w
     assert errors[2].startswith("event.x: must be in [-6.0, 6.0]")
     assert page.locator(".error").count() >= 3
     shot(page, "errors")
-    count = len(frame(page)["points"])
+    count = len(frame(page)["points"]["x"])
     page.mouse.click(*canvas_point(page, PLANE, 240, 240))
-    newer_frame(page, lambda f: len(f["points"]) == count + 1, what="the click after the errors")
+    newer_frame(page, lambda f: len(f["points"]["x"]) == count + 1, what="the click after the errors")
 
 
 def test_a_message_past_the_socket_limit_closes_the_socket_and_the_page_reconnects(page, studio):

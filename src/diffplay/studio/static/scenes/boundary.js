@@ -115,14 +115,15 @@ export function draw(view, f) {
   cache = rasterCanvas(f.grid, f.regression ? valueColour(shade) : regionColour(shade, classes), cache);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(cache, 0, 0, SIZE, SIZE);
-  for (const p of f.points) {
-    const [u, v] = plane.toCanvas(p.x, p.y);
+  const p = f.points;   // a column each: x, y, label, test (and a regression's value)
+  for (let i = 0; i < p.x.length; i++) {
+    const [u, v] = plane.toCanvas(p.x[i], p.y[i]);
     ctx.beginPath();
     ctx.arc(u, v, 4, 0, 2 * Math.PI);
-    ctx.fillStyle = rgb(p.value === undefined ? CLASS_COLOURS[p.label] : diverging(p.value, 1));
+    ctx.fillStyle = rgb(p.value === undefined ? CLASS_COLOURS[p.label[i]] : diverging(p.value[i], 1));
     ctx.fill();
-    ctx.lineWidth = p.test ? 1.5 : 1;
-    ctx.strokeStyle = p.test ? "#000" : "#fff";
+    ctx.lineWidth = p.test[i] ? 1.5 : 1;
+    ctx.strokeStyle = p.test[i] ? "#000" : "#fff";
     ctx.stroke();
   }
   axes(ctx, f.extent);

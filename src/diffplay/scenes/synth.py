@@ -45,8 +45,7 @@ SEARCH_INDICES = (0.5, 1.5, 3.0, 6.0)
 STALLED = 0.4            # a finished fit whose loss is this fraction of silence's has stalled
 MAX_WAV_BASE64 = 4 * (48000 * 2 * 5 + 100) // 3 + 4   # 5 s of 16-bit audio at 48 kHz, with its header
 
-SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Number(), SPECTRUM_BINS),
-                   "fitted": ListOf(Number(), SPECTRUM_BINS)})
+SPECTRUM = Record({"hz": ListOf(Number(0), SPECTRUM_BINS), "target": ListOf(Number(), SPECTRUM_BINS)})
 
 
 def wav_sound(samples, rate):
@@ -85,7 +84,7 @@ class Synth(Scene):
     frame_schema = frame_record({
         "mode": Text(16), "f0": Number(), "amplitudes": Maybe(ListOf(Number(), 64)), "index": Maybe(Number()),
         "amplitude": Maybe(Number()), "loss": Maybe(Number(0)), "rate": Number(0, integer=True),
-        "target_peak_hz": Number(0), "fitted_peak_hz": Number(0), "spectrum": SPECTRUM,
+        "target_peak_hz": Number(0), "fitted_peak_hz": Number(0), "spectrum": SPECTRUM, "fitted_db": ListOf(Number(), SPECTRUM_BINS),
         "audio": Maybe(Record({"target": SOUND, "fitted": SOUND})),
         "status": Text(300), "stalled": Boolean(),
     }, optional=())
@@ -118,6 +117,8 @@ class Synth(Scene):
         self.loss, self.audio = None, None
         self.window = np.hanning(samples)
         self.band_hz, self.target_bands, self.target_peak = self.spectrum(self.target)   # the target's, once
+        # ... and sent once: a frame field the scene hands back unchanged is not sent again
+        self.target_spectrum = {"hz": self.band_hz.tolist(), "target": np.round(self.target_bands, 2).tolist()}
         self.target_spectra = Spectra(self.target)   # what the loss compares with, once
         self.silence = float(stft_distances(np.zeros(samples), self.target_spectra))   # the loss of no sound
         self.search = StartSearch(SEARCH_LOW, self.rate / 4, SEARCH_RATIO) if v["search"] else None
@@ -288,8 +289,7 @@ class Synth(Scene):
         return {
             "mode": self.values["mode"], **self.numbers(), "loss": self.loss, "rate": self.rate,
             "target_peak_hz": self.target_peak, "fitted_peak_hz": peak,
-            "spectrum": {"hz": self.band_hz.tolist(), "target": np.round(self.target_bands, 2).tolist(),
-                         "fitted": np.round(fitted, 2).tolist()},
+            "spectrum": self.target_spectrum, "fitted_db": np.round(fitted, 2).tolist(),
             "audio": self.audio, **dict(zip(("status", "stalled"), self.status())),
         }
 

@@ -63,7 +63,7 @@ function line(ctx, hz, db, colour, X, Y) {
 }
 
 export function draw(view, f) {
-  const { hz, target, fitted } = f.spectrum;
+  const { hz, target } = f.spectrum, fitted = f.fitted_db;   // the target's bands come once; the fitted sound's every frame
   const top = Math.max(...target, ...fitted) + 3, nyquist = f.rate / 2;
   const X = (v) => LEFT + (v / nyquist) * (W - LEFT - 8);
   const Y = (db) => 8 + ((top - Math.max(db, FLOOR_DB)) / (top - FLOOR_DB)) * (H - BOTTOM - 8);

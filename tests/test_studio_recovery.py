@@ -17,6 +17,7 @@ from diffplay.scenes import registry
 from diffplay.studio import channel
 from diffplay.studio.limits import Limits
 from diffplay.studio.messages import encode, merge
+from diffplay.studio.recovery import SHARE, LastGood
 from diffplay.studio.worker import Loop
 from flaky_scene import Flaky
 
@@ -156,3 +157,19 @@ def test_every_scene_and_chapter_goes_back_to_a_snapshot_exactly(name):
         assert encode(scene.frame()) == shown
         scene.restore(kept)   # a snapshot is kept as it was: it can be gone back to again
         assert encode(scene.frame()) == shown
+
+
+def test_a_scene_is_copied_for_going_back_at_most_a_twentieth_of_its_cpu_not_of_the_clock():
+    scene = registry.load("boundary")()
+    kept = LastGood(scene)
+    copies = []
+    for _ in range(50):   # a page's clicks, 200 a second, while the session computes nothing
+        kept.keep()
+        copies.append(kept.saved)
+        time.sleep(0.005)
+    assert kept.cost > 0 and len({id(c) for c in copies}) == 1   # the first: the clock alone buys no copy
+    spent = time.thread_time()
+    while time.thread_time() - spent < 1.5 * kept.cost / SHARE:   # the session computes: it earns the next
+        scene.advance_piece()
+    kept.keep()
+    assert kept.saved is not copies[-1]

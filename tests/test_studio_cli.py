@@ -12,7 +12,7 @@ import pytest
 from diffplay.errors import UsageError
 from diffplay.studio.connections import QuietRepeats
 from diffplay.studio.hosts import TrustedHosts
-from diffplay.studio.limits import Limits, RateLimiter, frame_rate, step_budget
+from diffplay.studio.limits import Limits, RateLimiter, frame_rate, next_tick, step_budget
 from diffplay.studio.worker import TooSlow, time_limit
 from studio_helpers import get_json, serve
 
@@ -72,6 +72,19 @@ def test_step_budget_is_the_scenes_wish_capped_and_shared_when_sessions_outnumbe
     assert step_budget(limits, 0.005, active_sessions=1, cores=2) == 0.005
     assert step_budget(limits, 0.05, active_sessions=2, cores=2) == 0.012
     assert step_budget(limits, 0.05, active_sessions=8, cores=2) == pytest.approx(0.003)
+
+
+def test_frames_keep_their_grid_when_a_session_wakes_late_and_start_it_again_when_a_period_late():
+    period, due, frames = 0.040, 0.0, []
+    for late in [0.0, 0.007, 0.012, 0.0, 0.003, 0.0]:   # woken this late for each frame
+        began = due + late
+        frames.append(began)
+        due = next_tick(due, began, period)
+    assert due == pytest.approx(6 * period)   # six frames in six periods: lateness did not add up
+    intervals = [b - a for a, b in zip(frames, frames[1:])]
+    assert max(intervals) == pytest.approx(period + 0.007) and min(intervals) == pytest.approx(period - 0.012)   # each only its own lateness
+    assert next_tick(1.0, 1.1, period) == pytest.approx(1.14)   # a hiccup longer than a period: no burst of frames after it
+    assert next_tick(0.0, 100.0, period) == pytest.approx(100.04)   # an idle scene's first frame in a while
 
 
 def test_frame_rate_is_full_until_four_sessions_a_core_then_falls_to_the_busy_rate():

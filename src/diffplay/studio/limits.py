@@ -121,6 +121,15 @@ def frame_rate(limits, active_sessions, cores=None):
     return max(min(limits.frame_rate, limits.busy_frame_rate), min(limits.frame_rate, shared))
 
 
+def next_tick(due, began, period):
+    """When the frame after one begun at `began` is due, the last one having been due at `due`:
+    on a grid of `period`, so that a session woken late (a busy box) does not push every later
+    frame back by its lateness too, and the frames keep their rate on average. Later than a
+    whole period, it starts the grid again from `began` (no burst to catch up)."""
+    on_grid = due + period
+    return on_grid if on_grid > began else began + period
+
+
 class RateLimiter:
     """A token bucket: `rate` messages a second on average, bursts of up to `burst`."""
 

@@ -36,7 +36,7 @@ from ..scenes import registry
 from ..scenes.record import Replay, link_of, record_of, record_of_link
 from ..scenes.schema import SchemaError
 from .channel import Channel
-from .limits import frame_rate, step_budget
+from .limits import frame_rate, next_tick, step_budget
 from .messages import MAX_LINK, FrameTooBig, FrameWriter, encode, error
 from .recovery import PERIOD_S, LastGood, plainly
 
@@ -259,7 +259,7 @@ class Loop:
     def tick(self):
         """One step within the budget, then (if anything changed) one frame."""
         began = time.monotonic()
-        self.next_tick = began + 1 / frame_rate(self.limits, self.active)
+        self.next_tick = next_tick(self.next_tick, began, 1 / frame_rate(self.limits, self.active))
         budget = step_budget(self.limits, self.scene.budget_s, self.active) * (RESPONSIVE if self.fresh else 1)
         self.fresh = False
         self.lighten()

@@ -139,6 +139,23 @@ def test_tree_kinematics_match_torch_and_finite_differences(dense, monkeypatch):
                          rng.uniform(-1, 1, 30), rng.uniform(0.5, 1.5, 30))
 
 
+@pytest.mark.parametrize("dense", [True, False])
+def test_graph_free_kinematics_and_their_vjp_equal_the_traced_ones(dense, monkeypatch):
+    monkeypatch.setattr(kinematics, "DENSE_LIMIT", 256 if dense else 0)
+    rng = np.random.default_rng(4)
+    tree = KinematicTree(random_tree(rng, 40))
+    turns, lengths, weight = rng.uniform(-1, 1, 40), rng.uniform(0.5, 1.5, 40), rng.standard_normal((40, 2))
+    ends, links, vjp = tree.ends(turns, lengths)
+    t, l = Tensor(turns, requires_grad=True), Tensor(lengths, requires_grad=True)
+    traced_ends, traced_links = tree.forward(t, l)
+    traced_ends.backward(weight)
+    np.testing.assert_allclose(ends, traced_ends.data, atol=1e-12)
+    np.testing.assert_allclose(links, traced_links.data, atol=1e-12)
+    d_turns, d_lengths = vjp(weight)
+    np.testing.assert_allclose(d_turns, t.grad, atol=1e-12)
+    np.testing.assert_allclose(d_lengths, l.grad, atol=1e-12)
+
+
 def test_reach_of_a_chain_is_its_length_and_its_fold():
     near, far = KinematicTree([-1, 0, 1]).reach([1.0, 1.0, 3.0], [2.0, 2.0, 4.0])
     np.testing.assert_allclose(far, [2, 4, 8])
@@ -233,7 +250,7 @@ def test_energy_gradient_matches_finite_differences():
 
 def test_length_ratios_stay_within_their_bounds():
     scene = LSystem(preset="binary", iterations=4, min_ratio=0.8, max_ratio=1.2, target=[2.0, 2.0]).run(steps=30)
-    lengths = scene.lengths(Tensor(scene.x[len(scene.tree):])).data / scene.base
+    lengths = scene.lengths(scene.x[len(scene.tree):]) / scene.base
     assert lengths.min() >= 0.8 - 1e-12 and lengths.max() <= 1.2 + 1e-12
 
 

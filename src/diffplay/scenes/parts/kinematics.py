@@ -32,13 +32,16 @@ def jumping_path_sum(x, tables):
     for up in tables:
         s = s + s[up]
 
-    def vjp(g):   # each round s ← s + s[up] is linear: its transpose is t ← t + (t summed into up)
-        t = np.concatenate([np.zeros((1,) + g.shape[1:]), g])
-        for up in reversed(tables):
-            t = t + _scatter_sum(t, up)
-        return (t[1:],)
+    return s[1:], lambda g: (_jumping_subtree_sum(g, tables),)
 
-    return s[1:], vjp
+
+def _jumping_subtree_sum(g, tables):
+    """The transpose of jumping_path_sum: Σ of g over each node and its descendants. Each
+    round s ← s + s[up] is linear: its transpose is t ← t + (t summed into up)."""
+    t = np.concatenate([np.zeros((1,) + g.shape[1:]), g])
+    for up in reversed(tables):
+        t = t + _scatter_sum(t, up)
+    return t[1:]
 
 
 class KinematicTree:
@@ -88,6 +91,32 @@ class KinematicTree:
         if self.matrix is not None:
             return Tensor.wrap(self.matrix) @ x
         return jumping_path_sum(x, tables=self.jumps)
+
+    def subtree_sum(self, g):
+        """Σ of the array g over each node and its descendants: path_sum's transpose, what
+        reaches a node from the gradients of every node below it."""
+        if self.matrix is not None:
+            return self.matrix.T @ g
+        return _jumping_subtree_sum(g, self.jumps)
+
+    def ends(self, turns, lengths, heading=np.pi / 2):
+        """forward() on plain arrays, with no graph: (ends, links, vjp), where vjp(d_ends) gives
+        (d_turns, d_lengths). An energy that calls it ~20 times a frame (lsystem's L-BFGS)
+        spends its time on the tree, not on a graph's bookkeeping."""
+        headings = self._array_path_sum(turns) + heading
+        cos, sin = np.cos(headings), np.sin(headings)
+        links = np.stack([cos, sin], 1) * lengths[:, None]
+
+        def vjp(d_ends):
+            d_links = self.subtree_sum(d_ends)
+            d_lengths = d_links[:, 0] * cos + d_links[:, 1] * sin
+            d_headings = (d_links[:, 1] * cos - d_links[:, 0] * sin) * lengths
+            return self.subtree_sum(d_headings), d_lengths
+
+        return self._array_path_sum(links), links, vjp
+
+    def _array_path_sum(self, x):
+        return self.matrix @ x if self.matrix is not None else jumping_path_sum(x, tables=self.jumps)
 
     def forward(self, turns, lengths, heading=np.pi / 2):
         """Segment ends (n, 2) and link vectors (n, 2), the root segment starting at (0, 0)."""

@@ -15,7 +15,6 @@ import time
 import numpy as np
 
 from ..engine.lbfgs import minimize
-from ..engine.tensor import Tensor, no_grad
 from .base import Example, Scene, Setting, copies, frame_record
 from .parts.kinematics import KinematicTree
 from .schema import Boolean, ListOf, Maybe, Number, Record, SchemaError
@@ -84,29 +83,41 @@ class IK(Scene):
     # ---- the energy ----
 
     def pose(self, u):
-        """Joint angles, hand-first link ends and link vectors, as Tensors, for phases u."""
-        angles = u.sin() * self.limit
-        ends, links = self.chain.forward(angles, Tensor.wrap(self.link_lengths))
-        return angles, ends, links
+        """Joint angles, hand-first link ends and link vectors, and the vjp of ends and links
+        to (d_angles, d_lengths), for phases u: plain arrays, no graph (a solve evaluates it
+        a few hundred times)."""
+        angles = np.sin(u) * self.limit
+        return (angles, *self.chain.ends(angles, self.link_lengths))
 
     def penalty(self, ends, links):
-        """Σ over links of (how far each comes inside the obstacle's circle grown by margin)²."""
+        """Σ over links of (how far each comes inside the obstacle's circle grown by margin)²,
+        and its gradients with respect to ends and links."""
         centre, radius = self.obstacle[:2], self.obstacle[2] + self.values["margin"]
+        squared = self.link_lengths ** 2
         starts = ends - links
-        along = (((centre - starts) * links).sum(1) / (self.link_lengths ** 2)).clip(0.0, 1.0)
-        gap = starts + links * along.reshape(-1, 1) - centre
-        inside = radius - ((gap * gap).sum(1) + 1e-18).sqrt()   # + tiny: sqrt's slope at 0 is infinite
-        return (inside.relu() ** 2).sum()
+        along = ((centre - starts) * links).sum(1) / squared   # the nearest point's share of the link
+        free = (along > 0) & (along < 1)   # where clipping to the link passes the slope on
+        along = along.clip(0.0, 1.0)
+        gap = starts + links * along[:, None] - centre
+        distance = np.sqrt((gap * gap).sum(1) + 1e-18)   # + tiny: sqrt's slope at 0 is infinite
+        inside = np.maximum(radius - distance, 0.0)
+        d_gap = gap * (-2 * inside / distance)[:, None]
+        d_along = (d_gap * links).sum(1) * free / squared
+        d_starts = d_gap - links * d_along[:, None]
+        d_links = d_gap * along[:, None] + (centre - starts) * d_along[:, None]
+        return float(inside @ inside), d_starts, d_links - d_starts   # starts = ends - links
 
     def energy(self, u):
-        phases = Tensor(u, requires_grad=True)
-        _, ends, links = self.pose(phases)
-        miss = ends[len(u) - 1] - self.target
-        loss = (miss * miss).sum()
+        """The hand's squared miss plus the weighted obstacle penalty, and its gradient in u."""
+        _, ends, links, vjp = self.pose(u)
+        miss = ends[-1] - self.target
+        loss, d_ends, d_links = float(miss @ miss), np.zeros_like(ends), 0.0
         if self.obstacle is not None:
-            loss = loss + self.penalty(ends, links) * OBSTACLE_WEIGHT
-        loss.backward()
-        return loss.item(), phases.grad
+            penalty, d_ends, d_links = self.penalty(ends, links)
+            loss, d_ends, d_links = loss + penalty * OBSTACLE_WEIGHT, d_ends * OBSTACLE_WEIGHT, d_links * OBSTACLE_WEIGHT
+        d_ends[-1] += 2 * miss
+        d_angles, _ = vjp(d_ends, d_links)
+        return loss, d_angles * self.limit * np.cos(u)
 
     def solve(self, start):
         result = minimize(self.energy, start, max_iter=200)
@@ -150,9 +161,8 @@ class IK(Scene):
 
     def joints(self, u=None):
         """The base and every link's end, (n + 1, 2)."""
-        with no_grad():
-            _, ends, _ = self.pose(Tensor(self.u if u is None else u))
-        return np.concatenate([[[0.0, 0.0]], ends.data])
+        _, ends, _, _ = self.pose(self.u if u is None else u)
+        return np.concatenate([[[0.0, 0.0]], ends])
 
     def miss(self, u=None):
         return float(np.hypot(*(self.joints(u)[-1] - self.target)))

@@ -100,15 +100,15 @@ class KinematicTree:
         return _jumping_subtree_sum(g, self.jumps)
 
     def ends(self, turns, lengths, heading=np.pi / 2):
-        """forward() on plain arrays, with no graph: (ends, links, vjp), where vjp(d_ends) gives
-        (d_turns, d_lengths). An energy that calls it ~20 times a frame (lsystem's L-BFGS)
+        """forward() on plain arrays, with no graph: (ends, links, vjp), where vjp(d_ends, d_links)
+        gives (d_turns, d_lengths). An energy that calls it ~20 times a frame (lsystem's L-BFGS)
         spends its time on the tree, not on a graph's bookkeeping."""
         headings = self._array_path_sum(turns) + heading
         cos, sin = np.cos(headings), np.sin(headings)
         links = np.stack([cos, sin], 1) * lengths[:, None]
 
-        def vjp(d_ends):
-            d_links = self.subtree_sum(d_ends)
+        def vjp(d_ends, d_links=0.0):
+            d_links = self.subtree_sum(d_ends) + d_links
             d_lengths = d_links[:, 0] * cos + d_links[:, 1] * sin
             d_headings = (d_links[:, 1] * cos - d_links[:, 0] * sin) * lengths
             return self.subtree_sum(d_headings), d_lengths

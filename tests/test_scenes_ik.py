@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from diffplay.scenes.ik import IK, TOLERANCE
+from diffplay.scenes.ik import BUSY_ITERATIONS, IK, TOLERANCE
 from diffplay.scenes.schema import SchemaError
 
 torch = pytest.importorskip("torch")
@@ -48,6 +48,22 @@ def test_dragging_with_warm_starts_keeps_the_hand_on_the_target():
         a = 2 * math.pi * k / 100
         r = 0.6 + 0.25 * math.sin(3 * a)
         assert aim(scene, r * math.cos(a), r * math.sin(a)) <= TOLERANCE
+
+
+def test_a_busy_arm_solves_a_few_iterations_a_frame_and_still_reaches_every_target():
+    quiet, busy = IK(joints=6), IK(joints=6)
+    busy.handle({"type": "busy", "on": True})
+    per_frame = {quiet: [], busy: []}
+    for target in random_reachable_targets(quiet, 30, seed=3):
+        for scene in (quiet, busy):
+            scene.handle({"type": "drag", "x": float(target[0]), "y": float(target[1])})
+            frames = 0
+            while scene.step(1.0):
+                per_frame[scene].append(scene.evaluations - sum(per_frame[scene]))
+                frames += 1
+            assert scene.miss() <= TOLERANCE and frames <= (1 if scene is quiet else 200)
+    assert max(per_frame[busy]) < max(per_frame[quiet]) and len(per_frame[busy]) > 2 * len(per_frame[quiet])
+    assert max(per_frame[busy]) <= 4 * BUSY_ITERATIONS   # a few evaluations an iteration, a restart's first one
 
 
 def test_joint_limits_hold_even_when_the_target_pulls_past_them():

@@ -23,6 +23,8 @@ from .parts.sketch import Sketch
 TOLERANCE = 1e-3       # a hand this close to the target has reached it
 OBSTACLE_WEIGHT = 100.0
 RETRIES = 6            # other starting poses to try when a solve stalls short of a reachable target
+MAX_ITERATIONS = 200   # of L-BFGS, a solve from one starting pose
+BUSY_ITERATIONS = 8    # L-BFGS iterations a frame in a busy studio (on_busy): ~0.4 ms where a drag's solve took ~1.4
 
 POINT = Record({"x": Number(), "y": Number()})
 CIRCLE = Record({"x": Number(), "y": Number(), "r": Number(0)})
@@ -55,6 +57,7 @@ class IK(Scene):
     example = Example(("joints=10", "target=-0.3,0.55", "obstacle=-0.12,0.32,0.12"))
     max_steps = 50
     steps_per_frame = 1   # a solve is a frame's work (nothing to do if nothing moved)
+    lighter = f"solving at most {BUSY_ITERATIONS} iterations a frame: the arm follows over a few frames"
 
     def build(self):
         v = self.values
@@ -70,7 +73,7 @@ class IK(Scene):
         rng = np.random.default_rng(self.seed)
         self.starts = [np.full(n, home), np.full(n, -home)] + [rng.uniform(-1.5, 1.5, n) for _ in range(RETRIES - 2)]
         self.u = self.starts[0].copy()
-        self.evaluations, self.solve_ms = 0, None
+        self.evaluations, self.solve_ms, self.trial = 0, None, None   # trial: a busy solve under way (follow)
         self.on_drag(*v["target"])
         self.place(v["obstacle"])
 
@@ -78,7 +81,7 @@ class IK(Scene):
         if circle and len(circle) != 3:
             raise SchemaError(f"settings.obstacle: expected x,y,r (3 numbers) or nothing, got {len(circle)}")
         self.obstacle = np.array(circle, float) if circle else None
-        self.settled = False
+        self.settled, self.trial = False, None
 
     # ---- the energy ----
 
@@ -120,17 +123,20 @@ class IK(Scene):
         return loss, d_angles * self.limit * np.cos(u)
 
     def solve(self, start):
-        result = minimize(self.energy, start, max_iter=200)
+        result = minimize(self.energy, start, max_iter=MAX_ITERATIONS)
         self.evaluations += result.evaluations
         return result.x
 
     def advance(self):
-        """One solve from the last pose; if it stalls short of a reachable target, a few restarts."""
+        """One solve from the last pose; if it stalls short of a reachable target, a few restarts.
+        In a busy studio, a piece of it (follow)."""
         if self.settled:
             return
+        if self.busy:
+            return self.follow()
         began = time.perf_counter()
         best = self.solve(self.u)
-        if self.near <= np.hypot(*self.target) <= self.far:
+        if self.reachable():
             for start in self.starts:
                 if self.miss(best) <= TOLERANCE:
                     break
@@ -141,6 +147,35 @@ class IK(Scene):
         self.solve_ms = 1000 * (time.perf_counter() - began)
         self.settled = True   # until the target or the obstacle moves
 
+    def follow(self):
+        """A busy studio's piece of the solve: BUSY_ITERATIONS L-BFGS iterations, going on next
+        frame with their curvature pairs, the arm moving as it goes; then, if the run stalled short
+        of a reachable target, the restarts one by one, the arm taking one only if it does better.
+        False until the solve ends."""
+        began = time.perf_counter()
+        attempt, u, last, done = self.trial or (-1, self.u, None, 0)
+        budget = min(BUSY_ITERATIONS, MAX_ITERATIONS - done)
+        result = minimize(self.energy, u, max_iter=budget,
+                          start=None if last is None else (last.loss, last.grad),
+                          history=None if last is None else last.history)
+        self.evaluations += result.evaluations
+        self.solve_ms = (self.solve_ms if self.trial else 0.0) + 1000 * (time.perf_counter() - began)
+        if attempt < 0:
+            self.u = result.x
+        done += result.iterations
+        if result.iterations == budget and not result.converged and done < MAX_ITERATIONS:   # on from here next frame
+            self.trial = (attempt, result.x, result, done)
+            return False
+        if attempt >= 0 and result.loss < self.energy(self.u)[0]:
+            self.u = result.x
+        if self.miss() > TOLERANCE and self.reachable() and attempt + 1 < len(self.starts):
+            self.trial = (attempt + 1, self.starts[attempt + 1], None, 0)
+            return False
+        self.trial, self.settled = None, True
+
+    def reachable(self):
+        return bool(self.near <= np.hypot(*self.target) <= self.far)
+
     def converged(self):
         return self.settled
 
@@ -150,6 +185,10 @@ class IK(Scene):
     def on_drag(self, x, y):
         self.target = np.array([x, y], float)
         self.settled = False
+        if self.trial is not None and self.trial[0] >= 0:   # a busy restart goes on from where it is, to the new target:
+            self.trial = (self.trial[0], self.trial[1], None, 0)   # a drag each frame would keep one from ever ending
+        else:   # a busy solve starts again from the pose the arm reached
+            self.trial = None
 
     def on_obstacle(self, x, y, r):
         self.place([x, y, r])
@@ -180,7 +219,7 @@ class IK(Scene):
         distance = self.miss()
         return {
             "distance": distance, "reached": distance <= TOLERANCE,
-            "reachable": bool(self.near <= np.hypot(*self.target) <= self.far), "reach": float(self.far),
+            "reachable": self.reachable(), "reach": float(self.far),
             "clearance": self.clearance(),
         }
 

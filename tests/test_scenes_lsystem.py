@@ -94,27 +94,34 @@ def random_tree(rng, n):
     return np.array([-1] + [int(rng.integers(-1, i)) for i in range(1, n)])
 
 
-@settings(max_examples=25)
+def bush(rng, n):
+    """A turtle's tree cut to n segments: depth-first already, every branch a run of positions."""
+    tree = turtle(rewrite("F", parse_rules("F=F[+F]F[-F]F"), 4), 25.7)
+    return tree.parent[:n]
+
+
+@settings(max_examples=30)
 @given(n=st.integers(1, 400), seed=st.integers(0, 99))
-def test_pointer_jumping_path_sums_and_their_gradients_equal_the_path_matrixs(n, seed):
+def test_path_sums_by_runs_and_their_gradients_equal_the_path_matrixs(n, seed):
     rng = np.random.default_rng(seed)
-    parent = random_tree(rng, n) if seed % 2 else np.arange(n) - 1   # bushes and long chains
+    parent = (random_tree, lambda rng, n: np.arange(n) - 1, bush)[seed % 3](rng, n)   # shuffled, chains, turtles'
     x, weight = rng.standard_normal((n, 2)), rng.standard_normal((n, 2))
     matrix = KinematicTree(parent)._path_matrix()
     old = kinematics.DENSE_LIMIT
     kinematics.DENSE_LIMIT = 0
     try:
-        jumping = KinematicTree(parent)
+        ranged = KinematicTree(parent)
     finally:
         kinematics.DENSE_LIMIT = old
-    assert jumping.matrix is None
+    assert ranged.matrix is None
     for shape in ((n, 2), (n,)):   # links and turns
         leaf = Tensor(x.reshape(-1)[:n] if len(shape) == 1 else x, requires_grad=True)
-        out = jumping.path_sum(leaf)
+        out = ranged.path_sum(leaf)
         np.testing.assert_allclose(out.data, matrix @ leaf.data, atol=1e-12)
         w = weight[:, 0] if len(shape) == 1 else weight
         out.backward(w)
         np.testing.assert_allclose(leaf.grad, matrix.T @ w, atol=1e-12)   # what reaches a node: its subtree's sum
+        np.testing.assert_allclose(ranged.subtree_sum(w), matrix.T @ w, atol=1e-12)
 
 
 def torch_ends(parent, turns, lengths):

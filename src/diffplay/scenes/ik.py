@@ -6,7 +6,8 @@ joint within its limits and reaches them at a finite u, so a stretched arm gets 
 energy is the squared distance from the hand to the target plus, when there is an obstacle,
 a squared penalty for every link closer than `margin` to its circle. One step is one L-BFGS
 solve, warm-started from the last pose; a solve that stalls short of a target within reach
-tries again from a few fixed poses (a reflex, not a search).
+tries again from a few fixed poses (a reflex, not a search). In a busy studio a frame takes a
+piece of the solve instead (follow), and the arm follows over a few frames.
 """
 
 import math
@@ -145,7 +146,7 @@ class IK(Scene):
                     best = tried
         self.u = best
         self.solve_ms = 1000 * (time.perf_counter() - began)
-        self.settled = True   # until the target or the obstacle moves
+        self.settled, self.trial = True, None   # until the target or the obstacle moves; a busy piece's is done with
 
     def follow(self):
         """A busy studio's piece of the solve: BUSY_ITERATIONS L-BFGS iterations, going on next

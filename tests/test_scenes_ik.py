@@ -8,10 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from diffplay.engine.tensor import Tensor
-from diffplay.scenes.ik import IK, TOLERANCE
+from diffplay.scenes.ik import BUSY_ITERATIONS, IK, TOLERANCE
 from diffplay.scenes.schema import SchemaError
-from test_tensor_checks import assert_matches_torch
 
 torch = pytest.importorskip("torch")
 
@@ -50,6 +48,22 @@ def test_dragging_with_warm_starts_keeps_the_hand_on_the_target():
         a = 2 * math.pi * k / 100
         r = 0.6 + 0.25 * math.sin(3 * a)
         assert aim(scene, r * math.cos(a), r * math.sin(a)) <= TOLERANCE
+
+
+def test_a_busy_arm_solves_a_few_iterations_a_frame_and_still_reaches_every_target():
+    quiet, busy = IK(joints=6), IK(joints=6)
+    busy.handle({"type": "busy", "on": True})
+    per_frame = {quiet: [], busy: []}
+    for target in random_reachable_targets(quiet, 30, seed=3):
+        for scene in (quiet, busy):
+            scene.handle({"type": "drag", "x": float(target[0]), "y": float(target[1])})
+            frames = 0
+            while scene.step(1.0):
+                per_frame[scene].append(scene.evaluations - sum(per_frame[scene]))
+                frames += 1
+            assert scene.miss() <= TOLERANCE and frames <= (1 if scene is quiet else 200)
+    assert max(per_frame[busy]) < max(per_frame[quiet]) and len(per_frame[busy]) > 2 * len(per_frame[quiet])
+    assert max(per_frame[busy]) <= 4 * BUSY_ITERATIONS   # a few evaluations an iteration, a restart's first one
 
 
 def test_joint_limits_hold_even_when_the_target_pulls_past_them():
@@ -127,24 +141,24 @@ def torch_energy(u, lengths, limit, target, obstacle, margin, weight):
     return (miss * miss).sum() + weight * penalty
 
 
-def test_energy_and_gradient_match_torch_and_finite_differences():
+@pytest.mark.parametrize("obstacle", [True, False])
+def test_energy_and_gradient_match_torch_and_finite_differences(obstacle):
     scene = IK(joints=5, target=[0.3, 0.6])
     u = np.random.default_rng(2).uniform(-1, 1, 5)
     joints = scene.joints(u)
-    scene.place([*((joints[1] + joints[2]) / 2 + 0.01), 0.05])   # across the second link: in the way
-    obstacle = scene.obstacle.tolist()
-
-    def ours(u):
-        _, ends, links = scene.pose(u)
-        miss = ends[4] - scene.target
-        return (miss * miss).sum() + scene.penalty(ends, links) * 100.0
-
-    def theirs(u):
-        return torch_energy(u, scene.link_lengths, scene.limit, [0.3, 0.6], obstacle, 0.02, 100.0)
-
-    assert scene.penalty(*scene.pose(Tensor(u))[1:]).item() > 0
-    assert_matches_torch(ours, theirs, u)
-    assert scene.energy(u)[0] == pytest.approx(theirs(torch.tensor(u)).item(), rel=1e-12)
+    scene.place([*((joints[1] + joints[2]) / 2 + 0.01), 0.05] if obstacle else [])   # across the second link: in the way
+    circle = scene.obstacle.tolist() if obstacle else [0.0, 0.0, -1.0]   # a circle of radius −1 is never in the way
+    if obstacle:
+        assert scene.penalty(*scene.pose(u)[1:3])[0] > 0
+    loss, grad = scene.energy(u)
+    theirs = torch.tensor(u, requires_grad=True)
+    expected = torch_energy(theirs, scene.link_lengths, scene.limit, [0.3, 0.6], circle, 0.02, 100.0)
+    expected.backward()
+    assert loss == pytest.approx(expected.item(), rel=1e-12)
+    np.testing.assert_allclose(grad, theirs.grad.numpy(), rtol=1e-8, atol=1e-10)
+    eps = 1e-6
+    numeric = [(scene.energy(u + eps * e)[0] - scene.energy(u - eps * e)[0]) / (2 * eps) for e in np.eye(u.size)]
+    np.testing.assert_allclose(grad, numeric, atol=1e-6)
 
 
 @pytest.mark.parametrize("settings, message", [

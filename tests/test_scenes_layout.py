@@ -54,6 +54,20 @@ def test_a_settled_diagram_rests_until_a_drag_moves_it():
     assert frame["feasible"] and Layout.frame_schema.check(frame, "frame")
 
 
+def test_a_busy_editor_re_solves_one_iteration_a_frame_and_still_settles_a_drag():
+    quiet, busy = settle(Layout()), settle(Layout())
+    busy.handle({"type": "busy", "on": True})
+    shape = min((s for s in quiet.frame()["shapes"] if s["kind"] == "circle"), key=lambda s: s["box"][2] - s["box"][0])
+    x, y = shape["center"]
+    for editor in (quiet, busy):
+        editor.handle({"type": "drag", "shape": shape["name"], "x": x + 20, "y": y + 10})
+        editor.advance_piece()
+    assert busy.result.iterations == 1 < quiet.result.iterations == quiet.values["iterations"]
+    frame = settle(busy, limit=400).frame()
+    center = {s["name"]: s["center"] for s in frame["shapes"]}[shape["name"]]
+    assert frame["feasible"] and frame["converged"] and center == pytest.approx([x + 20, y + 10], abs=0.5)
+
+
 def test_every_pointer_move_of_a_drag_gets_a_step():
     editor = settle(Layout())
     shape = editor.frame()["shapes"][0]

@@ -94,27 +94,34 @@ def random_tree(rng, n):
     return np.array([-1] + [int(rng.integers(-1, i)) for i in range(1, n)])
 
 
-@settings(max_examples=25)
+def bush(rng, n):
+    """A turtle's tree cut to n segments: depth-first already, every branch a run of positions."""
+    tree = turtle(rewrite("F", parse_rules("F=F[+F]F[-F]F"), 4), 25.7)
+    return tree.parent[:n]
+
+
+@settings(max_examples=30)
 @given(n=st.integers(1, 400), seed=st.integers(0, 99))
-def test_pointer_jumping_path_sums_and_their_gradients_equal_the_path_matrixs(n, seed):
+def test_path_sums_by_runs_and_their_gradients_equal_the_path_matrixs(n, seed):
     rng = np.random.default_rng(seed)
-    parent = random_tree(rng, n) if seed % 2 else np.arange(n) - 1   # bushes and long chains
+    parent = (random_tree, lambda rng, n: np.arange(n) - 1, bush)[seed % 3](rng, n)   # shuffled, chains, turtles'
     x, weight = rng.standard_normal((n, 2)), rng.standard_normal((n, 2))
     matrix = KinematicTree(parent)._path_matrix()
     old = kinematics.DENSE_LIMIT
     kinematics.DENSE_LIMIT = 0
     try:
-        jumping = KinematicTree(parent)
+        ranged = KinematicTree(parent)
     finally:
         kinematics.DENSE_LIMIT = old
-    assert jumping.matrix is None
+    assert ranged.matrix is None
     for shape in ((n, 2), (n,)):   # links and turns
         leaf = Tensor(x.reshape(-1)[:n] if len(shape) == 1 else x, requires_grad=True)
-        out = jumping.path_sum(leaf)
+        out = ranged.path_sum(leaf)
         np.testing.assert_allclose(out.data, matrix @ leaf.data, atol=1e-12)
         w = weight[:, 0] if len(shape) == 1 else weight
         out.backward(w)
         np.testing.assert_allclose(leaf.grad, matrix.T @ w, atol=1e-12)   # what reaches a node: its subtree's sum
+        np.testing.assert_allclose(ranged.subtree_sum(w), matrix.T @ w, atol=1e-12)
 
 
 def torch_ends(parent, turns, lengths):
@@ -137,6 +144,23 @@ def test_tree_kinematics_match_torch_and_finite_differences(dense, monkeypatch):
     assert (tree.matrix is not None) == dense
     assert_matches_torch(lambda t, l: tree.forward(t, l)[0], lambda t, l: torch_ends(parent, t, l),
                          rng.uniform(-1, 1, 30), rng.uniform(0.5, 1.5, 30))
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_graph_free_kinematics_and_their_vjp_equal_the_traced_ones(dense, monkeypatch):
+    monkeypatch.setattr(kinematics, "DENSE_LIMIT", 256 if dense else 0)
+    rng = np.random.default_rng(4)
+    tree = KinematicTree(random_tree(rng, 40))
+    turns, lengths, weight = rng.uniform(-1, 1, 40), rng.uniform(0.5, 1.5, 40), rng.standard_normal((40, 2))
+    ends, links, vjp = tree.ends(turns, lengths)
+    t, l = Tensor(turns, requires_grad=True), Tensor(lengths, requires_grad=True)
+    traced_ends, traced_links = tree.forward(t, l)
+    traced_ends.backward(weight)
+    np.testing.assert_allclose(ends, traced_ends.data, atol=1e-12)
+    np.testing.assert_allclose(links, traced_links.data, atol=1e-12)
+    d_turns, d_lengths = vjp(weight)
+    np.testing.assert_allclose(d_turns, t.grad, atol=1e-12)
+    np.testing.assert_allclose(d_lengths, l.grad, atol=1e-12)
 
 
 def test_reach_of_a_chain_is_its_length_and_its_fold():
@@ -233,7 +257,7 @@ def test_energy_gradient_matches_finite_differences():
 
 def test_length_ratios_stay_within_their_bounds():
     scene = LSystem(preset="binary", iterations=4, min_ratio=0.8, max_ratio=1.2, target=[2.0, 2.0]).run(steps=30)
-    lengths = scene.lengths(Tensor(scene.x[len(scene.tree):])).data / scene.base
+    lengths = scene.lengths(scene.x[len(scene.tree):]) / scene.base
     assert lengths.min() >= 0.8 - 1e-12 and lengths.max() <= 1.2 + 1e-12
 
 

@@ -11,7 +11,7 @@ import pytest
 from diffplay.engine.gradcheck import gradcheck
 from diffplay.engine.tensor import Tensor
 from diffplay.scenes.parts.particle_physics import World, flight, kept_steps, rollout, scan
-from diffplay.scenes.particles import Particles, letter_points
+from diffplay.scenes.particles import BUSY_PATH_POINTS, PATH_POINTS, Particles, letter_points
 from diffplay.scenes.schema import SchemaError
 from test_tensor_checks import assert_matches_torch
 
@@ -31,6 +31,29 @@ def test_free_flight_follows_semi_implicit_euler_exactly():
     t, dt, g = world.steps, world.dt, world.gravity
     expected = start + v0 * t * dt - np.array([0.0, g]) * dt * dt * t * (t + 1) / 2   # v_k = v0 - k g dt, x += v_k dt
     np.testing.assert_allclose(final, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("drag", [0.1, 0.0])
+def test_a_free_flight_clear_of_the_walls_is_the_stepped_one_in_one_pass(drag):
+    world = World(width=10.0, drag=drag, steps=60)
+    rng = np.random.default_rng(2)
+    start, velocity = np.array([5.0, 5.0]), rng.uniform(-2, 2, (8, 2)) + [0.0, 3.0]
+    weight = rng.standard_normal((len(kept_steps(world.steps, 7)), 8, 2))
+    paths = []
+    for free in (False, True):
+        x, v = Tensor(start, requires_grad=True), Tensor(velocity, requires_grad=True)
+        (flight(x, v, world=world, every=7, free=free) * weight).sum().backward()
+        paths.append((flight(start, velocity, world=world, every=7, free=free), x.grad, v.grad))
+    for stepped, one_pass in zip(*paths):
+        np.testing.assert_allclose(one_pass, stepped, rtol=1e-12, atol=1e-12)
+    path = lambda x, v: (flight(x, v, world=world, every=7, free=True) * weight).sum()
+    assert max(gradcheck(path, [Tensor(start), Tensor(velocity)])) < 1e-6
+
+
+def test_a_free_flight_that_nears_a_wall_is_stepped_through_the_contact():
+    world = World(steps=40, width=1.0)
+    start, velocity = np.array([0.5, 0.1]), np.array([[-3.0, -1.0], [0.2, 2.0]])   # the first bounces off the left wall
+    assert (flight(start, velocity, world=world, every=4, free=True) == flight(start, velocity, world=world, every=4)).all()
 
 
 def test_floor_holds_a_dropped_particle_where_its_spring_balances_gravity():
@@ -117,6 +140,21 @@ def test_16_particles_form_a_circle_with_max_error_1e_3_within_300_steps():
     assert landed(scene).max() <= 1e-3
     summary = scene.summary()
     assert summary["reached"] and summary["max_error"] <= 1e-3
+
+
+def test_a_busy_scene_flies_clear_flights_in_one_pass_draws_half_the_points_and_still_lands():
+    quiet, busy = Particles(shape="circle", particles=16), Particles(shape="circle", particles=16)
+    busy.handle({"type": "busy", "on": True})
+    stepped = flight(busy.start, busy.velocity.data, world=busy.world, every=busy.every)
+    one_pass = flight(busy.start, busy.velocity.data, world=busy.world, every=busy.every, free=True)
+    busy.advance()   # from these velocities
+    assert (busy.seen == one_pass).all() and not (one_pass == stepped).all()   # the piece took the pass
+    for scene in (quiet, busy):
+        scene.run(steps=300)
+    assert landed(busy).max() <= 1e-3 and busy.frame()["reached"]
+    quiet_paths, busy_paths = quiet.frame()["paths"], busy.frame()["paths"]
+    assert len(busy_paths[0]) <= BUSY_PATH_POINTS + 2 < len(quiet_paths[0]) <= PATH_POINTS + 2
+    np.testing.assert_allclose([p[-1] for p in busy_paths], busy.finals(), atol=1e-4)   # each still ends where it lands
 
 
 def test_letter_places_spread_along_the_strokes():

@@ -17,6 +17,7 @@ from diffplay.scenes.boundary import Boundary
 from diffplay.scenes.canvas import BUSY_PIXELS
 from diffplay.scenes.record import read_record, record_of, record_text, replay
 from diffplay.scenes.schema import SchemaError
+from studio_helpers import poke
 
 
 def same_state(a, b):
@@ -33,6 +34,22 @@ def test_every_scene_and_chapter_replays_its_run_to_the_same_frame(name):
         scene.step(0.005)   # live pieces, as a studio takes them
     scene.handle({"type": "pause"})
     scene.handle({"type": "resume"})
+    again = replay(json.loads(record_text(scene)), cls)
+    assert again.pieces == scene.pieces and again.steps == scene.steps
+    assert same_state(again, scene)
+
+
+@pytest.mark.parametrize("name", [name for name in registry.names() if registry.load(name).lighter])
+def test_every_scene_with_a_lighter_way_replays_a_busy_run_played_through(name):
+    cls = registry.load(name)
+    scene = cls.from_assignments(cls.example.settings if cls.example else ())
+    scene.handle({"type": "busy", "on": True})
+    for k in range(6):   # inputs as a person gives them, while pieces of steps are under way
+        scene.handle(poke(name, k, scene.frame(), {"scene": cls.describe(), "values": scene.values}))
+        scene.step(0.001)
+        scene.step(0.001)
+    scene.handle({"type": "busy", "on": False})
+    scene.step(0.001)
     again = replay(json.loads(record_text(scene)), cls)
     assert again.pieces == scene.pieces and again.steps == scene.steps
     assert same_state(again, scene)

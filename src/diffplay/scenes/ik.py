@@ -6,7 +6,8 @@ joint within its limits and reaches them at a finite u, so a stretched arm gets 
 energy is the squared distance from the hand to the target plus, when there is an obstacle,
 a squared penalty for every link closer than `margin` to its circle. One step is one L-BFGS
 solve, warm-started from the last pose; a solve that stalls short of a target within reach
-tries again from a few fixed poses (a reflex, not a search).
+tries again from a few fixed poses (a reflex, not a search). In a busy studio a frame takes a
+piece of the solve instead (follow), and the arm follows over a few frames.
 """
 
 import math
@@ -15,7 +16,6 @@ import time
 import numpy as np
 
 from ..engine.lbfgs import minimize
-from ..engine.tensor import Tensor, no_grad
 from .base import Example, Scene, Setting, copies, frame_record
 from .parts.kinematics import KinematicTree
 from .schema import Boolean, ListOf, Maybe, Number, Record, SchemaError
@@ -24,6 +24,8 @@ from .parts.sketch import Sketch
 TOLERANCE = 1e-3       # a hand this close to the target has reached it
 OBSTACLE_WEIGHT = 100.0
 RETRIES = 6            # other starting poses to try when a solve stalls short of a reachable target
+MAX_ITERATIONS = 200   # of L-BFGS, a solve from one starting pose
+BUSY_ITERATIONS = 8    # L-BFGS iterations a frame in a busy studio (on_busy): ~0.4 ms where a drag's solve took ~1.4
 
 POINT = Record({"x": Number(), "y": Number()})
 CIRCLE = Record({"x": Number(), "y": Number(), "r": Number(0)})
@@ -56,6 +58,7 @@ class IK(Scene):
     example = Example(("joints=10", "target=-0.3,0.55", "obstacle=-0.12,0.32,0.12"))
     max_steps = 50
     steps_per_frame = 1   # a solve is a frame's work (nothing to do if nothing moved)
+    lighter = f"solving at most {BUSY_ITERATIONS} iterations a frame: the arm follows over a few frames"
 
     def build(self):
         v = self.values
@@ -71,7 +74,7 @@ class IK(Scene):
         rng = np.random.default_rng(self.seed)
         self.starts = [np.full(n, home), np.full(n, -home)] + [rng.uniform(-1.5, 1.5, n) for _ in range(RETRIES - 2)]
         self.u = self.starts[0].copy()
-        self.evaluations, self.solve_ms = 0, None
+        self.evaluations, self.solve_ms, self.trial = 0, None, None   # trial: a busy solve under way (follow)
         self.on_drag(*v["target"])
         self.place(v["obstacle"])
 
@@ -79,47 +82,62 @@ class IK(Scene):
         if circle and len(circle) != 3:
             raise SchemaError(f"settings.obstacle: expected x,y,r (3 numbers) or nothing, got {len(circle)}")
         self.obstacle = np.array(circle, float) if circle else None
-        self.settled = False
+        self.settled, self.trial = False, None
 
     # ---- the energy ----
 
     def pose(self, u):
-        """Joint angles, hand-first link ends and link vectors, as Tensors, for phases u."""
-        angles = u.sin() * self.limit
-        ends, links = self.chain.forward(angles, Tensor.wrap(self.link_lengths))
-        return angles, ends, links
+        """Joint angles, hand-first link ends and link vectors, and the vjp of ends and links
+        to (d_angles, d_lengths), for phases u: plain arrays, no graph (a solve evaluates it
+        a few hundred times)."""
+        angles = np.sin(u) * self.limit
+        return (angles, *self.chain.ends(angles, self.link_lengths))
 
     def penalty(self, ends, links):
-        """Σ over links of (how far each comes inside the obstacle's circle grown by margin)²."""
+        """Σ over links of (how far each comes inside the obstacle's circle grown by margin)²,
+        and its gradients with respect to ends and links."""
         centre, radius = self.obstacle[:2], self.obstacle[2] + self.values["margin"]
+        squared = self.link_lengths ** 2
         starts = ends - links
-        along = (((centre - starts) * links).sum(1) / (self.link_lengths ** 2)).clip(0.0, 1.0)
-        gap = starts + links * along.reshape(-1, 1) - centre
-        inside = radius - ((gap * gap).sum(1) + 1e-18).sqrt()   # + tiny: sqrt's slope at 0 is infinite
-        return (inside.relu() ** 2).sum()
+        along = ((centre - starts) * links).sum(1) / squared   # the nearest point's share of the link
+        free = (along > 0) & (along < 1)   # where clipping to the link passes the slope on
+        along = along.clip(0.0, 1.0)
+        gap = starts + links * along[:, None] - centre
+        distance = np.sqrt((gap * gap).sum(1) + 1e-18)   # + tiny: sqrt's slope at 0 is infinite
+        inside = np.maximum(radius - distance, 0.0)
+        d_gap = gap * (-2 * inside / distance)[:, None]
+        d_along = (d_gap * links).sum(1) * free / squared
+        d_starts = d_gap - links * d_along[:, None]
+        d_links = d_gap * along[:, None] + (centre - starts) * d_along[:, None]
+        return float(inside @ inside), d_starts, d_links - d_starts   # starts = ends - links
 
     def energy(self, u):
-        phases = Tensor(u, requires_grad=True)
-        _, ends, links = self.pose(phases)
-        miss = ends[len(u) - 1] - self.target
-        loss = (miss * miss).sum()
+        """The hand's squared miss plus the weighted obstacle penalty, and its gradient in u."""
+        _, ends, links, vjp = self.pose(u)
+        miss = ends[-1] - self.target
+        loss, d_ends, d_links = float(miss @ miss), np.zeros_like(ends), 0.0
         if self.obstacle is not None:
-            loss = loss + self.penalty(ends, links) * OBSTACLE_WEIGHT
-        loss.backward()
-        return loss.item(), phases.grad
+            penalty, d_ends, d_links = self.penalty(ends, links)
+            loss, d_ends, d_links = loss + penalty * OBSTACLE_WEIGHT, d_ends * OBSTACLE_WEIGHT, d_links * OBSTACLE_WEIGHT
+        d_ends[-1] += 2 * miss
+        d_angles, _ = vjp(d_ends, d_links)
+        return loss, d_angles * self.limit * np.cos(u)
 
     def solve(self, start):
-        result = minimize(self.energy, start, max_iter=200)
+        result = minimize(self.energy, start, max_iter=MAX_ITERATIONS)
         self.evaluations += result.evaluations
         return result.x
 
     def advance(self):
-        """One solve from the last pose; if it stalls short of a reachable target, a few restarts."""
+        """One solve from the last pose; if it stalls short of a reachable target, a few restarts.
+        In a busy studio, a piece of it (follow)."""
         if self.settled:
             return
+        if self.busy:
+            return self.follow()
         began = time.perf_counter()
         best = self.solve(self.u)
-        if self.near <= np.hypot(*self.target) <= self.far:
+        if self.reachable():
             for start in self.starts:
                 if self.miss(best) <= TOLERANCE:
                     break
@@ -128,7 +146,36 @@ class IK(Scene):
                     best = tried
         self.u = best
         self.solve_ms = 1000 * (time.perf_counter() - began)
-        self.settled = True   # until the target or the obstacle moves
+        self.settled, self.trial = True, None   # until the target or the obstacle moves; a busy piece's is done with
+
+    def follow(self):
+        """A busy studio's piece of the solve: BUSY_ITERATIONS L-BFGS iterations, going on next
+        frame with their curvature pairs, the arm moving as it goes; then, if the run stalled short
+        of a reachable target, the restarts one by one, the arm taking one only if it does better.
+        False until the solve ends."""
+        began = time.perf_counter()
+        attempt, u, last, done = self.trial or (-1, self.u, None, 0)
+        budget = min(BUSY_ITERATIONS, MAX_ITERATIONS - done)
+        result = minimize(self.energy, u, max_iter=budget,
+                          start=None if last is None else (last.loss, last.grad),
+                          history=None if last is None else last.history)
+        self.evaluations += result.evaluations
+        self.solve_ms = (self.solve_ms if self.trial else 0.0) + 1000 * (time.perf_counter() - began)
+        if attempt < 0:
+            self.u = result.x
+        done += result.iterations
+        if result.iterations == budget and not result.converged and done < MAX_ITERATIONS:   # on from here next frame
+            self.trial = (attempt, result.x, result, done)
+            return False
+        if attempt >= 0 and result.loss < self.energy(self.u)[0]:
+            self.u = result.x
+        if self.miss() > TOLERANCE and self.reachable() and attempt + 1 < len(self.starts):
+            self.trial = (attempt + 1, self.starts[attempt + 1], None, 0)
+            return False
+        self.trial, self.settled = None, True
+
+    def reachable(self):
+        return bool(self.near <= np.hypot(*self.target) <= self.far)
 
     def converged(self):
         return self.settled
@@ -139,6 +186,10 @@ class IK(Scene):
     def on_drag(self, x, y):
         self.target = np.array([x, y], float)
         self.settled = False
+        if self.trial is not None and self.trial[0] >= 0:   # a busy restart goes on from where it is, to the new target:
+            self.trial = (self.trial[0], self.trial[1], None, 0)   # a drag each frame would keep one from ever ending
+        else:   # a busy solve starts again from the pose the arm reached
+            self.trial = None
 
     def on_obstacle(self, x, y, r):
         self.place([x, y, r])
@@ -150,9 +201,8 @@ class IK(Scene):
 
     def joints(self, u=None):
         """The base and every link's end, (n + 1, 2)."""
-        with no_grad():
-            _, ends, _ = self.pose(Tensor(self.u if u is None else u))
-        return np.concatenate([[[0.0, 0.0]], ends.data])
+        _, ends, _, _ = self.pose(self.u if u is None else u)
+        return np.concatenate([[[0.0, 0.0]], ends])
 
     def miss(self, u=None):
         return float(np.hypot(*(self.joints(u)[-1] - self.target)))
@@ -170,7 +220,7 @@ class IK(Scene):
         distance = self.miss()
         return {
             "distance": distance, "reached": distance <= TOLERANCE,
-            "reachable": bool(self.near <= np.hypot(*self.target) <= self.far), "reach": float(self.far),
+            "reachable": self.reachable(), "reach": float(self.far),
             "clearance": self.clearance(),
         }
 

@@ -27,6 +27,7 @@ from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
 
 MAX_SPEC = 200_000     # characters of TOML
 MAX_WORK = 3000        # solver iterations after a change before an unconverged diagram is left as it is
+BUSY_ITERATIONS = 1    # solver iterations a call in a busy studio (on_busy): ~1 ms, a frame's budget, where 5 took ~2.5
 MAX_VIOLATIONS = 50    # listed in a frame, worst first
 FIRST = "euler"        # the example the editor opens with (they ship in the package: layout/examples)
 
@@ -45,7 +46,7 @@ class Layout(Scene):
         Setting("file", Text(max_length=4096), "", "a TOML spec on this machine, instead of the example",
                 cli_only=True),
         Setting("iterations", Number(1, 500, integer=True), 5, "solver iterations per call (a frame makes "
-                "calls until its budget is spent; under load, one)", live=True),
+                "calls until its budget is spent; in a busy studio, one call of one iteration)", live=True),
         Setting("drag", Choice(*MODES), "follow", "what a drag does: puts the shape at the pointer (follow), "
                 "or as near it as the constraints allow (valid: a point on a circle slides along it)", live=True),
     )
@@ -68,6 +69,7 @@ class Layout(Scene):
     formats = ("svg",)
     example = Example(format="svg")
     max_steps = 10_000
+    lighter = "re-solving the diagram one solver iteration a frame"
 
     def __init__(self, seed=0, **values):
         self.named = "spec.toml"   # what the page called the text it opened
@@ -96,7 +98,7 @@ class Layout(Scene):
     # ---- solving, a few iterations at a time ----
 
     def advance(self):
-        n = self.values["iterations"]
+        n = min(self.values["iterations"], BUSY_ITERATIONS) if self.busy else self.values["iterations"]
         if self.target:
             shape, x, y, handle = self.target
             self.result = self.diagram.drag(shape, x, y, handle=handle, mode=self.values["drag"], max_iterations=n)

@@ -15,8 +15,6 @@ import math
 import numpy as np
 
 from ..engine.lbfgs import minimize
-from ..engine.tensor import Tensor, no_grad
-from ..engine.tensor_functional import smooth_min
 from .base import Example, Scene, Setting, copies, frame_record
 from .parts.kinematics import KinematicTree
 from .parts.lsystem_grammar import parse_rules, rewrite, turtle
@@ -94,25 +92,33 @@ class LSystem(Scene):
         """Lengths from phases: a sine keeps the ratio in [lo, hi] and, unlike a sigmoid, reaches
         the ends at a finite phase, so a tip stretching for an unreachable click gets there."""
         lo, hi = self.values["min_ratio"], self.values["max_ratio"]
-        return (phases.sin() * ((hi - lo) / 2) + (hi + lo) / 2) * self.base
+        return (np.sin(phases) * ((hi - lo) / 2) + (hi + lo) / 2) * self.base
 
     def geometry(self, turns, lengths):
-        """Segment starts and ends, as arrays, for plain turns and lengths."""
-        with no_grad():
-            ends, links = self.kinematics.forward(Tensor(turns), Tensor(lengths))
-        return ends.data, ends.data - links.data
+        """Segment starts and ends for turns and lengths."""
+        ends, links, _ = self.kinematics.ends(turns, lengths)
+        return ends, ends - links
 
     def energy(self, x):
-        """Soft-min over tips of log(distance² + NEAR²), and its gradient, for parameters x."""
-        n = len(self.tree)
-        turns, phases = Tensor(x[:n], requires_grad=True), Tensor(x[n:], requires_grad=True)
-        ends, _ = self.kinematics.forward(turns, self.lengths(phases))
-        gap = ends.index_select(0, self.tips) - self.target
-        loss = smooth_min(((gap * gap).sum(1) + NEAR * NEAR).log(), self.values["softness"])
+        """Soft-min over tips of log(distance² + NEAR²), plus the stiffness's bending, and its
+        gradient, for parameters x: plain arrays, no graph (L-BFGS calls it a few times a step)."""
+        n, lo, hi = len(self.tree), self.values["min_ratio"], self.values["max_ratio"]
+        turns, phases = x[:n], x[n:]
+        ends, _, vjp = self.kinematics.ends(turns, self.lengths(phases))
+        gap = ends[self.tips] - self.target
+        squared = (gap * gap).sum(1) + NEAR * NEAR
+        t = self.values["softness"]
+        z = -np.log(squared) / t   # soft-min = −t·log Σ exp(−log(d²)/t); its slope per log is softmax(z)
+        top = z.max()
+        weights = np.exp(z - top)
+        total = weights.sum()
         bend = turns - self.tree.turn
-        loss = loss + (bend * bend).sum() * self.values["stiffness"]
-        loss.backward()
-        return loss.item(), np.concatenate([turns.grad, phases.grad])
+        loss = -t * (top + math.log(total)) + (bend @ bend) * self.values["stiffness"]
+        d_ends = np.zeros((n, 2))
+        d_ends[self.tips] = gap * (2 * weights / (total * squared))[:, None]
+        d_turns, d_lengths = vjp(d_ends)
+        d_phases = d_lengths * self.base * np.cos(phases) * ((hi - lo) / 2)
+        return float(loss), np.concatenate([d_turns + 2 * self.values["stiffness"] * bend, d_phases])
 
     def advance(self):
         if self.target is None:
@@ -148,9 +154,7 @@ class LSystem(Scene):
     def state(self):
         """Ends, starts, and the nearest tip with its distance (None without a target)."""
         n = len(self.tree)
-        with no_grad():
-            lengths = self.lengths(Tensor(self.x[n:])).data
-        ends, starts = self.geometry(self.x[:n], lengths)
+        ends, starts = self.geometry(self.x[:n], self.lengths(self.x[n:]))
         if self.target is None:
             return ends, starts, None, None
         distances = np.hypot(*(ends[self.tips] - self.target).T)
@@ -177,8 +181,7 @@ class LSystem(Scene):
     def parameters(self):
         """Each segment's turn (radians) and length, as the tree stands."""
         n = len(self.tree)
-        with no_grad():
-            return copies({"turns": self.x[:n], "lengths": self.lengths(Tensor(self.x[n:]))})
+        return copies({"turns": self.x[:n], "lengths": self.lengths(self.x[n:])})
 
     def report(self):
         _, _, nearest, distance = self.state()

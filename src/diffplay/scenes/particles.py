@@ -24,6 +24,7 @@ from .parts.sketch import Sketch, side_by_side
 TOLERANCE = 1e-3   # a particle this close to its place has landed
 SCAN_ANGLES = np.radians(np.linspace(0.0, 180.0, 181))
 MAX_PATHS, PATH_POINTS = 64, 50   # what a frame carries of the flights
+BUSY_PATH_POINTS = 25   # a busy studio's (on_busy): half the text a frame; its flights are `free` (particle_physics)
 
 # Letters of straight strokes in a unit box, (x, y) with y up.
 LETTERS = {
@@ -97,6 +98,8 @@ class Particles(Scene):
     example = Example()
     max_steps = 300
     budget_s = 0.015   # a few Adam steps through the flight (benchmarks/scenes_ii.py)
+    lighter = (f"flights clear of the walls in one pass (their push, under 1e-10, left out), "
+               f"drawn with {BUSY_PATH_POINTS} points, not {PATH_POINTS}")
 
     def build(self):
         v = self.values
@@ -105,8 +108,16 @@ class Particles(Scene):
         self.velocity = Tensor(np.tile(v["velocity"], (v["particles"], 1)), requires_grad=True)
         self.last_scan = None
         self.seen = None   # the flights (frames, P, 2) last computed: what a frame shows
-        self.every = max(1, math.ceil(self.world.steps / PATH_POINTS))
+        self.every = self.path_every()
         self.aim(v["target"])
+
+    def path_every(self):
+        """The time steps between two points of a flight a frame shows."""
+        return max(1, math.ceil(self.world.steps / (BUSY_PATH_POINTS if self.busy else PATH_POINTS)))
+
+    def on_busy(self, on):
+        super().on_busy(on)
+        self.every, self.seen = self.path_every(), None
 
     def aim(self, centre):
         """The shape's places around `centre`."""
@@ -127,8 +138,8 @@ class Particles(Scene):
 
     def advance(self):
         self.opt.lr = self.values["lr"] * self.decay.factor(self.since_aim)
-        final, self.seen = rollout(self.world, self.start, self.velocity, self.every)   # a frame shows this flight,
-        miss = final - self.targets                                                       # the one the loss is of
+        final, self.seen = rollout(self.world, self.start, self.velocity, self.every, free=self.busy)   # a frame shows
+        miss = final - self.targets   # this flight, the one the loss is of
         loss = (miss * miss).sum(1).mean()
         self.opt.zero_grad()
         loss.backward()

@@ -8,11 +8,13 @@ the next event, so a scene never fails in a loop.
 
 A state is kept (Scene.snapshot, a deep copy) before an event is applied and, at most once a
 PERIOD_S, after a frame has gone out: each a state that made a frame, or one an event found.
-Copying costs time, so a copy is never taken before the session has spent its own cost / SHARE
+Copying costs time, so a copy is taken only once the session has spent its own cost / SHARE
 of CPU since the last: a scene that takes 150 ms to copy (a learn chapter's Value graph) is kept
 once every 3 s of its computing at most, and may go back that far. CPU, not the clock: in a busy
 studio a session gets a tenth of a core, and copies gated by the clock took half of that (a
-copy before each of a page's 20 clicks a second).
+copy before each of a page's 20 clicks a second). A scene that computes little earns few copies
+that way, but its copies cost little too: it may also copy once its cost / IDLE_SHARE of the clock
+has passed (a cheap scene is kept before each event, as it would be without any gate).
 """
 
 import math
@@ -20,7 +22,8 @@ import time
 
 from ..errors import UsageError
 
-SHARE = 0.05     # the most of a session's CPU its copies may take
+SHARE = 0.05         # the most of a session's CPU its copies may take ...
+IDLE_SHARE = 0.005   # ... or of a core, by the clock, when the session computes little
 PERIOD_S = 1.0   # while a scene runs without events, how often its state is kept
 
 
@@ -34,9 +37,11 @@ class LastGood:
 
     def keep(self, period=0.0):
         """Copy the scene's state, unless a copy was taken less than `period` seconds ago, or
-        less than its CPU cost / SHARE of CPU ago. A scene that cannot be copied is not tried again."""
+        before the session earned the next (module docstring). A scene that cannot be copied is
+        not tried again."""
         now, cpu = self.clock(), self.cpu()
-        if not self.copyable or now - self.saved_at < period or cpu - self.saved_cpu < self.cost / SHARE:
+        earned = cpu - self.saved_cpu >= self.cost / SHARE or now - self.saved_at >= self.cost / IDLE_SHARE
+        if not self.copyable or now - self.saved_at < period or not earned:
             return
         try:
             self.saved = self.scene.snapshot()

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffplay.engine.lbfgs import minimize
+from diffplay.scenes.blobs import unarray
 from diffplay.engine.tensor import Tensor
 from diffplay.errors import UsageError
 from diffplay.scenes.parts import kinematics
@@ -272,7 +273,9 @@ def test_clear_stops_the_tree_and_frames_validate():
     assert np.array_equal(scene.x, before) and scene.converged()
     frame = json.loads(json.dumps(scene.frame()))
     LSystem.frame_schema.check(frame, "frame")
-    assert frame["target"] is None and frame["reachable"] is None and len(frame["segments"]) == len(scene.tree)
+    assert frame["target"] is None and frame["reachable"] is None and frame["segments"]["shape"] == [len(scene.tree), 4]
+    ends, starts, _, _ = scene.state()
+    np.testing.assert_allclose(unarray(frame["segments"]), np.concatenate([starts, ends], 1), atol=1e-6)   # float32
 
 
 def test_bad_click_names_the_field():

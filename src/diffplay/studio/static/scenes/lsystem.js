@@ -1,7 +1,7 @@
 // lsystem: a tree on (0, 0), about 1 unit tall, y up; its branches bend until the nearest tip
 // reaches the target. The view spans the tree's reach, so every reachable place is on screen.
 
-import { element, makeCanvas, pointer, reachCircle, fillCanvas, view as planeView } from "../draw.js";
+import { element, fillCanvas, floats, makeCanvas, pointer, reachCircle, view as planeView } from "../draw.js";
 
 const W = 560, H = 400;
 let canvas, status, plane = null;
@@ -38,9 +38,10 @@ export function draw(view, f) {
   ctx.lineWidth = 1.4;
   ctx.lineCap = "round";
   ctx.beginPath();
-  for (const [x0, y0, x1, y1] of f.segments) {
-    ctx.moveTo(...plane.toCanvas(x0, y0));
-    ctx.lineTo(...plane.toCanvas(x1, y1));
+  const ends = floats(f.segments);   // x0, y0, x1, y1 a segment
+  for (let i = 0; i < ends.length; i += 4) {
+    ctx.moveTo(...plane.toCanvas(ends[i], ends[i + 1]));
+    ctx.lineTo(...plane.toCanvas(ends[i + 2], ends[i + 3]));
   }
   ctx.stroke();
   status.textContent = !f.target ? "no target: click to set one"

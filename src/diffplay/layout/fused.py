@@ -16,16 +16,16 @@ from .ops import SHORT, TINY
 def unit(dx, dy, d, fallback_x, fallback_y):
     """(dx, dy) / d; where d is 0 the direction is undefined and `fallback` stands in (any unit
     vector is a subgradient of the length there, and a zero would leave coincident shapes stuck)."""
-    zero = d < 1e-9
-    if not zero.any():
+    if d.min(initial=np.inf) >= 1e-9:   # the usual case: one reduction, not a comparison and a reduction
         return dx / d, dy / d
+    zero = d < 1e-9
     safe = np.where(zero, 1.0, d)
     return np.where(zero, fallback_x, dx / safe), np.where(zero, fallback_y, dy / safe)
 
 
 def length_and_direction(dx, dy):
     """√(dx² + dy²) and the unit vector along (dx, dy), +x where it is zero."""
-    d = np.sqrt(dx * dx + dy * dy + TINY * TINY)
+    d = np.hypot(dx, dy)   # one ufunc, not five; where it is 0, unit() stands in for the direction
     return (d, *unit(dx, dy, d, 1.0, 0.0))
 
 

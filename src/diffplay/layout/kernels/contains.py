@@ -19,7 +19,8 @@ def circle_contains_circle(a, b, pad):
 
     def pullback(w):
         w = w[:, 0]
-        gx, gy = w * dx / s, w * dy / s
+        k = w / s
+        gx, gy = k * dx, k * dy
         return gx, gy, -w, -gx, -gy, w
 
     return values, pullback

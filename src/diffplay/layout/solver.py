@@ -20,6 +20,7 @@ The multipliers and penalty come back in `state`, so the next solve (a drag fram
 where this one ended; so does the L-BFGS run when its iterations ran out.
 """
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -99,7 +100,7 @@ class _Lagrangian:
         self.count = len(problem.constraints)
         shapes = problem.value_shapes(z)[:self.count]
         sizes = [math.prod(shape) for shape in shapes]
-        ends = np.cumsum(sizes, dtype=int).tolist()
+        ends = itertools.accumulate(sizes)
         self.slices = [(stop - size, stop, shape) for shape, size, stop in zip(shapes, sizes, ends)]
         self.equality = np.concatenate(
             [np.full(b - a, f.relation.equality) for f, (a, b, _) in zip(problem.constraints, self.slices)]
@@ -109,7 +110,7 @@ class _Lagrangian:
         self.multipliers, self.penalty = np.zeros(self.equality.size), PENALTY_START
         self.gradient_weights = np.empty(self.equality.size)   # an evaluation's w, and its families' views of it
         self.gradient_views = self._weights(self.gradient_weights)
-        self.last = None   # (u, values, backward) of the last evaluation: measure() at the same u reuses it
+        self.last = None   # (u, values, backward, ∇L) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
         return np.concatenate(values[:self.count], axis=None) if self.count else np.zeros(0)
@@ -129,18 +130,18 @@ class _Lagrangian:
         self.z[self.free] = u
         try:
             values, backward = self.problem.forward(self.z)
-            self.last = (u.copy(), values, backward)
             c = self.residuals(values)
             lam, mu = self.multipliers, self.penalty
             # w = λ + μc, floored at 0 for inequalities; then both kinds' penalty terms,
             # λh + μh²/2 and (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ), and w is the gradient weight
             w = np.maximum(lam + mu * c, self.floor, out=self.gradient_weights)
             penalty = ((w - lam) @ (w + lam)) / (2 * mu)
-            grad = self._anchored(backward(self.gradient_views))
+            grad = self._anchored(backward(self.gradient_views))[self.free]
             energy = 0.0 if self.anchor is None else self.anchor.energy(self.z)
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)
-        return self.objective(values) + float(penalty) + energy, grad[self.free]
+        self.last = (u.copy(), values, backward, grad)
+        return self.objective(values) + float(penalty) + energy, grad
 
     def _anchored(self, grad):
         return grad if self.anchor is None else self.anchor.add_gradient(self.z, grad)
@@ -158,11 +159,12 @@ class _Lagrangian:
         if self.fresh:
             values, backward = self.problem.forward(self.z)
         else:   # L-BFGS ends where it last evaluated
-            values, backward = self.last[1:]
+            values, backward, gradient = self.last[1:]
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
-        kkt = self._anchored(backward(self._weights(lam)))[self.free]
+        # ∇f + Σ λ∇c with these λ (λ + μc, floored) is ∇L at u: where L-BFGS evaluated u, its gradient
+        kkt = self._anchored(backward(self._weights(lam)))[self.free] if self.fresh else gradient
         objective_grad = self._anchored(backward([None] * self.count + self.objective_weights))[self.free]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
         stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale

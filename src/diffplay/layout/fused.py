@@ -16,7 +16,7 @@ from .ops import SHORT, TINY
 def unit(dx, dy, d, fallback_x, fallback_y):
     """(dx, dy) / d; where d is 0 the direction is undefined and `fallback` stands in (any unit
     vector is a subgradient of the length there, and a zero would leave coincident shapes stuck)."""
-    if d.min(initial=np.inf) >= 1e-9:   # the usual case: one reduction, not a comparison and a reduction
+    if np.minimum.reduce(d, axis=None, initial=np.inf) >= 1e-9:   # the usual case: one reduction, no mask
         return dx / d, dy / d
     zero = d < 1e-9
     safe = np.where(zero, 1.0, d)

@@ -113,7 +113,8 @@ class _Lagrangian:
         self.last = None   # (u, values, backward, ∇L) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
-        return np.concatenate(values[:self.count], axis=None) if self.count else np.zeros(0)
+        # each raveled first: concatenate's axis=None took twice as long
+        return np.concatenate([v.ravel() for v in values[:self.count]]) if self.count else np.zeros(0)
 
     def violation(self, c):
         """The largest raw residual: |h| for equalities, max(0, c) for inequalities."""

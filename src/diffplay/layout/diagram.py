@@ -30,7 +30,7 @@ from .geometry import center
 from .notes import notes
 from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
-from .result import Result, max_residual, violations
+from .result import Result, max_residual, violations, worst
 from .shapes import FIELDS, VERTEX_KINDS, Ref, Shape
 from .slots import Slots
 from .soft import soft as soft_version
@@ -268,8 +268,9 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
                     break   # a conflict: no start will do
         self.slots.values = (best.z * scales).tolist()
         self._state = best.state
-        unmet = violations(problem.constraints, best.values, self.tolerance)
-        self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, best.values),
+        worsts = worst(problem.constraints, best.values)
+        unmet = violations(problem.constraints, worsts, self.tolerance)
+        self.result = Result(best.feasible, best.converged, max_residual(problem.constraints, worsts),
                              self.tolerance * self.canvas.scale, best.stationarity, best.objective, iterations,
                              evaluations, time.perf_counter() - began, best.message, best.status, seed, attempt,
                              unmet, notes(problem, best.z),

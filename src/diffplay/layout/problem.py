@@ -102,6 +102,9 @@ class Problem:
                      if f.kernel is not None else None for f in self.families]
         self.kernels = [i for i, run in enumerate(self.runs) if run is not None]   # positions of either kind
         self.traced = [i for i, run in enumerate(self.runs) if run is None]
+        # kernel families whose arrays are all (n,): their gradients join the others as they are;
+        # concatenating with axis=None, which ravels every part, cost twice as much
+        self.one_dimensional = {i for i in self.kernels if all(shape is None for _, shape in self.families[i].cuts)}
         self._shapes = None
 
     def value_shapes(self, z):
@@ -153,12 +156,13 @@ class Problem:
             if weights[i] is None:
                 every = False
             else:
-                parts.extend(pullbacks[i](weights[i]))
+                grads = pullbacks[i](weights[i])
+                parts.extend(grads if i in self.one_dimensional else [g.ravel() for g in grads])
         if not parts:
             return np.zeros(self.size)
         index = self.kernel_index if every else np.concatenate(
             [self.families[i].flat_index for i in self.kernels if weights[i] is not None], axis=None)
-        return np.bincount(index, np.concatenate(parts, axis=None), minlength=self.size)
+        return np.bincount(index, np.concatenate(parts), minlength=self.size)
 
 
 def _reshaped(pullback, shape):

@@ -73,19 +73,22 @@ def unmet(family, v):
     return np.abs(v) if family.relation.equality else np.maximum(v, 0.0)
 
 
-def violations(families, values, tolerance):
-    """Every instance whose residual exceeds tolerance (solver units), worst first, in canvas units."""
+def worst(families, values):
+    """Each instance's largest raw residual, per constraint family (solver units): what
+    `violations` and `max_residual` read, measured once."""
+    return [unmet(family, v).max(axis=1) for family, v in zip(families, values)]
+
+
+def violations(families, worsts, tolerance):
+    """Every instance whose residual (`worst`'s) exceeds tolerance (solver units), worst first, in canvas units."""
     found = []
-    for family, v in zip(families, values):
-        worst = unmet(family, v).max(axis=1)
+    for family, worst in zip(families, worsts):
         for i in np.flatnonzero(worst > tolerance):
             found.append(Violation(family.labels[i], float(worst[i] * family.units[i]), family.wheres[i]))
     return sorted(found, key=lambda v: -v.residual)
 
 
-def max_residual(families, values):
-    """The largest raw residual of any instance, in canvas units."""
-    worst = 0.0
-    for family, v in zip(families, values):
-        worst = max(worst, float(np.max(unmet(family, v).max(axis=1) * family.units, initial=0.0)))
-    return worst
+def max_residual(families, worsts):
+    """The largest raw residual of any instance (of `worst`'s), in canvas units."""
+    return max((float(np.max(worst * family.units, initial=0.0)) for family, worst in zip(families, worsts)),
+               default=0.0)

@@ -20,6 +20,7 @@ The multipliers and penalty come back in `state`, so the next solve (a drag fram
 where this one ended; so does the L-BFGS run when its iterations ran out.
 """
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -97,22 +98,28 @@ class _Lagrangian:
     def __init__(self, problem, z, free, anchor=None):
         self.problem, self.z, self.free, self.anchor = problem, z, free, anchor
         self.count = len(problem.constraints)
-        shapes = problem.value_shapes(z)[:self.count]
+        every = problem.value_shapes(z)
+        shapes = every[:self.count]
         sizes = [math.prod(shape) for shape in shapes]
-        ends = np.cumsum(sizes, dtype=int).tolist()
+        ends = itertools.accumulate(sizes)
         self.slices = [(stop - size, stop, shape) for shape, size, stop in zip(shapes, sizes, ends)]
         self.equality = np.concatenate(
             [np.full(b - a, f.relation.equality) for f, (a, b, _) in zip(problem.constraints, self.slices)]
             or [np.zeros(0, bool)])
         self.floor = np.where(self.equality, -np.inf, 0.0)   # an inequality's multiplier stays >= 0
         self.objective_weights = [f.weights for f in problem.objectives]
-        self.multipliers, self.penalty = np.zeros(self.equality.size), PENALTY_START
+        # each (n, 1) weight spread over its family's (n, m) values: the energy is then one dot product
+        self.spread_weights = [np.broadcast_to(f.weights, shape).copy()
+                               for f, shape in zip(problem.objectives, every[self.count:])]
+        self.unloaded = np.zeros(self.equality.size)   # the multipliers until their first update (_penalty)
+        self.multipliers, self.penalty = self.unloaded, PENALTY_START
         self.gradient_weights = np.empty(self.equality.size)   # an evaluation's w, and its families' views of it
         self.gradient_views = self._weights(self.gradient_weights)
-        self.last = None   # (u, values, backward) of the last evaluation: measure() at the same u reuses it
+        self.last = None   # (u, values, backward, ∇L) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
-        return np.concatenate(values[:self.count], axis=None) if self.count else np.zeros(0)
+        # each raveled first: concatenate's axis=None took twice as long
+        return np.concatenate([v.ravel() for v in values[:self.count]]) if self.count else np.zeros(0)
 
     def violation(self, c):
         """The largest raw residual: |h| for equalities, max(0, c) for inequalities."""
@@ -123,24 +130,35 @@ class _Lagrangian:
         return [constraint_weights[a:b].reshape(shape) for a, b, shape in self.slices] + self.objective_weights
 
     def objective(self, values):
-        return sum(float((w * v).sum()) for w, v in zip(self.objective_weights, values[self.count:]))
+        return sum(float(np.vdot(w, v)) for w, v in zip(self.spread_weights, values[self.count:]))
 
     def __call__(self, u):
         self.z[self.free] = u
         try:
             values, backward = self.problem.forward(self.z)
-            self.last = (u.copy(), values, backward)
             c = self.residuals(values)
-            lam, mu = self.multipliers, self.penalty
-            # w = λ + μc, floored at 0 for inequalities; then both kinds' penalty terms,
-            # λh + μh²/2 and (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ), and w is the gradient weight
-            w = np.maximum(lam + mu * c, self.floor, out=self.gradient_weights)
-            penalty = ((w - lam) @ (w + lam)) / (2 * mu)
-            grad = self._anchored(backward(self.gradient_views))
+            penalty = self._penalty(c)
+            grad = self._anchored(backward(self.gradient_views))[self.free]
             energy = 0.0 if self.anchor is None else self.anchor.energy(self.z)
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)
-        return self.objective(values) + float(penalty) + energy, grad[self.free]
+        self.last = (u.copy(), values, backward, grad)
+        return self.objective(values) + float(penalty) + energy, grad
+
+    def _penalty(self, c):
+        """The penalty terms at residuals c; their gradient weights w are left in gradient_weights.
+
+        w = λ + μc, floored at 0 for inequalities; then both kinds' terms, λh + μh²/2 and
+        (max(0, λ + μc)² − λ²)/(2μ), are (w² − λ²)/(2μ). Until the multipliers are first updated
+        (a fresh solve's first round, often its only one) λ is the zeros it started as, and three
+        of an evaluation's hundred-odd array operations drop out.
+        """
+        lam, mu, w = self.multipliers, self.penalty, self.gradient_weights
+        if lam is self.unloaded:
+            np.maximum(np.multiply(c, mu, out=w), self.floor, out=w)
+            return (w @ w) / (2 * mu)
+        np.maximum(lam + mu * c, self.floor, out=w)
+        return ((w - lam) @ (w + lam)) / (2 * mu)
 
     def _anchored(self, grad):
         return grad if self.anchor is None else self.anchor.add_gradient(self.z, grad)
@@ -158,11 +176,12 @@ class _Lagrangian:
         if self.fresh:
             values, backward = self.problem.forward(self.z)
         else:   # L-BFGS ends where it last evaluated
-            values, backward = self.last[1:]
+            values, backward, gradient = self.last[1:]
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
-        kkt = self._anchored(backward(self._weights(lam)))[self.free]
+        # ∇f + Σ λ∇c with these λ (λ + μc, floored) is ∇L at u: where L-BFGS evaluated u, its gradient
+        kkt = self._anchored(backward(self._weights(lam)))[self.free] if self.fresh else gradient
         objective_grad = self._anchored(backward([None] * self.count + self.objective_weights))[self.free]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
         stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale

@@ -14,12 +14,13 @@ from .parts import CLOSED, POLYGONAL, round_parts, vertices
 def circle_contains_circle(a, b, pad):
     """geometry.outside for two circles: how far b reaches past a, softened where they are concentric."""
     dx, dy = a.x - b.x, a.y - b.y
-    s = np.sqrt(dx * dx + dy * dy + CONCENTRIC_SOFTENING ** 2)
+    s = np.hypot(np.hypot(dx, dy), CONCENTRIC_SOFTENING)   # √(dx² + dy² + softening²) in two ufuncs, not five
     values = (s + b.r - a.r + pad)[:, None]
 
     def pullback(w):
         w = w[:, 0]
-        gx, gy = w * dx / s, w * dy / s
+        k = w / s
+        gx, gy = k * dx, k * dy
         return gx, gy, -w, -gx, -gy, w
 
     return values, pullback

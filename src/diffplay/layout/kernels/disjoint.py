@@ -1,6 +1,8 @@
 """disjoint: two circles, two outlines, or a circle (or point) and an outline, kept apart."""
 
-from ..fused import length_and_direction
+import numpy as np
+
+from ..fused import along
 from ..geometry import ROUND
 from ..outlines import edge_gaps
 from ..registry import kernel
@@ -10,12 +12,13 @@ from .parts import POLYGONAL, round_outline_gaps, vertices
 @kernel("disjoint", "circle", "circle")
 def disjoint_circles(a, b, pad):
     """pad − gap, one piece per pair."""
-    d, ux, uy = length_and_direction(a.x - b.x, a.y - b.y)
+    dx, dy = a.x - b.x, a.y - b.y
+    d = np.hypot(dx, dy)
     values = (pad + a.r + b.r - d)[:, None]
 
     def pullback(w):
         w = w[:, 0]
-        gx, gy = w * ux, w * uy
+        gx, gy = along(w, dx, dy, d)
         return -gx, -gy, w, gx, gy, w
 
     return values, pullback

@@ -10,7 +10,12 @@ from .parts import POLYGONAL, vertices
 def circle_on_canvas(a, left, top, right, bottom):
     """Each side of the circle's bounding box past each canvas edge."""
     values = np.array([a.x, a.y, a.r, left, top, right, bottom]).T @ _CIRCLE_SIDES
-    return values, lambda w: tuple(_CIRCLE_SIDES[:3] @ w.T)   # the rows for x, y and r
+
+    def pullback(w):
+        g = _CIRCLE_SIDES[:3] @ w.T   # the rows for x, y and r
+        return g[0], g[1], g[2]   # indexed: tuple(g) iterates, twice as slow
+
+    return values, pullback
 
 
 # Per row a field of the circle (x, y, r) or a canvas edge (left, top, right, bottom), per

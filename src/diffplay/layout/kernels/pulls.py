@@ -43,7 +43,12 @@ def repel_centres(a, b):
 def near_fields(a, b):
     """The squared difference."""
     d = a.value - b.value
-    return d * d, lambda w: (2 * w * d, -2 * w * d)
+
+    def pullback(w):
+        g = 2 * w * d
+        return g, -g
+
+    return d * d, pullback
 
 
 def _apart(a, b, gx, gy):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..fused import length_and_direction
+from ..fused import along
 from ..geometry import ROUND
 from ..outlines import extreme
 from ..registry import kernel
@@ -12,10 +12,12 @@ from .parts import POLYGONAL, round_outline_gaps
 @kernel("touching", "circle", "circle")
 def touching_circles(a, b, pad):
     """signed distance − pad."""
-    d, ux, uy = length_and_direction(a.x - b.x, a.y - b.y)
+    dx, dy = a.x - b.x, a.y - b.y
+    d = np.hypot(dx, dy)
 
     def pullback(w):
-        gx, gy, back = w * ux, w * uy, -w
+        gx, gy = along(w, dx, dy, d)
+        back = -w
         return gx, gy, back, -gx, -gy, back
 
     return d - a.r - b.r - pad, pullback

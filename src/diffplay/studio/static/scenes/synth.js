@@ -54,9 +54,9 @@ function showAudio(audio) {
     "fitted", element("audio", { controls: true, src: audioUrl(audio.fitted) }));
 }
 
-function line(ctx, hz, db, colour, X, Y) {
+function line(ctx, hz, db, colour, width, X, Y) {
   ctx.strokeStyle = colour;
-  ctx.lineWidth = 1.4;
+  ctx.lineWidth = width;
   ctx.beginPath();
   hz.forEach((f, i) => (i ? ctx.lineTo(X(f), Y(db[i])) : ctx.moveTo(X(f), Y(db[i]))));
   ctx.stroke();
@@ -82,8 +82,8 @@ export function draw(view, f) {
     ctx.beginPath(); ctx.moveTo(LEFT, Y(db)); ctx.lineTo(W - 8, Y(db)); ctx.stroke();
     ctx.fillText(`${db} dB`, 2, Y(db) + 4);
   }
-  line(ctx, hz, target, "#98a2b3", X, Y);
-  line(ctx, hz, fitted, "#3b6fd8", X, Y);
+  line(ctx, hz, target, "#c4cad4", 4, X, Y);   // wide, so that a fit lying on it still shows it
+  line(ctx, hz, fitted, "#3b6fd8", 1.4, X, Y);
   ctx.strokeStyle = "#d43f6a";
   ctx.setLineDash([3, 3]);
   ctx.beginPath(); ctx.moveTo(X(f.f0), 8); ctx.lineTo(X(f.f0), H - BOTTOM); ctx.stroke();

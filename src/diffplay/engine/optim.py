@@ -50,14 +50,15 @@ class Optimizer(Slotted):
         slot = self.slots[0]
         return slot if len(self.slots) == 1 and isinstance(slot, TensorGroup) and slot.in_place() else None
 
-    def step_flat(self, grad):
+    def step_flat(self, grad, finite=False):
         """step() given the gradient of every parameter end to end in one array, in the
         parameters' order, for parameters that lie so themselves (flat_group()): the same update,
-        without gathering each parameter's .grad first."""
+        without gathering each parameter's .grad first. finite=True: the caller has already
+        refused a gradient that is not finite (all_finite), so it is not looked at twice."""
         group = self.flat_group()
         if group is None:
             raise ValueError(f"{type(self).__name__}.step_flat: the parameters do not lie end to end in one array")
-        if not all_finite(grad):
+        if not finite and not all_finite(grad):
             self._refuse(group, group.layout.split(grad))
         self._update(group.shared, grad, self.state[0])
 

@@ -20,12 +20,14 @@ BOTH = (True, True)
 
 
 def linear(a, w, need=BOTH):
-    """a @ wᵀ, w being (out, in) as in torch.nn.functional.linear; vjp gives (da, dw)."""
+    """a @ wᵀ, w being (out, in) as in torch.nn.functional.linear; vjp gives (da, dw), dw
+    written into `out` when the caller gives one (a part of a flat gradient)."""
     out = matmul_rows(a, w.T)
 
-    def vjp(g):
+    def vjp(g, out=None):
         da = matmul_rows(g, w) if need[0] else None
-        dw = rows(g).T @ rows(a) if need[1] else None   # every leading axis is a batch that shares the weight
+        # every leading axis is a batch that shares the weight
+        dw = np.matmul(rows(g).T, rows(a), out=out) if need[1] else None
         return da, dw
 
     return out, vjp
@@ -74,18 +76,43 @@ def softmax(a, axis=-1):
 def attention(q, k, v, n_head, causal=True, on_weights=None):
     """softmax(q kᵀ / √d) v for each of n_head heads; q is (..., Tq, C), k and v (..., Tk, C).
     on_weights(p), when given, hears the (..., n_head, Tq, Tk) weights."""
-    Q, K, V = (split_heads(a, n_head) for a in (q, k, v))
+    out, vjp = head_attention(*(split_heads(a, n_head) for a in (q, k, v)), causal, on_weights)
+    return merge_heads(out), lambda g: tuple(map(merge_heads, vjp(split_heads(g, n_head))))
+
+
+def qkv_attention(qkv, n_head, on_weights=None):
+    """Causal attention of q, k and v lying side by side in qkv (..., T, 3C), as nanoGPT's c_attn
+    makes them: (..., T, C), and a vjp giving their gradient as one (..., T, 3C) array, each
+    head's three written where one copy lays them side by side (no merge and join of three)."""
+    *lead, T, width = qkv.shape
+    n, d = len(lead), width // (3 * n_head)
+    # (..., T, 3, H, d) -> (3, ..., H, T, d): q, k and v split into heads, views as split_heads makes
+    Q, K, V = qkv.reshape(*lead, T, 3, n_head, d).transpose(n + 1, *range(n), n + 2, n, n + 3)
+    out, d_heads = head_attention(Q, K, V, True, on_weights)
+
+    def vjp(g):
+        into = np.empty((3, *lead, n_head, T, d), out.dtype)
+        d_heads(split_heads(g, n_head), into)
+        # (3, ..., H, T, d) -> (..., T, 3, H, d): q's heads side by side, then k's, then v's
+        return into.transpose(*range(1, n + 1), n + 2, 0, n + 1, n + 3).reshape(qkv.shape)
+
+    return merge_heads(out), vjp
+
+
+def head_attention(Q, K, V, causal=True, on_weights=None):
+    """attention() on heads already split, (..., n_head, T, d) each; vjp(G, into=None) gives
+    (dQ, dK, dV), written into into[0], into[1] and into[2] when given."""
     p, scale = weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
     if on_weights is not None:
         on_weights(p)
 
-    def vjp(g):
-        G = split_heads(g, n_head)
+    def vjp(G, into=(None, None, None)):
         dP = G @ V.swapaxes(-1, -2)
         dS = p * (dP - _sum(dP * p, -1)) * scale   # softmax's VJP, then the scale
-        return merge_heads(dS @ K), merge_heads(dS.swapaxes(-1, -2) @ Q), merge_heads(p.swapaxes(-1, -2) @ G)
+        return (np.matmul(dS, K, out=into[0]), np.matmul(dS.swapaxes(-1, -2), Q, out=into[1]),
+                np.matmul(p.swapaxes(-1, -2), G, out=into[2]))
 
-    return merge_heads(p @ V), vjp
+    return p @ V, vjp
 
 
 def weights(Q, K, causal):
@@ -143,23 +170,30 @@ def cross_entropy(z, targets, keep, scale, smoothing=0.0, reduce=True):
 
 
 def embedding(table, idx):
-    """table[idx] (the rows of an embedding); its gradient adds up the rows picked more than once."""
-    def vjp(g):
-        return (rows_added(table.shape, idx, g),)
+    """table[idx] (the rows of an embedding); its gradient adds up the rows picked more than
+    once, written into `out` when the caller gives one."""
+    def vjp(g, out=None):
+        return (rows_added(table.shape, idx, g, out),)
 
-    return np.take(table, idx, axis=0), vjp
+    return table[idx], vjp
 
 
-def rows_added(shape, idx, g):
-    """An array of `shape` whose row i is the sum of g's rows where idx is i (np.add.at's result)."""
+def rows_added(shape, idx, g, out=None):
+    """An array of `shape` (`out`, when given) whose row i is the sum of g's rows where idx is i
+    (np.add.at's result)."""
     g = g.reshape(idx.size, *shape[1:])   # the count written out: -1 has no answer when g is empty
-    if len(g) <= ADD_AT_ROWS:
-        full = np.zeros(shape, g.dtype)
-        np.add.at(full, idx.ravel(), g)
+    if len(g) > ADD_AT_ROWS:
+        one_hot = np.zeros((len(g), shape[0]), g.dtype)
+        one_hot[np.arange(len(g)), idx.ravel()] = 1.0
+        full = np.empty(shape, g.dtype) if out is None else out
+        np.matmul(one_hot.T, g.reshape(len(g), math.prod(shape[1:])), out=full.reshape(shape[0], math.prod(shape[1:])))
         return full
-    one_hot = np.zeros((len(g), shape[0]), g.dtype)
-    one_hot[np.arange(len(g)), idx.ravel()] = 1.0
-    return (one_hot.T @ g.reshape(len(g), math.prod(shape[1:]))).reshape(shape)
+    if out is None:
+        out = np.zeros(shape, g.dtype)
+    else:
+        out.fill(0)
+    np.add.at(out, idx.ravel(), g)
+    return out
 
 
 ADD_AT_ROWS = 64   # np.add.at is the quicker up to here; a one-hot product past it (5x at 512 rows)

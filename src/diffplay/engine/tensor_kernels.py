@@ -77,42 +77,47 @@ def attention(q, k, v, n_head, causal=True, on_weights=None):
     """softmax(q kᵀ / √d) v for each of n_head heads; q is (..., Tq, C), k and v (..., Tk, C).
     on_weights(p), when given, hears the (..., n_head, Tq, Tk) weights."""
     out, vjp = head_attention(*(split_heads(a, n_head) for a in (q, k, v)), causal, on_weights)
-    return merge_heads(out), lambda g: tuple(map(merge_heads, vjp(split_heads(g, n_head))))
+    return out, lambda g: tuple(map(merge_heads, vjp(g)))
 
 
 def qkv_attention(qkv, n_head, on_weights=None):
     """Causal attention of q, k and v lying side by side in qkv (..., T, 3C), as nanoGPT's c_attn
     makes them: (..., T, C), and a vjp giving their gradient as one (..., T, 3C) array, each
-    head's three written where one copy lays them side by side (no merge and join of three)."""
+    head's part written where it lies (no merge and join of three)."""
     *lead, T, width = qkv.shape
     n, d = len(lead), width // (3 * n_head)
     # (..., T, 3, H, d) -> (3, ..., H, T, d): q, k and v split into heads, views as split_heads makes
-    Q, K, V = qkv.reshape(*lead, T, 3, n_head, d).transpose(n + 1, *range(n), n + 2, n, n + 3)
+    order = (n + 1, *range(n), n + 2, n, n + 3)
+    Q, K, V = qkv.reshape(*lead, T, 3, n_head, d).transpose(order)
     out, d_heads = head_attention(Q, K, V, True, on_weights)
 
     def vjp(g):
-        into = np.empty((3, *lead, n_head, T, d), out.dtype)
-        d_heads(split_heads(g, n_head), into)
-        # (3, ..., H, T, d) -> (..., T, 3, H, d): q's heads side by side, then k's, then v's
-        return into.transpose(*range(1, n + 1), n + 2, 0, n + 1, n + 3).reshape(qkv.shape)
+        dqkv = np.empty(qkv.shape, out.dtype)
+        d_heads(g, dqkv.reshape(*lead, T, 3, n_head, d).transpose(order))
+        return dqkv
 
-    return merge_heads(out), vjp
+    return out, vjp
 
 
 def head_attention(Q, K, V, causal=True, on_weights=None):
-    """attention() on heads already split, (..., n_head, T, d) each; vjp(G, into=None) gives
-    (dQ, dK, dV), written into into[0], into[1] and into[2] when given."""
+    """attention() on heads already split, (..., n_head, T, d) each; the result comes with its
+    heads merged, (..., Tq, n_head · d), and vjp(g, into=None) takes g so and gives (dQ, dK, dV)
+    split, written into into[0], into[1] and into[2] when given."""
     p, scale = weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
     if on_weights is not None:
         on_weights(p)
+    *lead, n_head, Tq, d = V.shape[:-2] + (Q.shape[-2], V.shape[-1])
+    out = np.empty((*lead, Tq, n_head, d), np.promote_types(p.dtype, V.dtype))
+    np.matmul(p, V, out=out.swapaxes(-2, -3))   # each head's rows written where merging puts them
 
-    def vjp(G, into=(None, None, None)):
+    def vjp(g, into=(None, None, None)):
+        G = split_heads(g, n_head)
         dP = G @ V.swapaxes(-1, -2)
         dS = p * (dP - _sum(dP * p, -1)) * scale   # softmax's VJP, then the scale
         return (np.matmul(dS, K, out=into[0]), np.matmul(dS.swapaxes(-1, -2), Q, out=into[1]),
                 np.matmul(p.swapaxes(-1, -2), G, out=into[2]))
 
-    return p @ V, vjp
+    return out.reshape(*lead, Tq, n_head * d), vjp
 
 
 def weights(Q, K, causal):

@@ -25,7 +25,10 @@ def embed(wte, wpe, idx):
         (dx,) = d_norm(g)
         dwpe = np.empty(wpe.shape, wpe.dtype) if into[1] is None else into[1]   # np.empty_like: a Python wrapper
         dwpe[T:] = 0   # the positions past this batch's
-        np.add.reduce(dx.reshape(-1, *dx.shape[-2:]), out=dwpe[:T])   # each document adds to the same positions
+        if dx.ndim == 2:   # one document: a sum of one, as reduce gives it (its first term, copied)
+            dwpe[:T] = dx
+        else:   # each document adds to the same positions
+            np.add.reduce(dx.reshape(-1, *dx.shape[-2:]), out=dwpe[:T])
         return d_rows(dx, into[0])[0], dwpe, None
 
     return x, vjp

@@ -106,7 +106,8 @@ def head_attention(Q, K, V, causal=True, on_weights=None):
     p, scale = weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
     if on_weights is not None:
         on_weights(p)
-    *lead, n_head, Tq, d = V.shape[:-2] + (Q.shape[-2], V.shape[-1])
+    *lead, n_head, _, d = V.shape
+    Tq = Q.shape[-2]
     out = np.empty((*lead, Tq, n_head, d), np.promote_types(p.dtype, V.dtype))
     np.matmul(p, V, out=out.swapaxes(-2, -3))   # each head's rows written where merging puts them
 
@@ -191,7 +192,8 @@ def rows_added(shape, idx, g, out=None):
         one_hot = np.zeros((len(g), shape[0]), g.dtype)
         one_hot[np.arange(len(g)), idx.ravel()] = 1.0
         full = np.empty(shape, g.dtype) if out is None else out
-        np.matmul(one_hot.T, g.reshape(len(g), math.prod(shape[1:])), out=full.reshape(shape[0], math.prod(shape[1:])))
+        width = math.prod(shape[1:])
+        np.matmul(one_hot.T, g.reshape(len(g), width), out=full.reshape(shape[0], width))
         return full
     if out is None:
         out = np.zeros(shape, g.dtype)

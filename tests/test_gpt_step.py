@@ -43,7 +43,7 @@ def test_the_step_gives_the_graphs_loss_and_gradients_to_the_last_bit(docs, seed
 def test_the_step_gradient_matches_finite_differences():
     model = tiny_model(seed=5, n_layer=2)
     batch = [[BOS, 0, 1, 2, 3, 0, BOS], [BOS, 2, BOS], [BOS, 3, 1, BOS]]
-    _, grad = loss_and_grad(model, batch)
+    grad = loss_and_grad(model, batch)[1].copy()   # the model's gradient array: the next call overwrites it
     h, numeric = 1e-6, np.empty_like(grad)
     for i in range(len(model.flat)):   # the weights are views of model.flat: nudge it where they live
         x = model.flat[i]

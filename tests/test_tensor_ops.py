@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from diffplay import Tensor
+from diffplay.engine import tensor_kernels as kernels
 from diffplay.engine.tensor_ops import (attention, attention_weights, concat, cross_entropy, index_select, linear,
                                         log_softmax, logsumexp, rms_norm, softmax, stack, where)
 from diffplay.engine.value import topological_order
@@ -163,6 +164,20 @@ def test_attention_weights_match_torch_softmax(batch, head_dim, n_head, tq, extr
     weights = attention_weights(Tensor(q), Tensor(k), n_head, causal)
     assert isinstance(weights, np.ndarray) and weights.shape == batch + (n_head, tq, tk)
     np.testing.assert_allclose(weights, torch.softmax(scores, -1).numpy(), rtol=1e-12, atol=1e-15)
+
+
+@FEW
+@given(batch=ATTENTION_SIZES["batch"], head_dim=st.integers(1, 3), n_head=st.integers(1, 3), t=st.integers(1, 5),
+       seed=st.integers(0, 99), dtype=st.sampled_from([np.float64, np.float32]))
+def test_attention_of_q_k_and_v_side_by_side_is_attentions_to_the_last_bit(batch, head_dim, n_head, t, seed, dtype):
+    """The GPT's attention takes q, k and v as one product (kernels.qkv_attention, as nanoGPT's
+    c_attn): its result and their gradients are the three-input kernel's, bit for bit."""
+    c = head_dim * n_head
+    qkv, g = normal(batch + (t, 3 * c), seed).astype(dtype), normal(batch + (t, c), seed + 1).astype(dtype)
+    out, vjp = kernels.attention(qkv[..., :c], qkv[..., c:2 * c], qkv[..., 2 * c:], n_head)
+    side_by_side, side_by_side_vjp = kernels.qkv_attention(qkv, n_head)
+    assert side_by_side.dtype == out.dtype == dtype and np.array_equal(side_by_side, out)
+    assert np.array_equal(side_by_side_vjp(g), np.concatenate(vjp(g), axis=-1))
 
 
 def test_attention_weights_are_what_attention_mixes_v_with():

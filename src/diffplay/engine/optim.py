@@ -33,6 +33,7 @@ class Optimizer(Slotted):
         if self.elementwise:
             self.slots = grouped(self.slots)
         self.state = [{} for _ in self.slots]
+        self.scratch = {}   # (shape, dtype): arrays an update rule reuses step after step (_scratch)
 
     def step(self):
         self._split_partly_stepped()
@@ -50,14 +51,15 @@ class Optimizer(Slotted):
         slot = self.slots[0]
         return slot if len(self.slots) == 1 and isinstance(slot, TensorGroup) and slot.in_place() else None
 
-    def step_flat(self, grad):
+    def step_flat(self, grad, finite=False):
         """step() given the gradient of every parameter end to end in one array, in the
         parameters' order, for parameters that lie so themselves (flat_group()): the same update,
-        without gathering each parameter's .grad first."""
+        without gathering each parameter's .grad first. finite=True: the caller has already
+        refused a gradient that is not finite (all_finite), so it is not looked at twice."""
         group = self.flat_group()
         if group is None:
             raise ValueError(f"{type(self).__name__}.step_flat: the parameters do not lie end to end in one array")
-        if not all_finite(grad):
+        if not finite and not all_finite(grad):
             self._refuse(group, group.layout.split(grad))
         self._update(group.shared, grad, self.state[0])
 
@@ -75,6 +77,15 @@ class Optimizer(Slotted):
 
     def _update(self, p, g, state):
         raise NotImplementedError
+
+    def _scratch(self, g):
+        """Two arrays of g's shape and dtype for an update's intermediates, the same ones each
+        step: at a small model's size, allocating them costs a tenth of Adam's update."""
+        key = (g.shape, g.dtype)
+        pair = self.scratch.get(key)
+        if pair is None:
+            pair = self.scratch[key] = (np.empty(g.shape, g.dtype), np.empty(g.shape, g.dtype))
+        return pair
 
     def _parameter_states(self):
         states = {}
@@ -184,14 +195,15 @@ class Adam(Optimizer):
             state["step"], state["exp_avg"], state["exp_avg_sq"] = 0, np.zeros_like(p), np.zeros_like(p)
         state["step"] += 1   # this slot's own count: a gradient that arrives late starts at 1
         m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        scaled, square = self._scratch(g)   # arrays even for a 0-d g (out= below)
         m *= b1
-        m += (1 - b1) * g
+        m += np.multiply(g, 1 - b1, out=scaled)
         v *= b2
-        square = np.square(g, out=np.empty(np.shape(g), np.result_type(g)))   # an array even for a 0-d g (out= below)
+        np.square(g, out=square)
         square *= 1 - b2
         v += square
-        # p -= lr · m̂ / (√v̂ + eps), each product and quotient in that order, in two scratch arrays
-        step = np.divide(m, 1 - b1**t)
+        # p -= lr · m̂ / (√v̂ + eps), each product and quotient in that order, in the two scratch arrays
+        step = np.divide(m, 1 - b1**t, out=scaled if m.dtype == scaled.dtype else None)
         step *= self.lr
         root = np.divide(v, 1 - b2**t, out=square)
         np.sqrt(root, out=root)

@@ -20,12 +20,14 @@ BOTH = (True, True)
 
 
 def linear(a, w, need=BOTH):
-    """a @ wᵀ, w being (out, in) as in torch.nn.functional.linear; vjp gives (da, dw)."""
+    """a @ wᵀ, w being (out, in) as in torch.nn.functional.linear; vjp gives (da, dw), dw
+    written into `out` when the caller gives one (a part of a flat gradient)."""
     out = matmul_rows(a, w.T)
 
-    def vjp(g):
+    def vjp(g, out=None):
         da = matmul_rows(g, w) if need[0] else None
-        dw = rows(g).T @ rows(a) if need[1] else None   # every leading axis is a batch that shares the weight
+        # every leading axis is a batch that shares the weight
+        dw = np.matmul(rows(g).T, rows(a), out=out) if need[1] else None
         return da, dw
 
     return out, vjp
@@ -74,18 +76,49 @@ def softmax(a, axis=-1):
 def attention(q, k, v, n_head, causal=True, on_weights=None):
     """softmax(q kᵀ / √d) v for each of n_head heads; q is (..., Tq, C), k and v (..., Tk, C).
     on_weights(p), when given, hears the (..., n_head, Tq, Tk) weights."""
-    Q, K, V = (split_heads(a, n_head) for a in (q, k, v))
+    out, vjp = head_attention(*(split_heads(a, n_head) for a in (q, k, v)), causal, on_weights)
+    return out, lambda g: tuple(map(merge_heads, vjp(g)))
+
+
+def qkv_attention(qkv, n_head, on_weights=None):
+    """Causal attention of q, k and v lying side by side in qkv (..., T, 3C), as nanoGPT's c_attn
+    makes them: (..., T, C), and a vjp giving their gradient as one (..., T, 3C) array, each
+    head's part written where it lies (no merge and join of three)."""
+    *lead, T, width = qkv.shape
+    n, d = len(lead), width // (3 * n_head)
+    # (..., T, 3, H, d) -> (3, ..., H, T, d): q, k and v split into heads, views as split_heads makes
+    order = (n + 1, *range(n), n + 2, n, n + 3)
+    Q, K, V = qkv.reshape(*lead, T, 3, n_head, d).transpose(order)
+    out, d_heads = head_attention(Q, K, V, True, on_weights)
+
+    def vjp(g):
+        dqkv = np.empty(qkv.shape, out.dtype)
+        d_heads(g, dqkv.reshape(*lead, T, 3, n_head, d).transpose(order))
+        return dqkv
+
+    return out, vjp
+
+
+def head_attention(Q, K, V, causal=True, on_weights=None):
+    """attention() on heads already split, (..., n_head, T, d) each; the result comes with its
+    heads merged, (..., Tq, n_head · d), and vjp(g, into=None) takes g so and gives (dQ, dK, dV)
+    split, written into into[0], into[1] and into[2] when given."""
     p, scale = weights(Q, K, causal), 1.0 / math.sqrt(Q.shape[-1])
     if on_weights is not None:
         on_weights(p)
+    *lead, n_head, _, d = V.shape
+    Tq = Q.shape[-2]
+    out = np.empty((*lead, Tq, n_head, d), np.promote_types(p.dtype, V.dtype))
+    np.matmul(p, V, out=out.swapaxes(-2, -3))   # each head's rows written where merging puts them
 
-    def vjp(g):
+    def vjp(g, into=(None, None, None)):
         G = split_heads(g, n_head)
         dP = G @ V.swapaxes(-1, -2)
         dS = p * (dP - _sum(dP * p, -1)) * scale   # softmax's VJP, then the scale
-        return merge_heads(dS @ K), merge_heads(dS.swapaxes(-1, -2) @ Q), merge_heads(p.swapaxes(-1, -2) @ G)
+        return (np.matmul(dS, K, out=into[0]), np.matmul(dS.swapaxes(-1, -2), Q, out=into[1]),
+                np.matmul(p.swapaxes(-1, -2), G, out=into[2]))
 
-    return merge_heads(p @ V), vjp
+    return out.reshape(*lead, Tq, n_head * d), vjp
 
 
 def weights(Q, K, causal):
@@ -143,23 +176,31 @@ def cross_entropy(z, targets, keep, scale, smoothing=0.0, reduce=True):
 
 
 def embedding(table, idx):
-    """table[idx] (the rows of an embedding); its gradient adds up the rows picked more than once."""
-    def vjp(g):
-        return (rows_added(table.shape, idx, g),)
+    """table[idx] (the rows of an embedding); its gradient adds up the rows picked more than
+    once, written into `out` when the caller gives one."""
+    def vjp(g, out=None):
+        return (rows_added(table.shape, idx, g, out),)
 
-    return np.take(table, idx, axis=0), vjp
+    return table[idx], vjp
 
 
-def rows_added(shape, idx, g):
-    """An array of `shape` whose row i is the sum of g's rows where idx is i (np.add.at's result)."""
+def rows_added(shape, idx, g, out=None):
+    """An array of `shape` (`out`, when given) whose row i is the sum of g's rows where idx is i
+    (np.add.at's result)."""
     g = g.reshape(idx.size, *shape[1:])   # the count written out: -1 has no answer when g is empty
-    if len(g) <= ADD_AT_ROWS:
-        full = np.zeros(shape, g.dtype)
-        np.add.at(full, idx.ravel(), g)
+    if len(g) > ADD_AT_ROWS:
+        one_hot = np.zeros((len(g), shape[0]), g.dtype)
+        one_hot[np.arange(len(g)), idx.ravel()] = 1.0
+        full = np.empty(shape, g.dtype) if out is None else out
+        width = math.prod(shape[1:])
+        np.matmul(one_hot.T, g.reshape(len(g), width), out=full.reshape(shape[0], width))
         return full
-    one_hot = np.zeros((len(g), shape[0]), g.dtype)
-    one_hot[np.arange(len(g)), idx.ravel()] = 1.0
-    return (one_hot.T @ g.reshape(len(g), math.prod(shape[1:]))).reshape(shape)
+    if out is None:
+        out = np.zeros(shape, g.dtype)
+    else:
+        out.fill(0)
+    np.add.at(out, idx.ravel(), g)
+    return out
 
 
 ADD_AT_ROWS = 64   # np.add.at is the quicker up to here; a one-hot product past it (5x at 512 rows)

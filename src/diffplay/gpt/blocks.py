@@ -21,11 +21,15 @@ def embed(wte, wpe, idx):
     rows, d_rows = K.embedding(wte, idx)
     x, d_norm = K.rms_norm(rows + wpe[:T])
 
-    def vjp(g):
+    def vjp(g, into=(None, None)):
         (dx,) = d_norm(g)
-        dwpe = np.zeros(wpe.shape, wpe.dtype)   # np.zeros_like goes through a Python wrapper
-        dwpe[:T] = np.add.reduce(dx.reshape(-1, *dx.shape[-2:]))   # each document adds to the same positions
-        return d_rows(dx)[0], dwpe, None
+        dwpe = np.empty(wpe.shape, wpe.dtype) if into[1] is None else into[1]   # np.empty_like: a Python wrapper
+        dwpe[T:] = 0   # the positions past this batch's
+        if dx.ndim == 2:   # one document: a sum of one, as reduce gives it (its first term, copied)
+            dwpe[:T] = dx
+        else:   # each document adds to the same positions
+            np.add.reduce(dx.reshape(-1, *dx.shape[-2:]), out=dwpe[:T])
+        return d_rows(dx, into[0])[0], dwpe, None
 
     return x, vjp
 
@@ -39,13 +43,15 @@ def attention_block(x, wq, wk, wv, wo, *, n_head, on_weights=None, wqkv=None):
     C = len(wq)
     # q, k and v in one product, as nanoGPT's c_attn; their weights' gradients too
     qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)) if wqkv is None else wqkv, need=(False, True))
-    heads, d_heads = K.attention(qkv[..., :C], qkv[..., C:2 * C], qkv[..., 2 * C:], n_head, on_weights=on_weights)
+    heads, d_heads = K.qkv_attention(qkv, n_head, on_weights)
     out, d_out = K.linear(heads, wo)
 
-    def vjp(g):
-        dheads, dwo = d_out(g)
-        dq, dk, dv = d_heads(dheads)
-        _, dw = d_qkv(np.concatenate((dq, dk, dv), axis=-1))
+    def vjp(g, into=(None, None)):
+        """into: where the gradients of wq, wk and wv stacked (3C, C) and of wo go, when given."""
+        dheads, dwo = d_out(g, into[1])
+        dqkv = d_heads(dheads)
+        dw = d_qkv(dqkv, into[0])[1]
+        dq, dk, dv = dqkv[..., :C], dqkv[..., C:2 * C], dqkv[..., 2 * C:]
         # dh summed in the op-by-op graph's order, so runs saved by earlier versions go on to the last bit
         dh = K.matmul_rows(dv, wv) + K.matmul_rows(dk, wk) + K.matmul_rows(dq, wq)
         return g + d_norm(dh)[0], dw[:C], dw[C:2 * C], dw[2 * C:], dwo
@@ -61,9 +67,10 @@ def mlp_block(x, fc1, fc2):
     r, d_relu = relu(a)
     out, d_fc2 = K.linear(r, fc2)
 
-    def vjp(g):
-        dr, dfc2 = d_fc2(g)
-        dh, dfc1 = d_fc1(d_relu(dr)[0])
+    def vjp(g, into=(None, None)):
+        """into: where the gradients of fc1 and fc2 go, when given."""
+        dr, dfc2 = d_fc2(g, into[1])
+        dh, dfc1 = d_fc1(d_relu(dr)[0], into[0])
         return g + d_norm(dh)[0], dfc1, dfc2
 
     return x + out, vjp
@@ -76,8 +83,9 @@ def next_token_loss(x, lm_head, targets, mask, count):
     classes = logits.shape[-1]
     loss, d_loss = K.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), mask.reshape(-1), 1.0 / count)
 
-    def vjp(g):
-        dx, dw = d_logits(d_loss(g)[0].reshape(logits.shape))
+    def vjp(g, into=None):
+        """into: where lm_head's gradient goes, when given."""
+        dx, dw = d_logits(d_loss(g)[0].reshape(logits.shape), into)
         return dx, dw, None, None, None
 
     return loss, vjp

@@ -17,6 +17,7 @@ before optimizers had a state_dict, kept Adam's moments by weight name and its s
 ("adam": {"steps", "m", "v"}); train.py turns it into today's state.
 """
 
+import functools
 import io
 import json
 import math
@@ -70,9 +71,17 @@ def _archive(meta, arrays):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr(META, json.dumps({"format": FORMAT, "version": VERSION, **meta}, separators=(",", ":"),
                                           allow_nan=False))
-        for name, array in arrays.items():
-            with archive.open(f"{name}.npy", "w") as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+        for name, array in arrays.items():   # np.save's bytes, its header made once per shape
+            archive.writestr(zipfile.ZipInfo(f"{name}.npy"), _npy_header(array.shape, array.dtype) + array.tobytes())
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=256)
+def _npy_header(shape, dtype):
+    """The header np.save writes before a C-ordered array of this shape and dtype."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                  "fortran_order": False, "shape": shape})
     return buffer.getvalue()
 
 

@@ -71,7 +71,7 @@ class Tokenizer:
 
     def encode(self, doc):
         """[BOS] + the ids of doc's characters + [BOS]."""
-        return [self.bos, *(self.ids[ch] for ch in doc), self.bos]
+        return [self.bos, *map(self.ids.__getitem__, doc), self.bos]   # map: half a generator's time, each step
 
     def prompt_ids(self, prompt):
         """The ids of a prompt's characters; an unknown character is a UsageError naming it."""

@@ -34,11 +34,21 @@ class TensorGPT:
 
     def _cut_arrays(self):
         """For step.py's step without a graph: each layer's weights as arrays, and its wq, wk and
-        wv as one array too (they lie end to end: nanoGPT's c_attn, a view of the flat weights)."""
-        spans = dict(zip(self.w, self.layout.spans))
+        wv as one array too (they lie end to end: nanoGPT's c_attn, a view of the flat weights);
+        and the flat gradient it writes each weight's part of, cut the same way."""
         self.layer_arrays = [[t.data for t in attention + mlp] for attention, mlp in self.layers]
-        self.qkv_arrays = [self.flat[spans[f"layer{i}.attn_wq"][0]:spans[f"layer{i}.attn_wv"][1]]
-                           .reshape(-1, self.config.n_embd) for i in range(self.config.n_layer)]
+        self.qkv_arrays = self._qkv(self.flat)
+        self.grad_flat = np.empty_like(self.flat)
+        self.grad_views = self.layout.split(self.grad_flat)   # in the order of parameters()
+        grads = dict(zip(self.w, self.grad_views))
+        self.layer_grads = [((qkv, grads[f"layer{i}.attn_wo"]), (grads[f"layer{i}.mlp_fc1"], grads[f"layer{i}.mlp_fc2"]))
+                            for i, qkv in enumerate(self._qkv(self.grad_flat))]
+
+    def _qkv(self, flat):
+        """Each layer's wq, wk and wv stacked (3 n_embd, n_embd): a view of `flat` (the weights or their gradient)."""
+        spans = dict(zip(self.w, self.layout.spans))
+        return [flat[spans[f"layer{i}.attn_wq"][0]:spans[f"layer{i}.attn_wv"][1]].reshape(-1, self.config.n_embd)
+                for i in range(self.config.n_layer)]
 
     def __setstate__(self, state):
         """A copy (a scene's snapshot, a page's loaded run) cuts its weights again from its own

@@ -17,9 +17,10 @@ from .blocks import attention_block, embed, mlp_block, next_token_loss
 
 
 def loss_and_grad(model, batch):
-    """(the mean cross-entropy of `batch` as a float, its gradient with respect to model.flat as
-    one new array laid out like it); each weight Tensor's .grad is left holding its part, as
-    loss.backward() leaves it. A loss or a gradient that is not finite is a FloatingPointError."""
+    """(the mean cross-entropy of `batch` as a float, its gradient with respect to model.flat:
+    model.grad_flat, laid out like it, which the next call overwrites); each weight Tensor's .grad
+    is left holding its part (a view of it), as loss.backward() leaves it. A loss or a gradient
+    that is not finite is a FloatingPointError."""
     w, n_head = model.w, model.config.n_head
     idx, targets, mask, count = model.inputs(batch)
     x, d_embed = embed.forward(w["wte"].data, w["wpe"].data, idx)
@@ -32,21 +33,19 @@ def loss_and_grad(model, batch):
     value = float(loss)
     check_loss(value)
 
-    g, d_head = d_loss(loss.dtype.type(1))[:2]   # backward()'s seed: a 1 of the loss's dtype
-    grads = []   # in the order of model.parameters() (microgpt's: wte, wpe, lm_head, then layer by layer)
-    for d_attention, d_mlp in reversed(layers):   # each layer's six gradients, pushed front first
-        g, dfc1, dfc2 = d_mlp(g)
-        g, *attention = d_attention(g)
-        grads[:0] = [*attention, dfc1, dfc2]
-    dwte, dwpe = d_embed(g)[:2]
-    grads[:0] = [dwte, dwpe, d_head]
-    for t, grad in zip(model.parameters(), grads):
+    # each vjp writes its weights' gradients where they lie in model.grad_flat: no join afterwards
+    wte, wpe, head = model.grad_views[:3]   # microgpt's order: wte, wpe, lm_head, then layer by layer
+    g = d_loss(loss.dtype.type(1), head)[0]   # backward()'s seed: a 1 of the loss's dtype
+    for (d_attention, d_mlp), (attention, mlp) in zip(reversed(layers), reversed(model.layer_grads)):
+        g = d_mlp(g, mlp)[0]
+        g = d_attention(g, attention)[0]
+    d_embed(g, (wte, wpe))
+    for t, grad in zip(w.values(), model.grad_views):
         t.grad = grad
-    flat = np.concatenate(grads, axis=None)   # axis None: each flattened, end to end
-    if not all_finite(flat):   # as backward() refuses it, naming where
-        bad = [name for name, t in model.w.items() if not np.isfinite(t.grad).all()]
+    if not all_finite(model.grad_flat):   # as backward() refuses it, naming where
+        bad = [name for name, t in w.items() if not np.isfinite(t.grad).all()]
         raise FloatingPointError(f"backward: a gradient is not finite; it is the gradient of {', '.join(bad)}")
-    return value, flat
+    return value, model.grad_flat
 
 
 def check_loss(value):

@@ -206,13 +206,14 @@ class Run:
             self.update(loss)
         else:
             batch = self.batch(self.step)
-            value, grad = loss_and_grad(self.gpt.model, batch)
+            value, grad = loss_and_grad(self.gpt.model, batch)   # refuses a gradient that is not finite
             if self.optimizer.flat_group() is not None:   # the weights lie in one array: Adam steps it as one
-                self.optimizer.step_flat(grad)
+                self.optimizer.step_flat(grad, finite=True)
             else:
                 self.optimizer.step()
             self._done(value)
-        return self.losses[-1], sum(min(self.config.block_size, len(t) - 1) for t in batch)
+        block_size = self.config.block_size
+        return self.losses[-1], sum([min(block_size, len(t) - 1) for t in batch])
 
     # A step's three parts, apart, for whoever wants to look between them (learn's comparison
     # of two runs): the forward pass, the gradients, then the update.

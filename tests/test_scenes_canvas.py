@@ -68,7 +68,7 @@ def test_frame_shows_the_picture_its_loss_was_measured_on():
 
 def test_batches_visit_every_painted_pixel_once_an_epoch():
     scene = Canvas(size=16, batch=64)   # 256 pixels: epochs of 4 batches
-    everything = {row.tobytes() for row in scene.painted_pixels()[0]}
+    everything = {row.tobytes() for row in scene.features[scene.painted_pixels()[0]]}
     for _ in range(2):
         epoch = [row.tobytes() for _ in range(4) for row in scene.training_batch()[0].data]
         assert len(epoch) == 256 and set(epoch) == everything

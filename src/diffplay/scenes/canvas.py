@@ -154,26 +154,27 @@ class Canvas(Scene):
         self.repainted()
 
     def painted_pixels(self):
-        """(features, colours) of every painted pixel, kept until the painting changes."""
+        """(the painted pixels' indices, their colours), kept until the painting changes: a batch
+        gathers only its own rows of the features (a stroke, 20 a second, copied all of them)."""
         if self.painted is None:
-            painted = self.mask.ravel()
-            self.painted = (self.features[painted], self.target.reshape(-1, 3)[painted].astype(np.float32))
+            where = np.flatnonzero(self.mask)
+            self.painted = (where, self.target.reshape(-1, 3)[where].astype(np.float32))
         return self.painted
 
     def training_batch(self):
         """(features, colours) of the next `batch` painted pixels of this epoch's shuffled order
         (all of them, in order, when the batch covers them), and whether that is all of them."""
-        features, colours = self.painted_pixels()
+        where, colours = self.painted_pixels()
         count, size = len(colours), self.values["batch"]
         if self.busy:
             size = min(size or count, BUSY_PIXELS)
         if size == 0 or size >= count:
-            return Tensor.wrap(features), colours, True
+            return Tensor.wrap(self.features if count == len(self.features) else self.features[where]), colours, True
         if self.order is None or self.next + size > count:   # a new epoch (its last partial batch is dropped)
             self.order, self.next = self.order_rng.permutation(count), 0
         chosen = self.order[self.next:self.next + size]
         self.next += size
-        return Tensor.wrap(features[chosen]), colours[chosen], False
+        return Tensor.wrap(self.features[where[chosen]]), colours[chosen], False
 
     # ---- learning ----
 

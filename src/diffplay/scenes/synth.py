@@ -38,7 +38,7 @@ SPECTRUM_BINS = 512
 SEARCH_LOW = 20.0        # Hz: the lowest start the search weighs (f0's own lower bound)
 SEARCH_RATIO = 1.05      # neighbouring starts of the coarse search: well inside the gradient's basin (~10 %)
 TIE = 0.02               # finalists' losses within 2 % of the lowest count as equally good
-SEARCH_BATCH = 4         # starts weighed per piece of a live step: a few ms each
+SEARCH_BATCH = 1         # starts weighed a piece (~1.7 ms; fm ~5): a live step takes as many as fit its frame's budget
 # An FM sound's partials move with the index as much as with the carrier (at index 2.5 the
 # carrier itself is almost silent), so in fm mode each start is weighed at these indices too.
 SEARCH_INDICES = (0.5, 1.5, 3.0, 6.0)

@@ -441,7 +441,7 @@ def test_lbfgs_kept_compact_form_gives_the_two_loop_recursions_product(pairs, li
         y = curvature * s
         kept.add(s, y, 1.0 / (s @ y))   # past `limit`, the oldest pairs drop out
     g = rng.standard_normal(size)
-    fast, slow = kept.times(g), two_loop(g, kept[-limit:])
+    fast, slow = -kept.descent(g), two_loop(g, kept[-limit:])
     assert len(kept) == min(pairs, limit)
     assert np.allclose(fast, slow, rtol=1e-8, atol=1e-10 * np.abs(slow).max())
 

@@ -53,7 +53,9 @@ class Pairs(list):
         self.S, self.Y = np.empty((2 * limit, size)), np.empty((2 * limit, size))
         self.sy = np.empty(2 * limit)
         self.inverse = np.zeros((2 * limit, 2 * limit))   # R⁻¹ in rows and columns first, …: upper triangular
-        self.gamma = None   # s·y / y·y of the newest pair: H's scale
+        # s·y / y·y of the newest pair, H's scale, and −s·y while a pair is added: 0-d arrays, as
+        # an array times an array skips the conversion a number costs each time (a third less)
+        self.gamma, self.negated = np.zeros(()), np.zeros(())
 
     def add(self, s, y, rho):
         """Append a pair, dropping the oldest when `limit` are kept."""
@@ -65,11 +67,15 @@ class Pairs(list):
         a, sy = self.first, 1.0 / rho
         b = a + len(self)
         # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y; below the
-        # diagonal the buffer stays zero (every write, a compaction's too, is on or above it)
-        self.inverse[a:b, b] = -(self.inverse[a:b, a:b] @ (self.S[a:b] @ y)) / sy
-        self.inverse[b, b] = 1.0 / sy
+        # diagonal the buffer stays zero (every write, a compaction's too, is on or above it).
+        # On vectors this short a call costs more than its arithmetic: `.dot` is half of `@`'s,
+        # and dividing by −d straight into the column saves a negation and a copy (the same bits)
+        inverse = self.inverse
+        self.negated[()] = -sy
+        np.divide(inverse[a:b, a:b].dot(self.S[a:b].dot(y)), self.negated, out=inverse[a:b, b])
+        inverse[b, b] = 1.0 / sy
         self.S[b], self.Y[b], self.sy[b] = s, y, sy
-        self.gamma = sy / (y @ y)
+        self.gamma[()] = sy / y.dot(y)
         self.append((s, y, rho))
 
     def _compact(self):
@@ -80,23 +86,24 @@ class Pairs(list):
         self.inverse[:k, :k] = self.inverse[a:a + k, a:a + k].copy()
         self.first = 0
 
-    def times(self, g):
-        """H·g for the inverse-Hessian estimate the pairs define (g itself without a pair)."""
+    def descent(self, g):
+        """−H·g, the quasi-Newton direction, for the inverse-Hessian estimate the pairs define
+        (−g without a pair)."""
         if not self:
-            return g.copy()
+            return -g
         a, b = self.first, self.first + len(self)
-        S, Y, inverse, sy, gamma = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.sy[a:b], self.gamma
-        r = inverse @ (S @ g)
-        yr = r @ Y
-        p = (sy * r + gamma * (Y @ (yr - g))) @ inverse   # R⁻ᵀv as v·R⁻¹
-        return gamma * (g - yr) + p @ S
+        S, Y, inverse, gamma = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.gamma
+        r = inverse.dot(S.dot(g))
+        u = r.dot(Y) - g   # Yᵀr − g, used twice
+        p = (self.sy[a:b] * r + gamma * Y.dot(u)).dot(inverse)   # R⁻ᵀv as v·R⁻¹
+        return gamma * u - p.dot(S)   # −(γ(g − Yᵀr) + Sᵀp), the negation exact and folded in
 
     def copy(self):
         """An independent copy: a carried history is never changed in place."""
         twin = Pairs(0, self.limit)
         twin.extend(self)
         twin.first, twin.S, twin.Y, twin.sy = self.first, self.S.copy(), self.Y.copy(), self.sy.copy()
-        twin.inverse, twin.gamma = self.inverse.copy(), self.gamma
+        twin.inverse, twin.gamma = self.inverse.copy(), self.gamma.copy()
         return twin
 
 
@@ -262,7 +269,7 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     for iteration in range(1, max_iter + 1):
         if steepest <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance", history)
-        d = -history.times(g)
+        d = history.descent(g)
         if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
             history.clear()
             d = -g

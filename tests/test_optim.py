@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -108,6 +109,23 @@ def test_lbfgs_array_form_reports_progress_honestly():
     assert result.converged and np.allclose(result.x, 0.0, atol=1e-6)
     stuck = minimize(lambda v: (float("nan"), v), np.array([1.0]))
     assert not stuck.converged and "not finite" in stuck.message
+
+
+@given(st.integers(1, 12), st.floats(0.0, 8.0), st.floats(-8.0, -1.0), st.integers(0, 2**32 - 1))
+@settings(max_examples=80, deadline=None)
+def test_lbfgs_stops_at_the_first_step_that_moves_x_or_the_loss_by_at_most_tolerance_change(
+        size, stiffness, tolerance, seed):
+    rng = np.random.default_rng(seed)
+    curvature, tolerance = 10.0 ** rng.uniform(0.0, stiffness, size), 10.0 ** tolerance   # stiff: tiny steps, big Δf
+    fun = lambda v: (float(curvature @ (v * v)) / 2, curvature * v)
+    path = [rng.standard_normal(size)]
+    result = minimize(fun, path[0], max_iter=300, tolerance_grad=0.0, tolerance_change=tolerance,
+                      callback=path.append)
+    small = [np.abs(b - a).max() <= tolerance or abs(fun(b)[0] - fun(a)[0]) <= tolerance * max(1.0, fun(b)[0])
+             for a, b in itertools.pairwise(path)]
+    assert result.iterations == len(small) and not any(small[:-1])
+    if result.message != "gradient below tolerance":   # tested first: a step that lands on the bottom ends there
+        assert small[-1] == (result.message == "progress below tolerance")
 
 
 def test_non_finite_gradient_stops_and_keeps_last_good_parameters():
@@ -247,7 +265,8 @@ def search_along(fun, t):
         return fun(x)
 
     x = np.array([0.0])
-    return *_strong_wolfe(counted, x, t, np.array([1.0]), *fun(x)), calls
+    point, evals = _strong_wolfe(counted, x, t, np.array([1.0]), *fun(x))
+    return point.t, point.f, point.g, evals, calls
 
 
 @pytest.mark.parametrize("fun, t", [
@@ -441,7 +460,7 @@ def test_lbfgs_kept_compact_form_gives_the_two_loop_recursions_product(pairs, li
         y = curvature * s
         kept.add(s, y, 1.0 / (s @ y))   # past `limit`, the oldest pairs drop out
     g = rng.standard_normal(size)
-    fast, slow = kept.times(g), two_loop(g, kept[-limit:])
+    fast, slow = -kept.descent(g), two_loop(g, kept[-limit:])
     assert len(kept) == min(pairs, limit)
     assert np.allclose(fast, slow, rtol=1e-8, atol=1e-10 * np.abs(slow).max())
 

@@ -53,7 +53,9 @@ class Pairs(list):
         self.S, self.Y = np.empty((2 * limit, size)), np.empty((2 * limit, size))
         self.sy = np.empty(2 * limit)
         self.inverse = np.zeros((2 * limit, 2 * limit))   # R⁻¹ in rows and columns first, …: upper triangular
-        self.gamma = None   # s·y / y·y of the newest pair: H's scale
+        # s·y / y·y of the newest pair, H's scale, and −s·y while a pair is added: 0-d arrays, as
+        # an array times an array skips the conversion a number costs each time (a third less)
+        self.gamma, self.negated = np.zeros(()), np.zeros(())
 
     def add(self, s, y, rho):
         """Append a pair, dropping the oldest when `limit` are kept."""
@@ -65,11 +67,15 @@ class Pairs(list):
         a, sy = self.first, 1.0 / rho
         b = a + len(self)
         # [[A, b], [0, d]]⁻¹ = [[A⁻¹, −A⁻¹b/d], [0, 1/d]], b the older pairs' s_i·y; below the
-        # diagonal the buffer stays zero (every write, a compaction's too, is on or above it)
-        self.inverse[a:b, b] = -(self.inverse[a:b, a:b] @ (self.S[a:b] @ y)) / sy
-        self.inverse[b, b] = 1.0 / sy
+        # diagonal the buffer stays zero (every write, a compaction's too, is on or above it).
+        # On vectors this short a call costs more than its arithmetic: `.dot` is half of `@`'s,
+        # and dividing by −d straight into the column saves a negation and a copy (the same bits)
+        inverse = self.inverse
+        self.negated[()] = -sy
+        np.divide(inverse[a:b, a:b].dot(self.S[a:b].dot(y)), self.negated, out=inverse[a:b, b])
+        inverse[b, b] = 1.0 / sy
         self.S[b], self.Y[b], self.sy[b] = s, y, sy
-        self.gamma = sy / (y @ y)
+        self.gamma[()] = sy / y.dot(y)
         self.append((s, y, rho))
 
     def _compact(self):
@@ -80,23 +86,24 @@ class Pairs(list):
         self.inverse[:k, :k] = self.inverse[a:a + k, a:a + k].copy()
         self.first = 0
 
-    def times(self, g):
-        """H·g for the inverse-Hessian estimate the pairs define (g itself without a pair)."""
+    def descent(self, g):
+        """−H·g, the quasi-Newton direction, for the inverse-Hessian estimate the pairs define
+        (−g without a pair)."""
         if not self:
-            return g.copy()
+            return -g
         a, b = self.first, self.first + len(self)
-        S, Y, inverse, sy, gamma = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.sy[a:b], self.gamma
-        r = inverse @ (S @ g)
-        yr = r @ Y
-        p = (sy * r + gamma * (Y @ (yr - g))) @ inverse   # R⁻ᵀv as v·R⁻¹
-        return gamma * (g - yr) + p @ S
+        S, Y, inverse, gamma = self.S[a:b], self.Y[a:b], self.inverse[a:b, a:b], self.gamma
+        r = inverse.dot(S.dot(g))
+        u = r.dot(Y) - g   # Yᵀr − g, used twice
+        p = (self.sy[a:b] * r + gamma * Y.dot(u)).dot(inverse)   # R⁻ᵀv as v·R⁻¹
+        return gamma * u - p.dot(S)   # −(γ(g − Yᵀr) + Sᵀp), the negation exact and folded in
 
     def copy(self):
         """An independent copy: a carried history is never changed in place."""
         twin = Pairs(0, self.limit)
         twin.extend(self)
         twin.first, twin.S, twin.Y, twin.sy = self.first, self.S.copy(), self.Y.copy(), self.sy.copy()
-        twin.inverse, twin.gamma = self.inverse.copy(), self.gamma
+        twin.inverse, twin.gamma = self.inverse.copy(), self.gamma.copy()
         return twin
 
 
@@ -115,6 +122,7 @@ def _cubic_min(t1, f1, d1, t2, f2, d2):
 
 class _Point(NamedTuple):
     """A point x + t·d the line search has evaluated: its loss, gradient and slope along d."""
+    x: np.ndarray   # the point itself: the step taken is this array, not x + t·d computed again
     t: float
     f: float
     g: np.ndarray
@@ -124,24 +132,26 @@ class _Point(NamedTuple):
 def _probe(fun, x, d, t):
     """fun at x + t·d. A loss or gradient that is not finite counts as an infinite loss: the
     search backs off from the point and never takes it."""
-    f, g = fun(x + d if t == 1.0 else x + t * d)   # 1·d is d: a full step skips the multiply
-    dg = g @ d   # not finite when an entry of g is not (inf·0 is nan): one check for both
+    x = x + d if t == 1.0 else x + t * d   # 1·d is d: a full step skips the multiply
+    f, g = fun(x)
+    dg = float(g.dot(d))   # not finite when an entry of g is not (inf·0 is nan): one check for both
     if not (math.isfinite(f) and math.isfinite(dg)):
-        return _Point(t, np.inf, g, np.nan)
-    return _Point(t, f, g, dg)
+        return _Point(x, t, np.inf, g, np.nan)
+    return _Point(x, t, f, g, dg)
 
 
-def _strong_wolfe(fun, x, t, d, f0, g0, c1=1e-4, c2=0.9, max_evals=25):
+def _strong_wolfe(fun, x, t, d, f0, g0, c1=1e-4, c2=0.9, max_evals=25, slope=None):
     """A step t along d with sufficient decrease and small slope (Nocedal & Wright, 3.5-3.6).
+    `slope` is g0·d when the caller has it.
 
-    Returns (t, loss, gradient, evaluations); t is 0 when no point lowered the loss.
+    Returns (the point, evaluations); its t is 0 when no point lowered the loss.
     """
-    start = _Point(0.0, f0, g0, g0 @ d)
+    start = _Point(x, 0.0, f0, g0, float(g0.dot(d)) if slope is None else slope)
     lo, hi, evals = _bracket(fun, x, d, t, start, c1, c2, max_evals)
     if hi is not None:
         lo, more = _zoom(fun, x, d, lo, hi, start, c1, c2, max_evals - evals)
         evals += more
-    return lo.t, lo.f, lo.g, evals
+    return lo, evals
 
 
 def _bracket(fun, x, d, t, start, c1, c2, max_evals):
@@ -175,7 +185,7 @@ def _zoom(fun, x, d, lo, hi, start, c1, c2, max_evals):
             if p.dg * (hi.t - lo.t) >= 0:
                 hi = lo
             lo = p
-        if abs(hi.t - lo.t) * np.abs(d).max() < 1e-12:
+        if abs(hi.t - lo.t) * _largest(d) < 1e-12:
             break
     return lo, evals
 
@@ -188,6 +198,20 @@ def _trial_step(lo, hi):
     if min(abs(t - lo.t), abs(t - hi.t)) < 0.1 * abs(hi.t - lo.t):   # keep away from the ends
         return (lo.t + hi.t) / 2
     return t
+
+
+def _largest(v):
+    """max |v_i| of a non-empty v (nan when one is): an argmax and a lookup take half the time of
+    a max, which goes through NumPy's reduction machinery."""
+    a = np.abs(v)
+    return a.item(a.argmax())
+
+
+def _moved_little(s, moved, tolerance):
+    """max|s| <= tolerance, where `moved` is a lower bound on max|s| from numbers at hand: s is
+    looked at only when that bound does not already show the step long (twice the tolerance
+    covers the bound's rounding, a relative n·2⁻⁵³ at most; a nan bound shows nothing)."""
+    return not moved > 2 * tolerance and _largest(s) <= tolerance
 
 
 def _check_settings(who, max_iter, history_size, **tolerances):
@@ -236,7 +260,8 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     iterations, once the largest gradient entry is at most `tolerance_grad`, or once a step
     moves x or the loss by at most `tolerance_change`. `start`, when given, is fun(x0)
     already computed (it counts as an evaluation all the same); `callback(x)` is called with
-    each new iterate. Points where fun's loss or gradient is not finite are never taken.
+    each new iterate. Points where fun's loss or gradient is not finite are never taken. fun
+    may keep the x it is given but not change it: a point taken is that very array.
 
     `history`, a previous result's `.history`, continues that run instead of starting fresh:
     its first step is then a full quasi-Newton step, scaled by the carried curvature, so a
@@ -262,25 +287,29 @@ def minimize(fun, x0, *, max_iter=100, history_size=10, tolerance_grad=1e-7,
     for iteration in range(1, max_iter + 1):
         if steepest <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration - 1, evaluations, True, "gradient below tolerance", history)
-        d = -history.times(g)
-        if g @ d >= 0:   # not a descent direction: forget the curvature and go downhill
+        d = history.descent(g)
+        slope = float(g.dot(d))   # a Python float: the line search's arithmetic on it is cheaper
+        if slope >= 0:   # not a descent direction: forget the curvature and go downhill
             history.clear()
             d = -g
-        t, f_new, g_new, evals = _strong_wolfe(fun, x, lr * _first_trial(g, history, initial_step), d, f, g)
+            slope = float(g.dot(d))
+        taken, evals = _strong_wolfe(fun, x, lr * _first_trial(g, history, initial_step), d, f, g, slope=slope)
         evaluations += evals
+        t = taken.t
         if t == 0.0:
             return LBFGSResult(x, f, g, iteration, evaluations, False, "line search found no decrease", history)
-        s, y = d if t == 1.0 else t * d, g_new - g
-        sy = s @ y
+        s, y = d if t == 1.0 else t * d, taken.g - g
+        sy = s.dot(y)
         if sy > 1e-10:
             history.add(s, y, 1.0 / sy)
-        x, f_old, f, g = x + s, f, f_new, g_new
+        x, f_old, f, g = taken.x, f, taken.f, taken.g   # x + s: the line search's array, not a second sum
         if callback is not None:
             callback(x)
-        steepest = np.abs(g).max()   # the next iteration's first test, too
+        moved = abs(t * slope) / (x.size * steepest)   # at most max|s|, as |s·g| <= n·max|s|·max|g|
+        steepest = _largest(g)   # the next iteration's first test, too
         if steepest <= tolerance_grad:
             return LBFGSResult(x, f, g, iteration, evaluations, True, "gradient below tolerance", history)
-        if np.abs(s).max() <= tolerance_change or abs(f - f_old) <= tolerance_change * max(1.0, abs(f)):
+        if _moved_little(s, moved, tolerance_change) or abs(f - f_old) <= tolerance_change * max(1.0, abs(f)):
             return LBFGSResult(x, f, g, iteration, evaluations, True, "progress below tolerance", history)
     return LBFGSResult(x, f, g, max_iter, evaluations, False, "reached max_iter", history)
 

@@ -195,7 +195,7 @@ class Scene:
     def snapshot(self):
         """A copy of this scene's whole state, to go back to with restore() (the studio keeps one,
         in case a later step or frame fails)."""
-        return copy.deepcopy(self.__dict__, {id(self): self})   # what refers to the scene (a bound method) still does
+        return copy.deepcopy(self.__dict__, _shared(self.__dict__, self, self))   # what refers to the scene still does
 
     def restore(self, snapshot):
         """Go back to a snapshot(), which stays as it was, to go back to again."""
@@ -209,7 +209,7 @@ class Scene:
     def _take(self, state, owner):
         """A copy of `state` as this scene's whole state; what in it refers to `owner` refers to this scene."""
         self.__dict__.clear()
-        self.__dict__.update(copy.deepcopy(state, {id(owner): self}))
+        self.__dict__.update(copy.deepcopy(state, _shared(state, owner, self)))
 
     def step(self, budget_s, step_limit=None):
         """Live: advance for up to budget_s seconds and at most step_limit pieces (and at most
@@ -351,3 +351,13 @@ def _least(*limits):
 def frame_record(fields, optional=()):
     """A frame schema: the common header plus a scene's own fields."""
     return Record({**FRAME_HEADER, **fields}, optional)
+
+
+def _shared(state, owner, scene):
+    """deepcopy's memo for a scene's state: `owner` becomes `scene` (a bound method of it still
+    refers to it), and an array the scene marked read-only (its constants: canvas's 2 MB of
+    Fourier features) is shared, not copied, since nothing can change it."""
+    memo = {id(owner): scene}
+    memo.update((id(value), value) for value in state.values()
+                if isinstance(value, np.ndarray) and not value.flags.writeable)
+    return memo

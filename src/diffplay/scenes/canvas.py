@@ -127,6 +127,7 @@ class Canvas(Scene):
         self.order_rng = np.random.default_rng([self.seed, 1])   # the batches' order, apart from the weights
         # float32: the matmuls are the whole cost, and colours need no more precision
         self.features = fourier_features(size, v["features"], v["scale"], rng).astype(np.float32)
+        self.features.flags.writeable = False   # a constant of the run: its copies share it (Scene.snapshot)
         sizes = [2 * v["features"], *v["hidden"], 3]
         self.model = TensorMLP(sizes, "relu", "he", rng=rng, dtype=np.float32)
         self.start_at_mean_colour()

@@ -10,9 +10,9 @@ A state is kept (Scene.snapshot, a deep copy) before an event is applied and, at
 PERIOD_S, after a frame has gone out: each a state that made a frame, or one an event found.
 Copying costs time, so a copy is taken only once the session has spent its own cost / SHARE
 of CPU since the last: a scene that takes 150 ms to copy (a learn chapter's Value graph) is kept
-once every 3 s of its computing at most, and may go back that far. CPU, not the clock: in a busy
-studio a session gets a tenth of a core, and copies gated by the clock took half of that (a
-copy before each of a page's 20 clicks a second). A scene that computes little earns few copies
+once every 7.5 s of its computing at most, and may go back that far. CPU, not the clock: in a busy
+studio a session gets a tenth of a core, and copies gated by the clock at 5 % took half of that
+(a copy before each of a page's 20 clicks a second). A scene that computes little earns few copies
 that way, but its copies cost little too: it may also copy once its cost / IDLE_SHARE of the clock
 has passed (a cheap scene is kept before each event, as it would be without any gate).
 """
@@ -22,8 +22,9 @@ import time
 
 from ..errors import UsageError
 
-SHARE = 0.05         # the most of a session's CPU its copies may take ...
-IDLE_SHARE = 0.005   # ... or of a core, by the clock, when the session computes little
+# 20 sessions (a classroom on 2 cores) copying at these shares spend ~2 % of the box on it
+SHARE = 0.02         # the most of a session's CPU its copies may take ...
+IDLE_SHARE = 0.002   # ... or of a core, by the clock, when the session computes little
 PERIOD_S = 1.0   # while a scene runs without events, how often its state is kept
 
 

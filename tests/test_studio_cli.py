@@ -12,7 +12,7 @@ import pytest
 from diffplay.errors import UsageError
 from diffplay.studio.connections import QuietRepeats
 from diffplay.studio.hosts import TrustedHosts
-from diffplay.studio.limits import Limits, RateLimiter, frame_rate, next_tick, step_budget
+from diffplay.studio.limits import BUSY_STEP_SHARE, Limits, RateLimiter, frame_rate, next_tick, step_budget
 from diffplay.studio.worker import TooSlow, time_limit
 from studio_helpers import get_json, serve
 
@@ -72,6 +72,7 @@ def test_step_budget_is_the_scenes_wish_capped_and_shared_when_sessions_outnumbe
     assert step_budget(limits, 0.005, active_sessions=1, cores=2) == 0.005
     assert step_budget(limits, 0.05, active_sessions=2, cores=2) == 0.012
     assert step_budget(limits, 0.05, active_sessions=8, cores=2) == pytest.approx(0.003)
+    assert step_budget(limits, 0.05, active_sessions=20, cores=2) == pytest.approx(0.012 * 0.1 * BUSY_STEP_SHARE)   # busy
 
 
 def test_frames_keep_their_grid_when_a_session_wakes_late_and_start_it_again_when_a_period_late():

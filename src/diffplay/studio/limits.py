@@ -96,14 +96,20 @@ def step_budget(limits, scene_budget, active_sessions, cores=None):
     """The step() budget of one frame: the scene's wish, capped, and shared out when the box is busy.
 
     With more live sessions than cores each one steps for a proportionally shorter time,
-    so frames keep coming to every page instead of a few sessions hogging the CPU.
+    so frames keep coming to every page instead of a few sessions hogging the CPU; past
+    SESSIONS_PER_CORE a core (the busy frame rate) a smaller part still, BUSY_STEP_SHARE:
+    there the rest of a frame (making it, the events, the server and the pages) costs as much
+    as its step, and twenty pages on 2 cores with the whole share left the box no slack.
     """
     cores = cores or usable_cores()
     share = min(1.0, cores / max(active_sessions, 1))
+    if active_sessions > SESSIONS_PER_CORE * cores:
+        share *= BUSY_STEP_SHARE
     return min(scene_budget, limits.step_budget_s) * share
 
 
 SESSIONS_PER_CORE = 4   # up to this many sessions a core, every page gets the full frame rate
+BUSY_STEP_SHARE = 0.6   # ... past it, a step gets this part of its share of the cores (step_budget)
 
 
 def frame_rate(limits, active_sessions, cores=None):

@@ -13,18 +13,19 @@ of CPU since the last: a scene that takes 150 ms to copy (a learn chapter's Valu
 once every 7.5 s of its computing at most, and may go back that far. CPU, not the clock: in a busy
 studio a session gets a tenth of a core, and copies gated by the clock at 5 % took half of that
 (a copy before each of a page's 20 clicks a second). A scene that computes little earns few copies
-that way, but its copies cost little too: it may also copy once its cost / IDLE_SHARE of the clock
-has passed (a cheap scene is kept before each event, as it would be without any gate).
+that way, but its copies cost little too: it may also copy once the clock says its copies take
+no more than its part of BOX_SHARE of the cores (all live sessions' copies together): alone, a
+scene that copies in 1 ms is kept before each event 25 ms apart; one of 20 on 2 cores, 0.5 s.
 """
 
 import math
 import time
 
 from ..errors import UsageError
+from .limits import usable_cores
 
-# 20 sessions (a classroom on 2 cores) copying at these shares spend ~2 % of the box on it
-SHARE = 0.02         # the most of a session's CPU its copies may take ...
-IDLE_SHARE = 0.002   # ... or of a core, by the clock, when the session computes little
+SHARE = 0.02       # the most of a session's CPU its copies may take ...
+BOX_SHARE = 0.02   # ... or, by the clock, of the cores, all live sessions' copies together
 PERIOD_S = 1.0   # while a scene runs without events, how often its state is kept
 
 
@@ -32,16 +33,17 @@ class LastGood:
     """The kept copy of one scene's state."""
 
     def __init__(self, scene, clock=time.monotonic, cpu=time.thread_time):
-        self.scene, self.clock, self.cpu = scene, clock, cpu
+        self.scene, self.clock, self.cpu, self.cores = scene, clock, cpu, usable_cores()
         self.saved, self.saved_at, self.saved_cpu, self.cost = None, -math.inf, -math.inf, 0.0
         self.copyable = True
 
-    def keep(self, period=0.0):
+    def keep(self, period=0.0, sessions=1):
         """Copy the scene's state, unless a copy was taken less than `period` seconds ago, or
-        before the session earned the next (module docstring). A scene that cannot be copied is
-        not tried again."""
+        before the session earned the next, one of `sessions` live ones (module docstring). A
+        scene that cannot be copied is not tried again."""
         now, cpu = self.clock(), self.cpu()
-        earned = cpu - self.saved_cpu >= self.cost / SHARE or now - self.saved_at >= self.cost / IDLE_SHARE
+        by_clock = BOX_SHARE * self.cores / max(sessions, 1)   # of a core
+        earned = cpu - self.saved_cpu >= self.cost / SHARE or now - self.saved_at >= self.cost / by_clock
         if not self.copyable or now - self.saved_at < period or not earned:
             return
         try:

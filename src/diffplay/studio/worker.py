@@ -193,7 +193,7 @@ class Loop:
         if self.replaying:   # the run being replayed is the record's: an event now would change it
             self.send("M", error("event: the run is still being replayed; try again when it is back", event_id))
             return
-        self.kept.keep()
+        self.kept.keep(sessions=self.active)
         self.failures = 0
         doing = f"event {str(event.get('type'))[:64]!r}"
         try:
@@ -318,7 +318,7 @@ class Loop:
             return
         self.send("F", text, blobs, self.sent)
         self.blamed = None
-        self.kept.keep(PERIOD_S)
+        self.kept.keep(PERIOD_S, self.active)
 
     def recover(self, error, event_id, doing):
         """After a failure the world may be half changed: go back to the state kept last and

@@ -102,7 +102,6 @@ class Boundary(Scene):
     formats = ("png", "json", "py")
     example = Example(("dataset=spiral", "hidden=8,8,8"))
     max_steps = 1000
-    MAX_POINTS = MAX_POINTS
     table = None        # points a page loaded as CSV: (xy, labels, test or None), until the next
     exports = 0         # exports asked for so far
 
@@ -199,8 +198,8 @@ class Boundary(Scene):
     def on_add_point(self, x, y, label, test=False):
         if not self.regression and label >= self.values["classes"]:
             raise SchemaError(f"event.label: must be below the number of classes ({self.values['classes']}), got {label}")
-        if len(self.xy) >= self.MAX_POINTS:
-            raise SchemaError(f"event: the scene already has the most points allowed ({self.MAX_POINTS})")
+        if len(self.xy) >= MAX_POINTS:
+            raise SchemaError(f"event: the scene already has the most points allowed ({MAX_POINTS})")
         self.xy = np.vstack([self.xy, [[x, y]]])
         self.labels = np.append(self.labels, (1.0 if label else -1.0) if self.regression else label)
         self.is_test = np.append(self.is_test, test)
@@ -222,7 +221,7 @@ class Boundary(Scene):
     def read_table(self, text, where):
         """(whether its third column is a regression's value, xy, labels or values, test or None)."""
         label = Number(-1, 1) if self.regression else Number(0, self.values["classes"] - 1, integer=True)
-        return (self.regression, *read_points(text, where, EXTENT, label, self.MAX_POINTS))
+        return (self.regression, *read_points(text, where, EXTENT, label, MAX_POINTS))
 
     def on_load_csv(self, text):
         """Points from a CSV file the page read: they replace the dataset (reset keeps them)."""
@@ -286,7 +285,7 @@ class Boundary(Scene):
     def points(self):
         """The points as the frame lists them, a column each; the same object until a click changes them."""
         if self.shown_points is None:
-            x, y = np.round(self.xy, 4).T.reshape(2, -1).tolist()
+            x, y = np.round(self.xy, 4).T.tolist()
             labels = (self.labels > 0).astype(int) if self.regression else self.labels
             self.shown_points = {"x": x, "y": y, "label": labels.tolist(), "test": self.is_test.tolist()}
             if self.regression:

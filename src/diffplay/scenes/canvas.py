@@ -259,8 +259,7 @@ class Canvas(Scene):
 
     def view(self):
         if self.seen is None:
-            interlaced = self.busy and self.shown is not None and self.shown.shape == self.target.shape
-            self.seen = self.redrawn() if interlaced else self.render_output()
+            self.seen = self.redrawn() if self.busy and self.shown is not None else self.render_output()
         self.shown = self.seen
         if self.painting is None:   # the same rasters until the painting changes
             self.painting = {"target": raster(np.round(self.target * 255)), "mask": raster(self.mask * 255),

@@ -31,7 +31,7 @@ from .notes import notes
 from .problem import Batch
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
 from .result import Result, max_residual, violations, worst
-from .shapes import FIELDS, VERTEX_KINDS, Ref, Shape
+from .shapes import FIELDS, POLY_CHAINS, VERTEX_KINDS, Ref, Shape
 from .slots import Slots
 from .soft import soft as soft_version
 from .stages import check_stages, in_force, solve_in_stages, stage_index
@@ -186,7 +186,7 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
             raise UsageError(f"{what} must be a circle, got the {arg.kind} {arg.name}", where=where)
         if kind == "line" and arg.kind not in ("segment", "arrow"):
             raise UsageError(f"{what} must be a segment or an arrow, got the {arg.kind} {arg.name}", where=where)
-        if kind == "chain" and arg.kind not in ("polygon", "polyline"):
+        if kind == "chain" and arg.kind not in POLY_CHAINS:
             raise UsageError(f"{what} must be a polygon or a polyline, got the {arg.kind} {arg.name}", where=where)
         return arg
 

@@ -79,13 +79,14 @@ def _parts(vx, vy, kind):
     vertices: a chain's parts are its own edges (segments), any other outline is one part."""
     if kind not in CHAINS:
         return vx[:, None, :], vy[:, None, :], kind, lambda gx, gy: (gx[:, 0], gy[:, 0])
-    start, end = edge_ends(vx.shape[1], False)
+    start, end = map(np.array, edge_ends(vx.shape[1], False))
     ends = np.stack([start, end], axis=1)   # (edges, 2): each edge's two vertices
 
     def back(gx, gy):
         out = np.zeros_like(vx), np.zeros_like(vy)
-        for total, g in zip(out, (gx, gy)):
-            np.add.at(total, (slice(None), ends), g)
+        for total, g in zip(out, (gx, gy)):   # starts differ from each other, and ends: no index repeats in one add
+            total[:, start] += g[:, :, 0]
+            total[:, end] += g[:, :, 1]
         return out
 
     return vx[:, ends], vy[:, ends], "segment", back

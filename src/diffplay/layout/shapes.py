@@ -32,6 +32,7 @@ VERTEX_KINDS = ("polyline", "polygon", "curve")   # kinds whose fields are one (
 BATCH_FIELDS = {**FIELDS, **dict.fromkeys(VERTEX_KINDS, ("vx", "vy")), "field": ("value",)}
 ALIASES = {"line": "segment", "rectangle": "rect", "label": "text", "bezier": "curve", "picture": "image"}
 CHAINS = ("polyline", "curve", "arc", "curved_arrow")   # open outlines of many vertices: no inside at all
+POLY_CHAINS = ("polygon", "polyline")   # what a "chain" argument takes: straight edges between vertices
 OPEN = ("segment", "arrow") + CHAINS   # kinds without an inside
 BOXED = ("text", "group", "image", "math")   # kinds the solver sees as axis-aligned boxes
 HEADS = ("none", "end", "start", "both")   # where an open shape is drawn with arrowheads

@@ -62,8 +62,9 @@ def _stroke(shape, style):
 
 def _segment(diagram, shape, v, style):
     (x1, y1), (x2, y2) = (v["x1"], v["y1"]), (v["x2"], v["y2"])
-    t0, t1 = _trimmed(diagram, shape, lambda t: (x1 + t * (x2 - x1), y1 + t * (y2 - y1)))
-    (ax, ay), (bx, by) = ((_num(x1 + t * (x2 - x1)), _num(y1 + t * (y2 - y1))) for t in (t0, t1))
+    at = lambda t: (x1 + t * (x2 - x1), y1 + t * (y2 - y1))  # noqa: E731
+    t0, t1 = _trimmed(diagram, shape, at)
+    (ax, ay), (bx, by) = (map(_num, at(t)) for t in (t0, t1))
     return f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}"{_stroke(shape, style)}/>'
 
 
@@ -96,9 +97,13 @@ def _arc(shape, v, style):
     return f'<path d="{d}"{_stroke(shape, style)}/>'
 
 
+def _box(v):
+    """The attributes of a box of width w and height h centred on (x, y)."""
+    return f'x="{_num(v["x"] - v["w"] / 2)}" y="{_num(v["y"] - v["h"] / 2)}" width="{_num(v["w"])}" height="{_num(v["h"])}"'
+
+
 def _image(shape, v, style):
-    box = f'x="{_num(v["x"] - v["w"] / 2)}" y="{_num(v["y"] - v["h"] / 2)}" width="{_num(v["w"])}" height="{_num(v["h"])}"'
-    return f'<image {box} href="{shape.data}"{_attrs({"preserveAspectRatio": "xMidYMid meet", **style})}/>'
+    return f'<image {_box(v)} href="{shape.data}"{_attrs({"preserveAspectRatio": "xMidYMid meet", **style})}/>'
 
 
 def _element(diagram, shape, index):
@@ -117,8 +122,7 @@ def _element(diagram, shape, index):
         if shape.kind == "group" and not style:
             return ""
         turn = f' transform="rotate({_num(np.degrees(v.get("angle", 0.0)))} {_num(v["x"])} {_num(v["y"])})"'
-        return (f'<rect x="{_num(v["x"] - v["w"] / 2)}" y="{_num(v["y"] - v["h"] / 2)}" width="{_num(v["w"])}" '
-                f'height="{_num(v["h"])}"{turn if v.get("angle") else ""}{_attrs({**fill, "rx": 4, **style})}/>')
+        return f'<rect {_box(v)}{turn if v.get("angle") else ""}{_attrs({**fill, "rx": 4, **style})}/>'
     if shape.kind in ("segment", "arrow"):
         return _segment(diagram, shape, v, style)
     if shape.kind == "curved_arrow":
@@ -141,9 +145,7 @@ def _label(diagram, shape):
     """The shape's text, centered on it (a text or math shape is nothing else)."""
     if shape.kind == "math":
         v = diagram.get(shape)
-        box = f'x="{_num(v["x"] - v["w"] / 2)}" y="{_num(v["y"] - v["h"] / 2)}" width="{_num(v["w"])}" ' \
-              f'height="{_num(v["h"])}"'
-        return shape.data.replace("<svg ", f"<svg {box}{_attrs(shape.style)} ", 1)
+        return shape.data.replace("<svg ", f"<svg {_box(v)}{_attrs(shape.style)} ", 1)
     if not shape.text or shape.kind == "image":   # an image's text is its file's name
         return ""
     x, y = diagram.center(shape)

@@ -4,14 +4,13 @@ edges, with the edges' gradients scattered back into the vertices (outlines.Edge
 import numpy as np
 
 from ..fused import direction_length, length_and_direction
-from ..outlines import edge_offsets
-from ..polygons import edges, joints
+from ..outlines import Edges, edge_offsets
+from ..polygons import joints
 from ..registry import kernel
+from ..shapes import POLY_CHAINS
 
-CHAINS = ("polygon", "polyline")
 
-
-@kernel("convex", CHAINS)
+@kernel("convex", POLY_CHAINS)
 def convex_chain(a):
     """Every vertex's offset beyond every edge's line, (n, vertices · edges)."""
     h, vjp = edge_offsets.forward(a.vx, a.vy, a.vx, a.vy)
@@ -23,43 +22,63 @@ def convex_chain(a):
     return h.reshape(h.shape[0], -1), pullback
 
 
-@kernel("equilateral", CHAINS)
+@kernel("equilateral", POLY_CHAINS)
 def equilateral_chain(a):
     """Each edge's length less the one before's."""
-    return _equilateral(a, *edges(a))
+    e = _edges(a)
+    return _with_vertices(a, e, *_equilateral(e))
 
 
-@kernel("equiangular", CHAINS)
+@kernel("equiangular", POLY_CHAINS)
 def equiangular_chain(a):
     """Each corner's cosine less the one before's."""
-    return _equiangular(a, *edges(a))
+    e = _edges(a)
+    return _with_vertices(a, e, *_equiangular(a, e))
 
 
-@kernel("regular", CHAINS)
+@kernel("regular", POLY_CHAINS)
 def regular_chain(a):
     """equilateral's columns, then equiangular's."""
-    parts = [part(a, *edges(a)) for part in (_equilateral, _equiangular)]
-    cut = parts[0][0].shape[1]
+    e = _edges(a)
+    (v1, back1), (v2, back2) = _equilateral(e), _equiangular(a, e)
+    cut = v1.shape[1]
 
-    def pullback(w):
-        (gx1, gy1), (gx2, gy2) = parts[0][1](w[:, :cut]), parts[1][1](w[:, cut:])
+    def back(w):   # both parts' edge gradients, summed on the edges, then to the vertices once
+        (gx1, gy1), (gx2, gy2) = back1(w[:, :cut]), back2(w[:, cut:])
         return gx1 + gx2, gy1 + gy2
 
-    return np.concatenate([parts[0][0], parts[1][0]], axis=1), pullback
+    return _with_vertices(a, e, np.concatenate([v1, v2], axis=1), back)
 
 
-def _equilateral(a, ex, ey, start, end):
-    lengths, ux, uy = length_and_direction(ex, ey)
-    values, back = _steps(lengths)
+def _edges(a):
+    return Edges(a.vx, a.vy, a.kind == "polygon")
+
+
+def _with_vertices(a, e, values, back):
+    """values, and a pullback that takes back()'s edge-vector gradients to the vertices."""
 
     def pullback(w):
-        g = back(w)
-        return _to_vertices(a, g * ux, g * uy, start, end)
+        gex, gey = back(w)
+        gx, gy = np.zeros_like(a.vx), np.zeros_like(a.vy)
+        e.back(gx, gy, 0.0, 0.0, gex, gey)
+        return gx, gy
 
     return values, pullback
 
 
-def _equiangular(a, ex, ey, start, end):
+def _equilateral(e):
+    lengths, ux, uy = length_and_direction(e.ex, e.ey)
+    values, back = _steps(lengths)
+
+    def pullback(w):
+        g = back(w)
+        return g * ux, g * uy
+
+    return values, pullback
+
+
+def _equiangular(a, e):
+    ex, ey = e.ex, e.ey
     before, after = joints(ex.shape[1], a.kind == "polygon")
     lengths = direction_length.forward(ex, ey)[0]
     lb, la = lengths[:, before], lengths[:, after]
@@ -69,11 +88,12 @@ def _equiangular(a, ex, ey, start, end):
     def pullback(w):
         g = back(w)
         gex, gey = np.zeros_like(ex), np.zeros_like(ey)
-        # d cos / d e_before = e_after / (lb·la) − cos · e_before / lb², and the same the other way
-        for e, grad in ((ex, gex), (ey, gey)):
-            np.add.at(grad, (slice(None), before), g * (e[:, after] / (lb * la) - cosines * e[:, before] / (lb * lb)))
-            np.add.at(grad, (slice(None), after), g * (e[:, before] / (lb * la) - cosines * e[:, after] / (la * la)))
-        return _to_vertices(a, gex, gey, start, end)
+        # d cos / d e_before = e_after / (lb·la) − cos · e_before / lb², and the same the other way;
+        # before and after each name every corner's edge once: no index repeats in one add
+        for v, grad in ((ex, gex), (ey, gey)):
+            grad[:, before] += g * (v[:, after] / (lb * la) - cosines * v[:, before] / (lb * lb))
+            grad[:, after] += g * (v[:, before] / (lb * la) - cosines * v[:, after] / (la * la))
+        return gex, gey
 
     return values, pullback
 
@@ -88,12 +108,3 @@ def _steps(values):
         return g
 
     return values[:, 1:] - values[:, :-1], pullback
-
-
-def _to_vertices(a, gex, gey, start, end):
-    """Gradients on edge vectors (vx[end] − vx[start]) as gradients on the vertices."""
-    gx, gy = np.zeros_like(a.vx), np.zeros_like(a.vy)
-    for grad, g_edge in ((gx, gex), (gy, gey)):
-        np.add.at(grad, (slice(None), end), g_edge)
-        np.add.at(grad, (slice(None), start), -g_edge)
-    return gx, gy

@@ -61,4 +61,9 @@ def repel_fields(a, b):
     """1 / (squared difference + softening)."""
     d = a.value - b.value
     inverse = 1.0 / (d * d + REPEL_SOFTENING)
-    return inverse, lambda w: (-2 * w * inverse * inverse * d, 2 * w * inverse * inverse * d)
+
+    def pullback(w):
+        g = -2 * w * inverse * inverse * d
+        return g, -g
+
+    return inverse, pullback

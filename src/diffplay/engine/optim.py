@@ -35,6 +35,10 @@ class Optimizer(Slotted):
         self.state = [{} for _ in self.slots]
         self.scratch = {}   # (shape, dtype): arrays an update rule reuses step after step (_scratch)
 
+    def __getstate__(self):
+        """A copy leaves the scratch arrays behind: _scratch() makes them again when first needed."""
+        return {**self.__dict__, "scratch": {}}
+
     def step(self):
         self._split_partly_stepped()
         grads = [slot.grad() for slot in self.slots]
@@ -51,12 +55,13 @@ class Optimizer(Slotted):
         slot = self.slots[0]
         return slot if len(self.slots) == 1 and isinstance(slot, TensorGroup) and slot.in_place() else None
 
-    def step_flat(self, grad, finite=False):
+    def step_flat(self, grad, finite=False, group=None):
         """step() given the gradient of every parameter end to end in one array, in the
         parameters' order, for parameters that lie so themselves (flat_group()): the same update,
         without gathering each parameter's .grad first. finite=True: the caller has already
-        refused a gradient that is not finite (all_finite), so it is not looked at twice."""
-        group = self.flat_group()
+        refused a gradient that is not finite (all_finite), so it is not looked at twice; group:
+        flat_group() as the caller just found it, so it is not looked for twice."""
+        group = self.flat_group() if group is None else group
         if group is None:
             raise ValueError(f"{type(self).__name__}.step_flat: the parameters do not lie end to end in one array")
         if not finite and not all_finite(grad):

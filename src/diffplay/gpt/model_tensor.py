@@ -50,6 +50,11 @@ class TensorGPT:
         return [flat[spans[f"layer{i}.attn_wq"][0]:spans[f"layer{i}.attn_wv"][1]].reshape(-1, self.config.n_embd)
                 for i in range(self.config.n_layer)]
 
+    def __getstate__(self):
+        """Leave out what _cut_arrays() makes again from the weights (a copy need not copy it first)."""
+        cut = ("layer_arrays", "qkv_arrays", "grad_flat", "grad_views", "layer_grads")
+        return {key: value for key, value in self.__dict__.items() if key not in cut}
+
     def __setstate__(self, state):
         """A copy (a scene's snapshot, a page's loaded run) cuts its weights again from its own
         flat array: copied one by one they would lie apart, and the step would read a stale

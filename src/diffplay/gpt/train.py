@@ -200,15 +200,16 @@ class Run:
     def train_step(self):
         """One step of Adam on one batch; returns (loss, positions predicted). On the Tensor
         engine the step makes no graph (step.py): the numbers of forward, backward and update."""
-        if self.gpt.engine != "tensor" or type(self).batch_loss is not Run.batch_loss:
+        if self.gpt.engine != "tensor":
             loss, batch = self.forward()
             self.backward(loss)
             self.update(loss)
         else:
             batch = self.batch(self.step)
             value, grad = loss_and_grad(self.gpt.model, batch)   # refuses a gradient that is not finite
-            if self.optimizer.flat_group() is not None:   # the weights lie in one array: Adam steps it as one
-                self.optimizer.step_flat(grad, finite=True)
+            group = self.optimizer.flat_group()
+            if group is not None:   # the weights lie in one array: Adam steps it as one
+                self.optimizer.step_flat(grad, finite=True, group=group)
             else:
                 self.optimizer.step()
             self._done(value)

@@ -98,9 +98,10 @@ class KinematicTree:
         return (None if (order == np.arange(n)).all() else order), end
 
     def path_sum(self, x):
-        """Σ of x over each node and its ancestors; x is a Tensor of shape (n,) or (n, k)."""
+        """Σ of x over each node and its ancestors; x is an array or a Tensor of shape (n,) or
+        (n, k), and so is the sum (an array's has no graph)."""
         if self.matrix is not None:
-            return Tensor.wrap(self.matrix) @ x
+            return (Tensor.wrap(self.matrix) if isinstance(x, Tensor) else self.matrix) @ x
         return ranged_path_sum(x, runs=self.runs)
 
     def subtree_sum(self, g):
@@ -114,7 +115,7 @@ class KinematicTree:
         """forward() on plain arrays, with no graph: (ends, links, vjp), where vjp(d_ends, d_links)
         gives (d_turns, d_lengths). An energy that calls it ~20 times a frame (lsystem's L-BFGS)
         spends its time on the tree, not on a graph's bookkeeping."""
-        headings = self._array_path_sum(turns) + heading
+        headings = self.path_sum(turns) + heading
         cos, sin = np.cos(headings), np.sin(headings)
         links = np.stack([cos, sin], 1) * lengths[:, None]
 
@@ -124,10 +125,7 @@ class KinematicTree:
             d_headings = (d_links[:, 1] * cos - d_links[:, 0] * sin) * lengths
             return self.subtree_sum(d_headings), d_lengths
 
-        return self._array_path_sum(links), links, vjp
-
-    def _array_path_sum(self, x):
-        return self.matrix @ x if self.matrix is not None else ranged_path_sum(x, runs=self.runs)
+        return self.path_sum(links), links, vjp
 
     def forward(self, turns, lengths, heading=np.pi / 2):
         """Segment ends (n, 2) and link vectors (n, 2), the root segment starting at (0, 0)."""
@@ -142,7 +140,7 @@ class KinematicTree:
         (its longest link, at its shortest, against all the others at their longest).
         """
         lo, hi = np.asarray(lengths_lo, float), np.asarray(lengths_hi, float)
-        far = self.path_sum(Tensor(hi)).data
+        far = self.path_sum(hi)
         widest = lo + hi
         for i, p in enumerate(self.parent.tolist()):   # once per tree
             if p >= 0:

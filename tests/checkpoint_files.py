@@ -1,6 +1,6 @@
-"""What the checkpoint tests do to checkpoint files: a version 3 archive's contents as version
-2's JSON (still read), and an archive with members replaced, removed, or its checkpoint.json
-given a raw hostile literal."""
+"""What the checkpoint tests do to checkpoint files: a version 4 archive's contents as version
+2's JSON or as version 3's archive (both still read), and an archive with members replaced,
+removed, or its checkpoint.json given a raw hostile literal."""
 
 import io
 import json
@@ -8,19 +8,49 @@ import zipfile
 
 import numpy as np
 
+from diffplay.gpt.config import GPTConfig, parameter_shapes
+
 META = "checkpoint.json"
 
 
-def as_version_2(raw):
-    """A version 3 archive's contents (its bytes) as version 2's JSON object: its arrays as
-    nested lists in their places."""
+def matrices(raw):
+    """A version 4 archive's (checkpoint.json, {"weights": {name: matrix}, "state": {i: {moment:
+    matrix}}, "losses": vector}): its vectors cut by the config's shapes with np.load alone."""
     with np.load(io.BytesIO(raw)) as archive:
         payload = json.loads(archive[META])
-        payload["weights"] = {name: archive[f"weights/{name}"].tolist() for name in payload["weights"]}
-        for i, entry in payload["optimizer"]["state"].items():
-            entry.update({key: archive[f"optimizer/state/{i}/{key}"].tolist() for key in ("exp_avg", "exp_avg_sq")})
-        payload["losses"] = archive["losses"].tolist()
+        table = parameter_shapes(GPTConfig(**payload["config"]), len(payload["vocabulary"]) + 1)
+        shapes = [table[name] for name in payload["weights"]]
+        cut = {member: np.split(archive[member], np.cumsum([rows * cols for rows, cols in shapes])[:-1])
+               for member in ("weights", "optimizer/exp_avg", "optimizer/exp_avg_sq")}
+        weights = {name: piece.reshape(shape) for name, piece, shape in zip(payload["weights"], cut["weights"], shapes)}
+        state = {i: {key: cut[f"optimizer/{key}"][i].reshape(shapes[i]) for key in ("exp_avg", "exp_avg_sq")}
+                 for i in range(len(shapes))}
+        return payload, {"weights": weights, "state": state, "losses": archive["losses"]}
+
+
+def as_version_2(raw):
+    """A version 4 archive's contents (its bytes) as version 2's JSON object: its arrays as
+    nested lists in their places."""
+    payload, arrays = matrices(raw)
+    payload["weights"] = {name: matrix.tolist() for name, matrix in arrays["weights"].items()}
+    for i, entry in payload["optimizer"]["state"].items():
+        entry.update({key: matrix.tolist() for key, matrix in arrays["state"][int(i)].items()})
+    payload["losses"] = arrays["losses"].tolist()
     return {**payload, "version": 2}
+
+
+def as_version_3(raw):
+    """A version 4 archive as version 3 wrote it: a member per matrix."""
+    payload, arrays = matrices(raw)
+    members = {META: json.dumps({**payload, "version": 3}), "losses.npy": npy(arrays["losses"])}
+    members.update({f"weights/{name}.npy": npy(matrix) for name, matrix in arrays["weights"].items()})
+    members.update({f"optimizer/state/{i}/{key}.npy": npy(matrix)
+                    for i, entry in arrays["state"].items() for key, matrix in entry.items()})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
 
 
 def meta(raw):

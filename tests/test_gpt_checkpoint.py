@@ -19,7 +19,7 @@ import pytest
 from diffplay.errors import Interrupted, RunFailed, UsageError
 from diffplay.gpt import GPT, train
 from diffplay.gpt.checkpoint import read_checkpoint
-from checkpoint_files import as_version_2, meta, rewritten, with_member, without_member
+from checkpoint_files import as_version_2, as_version_3, meta, rewritten, with_member, without_member
 from gpt_runs import kill_once_saved, stop_at
 from memory_bounds import bounded_memory
 
@@ -58,6 +58,21 @@ def test_a_version_1_checkpoint_resumes_as_if_never_stopped(tmp_path):
     assert resumed.losses == whole.losses and resumed.samples == whole.samples
 
 
+@pytest.mark.parametrize("older", [as_version_2, as_version_3])
+def test_a_version_2_or_3_checkpoint_resumes_as_if_never_stopped(docs, tmp_path, older):
+    whole = train(docs, steps=12, out=tmp_path / "whole.npz", samples=3, **SMALL)
+    part = tmp_path / "part.npz"
+    with pytest.raises(KeyboardInterrupt):
+        train(docs, steps=12, out=part, checkpoint_every=5, on_step=stop_at(7), **SMALL)
+    saved = older(part.read_bytes())
+    part.write_bytes(saved if isinstance(saved, bytes) else json.dumps(saved).encode())
+    assert read_checkpoint(part)["version"] == (2 if older is as_version_2 else 3)
+    resumed = train(docs, out=part, resume=True, samples=3)
+    assert resumed.gpt.weights() == whole.gpt.weights()
+    assert resumed.losses == whole.losses and resumed.samples == whole.samples
+    assert read_checkpoint(part)["version"] == 4   # written anew in today's version
+
+
 def test_a_version_1_checkpoint_loads_and_its_damage_is_named(tmp_path):
     assert GPT.load(VERSION_1).weights() == read_checkpoint(VERSION_1)["weights"]
     damaged = tmp_path / "old.json"
@@ -77,8 +92,10 @@ def test_a_checkpoint_holds_adams_state_dict_by_weight_matrix_whichever_engine_w
         assert saved["optimizer"]["param_groups"] == [{"lr": 0.01 * (1 - 3 / 3), "betas": [0.85, 0.99], "eps": 1e-8,
                                                        "weight_decay": 0.0, "params": list(range(len(names)))}]
         assert saved["optimizer"]["state"] == {str(i): {"step": 3} for i in range(len(names))}
-        assert all(archive[f"optimizer/state/{i}/{key}"].shape == archive[f"weights/{name}"].shape
-                   for i, name in enumerate(names) for key in ("exp_avg", "exp_avg_sq"))
+        weights = read_checkpoint(out)["weights"]
+        assert list(weights) == names   # the weights end to end in that order, and each of Adam's moments alike
+        assert np.array_equal(archive["weights"], np.concatenate([weights[name].ravel() for name in names]))
+        assert archive["optimizer/exp_avg"].shape == archive["optimizer/exp_avg_sq"].shape == archive["weights"].shape
         assert saved["schedule"] == {"base_lr": 0.01, "total_steps": 3, "end_factor": 0.0, "k": 3}
         assert archive["losses"].shape == (3,) and saved["settings"]["dtype"] == "float64"
 
@@ -181,8 +198,8 @@ def corrupt(path, edit):
     (lambda p: p["optimizer"]["state"]["0"].update(step=2), "optimizer.state.0.step",
      "is 2, but step is 3: Adam takes one step per training step"),
     (lambda p: p["schedule"].update(k=4), "schedule.k", "is 4, but step is 3: the schedule takes one step per training step"),
-    (lambda p: p.update(version=4), "version", r"is 4; this diffplay reads versions 1 to 3 \(a newer one wrote it\?\)"),
-    (lambda p: p.update(version=3), "version", r"is 3, but the file is JSON: versions 1 and 2 are JSON, version 3 a zip"),
+    (lambda p: p.update(version=5), "version", r"is 5; this diffplay reads versions 1 to 4 \(a newer one wrote it\?\)"),
+    (lambda p: p.update(version=3), "version", r"is 3, but the file is JSON: versions 1 and 2 are JSON, versions 3 and 4 zip"),
     (lambda p: p["settings"].update(dtype="float16"), "settings.dtype", r"unknown choice 'float16'"),
     (lambda p: p["random_state"][1].pop(), "random_state", r"must be \[version, 625 integers, gauss_next\]"),
     (lambda p: p.update(format="something else"), "format", "must be 'diffplay-gpt-checkpoint', got 'something else'"),
@@ -269,16 +286,14 @@ def test_a_diverging_run_fails_saving_its_last_good_step(docs, tmp_path, engine)
 
 
 def test_checkpoints_are_written_off_the_training_thread_and_the_last_one_is_on_disk(docs, tmp_path, monkeypatch):
-    import diffplay.files
+    writers, replace = [], os.replace
 
-    writers, write = [], diffplay.files.write_atomic
-
-    def slow_write(path, data, flag):
+    def slow_replace(source, target):   # each write ends in one rename
         writers.append(threading.current_thread())
         time.sleep(0.02)   # a slow disk: the steps go on meanwhile, and waiting saves give way to newer ones
-        write(path, data, flag)
+        replace(source, target)
 
-    monkeypatch.setattr(diffplay.files, "write_atomic", slow_write)
+    monkeypatch.setattr(os, "replace", slow_replace)
     train(docs, steps=60, out=tmp_path / "model.npz", checkpoint_every=1, samples=0, **SMALL)
     assert writers and threading.main_thread() not in writers and len(writers) < 60
     assert read_checkpoint(tmp_path / "model.npz")["step"] == 60
@@ -316,17 +331,28 @@ def object_array():
 
 @pytest.mark.parametrize("damage, message", [
     (lambda raw: raw[:len(raw) // 2], "not a checkpoint: a damaged archive"),
-    (lambda raw: without_member(raw, "weights/wpe.npy"), "field 'weights.wpe': must be 8 rows of 8 finite numbers"),
+    (lambda raw: without_member(raw, "weights.npy"), "field 'weights.wte': must be 17 rows of 8 finite numbers"),
     (lambda raw: without_member(raw, "checkpoint.json"), "not a checkpoint: the archive has no checkpoint.json"),
-    (lambda raw: with_member(raw, "optimizer/state/3/exp_avg.npy", np.full((8, 8), np.nan)),
+    (lambda raw: with_member(raw, "optimizer/exp_avg.npy", np.full(1104, np.nan)),
+     r"field 'optimizer.state.0.exp_avg': must be 17 rows of 8 finite numbers"),
+    (lambda raw: with_member(raw, "weights.npy", np.zeros(1103)),
+     r"weights.npy: holds 1,103 numbers in shape \[1103\]; the config's weights are 1,104 numbers end to end"),
+    (lambda raw: with_member(raw, "optimizer/exp_avg_sq.npy", np.zeros((2, 552))),
+     r"optimizer/exp_avg_sq.npy: holds 1,104 numbers in shape \[2, 552\]; the config's weights are 1,104 numbers"),
+    (lambda raw: with_member(raw, "weights.npy", np.zeros(1104, dtype=np.int64)),
+     r"weights.npy: holds int64 numbers; a checkpoint's arrays are float64 or float32"),
+    (lambda raw: with_member(raw, "weights.npy", object_array()), r"weights.npy: holds object numbers"),
+    (lambda raw: with_member(raw, "weights.npy", lying_header((2**40, 2**20))),
+     r"weights.npy: its header says shape \[1099511627776, 1048576\], but it holds 8 numbers"),
+    (lambda raw: with_member(raw, "weights.npy", b"\x93NUMPY garbage"), r"weights.npy: not a NumPy array we read"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].pop()),
+     r"field 'weights': must name each weight matrix of the config once \(wte, wpe, lm_head, layer0.attn_wq"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].append("wte")), r"field 'weights': must name each weight matrix"),
+    # version 3's archive (a member per matrix), still read
+    (lambda raw: without_member(as_version_3(raw), "weights/wpe.npy"), "field 'weights.wpe': must be 8 rows of 8 finite"),
+    (lambda raw: with_member(as_version_3(raw), "optimizer/state/3/exp_avg.npy", np.full((8, 8), np.nan)),
      r"field 'optimizer.state.3.exp_avg': must be 8 rows of 8 finite numbers"),
-    (lambda raw: with_member(raw, "weights/wpe.npy", np.zeros((8, 9))), r"field 'weights.wpe': must be 8 rows of 8"),
-    (lambda raw: with_member(raw, "weights/wpe.npy", np.zeros((8, 8), dtype=np.int64)),
-     r"weights/wpe.npy: holds int64 numbers; a checkpoint's arrays are float64 or float32"),
-    (lambda raw: with_member(raw, "weights/wpe.npy", object_array()), r"weights/wpe.npy: holds object numbers"),
-    (lambda raw: with_member(raw, "weights/wte.npy", lying_header((2**40, 2**20))),
-     r"weights/wte.npy: its header says shape \[1099511627776, 1048576\], but it holds 8 numbers"),
-    (lambda raw: with_member(raw, "weights/wte.npy", b"\x93NUMPY garbage"), r"weights/wte.npy: not a NumPy array we read"),
+    (lambda raw: with_member(as_version_3(raw), "weights/wpe.npy", np.zeros((8, 9))), r"field 'weights.wpe': must be 8 rows"),
     (lambda raw: with_member(raw, "checkpoint.json", b"{oops"), r"checkpoint.json: not JSON: .* at line 1 column 2"),
     (lambda raw: with_member(raw, "checkpoint.json", b"[" * 100_000), r"checkpoint.json: not JSON we read: nested more"),
     (lambda raw: with_member(raw, "checkpoint.json", b"\xff{}"), r"checkpoint.json: line 1 is not UTF-8"),

@@ -46,7 +46,7 @@ def docs(tmp_path):
 
 @pytest.fixture(params=["model.json", "model.npz"])
 def checkpoint(request, docs, tmp_path):
-    """A short run's checkpoint: version 2's JSON (model.json), or version 3's archive (model.npz)."""
+    """A short run's checkpoint: version 2's JSON (model.json), or version 4's archive (model.npz)."""
     out = tmp_path / request.param
     train(docs, steps=2, out=tmp_path / "model.npz", samples=0, **SMALL)
     if out.suffix == ".json":

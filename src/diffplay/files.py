@@ -15,8 +15,8 @@ naming the flag. BackgroundWriter does the same writes on a thread of its own (a
 loop's checkpoints).
 """
 
+import itertools
 import os
-import tempfile
 import threading
 from pathlib import Path
 
@@ -87,14 +87,20 @@ def write_atomic(path, data, flag):
     """Write data (str as UTF-8, or bytes) to path via a temporary file in the same folder and
     a rename, synced to disk; an OSError becomes a UsageError (where="FLAG PATH")."""
     path = Path(path)
+    _remove_dead_writers_files(path, ".tmp")
+    _replace_whole(path, data, flag)
+
+
+def _replace_whole(path, data, flag):
+    """write_atomic's write, without first looking for what dead writers left (a writer that
+    writes one path again and again looks once)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        fd, tmp = _temporary(path, ".tmp")
+        fd, tmp = _new_temporary(path, ".tmp")
     except OSError as error:
         raise UsageError(f"cannot write it ({error.strerror})", where=f"{flag} {path}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o666 & ~_umask())   # mkstemp makes 0600; a plain open() would not
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
@@ -110,11 +116,29 @@ def write_atomic(path, data, flag):
 def _temporary(path, suffix):
     """(fd, name) of a new file beside path, named for this process; first the ones that
     writers which have died left there are removed."""
+    _remove_dead_writers_files(path, suffix)
+    return _new_temporary(path, suffix)
+
+
+def _remove_dead_writers_files(path, suffix):
     for left in path.parent.glob(f".{_glob_escape(path.name)}.*{suffix}"):
         pid = left.name[len(path.name) + 2:].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             left.unlink(missing_ok=True)
-    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
+
+
+_serial = itertools.count()   # with the pid, a name no other writer of this folder picks
+
+
+def _new_temporary(path, suffix):
+    """(fd, name) of a file made new beside path, `.NAME.PID.N{suffix}`: created, never
+    reused (O_EXCL), with the mode a plain open() gives under the umask."""
+    while True:
+        name = str(path.parent / f".{path.name}.{os.getpid()}.{next(_serial)}{suffix}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), name
+        except FileExistsError:   # left by an earlier process of this pid: take the next number
+            continue
 
 
 def _alive(pid):
@@ -137,13 +161,6 @@ def _same_file(a, b):
         return a.exists() and b.exists() and os.path.samefile(a, b) or a.resolve() == b.resolve()
     except OSError:
         return False
-
-
-def _umask():
-    """The process's umask. Reading it means setting it, so it is put straight back."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _fsync_folder(folder):
@@ -206,6 +223,7 @@ class BackgroundWriter:
             raise error
 
     def _run(self):
+        swept = set()
         while True:
             with self.ready:
                 while self.pending is None and not self.closing:
@@ -214,7 +232,10 @@ class BackgroundWriter:
                     return
                 (path, make), self.pending = self.pending, None
             try:
-                write_atomic(path, make(), self.flag)
+                if path not in swept:   # what dead writers left is looked for once a path, not every write
+                    _remove_dead_writers_files(Path(path), ".tmp")
+                    swept.add(path)
+                _replace_whole(Path(path), make(), self.flag)
             except Exception as error:   # raised where the loop can hear it
                 with self.ready:
                     self.error = error

@@ -23,14 +23,13 @@ INTEGER, NUMBER = argument(parse_integer), argument(parse_number)   # ranges: tr
 class ProgressBar:
     """A tqdm bar on stderr (step, steps/s, ETA) with a smoothed loss, redrawn ≤ 10 times a second."""
 
-    def __init__(self, disable):
-        self.bar, self.disable = None, disable
+    def __init__(self):
+        self.bar = None
         self.smoothed, self.weight, self.shown_at = 0.0, 0.0, 0.0
 
     def __call__(self, step, steps, loss):
         if self.bar is None:
-            self.bar = tqdm(total=steps, initial=step - 1, desc="gpt train", unit="step",
-                            file=sys.stderr, disable=self.disable)
+            self.bar = tqdm(total=steps, initial=step - 1, desc="gpt train", unit="step", file=sys.stderr)
         self.smoothed = 0.95 * self.smoothed + 0.05 * loss   # an EMA, bias-corrected below
         self.weight = 0.95 * self.weight + 0.05
         now = time.perf_counter()
@@ -52,14 +51,15 @@ def run_train(args):
         quiet_other_ranks(args.debug)
     elif args.nproc > 1:
         return launch_ranks(args)
-    bar = ProgressBar(disable=args.json)
+    bar = ProgressBar()   # --json has none: nothing is called each step
     try:
         result = train(
             args.data, steps=args.steps, seed=args.seed, lr=args.lr, n_embd=args.n_embd,
             n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, batch=args.batch,
             dtype=args.dtype, engine=args.engine, device=args.device, out=args.out,
             checkpoint_every=args.checkpoint_every,
-            resume=args.resume, samples=args.samples, temperature=args.temperature, on_step=bar,
+            resume=args.resume, samples=args.samples, temperature=args.temperature,
+            on_step=None if args.json else bar,
             max_memory_gb=args.max_memory,
             on_warning=lambda message: print(f"diffplay: warning: {printable(message)}", file=sys.stderr))
     finally:

@@ -77,6 +77,34 @@ def test_background_writer_writes_the_newest_submission_and_close_waits_for_it(t
     assert made == [b"first", b"fourth"] and path.read_bytes() == b"fourth" and os.listdir(tmp_path) == ["out.bin"]
 
 
+def synced(monkeypatch):
+    """What os.fsync is asked to sync from now on, in order: "file" or "folder"."""
+    log, fsync = [], os.fsync
+
+    def watched(fd):
+        log.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", watched)
+    return log
+
+
+def test_write_atomic_syncs_the_file_then_the_folder_it_was_renamed_in(tmp_path, monkeypatch):
+    log = synced(monkeypatch)
+    write_atomic(tmp_path / "out.bin", b"x", "--out")
+    assert log == ["file", "folder"]
+
+
+def test_background_writer_syncs_each_file_before_its_rename_and_the_folder_once_at_the_end(tmp_path, monkeypatch):
+    log, path = synced(monkeypatch), tmp_path / "out.bin"
+    writer = BackgroundWriter("--out")
+    for data in (b"a", b"b", b"c"):
+        writer.submit(path, lambda data=data: data)
+        time.sleep(0.05)   # each written before the next comes
+    writer.close()
+    assert log == ["file", "file", "file", "folder"] and path.read_bytes() == b"c"
+
+
 def test_background_writer_raises_the_threads_error_at_the_next_call(tmp_path):
     writer = BackgroundWriter("--out")
     writer.submit(tmp_path / "nodir" / "out.bin", lambda: b"x")

@@ -89,11 +89,13 @@ def write_atomic(path, data, flag):
     path = Path(path)
     _remove_dead_writers_files(path, ".tmp")
     _replace_whole(path, data, flag)
+    _fsync_folder(path.parent)   # so the rename itself survives a power cut
 
 
 def _replace_whole(path, data, flag):
-    """write_atomic's write, without first looking for what dead writers left (a writer that
-    writes one path again and again looks once)."""
+    """write_atomic's write and rename, without its two looks at the folder, before and after
+    (a writer that writes one path again and again looks for dead writers' files once, and
+    syncs the folder when it is done)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = _new_temporary(path, ".tmp")
@@ -105,7 +107,6 @@ def _replace_whole(path, data, flag):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        _fsync_folder(path.parent)   # so the rename itself survives a power cut
     except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(error, OSError):
@@ -180,7 +181,11 @@ class BackgroundWriter:
     the disk: `submit(path, make)` hands over a function that returns the bytes, called on that
     thread; a submission not yet started gives way to a newer one (the file only ever holds a
     whole version, and the newest wins); `close()` waits until everything submitted is on disk.
-    An error on the thread (a full disk) is raised by the next submit() or by close()."""
+    An error on the thread (a full disk) is raised by the next submit() or by close().
+
+    Each file is synced before its rename; the folder, which makes the rename itself survive a
+    power cut, once at the end: until then a power cut may bring back the version before the
+    newest, whole, as if it had come a moment earlier."""
 
     def __init__(self, flag):
         self.flag, self.pending, self.error, self.closing = flag, None, None, False
@@ -223,19 +228,22 @@ class BackgroundWriter:
             raise error
 
     def _run(self):
-        swept = set()
+        written = set()
         while True:
             with self.ready:
                 while self.pending is None and not self.closing:
                     self.ready.wait()
                 if self.pending is None:
-                    return
+                    break
                 (path, make), self.pending = self.pending, None
             try:
-                if path not in swept:   # what dead writers left is looked for once a path, not every write
-                    _remove_dead_writers_files(Path(path), ".tmp")
-                    swept.add(path)
-                _replace_whole(Path(path), make(), self.flag)
+                path = Path(path)
+                if path not in written:   # what dead writers left is looked for once a path, not every write
+                    _remove_dead_writers_files(path, ".tmp")
+                _replace_whole(path, make(), self.flag)
+                written.add(path)
             except Exception as error:   # raised where the loop can hear it
                 with self.ready:
                     self.error = error
+        for folder in {path.parent for path in written}:
+            _fsync_folder(folder)

@@ -2,6 +2,7 @@
 get the permissions a plain open() would give."""
 
 import errno
+import itertools
 import os
 import re
 import stat
@@ -10,6 +11,7 @@ import time
 
 import pytest
 
+import diffplay.files
 from diffplay.errors import UsageError
 from diffplay.files import BackgroundWriter, check_writable, write_atomic
 
@@ -95,14 +97,38 @@ def test_write_atomic_syncs_the_file_then_the_folder_it_was_renamed_in(tmp_path,
     assert log == ["file", "folder"]
 
 
-def test_background_writer_syncs_each_file_before_its_rename_and_the_folder_once_at_the_end(tmp_path, monkeypatch):
+def test_background_writer_syncs_each_file_and_the_folder_after_the_first_write_and_at_the_end(tmp_path, monkeypatch):
     log, path = synced(monkeypatch), tmp_path / "out.bin"
     writer = BackgroundWriter("--out")
     for data in (b"a", b"b", b"c"):
         writer.submit(path, lambda data=data: data)
-        time.sleep(0.05)   # each written before the next comes
+        while not (path.exists() and path.read_bytes() == data):   # each written before the next comes
+            time.sleep(0.001)
     writer.close()
-    assert log == ["file", "file", "file", "folder"] and path.read_bytes() == b"c"
+    assert log == ["file", "folder", "file", "file", "folder"] and path.read_bytes() == b"c"
+
+
+def test_background_writer_removes_what_dead_writers_left_once(tmp_path):
+    stale = tmp_path / f".out.bin.{dead_pid()}.0.tmp"
+    stale.write_text("half")
+    with BackgroundWriter("--out") as writer:
+        writer.submit(tmp_path / "out.bin", lambda: b"whole")
+    assert os.listdir(tmp_path) == ["out.bin"]
+
+
+def test_a_temporary_name_in_use_is_passed_over_for_the_next(tmp_path, monkeypatch):
+    taken = [tmp_path / f".out.bin.{os.getpid()}.{n}.tmp" for n in range(3)]   # a live writer's names: kept
+    monkeypatch.setattr(diffplay.files, "_serial", itertools.count())
+    for path in taken:
+        path.write_text("another write in progress")
+    write_atomic(tmp_path / "out.bin", b"x", "--out")
+    assert (tmp_path / "out.bin").read_bytes() == b"x" and all(path.read_text() for path in taken)
+
+
+def test_what_a_dead_writer_left_that_cannot_be_removed_does_not_stop_a_write(tmp_path):
+    (tmp_path / f".out.bin.{dead_pid()}.0.tmp").mkdir()   # a folder of that name: unlink fails
+    write_atomic(tmp_path / "out.bin", b"x", "--out")
+    assert (tmp_path / "out.bin").read_bytes() == b"x"
 
 
 def test_background_writer_raises_the_threads_error_at_the_next_call(tmp_path):

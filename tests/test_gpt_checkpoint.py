@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import pytest
 
 from diffplay.errors import Interrupted, RunFailed, UsageError
 from diffplay.gpt import GPT, train
-from diffplay.gpt.checkpoint import read_checkpoint
+from diffplay.gpt.checkpoint import read_checkpoint, write_checkpoint
+from diffplay.gpt.train import DEFAULTS, Run
 from checkpoint_files import as_version_2, as_version_3, meta, rewritten, with_member, without_member
 from gpt_runs import kill_once_saved, stop_at
 from memory_bounds import bounded_memory
@@ -98,6 +100,15 @@ def test_a_checkpoint_holds_adams_state_dict_by_weight_matrix_whichever_engine_w
         assert archive["optimizer/exp_avg"].shape == archive["optimizer/exp_avg_sq"].shape == archive["weights"].shape
         assert saved["schedule"] == {"base_lr": 0.01, "total_steps": 3, "end_factor": 0.0, "k": 3}
         assert archive["losses"].shape == (3,) and saved["settings"]["dtype"] == "float64"
+
+
+def test_a_checkpoint_saved_before_the_first_step_resumes(docs, tmp_path):
+    # what a run whose first step diverges saves: its last good state, step 0, Adam unstepped
+    out = tmp_path / "model.npz"
+    write_checkpoint(out, Run(docs, {**DEFAULTS, "steps": 4, **SMALL}, "tensor").checkpoint())
+    assert read_checkpoint(out)["step"] == 0
+    resumed = train(docs, out=out, resume=True, samples=0)
+    assert resumed.losses == train(docs, steps=4, samples=0, **SMALL).losses
 
 
 def test_a_run_resumes_on_the_other_engine(docs, tmp_path):
@@ -331,7 +342,20 @@ def object_array():
 
 @pytest.mark.parametrize("damage, message", [
     (lambda raw: raw[:len(raw) // 2], "not a checkpoint: a damaged archive"),
-    (lambda raw: without_member(raw, "weights.npy"), "field 'weights.wte': must be 17 rows of 8 finite numbers"),
+    (lambda raw: without_member(raw, "weights.npy"), "weights.npy: is missing"),
+    (lambda raw: without_member(raw, "optimizer/exp_avg_sq.npy"), "optimizer/exp_avg_sq.npy: is missing"),
+    (lambda raw: with_member(raw, "optimizer/exp_avg.npy", np.zeros(1104, np.float32)),
+     "its arrays mix float32 and float64; a checkpoint's are of one dtype"),
+    (lambda raw: with_meta(raw, lambda p: p["settings"].update(dtype="float32")),
+     r"field 'settings.dtype': is float32, but the weights are float64"),
+    (lambda raw: with_meta(raw, lambda p: p["optimizer"]["state"].update({"²": {"step": 3}})),
+     r"field 'optimizer.state.²': is not the index of a weight matrix"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].insert(0, p["weights"].pop(4))),
+     r"field 'weights': names them out of order; it must name the config's weight matrices in order \(wte, wpe, …\)"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].__setitem__(1, 7)), r"field 'weights': must be a list of the"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].append("nope")), r'field .weights.: names "nope", not a weight of'),
+    (lambda raw: overlapping(raw), "not a checkpoint: its members hold more bytes than the file"),
+    (lambda raw: twice(raw, "losses.npy"), "not a checkpoint: the archive holds two members of one name"),
     (lambda raw: without_member(raw, "checkpoint.json"), "not a checkpoint: the archive has no checkpoint.json"),
     (lambda raw: with_member(raw, "optimizer/exp_avg.npy", np.full(1104, np.nan)),
      r"field 'optimizer.state.0.exp_avg': must be 17 rows of 8 finite numbers"),
@@ -345,9 +369,8 @@ def object_array():
     (lambda raw: with_member(raw, "weights.npy", lying_header((2**40, 2**20))),
      r"weights.npy: its header says shape \[1099511627776, 1048576\], but it holds 8 numbers"),
     (lambda raw: with_member(raw, "weights.npy", b"\x93NUMPY garbage"), r"weights.npy: not a NumPy array we read"),
-    (lambda raw: with_meta(raw, lambda p: p["weights"].pop()),
-     r"field 'weights': must name each weight matrix of the config once \(wte, wpe, lm_head, layer0.attn_wq"),
-    (lambda raw: with_meta(raw, lambda p: p["weights"].append("wte")), r"field 'weights': must name each weight matrix"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].pop()), r"field 'weights': lacks layer0.mlp_fc2; it must name"),
+    (lambda raw: with_meta(raw, lambda p: p["weights"].append("wte")), r'field .weights.: names "wte" twice or more'),
     # version 3's archive (a member per matrix), still read
     (lambda raw: without_member(as_version_3(raw), "weights/wpe.npy"), "field 'weights.wpe': must be 8 rows of 8 finite"),
     (lambda raw: with_member(as_version_3(raw), "optimizer/state/3/exp_avg.npy", np.full((8, 8), np.nan)),
@@ -369,6 +392,30 @@ def test_a_damaged_or_hostile_archive_names_the_file_and_what_is_wrong(docs, tmp
         read_checkpoint(out)
     with pytest.raises(UsageError, match=f"model.npz: {message}"):
         train(docs, out=out, resume=True)
+
+
+def overlapping(raw):
+    """The archive with a second central-directory entry for the weights' bytes (a member
+    whose stored bytes overlap another's; zipfile reads such archives before Python 3.11.8)."""
+    start, end = raw.index(b"PK\x01\x02"), raw.index(b"PK\x05\x06")   # the central directory, its end record
+    central = raw[start:end]
+    at = central.index(b"weights.npy")
+    entry = central[at - 46:at + len("weights.npy")].replace(b"weights.npy", b"weightz.npy")   # 46: the fixed part
+    count = (int.from_bytes(raw[end + 10:end + 12], "little") + 1).to_bytes(2, "little")
+    size = (len(central) + len(entry)).to_bytes(4, "little")
+    return raw[:end] + entry + raw[end:end + 8] + count + count + size + raw[end + 16:]
+
+
+def twice(raw, name):
+    """The archive with member `name` written a second time."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            new.writestr(info.filename, old.read(info))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # zipfile warns of a duplicate name: that is the point
+            new.writestr(name, old.read(name))
+    return out.getvalue()
 
 
 def with_meta(raw, edit):

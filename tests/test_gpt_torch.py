@@ -67,6 +67,16 @@ def test_export_then_import_keeps_every_weight_and_the_pt_file_loads_with_torch_
         train(docs, out=tmp_path / "back.npz", resume=True)
 
 
+def test_importing_a_state_dict_of_mixed_dtypes_says_so(docs, tmp_path):
+    train(docs, steps=2, out=tmp_path / "model.npz", samples=0, **SMALL)
+    export_file(tmp_path / "model.npz", tmp_path / "model.pt")
+    saved = torch.load(tmp_path / "model.pt", weights_only=True)
+    saved["state_dict"]["wte.weight"] = saved["state_dict"]["wte.weight"].float()
+    torch.save(saved, tmp_path / "mixed.pt")
+    with pytest.raises(UsageError, match=r"mixed.pt: state_dict: its tensors mix float32 and float64; a model is of one"):
+        import_file(tmp_path / "mixed.pt", tmp_path / "back.npz")
+
+
 def test_gpt_export_and_import_from_the_command_line(docs, tmp_path):
     assert diffplay("gpt", "train", "--data", docs, "--steps", "5", "--n-embd", "8", "--n-head", "2",
                     "--out", tmp_path / "model.npz", "--samples", "0").returncode == 0

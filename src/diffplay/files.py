@@ -9,7 +9,7 @@ first, so a typo in a folder name, a suffix the command does not write, or the n
 the command reads (its spec, its data) costs a message, not a finished run or a lost input; then
 it writes with write_atomic, so a reader (or a run killed mid-write) sees the old file or the
 new one, never half of one. A run killed mid-write leaves its temporary file behind; the name
-says whose it is (`.model.json.PID.XXXX.tmp`), and the next write to that file removes those
+says whose it is (`.model.json.PID.N.tmp`), and the next write to that file removes those
 of writers that have died. Both turn the operating system's complaints into a UsageError
 naming the flag. BackgroundWriter does the same writes on a thread of its own (a training
 loop's checkpoints).
@@ -122,10 +122,14 @@ def _temporary(path, suffix):
 
 
 def _remove_dead_writers_files(path, suffix):
+    """Best effort: what another writer left is never a reason to fail this write."""
     for left in path.parent.glob(f".{_glob_escape(path.name)}.*{suffix}"):
         pid = left.name[len(path.name) + 2:].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
-            left.unlink(missing_ok=True)
+            try:
+                left.unlink(missing_ok=True)
+            except OSError:   # someone else's, in a shared folder; a folder of that name
+                pass
 
 
 _serial = itertools.count()   # with the pid, a name no other writer of this folder picks
@@ -143,6 +147,8 @@ def _new_temporary(path, suffix):
 
 
 def _alive(pid):
+    if os.name == "nt":   # os.kill(pid, 0) would end that process there: count it alive
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -183,9 +189,9 @@ class BackgroundWriter:
     whole version, and the newest wins); `close()` waits until everything submitted is on disk.
     An error on the thread (a full disk) is raised by the next submit() or by close().
 
-    Each file is synced before its rename; the folder, which makes the rename itself survive a
-    power cut, once at the end: until then a power cut may bring back the version before the
-    newest, whole, as if it had come a moment earlier."""
+    Each file is synced before its rename; the folder, which makes a rename itself survive a
+    power cut, after a path's first write (so the file is there) and at the end: a power cut
+    in between brings back an earlier version, whole, as if it had come earlier."""
 
     def __init__(self, flag):
         self.flag, self.pending, self.error, self.closing = flag, None, None, False
@@ -238,9 +244,12 @@ class BackgroundWriter:
                 (path, make), self.pending = self.pending, None
             try:
                 path = Path(path)
-                if path not in written:   # what dead writers left is looked for once a path, not every write
+                first = path not in written
+                if first:   # what dead writers left is looked for once a path, not every write
                     _remove_dead_writers_files(path, ".tmp")
                 _replace_whole(path, make(), self.flag)
+                if first:
+                    _fsync_folder(path.parent)
                 written.add(path)
             except Exception as error:   # raised where the loop can hear it
                 with self.ready:

@@ -9,11 +9,11 @@ Version 4, written now, is a zip archive of NumPy arrays (an .npz: `np.load` ope
 rest as JSON in `checkpoint.json`: the weights end to end as one vector, `weights.npy`, in the
 order `checkpoint.json`'s "weights" names them (each matrix row by row, its shape the config's),
 Adam's moments laid out alike as `optimizer/exp_avg.npy` and `optimizer/exp_avg_sq.npy`, the
-losses as `losses.npy`, each in the run's dtype, so every number reads back bit for bit. Five
-members, not a pair per matrix: the default model's archive is made in half the time (0.18 ms,
-where 28 members took 0.38), and it is written off the training thread (train.py), with one
-look for what dead writers left (files.BackgroundWriter). A file with the weights alone (no `step`; `gpt import` writes one) is a model to
-sample from, not a run to resume.
+losses as `losses.npy` (float64), the rest in the run's dtype, so every number reads back bit
+for bit. Five members, not a pair per matrix: the default model's archive is made in half the
+time (0.18 ms, where 28 members took 0.38), and it is written off the training thread
+(train.py) by a files.BackgroundWriter. A file with the weights alone (no `step`; `gpt import`
+writes one) is a model to sample from, not a run to resume.
 
 Version 3 was the same archive with a member per matrix (`weights/NAME.npy`,
 `optimizer/state/I/exp_avg.npy`, …); it is still read.
@@ -39,6 +39,7 @@ from .config import DTYPES, GPTConfig, check_config, parameter_count, parameter_
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 4
 META = "checkpoint.json"   # the archive's member that holds all but the arrays
+MOMENTS = ("exp_avg", "exp_avg_sq")   # Adam's state, by PyTorch's names
 ZIP_MAGIC = b"PK\x03\x04"
 ARRAY_TYPES = tuple(np.dtype(name) for name in DTYPES)   # native byte order; no objects, so no pickles
 
@@ -50,7 +51,7 @@ def write_checkpoint(path, payload, flag="--out"):
 
 
 def checkpoint_bytes(payload):
-    """Version 3's bytes: the payload's arrays as .npy members, the rest as checkpoint.json."""
+    """Version 4's bytes: the payload's arrays end to end as .npy members, the rest as checkpoint.json."""
     return _archive(*_split_arrays(payload))
 
 
@@ -93,15 +94,18 @@ def _npy_header(shape, dtype):
 
 def _split_arrays(payload):
     """(everything JSON can hold, {member name: array}): the weights and each of Adam's moments
-    end to end, in the weights' order; a non-finite number is refused."""
+    end to end, in the weights' order; a non-finite number, or weights of two dtypes, is refused."""
     meta = {key: value for key, value in payload.items() if key not in ("weights", "optimizer", "losses")}
     weights = payload["weights"]
+    if len({w.dtype for w in weights.values()}) > 1:
+        raise ValueError("checkpoint: the weights are of more than one dtype; nothing written")
     meta["weights"] = list(weights)
-    arrays = {"weights": _end_to_end(weights.values())}
+    layout = Flat([w.shape for w in weights.values()])
+    arrays = {"weights": layout.join(list(weights.values()))}
     if "optimizer" in payload:
         state = payload["optimizer"]["state"]
         for key in MOMENTS if state else ():   # none before Adam's first step
-            arrays[f"optimizer/{key}"] = _end_to_end(state[i][key] for i in range(len(weights)))
+            arrays[f"optimizer/{key}"] = layout.join([state[i][key] for i in range(len(weights))])
         meta["optimizer"] = {"state": {str(i): {key: value for key, value in entry.items() if key not in MOMENTS}
                                        for i, entry in state.items()},
                              "param_groups": payload["optimizer"]["param_groups"]}
@@ -109,13 +113,6 @@ def _split_arrays(payload):
     if not all(np.isfinite(array).all() for array in arrays.values()):
         raise FloatingPointError("checkpoint: a number is not finite; nothing written")
     return meta, arrays
-
-
-MOMENTS = ("exp_avg", "exp_avg_sq")
-
-
-def _end_to_end(arrays):
-    return np.concatenate([array.ravel() for array in arrays])
 
 
 def read_checkpoint(path):
@@ -165,11 +162,18 @@ def _unpack(raw, path):
     where = str(path)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            members = {info.filename: info for info in archive.infolist()}
+            infos = archive.infolist()
+            members = {info.filename: info for info in infos}
+            if len(members) != len(infos):
+                raise UsageError("not a checkpoint: the archive holds two members of one name", where=where)
             for name, info in members.items():
                 if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or info.file_size > len(raw):
                     raise UsageError(f"member {name[:80]} is compressed or encrypted; a checkpoint's members are "
                                      "stored as they are (np.savez, not np.savez_compressed)", where=where)
+            # members whose bytes overlap could make a small file unpack to any size (zipfile
+            # refuses them only from Python 3.11.8 on): all of them together fit in the file
+            if sum(info.file_size for info in infos) > len(raw):
+                raise UsageError("not a checkpoint: its members hold more bytes than the file", where=where)
             if META not in members:
                 raise UsageError(f"not a checkpoint: the archive has no {META}", where=where)
             meta_where = f"{where}: {META}"
@@ -211,49 +215,73 @@ def _put_arrays(payload, arrays):
     if isinstance(names, list):
         payload["weights"] = {name: arrays[f"weights/{name}"] for name in names
                               if isinstance(name, str) and f"weights/{name}" in arrays}
-    for key, entry in _state_entries(payload):
+    for key, entry in (_adam_state(payload) or {}).items():
         for part in MOMENTS:
-            if f"optimizer/state/{key}/{part}" in arrays:
+            if isinstance(entry, dict) and f"optimizer/state/{key}/{part}" in arrays:
                 entry[part] = arrays[f"optimizer/state/{key}/{part}"]
     if "losses" in arrays:
         payload["losses"] = arrays["losses"].tolist()
 
 
 def _cut_arrays(payload, arrays, shapes, path):
-    """Version 4: the weights' vector and each of Adam's cut into matrices, in the order that
-    "weights" names them, each piece where version 3 held it (then checked alike)."""
-    names = payload.get("weights")
-    if not (isinstance(names, list) and all(isinstance(name, str) for name in names)
-            and sorted(names) == sorted(shapes)):
-        raise UsageError(f"must name each weight matrix of the config once ({', '.join(shapes)})",
-                         where=f"{path}: field 'weights'")
-    layout = Flat([shapes[name] for name in names])
-
-    def cut(member):
-        vector = arrays.get(member)
-        if vector is None:
-            return None
-        if vector.shape != (layout.size,):
-            raise UsageError(f"holds {vector.size:,} numbers in shape {shown(list(vector.shape))}; the config's "
-                             f"weights are {layout.size:,} numbers end to end", where=f"{path}: {member}.npy")
-        return layout.split(vector)
-
-    weights = cut("weights")
-    payload["weights"] = {} if weights is None else dict(zip(names, weights))
-    for part in MOMENTS:
-        pieces = cut(f"optimizer/{part}")
-        for key, entry in _state_entries(payload):
-            if pieces is not None and key.isdigit() and int(key) < len(pieces):
-                entry[part] = pieces[int(key)]
+    """Version 4: the weights' vector and each of Adam's cut into matrices, in the config's
+    order (which "weights" must name them in: Adam's states go by it), each piece where
+    version 3 held it, then checked alike."""
+    _check_names(payload.get("weights"), list(shapes), path)
+    layout = Flat(shapes.values())
+    vectors = {member: _vector(arrays, member, layout, path) for member in ("weights", *OPTIMIZER_MEMBERS)}
+    types = {vector.dtype.name for vector in vectors.values() if vector is not None}
+    if len(types) > 1:
+        raise UsageError(f"its arrays mix {' and '.join(sorted(types))}; a checkpoint's are of one dtype",
+                         where=str(path))
+    if vectors["weights"] is None:
+        raise UsageError("is missing", where=f"{path}: weights.npy")
+    payload["weights"] = dict(zip(shapes, layout.split(vectors["weights"])))
+    state = _adam_state(payload)
+    if "step" in payload and state:   # Adam's moments, once it has stepped
+        for key, member in zip(MOMENTS, OPTIMIZER_MEMBERS):
+            if vectors[member] is None:
+                raise UsageError("is missing", where=f"{path}: {member}.npy")
+            for i, piece in enumerate(layout.split(vectors[member])):
+                if isinstance(state.get(str(i)), dict):
+                    state[str(i)][key] = piece
     if "losses" in arrays:
         payload["losses"] = arrays["losses"].tolist()
 
 
-def _state_entries(payload):
-    """(key, entry) of each of Adam's per-parameter states in the JSON, where there are some."""
+OPTIMIZER_MEMBERS = tuple(f"optimizer/{key}" for key in MOMENTS)
+
+
+def _check_names(names, expected, path):
+    """Version 4's "weights": each weight matrix's name once, in the config's order."""
+    if names == expected:
+        return
+    where = f"{path}: field 'weights'"
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise UsageError("must be a list of the weight matrices' names", where=where)
+    missing = [name for name in expected if name not in names]
+    extra = [name for name in names if name not in expected or names.count(name) > 1]
+    problem = (f"lacks {missing[0]}" if missing else f"names {shown(extra[0], 60)} twice or more"
+               if extra and extra[0] in expected else f"names {shown(extra[0], 60)}, not a weight of this config"
+               if extra else "names them out of order")
+    raise UsageError(f"{problem}; it must name the config's weight matrices in order ({expected[0]}, {expected[1]}, …)",
+                     where=where)
+
+
+def _vector(arrays, member, layout, path):
+    """A version 4 member that holds numbers end to end for every weight matrix, or None."""
+    vector = arrays.get(member)
+    if vector is not None and vector.shape != (layout.size,):
+        raise UsageError(f"holds {vector.size:,} numbers in shape {shown(list(vector.shape))}; the config's "
+                         f"weights are {layout.size:,} numbers end to end", where=f"{path}: {member}.npy")
+    return vector
+
+
+def _adam_state(payload):
+    """The JSON's Adam state ({index: entry}), or None where there is no such table."""
     optimizer = payload.get("optimizer")
     state = optimizer.get("state") if isinstance(optimizer, dict) else None
-    return [(key, entry) for key, entry in state.items() if isinstance(entry, dict)] if isinstance(state, dict) else []
+    return state if isinstance(state, dict) else None
 
 
 class _Checker:
@@ -337,7 +365,10 @@ class _Checker:
         if not isinstance(self.payload["settings"].get("data", ""), (str, type(None))):
             raise self.error("settings.data", "must be a file path or null (the default names)")
         self.payload["settings"].setdefault("dtype", "float64")   # versions 1 and 2 knew no other
-        check_choice(self.value("settings.dtype"), DTYPES, self.where("settings.dtype"))
+        dtype = check_choice(self.value("settings.dtype"), DTYPES, self.where("settings.dtype"))
+        held = {matrix.dtype.name for matrix in self.payload["weights"].values() if isinstance(matrix, np.ndarray)}
+        if held - {dtype}:   # an archive's arrays are the run's dtype
+            raise self.error("settings.dtype", f"is {dtype}, but the weights are {' and '.join(sorted(held))}")
         optimizer = self.optimizer(shapes, step) if version > 1 else self.version_1_adam(shapes, step)
         self.random_state()
         losses = self.field("losses", list)
@@ -357,7 +388,7 @@ class _Checker:
         if extra:
             raise self.error(f"optimizer.state.{extra[0]}", "is not the index of a weight matrix")
         state = {}
-        for i, shape in enumerate(shapes.values()):
+        for i, shape in enumerate(shapes.values() if table or step else ()):   # none before Adam's first step
             entry = self.field(f"optimizer.state.{i}", dict)
             self.steps_taken(f"optimizer.state.{i}.step", step, "Adam")
             for key in ("exp_avg", "exp_avg_sq"):

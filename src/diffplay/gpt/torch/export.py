@@ -108,6 +108,9 @@ def import_file(source, out):
         weights[name] = tensor.detach().cpu().numpy()
     if not all(np.isfinite(w).all() for w in weights.values()):
         raise UsageError("a weight is not finite", where=f"{source}: state_dict")
+    kinds = sorted({w.dtype.name for w in weights.values()})
+    if len(kinds) > 1:
+        raise UsageError(f"its tensors mix {' and '.join(kinds)}; a model is of one dtype", where=f"{source}: state_dict")
     write_checkpoint(out, {"config": config.to_dict(), "vocabulary": saved["vocabulary"], "weights": weights}, "-o")
     from ..model import GPT
 

@@ -105,6 +105,11 @@ class Problem:
         # kernel families whose arrays are all (n,): their gradients join the others as they are;
         # concatenating with axis=None, which ravels every part, cost twice as much
         self.one_dimensional = {i for i in self.kernels if all(shape is None for _, shape in self.families[i].cuts)}
+        # per kernel family, the sign of each entry of its gradient (registry.kernel's `signs`),
+        # and all of them end to end; None where every sign is +1
+        self.signs = {i: _signs(self.families[i]) for i in self.kernels}
+        self.every_sign = (np.concatenate([self.signs[i] for i in self.kernels])
+                           if any(self.signs[i].min() < 0 for i in self.kernels) else None)
         self._shapes = None
 
     def value_shapes(self, z):
@@ -160,9 +165,21 @@ class Problem:
                 parts.extend(grads if i in self.one_dimensional else [g.ravel() for g in grads])
         if not parts:
             return np.zeros(self.size)
-        index = self.kernel_index if every else np.concatenate(
-            [self.families[i].flat_index for i in self.kernels if weights[i] is not None], axis=None)
-        return np.bincount(index, np.concatenate(parts), minlength=self.size)
+        if every:
+            index, signs = self.kernel_index, self.every_sign
+        else:
+            kept = [i for i in self.kernels if weights[i] is not None]
+            index = np.concatenate([self.families[i].flat_index for i in kept])
+            signs = None if self.every_sign is None else np.concatenate([self.signs[i] for i in kept])
+        grads = np.concatenate(parts)
+        return np.bincount(index, grads if signs is None else np.multiply(grads, signs, out=grads), minlength=self.size)
+
+
+def _signs(family):
+    """±1 per entry of a kernel family's gradient, from its kernel's signs (+1 without them)."""
+    signs = family.kernel.forward.signs or [1.0] * len(family.cuts)
+    return np.concatenate([np.full(cut.stop - cut.start, float(sign)) for (cut, _), sign in zip(family.cuts, signs)]
+                          or [np.zeros(0)])
 
 
 def _reshaped(pullback, shape):

@@ -6,9 +6,9 @@ import contextlib
 import numpy as np
 import pytest
 
-from diffplay.layout import examples
+from diffplay.layout import Diagram, examples
 from diffplay.layout.build import compile_problem
-from diffplay.layout.registry import KERNELS
+from diffplay.layout.registry import KERNELS, lookup
 from diffplay.layout.spec import load
 
 pytestmark = pytest.mark.filterwarnings("ignore:diffplay.layout")   # approximation notes, tested in test_layout_api
@@ -83,3 +83,42 @@ def test_fast_and_tensor_paths_solve_an_example_alike(name):
     fast, slow = results
     assert fast.status == slow.status == "converged"
     assert fast.objective == pytest.approx(slow.objective, rel=0.02, abs=1e-6)
+
+
+SIGNED = [(name, signature, soft) for name, kernels in KERNELS.items() for signature, kernel in kernels.items()
+          if kernel.forward.signs is not None for soft in ((False, True) if lookup(name).hard else (False,))]
+
+
+def _signed_diagram(name, signature, soft):
+    """Six circles with free fields and three instances of relation `name` on `signature`
+    (a circle, or a circle's radius for a field), hard or soft."""
+    d = Diagram(400, 400)
+    circles = [d.circle(f"c{i}") for i in range(6)]
+    for a, b in [(0, 1), (2, 3), (4, 5)]:
+        args = [circles[i] if kind == "circle" else circles[i].r for kind, i in zip(signature, (a, b))]
+        d.add(name, *args, **({"soft": 2.0} if soft else {}))
+    return d
+
+
+@pytest.mark.parametrize("name, signature, soft", SIGNED,
+                         ids=[f"{n}-{'-'.join(s)}{'-soft' * soft}" for n, s, soft in SIGNED])
+def test_a_kernel_with_signs_gives_the_gradient_of_its_values_hard_or_soft(name, signature, soft):
+    """Problem applies a kernel's declared signs to its gradient, and to its soft version's
+    (whose kernels are its own: finite differences are the reference)."""
+    diagram = _signed_diagram(name, signature, soft)
+    diagram.solve(max_iterations=1)
+    rng = np.random.default_rng(3)
+    z = np.array(diagram.slots.values) / diagram.slots.scales(diagram.canvas.scale)
+    crowded = [slot for shape in diagram.shapes.values() for slot in shape.slots.values()]
+    z[crowded] = rng.uniform(0.05, 0.3, len(crowded))   # overlapping circles: every residual away from 0
+    problem = compile_problem(diagram)
+    values, back = problem.forward(z)
+    weights = [rng.normal(size=v.shape) for v in values]
+    analytic = back(weights)
+
+    def energy(at):
+        return sum(float(np.vdot(w, v)) for w, v in zip(weights, problem.forward(at)[0]))
+
+    step = np.eye(z.size)[crowded] * 1e-6
+    numeric = [(energy(z + h) - energy(z - h)) / 2e-6 for h in step]
+    np.testing.assert_allclose(analytic[crowded], numeric, rtol=1e-5, atol=1e-6)

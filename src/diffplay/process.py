@@ -52,10 +52,16 @@ def tune_process():
 def one_blas_thread():
     """A scope in which BLAS runs on one thread; the host's own setting returns when it ends.
 
-    Nothing happens where the environment sets the thread count (the user's choice wins)."""
-    if _user_set(THREAD_VARIABLES):
+    Nothing happens where the environment sets the thread count (the user's choice wins), nor
+    where BLAS runs one thread already (after tune_process(), say: a limit and its undoing
+    cost a 20-circle layout solve about 1 % of its time, to change nothing)."""
+    if _user_set(THREAD_VARIABLES) or _one_thread_already():
         return contextlib.nullcontext()
     return _blas().limit(limits=1, user_api="blas")
+
+
+def _one_thread_already():
+    return all(lib.get_num_threads() == 1 for lib in _blas().lib_controllers if lib.user_api == "blas")
 
 
 def blas_threads():

@@ -11,6 +11,7 @@ itself on Tensors otherwise, so the solver sees the same thing either way:
 """
 
 import functools
+import inspect
 import itertools
 from dataclasses import dataclass
 
@@ -98,13 +99,18 @@ class Problem:
         views = {id(f): batches(f.kinds, f.gathered(self.flat[end - f.flat_index.size:end]))
                  for f, end in zip(self.kernel_families, ends)}
         # per family: its kernel bound to its Batches and settings, or None (the relation on Tensors)
-        self.runs = [functools.partial(f.kernel.forward.batched, *views[id(f)], **f.settings)
-                     if f.kernel is not None else None for f in self.families]
+        self.runs = [_bound(f.kernel.forward.batched, views[id(f)], f.settings) if f.kernel is not None else None
+                     for f in self.families]
         self.kernels = [i for i, run in enumerate(self.runs) if run is not None]   # positions of either kind
         self.traced = [i for i, run in enumerate(self.runs) if run is None]
         # kernel families whose arrays are all (n,): their gradients join the others as they are;
         # concatenating with axis=None, which ravels every part, cost twice as much
         self.one_dimensional = {i for i in self.kernels if all(shape is None for _, shape in self.families[i].cuts)}
+        # per kernel family, the sign of each entry of its gradient (registry.kernel's `signs`),
+        # and all of them end to end; None where every sign is +1
+        self.signs = {i: _signs(self.families[i]) for i in self.kernels}
+        self.every_sign = (np.concatenate([self.signs[i] for i in self.kernels])
+                           if any(self.signs[i].min() < 0 for i in self.kernels) else None)
         self._shapes = None
 
     def value_shapes(self, z):
@@ -160,9 +166,28 @@ class Problem:
                 parts.extend(grads if i in self.one_dimensional else [g.ravel() for g in grads])
         if not parts:
             return np.zeros(self.size)
-        index = self.kernel_index if every else np.concatenate(
-            [self.families[i].flat_index for i in self.kernels if weights[i] is not None], axis=None)
-        return np.bincount(index, np.concatenate(parts), minlength=self.size)
+        if every:
+            index, signs = self.kernel_index, self.every_sign
+        else:
+            kept = [i for i in self.kernels if weights[i] is not None]
+            index = np.concatenate([self.families[i].flat_index for i in kept])
+            signs = None if self.every_sign is None else np.concatenate([self.signs[i] for i in kept])
+        grads = np.concatenate(parts)
+        return np.bincount(index, grads if signs is None else np.multiply(grads, signs, out=grads), minlength=self.size)
+
+
+def _signs(family):
+    """±1 per entry of a kernel family's gradient, from its kernel's signs (+1 without them)."""
+    signs = family.kernel.forward.signs or [1.0] * len(family.cuts)
+    return np.concatenate([np.full(cut.stop - cut.start, float(sign)) for (cut, _), sign in zip(family.cuts, signs)]
+                          or [np.zeros(0)])
+
+
+def _bound(fn, batches, settings):
+    """fn with its Batches and settings bound, as positional arguments where it takes them so:
+    a partial with keywords merges them into a new dict at every call (three times the cost)."""
+    bound = inspect.signature(fn).bind(*batches, **settings)
+    return functools.partial(fn, *bound.args, **bound.kwargs)
 
 
 def _reshaped(pullback, shape):

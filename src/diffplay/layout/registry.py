@@ -107,7 +107,7 @@ def objective(name, args, params=None, window=0, **hooks):
     return _register(OBJECTIVES, name, args, {**(params or {}), "weight": 1.0}, False, window=window, **hooks)
 
 
-def kernel(name, *kinds):
+def kernel(name, *kinds, signs=None):
     """Register a fast NumPy path for relation `name` on these argument kinds: per argument a
     kind ("circle") or a tuple of kinds, every combination of which is registered.
 
@@ -116,25 +116,36 @@ def kernel(name, *kinds):
     arrays, argument by argument. What is registered is a fused_op of those arrays, so
     `kernel.forward(*arrays, **params)` returns (values, vjp) as every fused op does, and on
     Tensors the kernel is one graph node.
+
+    `signs`, one ±1 per array, says that the pullback returns each array's gradient times its
+    sign: two shapes pulled opposite ways then share one array (b's gradient gx, a's −gx), and
+    problem.Problem applies every family's signs in one product instead of a negation apiece.
     """
 
     def decorate(fn):
         options = [(kind,) if isinstance(kind, str) else kind for kind in kinds]
         for signature in itertools.product(*options):
-            KERNELS.setdefault(name, {})[signature] = fused_op(_over_arrays(fn, signature), f"{name}{signature}")
+            KERNELS.setdefault(name, {})[signature] = fused_op(_over_arrays(fn, signature, signs), f"{name}{signature}")
         return fn
 
     return decorate
 
 
-def _over_arrays(fn, signature):
-    """fn, which takes Batches, as a function of the batches' arrays in order."""
+def _over_arrays(fn, signature, signs):
+    """fn, which takes Batches, as a function of the batches' arrays in order, its gradients
+    with their signs applied."""
 
     def forward(*arrays, **params):
-        return fn(*batches(signature, arrays), **params)
+        values, pullback = fn(*batches(signature, arrays), **params)
+        return values, pullback if signs is None else _signed(pullback, signs)
 
-    forward.batched = fn   # for a caller that keeps its Batches (problem.Problem)
+    forward.batched, forward.signs = fn, signs   # for a caller that keeps its Batches (problem.Problem)
     return forward
+
+
+def _signed(pullback, signs):
+    """A pullback that returns each gradient times its sign, made one that returns the gradients."""
+    return lambda w: tuple(g if sign > 0 else -g for g, sign in zip(pullback(w), signs))
 
 
 def lookup(name):

@@ -51,5 +51,5 @@ def _kernel_penalty(kernel, equality):
     def batched(*batches, **params):
         return squared(*kernel.forward.batched(*batches, **params))
 
-    forward.batched = batched
+    forward.batched, forward.signs = batched, kernel.forward.signs
     return forward

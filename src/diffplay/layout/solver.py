@@ -97,6 +97,7 @@ class _Lagrangian:
 
     def __init__(self, problem, z, free, anchor=None):
         self.problem, self.z, self.free, self.anchor = problem, z, free, anchor
+        self.at = np.flatnonzero(free)   # the free slots' indices: indexing by them costs less than by the mask
         self.count = len(problem.constraints)
         every = problem.value_shapes(z)
         shapes = every[:self.count]
@@ -133,16 +134,16 @@ class _Lagrangian:
         return sum(float(np.vdot(w, v)) for w, v in zip(self.spread_weights, values[self.count:]))
 
     def __call__(self, u):
-        self.z[self.free] = u
+        self.z[self.at] = u
         try:
             values, backward = self.problem.forward(self.z)
             c = self.residuals(values)
             penalty = self._penalty(c)
-            grad = self._anchored(backward(self.gradient_views))[self.free]
+            grad = self._anchored(backward(self.gradient_views))[self.at]
             energy = 0.0 if self.anchor is None else self.anchor.energy(self.z)
         except FloatingPointError:   # an overflow far out: the line search steps back from inf
             return np.inf, np.zeros_like(u)
-        self.last = (u.copy(), values, backward, grad)
+        self.last = (u, values, backward, grad)   # minimize never changes a point it evaluated
         return self.objective(values) + float(penalty) + energy, grad
 
     def _penalty(self, c):
@@ -171,7 +172,7 @@ class _Lagrangian:
         when that exceeds 1), and complementarity, max min(λ, −c) over the inequalities: a
         constraint with room to spare may not pull.
         """
-        self.z[self.free] = u
+        self.z[self.at] = u
         self.fresh = self.last is None or not np.array_equal(self.last[0], u)
         if self.fresh:
             values, backward = self.problem.forward(self.z)
@@ -181,8 +182,8 @@ class _Lagrangian:
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))
         # ∇f + Σ λ∇c with these λ (λ + μc, floored) is ∇L at u: where L-BFGS evaluated u, its gradient
-        kkt = self._anchored(backward(self._weights(lam)))[self.free] if self.fresh else gradient
-        objective_grad = self._anchored(backward([None] * self.count + self.objective_weights))[self.free]
+        kkt = self._anchored(backward(self._weights(lam)))[self.at] if self.fresh else gradient
+        objective_grad = self._anchored(backward([None] * self.count + self.objective_weights))[self.at]
         scale = max(1.0, float(np.max(np.abs(objective_grad), initial=0.0)))
         stationarity = float(np.max(np.abs(kkt), initial=0.0)) / scale
         slack = np.where(self.equality, 0.0, np.minimum(lam, np.maximum(-c, 0.0)))

@@ -10,7 +10,7 @@ from ..registry import kernel
 from .parts import CLOSED, POLYGONAL, round_parts, vertices
 
 
-@kernel("contains", "circle", "circle")
+@kernel("contains", "circle", "circle", signs=(1, 1, -1, -1, -1, 1))
 def circle_contains_circle(a, b, pad):
     """geometry.outside for two circles: how far b reaches past a, softened where they are concentric."""
     dx, dy = a.x - b.x, a.y - b.y
@@ -21,7 +21,7 @@ def circle_contains_circle(a, b, pad):
         w = w[:, 0]
         k = w / s
         gx, gy = k * dx, k * dy
-        return gx, gy, -w, -gx, -gy, w
+        return gx, gy, w, gx, gy, w   # a's radius and b's centre the other way: the signs
 
     return values, pullback
 

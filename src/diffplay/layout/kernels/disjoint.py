@@ -9,7 +9,7 @@ from ..registry import kernel
 from .parts import POLYGONAL, round_outline_gaps, vertices
 
 
-@kernel("disjoint", "circle", "circle")
+@kernel("disjoint", "circle", "circle", signs=(-1, -1, 1, 1, 1, 1))
 def disjoint_circles(a, b, pad):
     """pad − gap, one piece per pair."""
     dx, dy = a.x - b.x, a.y - b.y
@@ -19,7 +19,7 @@ def disjoint_circles(a, b, pad):
     def pullback(w):
         w = w[:, 0]
         gx, gy = along(w, dx, dy, d)
-        return -gx, -gy, w, gx, gy, w
+        return gx, gy, w, gx, gy, w   # a's centre is pulled the other way: its signs are −1
 
     return values, pullback
 

@@ -6,19 +6,19 @@ import numpy as np
 from ..registry import kernel
 
 
-@kernel("equal", "field", "field")
+@kernel("equal", "field", "field", signs=(1, -1))
 def equal_fields(a, b):
-    return a.value - b.value, lambda w: (w, -w)
+    return a.value - b.value, lambda w: (w, w)
 
 
-@kernel("less_than", "field", "field")
+@kernel("less_than", "field", "field", signs=(1, -1))
 def less_than_fields(a, b, pad):
-    return a.value + pad - b.value, lambda w: (w, -w)
+    return a.value + pad - b.value, lambda w: (w, w)
 
 
-@kernel("greater_than", "field", "field")
+@kernel("greater_than", "field", "field", signs=(-1, 1))
 def greater_than_fields(a, b, pad):
-    return b.value + pad - a.value, lambda w: (-w, w)
+    return b.value + pad - a.value, lambda w: (w, w)
 
 
 @kernel("in_range", "field")
@@ -34,6 +34,6 @@ def minimize_field(a):
     return a.value, lambda w: (w,)
 
 
-@kernel("maximize", "field")
+@kernel("maximize", "field", signs=(-1,))
 def maximize_field(a):
-    return -a.value, lambda w: (-w,)
+    return -a.value, lambda w: (w,)

@@ -39,14 +39,14 @@ def repel_centres(a, b):
     return inverse, pullback
 
 
-@kernel("near", "field", "field")
+@kernel("near", "field", "field", signs=(1, -1))
 def near_fields(a, b):
     """The squared difference."""
     d = a.value - b.value
 
     def pullback(w):
         g = 2 * w * d
-        return g, -g
+        return g, g
 
     return d * d, pullback
 
@@ -56,7 +56,7 @@ def _apart(a, b, gx, gy):
     return (*at_centre(a.kind, gx, gy), *at_centre(b.kind, -gx, -gy))
 
 
-@kernel("repel", "field", "field")
+@kernel("repel", "field", "field", signs=(1, -1))
 def repel_fields(a, b):
     """1 / (squared difference + softening)."""
     d = a.value - b.value
@@ -64,6 +64,6 @@ def repel_fields(a, b):
 
     def pullback(w):
         g = -2 * w * inverse * inverse * d
-        return g, -g
+        return g, g
 
     return inverse, pullback

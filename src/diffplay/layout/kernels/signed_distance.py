@@ -9,7 +9,7 @@ from ..registry import kernel
 from .parts import POLYGONAL, round_outline_gaps
 
 
-@kernel("touching", "circle", "circle")
+@kernel("touching", "circle", "circle", signs=(1, 1, -1, -1, -1, -1))
 def touching_circles(a, b, pad):
     """signed distance − pad."""
     dx, dy = a.x - b.x, a.y - b.y
@@ -17,8 +17,7 @@ def touching_circles(a, b, pad):
 
     def pullback(w):
         gx, gy = along(w, dx, dy, d)
-        back = -w
-        return gx, gy, back, -gx, -gy, back
+        return gx, gy, w, gx, gy, w   # the radii and b's centre the other way: the signs
 
     return d - a.r - b.r - pad, pullback
 

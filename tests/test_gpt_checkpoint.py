@@ -51,13 +51,17 @@ def test_resume_ends_with_the_same_parameters_losses_and_samples_as_one_run(docs
     assert resumed.losses == whole.losses and resumed.samples == whole.samples
 
 
-def test_a_version_1_checkpoint_resumes_as_if_never_stopped(tmp_path):
+def test_a_version_1_checkpoint_resumes_where_it_stopped(tmp_path):
+    # its first three steps were taken by that version's arithmetic (attention's input gradient
+    # summed in three products, today's in one): the same run, to rounding
     part = tmp_path / "part.npz"
     shutil.copy(VERSION_1, part)
     resumed = train(out=part, resume=True, samples=3)
     whole = train(samples=3, **VERSION_1_SETTINGS)
-    assert resumed.gpt.weights() == whole.gpt.weights()
-    assert resumed.losses == whole.losses and resumed.samples == whole.samples
+    for name, matrix in whole.gpt.weights().items():
+        np.testing.assert_allclose(resumed.gpt.weights()[name], matrix, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(resumed.losses, whole.losses, rtol=1e-12)
+    assert resumed.samples == whole.samples
 
 
 @pytest.mark.parametrize("older", [as_version_2, as_version_3])

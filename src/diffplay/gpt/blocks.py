@@ -41,19 +41,15 @@ def attention_block(x, wq, wk, wv, wo, *, n_head, on_weights=None, wqkv=None):
     wk and wv stacked in one array (a view of the flat weights), spares their copy."""
     h, d_norm = K.rms_norm(x)
     C = len(wq)
-    # q, k and v in one product, as nanoGPT's c_attn; their weights' gradients too
-    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)) if wqkv is None else wqkv, need=(False, True))
+    # q, k and v in one product, as nanoGPT's c_attn, and so their gradients
+    qkv, d_qkv = K.linear(h, np.concatenate((wq, wk, wv)) if wqkv is None else wqkv)
     heads, d_heads = K.qkv_attention(qkv, n_head, on_weights)
     out, d_out = K.linear(heads, wo)
 
     def vjp(g, into=(None, None)):
         """into: where the gradients of wq, wk and wv stacked (3C, C) and of wo go, when given."""
         dheads, dwo = d_out(g, into[1])
-        dqkv = d_heads(dheads)
-        dw = d_qkv(dqkv, into[0])[1]
-        dq, dk, dv = dqkv[..., :C], dqkv[..., C:2 * C], dqkv[..., 2 * C:]
-        # dh summed in the op-by-op graph's order, so runs saved by earlier versions go on to the last bit
-        dh = K.matmul_rows(dv, wv) + K.matmul_rows(dk, wk) + K.matmul_rows(dq, wq)
+        dh, dw = d_qkv(d_heads(dheads), into[0])
         return g + d_norm(dh)[0], dw[:C], dw[C:2 * C], dw[2 * C:], dwo
 
     return x + out, vjp

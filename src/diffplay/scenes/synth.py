@@ -55,7 +55,7 @@ def wav_sound(samples, rate):
     return sound(buffer.getvalue())
 
 
-BUSY_FFT_SIZES = FFT_SIZES[:1]   # a busy studio's loss (on_busy): the longest FFT, which resolves pitch: 1.2 ms a step instead of 4
+BUSY_FFT_SIZES = FFT_SIZES[:1]   # a busy studio's loss (on_busy): the longest FFT, which resolves pitch: 1 ms a step instead of 3.5
 
 class Synth(Scene):
     name = "synth"

@@ -6,6 +6,8 @@ fixed order, with an optional L1 or L2 penalty on the weights. Clicks add points
 training set, so the network must learn them), ctrl-clicks remove them.
 """
 
+import functools
+
 import numpy as np
 
 from .. import optim
@@ -41,11 +43,15 @@ def _accuracy(logits, labels):
     return float((logits.argmax(1) == labels).mean())
 
 
+@functools.lru_cache(maxsize=8)
 def grid_points(cells):
-    """The centres of a cells × cells grid over the plane, row by row from the top: (cells², 2)."""
+    """The centres of a cells × cells grid over the plane, row by row from the top: (cells², 2),
+    read-only, made once per size (every frame took two)."""
     centres = (np.arange(cells) + 0.5) / cells * 2 * EXTENT - EXTENT
     gx, gy = np.meshgrid(centres, centres[::-1])
-    return np.stack([gx.ravel(), gy.ravel()], 1)
+    points = np.stack([gx.ravel(), gy.ravel()], 1)
+    points.flags.writeable = False
+    return points
 
 
 def class_and_confidence(logits):

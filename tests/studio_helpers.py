@@ -20,6 +20,7 @@ from pathlib import Path
 import websockets
 
 from diffplay.scenes import registry
+from diffplay.scenes.blobs import unarray
 from diffplay.studio.messages import SERVER_MESSAGE, merge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,6 +224,11 @@ def poke(scene, k, frame, hello):
         return {"type": "drag", "shape": shape["name"], "x": shape["center"][0] + 3 * c, "y": shape["center"][1] + 3 * s}
     live = [setting for setting in hello["scene"]["settings"] if setting["live"]]   # any other scene: a live knob, unchanged
     return {"type": "set", "key": live[0]["name"], "value": hello["values"][live[0]["name"]]} if live else {"type": "pause"}
+
+
+def point_columns(points):
+    """A boundary frame's points as lists, a column each (x, y and a regression's value come as float32 arrays)."""
+    return {column: unarray(values).tolist() if isinstance(values, dict) else values for column, values in points.items()}
 
 
 LOOKS_AT_FRAMES = ("graph", "layout")   # the scenes whose next input depends on what the frame shows

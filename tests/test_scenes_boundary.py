@@ -19,6 +19,7 @@ from diffplay.scenes.blobs import unraster
 from diffplay.scenes.boundary import Boundary, class_and_confidence
 from diffplay.scenes.parts.datasets import DATASETS, make
 from diffplay.scenes.schema import SchemaError
+from studio_helpers import point_columns
 
 
 def epochs_to_reach(scene, accuracy, epochs):
@@ -109,7 +110,7 @@ def test_no_points_trains_nothing_and_frames_say_null():
     assert len(scene.xy) == 0
     scene.step(0.0)
     frame = scene.frame()
-    assert frame["points"] == {"x": [], "y": [], "label": [], "test": []} and frame["train_loss"] is None and frame["test_accuracy"] is None
+    assert point_columns(frame["points"]) == {"x": [], "y": [], "label": [], "test": []} and frame["train_loss"] is None and frame["test_accuracy"] is None
     assert Boundary.frame_schema.check(json.loads(json.dumps(frame)), "frame")
 
 
@@ -149,10 +150,10 @@ def test_frame_points_are_the_same_list_until_a_click_changes_them():
     scene.step(0.0)
     assert scene.frame()["points"] is first   # unchanged: the studio need not send it again
     scene.handle({"type": "add_point", "x": 1, "y": 2, "label": 0})
-    assert scene.frame()["points"] is not first and len(scene.frame()["points"]["x"]) == 21
+    assert scene.frame()["points"] is not first and len(point_columns(scene.frame()["points"])["x"]) == 21
     x, y = scene.xy[0]
     scene.handle({"type": "remove_point", "x": x, "y": y})
-    assert len(scene.frame()["points"]["x"]) == 20
+    assert len(point_columns(scene.frame()["points"])["x"]) == 20
 
 
 def test_remove_point_takes_the_nearest_within_half_a_unit():
@@ -169,7 +170,7 @@ def test_added_point_goes_to_training_unless_marked_test():
     scene = Boundary()
     scene.handle({"type": "add_point", "x": 1, "y": 2, "label": 0})
     scene.handle({"type": "add_point", "x": 1, "y": 2, "label": 1, "test": True})
-    points = scene.frame()["points"]
+    points = point_columns(scene.frame()["points"])
     assert {column: values[-2:] for column, values in points.items()} == {
         "x": [1.0, 1.0], "y": [2.0, 2.0], "label": [0, 1], "test": [False, True]}
 
@@ -330,7 +331,7 @@ def test_regression_learns_the_plane_and_its_frames_say_so():
 
 def test_regression_points_carry_their_values_and_a_click_adds_minus_or_plus_one():
     scene = Boundary(dataset="gaussians")
-    points = scene.frame()["points"]
+    points = point_columns(scene.frame()["points"])
     assert all(-1 <= value <= 1 and label == int(value > 0) for value, label in zip(points["value"], points["label"], strict=True))
     scene.handle({"type": "add_point", "x": 1, "y": 1, "label": 1})
     scene.handle({"type": "add_point", "x": 2, "y": 2, "label": 0})

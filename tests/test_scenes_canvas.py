@@ -276,19 +276,19 @@ def test_transparent_pixels_are_white_paper_from_the_page_and_from_a_file(tmp_pa
         assert target[6, 3].tolist() == [1, 1, 1] and target[1, 3].tolist() == [1, 0, 0]
 
 
-def test_a_busy_canvas_redraws_a_quarter_of_its_picture_a_frame_in_turn():
+def test_a_busy_canvas_redraws_an_eighth_of_its_picture_a_frame_in_turn():
     scene = Canvas()
     scene.advance_piece()
     scene.frame()   # a whole picture first
     scene.handle({"type": "busy", "on": True})
-    assert "a quarter of the picture" in scene.lighter
-    for turn in range(4):
+    assert "an eighth of the picture" in scene.lighter
+    for turn in range(8):
         before = scene.shown
         scene.advance_piece()   # the network learns: every pixel's colour moves
         frame = scene.frame()
         now, fresh = scene.shown, scene.render_output()
         redrawn = np.zeros(now.shape[:2], bool)
-        redrawn[turn // 2::2, turn % 2::2] = True
+        redrawn[turn // 4::2, turn % 4::4] = True
         np.testing.assert_allclose(now[redrawn], fresh[redrawn], rtol=1e-6)   # this turn's pixels: the network's now
         np.testing.assert_array_equal(now[~redrawn], before[~redrawn])   # the others: as the last frame showed them
         assert not np.allclose(now[~redrawn], fresh[~redrawn], rtol=1e-6)

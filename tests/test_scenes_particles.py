@@ -10,6 +10,7 @@ import pytest
 
 from diffplay.engine.gradcheck import gradcheck
 from diffplay.engine.tensor import Tensor
+from diffplay.scenes.blobs import unarray
 from diffplay.scenes.parts.particle_physics import World, flight, kept_steps, rollout, scan
 from diffplay.scenes.particles import BUSY_PATH_POINTS, PATH_POINTS, Particles, letter_points
 from diffplay.scenes.schema import SchemaError
@@ -152,9 +153,9 @@ def test_a_busy_scene_flies_clear_flights_in_one_pass_draws_half_the_points_and_
     for scene in (quiet, busy):
         scene.run(steps=300)
     assert landed(busy).max() <= 1e-3 and busy.frame()["reached"]
-    quiet_paths, busy_paths = quiet.frame()["paths"], busy.frame()["paths"]
-    assert len(busy_paths[0]) <= BUSY_PATH_POINTS + 2 < len(quiet_paths[0]) <= PATH_POINTS + 2
-    np.testing.assert_allclose([p[-1] for p in busy_paths], busy.finals(), atol=1e-4)   # each still ends where it lands
+    quiet_paths, busy_paths = unarray(quiet.frame()["paths"]), unarray(busy.frame()["paths"])
+    assert busy_paths.shape[1] <= BUSY_PATH_POINTS + 2 < quiet_paths.shape[1] <= PATH_POINTS + 2
+    np.testing.assert_allclose(busy_paths[:, -1], busy.finals(), atol=1e-4)   # each still ends where it lands
 
 
 def test_letter_places_spread_along_the_strokes():
@@ -223,7 +224,7 @@ def test_click_moves_the_shape_and_restarts_the_schedule():
     assert scene.since_aim == 0 and np.allclose(scene.targets.mean(0), [3.0, 2.0])
     frame = json.loads(json.dumps(scene.frame()))
     Particles.frame_schema.check(frame, "frame")
-    assert len(frame["paths"]) == 16 and frame["scan"] is None
+    assert unarray(frame["paths"]).shape[0] == 16 and frame["scan"] is None
 
 
 def test_cli_writes_the_picture_and_summary(tmp_path):

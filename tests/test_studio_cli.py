@@ -13,7 +13,7 @@ from diffplay.errors import UsageError
 from diffplay.studio.connections import QuietRepeats
 from diffplay.studio.hosts import TrustedHosts
 from diffplay.studio.limits import BUSY_STEP_SHARE, Limits, RateLimiter, frame_rate, next_tick, step_budget
-from diffplay.studio.worker import TooSlow, time_limit
+from diffplay.studio.worker import Alarm, TooSlow, time_limit
 from studio_helpers import get_json, serve
 
 DIFFPLAY = [sys.executable, "-c", "from diffplay.cli import main; raise SystemExit(main())"]
@@ -98,18 +98,30 @@ def test_frame_rate_is_full_until_four_sessions_a_core_then_falls_to_the_busy_ra
     assert frame_rate(Limits(frame_rate=20, busy_frame_rate=30), active_sessions=32, cores=2) == 20   # never above the cap
 
 
-def test_time_limit_stops_a_computation_that_runs_past_it():
+@pytest.fixture(params=["time_limit", "Alarm"])
+def guard(request):
+    """A compute limit: time_limit, or a session process's Alarm (the SIGALRM handler given back after)."""
+    if request.param == "time_limit":
+        yield time_limit
+        return
+    previous = signal.getsignal(signal.SIGALRM)
+    yield Alarm()
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_time_limit_stops_a_computation_that_runs_past_it(guard):
     began = time.monotonic()
     with pytest.raises(TooSlow, match="spinning took more than 0.2 s"):
-        with time_limit(0.2, "spinning"):
+        with guard(0.2, "spinning"):
             while True:
                 sum(range(1000))
     assert time.monotonic() - began < 2
 
 
-def test_time_limit_leaves_a_quick_computation_alone():
-    with time_limit(1.0, "adding"):
-        total = sum(range(1000))
+def test_time_limit_leaves_a_quick_computation_alone(guard):
+    for _ in range(2):   # and again: a guard is used once a frame
+        with guard(1.0, "adding"):
+            total = sum(range(1000))
     time.sleep(1.1)   # the alarm was cancelled: nothing goes off later
     assert total == 499500
 

@@ -99,13 +99,17 @@ def _compare(a, b, n, distance, mag_y=None):
 
 def _stft(signal, n):
     """(..., frames, n/2 + 1) complex spectra of the Hann-windowed frames."""
+    signal = np.asarray(signal)
     hop = n // OVERLAP
-    samples = np.shape(signal)[-1]
+    *rows, samples = signal.shape
     frames = 1 + -(-max(samples - n, 0) // hop)   # enough frames to cover every sample
-    padded_length = (frames - 1) * hop + n
-    pad = [(0, 0)] * (np.ndim(signal) - 1) + [(0, padded_length - samples)]
-    padded = np.pad(signal, pad)
-    framed = np.lib.stride_tricks.sliding_window_view(padded, n, axis=-1)[..., ::hop, :]
+    # zeros and a copy, and the frames as a strided view of them: np.pad and
+    # sliding_window_view took two fifths of the transform, in Python
+    padded = np.zeros((*rows, (frames - 1) * hop + n), signal.dtype)
+    padded[..., :samples] = signal
+    step = padded.strides[-1]
+    framed = np.lib.stride_tricks.as_strided(padded, (*rows, frames, n), (*padded.strides[:-1], hop * step, step),
+                                             writeable=False)
     return np.fft.rfft(framed * _hann(n, padded.dtype), axis=-1)
 
 

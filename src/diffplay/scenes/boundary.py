@@ -6,6 +6,8 @@ fixed order, with an optional L1 or L2 penalty on the weights. Clicks add points
 training set, so the network must learn them), ctrl-clicks remove them.
 """
 
+import functools
+
 import numpy as np
 
 from .. import optim
@@ -15,7 +17,7 @@ from ..engine.tensor_losses import mse_loss
 from ..engine.tensor_ops import cross_entropy, softmax
 from ..nn.tensor_mlp import ACTIVATIONS, TensorMLP
 from .base import Example, Scene, Setting, copies, frame_record
-from .blobs import RASTER, raster
+from .blobs import ARRAY, RASTER, array, raster
 from .parts.datasets import DATASETS, REGRESSIONS, make
 from .parts.mlp_export import mlp_json, mlp_script
 from .parts.picture import save_png
@@ -28,12 +30,12 @@ COLOURS = np.array([[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189
 NEURON_CELLS = 16   # each neuron's own picture in the network diagram, cells a side
 MAX_CSV = 1 << 20   # a page's CSV of points, in characters
 MAX_POINTS = 5000   # clicks cannot grow the world without bound
-# the frame's points as columns, one list each: a list of numbers encodes at a tenth of the cost
-# of as many small objects (1,000 points a frame, 25 frames a second, in a busy studio)
-POINTS = Record({"x": ListOf(Number(), max_length=MAX_POINTS), "y": ListOf(Number(), max_length=MAX_POINTS),
-                 "label": ListOf(Number(0, 3, integer=True), max_length=MAX_POINTS),
+# the frame's points as columns: a list of numbers encodes at a tenth of the cost of as many small
+# objects, and float32 bytes (x, y, a regression's value) at a tenth of a list's (1,000 points a
+# frame, 25 frames a second, in a busy studio, and a page reads them as fast)
+POINTS = Record({"x": ARRAY, "y": ARRAY, "label": ListOf(Number(0, 3, integer=True), max_length=MAX_POINTS),
                  "test": ListOf(Boolean(), max_length=MAX_POINTS),
-                 "value": ListOf(Number(-1, 1), max_length=MAX_POINTS)},   # a regression's values (labels: 0 below 0, 1 above)
+                 "value": ARRAY},   # a regression's values (labels: 0 below 0, 1 above)
                 optional=["value"])
 
 
@@ -41,11 +43,15 @@ def _accuracy(logits, labels):
     return float((logits.argmax(1) == labels).mean())
 
 
+@functools.lru_cache(maxsize=8)
 def grid_points(cells):
-    """The centres of a cells × cells grid over the plane, row by row from the top: (cells², 2)."""
+    """The centres of a cells × cells grid over the plane, row by row from the top: (cells², 2),
+    read-only, made once per size (every frame took two)."""
     centres = (np.arange(cells) + 0.5) / cells * 2 * EXTENT - EXTENT
     gx, gy = np.meshgrid(centres, centres[::-1])
-    return np.stack([gx.ravel(), gy.ravel()], 1)
+    points = np.stack([gx.ravel(), gy.ravel()], 1)
+    points.flags.writeable = False
+    return points
 
 
 def class_and_confidence(logits):
@@ -285,11 +291,11 @@ class Boundary(Scene):
     def points(self):
         """The points as the frame lists them, a column each; the same object until a click changes them."""
         if self.shown_points is None:
-            x, y = np.round(self.xy, 4).T.tolist()
             labels = (self.labels > 0).astype(int) if self.regression else self.labels
-            self.shown_points = {"x": x, "y": y, "label": labels.tolist(), "test": self.is_test.tolist()}
+            self.shown_points = {"x": array(self.xy[:, 0]), "y": array(self.xy[:, 1]), "label": labels.tolist(),
+                                 "test": self.is_test.tolist()}
             if self.regression:
-                self.shown_points["value"] = np.round(self.labels, 4).tolist()
+                self.shown_points["value"] = array(self.labels)
         return self.shown_points
 
     def view(self):

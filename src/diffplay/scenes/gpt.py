@@ -20,6 +20,7 @@ import numpy as np
 from ..engine.tensor import no_grad
 from ..gpt.train import DEFAULTS, Run
 from .base import Example, Scene, Setting, copies, frame_record
+from .blobs import ARRAY, array, unarray
 from .parts.picture import svg_document, svg_polyline, svg_text, write_svg
 from .schema import Boolean, ListOf, Maybe, Number, Record, Text
 
@@ -62,7 +63,7 @@ class GPTScene(Scene):
     )
     events = {"sample": Record({})}
     frame_schema = frame_record({
-        "trained": Number(0, integer=True), "steps": Number(1, integer=True), "losses": ListOf(Number(), max_length=100_000),
+        "trained": Number(0, integer=True), "steps": Number(1, integer=True), "losses": ARRAY,
         "samples": ListOf(SAMPLE, max_length=1000), "tokens": ListOf(Text(8), max_length=64),
         "attention": ListOf(ListOf(ListOf(ListOf(Maybe(Number(0, 1)), max_length=64), max_length=64), max_length=64), max_length=64),
         "lr": Number(), "done": Boolean(), "guess_loss": Number(0),
@@ -121,7 +122,9 @@ class GPTScene(Scene):
 
     def view(self):
         return {
-            "trained": self.training.step, "steps": self.training.steps, "losses": loss_curve(self.losses()), "samples": self.samples,
+            # float32 bytes: 500 losses a frame as JSON text took a quarter of a millisecond to write
+            "trained": self.training.step, "steps": self.training.steps, "losses": array(loss_curve(self.losses())),
+            "samples": self.samples,
             "tokens": self.tokens, "attention": self.attention,
             "lr": self.training.optimizer.lr, "done": self.converged(),
             "guess_loss": math.log(self.training.gpt.tokenizer.vocab_size),   # the loss of a uniform guess
@@ -146,7 +149,7 @@ class GPTScene(Scene):
 def draw_svg(view):
     """Loss curve on the left, samples below it, the latest sample's attention per head on the right."""
     body = [svg_text(20, 24, f"microgpt: step {view['trained']} of {view['steps']}", 14)]
-    losses = view["losses"]
+    losses = unarray(view["losses"]).tolist()
     if losses:
         top, bottom = max(losses), min(losses)
         span = max(top - bottom, 1e-9)

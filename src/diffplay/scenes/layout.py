@@ -20,7 +20,7 @@ from ..errors import UsageError
 from ..files import read_text
 from ..layout import examples as shipped
 from ..layout.drag import MODES, points
-from ..layout.geometry import box
+from ..layout.geometry import box, center
 from ..layout.spec import loads
 from .base import Example, Scene, Setting, copies, frame_record
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
@@ -172,10 +172,10 @@ class Layout(Scene):
 
     def outline(self, shape):
         """What the page needs to find the shape under the pointer: its bounding box and center."""
-        left, top, right, bottom = (float(np.asarray(v).reshape(-1)[0]) for v in box(self.diagram.batch(shape)))
+        batch = self.diagram.batch(shape)   # once for both (Diagram.center would make it again)
+        left, top, right, bottom, x, y = (float(np.asarray(v).reshape(-1)[0]) for v in (*box(batch), *center(batch)))
         values = self.diagram.slots.values
-        return {"name": shape.name, "kind": shape.kind, "box": [left, top, right, bottom],
-                "center": list(self.diagram.center(shape)),
+        return {"name": shape.name, "kind": shape.kind, "box": [left, top, right, bottom], "center": [x, y],
                 "points": [[values[x], values[y]] for x, y in points(shape)]}
 
     def parameters(self):

@@ -31,7 +31,7 @@ import time
 from contextlib import contextmanager
 
 from ..errors import UsageError
-from ..process import one_blas_thread, tune_process
+from ..process import one_blas_thread, own_process
 from ..scenes import registry
 from ..scenes.record import Replay, link_of, record_of, record_of_link
 from ..scenes.schema import SchemaError
@@ -49,12 +49,15 @@ NICENESS = 4        # sessions yield the CPU to the server that carries every pa
 class TooSlow(TimeoutError):
     """One event, or one step and frame, ran past the compute limit."""
 
+    def __init__(self, what, seconds):
+        super().__init__(f"{what} took more than {seconds:g} s")
+
 
 @contextmanager
 def time_limit(seconds, what):
     """Raise TooSlow inside the block once it has run `seconds` (checked between bytecodes)."""
     def stop(signum, frame):
-        raise TooSlow(f"{what} took more than {seconds:g} s")
+        raise TooSlow(what, seconds)
 
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -63,6 +66,29 @@ def time_limit(seconds, what):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class Alarm:
+    """time_limit for a process whose SIGALRM is its own (a session), not nested: the handler is
+    set once, so a guard is two setitimer calls (signal.signal's Python layer, cold again before
+    every frame, cost a session as much as a small scene's step)."""
+
+    def __init__(self):
+        self.seconds, self.what = 0.0, ""
+        signal.signal(signal.SIGALRM, self._stop)
+
+    def __call__(self, seconds, what):
+        self.seconds, self.what = seconds, what
+        return self
+
+    def __enter__(self):
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _stop(self, signum, frame):
+        raise TooSlow(self.what, self.seconds)
 
 
 def name_process(title):
@@ -78,10 +104,11 @@ def serve(sock, name, seed, limits, active):
     conn = Channel(sock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
     os.nice(NICENESS)
-    tune_process()   # the sessions are the parallelism: one BLAS thread each
+    own_process()   # the sessions are the parallelism: one BLAS thread each, for good
     name_process(f"diffplay {name}")
+    guard = Alarm()
     try:
-        with time_limit(limits.compute_limit_s * 4, f"building scene {name}"):
+        with guard(limits.compute_limit_s * 4, f"building scene {name}"):
             scene = registry.load(name)(seed=seed)
     except Exception as e:   # a bad name or a scene that cannot be built: tell the page, end
         conn.send("X", encode({"type": "error", "id": None, "message": plainly(e)}))
@@ -89,7 +116,7 @@ def serve(sock, name, seed, limits, active):
     # The modules and the scene as built live as long as this process: the cyclic collector
     # need not walk them again (a full collection over them took a frame's worth of time).
     gc.freeze()
-    Loop(conn, scene, limits, active).run()
+    Loop(conn, scene, limits, active, guard).run()
 
 
 class Loop:

@@ -6,7 +6,7 @@ Tensor (with requires_grad when it should learn); the other parameters may be pl
 
 import numpy as np
 
-from ...engine.tensor import Tensor
+from ...engine.tensor_ops import fused_op
 
 TWO_PI = 2.0 * np.pi
 
@@ -16,9 +16,28 @@ def additive(f0, amplitudes, t, nyquist):
     left out (they would alias down into the band)."""
     k = np.arange(1, len(amplitudes) + 1, dtype=float)
     audible = k * float(f0.data) < nyquist
-    phase = (f0 * TWO_PI) * t                     # (samples,)
-    waves = (phase.reshape(1, -1) * k.reshape(-1, 1)).sin()   # (harmonics, samples)
-    return ((amplitudes * audible).reshape(-1, 1) * waves).sum(0)
+    return harmonics(f0, amplitudes * audible, t)
+
+
+@fused_op
+def harmonics(f0, amplitudes, t):
+    """Σₖ aₖ sin(k·2π f0 t), k = 1 … len(amplitudes), as one node: the k-th harmonic is the
+    imaginary part of zᵏ, z = e^{i·2π f0 t}, and its slope in f0 the real part's, so one
+    complex exponential serves every harmonic both ways (a sine and a cosine per harmonic
+    and sample took two thirds of a fitting step)."""
+    k = np.arange(1, len(amplitudes) + 1, dtype=float)
+    z = np.exp(1j * TWO_PI * f0 * t)
+    powers = np.empty((len(k), len(t)), z.dtype)   # zᵏ, a row at a time (cumprod down a column of 4 took 4 times as long)
+    powers[0] = z
+    for row in range(1, len(k)):
+        np.multiply(powers[row - 1], z, out=powers[row])
+    waves = powers.imag
+
+    def vjp(g):
+        # ∂/∂f0 Σₖ aₖ sin(kθ) = Σₖ aₖ k cos(kθ) · 2π t
+        return np.asarray(((amplitudes * k) @ powers.real) @ (g * t) * TWO_PI), waves @ g, None
+
+    return amplitudes @ waves, vjp
 
 
 def fm(carrier, ratio, index, amplitude, t):

@@ -1,6 +1,6 @@
 // boundary: the plane [-extent, extent]², y up; the network's classes as pale regions, the points on top.
 
-import { CLASS_COLOURS, download, element, fillCanvas, makeCanvas, pixels, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
+import { CLASS_COLOURS, download, element, fillCanvas, floats, makeCanvas, pixels, pointer, rasterCanvas, rgb, view as planeView } from "../draw.js";
 
 import { NetworkDiagram } from "./boundary_network.js";
 
@@ -115,12 +115,13 @@ export function draw(view, f) {
   cache = rasterCanvas(f.grid, f.regression ? valueColour(shade) : regionColour(shade, classes), cache);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(cache, 0, 0, SIZE, SIZE);
-  const p = f.points;   // a column each: x, y, label, test (and a regression's value)
-  for (let i = 0; i < p.x.length; i++) {
-    const [u, v] = plane.toCanvas(p.x[i], p.y[i]);
+  const p = f.points;   // a column each: x, y, label, test (and a regression's value); x, y and value float32
+  const x = floats(p.x), y = floats(p.y), value = p.value === undefined ? null : floats(p.value);
+  for (let i = 0; i < x.length; i++) {
+    const [u, v] = plane.toCanvas(x[i], y[i]);
     ctx.beginPath();
     ctx.arc(u, v, 4, 0, 2 * Math.PI);
-    ctx.fillStyle = rgb(p.value === undefined ? CLASS_COLOURS[p.label[i]] : diverging(p.value[i], 1));
+    ctx.fillStyle = rgb(value === null ? CLASS_COLOURS[p.label[i]] : diverging(value[i], 1));
     ctx.fill();
     ctx.lineWidth = p.test[i] ? 1.5 : 1;
     ctx.strokeStyle = p.test[i] ? "#000" : "#fff";

@@ -1,7 +1,7 @@
 // gpt: microgpt learning names. Progress, the latest samples, and where each head of the latest
 // sample looked (gpt_attention.js); the loss plot marks the loss of guessing.
 
-import { element } from "../draw.js";
+import { element, floats } from "../draw.js";
 import { AttentionMaps } from "./gpt_attention.js";
 
 // What the page shows above the maps (header, progress, 16 samples in four rows, two headings)
@@ -48,7 +48,7 @@ function room() {
 }
 
 export function series(f) {
-  return { loss: f.losses };
+  return { loss: Array.from(floats(f.losses)) };
 }
 
 export function baseline(f) {

@@ -2,7 +2,7 @@
 // leave the launch point and Adam learns their launch velocities through the whole flight.
 // Below the room, when asked for: the loss against the launch angle (red where a wall is hit).
 
-import { makeCanvas, pointer, fillCanvas, view as planeView } from "../draw.js";
+import { makeCanvas, pointer, fillCanvas, floats, view as planeView } from "../draw.js";
 
 const W = 600, SCAN_H = 120;
 let canvas, plane = null, top = 0, lastStep = -1;
@@ -10,8 +10,15 @@ let canvas, plane = null, top = 0, lastStep = -1;
 export const hints = "<kbd>click</kbd> move the target (or the shape's centre) there · " +
   "<kbd>scan</kbd> the loss against the launch angle";
 
-function roomView(f) {
-  const ys = [...f.paths.flat(), ...f.targets, ...f.particles].map((p) => p[1]);
+/** The frame's flights, [[x, y], …] each, from its float32 array (flights × points × 2). */
+function pathsOf(f) {
+  const [count, points] = f.paths.shape, xy = floats(f.paths);
+  return Array.from({ length: count }, (_, i) =>
+    Array.from({ length: points }, (_, j) => [xy[2 * (i * points + j)], xy[2 * (i * points + j) + 1]]));
+}
+
+function roomView(f, paths) {
+  const ys = [...paths.flat(), ...f.targets, ...f.particles].map((p) => p[1]);
   if (f.step < lastStep) top = 0;   // rebuilt: the view may shrink again
   lastStep = f.step;
   top = Math.max(top, 0.6 * f.width, ...ys.map((y) => y * 1.1));   // grows with the flights, never jumps back
@@ -58,7 +65,8 @@ function drawScan(ctx, scan, y0) {
 }
 
 export function draw(view, f) {
-  plane = roomView(f);
+  const paths = pathsOf(f);
+  plane = roomView(f, paths);
   const roomH = Math.round(plane.toCanvas(0, -0.04 * f.width)[1]);
   plane.height = roomH;
   const ctx = fillCanvas(canvas, W, roomH + (f.scan ? SCAN_H : 0));
@@ -71,7 +79,7 @@ export function draw(view, f) {
   ctx.stroke();
   ctx.lineWidth = 1;
   ctx.strokeStyle = "rgba(59,111,216,0.25)";
-  for (const path of f.paths) {
+  for (const path of paths) {
     ctx.beginPath();
     path.forEach(([x, y], i) => (i ? ctx.lineTo(...plane.toCanvas(x, y)) : ctx.moveTo(...plane.toCanvas(x, y))));
     ctx.stroke();

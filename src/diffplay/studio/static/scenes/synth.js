@@ -2,7 +2,7 @@
 // and harmonics it has learned. Click the spectrum to start again from that fundamental;
 // "listen" brings both sounds as WAV files, to play here.
 
-import { base64, bytes, element, fillCanvas, makeCanvas, pointer } from "../draw.js";
+import { base64, bytes, element, fillCanvas, floats, makeCanvas, pointer } from "../draw.js";
 
 const W = 620, H = 300, LEFT = 44, BOTTOM = 22, FLOOR_DB = -80;
 let canvas, readout, status, players, shown = null, axis = null;
@@ -63,7 +63,7 @@ function line(ctx, hz, db, colour, width, X, Y) {
 }
 
 export function draw(view, f) {
-  const { hz, target } = f.spectrum, fitted = f.fitted_db;   // the target's bands come once; the fitted sound's every frame
+  const { hz, target } = f.spectrum, fitted = floats(f.fitted_db);   // the target's bands come once; the fitted sound's every frame
   const top = Math.max(...target, ...fitted) + 3, nyquist = f.rate / 2;
   const X = (v) => LEFT + (v / nyquist) * (W - LEFT - 8);
   const Y = (db) => 8 + ((top - Math.max(db, FLOOR_DB)) / (top - FLOOR_DB)) * (H - BOTTOM - 8);

@@ -118,11 +118,12 @@ def test_a_page_over_the_kernels_messages_gets_pictures_as_buffers_and_at_most_t
     assert got[0][0]["type"] == "hello" and got[0][0]["scene"]["name"] == "boundary"
     assert len(frames) == 2   # nothing drawn yet: two frames, then it waits
     first, buffers = frames[0]
-    assert first["same"] == [] and first["buffers"] == [["grid", "data"], ["grid_class", "data"],
-                                                        ["network", "neurons", "data"]]
-    neurons = first["frame"]["network"]["neurons"]
-    assert [len(b) for b in buffers] == [40 * 40, 40 * 40, neurons["width"] * neurons["height"]]
-    assert first["frame"]["grid"]["data"] is None and neurons["data"] is None
+    assert first["same"] == [] and first["buffers"] == [["grid", "data"], ["grid_class", "data"], ["points", "x", "data"],
+                                                        ["points", "y", "data"], ["network", "neurons", "data"]]
+    neurons, points = first["frame"]["network"]["neurons"], first["frame"]["points"]
+    count = points["x"]["shape"][0]   # the points' columns: float32 numbers
+    assert [len(b) for b in buffers] == [40 * 40, 40 * 40, 4 * count, 4 * count, neurons["width"] * neurons["height"]]
+    assert first["frame"]["grid"]["data"] is None and neurons["data"] is None and points["x"]["data"] is None
     for _ in range(5):   # a page that draws what it gets: frames keep coming, two at a time
         to_widget(kernel, comm_id, {"type": "drawn", "frame": frames[-1][0]["id"]})
         more = [m for m, _ in from_widget(kernel, comm_id, 1.0) if m["type"] == "frame"]

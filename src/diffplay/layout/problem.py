@@ -6,8 +6,12 @@ call of the relation over all of them, one scatter of the gradient back. A famil
 relation's fast NumPy kernel when one is registered for its signature, and the relation
 itself on Tensors otherwise, so the solver sees the same thing either way:
 
-    values, backward = problem.forward(z)    # one (n, m) array per family
+    values, backward = problem.forward(z)    # one array per family: (n,) or (n, m)
     grad_z = backward(weights)                # ∇z Σ weights·values, weights shaped like values
+
+A kernel family's values keep the shape its kernel gives, (n,) where an instance has one
+value (reshaping them, and its weights, cost calls at every evaluation); a family on Tensors
+gives (n, m).
 """
 
 import functools
@@ -114,7 +118,7 @@ class Problem:
         self._shapes = None
 
     def value_shapes(self, z):
-        """Every family's values' (n, m) shape: measured at z once, the same at any z."""
+        """Every family's values' shape, (n,) or (n, m): measured at z once, the same at any z."""
         if self._shapes is None:
             self._shapes = [v.shape for v in self.values(z)]
         return self._shapes
@@ -131,8 +135,6 @@ class Problem:
         for family, run in zip(self.families, self.runs):
             if run is not None:
                 v, pullback = run()
-                if v.ndim != 2:
-                    v, pullback = v.reshape((family.size, -1)), _reshaped(pullback, v.shape)
             else:
                 leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
                 pullback = family.call(leaf)
@@ -188,8 +190,3 @@ def _bound(fn, batches, settings):
     a partial with keywords merges them into a new dict at every call (three times the cost)."""
     bound = inspect.signature(fn).bind(*batches, **settings)
     return functools.partial(fn, *bound.args, **bound.kwargs)
-
-
-def _reshaped(pullback, shape):
-    """A kernel's pullback taking weights shaped (n, m) where its values were shaped otherwise."""
-    return lambda w: pullback(w.reshape(shape))

@@ -15,10 +15,9 @@ def circle_contains_circle(a, b, pad):
     """geometry.outside for two circles: how far b reaches past a, softened where they are concentric."""
     dx, dy = a.x - b.x, a.y - b.y
     s = np.hypot(np.hypot(dx, dy), CONCENTRIC_SOFTENING)   # √(dx² + dy² + softening²) in two ufuncs, not five
-    values = (s + b.r - a.r + pad)[:, None]
+    values = s + b.r - a.r + pad
 
     def pullback(w):
-        w = w[:, 0]
         k = w / s
         gx, gy = k * dx, k * dy
         return gx, gy, w, gx, gy, w   # a's radius and b's centre the other way: the signs

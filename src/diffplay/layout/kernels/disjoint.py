@@ -14,10 +14,9 @@ def disjoint_circles(a, b, pad):
     """pad − gap, one piece per pair."""
     dx, dy = a.x - b.x, a.y - b.y
     d = np.hypot(dx, dy)
-    values = (pad + a.r + b.r - d)[:, None]
+    values = pad + a.r + b.r - d
 
     def pullback(w):
-        w = w[:, 0]
         gx, gy = along(w, dx, dy, d)
         return gx, gy, w, gx, gy, w   # a's centre is pulled the other way: its signs are −1
 

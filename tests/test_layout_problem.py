@@ -63,6 +63,10 @@ def test_a_weight_of_none_leaves_its_family_out_of_the_gradient():
     kept = [w if i % 2 else None for i, w in enumerate(weights)]
     alone = [w if i % 2 else np.zeros_like(w) for i, w in enumerate(weights)]
     np.testing.assert_allclose(back(kept), back(alone), rtol=0, atol=1e-15)
+    for out in range(len(weights)):   # each alone, contains, disjoint and touching on circles among them (one call)
+        kept = [None if i == out else w for i, w in enumerate(weights)]
+        alone = [np.zeros_like(w) if i == out else w for i, w in enumerate(weights)]
+        np.testing.assert_allclose(back(kept), back(alone), rtol=0, atol=1e-15)
 
 
 def test_values_are_copies_that_a_later_evaluation_leaves_alone():

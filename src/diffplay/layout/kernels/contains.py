@@ -1,8 +1,6 @@
 """contains: an outline in a circle, and a circle, point or outline in a box or polygon (a
 circle in a circle: circle_pairs)."""
 
-import numpy as np
-
 from ..fused import hypot
 from ..geometry import ROUND
 from ..outlines import edge_offsets

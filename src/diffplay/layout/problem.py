@@ -17,6 +17,7 @@ gives (n, m).
 import functools
 import inspect
 import itertools
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,6 +199,8 @@ class _Call:
         ends = list(itertools.accumulate(m.size for m in members))
         # per member, its rows of the call's values; None for a call of one family
         self.rows = [slice(end - m.size, end) for m, end in zip(members, ends)] if len(members) > 1 else None
+        # weights(all families' weights) -> the call's: its family's, picked in C, or the group's joined
+        self.weights = operator.itemgetter(positions[0]) if self.rows is None else self._joined
 
     def bind(self, buffer):
         """Bind the call to its arrays, views into `buffer`, the slots self.index names."""
@@ -210,16 +213,21 @@ class _Call:
         rows = [group.rows(m.kernel.forward.group[1], **m.settings) for m in self.members]
         self.run = _bound(group.fn, views, {k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
 
-    def weights(self, weights):
-        """The call's weights, joined from its families' (one left out, None, weighs zeros); None
-        where every one is None."""
-        if self.rows is None:
-            return weights[self.positions[0]]
+    def _joined(self, weights):
+        """The group's weights, joined from its families' (one left out, None, weighs zeros);
+        None where every one is None."""
         ws = [weights[i] for i in self.positions]
-        given = next((w for w in ws if w is not None), None)
-        if given is None:
+        for w in ws:   # a loop: next() over a generator cost a third of the joining
+            if w is None:
+                return self._joined_without(ws)
+        return np.concatenate(ws)
+
+    def _joined_without(self, ws):
+        """The weights joined where some are None: zeros in their place (None if all are)."""
+        given = [w for w in ws if w is not None]
+        if not given:
             return None
-        return np.concatenate([w if w is not None else np.zeros((m.size,) + given.shape[1:])
+        return np.concatenate([w if w is not None else np.zeros((m.size,) + given[0].shape[1:])
                                for w, m in zip(ws, self.members)])
 
 

@@ -197,6 +197,7 @@ class _Call:
         self.signs = _signs(members)
         self.one_dimensional = all(shape is None for _, shape in self.cuts)   # gradients join as they are
         ends = list(itertools.accumulate(m.size for m in members))
+        self.group = _group(members[0]) if len(members) > 1 else None   # a lone family: its own kernel
         # per member, its rows of the call's values; None for a call of one family
         self.rows = [slice(end - m.size, end) for m, end in zip(members, ends)] if len(members) > 1 else None
         # weights(all families' weights) -> the call's: its family's, picked in C, or the group's joined
@@ -206,11 +207,11 @@ class _Call:
         """Bind the call to its arrays, views into `buffer`, the slots self.index names."""
         first = self.members[0]
         views = batches(first.kinds, _cut(buffer, self.cuts))
-        if self.rows is None:
+        if self.group is None:
             self.run = _bound(first.kernel.forward.batched, views, first.settings)
             return
-        group = first.kernel.forward.group[0]
-        rows = [group.rows(m.kernel.forward.group[1], **m.settings) for m in self.members]
+        group = self.group[0]
+        rows = [group.rows(_group(m)[1], **m.settings) for m in self.members]
         self.run = _bound(group.fn, views, {k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
 
     def _joined(self, weights):
@@ -236,10 +237,15 @@ def _calls(families, kernels):
     of a Group on one signature join in one call."""
     grouped = {}
     for i in kernels:
-        group = getattr(families[i].kernel.forward, "group", None)   # a soft version's kernels have none
+        group = _group(families[i])
         key = (group[0], families[i].kinds) if group else i
         grouped.setdefault(key, []).append(i)
     return [_Call(families, positions) for positions in grouped.values()]
+
+
+def _group(family):
+    """(Group, relation name) of a kernel family's kernel, or None (a soft version's kernels have none)."""
+    return getattr(family.kernel.forward, "group", None)
 
 
 def _signs(members):

@@ -24,17 +24,27 @@ CIRCLE_PAIRS = {
 
 
 def circle_pairs(a, b, offset, soft, sign, inner):
-    """σ·(√(d² + soft²) − a.r − β·b.r) + offset per row (offset = ρ·pad); the pullback
-    returns gradients without σ and the other signs, which the kernels declare (_signs)."""
+    """σ·(√(d² + soft²) − a.r − β·b.r) + offset per row (offset = ρ·pad), the constants numbers
+    (one relation's family alone) or arrays (a group's rows); the pullback returns gradients
+    without σ and the other signs, which the kernels declare (_signs)."""
     dx, dy = a.x - b.x, a.y - b.y
-    s = np.hypot(np.hypot(dx, dy), soft)   # hypot(d, 0) is d exactly
-    values = sign * (s - a.r - inner * b.r) + offset
+    s = np.hypot(dx, dy)
+    if not isinstance(soft, float) or soft:
+        s = np.hypot(s, soft)   # where soft is 0, hypot(d, 0) is d exactly
+    values = _plus_times(offset, sign, s - _plus_times(a.r, inner, b.r))
 
     def pullback(w):
         gx, gy = along(w, dx, dy, s)   # +x where two circles that are not softened coincide
         return gx, gy, w, gx, gy, w
 
     return values, pullback
+
+
+def _plus_times(x, c, y):
+    """x + c·y, c an array or a number ±1: a family alone then costs what its own formula would."""
+    if isinstance(c, float):
+        return x + y if c > 0 else x - y
+    return x + c * y
 
 
 def _rows(name, pad):
@@ -55,10 +65,12 @@ PAIRS = Group(circle_pairs, _rows)
 
 
 def _member(name):
-    """Relation `name` on two circles: circle_pairs with its rows."""
+    """Relation `name` on two circles alone (a soft version's kernel, or on Tensors): circle_pairs
+    with its constants as numbers."""
+    soft, sign, inner, pad_sign = CIRCLE_PAIRS[name]
 
     def pair(a, b, pad):
-        return circle_pairs(a, b, **_rows(name, pad))
+        return circle_pairs(a, b, pad if pad_sign > 0 else -pad, soft, sign, inner)
 
     pair.__name__ = pair.__qualname__ = f"{name}_circles"
     return pair

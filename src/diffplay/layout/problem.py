@@ -6,19 +6,38 @@ call of the relation over all of them, one scatter of the gradient back. A famil
 relation's fast NumPy kernel when one is registered for its signature, and the relation
 itself on Tensors otherwise, so the solver sees the same thing either way:
 
-    values, backward = problem.forward(z)    # one (n, m) array per family
+    values, backward = problem.forward(z)    # one array per family: (n,) or (n, m)
     grad_z = backward(weights)                # ∇z Σ weights·values, weights shaped like values
+
+A kernel family's values keep the shape its kernel gives, (n,) where an instance has one
+value (reshaping them, and its weights, cost calls at every evaluation); a family on Tensors
+gives (n, m).
 """
 
 import functools
 import inspect
 import itertools
+import operator
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.tensor import Tensor
 from .shapes import BATCH_FIELDS
+
+
+def _gather_plan(arrays):
+    """The slots that arguments' index arrays ([(name, index), …] per argument) read, end to
+    end, and per array its slice of them and its shape (None for (n,))."""
+    indices = [idx for arg in arrays for _, idx in arg]
+    ends = itertools.accumulate(idx.size for idx in indices)
+    cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None) for idx, end in zip(indices, ends)]
+    return np.concatenate([idx.ravel() for idx in indices]), cuts
+
+
+def _cut(flat, cuts):
+    """The arrays of a gather plan's cuts, from the gathered slots."""
+    return [flat[cut] if shape is None else flat[cut].reshape(shape) for cut, shape in cuts]
 
 
 class Batch:
@@ -49,14 +68,10 @@ class Family:
     weights: np.ndarray = None   # an objective's weight per instance, (n, 1)
 
     def __post_init__(self):
-        indices = [idx for arg in self.arrays for _, idx in arg]
-        self.flat_index = np.concatenate([idx.ravel() for idx in indices])
+        self.flat_index, self.cuts = _gather_plan(self.arrays)
         self.kernel = self.relation.kernels.get(self.kinds)
         self.size = len(self.labels)
         self.settings = {**self.params, **self.static}   # the keywords of each call
-        ends = itertools.accumulate(idx.size for idx in indices)
-        self.cuts = [(slice(end - idx.size, end), idx.shape if idx.ndim > 1 else None)   # each array in the one gather
-                     for idx, end in zip(indices, ends)]
 
     def rows(self, rows):
         """A family of some of these instances (`rows`, indices), to be solved apart from the rest."""
@@ -71,7 +86,7 @@ class Family:
 
     def gathered(self, flat):
         """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
-        return [flat[cut] if shape is None else flat[cut].reshape(shape) for cut, shape in self.cuts]
+        return _cut(flat, self.cuts)
 
     def call(self, z):
         """The relation's values at z: (n, m), whatever z is made of."""
@@ -83,38 +98,30 @@ class Problem:
     """Constraint and objective families over a state vector z (in solver units).
 
     Its kernel families' fields are gathered from z into one buffer, in place, at each
-    evaluation, and each family reads them through Batches of views into it, made once: an
-    evaluation is one gather, one call per family and, backward, one scatter. So the values
-    and pullbacks of an evaluation read that buffer, and hold until the next one; `values`
-    returns copies.
+    evaluation, and each kernel call reads them through Batches of views into it, made once:
+    an evaluation is one gather, one call per family (or per Group of families, registry.Group)
+    and, backward, one scatter. So the values and pullbacks of an evaluation read that buffer,
+    and hold until the next one; `values` returns copies.
     """
 
     def __init__(self, constraints, objectives, size):
         self.constraints, self.objectives, self.size = constraints, objectives, size
         self.families = constraints + objectives
-        self.kernel_families = [f for f in self.families if f.kernel is not None]
-        self.kernel_index = np.concatenate([f.flat_index for f in self.kernel_families] or [np.zeros(0, int)])
+        self.kernels = [i for i, f in enumerate(self.families) if f.kernel is not None]
+        self.traced = [i for i, f in enumerate(self.families) if f.kernel is None]
+        self.calls = _calls(self.families, self.kernels)
+        self.kernel_index = np.concatenate([call.index for call in self.calls] or [np.zeros(0, int)])
         self.flat = np.empty(self.kernel_index.size)
-        ends = itertools.accumulate(f.flat_index.size for f in self.kernel_families)
-        views = {id(f): batches(f.kinds, f.gathered(self.flat[end - f.flat_index.size:end]))
-                 for f, end in zip(self.kernel_families, ends)}
-        # per family: its kernel bound to its Batches and settings, or None (the relation on Tensors)
-        self.runs = [_bound(f.kernel.forward.batched, views[id(f)], f.settings) if f.kernel is not None else None
-                     for f in self.families]
-        self.kernels = [i for i, run in enumerate(self.runs) if run is not None]   # positions of either kind
-        self.traced = [i for i, run in enumerate(self.runs) if run is None]
-        # kernel families whose arrays are all (n,): their gradients join the others as they are;
-        # concatenating with axis=None, which ravels every part, cost twice as much
-        self.one_dimensional = {i for i in self.kernels if all(shape is None for _, shape in self.families[i].cuts)}
-        # per kernel family, the sign of each entry of its gradient (registry.kernel's `signs`),
-        # and all of them end to end; None where every sign is +1
-        self.signs = {i: _signs(self.families[i]) for i in self.kernels}
-        self.every_sign = (np.concatenate([self.signs[i] for i in self.kernels])
-                           if any(self.signs[i].min() < 0 for i in self.kernels) else None)
+        for call, end in zip(self.calls, itertools.accumulate(call.index.size for call in self.calls)):
+            call.bind(self.flat[end - call.index.size:end])
+        # the sign of each entry of the calls' gradients end to end (registry.kernel's `signs`);
+        # None where every sign is +1
+        self.every_sign = (np.concatenate([call.signs for call in self.calls])
+                           if any(call.signs.min() < 0 for call in self.calls) else None)
         self._shapes = None
 
     def value_shapes(self, z):
-        """Every family's values' (n, m) shape: measured at z once, the same at any z."""
+        """Every family's values' shape, (n,) or (n, m): measured at z once, the same at any z."""
         if self._shapes is None:
             self._shapes = [v.shape for v in self.values(z)]
         return self._shapes
@@ -127,23 +134,24 @@ class Problem:
         """Values of every family at z, and backward(weights) -> ∇z Σ weights·values (a weight
         of None leaves its family out)."""
         z.take(self.kernel_index, out=self.flat, mode="wrap")   # valid indices; "raise" would buffer the copy
-        values, pullbacks, leaf = [], [], None
-        for family, run in zip(self.families, self.runs):
-            if run is not None:
-                v, pullback = run()
-                if v.ndim != 2:
-                    v, pullback = v.reshape((family.size, -1)), _reshaped(pullback, v.shape)
+        values, pullbacks, traced, leaf = [None] * len(self.families), [], {}, None
+        for call in self.calls:
+            v, pullback = call.run()
+            if call.rows is None:
+                values[call.positions[0]] = v
             else:
-                leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
-                pullback = family.call(leaf)
-                v = pullback.data
-            values.append(v)
+                for i, rows in zip(call.positions, call.rows):
+                    values[i] = v[rows]
             pullbacks.append(pullback)
+        for i in self.traced:
+            leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
+            traced[i] = self.families[i].call(leaf)
+            values[i] = traced[i].data
 
         def backward(weights):
             grad = self._kernel_grad(pullbacks, weights)
-            terms = [(pullbacks[i] * weights[i]).sum() for i in self.traced
-                     if weights[i] is not None and pullbacks[i].requires_grad]
+            terms = [(traced[i] * weights[i]).sum() for i in self.traced
+                     if weights[i] is not None and traced[i].requires_grad]
             if terms:
                 total = terms[0]
                 for term in terms[1:]:
@@ -156,30 +164,95 @@ class Problem:
         return values, backward
 
     def _kernel_grad(self, pullbacks, weights):
-        """Σ over kernel families of their pullbacks, scattered into z with one bincount."""
-        parts, every = [], True
-        for i in self.kernels:
-            if weights[i] is None:
-                every = False
-            else:
-                grads = pullbacks[i](weights[i])
-                parts.extend(grads if i in self.one_dimensional else [g.ravel() for g in grads])
+        """Σ over kernel calls of their pullbacks, scattered into z with one bincount."""
+        parts, kept = [], []
+        for call, pullback in zip(self.calls, pullbacks):
+            w = call.weights(weights)
+            if w is not None:
+                kept.append(call)
+                grads = pullback(w)
+                parts.extend(grads if call.one_dimensional else [g.ravel() for g in grads])
         if not parts:
             return np.zeros(self.size)
-        if every:
+        if len(kept) == len(self.calls):
             index, signs = self.kernel_index, self.every_sign
         else:
-            kept = [i for i in self.kernels if weights[i] is not None]
-            index = np.concatenate([self.families[i].flat_index for i in kept])
-            signs = None if self.every_sign is None else np.concatenate([self.signs[i] for i in kept])
+            index = np.concatenate([call.index for call in kept])
+            signs = None if self.every_sign is None else np.concatenate([call.signs for call in kept])
         grads = np.concatenate(parts)
         return np.bincount(index, grads if signs is None else np.multiply(grads, signs, out=grads), minlength=self.size)
 
 
-def _signs(family):
-    """±1 per entry of a kernel family's gradient, from its kernel's signs (+1 without them)."""
-    signs = family.kernel.forward.signs or [1.0] * len(family.cuts)
-    return np.concatenate([np.full(cut.stop - cut.start, float(sign)) for (cut, _), sign in zip(family.cuts, signs)]
+class _Call:
+    """One kernel call of an evaluation: a family's kernel, or its Group's function over the
+    instances of all the group's families at once (their arrays joined field by field)."""
+
+    def __init__(self, families, positions):
+        self.positions = positions
+        self.members = members = [families[i] for i in positions]
+        # the members' index arrays joined field by field: the call's a.x is every member's a.x
+        joined = [[(name, np.concatenate([m.arrays[a][k][1] for m in members])) for k, (name, _) in enumerate(arg)]
+                  for a, arg in enumerate(members[0].arrays)]
+        self.index, self.cuts = _gather_plan(joined)
+        self.signs = _signs(members)
+        self.one_dimensional = all(shape is None for _, shape in self.cuts)   # gradients join as they are
+        ends = list(itertools.accumulate(m.size for m in members))
+        self.group = _group(members[0]) if len(members) > 1 else None   # a lone family: its own kernel
+        # per member, its rows of the call's values; None for a call of one family
+        self.rows = [slice(end - m.size, end) for m, end in zip(members, ends)] if len(members) > 1 else None
+        # weights(all families' weights) -> the call's: its family's, picked in C, or the group's joined
+        self.weights = operator.itemgetter(positions[0]) if self.rows is None else self._joined
+
+    def bind(self, buffer):
+        """Bind the call to its arrays, views into `buffer`, the slots self.index names."""
+        first = self.members[0]
+        views = batches(first.kinds, _cut(buffer, self.cuts))
+        if self.group is None:
+            self.run = _bound(first.kernel.forward.batched, views, first.settings)
+            return
+        group = self.group[0]
+        rows = [group.rows(_group(m)[1], **m.settings) for m in self.members]
+        self.run = _bound(group.fn, views, {k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
+
+    def _joined(self, weights):
+        """The group's weights, joined from its families' (one left out, None, weighs zeros);
+        None where every one is None."""
+        ws = [weights[i] for i in self.positions]
+        for w in ws:   # a loop: next() over a generator cost a third of the joining
+            if w is None:
+                return self._joined_without(ws)
+        return np.concatenate(ws)
+
+    def _joined_without(self, ws):
+        """The weights joined where some are None: zeros in their place (None if all are)."""
+        given = [w for w in ws if w is not None]
+        if not given:
+            return None
+        return np.concatenate([w if w is not None else np.zeros((m.size,) + given[0].shape[1:])
+                               for w, m in zip(ws, self.members)])
+
+
+def _calls(families, kernels):
+    """The kernel calls of an evaluation, in the order of their first families: the families
+    of a Group on one signature join in one call."""
+    grouped = {}
+    for i in kernels:
+        group = _group(families[i])
+        key = (group[0], families[i].kinds) if group else i
+        grouped.setdefault(key, []).append(i)
+    return [_Call(families, positions) for positions in grouped.values()]
+
+
+def _group(family):
+    """(Group, relation name) of a kernel family's kernel, or None (a soft version's kernels have none)."""
+    return getattr(family.kernel.forward, "group", None)
+
+
+def _signs(members):
+    """±1 per entry of a call's gradient: per array, each family's rows times its kernel's sign."""
+    signs = [m.kernel.forward.signs or [1.0] * len(m.cuts) for m in members]
+    return np.concatenate([np.full(m.cuts[j][0].stop - m.cuts[j][0].start, float(sign[j]))
+                           for j in range(len(members[0].cuts)) for m, sign in zip(members, signs)]
                           or [np.zeros(0)])
 
 
@@ -188,8 +261,3 @@ def _bound(fn, batches, settings):
     a partial with keywords merges them into a new dict at every call (three times the cost)."""
     bound = inspect.signature(fn).bind(*batches, **settings)
     return functools.partial(fn, *bound.args, **bound.kwargs)
-
-
-def _reshaped(pullback, shape):
-    """A kernel's pullback taking weights shaped (n, m) where its values were shaped otherwise."""
-    return lambda w: pullback(w.reshape(shape))

@@ -107,7 +107,21 @@ def objective(name, args, params=None, window=0, **hooks):
     return _register(OBJECTIVES, name, args, {**(params or {}), "weight": 1.0}, False, window=window, **hooks)
 
 
-def kernel(name, *kinds, signs=None):
+@dataclass(frozen=True)
+class Group:
+    """Kernels of several relations that one function computes, told apart by per-row
+    keywords: problem.Problem evaluates all their families in one call of `fn`.
+
+    fn(*batches, **rows) returns (values, pullback) as a kernel does; rows(name, **settings)
+    gives a family's per-row keywords of fn from its relation's name and parameters. The
+    group's kernels declare their signs, which may differ by relation: they are applied per row.
+    """
+
+    fn: object
+    rows: object
+
+
+def kernel(name, *kinds, signs=None, group=None):
     """Register a fast NumPy path for relation `name` on these argument kinds: per argument a
     kind ("circle") or a tuple of kinds, every combination of which is registered.
 
@@ -120,12 +134,15 @@ def kernel(name, *kinds, signs=None):
     `signs`, one ±1 per array, says that the pullback returns each array's gradient times its
     sign: two shapes pulled opposite ways then share one array (b's gradient gx, a's −gx), and
     problem.Problem applies every family's signs in one product instead of a negation apiece.
+    `group`, a Group, says which other relations' kernels this one is evaluated with.
     """
 
     def decorate(fn):
         options = [(kind,) if isinstance(kind, str) else kind for kind in kinds]
         for signature in itertools.product(*options):
-            KERNELS.setdefault(name, {})[signature] = fused_op(_over_arrays(fn, signature, signs), f"{name}{signature}")
+            forward = _over_arrays(fn, signature, signs)
+            forward.group = group and (group, name)
+            KERNELS.setdefault(name, {})[signature] = fused_op(forward, f"{name}{signature}")
         return fn
 
     return decorate

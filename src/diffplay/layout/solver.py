@@ -77,7 +77,7 @@ class Anchor:
 @dataclass
 class Outcome:
     z: np.ndarray
-    values: list            # every constraint family's residuals at z, (n, m) each
+    values: list            # every constraint family's residuals at z, (n, m) each (m = 1 too)
     feasible: bool
     converged: bool
     violation: float        # largest raw residual, solver units
@@ -108,10 +108,12 @@ class _Lagrangian:
             [np.full(b - a, f.relation.equality) for f, (a, b, _) in zip(problem.constraints, self.slices)]
             or [np.zeros(0, bool)])
         self.floor = np.where(self.equality, -np.inf, 0.0)   # an inequality's multiplier stays >= 0
-        self.objective_weights = [f.weights for f in problem.objectives]
-        # each (n, 1) weight spread over its family's (n, m) values: the energy is then one dot product
-        self.spread_weights = [np.broadcast_to(f.weights, shape).copy()
-                               for f, shape in zip(problem.objectives, every[self.count:])]
+        # each family's (n, 1) weights as (n,) where its values are (n,)
+        self.objective_weights = [f.weights.reshape(shape[:1] + (1,) * (len(shape) - 1))
+                                  for f, shape in zip(problem.objectives, every[self.count:])]
+        # each weight spread over its family's values: the energy is then one dot product
+        self.spread_weights = [np.broadcast_to(w, shape).copy()
+                               for w, shape in zip(self.objective_weights, every[self.count:])]
         self.unloaded = np.zeros(self.equality.size)   # the multipliers until their first update (_penalty)
         self.multipliers, self.penalty = self.unloaded, PENALTY_START
         self.gradient_weights = np.empty(self.equality.size)   # an evaluation's w, and its families' views of it
@@ -119,8 +121,9 @@ class _Lagrangian:
         self.last = None   # (u, values, backward, ∇L) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
-        # each raveled first: concatenate's axis=None took twice as long
-        return np.concatenate([v.ravel() for v in values[:self.count]]) if self.count else np.zeros(0)
+        # the (n, m) ones raveled first: concatenate's axis=None took twice as long
+        return (np.concatenate([v if v.ndim == 1 else v.ravel() for v in values[:self.count]]) if self.count
+                else np.zeros(0))
 
     def violation(self, c):
         """The largest raw residual: |h| for equalities, max(0, c) for inequalities."""
@@ -230,7 +233,8 @@ def solve(problem, z, free, *, tolerance=1e-3, state=None, max_rounds=30, max_it
     message = message or f"stopped after {rounds} rounds and {iterations} iterations"
     carried = State(multipliers, lagrangian.penalty, free.copy(), history if status == "max_iterations" else [], step)
     objective = lagrangian.objective(values)
-    values = [np.array(v) for v in values[:lagrangian.count]]   # the problem's next evaluation reuses its buffers
+    # copies, as (n, m) for the reports: the problem's next evaluation reuses its buffers
+    values = [np.array(v).reshape(f.size, -1) for f, v in zip(problem.constraints, values)]
     return Outcome(z, values, feasible, status == "converged", violation, stationarity,
                    objective, iterations, evaluations, rounds, message, carried, status)
 

@@ -4,8 +4,9 @@
 A circle packing, a flowchart or a drag frame spends its time in a few families (shapes
 apart, inside, touching, on the canvas; fields in range; keep). Written with Tensors each
 costs graph nodes per evaluation; here it is a handful of NumPy calls and a closed-form
-pullback. A kernel computes exactly what its relation computes (same shape, same numbers),
-and tests/test_layout_kernels.py holds every registered one equal to its relation on
+pullback. A kernel computes exactly what its relation computes (same shape, same numbers;
+one value per instance may come as (n,) where the relation gives (n, 1), which spares the
+solver a reshape of values and weights at each evaluation), and tests/test_layout_kernels.py holds every registered one equal to its relation on
 Tensors and to finite differences.
 
 A kernel declares the relation and argument kinds it serves in its decorator,

@@ -1,29 +1,11 @@
-"""contains: a circle in a circle, an outline in a circle, and a circle, point or outline in
-a box or polygon."""
-
-import numpy as np
+"""contains: an outline in a circle, and a circle, point or outline in a box or polygon (a
+circle in a circle: circle_pairs)."""
 
 from ..fused import hypot
-from ..geometry import CONCENTRIC_SOFTENING, ROUND
+from ..geometry import ROUND
 from ..outlines import edge_offsets
 from ..registry import kernel
 from .parts import CLOSED, POLYGONAL, round_parts, vertices
-
-
-@kernel("contains", "circle", "circle", signs=(1, 1, -1, -1, -1, 1))
-def circle_contains_circle(a, b, pad):
-    """geometry.outside for two circles: how far b reaches past a, softened where they are concentric."""
-    dx, dy = a.x - b.x, a.y - b.y
-    s = np.hypot(np.hypot(dx, dy), CONCENTRIC_SOFTENING)   # √(dx² + dy² + softening²) in two ufuncs, not five
-    values = (s + b.r - a.r + pad)[:, None]
-
-    def pullback(w):
-        w = w[:, 0]
-        k = w / s
-        gx, gy = k * dx, k * dy
-        return gx, gy, w, gx, gy, w   # a's radius and b's centre the other way: the signs
-
-    return values, pullback
 
 
 @kernel("contains", "circle", POLYGONAL)

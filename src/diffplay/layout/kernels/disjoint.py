@@ -1,27 +1,10 @@
-"""disjoint: two circles, two outlines, or a circle (or point) and an outline, kept apart."""
+"""disjoint: two outlines, or a circle (or point) and an outline, kept apart (two circles:
+circle_pairs)."""
 
-import numpy as np
-
-from ..fused import along
 from ..geometry import ROUND
 from ..outlines import edge_gaps
 from ..registry import kernel
 from .parts import POLYGONAL, round_outline_gaps, vertices
-
-
-@kernel("disjoint", "circle", "circle", signs=(-1, -1, 1, 1, 1, 1))
-def disjoint_circles(a, b, pad):
-    """pad − gap, one piece per pair."""
-    dx, dy = a.x - b.x, a.y - b.y
-    d = np.hypot(dx, dy)
-    values = (pad + a.r + b.r - d)[:, None]
-
-    def pullback(w):
-        w = w[:, 0]
-        gx, gy = along(w, dx, dy, d)
-        return gx, gy, w, gx, gy, w   # a's centre is pulled the other way: its signs are −1
-
-    return values, pullback
 
 
 @kernel("disjoint", POLYGONAL, POLYGONAL)

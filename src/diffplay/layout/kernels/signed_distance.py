@@ -1,25 +1,12 @@
-"""touching and label_near: both a function of the signed distance between two shapes."""
+"""touching and label_near: both a function of the signed distance between two shapes (touching
+on two circles: circle_pairs)."""
 
 import numpy as np
 
-from ..fused import along
 from ..geometry import ROUND
 from ..outlines import extreme
 from ..registry import kernel
 from .parts import POLYGONAL, round_outline_gaps
-
-
-@kernel("touching", "circle", "circle", signs=(1, 1, -1, -1, -1, -1))
-def touching_circles(a, b, pad):
-    """signed distance − pad."""
-    dx, dy = a.x - b.x, a.y - b.y
-    d = np.hypot(dx, dy)
-
-    def pullback(w):
-        gx, gy = along(w, dx, dy, d)
-        return gx, gy, w, gx, gy, w   # the radii and b's centre the other way: the signs
-
-    return d - a.r - b.r - pad, pullback
 
 
 @kernel("touching", ROUND, POLYGONAL)

@@ -15,7 +15,7 @@ from diffplay.errors import UsageError
 from diffplay.scenes import registry
 from diffplay.scenes.boundary import Boundary
 from diffplay.scenes.canvas import BUSY_PIXELS
-from diffplay.scenes.record import read_record, record_of, record_text, replay
+from diffplay.scenes.record import Replay, read_record, record_of, record_text, replay
 from diffplay.scenes.schema import SchemaError
 from studio_helpers import poke
 
@@ -93,6 +93,18 @@ def test_boundary_clicks_and_settings_between_pieces_replay_to_the_same_weights_
     for mine, theirs in zip(scene.model.parameters(), again.model.parameters()):
         np.testing.assert_array_equal(mine.data, theirs.data)
     assert again.values["lr"] == 0.3 and again.xy.tolist() == scene.xy.tolist()
+
+
+def test_a_replay_counts_as_whole_only_once_the_events_after_its_last_piece_are_in():
+    scene = Boundary(points=60)
+    for _ in range(5):
+        scene.advance_piece()
+    scene.handle({"type": "pause"})   # the run's last event, after its last piece
+    run, shown = Replay(record_of(scene), Boundary), []
+    while not run.advance(deadline=0):   # a slice a frame, as a busy studio page gets it
+        shown.append((run.progress(), run.scene.paused))
+    shown.append((run.progress(), run.scene.paused))
+    assert shown[-1] == (1.0, True) and all(progress < 1 for progress, _ in shown[:-1])
 
 
 def test_cli_save_then_load_resumes_to_the_same_end_as_one_run(tmp_path):

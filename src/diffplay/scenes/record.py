@@ -129,8 +129,10 @@ class Replay:
                 return False
 
     def progress(self):
-        """The share of the record's pieces replayed so far."""
-        return self.scene.pieces / self.pieces if self.pieces else 1.0
+        """The share of the record's pieces and events replayed so far: 1 only once all are (the
+        events after the last piece too: a run paused at its end is paused again by then)."""
+        whole = self.pieces + len(self.history)
+        return (self.scene.pieces + self.next) / whole if whole else 1.0
 
 
 def _checked_history(history, pieces):

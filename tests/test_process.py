@@ -75,9 +75,9 @@ def test_gpt_training_and_scene_steps_run_on_one_blas_thread_and_give_the_thread
     assert seen and all(set(threads.values()) == {1} for threads in seen)
 
 
-def test_a_process_diffplay_owns_stays_on_one_blas_thread_and_its_scopes_are_left_out():
+def test_a_tuned_process_stays_on_one_blas_thread_and_its_scopes_are_left_out():
     inside, after, scoped = run("import json, diffplay.process as p\nfrom threadpoolctl import threadpool_limits\n"
-                                "threadpool_limits(2, user_api='blas')\np.own_process()\n"
+                                "threadpool_limits(2, user_api='blas')\np.tune_process()\n"
                                 "with p.one_blas_thread() as scope:\n    inside = p.blas_threads()\n"
                                 "print(json.dumps([inside, p.blas_threads(), scope is not None]))")
     assert set(inside.values()) == {1} and set(after.values()) == {1} and not scoped   # a null scope gives None

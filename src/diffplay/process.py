@@ -14,9 +14,6 @@ settings. Two ways in, one mechanism (threadpoolctl, which works whatever was im
 - `one_blas_thread()`: a scope that diffplay's own loops run in (`gpt.train`, a layout
   solve, a scene's steps), restoring the host's setting when it ends; entering it costs
   microseconds.
-- `own_process()`: `tune_process()` where diffplay owns the whole process and nothing else
-  sets BLAS threads (a studio session): the scopes are then left out, as they have nothing to
-  do, and a session waiting for its next frame found threadpoolctl's code cold each time.
 
 The user's explicit settings win: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS
 in the environment leave the BLAS threads alone, MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_
@@ -38,7 +35,6 @@ KEEP_BYTES = 256 << 20   # freed memory up to this stays with the process
 HEAP_BYTES = 32 << 20    # arrays up to this come from the heap, not mmap (glibc's largest allowed on 64 bits)
 
 _controller = None   # the BLAS libraries loaded when it was made; tune_process() looks again
-_owned = False       # own_process() set one BLAS thread for a process nothing else tunes
 
 
 def tune_process():
@@ -53,24 +49,14 @@ def tune_process():
     return changed
 
 
-def own_process():
-    """tune_process() for a process diffplay owns whole (a studio session): its BLAS stays on one
-    thread for good, so one_blas_thread() need not scope it again (a cold scope cost a session
-    0.1-0.3 ms a frame). Returns what tune_process() changed."""
-    global _owned
-    changed = tune_process()
-    _owned = "blas_threads" in changed
-    return changed
-
-
 def one_blas_thread():
     """A scope in which BLAS runs on one thread; the host's own setting returns when it ends.
 
-    Nothing happens where the environment sets the thread count (the user's choice wins), in a
-    process own_process() tuned (it runs on one for good: not even a look), nor where BLAS runs
-    one thread already (after tune_process(), say: a limit and its undoing cost a 20-circle
-    layout solve about 1 % of its time, to change nothing)."""
-    if _owned or _user_set(THREAD_VARIABLES) or _one_thread_already():
+    Nothing happens where the environment sets the thread count (the user's choice wins), nor
+    where BLAS runs one thread already (after tune_process(), say): a limit and its undoing cost
+    a 20-circle layout solve about 1 % of its time, and a studio session, its code cold after
+    each wait for the next frame, 0.1-0.3 ms a frame, to change nothing; the look costs ~1 µs."""
+    if _user_set(THREAD_VARIABLES) or _one_thread_already():
         return contextlib.nullcontext()
     return _blas().limit(limits=1, user_api="blas")
 

@@ -31,7 +31,7 @@ import time
 from contextlib import contextmanager
 
 from ..errors import UsageError
-from ..process import one_blas_thread, own_process
+from ..process import one_blas_thread, tune_process
 from ..scenes import registry
 from ..scenes.record import Replay, link_of, record_of, record_of_link
 from ..scenes.schema import SchemaError
@@ -104,7 +104,7 @@ def serve(sock, name, seed, limits, active):
     conn = Channel(sock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which stops us
     os.nice(NICENESS)
-    own_process()   # the sessions are the parallelism: one BLAS thread each, for good
+    tune_process()   # the sessions are the parallelism: one BLAS thread each, for good
     name_process(f"diffplay {name}")
     guard = Alarm()
     try:

@@ -40,6 +40,7 @@ from .config import DTYPES, GPTConfig, check_config, parameter_count, parameter_
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 4
 META = "checkpoint.json"   # the archive's member that holds all but the arrays
 MOMENTS = ("exp_avg", "exp_avg_sq")   # Adam's state, by PyTorch's names
+OPTIMIZER_MEMBERS = tuple(f"optimizer/{key}" for key in MOMENTS)   # version 4's, one vector each
 ZIP_MAGIC = b"PK\x03\x04"
 ARRAY_TYPES = tuple(np.dtype(name) for name in DTYPES)   # native byte order; no objects, so no pickles
 
@@ -104,8 +105,8 @@ def _split_arrays(payload):
     arrays = {"weights": layout.join(list(weights.values()))}
     if "optimizer" in payload:
         state = payload["optimizer"]["state"]
-        for key in MOMENTS if state else ():   # none before Adam's first step
-            arrays[f"optimizer/{key}"] = layout.join([state[i][key] for i in range(len(weights))])
+        for key, member in zip(MOMENTS, OPTIMIZER_MEMBERS) if state else ():   # none before Adam's first step
+            arrays[member] = layout.join([state[i][key] for i in range(len(weights))])
         meta["optimizer"] = {"state": {str(i): {key: value for key, value in entry.items() if key not in MOMENTS}
                                        for i, entry in state.items()},
                              "param_groups": payload["optimizer"]["param_groups"]}
@@ -149,6 +150,8 @@ def parse_checkpoint(raw, path):
         _put_arrays(payload, arrays)
     elif archived:
         _cut_arrays(payload, arrays, shapes, path)
+    if "losses" in arrays:   # an archive's losses, where the JSON of versions 1 and 2 holds them
+        payload["losses"] = arrays["losses"].tolist()
     check.matrices("weights", shapes)
     if version < 3 or "step" in payload:
         return {**payload, "config": config, **check.training(shapes, version)}
@@ -219,8 +222,6 @@ def _put_arrays(payload, arrays):
         for part in MOMENTS:
             if isinstance(entry, dict) and f"optimizer/state/{key}/{part}" in arrays:
                 entry[part] = arrays[f"optimizer/state/{key}/{part}"]
-    if "losses" in arrays:
-        payload["losses"] = arrays["losses"].tolist()
 
 
 def _cut_arrays(payload, arrays, shapes, path):
@@ -245,11 +246,6 @@ def _cut_arrays(payload, arrays, shapes, path):
             for i, piece in enumerate(layout.split(vectors[member])):
                 if isinstance(state.get(str(i)), dict):
                     state[str(i)][key] = piece
-    if "losses" in arrays:
-        payload["losses"] = arrays["losses"].tolist()
-
-
-OPTIMIZER_MEMBERS = tuple(f"optimizer/{key}" for key in MOMENTS)
 
 
 def _check_names(names, expected, path):
@@ -260,10 +256,16 @@ def _check_names(names, expected, path):
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise UsageError("must be a list of the weight matrices' names", where=where)
     missing = [name for name in expected if name not in names]
-    extra = [name for name in names if name not in expected or names.count(name) > 1]
-    problem = (f"lacks {missing[0]}" if missing else f"names {shown(extra[0], 60)} twice or more"
-               if extra and extra[0] in expected else f"names {shown(extra[0], 60)}, not a weight of this config"
-               if extra else "names them out of order")
+    repeated = [name for name in expected if names.count(name) > 1]
+    unknown = [name for name in names if name not in expected]
+    if missing:
+        problem = f"lacks {missing[0]}"
+    elif repeated:
+        problem = f"names {shown(repeated[0], 60)} twice or more"
+    elif unknown:
+        problem = f"names {shown(unknown[0], 60)}, not a weight of this config"
+    else:
+        problem = "names them out of order"
     raise UsageError(f"{problem}; it must name the config's weight matrices in order ({expected[0]}, {expected[1]}, …)",
                      where=where)
 

@@ -6,14 +6,12 @@ import itertools
 import os
 import re
 import stat
-import threading
-import time
 
 import pytest
 
 import diffplay.files
 from diffplay.errors import UsageError
-from diffplay.files import BackgroundWriter, check_writable, write_atomic
+from diffplay.files import check_writable, write_atomic
 
 
 def test_check_writable_accepts_a_new_file_in_an_existing_folder_and_leaves_nothing(tmp_path):
@@ -59,26 +57,6 @@ def test_write_atomic_into_a_missing_folder_is_a_usage_error_naming_the_flag(tmp
         write_atomic(path, "x", "--out")
 
 
-def test_background_writer_writes_the_newest_submission_and_close_waits_for_it(tmp_path):
-    path, release, made = tmp_path / "out.bin", threading.Event(), []
-
-    def slow(data):
-        def make():
-            release.wait(5)
-            made.append(data)
-            return data
-        return make
-
-    writer = BackgroundWriter("--out")
-    writer.submit(path, slow(b"first"))   # taken at once, held until released
-    time.sleep(0.05)
-    for data in (b"second", b"third", b"fourth"):
-        writer.submit(path, slow(data))   # each gives way to the next before it starts
-    release.set()
-    writer.close()
-    assert made == [b"first", b"fourth"] and path.read_bytes() == b"fourth" and os.listdir(tmp_path) == ["out.bin"]
-
-
 def synced(monkeypatch):
     """What os.fsync is asked to sync from now on, in order: "file" or "folder"."""
     log, fsync = [], os.fsync
@@ -97,25 +75,6 @@ def test_write_atomic_syncs_the_file_then_the_folder_it_was_renamed_in(tmp_path,
     assert log == ["file", "folder"]
 
 
-def test_background_writer_syncs_each_file_and_the_folder_after_the_first_write_and_at_the_end(tmp_path, monkeypatch):
-    log, path = synced(monkeypatch), tmp_path / "out.bin"
-    writer = BackgroundWriter("--out")
-    for data in (b"a", b"b", b"c"):
-        writer.submit(path, lambda data=data: data)
-        while not (path.exists() and path.read_bytes() == data):   # each written before the next comes
-            time.sleep(0.001)
-    writer.close()
-    assert log == ["file", "folder", "file", "file", "folder"] and path.read_bytes() == b"c"
-
-
-def test_background_writer_removes_what_dead_writers_left_once(tmp_path):
-    stale = tmp_path / f".out.bin.{dead_pid()}.0.tmp"
-    stale.write_text("half")
-    with BackgroundWriter("--out") as writer:
-        writer.submit(tmp_path / "out.bin", lambda: b"whole")
-    assert os.listdir(tmp_path) == ["out.bin"]
-
-
 def test_a_temporary_name_in_use_is_passed_over_for_the_next(tmp_path, monkeypatch):
     taken = [tmp_path / f".out.bin.{os.getpid()}.{n}.tmp" for n in range(3)]   # a live writer's names: kept
     monkeypatch.setattr(diffplay.files, "_serial", itertools.count())
@@ -129,15 +88,6 @@ def test_what_a_dead_writer_left_that_cannot_be_removed_does_not_stop_a_write(tm
     (tmp_path / f".out.bin.{dead_pid()}.0.tmp").mkdir()   # a folder of that name: unlink fails
     write_atomic(tmp_path / "out.bin", b"x", "--out")
     assert (tmp_path / "out.bin").read_bytes() == b"x"
-
-
-def test_background_writer_raises_the_threads_error_at_the_next_call(tmp_path):
-    writer = BackgroundWriter("--out")
-    writer.submit(tmp_path / "nodir" / "out.bin", lambda: b"x")
-    with pytest.raises(UsageError, match=r"--out .*nodir/out.bin: cannot write it"):
-        writer.close()
-    with pytest.raises(RuntimeError, match="submit after close"):
-        writer.submit(tmp_path / "out.bin", lambda: b"x")
 
 
 def dead_pid():

@@ -8,8 +8,6 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
-import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -18,7 +16,7 @@ import numpy as np
 import pytest
 
 from diffplay.errors import Interrupted, RunFailed, UsageError
-from diffplay.gpt import GPT, train
+from diffplay.gpt import GPT, checkpoint, train
 from diffplay.gpt.checkpoint import read_checkpoint, write_checkpoint
 from diffplay.gpt.train import DEFAULTS, Run
 from checkpoint_files import as_version_2, as_version_3, meta, rewritten, with_member, without_member
@@ -300,18 +298,18 @@ def test_a_diverging_run_fails_saving_its_last_good_step(docs, tmp_path, engine)
         GPT.load(out).sample(2, seed=0)   # seeded: a draw of BOS at once would end a sample before any NaN
 
 
-def test_checkpoints_are_written_off_the_training_thread_and_the_last_one_is_on_disk(docs, tmp_path, monkeypatch):
-    writers, replace = [], os.replace
+def test_checkpoints_are_written_by_a_writer_process_and_the_last_one_is_on_disk(docs, tmp_path, monkeypatch):
+    writers, real = [], checkpoint.WriterProcess
 
-    def slow_replace(source, target):   # each write ends in one rename
-        writers.append(threading.current_thread())
-        time.sleep(0.02)   # a slow disk: the steps go on meanwhile, and waiting saves give way to newer ones
-        replace(source, target)
+    def kept(flag, **options):   # the run's writer, kept to be looked at
+        writers.append(real(flag, **options))
+        return writers[-1]
 
-    monkeypatch.setattr(os, "replace", slow_replace)
+    monkeypatch.setattr(checkpoint, "WriterProcess", kept)
     train(docs, steps=60, out=tmp_path / "model.npz", checkpoint_every=1, samples=0, **SMALL)
-    assert writers and threading.main_thread() not in writers and len(writers) < 60
-    assert read_checkpoint(tmp_path / "model.npz")["step"] == 60
+    (writer,) = writers
+    assert writer.process.pid != os.getpid() and writer.process.returncode == 0   # ended, once all was written
+    assert read_checkpoint(tmp_path / "model.npz")["step"] == 60 and not list(tmp_path.glob(".*.tmp"))
 
 
 def test_a_reader_during_training_only_ever_sees_whole_checkpoints(docs, tmp_path):

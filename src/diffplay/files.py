@@ -11,13 +11,12 @@ it writes with write_atomic, so a reader (or a run killed mid-write) sees the ol
 new one, never half of one. A run killed mid-write leaves its temporary file behind; the name
 says whose it is (`.model.json.PID.N.tmp`), and the next write to that file removes those
 of writers that have died. Both turn the operating system's complaints into a UsageError
-naming the flag. BackgroundWriter does the same writes on a thread of its own (a training
+naming the flag. writer_process.py does the same writes in a process of its own (a training
 loop's checkpoints).
 """
 
 import itertools
 import os
-import threading
 from pathlib import Path
 
 from .errors import UsageError
@@ -87,12 +86,12 @@ def write_atomic(path, data, flag):
     """Write data (str as UTF-8, or bytes) to path via a temporary file in the same folder and
     a rename, synced to disk; an OSError becomes a UsageError (where="FLAG PATH")."""
     path = Path(path)
-    _remove_dead_writers_files(path, ".tmp")
-    _replace_whole(path, data, flag)
-    _fsync_folder(path.parent)   # so the rename itself survives a power cut
+    remove_dead_writers_files(path, ".tmp")
+    replace_whole(path, data, flag)
+    fsync_folder(path.parent)   # so the rename itself survives a power cut
 
 
-def _replace_whole(path, data, flag):
+def replace_whole(path, data, flag):
     """write_atomic's write and rename, without its two looks at the folder, before and after
     (a writer that writes one path again and again looks for dead writers' files once, and
     syncs the folder when it is done)."""
@@ -117,11 +116,11 @@ def _replace_whole(path, data, flag):
 def _temporary(path, suffix):
     """(fd, name) of a new file beside path, named for this process; first the ones that
     writers which have died left there are removed."""
-    _remove_dead_writers_files(path, suffix)
+    remove_dead_writers_files(path, suffix)
     return _new_temporary(path, suffix)
 
 
-def _remove_dead_writers_files(path, suffix):
+def remove_dead_writers_files(path, suffix):
     """Best effort: what another writer left is never a reason to fail this write."""
     for left in path.parent.glob(f".{_glob_escape(path.name)}.*{suffix}"):
         pid = left.name[len(path.name) + 2:].split(".", 1)[0]
@@ -170,7 +169,7 @@ def _same_file(a, b):
         return False
 
 
-def _fsync_folder(folder):
+def fsync_folder(folder):
     """Best effort: some systems cannot open or sync a folder, and by now the file is whole."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -180,79 +179,3 @@ def _fsync_folder(folder):
             os.close(fd)
     except OSError:
         pass
-
-
-class BackgroundWriter:
-    """Atomic writes (write_atomic) on a thread of their own, so a long loop need not wait for
-    the disk: `submit(path, make)` hands over a function that returns the bytes, called on that
-    thread; a submission not yet started gives way to a newer one (the file only ever holds a
-    whole version, and the newest wins); `close()` waits until everything submitted is on disk.
-    An error on the thread (a full disk) is raised by the next submit() or by close().
-
-    Each file is synced before its rename; the folder, which makes a rename itself survive a
-    power cut, after a path's first write (so the file is there) and at the end: a power cut
-    in between brings back an earlier version, whole, as if it had come earlier."""
-
-    def __init__(self, flag):
-        self.flag, self.pending, self.error, self.closing = flag, None, None, False
-        self.ready = threading.Condition()
-        self.thread = threading.Thread(target=self._run, name=f"writer {flag}")   # not a daemon: a
-        self.thread.start()   # process that exits (an exception) still finishes the write in progress
-
-    def submit(self, path, make):
-        with self.ready:
-            if self.closing:
-                raise RuntimeError(f"BackgroundWriter {self.flag}: submit after close")
-            self._raise_error()
-            self.pending = (path, make)
-            self.ready.notify()
-
-    def close(self):
-        """Wait until all submitted is written; raise the thread's error, if any."""
-        with self.ready:
-            self.closing = True
-            self.ready.notify()
-        self.thread.join()
-        with self.ready:
-            self._raise_error()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if error is None:
-            self.close()
-            return
-        try:   # already failing: wait for the writes, but let the first error be the one raised
-            self.close()
-        except Exception:
-            pass
-
-    def _raise_error(self):
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def _run(self):
-        written = set()
-        while True:
-            with self.ready:
-                while self.pending is None and not self.closing:
-                    self.ready.wait()
-                if self.pending is None:
-                    break
-                (path, make), self.pending = self.pending, None
-            try:
-                path = Path(path)
-                first = path not in written
-                if first:   # what dead writers left is looked for once a path, not every write
-                    _remove_dead_writers_files(path, ".tmp")
-                _replace_whole(path, make(), self.flag)
-                if first:
-                    _fsync_folder(path.parent)
-                written.add(path)
-            except Exception as error:   # raised where the loop can hear it
-                with self.ready:
-                    self.error = error
-        for folder in {path.parent for path in written}:
-            _fsync_folder(folder)

@@ -11,9 +11,10 @@ order `checkpoint.json`'s "weights" names them (each matrix row by row, its shap
 Adam's moments laid out alike as `optimizer/exp_avg.npy` and `optimizer/exp_avg_sq.npy`, the
 losses as `losses.npy` (float64), the rest in the run's dtype, so every number reads back bit
 for bit. Five members, not a pair per matrix: the default model's archive is made in half the
-time (0.18 ms, where 28 members took 0.38), and it is written off the training thread
-(train.py) by a files.BackgroundWriter. A file with the weights alone (no `step`; `gpt import`
-writes one) is a model to sample from, not a run to resume.
+time (0.18 ms, where 28 members took 0.38); a run's checkpoints are made and written in a
+writer process (CheckpointWriter), so the training loop only hands the numbers over. A file
+with the weights alone (no `step`; `gpt import` writes one) is a model to sample from, not a
+run to resume.
 
 Version 3 was the same archive with a member per matrix (`weights/NAME.npy`,
 `optimizer/state/I/exp_avg.npy`, …); it is still read.
@@ -24,7 +25,6 @@ before optimizers had a state_dict, kept Adam's moments by weight name and its s
 
 import functools
 import io
-import json
 import math
 import zipfile
 
@@ -33,8 +33,10 @@ import numpy as np
 from ..checks import check_choice, check_integer, check_number, is_number, shown
 from ..engine.flat import Flat
 from ..errors import UsageError
-from ..files import BackgroundWriter, read_bytes, utf8_text, write_atomic
+from ..files import read_bytes, utf8_text, write_atomic
+from ..npz import npz_bytes
 from ..parsing import load_json
+from ..writer_process import WriterProcess
 from .config import DTYPES, GPTConfig, check_config, parameter_count, parameter_shapes
 
 FORMAT, VERSION = "diffplay-gpt-checkpoint", 4
@@ -53,35 +55,32 @@ def write_checkpoint(path, payload, flag="--out"):
 
 def checkpoint_bytes(payload):
     """Version 4's bytes: the payload's arrays end to end as .npy members, the rest as checkpoint.json."""
-    return _archive(*_split_arrays(payload))
+    return npz_bytes(*_archive_parts(payload))
 
 
 class CheckpointWriter:
-    """A run's checkpoints, written to one path off the training thread. save(payload) takes
-    the snapshot apart at once (a non-finite number is a FloatingPointError, there and then)
-    and leaves the archive and the disk to a BackgroundWriter; the newest save wins and
-    close() waits until it is on disk."""
+    """A run's checkpoints, written to one path by a writer process (diffplay.writer_process).
+    save(payload) takes the snapshot apart at once (a non-finite number is a FloatingPointError,
+    there and then) and hands the arrays' bytes over; the process makes the archive and writes
+    it. The newest save wins, and close() waits until it is on disk."""
 
     def __init__(self, path):
-        self.path, self.step, self.writer = path, None, BackgroundWriter("--out")
+        self.path, self.step, self.writer = path, None, WriterProcess("--out", preload=[npz_bytes.__module__])
 
     def save(self, payload):
-        meta, arrays = _split_arrays(payload)
-        self.writer.submit(self.path, lambda: _archive(meta, arrays))
+        self.writer.submit(self.path, npz_bytes, *_archive_parts(payload))
         self.step = payload["step"]
 
     def close(self):
         self.writer.close()
 
 
-def _archive(meta, arrays):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr(META, json.dumps({"format": FORMAT, "version": VERSION, **meta}, separators=(",", ":"),
-                                          allow_nan=False))
-        for name, array in arrays.items():   # np.save's bytes, its header made once per shape
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy"), _npy_header(array.shape, array.dtype) + array.tobytes())
-    return buffer.getvalue()
+def _archive_parts(payload):
+    """npz_bytes's arguments for the payload: checkpoint.json's name and contents, and each array
+    as (member name, its np.save header, its bytes)."""
+    meta, arrays = _split_arrays(payload)
+    members = [(name, _npy_header(array.shape, array.dtype), array.tobytes()) for name, array in arrays.items()]
+    return META, {"format": FORMAT, "version": VERSION, **meta}, members
 
 
 @functools.lru_cache(maxsize=256)

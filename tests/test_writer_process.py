@@ -1,0 +1,116 @@
+"""The writer process: checkpoints made and written off the training process, atomically,
+the newest winning, every error told to the run."""
+
+import os
+import pickle
+import signal
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from diffplay.errors import UsageError
+from diffplay.npz import npz_bytes
+from diffplay.writer_process import WriterProcess, _read_message, _write_message, serve
+from test_files import dead_pid, synced
+from writer_jobs import failing, held
+
+TESTS = Path(__file__).parent
+
+
+@pytest.fixture
+def writer(monkeypatch):
+    """A WriterProcess that can import this folder's jobs; closed after the test."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    writer = WriterProcess("--out")
+    yield writer
+    try:
+        writer.close()
+    except Exception:
+        pass
+
+
+def test_the_newest_submission_wins_and_close_waits_until_it_is_on_disk(writer, tmp_path):
+    path, gate, log = tmp_path / "out.bin", tmp_path / "gate", tmp_path / "log"
+    for data in (b"first", b"second", b"third", b"fourth"):   # the first is held; each next gives way to a newer
+        writer.submit(path, held, data, str(gate), str(log))
+    gate.touch()
+    writer.close()
+    assert log.read_bytes() == b"first\nfourth\n" and path.read_bytes() == b"fourth"
+    assert sorted(os.listdir(tmp_path)) == ["gate", "log", "out.bin"]
+    assert writer.process.returncode == 0
+
+
+def test_the_process_runs_in_a_session_of_its_own_so_ctrl_c_does_not_stop_a_write(writer):
+    assert os.getsid(writer.process.pid) == writer.process.pid != os.getsid(0)
+
+
+def test_an_error_in_the_process_is_raised_by_the_next_call(writer, tmp_path):
+    writer.submit(tmp_path / "nodir" / "out.bin", npz_bytes, "meta.json", {}, [])
+    with pytest.raises(UsageError, match=r"^--out .*nodir/out.bin: cannot write it"):
+        writer.close()
+    with pytest.raises(RuntimeError, match="submit after close"):
+        writer.submit(tmp_path / "out.bin", npz_bytes, "meta.json", {}, [])
+
+
+def test_a_failing_job_is_told_with_its_error_and_the_old_file_stays(writer, tmp_path):
+    path = tmp_path / "out.bin"
+    path.write_bytes(b"old")
+    writer.submit(path, failing, "no bytes today")
+    with pytest.raises(RuntimeError, match=r"the writer process of --out failed: ValueError: no bytes today"):
+        writer.close()
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["out.bin"]
+
+
+def test_a_writer_process_that_died_is_told_not_ignored(writer, tmp_path):
+    writer.process.send_signal(signal.SIGKILL)
+    writer.process.wait()
+    writer.submit(tmp_path / "out.bin", npz_bytes, "meta.json", {}, [])
+    with pytest.raises(RuntimeError, match=r"ended \(exit status -9\) before it had written all it was given"):
+        writer.close()
+
+
+def serve_in_this_process(jobs):
+    """Run serve() on a thread of this process over real pipes: send each (path, make, args) of
+    jobs, then close; returns the answers."""
+    job_read, job_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    server = threading.Thread(target=serve, args=(job_read, answer_write))
+    server.start()
+    answers = []
+    for path, make, args in jobs:
+        _write_message(job_write, pickle.dumps((str(path), "--out", make, args)))
+        answers.append(pickle.loads(_read_message(answer_read)))
+    os.close(job_write)
+    server.join()
+    for fd in (job_read, answer_read, answer_write):
+        os.close(fd)
+    return answers
+
+
+def test_each_file_is_synced_and_its_folder_after_the_first_write_and_at_the_end(tmp_path, monkeypatch):
+    log, path = synced(monkeypatch), tmp_path / "out.bin"
+    answers = serve_in_this_process([(path, bytes, (data,)) for data in (b"a", b"b", b"c")])
+    assert answers == [None] * 3 and path.read_bytes() == b"c"
+    assert log == ["file", "folder", "file", "file", "folder"]
+
+
+def test_what_dead_writers_left_is_removed_before_the_first_write(tmp_path):
+    (tmp_path / f".out.bin.{dead_pid()}.0.tmp").write_text("half")
+    assert serve_in_this_process([(tmp_path / "out.bin", bytes, (b"whole",))]) == [None]
+    assert os.listdir(tmp_path) == ["out.bin"] and stat.S_ISREG((tmp_path / "out.bin").stat().st_mode)
+
+
+def test_a_job_cut_short_by_a_dying_run_is_dropped_and_the_file_stays_whole(tmp_path):
+    path = tmp_path / "out.bin"
+    path.write_bytes(b"old")
+    job_read, job_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    os.write(job_write, (1000).to_bytes(8, "little") + b"only part of a job")   # then the run died
+    os.close(job_write)
+    serve(job_read, answer_write)
+    os.close(answer_write)
+    assert os.read(answer_read, 100) == b"" and path.read_bytes() == b"old"
+    for fd in (job_read, answer_read):
+        os.close(fd)

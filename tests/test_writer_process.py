@@ -5,7 +5,10 @@ import os
 import pickle
 import signal
 import stat
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -19,10 +22,15 @@ from writer_jobs import failing, held
 TESTS = Path(__file__).parent
 
 
+def with_tests_on_the_path():
+    """This environment, this folder added to PYTHONPATH: a writer process can import writer_jobs."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+
+
 @pytest.fixture
 def writer(monkeypatch):
     """A WriterProcess that can import this folder's jobs; closed after the test."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setattr(os, "environ", with_tests_on_the_path())
     writer = WriterProcess("--out")
     yield writer
     try:
@@ -40,6 +48,69 @@ def test_the_newest_submission_wins_and_close_waits_until_it_is_on_disk(writer, 
     assert log.read_bytes() == b"first\nfourth\n" and path.read_bytes() == b"fourth"
     assert sorted(os.listdir(tmp_path)) == ["gate", "log", "out.bin"]
     assert writer.process.returncode == 0
+
+
+def test_a_job_that_waited_goes_as_soon_as_the_process_is_free_when_polled(writer, tmp_path):
+    path, gate, log = tmp_path / "out.bin", tmp_path / "gate", tmp_path / "log"
+    for data in (b"first", b"second"):
+        writer.submit(path, held, data, str(gate), str(log))
+    gate.touch()
+    deadline = time.monotonic() + 30
+    while not (path.exists() and path.read_bytes() == b"second") and time.monotonic() < deadline:
+        writer.poll()   # what a training loop does between steps
+        time.sleep(0.001)
+    assert path.read_bytes() == b"second" and log.read_bytes() == b"first\nsecond\n"
+
+
+def test_a_job_larger_than_the_pipe_arrives_whole(writer, tmp_path):
+    data = os.urandom(3 << 20)   # three times the pipe's size: written and read in parts
+    writer.submit(tmp_path / "big.npz", npz_bytes, "meta.json", {"n": 1}, [("a", b"", data)])
+    writer.close()
+    with open(tmp_path / "big.npz", "rb") as f:
+        assert data in f.read()
+
+
+def test_a_module_in_the_folder_the_run_started_in_is_not_imported_by_the_process(tmp_path, monkeypatch):
+    (tmp_path / "json.py").write_text("raise SystemExit('the json.py of the working folder was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    writer = WriterProcess("--out", preload=["diffplay.npz"])
+    writer.submit(tmp_path / "out.npz", npz_bytes, "meta.json", {"n": 1}, [])
+    writer.close()
+    assert (tmp_path / "out.npz").exists()
+
+
+def test_a_job_whose_function_the_process_cannot_import_is_told_with_the_reason(tmp_path):
+    writer = WriterProcess("--out")   # this folder is not on its path
+    writer.submit(tmp_path / "out.bin", held, b"x", "gate", "log")
+    with pytest.raises(RuntimeError, match=r"failed: ModuleNotFoundError: No module named 'writer_jobs'"):
+        writer.close()
+
+
+def test_a_preload_that_fails_is_the_answer_to_every_job(tmp_path):
+    writer = WriterProcess("--out", preload=["diffplay.no_such_module"])
+    writer.submit(tmp_path / "out.bin", npz_bytes, "meta.json", {}, [])
+    with pytest.raises(RuntimeError, match=r"ModuleNotFoundError: No module named 'diffplay.no_such_module'"):
+        writer.close()
+    assert not (tmp_path / "out.bin").exists()
+
+
+def test_a_run_killed_mid_write_leaves_the_process_to_finish_the_file_and_end_quietly(tmp_path):
+    path, gate, log = tmp_path / "out.bin", tmp_path / "gate", tmp_path / "log"
+    run = subprocess.Popen([sys.executable, "-c", f"""
+from diffplay.writer_process import WriterProcess
+from writer_jobs import held
+writer = WriterProcess("--out")
+writer.submit({str(path)!r}, held, b"whole", {str(gate)!r}, {str(log)!r})
+print("sent", flush=True)
+import time; time.sleep(60)
+"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=with_tests_on_the_path())
+    assert run.stdout.readline() == b"sent\n"
+    run.kill()   # mid-write: the job is in the process, held at the gate
+    run.wait()
+    gate.touch()
+    said = run.stderr.read()   # to its end: once the writer process (which shares it) has ended
+    assert path.read_bytes() == b"whole" and b"Traceback" not in said
+    assert sorted(os.listdir(tmp_path)) == ["gate", "log", "out.bin"]   # no temporary file left
 
 
 def test_the_process_runs_in_a_session_of_its_own_so_ctrl_c_does_not_stop_a_write(writer):
@@ -63,11 +134,19 @@ def test_a_failing_job_is_told_with_its_error_and_the_old_file_stays(writer, tmp
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["out.bin"]
 
 
-def test_a_writer_process_that_died_is_told_not_ignored(writer, tmp_path):
+def test_a_writer_process_that_died_is_told_at_every_call_not_ignored(writer, tmp_path):
     writer.process.send_signal(signal.SIGKILL)
     writer.process.wait()
-    writer.submit(tmp_path / "out.bin", npz_bytes, "meta.json", {}, [])
-    with pytest.raises(RuntimeError, match=r"ended \(exit status -9\) before it had written all it was given"):
+    writer.submit(tmp_path / "out.bin", npz_bytes, "meta.json", {}, [])   # the job is lost: said next
+    for call in (lambda: writer.submit(tmp_path / "out.bin", npz_bytes, "meta.json", {}, []), writer.close):
+        with pytest.raises(RuntimeError, match=r"ended \(exit status -9\) before it had written all it was given"):
+            call()
+
+
+def test_a_writer_process_that_dies_with_a_job_in_hand_is_told(writer, tmp_path):
+    writer.submit(tmp_path / "out.bin", held, b"x", str(tmp_path / "gate"), str(tmp_path / "log"))
+    writer.process.send_signal(signal.SIGKILL)
+    with pytest.raises(RuntimeError, match=r"ended \(exit status -9\)"):
         writer.close()
 
 

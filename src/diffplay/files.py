@@ -86,7 +86,7 @@ def write_atomic(path, data, flag):
     """Write data (str as UTF-8, or bytes) to path via a temporary file in the same folder and
     a rename, synced to disk; an OSError becomes a UsageError (where="FLAG PATH")."""
     path = Path(path)
-    remove_dead_writers_files(path, ".tmp")
+    _remove_dead_writers_files(path, ".tmp")
     replace_whole(path, data, flag)
     fsync_folder(path.parent)   # so the rename itself survives a power cut
 
@@ -116,11 +116,11 @@ def replace_whole(path, data, flag):
 def _temporary(path, suffix):
     """(fd, name) of a new file beside path, named for this process; first the ones that
     writers which have died left there are removed."""
-    remove_dead_writers_files(path, suffix)
+    _remove_dead_writers_files(path, suffix)
     return _new_temporary(path, suffix)
 
 
-def remove_dead_writers_files(path, suffix):
+def _remove_dead_writers_files(path, suffix):
     """Best effort: what another writer left is never a reason to fail this write."""
     for left in path.parent.glob(f".{_glob_escape(path.name)}.*{suffix}"):
         pid = left.name[len(path.name) + 2:].split(".", 1)[0]

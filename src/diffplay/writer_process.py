@@ -15,16 +15,19 @@ import importlib
 import os
 import pickle
 import select
+import site
 import struct
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 from .errors import UsageError
-from .files import fsync_folder, remove_dead_writers_files, replace_whole
+from .files import fsync_folder, replace_whole, write_atomic
 
 LENGTH = struct.Struct("<Q")   # each message: its length, then its pickle
-PIPE_BYTES = 1 << 20           # a checkpoint of the default model (110 kB) goes in at once
+PIPE_BYTES = 1 << 20           # the pipe's size: a checkpoint of the default model (110 kB) goes in at once
+READ_BYTES = 1 << 20           # the most one read takes
 
 
 class WriterProcess:
@@ -38,10 +41,16 @@ class WriterProcess:
         """preload: the modules that the jobs' functions live in, imported by the process while
         the run goes on (not when the first job, perhaps the last, comes)."""
         self.flag, self.pending, self.in_flight, self.error, self.closed = flag, None, False, None, False
-        self.process = subprocess.Popen([sys.executable, "-m", __name__, *preload], stdin=subprocess.PIPE,
+        self.ended = None   # once the process is gone: why, said at every call from then on
+        # -P: the folder the run was started in is not searched (a json.py there is not imported)
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", __name__, *preload], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, bufsize=0, env=_child_environment(),
                                         start_new_session=True)
         _widen_pipe(self.process.stdin.fileno())
+        self.answers = select.poll()   # not select.select: it refuses descriptors past 1023
+        self.answers.register(self.process.stdout.fileno(), select.POLLIN)
+        # dropped without close(): the pipe closes, so the process ends instead of waiting for jobs
+        weakref.finalize(self, self.process.stdin.close)
 
     def submit(self, path, make, *args):
         if self.closed:
@@ -52,6 +61,14 @@ class WriterProcess:
         if not self.in_flight:
             self._send_pending()
 
+    def poll(self):
+        """Send the job that waits, if the process has finished the one before it (no waiting:
+        a look at the pipe, only while a job waits)."""
+        if self.pending is not None and self.in_flight:
+            self._hear(wait=False)
+            if not self.in_flight and self.ended is None:
+                self._send_pending()
+
     def close(self):
         """Wait until all submitted is written and the process has synced the folders and
         ended; raise its error, if any (a second close does nothing)."""
@@ -59,10 +76,10 @@ class WriterProcess:
             return
         self.closed = True
         try:
-            while self.in_flight:
-                self._hear(wait=True)
-                if self.pending is not None and not self.in_flight:
+            while self.in_flight or self.pending is not None:   # (a process that ended drops both)
+                if not self.in_flight:
                     self._send_pending()
+                self._hear(wait=True)
         finally:
             self.process.stdin.close()   # the process's cue to sync the folders and end
             self.process.wait()
@@ -79,10 +96,9 @@ class WriterProcess:
 
     def _hear(self, wait):
         """Take the process's answer to the job in flight, if it has come (or, wait=True, once it comes)."""
-        fd = self.process.stdout.fileno()
-        if not self.in_flight or not (wait or select.select([fd], [], [], 0)[0]):
+        if not self.in_flight or not (wait or self.answers.poll(0)):
             return
-        answer = _read_message(fd)
+        answer = _read_message(self.process.stdout.fileno())
         if answer is None:
             self._ended()
             return
@@ -96,40 +112,54 @@ class WriterProcess:
     def _ended(self):
         """The process is gone before it answered: what was in flight may not be on disk."""
         self.in_flight, self.pending = False, None
-        if self.error is None:
-            code = self.process.wait()
-            self.error = RuntimeError(f"the writer process of {self.flag} ended (exit status {code}) before "
-                                      "it had written all it was given")
+        self.ended = (f"the writer process of {self.flag} ended (exit status {self.process.wait()}) before it "
+                      "had written all it was given")
 
     def _raise_error(self):
         if self.error is not None:
             error, self.error = self.error, None
             raise error
+        if self.ended is not None:
+            raise RuntimeError(self.ended)
 
 
-def serve(jobs, answers):
+def serve(jobs, answers, preload=()):
     """The writer process's loop, reading jobs from the file descriptor `jobs` and answering
     each on `answers`, until `jobs` closes: then each folder written in is synced, so the
     last renames survive a power cut. Each file is synced before its rename; its folder also
-    after a path's first write (so the file is there at all)."""
-    written = set()
+    after a path's first write (so the file is there at all). `preload`: modules imported
+    first; one that fails is the answer to every job."""
+    written, broken = set(), _imported(preload)
     while (message := _read_message(jobs)) is not None:
-        path, flag, make, args = pickle.loads(message)
-        _write_message(answers, pickle.dumps(_write(Path(path), flag, make, args, written)))
+        answer = broken or _write(message, written)
+        try:
+            _write_message(answers, pickle.dumps(answer))
+        except OSError:   # the run is gone (killed): no one to answer, but the folders are still synced
+            break
     for folder in {path.parent for path in written}:
         fsync_folder(folder)
 
 
-def _write(path, flag, make, args, written):
+def _imported(modules):
+    """None once each module is imported, else the answer that says why one was not."""
+    try:
+        for module in modules:
+            importlib.import_module(module)
+        return None
+    except Exception as error:
+        return "error", f"{type(error).__name__}: {error}"
+
+
+def _write(message, written):
     """One job: None when the file is whole on disk, else (kind, message) of what went wrong."""
     try:
-        first = path not in written
-        if first:   # what dead writers left is looked for once a path, not every write
-            remove_dead_writers_files(path, ".tmp")
-        replace_whole(path, make(*args), flag)
-        if first:
-            fsync_folder(path.parent)
-        written.add(path)
+        path, flag, make, args = pickle.loads(message)   # imports make's module: it may fail too
+        path, data = Path(path), make(*args)
+        if path in written:   # dead writers' files were looked for, and the folder synced, the first time
+            replace_whole(path, data, flag)
+        else:
+            write_atomic(path, data, flag)
+            written.add(path)
         return None
     except UsageError as error:
         return "usage", str(error)
@@ -139,9 +169,10 @@ def _write(path, flag, make, args, written):
 
 def _write_message(fd, data):
     """Write a length and data to fd, all of it (a pipe may take a large one in parts)."""
-    view = memoryview(LENGTH.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
+    for part in (LENGTH.pack(len(data)), data):   # apart: joined, a large checkpoint would be copied once more
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _read_message(fd):
@@ -154,7 +185,7 @@ def _read_message(fd):
 def _read_exactly(fd, n):
     parts, left = [], n
     while left:
-        part = os.read(fd, min(left, PIPE_BYTES))
+        part = os.read(fd, min(left, READ_BYTES))
         if not part:
             return None
         parts.append(part)
@@ -174,8 +205,13 @@ def _widen_pipe(fd):
 
 
 def _child_environment():
-    """This environment, with the folder this diffplay was imported from first on the path."""
+    """This environment; where this diffplay was not installed but imported from a folder (a
+    checkout's src/, through PYTHONPATH or sys.path), that folder first on the child's path, so
+    the process imports this very diffplay (a site folder is not put first: it would shadow
+    the standard library's modules there)."""
     source = str(Path(__file__).resolve().parents[1])
+    if source in {*site.getsitepackages(), site.getusersitepackages()}:
+        return dict(os.environ)
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": source if not path else os.pathsep.join([source, path])}
 
@@ -183,7 +219,7 @@ def _child_environment():
 if __name__ == "__main__":
     answers = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())   # a stray print cannot garble an answer
-    for module in sys.argv[1:]:
-        importlib.import_module(module)
-    serve(sys.stdin.fileno(), answers)
-    os._exit(0)   # all is synced and nothing buffered: the interpreter's teardown would cost the run ~6 ms
+    serve(sys.stdin.fileno(), answers, preload=sys.argv[1:])
+    sys.stdout.flush()   # what a job printed (it goes to stderr); the files are synced, the answers unbuffered:
+    sys.stderr.flush()
+    os._exit(0)          # the interpreter's teardown would cost the run ~6 ms

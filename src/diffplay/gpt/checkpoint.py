@@ -71,6 +71,11 @@ class CheckpointWriter:
         self.writer.submit(self.path, npz_bytes, *_archive_parts(payload))
         self.step = payload["step"]
 
+    def poll(self):
+        """Called between steps: a save that waited for the process goes once it is free."""
+        if self.writer.pending is not None:
+            self.writer.poll()
+
     def close(self):
         self.writer.close()
 

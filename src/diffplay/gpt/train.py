@@ -107,7 +107,7 @@ def _train_steps(run, out, checkpoint_every, on_step):
     """Step the run to its end, saving to out every checkpoint_every steps and at the end;
     returns the positions predicted. A step that goes non-finite (RunFailed) and a Ctrl-C
     (Interrupted, after the step in progress) first save the last whole step. Checkpoints are
-    written off this thread (checkpoint.CheckpointWriter), and all are on disk when it returns."""
+    written by a process of their own (checkpoint.CheckpointWriter), all on disk when it returns."""
     tokens, saver = 0, CheckpointWriter(out) if out is not None and run.writes else None
     # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying so
     with stop_between_steps(run.stop_signals) as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -120,6 +120,8 @@ def _train_steps(run, out, checkpoint_every, on_step):
                 stopping = run.agreed(stop.requested)
                 if saver and (stopping or checkpoint_every and run.step % checkpoint_every == 0):
                     saver.save(run.checkpoint())
+                elif saver:
+                    saver.poll()
                 if stopping:
                     _close(saver)
                     raise Interrupted(_interrupted(run, out))

@@ -225,7 +225,10 @@ class Problem:
             if w is not None:
                 kept.append(call)
                 grads = pullback(w)
-                parts.extend(grads if call.one_dimensional else [g.ravel() for g in grads])
+                if grads.__class__ is np.ndarray:   # the gradients as its rows: in order already
+                    parts.append(grads.ravel())
+                else:
+                    parts.extend(grads if call.one_dimensional else [g.ravel() for g in grads])
         if not parts:
             return np.zeros(self.size)
         if len(kept) == len(self.calls):

@@ -69,6 +69,25 @@ def test_a_weight_of_none_leaves_its_family_out_of_the_gradient():
         np.testing.assert_allclose(back(kept), back(alone), rtol=0, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["packing", "flowchart"])
+def test_a_flat_layout_of_the_constraints_gives_their_values_and_gradient_as_per_family_lists_do(name):
+    """A solver's flat vectors (residuals, weights) laid out by spans: Values.ordered end to end
+    are the families' values so laid out, and Weights cut from a flat vector weigh as the
+    same weights given family by family (a Group's call reads its slice; the others their own)."""
+    fast, slow, z = both_problems(name)
+    for problem in (fast, slow):   # with kernels and on Tensors
+        values, back = problem.forward(z)
+        spans, count = problem.spans(z), len(problem.constraints)
+        flat = np.concatenate(values.ordered)
+        for (a, b, shape), v in zip(spans, values[:count]):
+            np.testing.assert_array_equal(flat[a:b].reshape(shape), v)
+        rng = np.random.default_rng(1)
+        weights = rng.normal(size=flat.size)
+        objective = [rng.normal(size=v.shape) for v in values[count:]]
+        each = [weights[a:b].reshape(shape).copy() for a, b, shape in spans] + objective
+        np.testing.assert_allclose(back(problem.cut(weights, objective)), back(each), rtol=1e-12, atol=1e-15)
+
+
 def test_values_are_copies_that_a_later_evaluation_leaves_alone():
     fast, _, z = both_problems("flowchart")
     first = fast.values(z)

@@ -34,8 +34,10 @@ def along(g, dx, dy, d):
 
 
 def _nowhere_zero(d):
-    """Whether no length in d is 0 (below 1e-9): the usual case, told by one reduction."""
-    return np.minimum.reduce(d, axis=None, initial=np.inf) >= 1e-9
+    """Whether no length in d is 0 (below 1e-9): the usual case, told by an argmin and a lookup
+    (fewer than half the instructions of a minimum, which goes through NumPy's reduction
+    machinery; a nan is its argmin, and fails the test as it should)."""
+    return not d.size or d.item(d.argmin()) >= 1e-9
 
 
 def length_and_direction(dx, dy):

@@ -17,6 +17,7 @@ gives (n, m).
 import functools
 import inspect
 import itertools
+import math
 import operator
 from dataclasses import dataclass
 
@@ -94,6 +95,22 @@ class Family:
         return out.reshape((self.size, -1))
 
 
+class Values(list):
+    """Every family's values, one array each; and `ordered`, the constraint families' values
+    raveled in Problem.order, a Group's families as the one array their call gave (a solver's
+    residuals are these end to end)."""
+
+    ordered = ()
+
+
+class Weights(list):
+    """Every family's weights, one array each; and `joined`, per kernel call its weights as one
+    array (Problem.cut's: views of one flat vector, so a Group's call reads its slice of it
+    instead of joining its families' weights at every evaluation)."""
+
+    joined = ()
+
+
 class Problem:
     """Constraint and objective families over a state vector z (in solver units).
 
@@ -102,6 +119,10 @@ class Problem:
     an evaluation is one gather, one call per family (or per Group of families, registry.Group)
     and, backward, one scatter. So the values and pullbacks of an evaluation read that buffer,
     and hold until the next one; `values` returns copies.
+
+    A solver lays the constraints' values end to end in `order`, the order they are evaluated
+    in (a Group's families side by side), as `spans` says: Values.ordered are those pieces, and
+    `cut` makes Weights of a flat vector so laid out.
     """
 
     def __init__(self, constraints, objectives, size):
@@ -110,6 +131,9 @@ class Problem:
         self.kernels = [i for i, f in enumerate(self.families) if f.kernel is not None]
         self.traced = [i for i, f in enumerate(self.families) if f.kernel is None]
         self.calls = _calls(self.families, self.kernels)
+        # the families in evaluation order, the constraints first (a call is all of one kind)
+        self.order = sorted([i for call in self.calls for i in call.positions] + self.traced,
+                            key=lambda i: i >= len(constraints))
         self.kernel_index = np.concatenate([call.index for call in self.calls] or [np.zeros(0, int)])
         self.flat = np.empty(self.kernel_index.size)
         for call, end in zip(self.calls, itertools.accumulate(call.index.size for call in self.calls)):
@@ -118,13 +142,38 @@ class Problem:
         # None where every sign is +1
         self.every_sign = (np.concatenate([call.signs for call in self.calls])
                            if any(call.signs.min() < 0 for call in self.calls) else None)
-        self._shapes = None
+        self._shapes = self._spans = None
 
     def value_shapes(self, z):
         """Every family's values' shape, (n,) or (n, m): measured at z once, the same at any z."""
         if self._shapes is None:
             self._shapes = [v.shape for v in self.values(z)]
         return self._shapes
+
+    def spans(self, z):
+        """Per constraint family (in family order), the (start, stop, shape) of its values in
+        the flat vector of every constraint's values raveled end to end in `order`."""
+        if self._spans is None:
+            shapes, spans, start = self.value_shapes(z), [None] * len(self.constraints), 0
+            for i in self.order[:len(self.constraints)]:
+                size = math.prod(shapes[i])
+                spans[i], start = (start, start + size, shapes[i]), start + size
+            self._spans = spans
+        return self._spans
+
+    def cut(self, flat, objective_weights):
+        """Weights from `flat`, the constraints' weights laid out as `spans` (measured first)
+        says, as its views (so they follow what is written to it), and the objectives' own weights."""
+        each = [flat[a:b].reshape(shape) for a, b, shape in self._spans] + list(objective_weights)
+        weights = Weights(each)
+        weights.joined = [None if call.rows is None else self._joined_span(call, flat) if call.hard
+                          else call.weights(each)   # objectives' weights stay as they are: joined once
+                          for call in self.calls]
+        return weights
+
+    def _joined_span(self, call, flat):
+        """A Group call's constraint weights in `flat`: its families' spans, side by side in `order`."""
+        return flat[self._spans[call.positions[0]][0]:self._spans[call.positions[-1]][1]]
 
     def values(self, z):
         """Every family's values at z, as arrays of their own."""
@@ -134,7 +183,8 @@ class Problem:
         """Values of every family at z, and backward(weights) -> ∇z Σ weights·values (a weight
         of None leaves its family out)."""
         z.take(self.kernel_index, out=self.flat, mode="wrap")   # valid indices; "raise" would buffer the copy
-        values, pullbacks, traced, leaf = [None] * len(self.families), [], {}, None
+        values, pullbacks, traced, leaf = Values([None] * len(self.families)), [], {}, None
+        values.ordered = ordered = []
         for call in self.calls:
             v, pullback = call.run()
             if call.rows is None:
@@ -142,11 +192,15 @@ class Problem:
             else:
                 for i, rows in zip(call.positions, call.rows):
                     values[i] = v[rows]
+            if call.hard:
+                ordered.append(v if v.ndim == 1 else v.ravel())
             pullbacks.append(pullback)
         for i in self.traced:
             leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
             traced[i] = self.families[i].call(leaf)
             values[i] = traced[i].data
+            if i < len(self.constraints):
+                ordered.append(values[i].ravel())
 
         def backward(weights):
             grad = self._kernel_grad(pullbacks, weights)
@@ -171,7 +225,10 @@ class Problem:
             if w is not None:
                 kept.append(call)
                 grads = pullback(w)
-                parts.extend(grads if call.one_dimensional else [g.ravel() for g in grads])
+                if grads.__class__ is np.ndarray:   # the gradients as its rows: in order already
+                    parts.append(grads.ravel())
+                else:
+                    parts.extend(grads if call.one_dimensional else [g.ravel() for g in grads])
         if not parts:
             return np.zeros(self.size)
         if len(kept) == len(self.calls):
@@ -187,9 +244,10 @@ class _Call:
     """One kernel call of an evaluation: a family's kernel, or its Group's function over the
     instances of all the group's families at once (their arrays joined field by field)."""
 
-    def __init__(self, families, positions):
-        self.positions = positions
+    def __init__(self, families, positions, number):
+        self.positions, self.number = positions, number
         self.members = members = [families[i] for i in positions]
+        self.hard = members[0].relation.hard
         # the members' index arrays joined field by field: the call's a.x is every member's a.x
         joined = [[(name, np.concatenate([m.arrays[a][k][1] for m in members])) for k, (name, _) in enumerate(arg)]
                   for a, arg in enumerate(members[0].arrays)]
@@ -215,8 +273,10 @@ class _Call:
         self.run = _bound(group.fn, views, {k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
 
     def _joined(self, weights):
-        """The group's weights, joined from its families' (one left out, None, weighs zeros);
-        None where every one is None."""
+        """The group's weights: Problem.cut's joined ones, else joined from its families' (one
+        left out, None, weighs zeros); None where every one is None."""
+        if weights.__class__ is Weights:
+            return weights.joined[self.number]
         ws = [weights[i] for i in self.positions]
         for w in ws:   # a loop: next() over a generator cost a third of the joining
             if w is None:
@@ -238,9 +298,9 @@ def _calls(families, kernels):
     grouped = {}
     for i in kernels:
         group = _group(families[i])
-        key = (group[0], families[i].kinds) if group else i
+        key = (group[0], families[i].kinds, families[i].relation.hard) if group else i
         grouped.setdefault(key, []).append(i)
-    return [_Call(families, positions) for positions in grouped.values()]
+    return [_Call(families, positions, number) for number, positions in enumerate(grouped.values())]
 
 
 def _group(family):

@@ -127,8 +127,9 @@ def kernel(name, *kinds, signs=None, group=None):
 
     The function takes one Batch per argument and the parameters, and returns (values,
     pullback): pullback(w) is the gradient of Σ w·values with respect to each of the batches'
-    arrays, argument by argument. What is registered is a fused_op of those arrays, so
-    `kernel.forward(*arrays, **params)` returns (values, vjp) as every fused op does, and on
+    arrays, argument by argument: a tuple, or one array whose rows they are (a linear kernel's
+    one product: problem.Problem then scatters it as it is). What is registered is a fused_op
+    of those arrays, so `kernel.forward(*arrays, **params)` returns (values, vjp) as every fused op does, and on
     Tensors the kernel is one graph node.
 
     `signs`, one ±1 per array, says that the pullback returns each array's gradient times its
@@ -154,14 +155,15 @@ def _over_arrays(fn, signature, signs):
 
     def forward(*arrays, **params):
         values, pullback = fn(*batches(signature, arrays), **params)
-        return values, pullback if signs is None else _signed(pullback, signs)
+        return values, _signed(pullback, signs or (1,) * len(arrays))
 
     forward.batched, forward.signs = fn, signs   # for a caller that keeps its Batches (problem.Problem)
     return forward
 
 
 def _signed(pullback, signs):
-    """A pullback that returns each gradient times its sign, made one that returns the gradients."""
+    """A pullback that returns each gradient times its sign, made one that returns the gradients
+    as a tuple (fused_op's form)."""
     return lambda w: tuple(g if sign > 0 else -g for g, sign in zip(pullback(w), signs))
 
 

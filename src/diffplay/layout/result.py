@@ -83,12 +83,12 @@ def violations(families, worsts, tolerance):
     """Every instance whose residual (`worst`'s) exceeds tolerance (solver units), worst first, in canvas units."""
     found = []
     for family, worst in zip(families, worsts):
-        for i in np.flatnonzero(worst > tolerance):
+        for i in (worst > tolerance).nonzero()[0]:   # worst is 1-D: flatnonzero's ravel is a Python call per family
             found.append(Violation(family.labels[i], float(worst[i] * family.units[i]), family.wheres[i]))
     return sorted(found, key=lambda v: -v.residual)
 
 
 def max_residual(families, worsts):
     """The largest raw residual of any instance (of `worst`'s), in canvas units."""
-    return max((float(np.max(worst * family.units, initial=0.0)) for family, worst in zip(families, worsts)),
-               default=0.0)
+    return max((float((worst * family.units).max(initial=0.0)) for family, worst in zip(families, worsts)),
+               default=0.0)   # the method, not np.max: a Python wrapper less per family

@@ -20,8 +20,6 @@ The multipliers and penalty come back in `state`, so the next solve (a drag fram
 where this one ended; so does the L-BFGS run when its iterations ran out.
 """
 
-import itertools
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +47,7 @@ class State:
     drag row of benchmarks/layout.py).
     """
 
-    multipliers: np.ndarray
+    multipliers: np.ndarray     # one per constraint value, laid out as problem.spans says
     penalty: float
     free: np.ndarray = None     # the free slots the pairs were measured over
     history: list = field(default_factory=list)
@@ -100,13 +98,11 @@ class _Lagrangian:
         self.at = np.flatnonzero(free)   # the free slots' indices: indexing by them costs less than by the mask
         self.count = len(problem.constraints)
         every = problem.value_shapes(z)
-        shapes = every[:self.count]
-        sizes = [math.prod(shape) for shape in shapes]
-        ends = itertools.accumulate(sizes)
-        self.slices = [(stop - size, stop, shape) for shape, size, stop in zip(shapes, sizes, ends)]
-        self.equality = np.concatenate(
-            [np.full(b - a, f.relation.equality) for f, (a, b, _) in zip(problem.constraints, self.slices)]
-            or [np.zeros(0, bool)])
+        # the residuals, multipliers and weights: every constraint's end to end, as problem.spans lays them out
+        spans = problem.spans(z)
+        self.equality = np.zeros(sum(b - a for a, b, _ in spans), bool)
+        for family, (a, b, _) in zip(problem.constraints, spans):
+            self.equality[a:b] = family.relation.equality
         self.floor = np.where(self.equality, -np.inf, 0.0)   # an inequality's multiplier stays >= 0
         # each family's (n, 1) weights as (n,) where its values are (n,)
         self.objective_weights = [f.weights.reshape(shape[:1] + (1,) * (len(shape) - 1))
@@ -121,9 +117,7 @@ class _Lagrangian:
         self.last = None   # (u, values, backward, ∇L) of the last evaluation: measure() at the same u reuses it
 
     def residuals(self, values):
-        # the (n, m) ones raveled first: concatenate's axis=None took twice as long
-        return (np.concatenate([v if v.ndim == 1 else v.ravel() for v in values[:self.count]]) if self.count
-                else np.zeros(0))
+        return np.concatenate(values.ordered) if self.count else np.zeros(0)
 
     def violation(self, c):
         """The largest raw residual: |h| for equalities, max(0, c) for inequalities."""
@@ -131,10 +125,13 @@ class _Lagrangian:
 
     def _weights(self, constraint_weights):
         """Per-family weights: a flat vector cut back into each constraint family's shape."""
-        return [constraint_weights[a:b].reshape(shape) for a, b, shape in self.slices] + self.objective_weights
+        return self.problem.cut(constraint_weights, self.objective_weights)
 
     def objective(self, values):
-        return sum(float(np.vdot(w, v)) for w, v in zip(self.spread_weights, values[self.count:]))
+        total = 0.0   # a loop: sum() over a generator cost some 2,000 instructions more
+        for w, v in zip(self.spread_weights, values[self.count:]):
+            total += float(np.vdot(w, v))
+        return total
 
     def __call__(self, u):
         self.z[self.at] = u

@@ -84,11 +84,11 @@ class _Trials:
 def _suspects(problem, outcome, tolerance, free):
     """(family, row) of the unmet constraints and of those pulling against them through
     shared free fields."""
-    failing, pulling, start = [], [], 0
+    failing, pulling = [], []
     largest = float(np.max(np.abs(outcome.state.multipliers), initial=0.0))
-    for f, (family, v) in enumerate(zip(problem.constraints, outcome.values)):
-        pull = np.abs(outcome.state.multipliers[start:start + v.size]).reshape(v.shape).max(axis=1, initial=0.0)
-        start += v.size
+    spans = problem.spans(outcome.z)   # where each family's multipliers are
+    for f, (family, v, (start, stop, _)) in enumerate(zip(problem.constraints, outcome.values, spans)):
+        pull = np.abs(outcome.state.multipliers[start:stop]).reshape(v.shape).max(axis=1, initial=0.0)
         failing += [(f, i) for i in np.flatnonzero(unmet(family, v).max(axis=1, initial=0.0) > tolerance)]
         pulling += [(f, i) for i in np.flatnonzero(pull >= PULLING * largest)] if largest > 0 else []
     return _connected(problem, failing, pulling, set(np.flatnonzero(free).tolist()))

@@ -26,7 +26,10 @@ def in_range_field(a, lo, hi):
     values = np.empty((a.value.size, 2))   # filled in place: np.stack took four times as long
     np.subtract(lo, a.value, out=values[:, 0])
     np.subtract(a.value, hi, out=values[:, 1])
-    return values, lambda w: (w[:, 1] - w[:, 0],)
+    return values, lambda w: (w.dot(_HIGH_LESS_LOW),)
+
+
+_HIGH_LESS_LOW = np.array([-1.0, 1.0])   # w[:, 1] − w[:, 0] as one product, not two column views and a subtraction
 
 
 @kernel("minimize", "field")

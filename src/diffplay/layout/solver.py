@@ -136,7 +136,7 @@ class _Lagrangian:
     def __call__(self, u):
         self.z[self.at] = u
         try:
-            values, backward = self.problem.forward(self.z)
+            values, backward = self.problem.forward(self.z, split=False)   # measure() splits what it keeps
             c = self.residuals(values)
             penalty = self._penalty(c)
             grad = self._anchored(backward(self.gradient_views))[self.at]
@@ -178,6 +178,7 @@ class _Lagrangian:
             values, backward = self.problem.forward(self.z)
         else:   # L-BFGS ends where it last evaluated
             values, backward, gradient = self.last[1:]
+            values = self.problem.split(values)
         c = self.residuals(values)
         shifted = self.multipliers + self.penalty * c
         lam = np.where(self.equality, shifted, np.maximum(shifted, 0.0))

@@ -88,6 +88,17 @@ def test_a_flat_layout_of_the_constraints_gives_their_values_and_gradient_as_per
         np.testing.assert_allclose(back(problem.cut(weights, objective)), back(each), rtol=1e-12, atol=1e-15)
 
 
+def test_values_left_unsplit_are_split_into_each_familys_own():
+    """forward(split=False) leaves a Group's constraint families to Values.ordered; split()
+    gives each its values as forward() does (packing: contains, disjoint, touching in one call)."""
+    fast, _, z = both_problems("packing")
+    whole = [v.copy() for v in fast.forward(z)[0]]
+    values, _ = fast.forward(z, split=False)
+    assert any(v is None for v in values)
+    for a, b in zip(fast.split(values), whole):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_values_are_copies_that_a_later_evaluation_leaves_alone():
     fast, _, z = both_problems("flowchart")
     first = fast.values(z)

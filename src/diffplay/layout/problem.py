@@ -98,9 +98,10 @@ class Family:
 class Values(list):
     """Every family's values, one array each; and `ordered`, the constraint families' values
     raveled in Problem.order, a Group's families as the one array their call gave (a solver's
-    residuals are these end to end)."""
+    residuals are these end to end). `unsplit`: the (call, values) of Groups whose families
+    forward(split=False) left None, for Problem.split."""
 
-    ordered = ()
+    ordered = unsplit = ()
 
 
 class Weights(list):
@@ -179,19 +180,22 @@ class Problem:
         """Every family's values at z, as arrays of their own."""
         return [np.array(v.data if isinstance(v, Tensor) else v) for v in self.forward(z)[0]]
 
-    def forward(self, z):
+    def forward(self, z, split=True):
         """Values of every family at z, and backward(weights) -> ∇z Σ weights·values (a weight
-        of None leaves its family out)."""
+        of None leaves its family out). split=False leaves the constraint families of a Group
+        None (their values are in Values.ordered; `split` fills them in): an evaluation that
+        reads only those, as a solver's does, skips cutting them apart."""
         z.take(self.kernel_index, out=self.flat, mode="wrap")   # valid indices; "raise" would buffer the copy
         values, pullbacks, traced, leaf = Values([None] * len(self.families)), [], {}, None
-        values.ordered = ordered = []
+        values.ordered, values.unsplit = ordered, unsplit = [], []
         for call in self.calls:
             v, pullback = call.run()
             if call.rows is None:
                 values[call.positions[0]] = v
+            elif split or not call.hard:
+                self._split(values, call, v)
             else:
-                for i, rows in zip(call.positions, call.rows):
-                    values[i] = v[rows]
+                unsplit.append((call, v))
             if call.hard:
                 ordered.append(v if v.ndim == 1 else v.ravel())
             pullbacks.append(pullback)
@@ -216,6 +220,18 @@ class Problem:
             return grad
 
         return values, backward
+
+    def split(self, values):
+        """`values` (forward's) with every family of a Group given its rows of the call's values."""
+        for call, v in values.unsplit:
+            self._split(values, call, v)
+        values.unsplit = ()
+        return values
+
+    @staticmethod
+    def _split(values, call, v):
+        for i, rows in zip(call.positions, call.rows):
+            values[i] = v[rows]
 
     def _kernel_grad(self, pullbacks, weights):
         """Σ over kernel calls of their pullbacks, scattered into z with one bincount."""

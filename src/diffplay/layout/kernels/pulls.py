@@ -45,7 +45,7 @@ def near_fields(a, b):
     d = a.value - b.value
 
     def pullback(w):
-        g = 2 * w * d
+        g = w * d * 2.0   # the same bits as 2·w·d (doubling is exact), without converting the int 2
         return g, g
 
     return d * d, pullback

@@ -1,6 +1,7 @@
 """`diffplay gpt train` and `diffplay gpt sample` as a user runs them: real subprocesses."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -122,11 +123,12 @@ def test_sample_from_a_missing_model_names_the_file(tmp_path):
     assert done.returncode == 2 and done.stderr.strip().endswith("none.json: no such file")
 
 
-def start_training(docs, out, *options):
-    """A `gpt train` subprocess with a long run ahead; returns once it has written `out`."""
+def start_training(docs, out, *options, own_group=False):
+    """A `gpt train` subprocess with a long run ahead; returns once it has written `out`.
+    own_group: in a process group of its own, as a terminal starts a command."""
     proc = subprocess.Popen([sys.executable, "-m", "diffplay.cli", "gpt", "train", "--data", str(docs), "--steps",
                              "40000", "--n-embd", "8", "--n-head", "2", "--out", str(out), *options],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=own_group)
     deadline = time.monotonic() + 60
     while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -151,6 +153,16 @@ def test_a_diverging_run_exits_1_saying_what_was_saved(docs, tmp_path):
         f"diffplay: training diverged after step 1 of 20 (backward: a gradient is not finite); the last good "
         f"state (step 1) is saved in {out}; a smaller --lr may help (it is 1e+300)")
     assert read_checkpoint(out)["step"] == 1
+
+
+def test_a_terminals_ctrl_c_to_the_whole_group_still_saves_the_run(docs, tmp_path):
+    out = tmp_path / "model.json"
+    proc = start_training(docs, out, "--samples", "0", own_group=True)
+    os.killpg(proc.pid, signal.SIGINT)   # what Ctrl-C does: every process of the foreground group hears it
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr   # the writer process, in its own session, did not
+    assert stderr.strip().splitlines()[-1].startswith("diffplay: interrupted after step ")
+    assert read_checkpoint(out)["step"] == int(stderr.split("interrupted after step ")[1].split()[0])
 
 
 def test_a_diverging_run_with_debug_shows_the_traceback(docs, tmp_path):

@@ -113,10 +113,6 @@ import time; time.sleep(60)
     assert sorted(os.listdir(tmp_path)) == ["gate", "log", "out.bin"]   # no temporary file left
 
 
-def test_the_process_runs_in_a_session_of_its_own_so_ctrl_c_does_not_stop_a_write(writer):
-    assert os.getsid(writer.process.pid) == writer.process.pid != os.getsid(0)
-
-
 def test_an_error_in_the_process_is_raised_by_the_next_call(writer, tmp_path):
     writer.submit(tmp_path / "nodir" / "out.bin", npz_bytes, "meta.json", {}, [])
     with pytest.raises(UsageError, match=r"^--out .*nodir/out.bin: cannot write it"):

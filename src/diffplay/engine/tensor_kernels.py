@@ -52,25 +52,25 @@ def rms_norm(a, eps=1e-5, axis=-1, n=None):
 def inverse_rms(d, axis, n, eps):
     """1 / √(mean(d²) + eps) along `axis` (n entries), kept as an axis of length 1. Sums / n:
     ndarray.mean costs twice as much at these sizes."""
-    return 1.0 / np.sqrt(_sum(d * d, axis) / n + eps)
+    return 1.0 / np.sqrt(np.add.reduce(d * d, axis, keepdims=True) / n + eps)
 
 
 def normalized_grad(gy, y, inv, axis, n, centred=False):
     """The gradient back to x of y = x̂ · inv, x̂ being x (or x − mean(x), centred) and inv its
     inverse_rms along `axis`: inv · (gy − y · mean(gy · y) [− mean(gy)]), the component along y
     (and the mean) being what normalizing removes."""
-    dx = gy - y * (_sum(gy * y, axis) / n)
+    dx = gy - y * (np.add.reduce(gy * y, axis, keepdims=True) / n)
     if centred:
-        dx -= _sum(gy, axis) / n
+        dx -= np.add.reduce(gy, axis, keepdims=True) / n
     dx *= inv
     return dx
 
 
 def softmax(a, axis=-1):
     """exp(a) / Σ exp(a) along `axis`, shifted so the largest term is e^0 = 1."""
-    e = np.exp(a - _max(a, axis))
-    p = e / _sum(e, axis)
-    return p, lambda g: (p * (g - _sum(g * p, axis)),)
+    e = np.exp(a - np.maximum.reduce(a, axis, keepdims=True))
+    p = e / np.add.reduce(e, axis, keepdims=True)
+    return p, lambda g: (p * (g - np.add.reduce(g * p, axis, keepdims=True)),)
 
 
 def attention(q, k, v, n_head, causal=True, on_weights=None):
@@ -114,7 +114,7 @@ def head_attention(Q, K, V, causal=True, on_weights=None):
     def vjp(g, into=(None, None, None)):
         G = split_heads(g, n_head)
         dP = G @ V.swapaxes(-1, -2)
-        dS = p * (dP - _sum(dP * p, -1)) * scale   # softmax's VJP, then the scale
+        dS = p * (dP - np.add.reduce(dP * p, -1, keepdims=True)) * scale   # softmax's VJP, then the scale
         return (np.matmul(dS, K, out=into[0]), np.matmul(dS.swapaxes(-1, -2), Q, out=into[1]),
                 np.matmul(p.swapaxes(-1, -2), G, out=into[2]))
 
@@ -154,9 +154,9 @@ def cross_entropy(z, targets, keep, scale, smoothing=0.0, reduce=True):
     first as microgpt does), or with reduce False each row's own. With `smoothing` ε the
     target is (1 − ε) on its class and ε spread over all of them, as torch's label_smoothing."""
     at = np.arange(len(targets))
-    shifted = z - _max(z, 1)   # so the largest term is e^0 = 1: nothing overflows
+    shifted = z - np.maximum.reduce(z, 1, keepdims=True)   # so the largest term is e^0 = 1: nothing overflows
     e = np.exp(shifted)
-    total = _sum(e, 1)
+    total = np.add.reduce(e, 1, keepdims=True)
     log_total = np.log(total[:, 0])
     nll = log_total - shifted[at, targets]
     if smoothing:   # −Σ_c (ε/C) log p_c = ε (log Σ e − mean shifted)
@@ -204,11 +204,3 @@ def rows_added(shape, idx, g, out=None):
 
 
 ADD_AT_ROWS = 64   # np.add.at is the quicker up to here; a one-hot product past it (5x at 512 rows)
-
-
-def _sum(a, axis):
-    return np.add.reduce(a, axis, keepdims=True)
-
-
-def _max(a, axis):
-    return np.maximum.reduce(a, axis, keepdims=True)

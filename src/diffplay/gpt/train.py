@@ -4,6 +4,7 @@ with checkpoints from which a killed run goes on exactly as if it had never stop
 import random
 import signal
 import time
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -109,8 +110,11 @@ def _train_steps(run, out, checkpoint_every, on_step):
     (Interrupted, after the step in progress) first save the last whole step. Checkpoints are
     written by a process of their own (checkpoint.CheckpointWriter), all on disk when it returns."""
     tokens, saver = 0, CheckpointWriter(out) if out is not None and run.writes else None
-    # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying so
-    with stop_between_steps(run.stop_signals) as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    # NumPy's overflow warnings are noise here: a non-finite loss or gradient stops the run, saying
+    # so. Silenced as warnings, not by np.errstate: that makes every NumPy call of a step look up
+    # a context variable (1.1% of a default step's instructions); a filter costs only when one warns.
+    with stop_between_steps(run.stop_signals) as stop, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         try:
             while run.step < run.steps:
                 loss, n = run.train_step()

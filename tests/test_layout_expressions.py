@@ -25,15 +25,19 @@ def test_parse_follows_precedence_and_reads_fields_of_calls():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("distance(A, B", 'expected ",", found the end at column 14'),
-    ("A + * 2", 'expected a name, found "*" at column 5'),
-    ("3 $ 4", 'unexpected "$" at column 3'),
-    ("A B", 'unexpected "B" at column 3'),
-    ("(" * (MAX_DEPTH + 1) + "1" + ")" * (MAX_DEPTH + 1), f"nested more than {MAX_DEPTH} deep"),
+    ("distance(A, B", "column 14: expected ',', got the end"),
+    ("A + * 2", "column 5: expected a number, a name or '(', got '*'"),
+    ("3 $ 4", "column 3: unexpected character '$'"),
+    ("A B", "column 3: expected an operator or the end, got 'B'"),
+    ("A.x(1)", "column 3: 'x' is a field; it cannot be called"),
+    ("A ** 2", "column 3: expected an operator or the end, got '**'"),   # `**` is the graph scene's only
+    ("(" * (MAX_DEPTH + 1) + "1" + ")" * (MAX_DEPTH + 1),
+     f"column {MAX_DEPTH + 1}: nested more than {MAX_DEPTH} levels deep"),
 ])
 def test_a_malformed_expression_names_the_column(text, message):
-    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace("$", r"\$").replace("*", r"\*")):
+    with pytest.raises(UsageError) as caught:
         parse(text)
+    assert message in str(caught.value)
 
 
 def _diagram():
@@ -137,8 +141,8 @@ M = {{ kind = "point", at = "{at}" }}
     ("length(A)", "midpoint(A, B)", 'spec.toml:3: less_than: argument 1: "length(A)": length: argument 1 must be a '
                                     "segment or arrow, got the circle A"),
     ("A.rr", "midpoint(A, B)", 'spec.toml:3: less_than: argument 1: circle "A" has no field "rr"'),
-    ("distance(A, B) +", "midpoint(A, B)", 'spec.toml:3: less_than: argument 1: "distance(A, B) +": expected a name, '
-                                           "found the end at column 17"),
+    ("distance(A, B) +", "midpoint(A, B)", 'spec.toml:3: less_than: argument 1: "distance(A, B) +": column 17: '
+                                           "expected a number, a name or '(', got the end"),
     ("midpoint(A, B) * S", "midpoint(A, B)", '"(midpoint(A, B) * S)": cannot multiply a point and a point'),
     ("distance(A, B)", "distance(A, B)", "spec.toml:10: shapes.M.at must be a point such as \"midpoint(P, Q)\", got "
                                          "'distance(A, B)' (define 'M': a shape takes a point, and \"distance(A, B)\" "

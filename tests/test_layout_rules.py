@@ -151,7 +151,7 @@ constraints = [{ contains = ["{y}", "{x}"], pad = 10 }]
     ('kind = "circle"', 'kind = "circle", r = "{x.size}"', 'spec.toml:9: rule "for Set x" with x = A: rule "for '
                                                            'Set x": object A has no attribute "size"'),
     ('"IsSubset(B, A)"', '"IsSubset(B, Q)"', 'spec.toml:2: IsSubset: unknown object "Q"'),
-    ('"IsSubset(B, A)"', '"IsSubset(B A)"', 'spec.toml:2: fact: expected ",", found "A" at column 12'),
+    ('"IsSubset(B, A)"', '"IsSubset(B A)"', "spec.toml:2: fact: column 12: expected ',', got 'A'"),
     ('Set = ["A", "B"]', 'Set = ["A", "A"]', 'spec.toml:5: there is already an object called "A" (a Set)'),
     ('for = "Set x"\n', 'for = "Set x, Set x"\n', 'spec.toml:8: rule "for Set x, Set x": the variable "x" is '
                                                   'bound twice'),

@@ -160,6 +160,8 @@ def test_labels_name_variables_assignments_and_constants():
     ("a / (a - 2)", r"column 3: div: division by zero"),
     ("exp(a * 1000)", r"column 1: the result is inf"),
     ("exp = 3", r"column 1: 'exp' is a function"),
+    ("a + exp", r"column 5: 'exp' is a function: call it as exp\(x\)"),
+    ("exp(a, a)", r"column 1: exp\(\) takes one argument, got 2"),
     ("", r"column 1: empty expression"),
     ("a = 1\nb = a +\nc = 2", r"line 2, column 8: expected a number"),
 ])

@@ -13,80 +13,31 @@ default settings) called as `f(x)` or `x.f()`, and statements `name = expr` or `
 lines; `#` starts a comment. A name assigned a constant is a variable: a leaf of the graph.
 The last statement is the output.
 
-Parsing is a Pratt parser that emits postfix code; evaluating that code is a loop, so a
-10,000-term chain costs no recursion. Only nesting (parentheses, unary minus, `**` chains)
-recurses, and it is capped at MAX_DEPTH with a clear error.
+Parsing is the one expression parser (diffplay/expressions.py), made to emit postfix code;
+evaluating that code is a loop, so a 10,000-term chain costs no recursion. Only nesting
+(parentheses, unary minus, `**` chains) recurses, and it is capped at MAX_DEPTH with a clear error.
 """
 
 import math
-import re
 
 from ...engine.elementwise import NAMES as FUNCTIONS
 from ...engine.value import Value
-from ...errors import UsageError
+from ...expressions import ExpressionError, Parser, describe
 
 MAX_DEPTH = 100
 MAX_NODES = 100_000
 
-_TOKEN = re.compile(r"""
-    (?P<space>[ \t\r]+|\#[^\n]*)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
-  | (?P<op>\*\*|[+\-*/]=|[+\-*/()=.,;\n])
-""", re.VERBOSE)
 
-_BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "**": 40}   # binding power
-_UNARY = 30                                               # -a**2 is -(a**2), as in Python
+class _Postfix(Parser):
+    """The one expression parser (diffplay/expressions.py), emitting postfix code
+    [(instruction, argument, offset)], plus this language's statements."""
 
-
-class ExpressionError(UsageError):
-    """A mistake in the text, with the line and column (1-based) where it is."""
-
-    def __init__(self, message, text, offset, where="expression"):
-        self.line = text.count("\n", 0, offset) + 1
-        start = text.rfind("\n", 0, offset) + 1
-        self.column = offset - start + 1
-        end = text.find("\n", offset)
-        line = text[start:end if end >= 0 else len(text)]
-        left = max(0, self.column - 1 - 40)   # a window, so a 100,000-character line stays readable
-        place = f"line {self.line}, column {self.column}" if "\n" in text else f"column {self.column}"
-        super().__init__(f"{place}: {message}\n  {line[left:left + 80]}\n  {' ' * (self.column - 1 - left)}^", where=where)
-
-
-def tokenize(text, where="expression"):
-    """[(kind, text, offset)], ending with ("end", "", len(text))."""
-    tokens, offset = [], 0
-    while offset < len(text):
-        match = _TOKEN.match(text, offset)
-        if not match:
-            raise ExpressionError(f"unexpected character {text[offset]!r}", text, offset, where)
-        if match.lastgroup != "space":
-            tokens.append((match.lastgroup, match.group(), offset))
-        offset = match.end()
-    tokens.append(("end", "", len(text)))
-    return tokens
-
-
-class Parser:
-    """Pratt parser: text -> postfix code [(instruction, argument, offset)]."""
+    binding = {**Parser.binding, "**": 40}
+    max_depth = MAX_DEPTH
 
     def __init__(self, text, where="expression", allow_empty=False):
-        self.text, self.where, self.allow_empty = text, where, allow_empty
-        self.tokens = tokenize(text, where)
-        self.i, self.depth, self.code = 0, 0, []
-
-    def error(self, message, offset=None):
-        return ExpressionError(message, self.text, self.peek()[2] if offset is None else offset, self.where)
-
-    def peek(self):
-        return self.tokens[self.i]
-
-    def take(self, expected=None):
-        token = self.tokens[self.i]
-        if expected is not None and token[1] != expected:
-            raise self.error(f"expected {expected!r}, got {_describe(token)}")
-        self.i += 1
-        return token
+        super().__init__(text, where, lines=True)
+        self.allow_empty, self.code = allow_empty, []
 
     def program(self):
         while self.peek()[0] != "end":
@@ -95,7 +46,7 @@ class Parser:
                 continue
             self.statement()
             if self.peek()[0] != "end" and self.peek()[1] not in (";", ",", "\n"):
-                raise self.error(f"expected an operator or the end of the statement, got {_describe(self.peek())}")
+                raise self.error(f"expected an operator or the end of the statement, got {describe(self.peek())}")
         if not self.code and not self.allow_empty:
             raise self.error("empty expression: type something like  a = 2; a * a")
         return self.code
@@ -109,69 +60,48 @@ class Parser:
             self.i += 2
             if after != "=":
                 self.code.append(("load", name, offset))
-            self.expression(0)
+            self.expression()
             if after != "=":
                 self.code.append(("binary", after[0], offset))
             self.code.append(("store", name, offset))
         else:
-            self.expression(0)
+            self.expression()
             self.code.append(("result", None, offset))
 
-    def expression(self, min_power):
-        """Parse operators binding at least `min_power`; recursion only for nesting."""
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(f"nested more than {MAX_DEPTH} levels deep")
-        self.prefix()
-        while True:
-            _, op, offset = self.peek()
-            power = _BINARY.get(op)
-            if power is None or power < min_power:
-                break
-            self.take()
-            self.expression(power if op == "**" else power + 1)   # ** is right-associative
-            self.code.append(("binary", op, offset))
-        self.depth -= 1
+    # ---- the parser's hooks: each form appends its instruction, after its operands' ----
 
-    def prefix(self):
-        kind, text, offset = self.take()
-        if text in ("-", "+"):
-            self.expression(_UNARY)
-            if text == "-":
-                self.code.append(("neg", None, offset))
-        elif kind == "number":
-            self.code.append(("number", float(text), offset))
-        elif kind == "name" and text in FUNCTIONS:
-            self.take("(")
-            self.expression(0)
-            self.take(")")
-            self.code.append(("call", text, offset))
-        elif kind == "name" and self.peek()[1] == "(":
-            raise self.error(f"unknown function {text!r}; functions: {', '.join(FUNCTIONS)}", offset)
-        elif kind == "name":
-            self.code.append(("load", text, offset))
-        elif text == "(":
-            self.expression(0)
-            self.take(")")
-        else:
-            raise self.error(f"expected a number, a name or '(', got {_describe((kind, text, offset))}", offset)
-        self.methods()
+    def number(self, value, offset):
+        self.code.append(("number", value, offset))
 
-    def methods(self):
-        """Postfix `.f()` calls, as in micrograd's `(b + a).relu()`."""
-        while self.peek()[1] == ".":
-            self.take()
-            kind, name, offset = self.take()
-            if name not in FUNCTIONS:
-                raise self.error(f"unknown method {name!r}; methods: {', '.join(FUNCTIONS)}", offset)
-            self.take("(")
-            self.take(")")
-            self.code.append(("call", name, offset))
+    def name(self, name, offset):
+        if name in FUNCTIONS:
+            raise self.error(f"{name!r} is a function: call it as {name}(x) or x.{name}()", offset)
+        self.code.append(("load", name, offset))
 
+    def call(self, name, args, offset):
+        if name not in FUNCTIONS:
+            raise self.error(f"unknown function {name!r}; functions: {', '.join(FUNCTIONS)}", offset)
+        if len(args) != 1:
+            raise self.error(f"{name}() takes one argument, got {len(args)}", offset)
+        self.code.append(("call", name, offset))
 
-def _describe(token):
-    kind, text, _ = token
-    return "the end" if kind == "end" else "a new line" if text == "\n" else repr(text)
+    def method(self, tree, name, args, offset):
+        """`x.f()`, as in micrograd's `(b + a).relu()`."""
+        if name not in FUNCTIONS:
+            raise self.error(f"unknown method {name!r}; methods: {', '.join(FUNCTIONS)}", offset)
+        if args:
+            raise self.error(f".{name}() takes no arguments, got {len(args)}", offset)
+        self.code.append(("call", name, offset))
+
+    def field(self, tree, name, offset):   # this language has no fields: `x.relu` lacks its ()
+        self.method(tree, name, (), offset)
+        raise self.error(f"expected '(', got {describe(self.peek())}")
+
+    def negate(self, tree, offset):
+        self.code.append(("neg", None, offset))
+
+    def binary(self, op, a, b, offset):
+        self.code.append(("binary", op, offset))
 
 
 class Program:
@@ -179,7 +109,7 @@ class Program:
 
     def __init__(self, text, where="expression", allow_empty=False):
         self.text, self.where = text, where
-        self.code = Parser(text, where, allow_empty).program()
+        self.code = _Postfix(text, where, allow_empty).program()
 
     def error(self, message, offset):
         return ExpressionError(message, self.text, offset, self.where)

@@ -653,6 +653,19 @@ def test_layout_file_picker_opens_a_spec_and_names_its_violated_constraints(page
     shot(page, "layout-infeasible")
 
 
+def test_a_spec_with_a_bad_expression_names_its_line_and_puts_the_caret_under_the_mistake(page, studio, tmp_path):
+    open_scene(page, studio, "layout")
+    spec = (ROOT / "examples" / "layout" / "midsegment.toml").read_text()
+    bad = tmp_path / "midsegment.toml"
+    bad.write_text(spec.replace('"length(BC) / 2"', '"length(BC) / * 2"'))
+    page.set_input_files(".stage input[type=file]", str(bad))
+    box = page.wait_for_selector(".errors .error")
+    assert "midsegment.toml:46: equal: argument 2" in box.text_content() and "column 14" in box.text_content()
+    source, caret = page.text_content(".errors .error pre").split("\n")
+    assert source.strip() == "length(BC) / * 2" and caret.index("^") == source.index("*")   # lined up, in a <pre>
+    shot(page, "layout-bad-expression")
+
+
 def test_every_scene_page_draws_frames(page, studio):
     for name in registry.names():
         open_scene(page, studio, name)

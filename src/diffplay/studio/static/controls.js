@@ -87,15 +87,15 @@ function putCaret(field, at) {
 }
 
 /** The error box: the message's first line, then (in a <pre>, so the caret lines up) the rest. */
-function errorBox(message) {
+export function errorBox(message, className = "field-error") {
   const [headline, ...rest] = message.split("\n");
-  const box = element("div", { className: "field-error", role: "alert" }, element("div", { textContent: headline }));
+  const box = element("div", { className, role: "alert" }, element("div", { textContent: headline }));
   if (rest.length) box.append(element("pre", { textContent: rest.join("\n") }));
   return box;
 }
 
 /** Scroll a wide quoted line sideways until its caret is in view. */
-function showCaret(box) {
+export function showCaret(box) {
   const pre = box.querySelector("pre");
   if (!pre) return;
   const lines = pre.textContent.split("\n"), caret = lines.at(-1).indexOf("^");

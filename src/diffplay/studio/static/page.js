@@ -29,7 +29,7 @@
 // view = {stage, scene, values, controls, frame, send(event) -> id, status(text)}.
 
 import { showChapter } from "./chapter.js";
-import { Controls } from "./controls.js";
+import { Controls, errorBox, showCaret } from "./controls.js";
 import { download, element, fmt } from "./draw.js";
 import { Plot } from "./plot.js";
 
@@ -71,11 +71,13 @@ export class Page {
     this.parts.status.textContent = text;
   }
 
+  /** An error not about one setting (a spec file, a message): shown a while, a quoted line with its caret lined up. */
   showError(message) {
     this.state.errors.push(message);
-    const box = element("div", { className: "error", textContent: message });
+    const box = errorBox(message, "error");
     const errors = this.parts.errors;
     errors.prepend(box);
+    showCaret(box);
     while (errors.children.length > 4) errors.lastChild.remove();
     setTimeout(() => box.remove(), 8000);
   }

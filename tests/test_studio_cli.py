@@ -13,7 +13,7 @@ from diffplay.errors import UsageError
 from diffplay.studio.connections import QuietRepeats
 from diffplay.studio.hosts import TrustedHosts
 from diffplay.studio.limits import BUSY_STEP_SHARE, Limits, RateLimiter, frame_rate, next_tick, step_budget
-from diffplay.studio.worker import Alarm, TooSlow, time_limit
+from diffplay.studio.worker import Alarm, TooSlow
 from studio_helpers import get_json, serve
 
 DIFFPLAY = [sys.executable, "-c", "from diffplay.cli import main; raise SystemExit(main())"]
@@ -98,12 +98,9 @@ def test_frame_rate_is_full_until_four_sessions_a_core_then_falls_to_the_busy_ra
     assert frame_rate(Limits(frame_rate=20, busy_frame_rate=30), active_sessions=32, cores=2) == 20   # never above the cap
 
 
-@pytest.fixture(params=["time_limit", "Alarm"])
-def guard(request):
-    """A compute limit: time_limit, or a session process's Alarm (the SIGALRM handler given back after)."""
-    if request.param == "time_limit":
-        yield time_limit
-        return
+@pytest.fixture
+def guard():
+    """A session process's compute limit, an Alarm (the SIGALRM handler given back after)."""
     previous = signal.getsignal(signal.SIGALRM)
     yield Alarm()
     signal.signal(signal.SIGALRM, previous)

@@ -73,8 +73,7 @@ class CheckpointWriter:
 
     def poll(self):
         """Called between steps: a save that waited for the process goes once it is free."""
-        if self.writer.pending is not None:
-            self.writer.poll()
+        self.writer.poll()
 
     def close(self):
         self.writer.close()

@@ -28,7 +28,6 @@ import gc
 import os
 import signal
 import time
-from contextlib import contextmanager
 
 from ..errors import UsageError
 from ..process import one_blas_thread, tune_process
@@ -53,25 +52,12 @@ class TooSlow(TimeoutError):
         super().__init__(f"{what} took more than {seconds:g} s")
 
 
-@contextmanager
-def time_limit(seconds, what):
-    """Raise TooSlow inside the block once it has run `seconds` (checked between bytecodes)."""
-    def stop(signum, frame):
-        raise TooSlow(what, seconds)
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 class Alarm:
-    """time_limit for a process whose SIGALRM is its own (a session), not nested: the handler is
-    set once, so a guard is two setitimer calls (signal.signal's Python layer, cold again before
-    every frame, cost a session as much as a small scene's step)."""
+    """A compute limit: `with alarm(seconds, what):` raises TooSlow inside the block once it has
+    run `seconds` (checked between bytecodes). For a process whose SIGALRM is its own (a
+    session's main thread), not nested: the handler is set once, so a guard is two setitimer
+    calls (signal.signal's Python layer, cold again before every frame, cost a session as much
+    as a small scene's step)."""
 
     def __init__(self):
         self.seconds, self.what = 0.0, ""
@@ -121,11 +107,12 @@ def serve(sock, name, seed, limits, active):
 
 class Loop:
     """The loop over a `link` (poll(timeout), recv(), send(kind, text, blobs, frame_id)). `guard(seconds,
-    what)` cuts off an event or a step that runs too long (time_limit: a process's main thread
-    only); `buffers` sends blobs as bytes."""
+    what)` cuts off an event or a step that runs too long (by default an Alarm: a process's main
+    thread only); `buffers` sends blobs as bytes."""
 
-    def __init__(self, link, scene, limits, active, guard=time_limit, buffers=False):
-        self.conn, self.scene, self.limits, self.active, self.guard = link, scene, limits, active, guard
+    def __init__(self, link, scene, limits, active, guard=None, buffers=False):
+        self.conn, self.scene, self.limits, self.active = link, scene, limits, active
+        self.guard = Alarm() if guard is None else guard
         self.frames = FrameWriter(buffers)
         self.latest = None              # the last whole frame made (a notebook's Python reads it)
         self.told = dict(scene.values)  # the settings as the page knows them

@@ -16,21 +16,23 @@ from ..errors import UsageError
 from ..expressions import ExpressionError, Parser, tokenize
 
 MAX_LENGTH = 2000   # characters: an expression is a line, not a program
-MAX_DEPTH = 50      # nesting: deeper is a mistake, and would exhaust Python's stack
+MAX_DEPTH = Parser.max_depth   # nesting: deeper is a mistake, and would exhaust Python's stack
 
 
 def parse(text, what="expression"):
     """The tree of an expression such as "distance(A, B) / 2"; an ExpressionError names the column of a mistake."""
-    with _named_not_placed():
-        parser = _Tree(_bounded(text, what), what)
-        return parser.finish(parser.expression())
+    return _read(text, what, _Tree.expression)
 
 
 def parse_condition(text, what="where"):
     """The tree of a condition such as "IsSubset(x, y) and not Disjoint(x, y)"."""
+    return _read(text, what, _Tree.condition)
+
+
+def _read(text, what, form):
     with _named_not_placed():
         parser = _Tree(_bounded(text, what), what)
-        return parser.finish(parser.condition())
+        return parser.finish(form(parser))
 
 
 def tokens(text, what):
@@ -63,8 +65,6 @@ def _bounded(text, what):
 
 class _Tree(Parser):
     """Builds each form as a tuple, and reads conditions."""
-
-    max_depth = MAX_DEPTH
 
     def number(self, value, offset):
         return ("num", value)

@@ -79,23 +79,25 @@ class _Postfix(Parser):
         self.code.append(("load", name, offset))
 
     def call(self, name, args, offset):
-        if name not in FUNCTIONS:
-            raise self.error(f"unknown function {name!r}; functions: {', '.join(FUNCTIONS)}", offset)
+        self._known(name, offset, "function")
         if len(args) != 1:
             raise self.error(f"{name}() takes one argument, got {len(args)}", offset)
         self.code.append(("call", name, offset))
 
     def method(self, tree, name, args, offset):
         """`x.f()`, as in micrograd's `(b + a).relu()`."""
-        if name not in FUNCTIONS:
-            raise self.error(f"unknown method {name!r}; methods: {', '.join(FUNCTIONS)}", offset)
+        self._known(name, offset, "method")
         if args:
             raise self.error(f".{name}() takes no arguments, got {len(args)}", offset)
         self.code.append(("call", name, offset))
 
     def field(self, tree, name, offset):   # this language has no fields: `x.relu` lacks its ()
-        self.method(tree, name, (), offset)
+        self._known(name, offset, "method")
         raise self.error(f"expected '(', got {describe(self.peek())}")
+
+    def _known(self, name, offset, kind):
+        if name not in FUNCTIONS:
+            raise self.error(f"unknown {kind} {name!r}; {kind}s: {', '.join(FUNCTIONS)}", offset)
 
     def negate(self, tree, offset):
         self.code.append(("neg", None, offset))

@@ -85,13 +85,9 @@ class Family:
         """The slots instance `row` reads."""
         return {int(s) for arg in self.arrays for _, idx in arg for s in np.ravel(idx[row])}
 
-    def gathered(self, flat):
-        """Every argument's arrays in order, cut from z[flat_index] (a NumPy array or a Tensor)."""
-        return _cut(flat, self.cuts)
-
     def call(self, z):
-        """The relation's values at z: (n, m), whatever z is made of."""
-        out = self.relation.fn(*batches(self.kinds, self.gathered(z[self.flat_index])), **self.settings)
+        """The relation's values at z (a NumPy array or a Tensor): (n, m), whatever z is made of."""
+        out = self.relation.fn(*batches(self.kinds, _cut(z[self.flat_index], self.cuts)), **self.settings)
         return out.reshape((self.size, -1))
 
 
@@ -271,8 +267,7 @@ class _Call:
         self.signs = _signs(members)
         self.one_dimensional = all(shape is None for _, shape in self.cuts)   # gradients join as they are
         ends = list(itertools.accumulate(m.size for m in members))
-        self.group = _group(members[0]) if len(members) > 1 else None   # a lone family: its own kernel
-        # per member, its rows of the call's values; None for a call of one family
+        # per member, its rows of the call's values; None for a call of one family (its own kernel)
         self.rows = [slice(end - m.size, end) for m, end in zip(members, ends)] if len(members) > 1 else None
         # weights(all families' weights) -> the call's: its family's, picked in C, or the group's joined
         self.weights = operator.itemgetter(positions[0]) if self.rows is None else self._joined
@@ -281,11 +276,11 @@ class _Call:
         """Bind the call to its arrays, views into `buffer`, the slots self.index names."""
         first = self.members[0]
         views = batches(first.kinds, _cut(buffer, self.cuts))
-        if self.group is None:
+        if self.rows is None:
             self.run = _bound(first.kernel.forward.batched, views, first.settings)
             return
-        group = self.group[0]
-        rows = [group.rows(_group(m)[1], **m.settings) for m in self.members]
+        group = _group(first)
+        rows = [group.rows(m.relation.name, **m.settings) for m in self.members]
         self.run = _bound(group.fn, views, {k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
 
     def _joined(self, weights):
@@ -314,13 +309,13 @@ def _calls(families, kernels):
     grouped = {}
     for i in kernels:
         group = _group(families[i])
-        key = (group[0], families[i].kinds, families[i].relation.hard) if group else i
+        key = (group, families[i].kinds, families[i].relation.hard) if group else i
         grouped.setdefault(key, []).append(i)
     return [_Call(families, positions, number) for number, positions in enumerate(grouped.values())]
 
 
 def _group(family):
-    """(Group, relation name) of a kernel family's kernel, or None (a soft version's kernels have none)."""
+    """The Group of a kernel family's kernel, or None (a soft version's kernels have none)."""
     return getattr(family.kernel.forward, "group", None)
 
 

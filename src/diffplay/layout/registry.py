@@ -142,7 +142,7 @@ def kernel(name, *kinds, signs=None, group=None):
         options = [(kind,) if isinstance(kind, str) else kind for kind in kinds]
         for signature in itertools.product(*options):
             forward = _over_arrays(fn, signature, signs)
-            forward.group = group and (group, name)
+            forward.group = group
             KERNELS.setdefault(name, {})[signature] = fused_op(forward, f"{name}{signature}")
         return fn
 

@@ -14,6 +14,7 @@ import warnings
 import pytest
 
 from diffplay.scenes import registry
+from diffplay.scenes.record import record_of
 from diffplay.studio import channel
 from diffplay.studio.limits import Limits
 from diffplay.studio.messages import encode, merge
@@ -139,6 +140,29 @@ def test_a_bad_event_value_is_refused_and_the_scene_keeps_its_state(page):
     refused = page.until(is_error)
     assert refused["id"] == bad and refused["message"].startswith("event.value (fail): expected one of no, step")
     assert page.until(lambda m: m["type"] == "frame")["frame"]["count"] >= before
+
+
+class SlowPieces(Flaky):
+    """A counter whose every piece outlasts a replay's slice of a tick (4 x 2 ms)."""
+
+    def advance(self):
+        time.sleep(0.02)
+        super().advance()
+
+
+def test_a_replay_whose_last_slice_is_only_its_final_events_still_comes_back_whole():
+    # each tick replays one piece, so the tick after the last piece has only the pause to replay:
+    # it took no piece, and the loop used to wait for a message with the run 75% back, for ever
+    scene = SlowPieces()
+    scene.pieces, scene.event_log = 3, [[3, {"type": "pause"}]]
+    page = Page(SlowPieces)
+    try:
+        page.until(lambda m: m["type"] == "frame")
+        page.sock.sendall(channel.pack_json(["replay", 1, record_of(scene), None]))
+        back = page.until(lambda m: m["type"] == "frame" and m["stats"].get("replayed") == 1, timeout=5)
+    finally:
+        page.close()
+    assert back["frame"]["paused"] and back["frame"]["count"] == 3 and not back["stats"]["moving"]
 
 
 # ---- every scene and chapter can go back ----

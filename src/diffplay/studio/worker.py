@@ -282,8 +282,9 @@ class Loop:
             with self.guard(self.limits.compute_limit_s, "one step and frame"):
                 steps = self.replay_some(budget) if self.replaying else self.scene.step(budget)
                 stepped = time.monotonic()
-                self.idle = steps == 0
-                if steps == 0 and not self.changed:
+                # a replay's slice always moves it (its last may hold only the final events, no piece)
+                self.idle = steps == 0 and not self.replaying
+                if self.idle and not self.changed:
                     return
                 doing = "making a frame"
                 frame = self.scene.frame()

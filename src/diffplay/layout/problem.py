@@ -119,7 +119,8 @@ class Problem:
 
     A solver lays the constraints' values end to end in `order`, the order they are evaluated
     in (a Group's families side by side), as `spans` says: Values.ordered are those pieces, and
-    `cut` makes Weights of a flat vector so laid out.
+    `cut` makes Weights of a flat vector so laid out. `order` is read off `steps`, the list
+    forward walks, so the two cannot disagree.
     """
 
     def __init__(self, constraints, objectives, size):
@@ -128,9 +129,11 @@ class Problem:
         self.kernels = [i for i, f in enumerate(self.families) if f.kernel is not None]
         self.traced = [i for i, f in enumerate(self.families) if f.kernel is None]
         self.calls = _calls(self.families, self.kernels)
-        # the families in evaluation order, the constraints first (a call is all of one kind)
-        self.order = sorted([i for call in self.calls for i in call.positions] + self.traced,
-                            key=lambda i: i >= len(constraints))
+        # what forward evaluates, in its order: the kernel calls (their pullbacks in this order
+        # are _kernel_grad's), then the families on Tensors
+        self.steps = self.calls + [_Traced(self.families, i) for i in self.traced]
+        # the constraint families in that order: Values.ordered lays their values end to end so
+        self.order = [i for step in self.steps if step.hard for i in step.positions]
         self.kernel_index = np.concatenate([call.index for call in self.calls] or [np.zeros(0, int)])
         self.flat = np.empty(self.kernel_index.size)
         for call, end in zip(self.calls, itertools.accumulate(call.index.size for call in self.calls)):
@@ -152,7 +155,7 @@ class Problem:
         the flat vector of every constraint's values raveled end to end in `order`."""
         if self._spans is None:
             shapes, spans, start = self.value_shapes(z), [None] * len(self.constraints), 0
-            for i in self.order[:len(self.constraints)]:
+            for i in self.order:
                 size = math.prod(shapes[i])
                 spans[i], start = (start, start + size, shapes[i]), start + size
             self._spans = spans
@@ -184,23 +187,23 @@ class Problem:
         z.take(self.kernel_index, out=self.flat, mode="wrap")   # valid indices; "raise" would buffer the copy
         values, pullbacks, traced, leaf = Values([None] * len(self.families)), [], {}, None
         values.ordered, values.unsplit = ordered, unsplit = [], []
-        for call in self.calls:
-            v, pullback = call.run()
-            if call.rows is None:
-                values[call.positions[0]] = v
-            elif split or not call.hard:
-                self._split(values, call, v)
+        for step in self.steps:
+            if step.__class__ is _Call:
+                v, pullback = step.run()
+                if step.rows is None:
+                    values[step.positions[0]] = v
+                elif split or not step.hard:
+                    self._split(values, step, v)
+                else:
+                    unsplit.append((step, v))
+                pullbacks.append(pullback)
             else:
-                unsplit.append((call, v))
-            if call.hard:
+                leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
+                i = step.positions[0]
+                traced[i] = step.family.call(leaf)
+                v = values[i] = traced[i].data
+            if step.hard:   # in `order` (a Group's families as one piece: side by side there)
                 ordered.append(v if v.ndim == 1 else v.ravel())
-            pullbacks.append(pullback)
-        for i in self.traced:
-            leaf = leaf if leaf is not None else Tensor(z, requires_grad=True)
-            traced[i] = self.families[i].call(leaf)
-            values[i] = traced[i].data
-            if i < len(self.constraints):
-                ordered.append(values[i].ravel())
 
         def backward(weights):
             grad = self._kernel_grad(pullbacks, weights)
@@ -301,6 +304,15 @@ class _Call:
             return None
         return np.concatenate([w if w is not None else np.zeros((m.size,) + given[0].shape[1:])
                                for w, m in zip(ws, self.members)])
+
+
+class _Traced:
+    """A family with no kernel on its signature, evaluated on Tensors: a step of an evaluation,
+    as a _Call is."""
+
+    def __init__(self, families, position):
+        self.positions, self.family = [position], families[position]
+        self.hard = self.family.relation.hard
 
 
 def _calls(families, kernels):

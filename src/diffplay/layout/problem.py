@@ -166,9 +166,7 @@ class Problem:
         says, as its views (so they follow what is written to it), and the objectives' own weights."""
         each = [flat[a:b].reshape(shape) for a, b, shape in self._spans] + list(objective_weights)
         weights = Weights(each)
-        weights.joined = [None if call.rows is None else self._joined_span(call, flat) if call.hard
-                          else call.weights(each)   # objectives' weights stay as they are: joined once
-                          for call in self.calls]
+        weights.joined = [None if call.rows is None else self._joined_span(call, flat) for call in self.calls]
         return weights
 
     def _joined_span(self, call, flat):
@@ -192,7 +190,7 @@ class Problem:
                 v, pullback = step.run()
                 if step.rows is None:
                     values[step.positions[0]] = v
-                elif split or not step.hard:
+                elif split:
                     self._split(values, step, v)
                 else:
                     unsplit.append((step, v))
@@ -321,7 +319,10 @@ def _calls(families, kernels):
     grouped = {}
     for i in kernels:
         group = _group(families[i])
-        key = (group, families[i].kinds, families[i].relation.hard) if group else i
+        # constraints only: a soft version's kernels carry no Group (soft.py), and forward and cut
+        # take a Group's values and weights for constraints' (Values.ordered, spans)
+        assert group is None or families[i].relation.hard, f"{families[i].relation.name}: a Group of an objective"
+        key = (group, families[i].kinds) if group else i
         grouped.setdefault(key, []).append(i)
     return [_Call(families, positions, number) for number, positions in enumerate(grouped.values())]
 

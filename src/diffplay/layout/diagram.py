@@ -28,7 +28,7 @@ from .lifted import ValueMethods
 from .rules import RuleMethods, Substance
 from .geometry import center
 from .notes import notes
-from .problem import Batch
+from .problem import Batch, one_number
 from .registry import CHOICES, CONSTRAINTS, OBJECTIVES, REQUIRED, SYNONYMS, lookup
 from .result import Result, max_residual, violations, worst
 from .shapes import FIELDS, POLY_CHAINS, VERTEX_KINDS, Ref, Shape
@@ -286,8 +286,7 @@ class Diagram(ShapeMethods, DragMethods, ValueMethods, RuleMethods):
 
     def center(self, shape, values=None):
         """(x, y) of a shape's center, in canvas units (at `values`, the current ones by default)."""
-        batch = self.batch(shape, values)
-        return tuple(float(np.asarray(v).reshape(-1)[0]) for v in center(batch))
+        return tuple(one_number(v) for v in center(self.batch(shape, values)))
 
     def batch(self, shape, values=None):
         """A one-shape Batch of the current values (or of `values`), for the geometry functions.

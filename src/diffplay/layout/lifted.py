@@ -19,7 +19,7 @@ from . import ops
 from .build import Instance
 from .expressions import is_plain, parse
 from .formulas import Formula, evaluate, in_canvas_units, resolve
-from .problem import Batch
+from .problem import Batch, one_number
 from .registry import Unlisted
 from .shapes import Ref, Shape
 
@@ -43,7 +43,7 @@ def _start_at_value(inst, start):
     value = evaluate(formula.tree, batches)
     for slot, v in zip(slots, value if isinstance(value, tuple) else (value,)):
         if start.redo[slot] and np.all(np.isfinite(v)):
-            start.values[slot] = float(np.asarray(v).reshape(-1)[0])
+            start.values[slot] = one_number(v)
 
 
 DEFINES = Unlisted("defines", _defines, (), {"formula": ""}, True, equality=True,

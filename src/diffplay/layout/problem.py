@@ -55,6 +55,12 @@ def batches(kinds, arrays):
     return [Batch(kind, zip(BATCH_FIELDS[kind], rest)) for kind in kinds]
 
 
+def one_number(value):
+    """The number that a value computed over a Batch of one instance holds (an array of shape
+    (1,) or (1, 1), or a number), as a float."""
+    return float(np.asarray(value).reshape(-1)[0])
+
+
 @dataclass
 class Family:
     relation: object

@@ -13,14 +13,13 @@ editor rests until the next event.
 import copy
 from pathlib import Path
 
-import numpy as np
-
 from ..checks import did_you_mean
 from ..errors import UsageError
 from ..files import read_text
 from ..layout import examples as shipped
 from ..layout.drag import MODES, points
 from ..layout.geometry import box, center
+from ..layout.problem import one_number
 from ..layout.spec import loads
 from .base import Example, Scene, Setting, copies, frame_record
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
@@ -173,7 +172,7 @@ class Layout(Scene):
     def outline(self, shape):
         """What the page needs to find the shape under the pointer: its bounding box and center."""
         batch = self.diagram.batch(shape)   # once for both (Diagram.center would make it again)
-        left, top, right, bottom, x, y = (float(np.asarray(v).reshape(-1)[0]) for v in (*box(batch), *center(batch)))
+        left, top, right, bottom, x, y = (one_number(v) for v in (*box(batch), *center(batch)))
         values = self.diagram.slots.values
         return {"name": shape.name, "kind": shape.kind, "box": [left, top, right, bottom], "center": [x, y],
                 "points": [[values[x], values[y]] for x, y in points(shape)]}

@@ -98,11 +98,21 @@ export function pixels(raster) {
   return bytes(raster);
 }
 
-/** The float32 numbers of a frame's array ({dtype: "float32", shape, data}), row-major. */
+// A frame's array -> its numbers. A field that did not change is the very object the frame before
+// had (page.js), and a replay shows its saved frames' objects again, so base64 is decoded once.
+const decoded = new WeakMap();
+
+/** The float32 numbers of a frame's array ({dtype: "float32", shape, data}), row-major. Read only:
+ *  the same array gives the same Float32Array back on every call. */
 export function floats(array) {
-  const b = bytes(array);
-  const aligned = b.byteOffset % 4 === 0 ? b : b.slice();   // a Float32Array starts on a multiple of 4
-  return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+  let values = decoded.get(array);
+  if (!values) {
+    const b = bytes(array);
+    const aligned = b.byteOffset % 4 === 0 ? b : b.slice();   // a Float32Array starts on a multiple of 4
+    values = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+    decoded.set(array, values);
+  }
+  return values;
 }
 
 /** An offscreen canvas holding a raster; `colour(pixels, i)` -> [r, g, b] for one pixel, if given. */

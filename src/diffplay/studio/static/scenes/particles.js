@@ -10,18 +10,20 @@ let canvas, plane = null, top = 0, lastStep = -1;
 export const hints = "<kbd>click</kbd> move the target (or the shape's centre) there · " +
   "<kbd>scan</kbd> the loss against the launch angle";
 
-/** The frame's flights, [[x, y], …] each, from its float32 array (flights × points × 2). */
-function pathsOf(f) {
-  const [count, points] = f.paths.shape, xy = floats(f.paths);
-  return Array.from({ length: count }, (_, i) =>
-    Array.from({ length: points }, (_, j) => [xy[2 * (i * points + j)], xy[2 * (i * points + j) + 1]]));
+/** The frame's flights, read in place from its float32 array (flights × points × 2): point j of
+ *  flight i is (xy[k], xy[k + 1]), k = 2 * (i * points + j). */
+function flightsOf(f) {
+  const [count, points] = f.paths.shape;
+  return { count, points, xy: floats(f.paths) };
 }
 
-function roomView(f, paths) {
-  const ys = [...paths.flat(), ...f.targets, ...f.particles].map((p) => p[1]);
+function roomView(f, { xy }) {
+  let highest = -Infinity;
+  for (let k = 1; k < xy.length; k += 2) highest = Math.max(highest, xy[k]);   // every flight's y
+  for (const p of [...f.targets, ...f.particles]) highest = Math.max(highest, p[1]);
   if (f.step < lastStep) top = 0;   // rebuilt: the view may shrink again
   lastStep = f.step;
-  top = Math.max(top, 0.6 * f.width, ...ys.map((y) => y * 1.1));   // grows with the flights, never jumps back
+  top = Math.max(top, 0.6 * f.width, highest * 1.1);   // grows with the flights, never jumps back
   const pad = 0.04 * f.width, height = top + pad;
   return planeView(-pad, f.width + pad, -pad, top, W, Math.round((W * height) / (f.width + 2 * pad)));
 }
@@ -64,9 +66,21 @@ function drawScan(ctx, scan, y0) {
   });
 }
 
+function drawFlights(ctx, { count, points, xy }) {
+  for (let i = 0; i < count; i++) {
+    ctx.beginPath();
+    for (let j = 0, k = 2 * i * points; j < points; j++, k += 2) {
+      const [u, v] = plane.toCanvas(xy[k], xy[k + 1]);
+      if (j) ctx.lineTo(u, v);
+      else ctx.moveTo(u, v);
+    }
+    ctx.stroke();
+  }
+}
+
 export function draw(view, f) {
-  const paths = pathsOf(f);
-  plane = roomView(f, paths);
+  const flights = flightsOf(f);
+  plane = roomView(f, flights);
   const roomH = Math.round(plane.toCanvas(0, -0.04 * f.width)[1]);
   plane.height = roomH;
   const ctx = fillCanvas(canvas, W, roomH + (f.scan ? SCAN_H : 0));
@@ -79,11 +93,7 @@ export function draw(view, f) {
   ctx.stroke();
   ctx.lineWidth = 1;
   ctx.strokeStyle = "rgba(59,111,216,0.25)";
-  for (const path of paths) {
-    ctx.beginPath();
-    path.forEach(([x, y], i) => (i ? ctx.lineTo(...plane.toCanvas(x, y)) : ctx.moveTo(...plane.toCanvas(x, y))));
-    ctx.stroke();
-  }
+  drawFlights(ctx, flights);
   for (const t of f.targets) dot(ctx, plane.toCanvas(...t), 5, null, "#d43f6a");
   for (const p of f.particles) dot(ctx, plane.toCanvas(...p), 3.5, f.reached ? "#2f9e5b" : "#3b6fd8");
   dot(ctx, plane.toCanvas(...f.launch), 6, "#1d2330");

@@ -194,7 +194,20 @@ def test_dragging_the_last_free_shape_into_another_is_reported_not_raised():
 def test_an_empty_diagram_solves_and_draws():
     d = Diagram(300, 200)
     assert d.solve().converged
-    assert ET.fromstring(d.svg()).get("width") == "300"
+    picture = ET.fromstring(d.svg())
+    assert picture.get("viewBox") == "-3 -3 306 206" and picture.get("width") == "306"   # the canvas and a margin
+
+
+def test_a_circle_held_inside_the_canvas_at_its_edge_is_drawn_with_its_whole_stroke():
+    d = Diagram(300, 200)
+    d.circle("A", x=150, y=100, r=100)   # touches the top and the bottom
+    d.solve()
+    svg = ET.fromstring(d.svg())
+    left, top, width, height = map(float, svg.get("viewBox").split())
+    ring = next(e for e in svg.iter() if e.tag.endswith("circle"))
+    half = float(ring.get("stroke-width")) / 2
+    assert top <= 100 - 100 - half and top + height >= 100 + 100 + half
+    assert left <= 150 - 100 - half and left + width >= 150 + 100 + half
 
 
 def test_axis_and_side_accept_their_plain_words():

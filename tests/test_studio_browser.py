@@ -570,16 +570,23 @@ def test_synth_loads_a_wav_the_person_picks_as_its_target(page, studio, tmp_path
     assert loaded["rate"] == rate
 
 
+def diagram_point(page, f):
+    """(x, y) in the diagram's units -> the page point over it, for frame f (its "canvas": the picture's box)."""
+    c = f["canvas"]
+    scale = page.evaluate("document.querySelector('.stage canvas').logicalWidth") / c["width"]
+    return lambda x, y: canvas_point(page, ".stage canvas", (x - c["left"]) * scale, (y - c["top"]) * scale)
+
+
 def test_layout_drag_moves_the_shape_with_the_pointer_and_keeps_the_diagram_feasible(page, studio):
     open_scene(page, studio, "layout")
     settled = newer_frame(page, lambda f: f["settled"] and f["feasible"], timeout=60, what="settled")
     shape = {s["name"]: s for s in settled["shapes"]}["E"]
-    scale = page.evaluate("document.querySelector('.stage canvas').logicalWidth") / settled["canvas"]["width"]
+    at = diagram_point(page, settled)
     cx, cy = shape["center"]
     below_label = 0.6 * (shape["box"][3] - cy)   # E's label sits on its center: take the circle below it
-    page.mouse.move(*canvas_point(page, ".stage canvas", cx * scale, (cy + below_label) * scale))
+    page.mouse.move(*at(cx, cy + below_label))
     page.mouse.down()
-    page.mouse.move(*canvas_point(page, ".stage canvas", (cx - 20) * scale, (cy + 12 + below_label) * scale), steps=8)
+    page.mouse.move(*at(cx - 20, cy + 12 + below_label), steps=8)
     target = (cx - 20, cy + 12)
     held = newer_frame(page, lambda f: f["dragging"] == "E" and f["settled"]
                        and abs({s["name"]: s for s in f["shapes"]}["E"]["center"][0] - target[0]) < 1.5, timeout=60,
@@ -615,8 +622,7 @@ def test_layout_page_drags_a_segment_by_its_end_and_a_point_along_its_circle(pag
     spec.write_text(BEAD)
     page.set_input_files(".stage input[type=file]", str(spec))
     f = newer_frame(page, lambda f: f["source"] == "bead.toml" and f["settled"], timeout=60, what="the bead")
-    scale = page.evaluate("document.querySelector('.stage canvas').logicalWidth") / f["canvas"]["width"]
-    at = lambda x, y: canvas_point(page, ".stage canvas", x * scale, y * scale)  # noqa: E731
+    at = diagram_point(page, f)
     shapes = {s["name"]: s for s in f["shapes"]}
     (x1, y1), (x2, y2) = shapes["S"]["points"]
     page.mouse.move(*at(x2, y2))   # the segment's end: the page takes it by that point

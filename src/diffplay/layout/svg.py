@@ -9,6 +9,8 @@ from .outlines import bent_control
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
 ARROW_GAP = 2.0   # px between an arrow's tip and the shape it points at
 CONNECTORS = ("segment", "arrow", "curved_arrow")   # drawn over the shapes they join
+MARGIN = 3.0      # px of picture round the canvas: a shape held inside the canvas but touching its
+                  # edge has half its stroke outside, which a picture the canvas's size would cut off
 
 
 def _attrs(style):
@@ -156,16 +158,20 @@ def _label(diagram, shape):
     return f'<text x="{_num(x)}" y="{_num(y)}"{_attrs(style)}>{xml_text(shape.text)}</text>'
 
 
+def view_box(canvas):
+    """(left, top, width, height) of the picture, in the diagram's units: the canvas and MARGIN round it."""
+    return canvas.left - MARGIN, canvas.top - MARGIN, canvas.width + 2 * MARGIN, canvas.height + 2 * MARGIN
+
+
 def render(diagram):
     """The diagram as a standalone SVG document."""
-    c = diagram.canvas
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(c.width)}" height="{_num(c.height)}" '
-           f'viewBox="{_num(c.left)} {_num(c.top)} {_num(c.width)} {_num(c.height)}">',
+    left, top, width, height = map(_num, view_box(diagram.canvas))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="{left} {top} {width} {height}">',
            '<defs><marker id="arrowhead" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
            'markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/>'
            '</marker></defs>',
-           f'<rect x="{_num(c.left)}" y="{_num(c.top)}" width="{_num(c.width)}" height="{_num(c.height)}" '
-           f'fill="{xml_text(c.background)}"/>']
+           f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="{xml_text(diagram.canvas.background)}"/>']
     shapes = list(diagram.shapes.values())
     order = sorted(range(len(shapes)), key=lambda i: (shapes[i].kind != "group", shapes[i].kind in CONNECTORS))
     out += [e for i in order if shapes[i].kind not in ("text", "math") and (e := _element(diagram, shapes[i], i))]

@@ -21,6 +21,7 @@ from ..layout.drag import MODES, points
 from ..layout.geometry import box, center
 from ..layout.problem import one_number
 from ..layout.spec import loads
+from ..layout.svg import view_box
 from .base import Example, Scene, Setting, copies, frame_record
 from .schema import Boolean, Choice, ListOf, Maybe, Number, Record, Text
 
@@ -158,7 +159,8 @@ class Layout(Scene):
         listed = r.conflict or r.violations   # infeasible: the constraints that cannot all hold
         return {
             "source": self.source, "spec": self.text, "svg": self.diagram.svg(),
-            "canvas": {"left": c.left, "top": c.top, "width": c.width, "height": c.height},
+            # the box the picture shows (svg: the canvas and a margin), in the diagram's units
+            "canvas": dict(zip(("left", "top", "width", "height"), view_box(c))),
             "shapes": [self.outline(s) for s in self.diagram.shapes.values()],
             "dragging": self.target[0] if self.target else None,
             "feasible": bool(r.feasible), "converged": bool(r.converged), "settled": self.converged(),

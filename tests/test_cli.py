@@ -51,6 +51,12 @@ def test_help_is_diffplays_own(tmp_path):
     assert not (tmp_path / "model.npz").exists()
 
 
+def test_python_dash_m_diffplay_is_the_same_command(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "diffplay", "--steps", "0"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 2 and done.stderr.strip() == "diffplay: --steps: must be a positive integer, got 0"
+
+
 def test_a_command_after_debug_is_still_a_command(docs, tmp_path):
     done = diffplay("--debug", "gpt", "train", "--steps", "2", "--data", docs, "--samples", "0", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

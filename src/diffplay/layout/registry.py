@@ -135,7 +135,9 @@ def kernel(name, *kinds, signs=None, group=None):
     `signs`, one ±1 per array, says that the pullback returns each array's gradient times its
     sign: two shapes pulled opposite ways then share one array (b's gradient gx, a's −gx), and
     problem.Problem applies every family's signs in one product instead of a negation apiece.
-    `group`, a Group, says which other relations' kernels this one is evaluated with.
+    `group`, a Group, says which other relations' kernels this one is evaluated with: for
+    constraints only (problem.py lays a Group's values out among the constraints'; a soft
+    version gets kernels of its own, soft.py, with none).
     """
 
     def decorate(fn):

@@ -157,8 +157,9 @@ def causal_bias(tq, tk, dtype):
 def cross_entropy(z, targets, keep, scale, smoothing=0.0, reduce=True):
     """−log softmax(z)[target] for each row of z (rows, classes), 0 where keep (bools, or 1s and
     0s) does not hold: their sum times scale (the mean over the targets that count with scale
-    1/count, summed first as microgpt does), or with reduce False each row's own. With `smoothing` ε the
-    target is (1 − ε) on its class and ε spread over all of them, as torch's label_smoothing."""
+    1/count, summed first as microgpt does), or with reduce False each row's own. With
+    `smoothing` ε the target is (1 − ε) on its class and ε spread over all of them, as torch's
+    label_smoothing."""
     at = np.arange(len(targets))
     shifted = z - np.maximum.reduce(z, 1, keepdims=True)   # so the largest term is e^0 = 1: nothing overflows
     e = np.exp(shifted)

@@ -198,16 +198,25 @@ def test_an_empty_diagram_solves_and_draws():
     assert picture.get("viewBox") == "-3 -3 306 206" and picture.get("width") == "306"   # the canvas and a margin
 
 
-def test_a_circle_held_inside_the_canvas_at_its_edge_is_drawn_with_its_whole_stroke():
+@pytest.mark.parametrize("style", [{}, {"stroke_width": 10}, {"stroke_width": "wide"}])
+def test_a_circle_held_inside_the_canvas_at_its_edge_is_drawn_with_its_whole_stroke(style):
     d = Diagram(300, 200)
-    d.circle("A", x=150, y=100, r=100)   # touches the top and the bottom
+    d.circle("A", x=150, y=100, r=100, **style)   # touches the top and the bottom
     d.solve()
     svg = ET.fromstring(d.svg())
     left, top, width, height = map(float, svg.get("viewBox").split())
     ring = next(e for e in svg.iter() if e.tag.endswith("circle"))
-    half = float(ring.get("stroke-width")) / 2
+    half = float(style.get("stroke_width", 1.5)) / 2 if style.get("stroke_width") != "wide" else 0
     assert top <= 100 - 100 - half and top + height >= 100 + 100 + half
     assert left <= 150 - 100 - half and left + width >= 150 + 100 + half
+
+
+def test_an_arrow_along_the_canvas_edge_keeps_its_heads_in_the_picture():
+    d = Diagram(300, 200)
+    d.arrow("E", (20, 0), (280, 0), heads="both")   # on the top edge: a head is 8 strokes wide
+    d.solve()
+    top = float(ET.fromstring(d.svg()).get("viewBox").split()[1])
+    assert top <= -4 * 1.5
 
 
 def test_axis_and_side_accept_their_plain_words():

@@ -1,5 +1,7 @@
 """The SVG writer: one element per shape, labels on top, connectors trimmed to the edges."""
 
+import math
+
 import numpy as np
 
 from ..text import xml_text
@@ -9,8 +11,9 @@ from .outlines import bent_control
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
 ARROW_GAP = 2.0   # px between an arrow's tip and the shape it points at
 CONNECTORS = ("segment", "arrow", "curved_arrow")   # drawn over the shapes they join
-MARGIN = 3.0      # px of picture round the canvas: a shape held inside the canvas but touching its
-                  # edge has half its stroke outside, which a picture the canvas's size would cut off
+STROKE_WIDTH = 1.5   # px, unless a shape's style says otherwise
+MARGIN = 3.0         # px of picture round the canvas at the least: a shape held inside the canvas but
+                     # touching its edge has half its stroke outside, which a picture the canvas's size cuts off
 
 
 def _attrs(style):
@@ -59,7 +62,7 @@ def _markers(heads):
 
 
 def _stroke(shape, style):
-    return _attrs({"fill": "none", "stroke": "#333", "stroke_width": 1.5, **_markers(shape.heads), **style})
+    return _attrs({"fill": "none", "stroke": "#333", "stroke_width": STROKE_WIDTH, **_markers(shape.heads), **style})
 
 
 def _segment(diagram, shape, v, style):
@@ -111,7 +114,7 @@ def _image(shape, v, style):
 def _element(diagram, shape, index):
     v = diagram.get(shape)
     color = PALETTE[index % len(PALETTE)]
-    fill = {"fill": color, "fill_opacity": 0.25, "stroke": color, "stroke_width": 1.5}
+    fill = {"fill": color, "fill_opacity": 0.25, "stroke": color, "stroke_width": STROKE_WIDTH}
     style = shape.style
     if shape.kind == "point":
         return f'<circle cx="{_num(v["x"])}" cy="{_num(v["y"])}" r="3"{_attrs({"fill": "#333", **style})}/>'
@@ -158,14 +161,30 @@ def _label(diagram, shape):
     return f'<text x="{_num(x)}" y="{_num(y)}"{_attrs(style)}>{xml_text(shape.text)}</text>'
 
 
-def view_box(canvas):
-    """(left, top, width, height) of the picture, in the diagram's units: the canvas and MARGIN round it."""
-    return canvas.left - MARGIN, canvas.top - MARGIN, canvas.width + 2 * MARGIN, canvas.height + 2 * MARGIN
+def view_box(diagram):
+    """(left, top, width, height) of the picture, in the diagram's units: the canvas and a margin
+    round it as wide as any shape's ink reaches past its outline (MARGIN at the least; at most
+    the canvas's larger side, whatever a style says)."""
+    c = diagram.canvas
+    reach = max([MARGIN] + [_ink_past_outline(s) for s in diagram.shapes.values()])
+    margin = min(reach, c.scale)
+    return c.left - margin, c.top - margin, c.width + 2 * margin, c.height + 2 * margin
+
+
+def _ink_past_outline(shape):
+    """How far a shape's drawing reaches past its geometry: half its stroke, or with arrowheads
+    (8 strokes wide: the marker above) half a head's width."""
+    try:
+        width = float(shape.style.get("stroke_width", STROKE_WIDTH))   # a style may give any SVG text
+    except (TypeError, ValueError):
+        width = STROKE_WIDTH
+    width = width if math.isfinite(width) and width > 0 else STROKE_WIDTH
+    return width * (4 if _markers(shape.heads) else 0.5)
 
 
 def render(diagram):
     """The diagram as a standalone SVG document."""
-    left, top, width, height = map(_num, view_box(diagram.canvas))
+    left, top, width, height = map(_num, view_box(diagram))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="{left} {top} {width} {height}">',
            '<defs><marker id="arrowhead" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '

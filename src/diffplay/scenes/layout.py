@@ -155,12 +155,12 @@ class Layout(Scene):
     # ---- what comes out ----
 
     def view(self):
-        c, r = self.diagram.canvas, self.result
+        r = self.result
         listed = r.conflict or r.violations   # infeasible: the constraints that cannot all hold
         return {
             "source": self.source, "spec": self.text, "svg": self.diagram.svg(),
-            # the box the picture shows (svg: the canvas and a margin), in the diagram's units
-            "canvas": dict(zip(("left", "top", "width", "height"), view_box(c))),
+            # the box the picture shows (svg: the canvas and a margin for strokes), in the diagram's units
+            "canvas": dict(zip(("left", "top", "width", "height"), view_box(self.diagram))),
             "shapes": [self.outline(s) for s in self.diagram.shapes.values()],
             "dragging": self.target[0] if self.target else None,
             "feasible": bool(r.feasible), "converged": bool(r.converged), "settled": self.converged(),

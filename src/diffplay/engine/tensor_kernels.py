@@ -21,30 +21,23 @@ BOTH = (True, True)
 
 def linear(a, w, need=BOTH):
     """a @ wᵀ, w being (out, in) as in torch.nn.functional.linear; vjp gives (da, dw), dw
-    written into `out` when the caller gives one (a part of a flat gradient)."""
-    if a.ndim == 2:   # rows already (one sequence): the same products, without the calls of
-        # matmul_rows and rows below (1% of a default training step's instructions)
-        def vjp_rows(g, out=None):
-            return (g @ w if need[0] else None), (np.matmul(g.T, a, out=out) if need[1] else None)
+    written into `out` when the caller gives one (a part of a flat gradient). An `a` that is
+    not a matrix of rows has its leading axes folded into one first (every leading axis is a
+    batch that shares the weight): one BLAS call instead of NumPy's call per leading index (3x
+    quicker for a batch of 32 sequences), and the same numbers."""
+    if a.ndim != 2:
+        out, vjp_rows = linear(rows(a), w, need)
 
-        return a @ w.T, vjp_rows
-    out = matmul_rows(a, w.T)
+        def vjp_folded(g, out=None):
+            da, dw = vjp_rows(rows(g), out)
+            return (None if da is None else da.reshape(a.shape)), dw
+
+        return out.reshape(*a.shape[:-1], len(w)), vjp_folded
 
     def vjp(g, out=None):
-        da = matmul_rows(g, w) if need[0] else None
-        # every leading axis is a batch that shares the weight
-        dw = np.matmul(rows(g).T, rows(a), out=out) if need[1] else None
-        return da, dw
+        return (g @ w if need[0] else None), (np.matmul(g.T, a, out=out) if need[1] else None)
 
-    return out, vjp
-
-
-def matmul_rows(a, m):
-    """a @ m for a matrix m, a's leading axes folded into one: one BLAS call instead of NumPy's
-    call per leading index (3x quicker for a batch of 32 sequences), and the same numbers."""
-    if a.ndim <= 2:
-        return a @ m
-    return (rows(a) @ m).reshape(*a.shape[:-1], m.shape[-1])
+    return a @ w.T, vjp
 
 
 def rms_norm(a, eps=1e-5, axis=-1, n=None):
